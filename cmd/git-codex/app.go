@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Main runs git-codex with the given arguments and streams and returns the
+// process exit code. Nothing else in this program writes to the process's
+// own stdout or stderr.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := newEnv(stdin, stdout, stderr, getenv)
+	defer e.close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return run(ctx, e, args)
+}
+
+// run is Main with the Env already built; tests call it directly.
+func run(ctx context.Context, e *Env, args []string) int {
+	app := newApp(e)
+	err := app.RunContext(withEnv(ctx, e), args)
+	if err == nil {
+		return exitOK
+	}
+	return report(e, err)
+}
+
+func newApp(e *Env) *cli.App {
+	cmds := commands(e)
+	sort.SliceStable(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
+	for _, c := range cmds {
+		setUsageHandler(c)
+	}
+	return &cli.App{
+		Name:      "git-codex",
+		HelpName:  "git codex",
+		Usage:     "keep AI coding-agent sessions in git, next to the code they are about",
+		UsageText: "git codex <command> [options] [arguments]",
+		Description: "Sessions are opened once with file-based context (delegate), continued with short\n" +
+			"follow-ups (reply), and stored as git notes under refs/notes/codex/<topic>, each turn\n" +
+			"attached to the commit that was HEAD. See 'git codex <command> --help'.",
+		Reader:          e.Stdin,
+		Writer:          e.Stdout,
+		ErrWriter:       e.Stderr,
+		Suggest:         true,
+		HideVersion:     true,
+		Commands:        cmds,
+		ExitErrHandler:  func(*cli.Context, error) {}, // Main maps errors to exit codes
+		OnUsageError:    onUsageError,
+		CommandNotFound: func(c *cli.Context, name string) {},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("run 'git codex --help' for the list of commands", "unknown command %q", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+}
+
+// commands is the command table. Each command lives in its own file.
+func commands(e *Env) []*cli.Command {
+	return []*cli.Command{
+		newListCommand(e),
+		newShowCommand(e),
+	}
+}
+
+func setUsageHandler(c *cli.Command) {
+	// urfave/cli does not inherit OnUsageError into subcommands.
+	c.OnUsageError = onUsageError
+	for _, sub := range c.Subcommands {
+		setUsageHandler(sub)
+	}
+}
+
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	name := "git codex"
+	if c.Command != nil && c.Command.Name != "" {
+		name += " " + c.Command.Name
+	}
+	return usageErrorf(fmt.Sprintf("run '%s --help'", name), "%v", err)
+}
+
+// envFrom returns the Env a command runs with.
+func envFrom(c *cli.Context) *Env {
+	if e, ok := c.Context.Value(ctxKey{}).(*Env); ok {
+		return e
+	}
+	panic(errors.New("git-codex: command run without an Env"))
+}

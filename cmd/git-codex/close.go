@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/session"
+)
+
+// CloseOptions are the inputs of `git codex close`.
+type CloseOptions struct {
+	Topic, Session string
+	Write          string
+	JSON           bool
+}
+
+func newCloseCommand(e *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "close",
+		Usage:     "ask for the final summary, store it and mark the session closed",
+		ArgsUsage: " ",
+		Description: "Asks the model what was found, what was decided and what is next, stores that\n" +
+			"summary with the session (pr-summary and list show it) and closes the session.\n" +
+			"--write FILE also writes the summary as markdown (relative to the current directory).\n\n" +
+			"Examples:\n" +
+			"  git codex close\n" +
+			"  git codex close --write docs/decisions/cache-eviction.md\n" +
+			"  git codex close -s 01JQ7 --json",
+		Flags: []cli.Flag{
+			topicFlag(), sessionFlag(), jsonFlag(),
+			&cli.StringFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the summary as markdown to `FILE`"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("run 'git codex close --help'", "close takes no arguments")
+			}
+			return runClose(c.Context, envFrom(c), CloseOptions{
+				Topic: c.String("topic"), Session: c.String("session"),
+				Write: c.String("write"), JSON: c.Bool("json"),
+			})
+		},
+	}
+}
+
+func runClose(ctx context.Context, e *Env, opts CloseOptions) error {
+	eng, repo, err := newSessionEngine(e, "", "")
+	if err != nil {
+		return err
+	}
+	target, err := sessionTarget(repo, opts.Topic, opts.Session)
+	if err != nil {
+		return err
+	}
+	write := opts.Write
+	if write != "" && !filepath.IsAbs(write) {
+		write = filepath.Join(e.Dir, write)
+	}
+	if opts.JSON {
+		eng.Stdout = nil // the answer goes into the JSON document instead
+	}
+	res, err := eng.Close(ctx, session.CloseOptions{Target: target, WriteFile: write})
+	if err != nil {
+		return sessionError(err)
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(e.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	if res.Written != "" {
+		fmt.Fprintf(e.Stderr, "git-codex: summary written to %s\n", relTo(e.Dir, res.Written))
+	}
+	return nil
+}
+
+// relTo shows path relative to dir when it is inside it.
+func relTo(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return path
+}

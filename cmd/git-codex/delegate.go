@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/prompt"
+	"github.com/git-codex/git-codex/session"
+)
+
+// DelegateOptions are the inputs of `git codex delegate`.
+type DelegateOptions struct {
+	Topic          string
+	Task           []string
+	File           string
+	Context        []string
+	Focus, Scope   string
+	Expect         string
+	Criteria       string
+	Inline         bool
+	Engine, Model  string
+}
+
+func newDelegateCommand(e *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "delegate",
+		Usage:     "open a new session with a structured first message and stream the answer",
+		ArgsUsage: "TASK",
+		Description: "Opens a new session on the topic (default: the current branch). The first message\n" +
+			"references ARCHITECTURE.md, AGENTS.md and every --context file instead of pasting them;\n" +
+			"the model reads them with read-only file tools. The new session becomes the topic's\n" +
+			"current one; earlier sessions stay readable with -s (a second opinion).\n\n" +
+			"Examples:\n" +
+			"  git codex delegate \"Find why the cache test is flaky\"\n" +
+			"  git codex delegate --context internal/cache/cache.go --focus \"eviction\" \\\n" +
+			"      --expect \"root cause and a patch plan\" \"Investigate the flaky cache test\"\n" +
+			"  git codex delegate -t review-42 --model gpt-5-mini -F task.md\n" +
+			"  git codex delegate --engine chat --inline-context \"Explain the storage layer\"",
+		Flags: []cli.Flag{
+			topicFlag(),
+			&cli.StringSliceFlag{Name: "context", Aliases: []string{"c"}, Usage: "a further `FILE` to reference (repeatable)"},
+			&cli.StringFlag{Name: "focus", Usage: "the current focus, one line"},
+			&cli.StringFlag{Name: "scope", Usage: "files, constraints and focus areas"},
+			&cli.StringFlag{Name: "expect", Usage: "the expected output"},
+			&cli.StringFlag{Name: "criteria", Usage: "the success criteria"},
+			&cli.StringFlag{Name: "file", Aliases: []string{"F"}, Usage: "read the task from `FILE` (- for stdin)"},
+			&cli.BoolFlag{Name: "inline-context", Usage: "attach the context files' contents instead of offering file tools"},
+			&cli.StringFlag{Name: "model", Usage: "the model `NAME` (default: OPENAI_PRIMARY_MODEL, codex.model, gpt-5)"},
+			&cli.StringFlag{Name: "engine", Usage: "responses or chat (default: codex.engine, responses)"},
+		},
+		Action: func(c *cli.Context) error {
+			return runDelegate(c.Context, envFrom(c), DelegateOptions{
+				Topic: c.String("topic"), Task: c.Args().Slice(), File: c.String("file"),
+				Context: c.StringSlice("context"), Focus: c.String("focus"), Scope: c.String("scope"),
+				Expect: c.String("expect"), Criteria: c.String("criteria"), Inline: c.Bool("inline-context"),
+				Engine: c.String("engine"), Model: c.String("model"),
+			})
+		},
+	}
+}
+
+func runDelegate(ctx context.Context, e *Env, opts DelegateOptions) error {
+	task, err := prompt.ReadMessage(opts.Task, opts.File, e.Stdin)
+	if err != nil {
+		return usageErrorf("pass the task as an argument, or with -F FILE", "read task: %v", err)
+	}
+	eng, repo, err := newSessionEngine(e, opts.Engine, opts.Model)
+	if err != nil {
+		return err
+	}
+	topic, err := topicOf(repo, opts.Topic)
+	if err != nil {
+		return err
+	}
+	_, err = eng.Delegate(ctx, session.DelegateOptions{
+		Topic: topic, Task: strings.TrimSpace(task), Context: opts.Context,
+		Focus: opts.Focus, Scope: opts.Scope, Expect: opts.Expect, Criteria: opts.Criteria,
+		Inline: opts.Inline, Engine: opts.Engine, Model: opts.Model,
+	})
+	return sessionError(err)
+}

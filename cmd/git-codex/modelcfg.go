@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/session"
+)
+
+// defaultModel is used when neither --model, OPENAI_PRIMARY_MODEL nor
+// codex.model names one.
+const defaultModel = "gpt-5"
+
+// configSource is what modelConfig reads git config from; *gitstore.Repo
+// implements it.
+type configSource interface {
+	Config(key string) (string, bool)
+}
+
+// modelConfig builds the model configuration, most specific first: flags,
+// then the environment, then git config (codex.*), then defaults. The API key
+// comes from OPENAI_API_KEY only, never from git config.
+func modelConfig(cfg configSource, getenv func(string) string, engineFlag, modelFlag string) (model.Config, error) {
+	get := func(key string) string {
+		v, _ := cfg.Config(key)
+		return strings.TrimSpace(v)
+	}
+	first := func(vs ...string) string {
+		for _, v := range vs {
+			if v = strings.TrimSpace(v); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	c := model.Config{
+		Engine:        model.Engine(strings.ToLower(first(engineFlag, get("codex.engine"), string(model.EngineResponses)))),
+		Model:         first(modelFlag, getenv("OPENAI_PRIMARY_MODEL"), get("codex.model"), defaultModel),
+		FallbackModel: get("codex.fallbackModel"),
+		BaseURL:       first(getenv("OPENAI_BASE_URL"), get("codex.baseURL")),
+		APIKey:        strings.TrimSpace(getenv("OPENAI_API_KEY")),
+	}
+	if c.Engine != model.EngineResponses && c.Engine != model.EngineChat {
+		return c, usageErrorf("use --engine responses or --engine chat (or git config codex.engine)",
+			"unknown engine %q", c.Engine)
+	}
+	return c, nil
+}
+
+// compactThreshold reads codex.compactThreshold: bytes, with an optional
+// k/m suffix as git spells sizes ("48k"). 0 means the default.
+func compactThreshold(cfg configSource) int {
+	v, ok := cfg.Config("codex.compactThreshold")
+	if !ok {
+		return 0
+	}
+	v = strings.ToLower(strings.TrimSpace(v))
+	mult := 1
+	switch {
+	case strings.HasSuffix(v, "k"):
+		mult, v = 1<<10, strings.TrimSuffix(v, "k")
+	case strings.HasSuffix(v, "m"):
+		mult, v = 1<<20, strings.TrimSuffix(v, "m")
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n * mult
+}
+
+// newSessionEngine opens the repository and builds the session engine with
+// the model configuration for this command.
+func newSessionEngine(e *Env, engineFlag, modelFlag string) (*session.Engine, *gitstore.Repo, error) {
+	repo, err := e.Repo()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := modelConfig(repo, e.Getenv, engineFlag, modelFlag)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &session.Engine{
+		Store:            repo.Notes(),
+		Repo:             repo,
+		Config:           cfg,
+		Now:              e.Now,
+		Stdout:           e.Stdout,
+		Stderr:           e.Stderr,
+		Spinner:          e.IsTTY && isTerminal(e.Stderr),
+		CompactThreshold: compactThreshold(repo),
+	}, repo, nil
+}
+
+// sessionTarget resolves -t/-s: with -s the session is searched across
+// topics, so no branch is needed.
+func sessionTarget(repo *gitstore.Repo, topic, id string) (session.Target, error) {
+	if id != "" {
+		return session.Target{Topic: topic, Session: id}, nil
+	}
+	topic, err := topicOf(repo, topic)
+	if err != nil {
+		return session.Target{}, err
+	}
+	return session.Target{Topic: topic}, nil
+}
+
+// topicOf is resolveTopic for options already taken from the flags: --topic,
+// or the current branch; a detached HEAD without --topic is a usage error.
+func topicOf(repo *gitstore.Repo, topic string) (string, error) {
+	if topic != "" {
+		if err := gitstore.ValidateTopic(topic); err != nil {
+			return "", usageErrorf("choose a topic without control characters, or pass -t TOPIC", "%v", err)
+		}
+		return topic, nil
+	}
+	h, err := repo.Head()
+	if err != nil {
+		return "", err
+	}
+	if h.Branch == "" {
+		return "", usageErrorf("pass -t TOPIC, or check out a branch", "HEAD is detached, so there is no branch to name the topic")
+	}
+	return h.Branch, nil
+}
+
+// sessionError maps the errors of the session engine and the model client to
+// exit codes and next steps (see errors.go for the codes).
+func sessionError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *userError
+	if errors.As(err, &ue) {
+		return err
+	}
+	code, hint := modelExitCode(err)
+	if code == exitOK {
+		return err
+	}
+	if code == exitInterrupted {
+		return &userError{code: code, msg: "interrupted; what was said so far is stored", err: err}
+	}
+	return withHint(code, err, hint)
+}
+
+// modelExitCode returns the exit code and next step for an error of the
+// session engine or the model client, or exitOK when it has no special code.
+func modelExitCode(err error) (int, string) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted, ""
+	case errors.Is(err, session.ErrNoAPIKey):
+		return exitConfig, "set OPENAI_API_KEY (or OPENAI_BASE_URL / git config codex.baseURL for a local server)"
+	case errors.Is(err, model.ErrAuth):
+		return exitConfig, "check OPENAI_API_KEY: the model API refused it"
+	case errors.Is(err, model.ErrModelNotFound):
+		return exitConfig, "choose another model with --model or git config codex.model, or set codex.fallbackModel"
+	case errors.Is(err, model.ErrQuota):
+		return exitModel, "the account is out of quota; check billing with the provider"
+	case errors.Is(err, model.ErrRateLimited):
+		return exitModel, "still rate limited after retrying; try again later (your message is stored)"
+	case errors.Is(err, model.ErrUnavailable):
+		return exitModel, "the model API is unavailable; try again later (your message is stored)"
+	case errors.Is(err, model.ErrBadRequest), errors.Is(err, model.ErrPreviousNotFound), errors.Is(err, model.ErrToolLimit):
+		return exitModel, ""
+	case errors.Is(err, session.ErrNoSession):
+		return exitError, "open one with 'git codex delegate TASK', or name another with -t/-s"
+	case errors.Is(err, session.ErrAmbiguous):
+		return exitUsage, "give more characters of the session id"
+	case errors.Is(err, session.ErrClosed):
+		return exitError, "open a new session with 'git codex delegate TASK'"
+	case errors.Is(err, session.ErrEmptyMessage):
+		return exitUsage, "pass the text as an argument, or with -F FILE (-F - reads stdin)"
+	}
+	return exitOK, ""
+}

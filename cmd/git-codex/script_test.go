@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary act as git-codex when testscript runs it.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"git-codex": func() { os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script through real
+// git dispatch: `exec git codex …` finds git-codex on PATH.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams(t, "testdata/script"))
+}
+
+func scriptParams(t *testing.T, dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
+		Setup: func(env *testscript.Env) error {
+			return setupScriptEnv(t, env)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitcode,
+		},
+	}
+}
+
+// setupScriptEnv makes git hermetic: HOME in the work dir, no system config,
+// fixed identities and dates, no network-bound settings.
+func setupScriptEnv(t *testing.T, env *testscript.Env) error {
+	home := filepath.Join(env.WorkDir, ".home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return err
+	}
+	gitconfig := "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n[protocol \"file\"]\n\tallow = always\n"
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(gitconfig), 0o644); err != nil {
+		return err
+	}
+	for k, v := range map[string]string{
+		"HOME":                home,
+		"XDG_CONFIG_HOME":     filepath.Join(home, ".config"),
+		"GIT_CONFIG_NOSYSTEM": "1",
+		"GIT_AUTHOR_NAME":     "Test User",
+		"GIT_AUTHOR_EMAIL":    "test@example.com",
+		"GIT_AUTHOR_DATE":     "2026-01-02T03:04:05Z",
+		"GIT_COMMITTER_NAME":  "Test User",
+		"GIT_COMMITTER_EMAIL": "test@example.com",
+		"GIT_COMMITTER_DATE":  "2026-01-02T03:04:05Z",
+		"NO_COLOR":            "1",
+		"OPENAI_API_KEY":      "",
+	} {
+		env.Setenv(k, v)
+	}
+	return nil
+}
+
+// cmdExitcode runs a command and checks its exit code: `exitcode 3 exec git codex check`.
+func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: bad code %q", args[0])
+	}
+	name, rest := args[1], args[2:]
+	if name == "exec" {
+		name, rest = rest[0], rest[1:]
+	}
+	err = ts.Exec(name, rest...)
+	got := 0
+	if err != nil {
+		var ok bool
+		got, ok = exitCode(err)
+		if !ok {
+			ts.Fatalf("exitcode: %v", err)
+		}
+	}
+	if got != want {
+		ts.Fatalf("exit code %d, want %d", got, want)
+	}
+}
+
+func exitCode(err error) (int, bool) {
+	type coder interface{ ExitCode() int }
+	if c, ok := err.(coder); ok {
+		return c.ExitCode(), true
+	}
+	var code int
+	if _, scanErr := fmt.Sscanf(err.Error(), "exit status %d", &code); scanErr == nil {
+		return code, true
+	}
+	return 0, false
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
+)
+
+// ShowOptions are the inputs of `git codex show`.
+type ShowOptions struct {
+	Topic   string
+	Session string
+	JSON    bool
+}
+
+func newShowCommand(e *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "show one session's transcript, with the commit each turn is attached to",
+		UsageText: "git codex show [-t TOPIC | -s ID | ID | TOPIC] [--json]",
+		Description: "Without arguments shows the current branch's current session. The argument may be\n" +
+			"a session id (a unique prefix is enough) or a topic.\n\n" +
+			"Examples:\n" +
+			"  git codex show\n" +
+			"  git codex show 01JD3\n" +
+			"  git codex show -t feature/login --json | jq '.turns[].answer.usage'",
+		Flags: []cli.Flag{topicFlag(), sessionFlag(), jsonFlag()},
+		Action: func(c *cli.Context) error {
+			opts := ShowOptions{Topic: c.String("topic"), Session: c.String("session"), JSON: c.Bool("json")}
+			if c.NArg() > 1 {
+				return usageErrorf("run 'git codex show --help'", "show takes at most one argument")
+			}
+			return runShow(c, envFrom(c), opts, c.Args().First())
+		},
+	}
+}
+
+func runShow(c *cli.Context, e *Env, opts ShowOptions, arg string) error {
+	eng, err := readEngine(e)
+	if err != nil {
+		return err
+	}
+	repo, _ := e.Repo()
+	var s *session.Session
+	switch {
+	case opts.Session != "":
+		s, err = eng.Load(c.Context, opts.Topic, opts.Session)
+	case arg != "":
+		// An argument names a session id prefix first, a topic second.
+		s, err = eng.Load(c.Context, "", arg)
+		if errors.Is(err, session.ErrNoSession) {
+			s, err = eng.Load(c.Context, arg, "")
+		}
+	default:
+		topic, terr := resolveTopic(c, repo)
+		if terr != nil {
+			return terr
+		}
+		s, err = eng.Load(c.Context, topic, "")
+	}
+	if errors.Is(err, session.ErrNoSession) {
+		return withHint(exitError, err, "see 'git codex list', or open a session with 'git codex delegate'")
+	}
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(e.Stdout, transcriptOf(s))
+	}
+	printTranscript(e.Stdout, s)
+	return nil
+}
+
+// transcript is the --json form of a session.
+type transcript struct {
+	ID        string            `json:"id"`
+	Topic     string            `json:"topic"`
+	Engine    string            `json:"engine,omitempty"`
+	Model     string            `json:"model,omitempty"`
+	Title     string            `json:"title,omitempty"`
+	Context   []string          `json:"context,omitempty"`
+	Status    string            `json:"status"`
+	Started   string            `json:"started"`
+	Turns     []transcriptTurn  `json:"turns"`
+	Summaries []gitstore.Record `json:"summaries,omitempty"`
+	Events    []gitstore.Record `json:"events,omitempty"`
+}
+
+type transcriptTurn struct {
+	ID      string           `json:"id"`
+	Parent  string           `json:"parent,omitempty"`
+	Commit  string           `json:"commit"`
+	Time    string           `json:"time"`
+	Message string           `json:"message"`
+	Answer  *gitstore.Record `json:"answer,omitempty"`
+}
+
+func transcriptOf(s *session.Session) transcript {
+	t := transcript{
+		ID: s.ID, Topic: s.Topic, Engine: s.Open.Engine, Model: s.Open.Model, Title: s.Open.Title,
+		Context: s.Open.Context, Status: "open", Started: s.Open.Time,
+		Turns: []transcriptTurn{}, Summaries: s.Summaries, Events: s.Events,
+	}
+	if s.Closed {
+		t.Status = "closed"
+	}
+	for _, turn := range s.Turns {
+		t.Turns = append(t.Turns, transcriptTurn{
+			ID: turn.Record.ID, Parent: turn.Record.Parent, Commit: noteTarget(turn.Record),
+			Time: turn.Record.Time, Message: turn.Record.Text, Answer: turn.Answer,
+		})
+	}
+	return t
+}
+
+// noteTarget is the commit a record is attached to: the note it was read
+// from, else the commit it recorded.
+func noteTarget(r gitstore.Record) string {
+	if r.NoteObject != "" {
+		return r.NoteObject
+	}
+	return r.Commit
+}
+
+func printTranscript(w io.Writer, s *session.Session) {
+	status := "open"
+	if s.Closed {
+		status = "closed"
+	}
+	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s\n", s.ID, s.Topic, s.Open.Engine, s.Open.Model, status)
+	if s.Open.Title != "" {
+		fmt.Fprintf(w, "task: %s\n", oneLine(s.Open.Title, 100))
+	}
+	if len(s.Open.Context) > 0 {
+		fmt.Fprintf(w, "context: %s\n", strings.Join(s.Open.Context, ", "))
+	}
+	for i, t := range s.Turns {
+		commit := noteTarget(t.Record)
+		if commit == gitstore.EmptyTree {
+			commit = "(unborn)"
+		}
+		fmt.Fprintf(w, "\n── turn %d · commit %s · %s\n", i+1, shortHash(commit), shortTime(t.Record.Time))
+		fmt.Fprintf(w, "» %s\n", indent(strings.TrimSpace(t.Record.Text)))
+		if a := t.Answer; a != nil {
+			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))
+			var notes []string
+			if a.Status != "" && a.Status != session.StatusComplete {
+				notes = append(notes, a.Status)
+			}
+			if a.Error != "" {
+				notes = append(notes, "error: "+oneLine(a.Error, 80))
+			}
+			if a.Usage != nil {
+				notes = append(notes, fmt.Sprintf("tokens in %d (cached %d) out %d", a.Usage.Input, a.Usage.Cached, a.Usage.Output))
+			}
+			if len(a.ToolCalls) > 0 {
+				notes = append(notes, fmt.Sprintf("%d tool calls", len(a.ToolCalls)))
+			}
+			if len(notes) > 0 {
+				fmt.Fprintf(w, "[%s]\n", strings.Join(notes, "; "))
+			}
+		} else {
+			fmt.Fprintln(w, "\n[no answer stored]")
+		}
+	}
+	if sum := s.Summary(); sum != nil {
+		fmt.Fprintf(w, "\n── summary\n%s\n", strings.TrimSpace(sum.Text))
+		for _, d := range sum.Decisions {
+			fmt.Fprintf(w, "decided: %s\n", d)
+		}
+		for _, n := range sum.Next {
+			fmt.Fprintf(w, "next: %s\n", n)
+		}
+	}
+}
+
+func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
+
+func shortHash(h string) string {
+	if len(h) > 10 {
+		return h[:10]
+	}
+	return h
+}

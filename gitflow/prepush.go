@@ -1,0 +1,172 @@
+package gitflow
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// ContextFiles are the files every session's first message refers to; the
+// pre-push hook checks that they exist at the top of the work tree.
+var ContextFiles = []string{"ARCHITECTURE.md", "AGENTS.md"}
+
+// RequireContextFilesKey is the git config key that turns the pre-push
+// hook's missing-context-file warning into a refused push.
+const RequireContextFilesKey = "codex.requireContextFiles"
+
+// ErrContextFilesMissing is returned by PrePush when a context file is
+// missing and codex.requireContextFiles is true: the push must stop.
+var ErrContextFilesMissing = errors.New("required context files are missing")
+
+// PrePushOptions are the hook's arguments: git passes the remote's name
+// (or its URL when pushing to a URL), the URL, and one line per ref on
+// standard input: "<local ref> <local sha> <remote ref> <remote sha>".
+type PrePushOptions struct {
+	Remote string
+	URL    string
+	// RefLines is git's standard input to the hook.
+	RefLines io.Reader
+	// Getenv reads the environment (for the recursion guard).
+	Getenv func(string) string
+	// MaxRounds bounds fetch/merge/push rounds; 0 means 3.
+	MaxRounds int
+}
+
+// PrePushResult says what the hook did. Warnings are one line each, for
+// standard error.
+type PrePushResult struct {
+	// MissingContext lists the context files that do not exist.
+	MissingContext []string
+	// Skipped says why no notes were sent ("" when some were).
+	Skipped string
+	// Pushed lists the topics whose notes were sent.
+	Pushed []string
+	// Warnings are problems that did not stop the user's push.
+	Warnings []string
+}
+
+// PrePush is what `git codex hook pre-push` does inside `git push`:
+//
+//  1. It checks that the context files exist. A missing one is a warning,
+//     or ErrContextFilesMissing when codex.requireContextFiles is true.
+//  2. It sends every local topic notes ref (refs/notes/codex/*) that changed
+//     since the last successful send to the same remote, without force and
+//     with --no-verify (so the hook never recurses). A rejection (the
+//     remote's notes moved) is answered with fetch, union merge and push
+//     again, a bounded number of times.
+//
+// All topics are sent, not only those annotating pushed commits: the notes
+// are small, and a turn on an older commit is as worth sharing. Nothing is
+// sent when every pushed ref line is a deletion. With no notes refs at all it
+// starts no subprocess; with notes that the remote already has (per the
+// refs/notes/remotes/<remote>/… tracking refs) it touches no network.
+//
+// Failures to send notes never fail the push: they become Warnings, and
+// the returned error is nil. The only error is ErrContextFilesMissing.
+func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PrePushResult, error) {
+	var res PrePushResult
+	getenv := opt.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if getenv(GuardEnv) != "" {
+		res.Skipped = "running inside git codex's own notes push"
+		return res, nil
+	}
+	deletesOnly, err := onlyDeletions(opt.RefLines)
+	if err != nil {
+		res.Warnings = append(res.Warnings, "could not read the pushed refs: "+err.Error())
+	}
+
+	if wt := repo.WorkTree(); wt != "" {
+		for _, f := range ContextFiles {
+			if _, err := os.Stat(filepath.Join(wt, f)); err != nil {
+				res.MissingContext = append(res.MissingContext, f)
+			}
+		}
+	}
+	if len(res.MissingContext) > 0 {
+		if repo.ConfigBool(RequireContextFilesKey, false) {
+			return res, fmt.Errorf("%w: %s", ErrContextFilesMissing, strings.Join(res.MissingContext, ", "))
+		}
+		res.Warnings = append(res.Warnings, "missing context files: "+strings.Join(res.MissingContext, ", ")+
+			" (run 'git codex init' to scaffold them)")
+	}
+
+	if deletesOnly {
+		res.Skipped = "the push only deletes refs"
+		return res, nil
+	}
+	// Cheapest test first: no notes refs at all means no sessions, and no
+	// need to read git config (a subprocess) for the notes prefix.
+	if any, err := repo.ListRefs("refs/notes/"); err != nil || len(any) == 0 {
+		res.Skipped = "no session notes"
+		if err != nil {
+			res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error())
+		}
+		return res, nil
+	}
+	remote := opt.Remote
+	if remote == "" {
+		remote = opt.URL
+	}
+	if remote == "" {
+		res.Skipped = "no remote"
+		return res, nil
+	}
+	nr := newNotesRemote(repo, remote)
+	local, err := nr.localRefs()
+	if err != nil {
+		res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error())
+		return res, nil
+	}
+	if len(local) == 0 {
+		res.Skipped = "no session notes"
+		return res, nil
+	}
+	maxRounds := opt.MaxRounds
+	if maxRounds <= 0 {
+		maxRounds = 3
+	}
+	var merged []string
+	pushed, _, err := nr.exchange(ctx, maxRounds, &merged)
+	sortUnique(&pushed)
+	res.Pushed = pushed
+	if err != nil {
+		res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error()+" (run 'git codex sync' later)")
+		return res, nil
+	}
+	if len(pushed) == 0 {
+		res.Skipped = "the remote has all session notes"
+	}
+	return res, nil
+}
+
+// onlyDeletions reports whether git's ref lines are all deletions (local
+// sha all zeros). No lines at all ("Everything up-to-date") is not a
+// deletion: notes are still worth sending then.
+func onlyDeletions(r io.Reader) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	sc := bufio.NewScanner(r)
+	lines, deletions := 0, 0
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 {
+			continue
+		}
+		lines++
+		if strings.Trim(f[1], "0") == "" {
+			deletions++
+		}
+	}
+	return lines > 0 && deletions == lines, sc.Err()
+}

@@ -1,0 +1,12 @@
+// Package gitstore owns all access to the git repository: finding it (also from
+// subdirectories, linked worktrees and hooks), reading commits and trees, and
+// storing session records as git notes under refs/notes/codex/<topic>.
+//
+// It is the only package that imports go-git. Refs are never updated through
+// go-git's reference storage: every update of a shared ref is a compare-and-swap
+// through git's own lock-file protocol (see lock.go), so that many processes and
+// the git CLI itself can write at once without losing a record, and a killed
+// process leaves either the old or the new state.
+//
+// It must not know about models, prompts or the command line.
+package gitstore

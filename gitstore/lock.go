@@ -1,0 +1,141 @@
+package gitstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// lockTimeout bounds how long a writer waits for another writer's lock
+// before reporting it as stale. git itself waits core.filesRefLockTimeout
+// (100 ms by default); writers here hold a lock for a few milliseconds, so a
+// lock older than this is almost certainly left by a killed process.
+const lockTimeout = 10 * time.Second
+
+// lockStale is the age from which a lock file is taken to be left behind
+// by a killed process and reported at once instead of waited for.
+const lockStale = 30 * time.Second
+
+// refLock is a held `<ref>.lock` file, git's lock-file protocol: created
+// with O_EXCL, written, fsynced and renamed over the ref. Anyone following
+// the protocol (git itself included) is excluded while we hold it.
+type refLock struct {
+	r    *Repo
+	name string
+	path string
+	f    *os.File
+}
+
+// lockRef takes the lock for ref name, waiting (with jittered backoff) while
+// another process holds it. Returns an error wrapping ErrLocked, naming the
+// lock file and the command that clears it, when the wait exceeds lockTimeout.
+func (r *Repo) lockRef(ctx context.Context, name string) (*refLock, error) {
+	path := r.refFile(name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	lockPath := path + ".lock"
+	deadline := time.Now().Add(lockTimeout)
+	wait := 200 * time.Microsecond
+	for {
+		f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if err == nil {
+			return &refLock{r: r, name: name, path: path, f: f}, nil
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			// `git pack-refs --prune` removes directories it emptied;
+			// recreate ours and try again, as git's own
+			// raceproof_create_file does.
+			if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+				return nil, fmt.Errorf("lock %s: %w", name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("lock %s: %w", name, err)
+		}
+		if fi, err := os.Stat(lockPath); err == nil && time.Since(fi.ModTime()) > lockStale {
+			deadline = time.Now() // nobody holds a ref lock this long: report it now
+		}
+		if time.Now().After(deadline) {
+			age := ""
+			if fi, err := os.Stat(lockPath); err == nil {
+				age = fmt.Sprintf(" (%s old)", time.Since(fi.ModTime()).Round(time.Second))
+			}
+			return nil, fmt.Errorf("%w: %s exists%s; if no git process is running, remove it: rm '%s'",
+				ErrLocked, lockPath, age, lockPath)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait + rand.N(wait)):
+		}
+		if wait < 20*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
+
+// current reads the ref's value while the lock is held: the loose file
+// first, packed-refs second, as git does. "" means the ref does not exist.
+func (l *refLock) current() (string, error) {
+	v, err := l.r.readRefOnce(l.name)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	return v, err
+}
+
+// commit writes value into the lock file, fsyncs it and renames it over the
+// ref. After commit (successful or not) the lock is released.
+func (l *refLock) commit(value string) error {
+	_, err := l.f.WriteString(value + "\n")
+	if err == nil {
+		err = l.f.Sync()
+	}
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	if err == nil {
+		err = os.Rename(l.path+".lock", l.path)
+	}
+	if err != nil {
+		_ = os.Remove(l.path + ".lock")
+		return fmt.Errorf("update %s: %w", l.name, err)
+	}
+	return nil
+}
+
+// release drops the lock without changing the ref.
+func (l *refLock) release() {
+	if l.f != nil {
+		_ = l.f.Close()
+		l.f = nil
+		_ = os.Remove(l.path + ".lock")
+	}
+}
+
+// UpdateRef moves ref name from old to new as a compare-and-swap through
+// git's lock protocol. old == "" means the ref must not exist yet. Returns an
+// error wrapping ErrConflict when the ref no longer has the value old.
+func (r *Repo) UpdateRef(ctx context.Context, name, old, new string) error {
+	l, err := r.lockRef(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer l.release()
+	cur, err := l.current()
+	if err != nil {
+		return err
+	}
+	if cur != old {
+		return fmt.Errorf("update %s: expected %q, found %q: %w", name, shortHash(old), shortHash(cur), ErrConflict)
+	}
+	return l.commit(new)
+}

@@ -1,0 +1,134 @@
+package gitstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// MergeFrom merges the notes commit `other` (typically a fetched remote
+// notes ref) into topic's ref as a union of record lines, note by note,
+// exactly as `git notes merge -s cat_sort_uniq` would, but through the
+// ref's lock. When one side contains the other the ref fast-forwards or
+// stays; otherwise a merge commit with both parents is written, so that a
+// later non-forced push of the ref succeeds. Reports whether the ref moved.
+func (n *NotesStore) MergeFrom(ctx context.Context, topic, other string) (bool, error) {
+	if err := ValidateTopic(topic); err != nil {
+		return false, err
+	}
+	ref := n.Ref(topic)
+	n.r.mu.Lock()
+	defer n.r.mu.Unlock()
+	l, err := n.r.lockRef(ctx, ref)
+	if err != nil {
+		return false, fmt.Errorf("merge into %s: %w", ref, err)
+	}
+	defer l.release()
+	local, err := l.current()
+	if err != nil {
+		return false, fmt.Errorf("merge into %s: %w", ref, err)
+	}
+	switch {
+	case local == other:
+		return false, nil
+	case local == "":
+		return true, l.commit(other)
+	}
+	if ok, err := n.r.isAncestor(ctx, other, local); err != nil {
+		return false, err
+	} else if ok {
+		return false, nil
+	}
+	if ok, err := n.r.isAncestor(ctx, local, other); err != nil {
+		return false, err
+	} else if ok {
+		return true, l.commit(other)
+	}
+	w := n.r.newTreeWriter()
+	merged := map[string][][]byte{}
+	var parents []plumbing.Hash
+	for _, id := range []string{local, other} {
+		c, err := w.commit(plumbing.NewHash(id))
+		if err != nil {
+			return false, fmt.Errorf("merge into %s: %w", ref, err)
+		}
+		parents = append(parents, c.Hash)
+		notes, err := w.allNotes(c.TreeHash)
+		if err != nil {
+			return false, fmt.Errorf("merge into %s: %w", ref, err)
+		}
+		for obj, blobs := range notes {
+			for _, bh := range blobs {
+				b, err := w.blob(bh)
+				if err != nil {
+					return false, fmt.Errorf("merge into %s: read note on %s: %w", ref, shortHash(obj), err)
+				}
+				merged[obj] = append(merged[obj], b)
+			}
+		}
+	}
+	tree, err := w.writeNotesTree(merged)
+	if err != nil {
+		return false, fmt.Errorf("merge into %s: %w", ref, err)
+	}
+	c, err := w.writeCommit(tree, parents, "Notes merged by 'git codex sync'\n")
+	if err != nil {
+		return false, fmt.Errorf("merge into %s: %w", ref, err)
+	}
+	if err := l.commit(c.String()); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// writeNotesTree writes a whole notes tree from note contents per object,
+// flat below fanoutThreshold notes and 2/38 above.
+func (w *treeWriter) writeNotesTree(notes map[string][][]byte) (plumbing.Hash, error) {
+	blobs := map[string]plumbing.Hash{}
+	for obj, parts := range notes {
+		h, err := w.writeBlob(mergeLines(parts...))
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		blobs[obj] = h
+	}
+	if len(blobs) <= fanoutThreshold {
+		var es []object.TreeEntry
+		for obj, h := range blobs {
+			es = append(es, object.TreeEntry{Name: obj, Mode: filemode.Regular, Hash: h})
+		}
+		return w.writeTree(es)
+	}
+	buckets := map[string][]object.TreeEntry{}
+	for obj, h := range blobs {
+		buckets[obj[:2]] = append(buckets[obj[:2]], object.TreeEntry{Name: obj[2:], Mode: filemode.Regular, Hash: h})
+	}
+	var root []object.TreeEntry
+	for dir, es := range buckets {
+		sh, err := w.writeTree(es)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		root = append(root, object.TreeEntry{Name: dir, Mode: filemode.Dir, Hash: sh})
+	}
+	return w.writeTree(root)
+}
+
+// isAncestor reports whether commit a is an ancestor of b, through git
+// (which uses the commit-graph and generation numbers).
+func (r *Repo) isAncestor(ctx context.Context, a, b string) (bool, error) {
+	_, err := r.Git(ctx, nil, "merge-base", "--is-ancestor", a, b)
+	if err == nil {
+		return true, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 1 {
+		return false, nil
+	}
+	return false, fmt.Errorf("is %s an ancestor of %s: %w", shortHash(a), shortHash(b), err)
+}

@@ -1,0 +1,460 @@
+package packidx
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-billy/v5"
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/format/objfile"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
+)
+
+// DefaultCacheSize bounds the decoded-object cache of a Store built without
+// Options.Cache. It is smaller than go-git's default (96 MiB) to keep the
+// resident size of short commands low.
+const DefaultCacheSize = 32 * cache.MiByte
+
+// maxAlternateDepth bounds chains of objects/info/alternates, as git does.
+const maxAlternateDepth = 5
+
+// Options tune a Store.
+type Options struct {
+	// Cache holds decoded objects (delta bases and recent reads); nil means
+	// an LRU cache of DefaultCacheSize.
+	Cache cache.Object
+}
+
+// Store is a storer.EncodedObjectStorer over a git directory's objects that
+// finds packed objects through lazily mapped indexes (Index), so that its
+// first read costs the same on a pack of ten objects as on one of a million.
+// It looks in packs first (the pack of the last hit first), then in loose
+// objects, then, after re-listing the pack directory once (a concurrent
+// `git gc` or fetch may have added a pack), in alternates. Packs are parsed
+// and deltas resolved by go-git's packfile reader; objects are returned in
+// memory. New objects are written loose through go-git's filesystem storage.
+//
+// A Store is safe for concurrent use; its methods are serialised. Close
+// releases its file descriptors and memory maps.
+type Store struct {
+	objDir string
+	gitDir string // "" for an alternate (read-only)
+	cache  cache.Object
+	depth  int
+
+	mu      sync.Mutex
+	listed  bool
+	packs   []*pack // newest first
+	known   map[string]bool
+	lastHit int
+	alts    []*Store
+	altDone bool
+	writer  *filesystem.ObjectStorage
+	dotgit  *dotgit.DotGit
+	closed  bool
+}
+
+type pack struct {
+	path string // without extension
+	idx  *Index
+	file billy.File
+	pf   *packfile.Packfile
+}
+
+var _ storer.EncodedObjectStorer = (*Store)(nil)
+
+// NewStore returns a Store over the objects of gitDir (the directory holding
+// objects/, refs/ and HEAD — the common dir of a linked worktree). It opens
+// nothing until the first read.
+func NewStore(gitDir string, opt Options) *Store {
+	s := newStore(filepath.Join(gitDir, "objects"), opt.Cache, 0)
+	s.gitDir = gitDir
+	return s
+}
+
+func newStore(objDir string, c cache.Object, depth int) *Store {
+	if c == nil {
+		c = cache.NewObjectLRU(DefaultCacheSize)
+	}
+	return &Store{objDir: objDir, cache: c, depth: depth, known: map[string]bool{}}
+}
+
+// NewEncodedObject implements storer.EncodedObjectStorer.
+func (s *Store) NewEncodedObject() plumbing.EncodedObject { return &plumbing.MemoryObject{} }
+
+// SetEncodedObject implements storer.EncodedObjectStorer: it writes o as a
+// loose object through go-git's filesystem storage.
+func (s *Store) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) {
+	w, err := s.looseWriter()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	h, err := w.SetEncodedObject(o)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write object: %w", err)
+	}
+	return h, nil
+}
+
+// IterEncodedObjects implements storer.EncodedObjectStorer. It is rare and
+// reads every object anyway, so it is go-git's own (which loads whole
+// indexes).
+func (s *Store) IterEncodedObjects(t plumbing.ObjectType) (storer.EncodedObjectIter, error) {
+	w, err := s.looseWriter()
+	if err != nil {
+		return nil, err
+	}
+	return w.IterEncodedObjects(t)
+}
+
+// AddAlternate implements storer.EncodedObjectStorer through go-git, and
+// makes this Store read the new alternate.
+func (s *Store) AddAlternate(remote string) error {
+	if _, err := s.looseWriter(); err != nil {
+		return err
+	}
+	if err := s.dotgit.AddAlternate(remote); err != nil {
+		return fmt.Errorf("add alternate: %w", err)
+	}
+	s.mu.Lock()
+	s.altDone = false
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Store) looseWriter() (*filesystem.ObjectStorage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gitDir == "" {
+		return nil, errors.New("write object: alternate object stores are read-only")
+	}
+	if s.writer == nil {
+		s.dotgit = dotgit.New(osfs.New(s.gitDir))
+		s.writer = filesystem.NewObjectStorage(s.dotgit, s.cache)
+	}
+	return s.writer, nil
+}
+
+// EncodedObject implements storer.EncodedObjectStorer. Returns
+// plumbing.ErrObjectNotFound when h is absent or not of type t.
+func (s *Store) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, err := s.get(h)
+	if err != nil {
+		return nil, err
+	}
+	if t != plumbing.AnyObject && o.Type() != t {
+		return nil, plumbing.ErrObjectNotFound
+	}
+	return o, nil
+}
+
+// HasEncodedObject implements storer.EncodedObjectStorer.
+func (s *Store) HasEncodedObject(h plumbing.Hash) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := lookup(s, h,
+		func(p *pack, _ int64) (struct{}, error) { return struct{}{}, nil },
+		func(path string) (struct{}, error) {
+			_, err := os.Stat(path)
+			return struct{}{}, err
+		},
+		func(a *Store) (struct{}, error) { return struct{}{}, a.HasEncodedObject(h) })
+	return err
+}
+
+// EncodedObjectSize implements storer.EncodedObjectStorer.
+func (s *Store) EncodedObjectSize(h plumbing.Hash) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, ok := s.cache.Get(h); ok {
+		return o.Size(), nil
+	}
+	return lookup(s, h,
+		func(p *pack, off int64) (int64, error) {
+			pf, err := s.packfile(p)
+			if err != nil {
+				return 0, err
+			}
+			return pf.GetSizeByOffset(off)
+		},
+		func(path string) (int64, error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return 0, err
+			}
+			defer f.Close()
+			r, err := objfile.NewReader(f)
+			if err != nil {
+				return 0, fmt.Errorf("read object header %s: %w", h, err)
+			}
+			defer r.Close()
+			_, size, err := r.Header()
+			if err != nil {
+				return 0, fmt.Errorf("read object header %s: %w", h, err)
+			}
+			return size, nil
+		},
+		func(a *Store) (int64, error) { return a.EncodedObjectSize(h) })
+}
+
+func (s *Store) get(h plumbing.Hash) (plumbing.EncodedObject, error) {
+	if o, ok := s.cache.Get(h); ok {
+		return o, nil
+	}
+	return lookup(s, h,
+		func(p *pack, off int64) (plumbing.EncodedObject, error) {
+			pf, err := s.packfile(p)
+			if err != nil {
+				return nil, err
+			}
+			o, err := pf.Get(h)
+			if err != nil {
+				return nil, fmt.Errorf("read object %s from %s: %w", h, filepath.Base(p.path), err)
+			}
+			return o, nil
+		},
+		s.readLoose,
+		func(a *Store) (plumbing.EncodedObject, error) { return a.EncodedObject(plumbing.AnyObject, h) })
+}
+
+// lookup runs the search order shared by every read: packs, loose objects,
+// packs again after re-listing, alternates. inPack and loose report
+// fs.ErrNotExist / plumbing.ErrObjectNotFound for "not here".
+func lookup[T any](s *Store, h plumbing.Hash,
+	inPack func(*pack, int64) (T, error),
+	loose func(path string) (T, error),
+	inAlt func(*Store) (T, error),
+) (T, error) {
+	var zero T
+	if s.closed {
+		return zero, errors.New("read object: store closed")
+	}
+	if !s.listed {
+		if err := s.list(); err != nil {
+			return zero, err
+		}
+	}
+	try := func() (T, bool, error) {
+		p, off, err := s.find(h)
+		if err != nil || p == nil {
+			return zero, false, err
+		}
+		v, err := inPack(p, off)
+		return v, true, err
+	}
+	if v, ok, err := try(); ok || err != nil {
+		return v, err
+	}
+	hex := h.String()
+	v, err := loose(filepath.Join(s.objDir, hex[:2], hex[2:]))
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return v, err
+	}
+	if n := len(s.packs); s.list() == nil && len(s.packs) > n {
+		if v, ok, err := try(); ok || err != nil {
+			return v, err
+		}
+	}
+	for _, a := range s.alternates() {
+		v, err := inAlt(a)
+		if err == nil || !errors.Is(err, plumbing.ErrObjectNotFound) {
+			return v, err
+		}
+	}
+	return zero, plumbing.ErrObjectNotFound
+}
+
+// find returns the pack holding h and its offset, or nil.
+func (s *Store) find(h plumbing.Hash) (*pack, int64, error) {
+	if len(s.packs) == 0 {
+		return nil, 0, nil
+	}
+	if s.lastHit >= len(s.packs) {
+		s.lastHit = 0
+	}
+	order := func(i int) int { // the last hit first, then the rest in order
+		switch {
+		case i == 0:
+			return s.lastHit
+		case i <= s.lastHit:
+			return i - 1
+		}
+		return i
+	}
+	for i := range s.packs {
+		j := order(i)
+		p := s.packs[j]
+		off, err := p.idx.FindOffset(h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("look up %s in %s: %w", h, filepath.Base(p.path), err)
+		}
+		s.lastHit = j
+		return p, off, nil
+	}
+	return nil, 0, nil
+}
+
+// list (re)reads the pack directory and maps the indexes of packs not seen
+// before; packs that disappeared stay usable through their open maps.
+func (s *Store) list() error {
+	s.listed = true
+	dir := filepath.Join(s.objDir, "pack")
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list packs: %w", err)
+	}
+	type found struct {
+		path string
+		mod  int64
+	}
+	var fresh []found
+	for _, e := range ents {
+		name := e.Name()
+		base, ok := strings.CutSuffix(name, ".idx")
+		if !ok || !strings.HasPrefix(base, "pack-") || s.known[base] {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(dir, base+".pack"))
+		if err != nil {
+			continue // index written before its pack, or a half-deleted pack
+		}
+		fresh = append(fresh, found{filepath.Join(dir, base), fi.ModTime().UnixNano()})
+	}
+	slices.SortFunc(fresh, func(a, b found) int { return int(min(max(b.mod-a.mod, -1), 1)) })
+	var errs []error
+	var added []*pack
+	for _, f := range fresh {
+		ix, err := Open(f.path + ".idx")
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.known[filepath.Base(f.path)] = true
+		added = append(added, &pack{path: f.path, idx: ix})
+	}
+	// New packs go first: a fresh pack is where recent objects are.
+	s.packs = append(added, s.packs...)
+	s.lastHit = 0
+	if len(s.packs) == 0 && len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return nil
+}
+
+// packfile opens p's pack file on first use and keeps it open.
+func (s *Store) packfile(p *pack) (*packfile.Packfile, error) {
+	if p.pf != nil {
+		return p.pf, nil
+	}
+	f, err := osfs.New(filepath.Dir(p.path)).Open(filepath.Base(p.path) + ".pack")
+	if err != nil {
+		return nil, fmt.Errorf("open pack: %w", err)
+	}
+	p.file = f
+	// A nil filesystem makes go-git return every object in memory instead
+	// of FSObjects that reopen the pack on each read.
+	p.pf = packfile.NewPackfileWithCache(p.idx, nil, f, s.cache, 0)
+	return p.pf, nil
+}
+
+func (s *Store) readLoose(path string) (o plumbing.EncodedObject, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := objfile.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("read loose object %s: %w", path, err)
+	}
+	defer r.Close()
+	t, size, err := r.Header()
+	if err != nil {
+		return nil, fmt.Errorf("read loose object %s: %w", path, err)
+	}
+	mo := &plumbing.MemoryObject{}
+	mo.SetType(t)
+	mo.SetSize(size)
+	w, _ := mo.Writer()
+	if _, err := io.Copy(w, r); err != nil {
+		return nil, fmt.Errorf("read loose object %s: %w", path, err)
+	}
+	s.cache.Put(mo)
+	return mo, nil
+}
+
+// alternates opens the stores named in objects/info/alternates once.
+func (s *Store) alternates() []*Store {
+	if s.altDone || s.depth >= maxAlternateDepth {
+		return s.alts
+	}
+	s.altDone = true
+	f, err := os.Open(filepath.Join(s.objDir, "info", "alternates"))
+	if err != nil {
+		return s.alts
+	}
+	defer f.Close()
+	have := map[string]bool{}
+	for _, a := range s.alts {
+		have[a.objDir] = true
+	}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if !filepath.IsAbs(line) {
+			line = filepath.Join(s.objDir, line)
+		}
+		line = filepath.Clean(line)
+		if have[line] || line == s.objDir {
+			continue
+		}
+		have[line] = true
+		s.alts = append(s.alts, newStore(line, s.cache, s.depth+1))
+	}
+	return s.alts
+}
+
+// Close releases the packs' file descriptors and index maps.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, p := range s.packs {
+		if p.file != nil {
+			errs = append(errs, p.file.Close())
+		}
+		errs = append(errs, p.idx.Close())
+	}
+	for _, a := range s.alts {
+		errs = append(errs, a.Close())
+	}
+	if s.writer != nil {
+		errs = append(errs, s.writer.Close())
+	}
+	s.packs, s.alts, s.known, s.listed, s.closed = nil, nil, map[string]bool{}, false, true
+	return errors.Join(errs...)
+}

@@ -1,0 +1,510 @@
+package gitstore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// EmptyTree is the id of the empty tree, the object turns attach to on an
+// unborn branch.
+const EmptyTree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+// Repo is an open repository. A Repo is not safe for concurrent use by
+// several goroutines (go-git's storage is not).
+type Repo struct {
+	gitDir    string // per-worktree git dir (HEAD lives here)
+	commonDir string // objects and shared refs
+	workTree  string // "" for a bare repository
+	getenv    func(string) string
+
+	objOnce sync.Once
+	objs    storer.EncodedObjectStorer
+	closer  io.Closer
+
+	cfgOnce sync.Once
+	cfg     map[string][]string
+	cfgErr  error
+
+	notesPrefix string
+
+	// mu serialises object access: go-git's storage is not safe for
+	// concurrent use, and NotesStore may be shared by goroutines.
+	mu sync.Mutex
+}
+
+// Open finds the repository that contains dir, the way git does: GIT_DIR and
+// GIT_WORK_TREE from getenv first, otherwise the nearest .git directory or
+// gitfile above dir, otherwise dir itself when it is a bare repository.
+//
+// go-git's own opener is deliberately not used: it refuses repositories with
+// extensions.worktreeConfig (set by `git worktree`/`sparse-checkout`
+// workflows) and, in linked worktrees, would write where git never looks.
+// Returns ErrNotRepository when there is none.
+func Open(dir string, getenv func(string) string) (*Repo, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open repository: %w", err)
+	}
+	r := &Repo{getenv: getenv}
+	if gd := getenv("GIT_DIR"); gd != "" {
+		if !filepath.IsAbs(gd) {
+			gd = filepath.Join(abs, gd)
+		}
+		if !isGitDir(gd) {
+			return nil, fmt.Errorf("GIT_DIR=%s: %w", gd, ErrNotRepository)
+		}
+		r.gitDir = gd
+		if wt := getenv("GIT_WORK_TREE"); wt != "" {
+			if !filepath.IsAbs(wt) {
+				wt = filepath.Join(abs, wt)
+			}
+			r.workTree = wt
+		} else if filepath.Base(gd) == ".git" {
+			r.workTree = filepath.Dir(gd)
+		} else if !looksBare(gd) {
+			r.workTree = abs
+		}
+	} else if err := r.discover(abs); err != nil {
+		return nil, err
+	}
+	r.commonDir = r.gitDir
+	if cd := getenv("GIT_COMMON_DIR"); cd != "" {
+		r.commonDir = cd
+	} else if b, err := os.ReadFile(filepath.Join(r.gitDir, "commondir")); err == nil {
+		cd := strings.TrimSpace(string(b))
+		if !filepath.IsAbs(cd) {
+			cd = filepath.Join(r.gitDir, cd)
+		}
+		r.commonDir = filepath.Clean(cd)
+	}
+	return r, nil
+}
+
+func (r *Repo) discover(dir string) error {
+	for d := dir; ; {
+		dotgit := filepath.Join(d, ".git")
+		if fi, err := os.Stat(dotgit); err == nil {
+			if fi.IsDir() && isGitDir(dotgit) {
+				r.gitDir, r.workTree = dotgit, d
+				return nil
+			}
+			if !fi.IsDir() {
+				gd, err := readGitFile(dotgit)
+				if err != nil {
+					return err
+				}
+				r.gitDir, r.workTree = gd, d
+				return nil
+			}
+		}
+		if looksBare(d) {
+			r.gitDir = d
+			return nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return ErrNotRepository
+		}
+		d = parent
+	}
+}
+
+func readGitFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	line := strings.TrimSpace(string(b))
+	gd, ok := strings.CutPrefix(line, "gitdir:")
+	if !ok {
+		return "", fmt.Errorf("read %s: not a gitfile: %w", path, ErrNotRepository)
+	}
+	gd = strings.TrimSpace(gd)
+	if !filepath.IsAbs(gd) {
+		gd = filepath.Join(filepath.Dir(path), gd)
+	}
+	if !isGitDir(gd) {
+		return "", fmt.Errorf("%s points at %s: %w", path, gd, ErrNotRepository)
+	}
+	return filepath.Clean(gd), nil
+}
+
+func isGitDir(d string) bool {
+	fi, err := os.Stat(filepath.Join(d, "HEAD"))
+	return err == nil && !fi.IsDir()
+}
+
+func looksBare(d string) bool {
+	if !isGitDir(d) {
+		return false
+	}
+	for _, sub := range []string{"objects", "refs"} {
+		if fi, err := os.Stat(filepath.Join(d, sub)); err != nil || !fi.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+// GitDir is the per-worktree git directory.
+func (r *Repo) GitDir() string { return r.gitDir }
+
+// CommonDir is the directory holding objects and shared refs.
+func (r *Repo) CommonDir() string { return r.commonDir }
+
+// WorkTree is the top of the work tree, or "" in a bare repository.
+func (r *Repo) WorkTree() string { return r.workTree }
+
+// Close releases file descriptors held by the object storage.
+func (r *Repo) Close() error {
+	if r.closer != nil {
+		return r.closer.Close()
+	}
+	return nil
+}
+
+// objects returns the object storage, opened on first use so that commands
+// that need no objects (and --help) pay nothing.
+func (r *Repo) objects() storer.EncodedObjectStorer {
+	r.objOnce.Do(func() {
+		st := filesystem.NewStorageWithOptions(osfs.New(r.commonDir), cache.NewObjectLRUDefault(),
+			filesystem.Options{KeepDescriptors: true, AlternatesFS: osfs.New("/")})
+		r.objs, r.closer = st, st
+	})
+	return r.objs
+}
+
+// Head describes what HEAD points at.
+type Head struct {
+	Branch string // short branch name; "" when detached
+	Commit string // "" on an unborn branch
+}
+
+// Unborn reports whether HEAD names a branch without commits.
+func (h Head) Unborn() bool { return h.Commit == "" }
+
+// Target is the object turns attach to: the commit, or the empty tree on an
+// unborn branch.
+func (h Head) Target() string {
+	if h.Commit == "" {
+		return EmptyTree
+	}
+	return h.Commit
+}
+
+// Head reads HEAD of this worktree.
+func (r *Repo) Head() (Head, error) {
+	b, err := os.ReadFile(filepath.Join(r.gitDir, "HEAD"))
+	if err != nil {
+		return Head{}, fmt.Errorf("read HEAD: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	name, sym := strings.CutPrefix(s, "ref: ")
+	if !sym {
+		if !plumbing.IsHash(s) {
+			return Head{}, fmt.Errorf("read HEAD: unexpected content %q", s)
+		}
+		return Head{Commit: s}, nil
+	}
+	h := Head{Branch: strings.TrimPrefix(name, "refs/heads/")}
+	c, err := r.ReadRef(name)
+	if errors.Is(err, ErrNotFound) {
+		return h, nil
+	}
+	if err != nil {
+		return Head{}, err
+	}
+	h.Commit = c
+	return h, nil
+}
+
+// ReadRef returns the object id a ref points at, following symbolic refs,
+// reading the loose file first and packed-refs second as git does. Returns
+// ErrNotFound when the ref does not exist.
+func (r *Repo) ReadRef(name string) (string, error) {
+	for depth := 0; depth < 5; depth++ {
+		v, err := r.readRefOnce(name)
+		if err != nil {
+			return "", err
+		}
+		target, sym := strings.CutPrefix(v, "ref: ")
+		if !sym {
+			return v, nil
+		}
+		name = target
+	}
+	return "", fmt.Errorf("read ref %s: symbolic ref loop", name)
+}
+
+func (r *Repo) refFile(name string) string {
+	// Per-worktree refs live in the worktree's git dir; everything we
+	// write (refs/notes, refs/heads) lives in the common dir.
+	if name == "HEAD" || strings.HasPrefix(name, "refs/bisect/") || strings.HasPrefix(name, "refs/worktree/") {
+		return filepath.Join(r.gitDir, filepath.FromSlash(name))
+	}
+	return filepath.Join(r.commonDir, filepath.FromSlash(name))
+}
+
+// readRefOnce reads one ref without following symbolic refs. It returns
+// ErrNotFound when neither a loose file nor a packed entry exists.
+func (r *Repo) readRefOnce(name string) (string, error) {
+	b, err := os.ReadFile(r.refFile(name))
+	switch {
+	case err == nil:
+		s := strings.TrimSpace(string(b))
+		if strings.HasPrefix(s, "ref: ") || plumbing.IsHash(s) {
+			return s, nil
+		}
+		return "", fmt.Errorf("read ref %s: broken ref file (%q)", name, truncate(s, 60))
+	case errors.Is(err, fs.ErrNotExist), isNotDir(err):
+	default:
+		return "", fmt.Errorf("read ref %s: %w", name, err)
+	}
+	v, err := r.packedRef(name)
+	if err != nil {
+		return "", err
+	}
+	if v == "" {
+		return "", fmt.Errorf("ref %s: %w", name, ErrNotFound)
+	}
+	return v, nil
+}
+
+// packedRef looks name up in packed-refs; "" when absent.
+func (r *Repo) packedRef(name string) (string, error) {
+	f, err := os.Open(filepath.Join(r.commonDir, "packed-refs"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read packed-refs: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	suffix := " " + name
+	for sc.Scan() {
+		line := sc.Text()
+		if len(line) > 41 && strings.HasSuffix(line, suffix) && len(line) == 40+len(suffix) {
+			return line[:40], nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", fmt.Errorf("read packed-refs: %w", err)
+	}
+	return "", nil
+}
+
+// ListRefs returns the refs under prefix (loose and packed, loose winning)
+// mapped to their values.
+func (r *Repo) ListRefs(prefix string) (map[string]string, error) {
+	out := map[string]string{}
+	if f, err := os.Open(filepath.Join(r.commonDir, "packed-refs")); err == nil {
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if len(line) < 42 || line[0] == '#' || line[0] == '^' {
+				continue
+			}
+			if name := line[41:]; strings.HasPrefix(name, prefix) {
+				out[name] = line[:40]
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("read packed-refs: %w", err)
+		}
+	}
+	root := filepath.Join(r.commonDir, filepath.FromSlash(prefix))
+	base := prefix
+	if !strings.HasSuffix(prefix, "/") {
+		root, base = filepath.Dir(root), filepath.ToSlash(filepath.Dir(filepath.FromSlash(prefix)))+"/"
+	}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || strings.HasSuffix(p, ".lock") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		name := base + filepath.ToSlash(rel)
+		if !strings.HasPrefix(name, prefix) {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // deleted by pack-refs while we walked: packed value stands
+			}
+			return err
+		}
+		if s := strings.TrimSpace(string(b)); plumbing.IsHash(s) {
+			out[name] = s
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list refs %s: %w", prefix, err)
+	}
+	return out, nil
+}
+
+// Git runs the git binary in this repository and returns its standard output.
+// Standard error is folded into the returned error.
+func (r *Repo) Git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = r.workTree
+	if cmd.Dir == "" {
+		cmd.Dir = r.gitDir
+	}
+	cmd.Env = append(os.Environ(), "GIT_DIR="+r.gitDir)
+	if r.workTree != "" {
+		cmd.Env = append(cmd.Env, "GIT_WORK_TREE="+r.workTree)
+	}
+	cmd.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			return stdout.Bytes(), fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
+		}
+		return stdout.Bytes(), fmt.Errorf("git %s: %s: %w", strings.Join(args, " "), lastLine(msg), err)
+	}
+	return stdout.Bytes(), nil
+}
+
+// Config returns the last value of a git config key (as `git config --get`),
+// read once per Repo through the git binary so includes, worktree config and
+// global/system files all count.
+func (r *Repo) Config(key string) (string, bool) {
+	vs := r.ConfigAll(key)
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[len(vs)-1], true
+}
+
+// ConfigAll returns every value of a multi-valued config key.
+func (r *Repo) ConfigAll(key string) []string {
+	r.cfgOnce.Do(func() {
+		r.cfg = map[string][]string{}
+		out, err := r.Git(context.Background(), nil, "config", "-z", "--list")
+		if err != nil {
+			r.cfgErr = err
+			return
+		}
+		for _, kv := range bytes.Split(out, []byte{0}) {
+			if len(kv) == 0 {
+				continue
+			}
+			k, v, _ := strings.Cut(string(kv), "\n")
+			k = strings.ToLower(k)
+			r.cfg[k] = append(r.cfg[k], v)
+		}
+	})
+	return r.cfg[strings.ToLower(key)]
+}
+
+// ConfigBool reads a boolean config key the way git spells booleans.
+func (r *Repo) ConfigBool(key string, def bool) bool {
+	v, ok := r.Config(key)
+	if !ok {
+		return def
+	}
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "true", "yes", "on", "1":
+		return true
+	case "false", "no", "off", "0":
+		return false
+	}
+	return def
+}
+
+// ConfigInt reads an integer config key.
+func (r *Repo) ConfigInt(key string, def int) int {
+	v, ok := r.Config(key)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return def
+	}
+	return n
+}
+
+// SetConfig writes key=value to the repository's local config through the
+// git binary (which keeps the user's formatting and comments).
+func (r *Repo) SetConfig(ctx context.Context, key, value string) error {
+	if _, err := r.Git(ctx, nil, "config", "--local", key, value); err != nil {
+		return fmt.Errorf("set config %s: %w", key, err)
+	}
+	r.cfgOnce = sync.Once{}
+	return nil
+}
+
+// UnsetConfig removes key from the local config; a missing key is not an error.
+func (r *Repo) UnsetConfig(ctx context.Context, key string) error {
+	_, err := r.Git(ctx, nil, "config", "--local", "--unset-all", key)
+	var ee *exec.ExitError
+	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 5) {
+		return fmt.Errorf("unset config %s: %w", key, err)
+	}
+	r.cfgOnce = sync.Once{}
+	return nil
+}
+
+func isNotDir(err error) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe) && strings.Contains(pe.Err.Error(), "not a directory")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

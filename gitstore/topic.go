@@ -1,0 +1,91 @@
+package gitstore
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// DefaultRefPrefix is where topic notes refs live unless codex.notesRef says
+// otherwise.
+const DefaultRefPrefix = "refs/notes/codex/"
+
+// ValidateTopic checks that topic can be stored: non-empty valid UTF-8
+// without control characters. Every such topic has a ref name.
+func ValidateTopic(topic string) error {
+	if topic == "" {
+		return fmt.Errorf("%w: empty topic", ErrInvalidTopic)
+	}
+	if !utf8.ValidString(topic) {
+		return fmt.Errorf("%w: topic is not valid UTF-8", ErrInvalidTopic)
+	}
+	for _, r := range topic {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("%w: topic %q has a control character", ErrInvalidTopic, topic)
+		}
+	}
+	if len(topic) > 200 {
+		return fmt.Errorf("%w: topic is longer than 200 bytes", ErrInvalidTopic)
+	}
+	return nil
+}
+
+// EncodeTopic turns a topic into a single valid ref-name component. The
+// mapping is reversible (DecodeTopic) and injective: '/' is escaped, so
+// "feature" and "feature/x" become sibling files, never a file and a
+// directory. Bytes outside [A-Za-z0-9_-] are written as %XX, except dots that
+// git allows (not first, not doubled, not last, not before a final "lock").
+func EncodeTopic(topic string) string {
+	var b strings.Builder
+	for i := 0; i < len(topic); i++ {
+		c := topic[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+			b.WriteByte(c)
+		case c == '.' && i > 0 && i < len(topic)-1 && topic[i-1] != '.' && topic[i+1] != '.' &&
+			!(i == len(topic)-5 && topic[i+1:] == "lock"):
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// DecodeTopic reverses EncodeTopic.
+func DecodeTopic(enc string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(enc); i++ {
+		if enc[i] != '%' {
+			b.WriteByte(enc[i])
+			continue
+		}
+		if i+2 >= len(enc) {
+			return "", fmt.Errorf("%w: bad escape in %q", ErrInvalidTopic, enc)
+		}
+		var c byte
+		if _, err := fmt.Sscanf(enc[i+1:i+3], "%02X", &c); err != nil {
+			return "", fmt.Errorf("%w: bad escape in %q", ErrInvalidTopic, enc)
+		}
+		b.WriteByte(c)
+		i += 2
+	}
+	return b.String(), nil
+}
+
+// RefPrefix is the notes ref prefix in use: codex.notesRef when set (with a
+// trailing slash added), otherwise DefaultRefPrefix.
+func (r *Repo) RefPrefix() string {
+	if r.notesPrefix != "" {
+		return r.notesPrefix
+	}
+	p := DefaultRefPrefix
+	if v, ok := r.Config("codex.notesRef"); ok && strings.HasPrefix(v, "refs/notes/") {
+		p = strings.TrimSuffix(v, "/") + "/"
+	}
+	r.notesPrefix = p
+	return p
+}
+
+// TopicRef is the notes ref that stores topic.
+func (r *Repo) TopicRef(topic string) string { return r.RefPrefix() + EncodeTopic(topic) }

@@ -1,0 +1,289 @@
+package openaitest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+func strp(s string) *string { return &s }
+
+// handleResponses serves POST /v1/responses.
+func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	req := s.record(r, body)
+	if req == nil {
+		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)", "invalid_request_error", "", nil)
+		return
+	}
+	model, _ := req["model"].(string)
+	f, ok := s.checkCommon(w, r, "responses", model)
+	if !ok {
+		return
+	}
+	if model == "" {
+		writeError(w, http.StatusBadRequest, "Missing required parameter: 'model'.", "invalid_request_error", "missing_required_parameter", strp("model"))
+		return
+	}
+	if _, has := req["input"]; !has {
+		writeError(w, http.StatusBadRequest, "Missing required parameter: 'input'.", "invalid_request_error", "missing_required_parameter", strp("input"))
+		return
+	}
+	tools, _ := req["tools"].([]any)
+	for i, t := range tools {
+		tm, _ := t.(map[string]any)
+		if tm["type"] == "function" {
+			if name, _ := tm["name"].(string); name == "" {
+				p := fmt.Sprintf("tools[%d].name", i)
+				writeError(w, http.StatusBadRequest, "Missing required parameter: '"+p+"'.", "invalid_request_error", "missing_required_parameter", &p)
+				return
+			}
+		}
+	}
+
+	// The input: a string, or a list of items (messages, function_call_output).
+	inputText := ""
+	outputs := map[string]bool{}
+	switch in := req["input"].(type) {
+	case string:
+		inputText = in
+	case []any:
+		for _, it := range in {
+			m, _ := it.(map[string]any)
+			typ, _ := m["type"].(string)
+			switch {
+			case typ == "function_call_output":
+				id, _ := m["call_id"].(string)
+				outputs[id] = true
+				out, _ := m["output"].(string)
+				inputText = "tool output: " + out
+			case typ == "message" || (typ == "" && m["role"] != nil):
+				inputText = contentText(m["content"])
+			}
+		}
+	default:
+		writeError(w, http.StatusBadRequest, "Invalid type for 'input': expected a string or an array of input items.", "invalid_request_error", "invalid_type", strp("input"))
+		return
+	}
+
+	prevChain := 0
+	if prev, _ := req["previous_response_id"].(string); prev != "" {
+		s.mu.Lock()
+		st := s.stored[prev]
+		s.mu.Unlock()
+		if st == nil {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("Previous response with id '%s' not found.", prev), "invalid_request_error", "previous_response_not_found", strp("previous_response_id"))
+			return
+		}
+		for id := range st.pending {
+			if !outputs[id] {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("No tool output found for function call %s.", id), "invalid_request_error", "", strp("input"))
+				return
+			}
+		}
+		for id := range outputs {
+			if _, ok := st.pending[id]; !ok {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("No tool call found for function call output with call_id %s.", id), "invalid_request_error", "", strp("input"))
+				return
+			}
+		}
+		prevChain = st.tokens
+	} else if len(outputs) > 0 {
+		writeError(w, http.StatusBadRequest, "No tool call found for function call output: previous_response_id is required.", "invalid_request_error", "", strp("input"))
+		return
+	}
+
+	toolsAllowed := len(tools) > 0 && req["tool_choice"] != "none"
+	reply := s.nextReply(inputText, toolsAllowed)
+
+	s.mu.Lock()
+	chunk := s.chunkSize
+	fixed := s.usage
+	created := s.now().Unix()
+	s.mu.Unlock()
+
+	respID := s.newID("resp")
+	var items []map[string]any
+	msgID := ""
+	if reply.Text != "" {
+		msgID = s.newID("msg")
+	}
+	type call struct{ itemID, callID, name, args string }
+	var calls []call
+	for _, tc := range reply.ToolCalls {
+		calls = append(calls, call{s.newID("fc"), s.newID("call"), tc.Name, tc.Arguments})
+	}
+	if msgID != "" {
+		items = append(items, map[string]any{
+			"id": msgID, "type": "message", "status": "completed", "role": "assistant",
+			"content": []any{map[string]any{"type": "output_text", "text": reply.Text, "annotations": []any{}}},
+		})
+	}
+	outBytes := len(reply.Text)
+	for _, c := range calls {
+		items = append(items, map[string]any{
+			"id": c.itemID, "type": "function_call", "status": "completed",
+			"call_id": c.callID, "name": c.name, "arguments": c.args,
+		})
+		outBytes += len(c.name) + len(c.args)
+	}
+	u := Usage{Input: tokens(len(body)) + prevChain, Cached: prevChain, Output: tokens(outBytes)}
+	if fixed != nil {
+		u = *fixed
+	}
+	if reply.Usage != nil {
+		u = *reply.Usage
+	}
+	usage := map[string]any{
+		"input_tokens":          u.Input,
+		"input_tokens_details":  map[string]any{"cached_tokens": u.Cached},
+		"output_tokens":         u.Output,
+		"output_tokens_details": map[string]any{"reasoning_tokens": 0},
+		"total_tokens":          u.Input + u.Output,
+	}
+	var prevField any
+	if p, _ := req["previous_response_id"].(string); p != "" {
+		prevField = p
+	}
+	store := true
+	if b, ok := req["store"].(bool); ok {
+		store = b
+	}
+	object := func(status string, output []map[string]any, withUsage bool) map[string]any {
+		o := map[string]any{
+			"id": respID, "object": "response", "created_at": created, "status": status,
+			"error": nil, "incomplete_details": nil, "instructions": req["instructions"],
+			"model": model, "output": output, "parallel_tool_calls": true,
+			"previous_response_id": prevField, "store": store, "tools": orEmpty(tools),
+			"tool_choice": orDefault(req["tool_choice"], "auto"), "usage": nil,
+		}
+		if withUsage {
+			o["usage"] = usage
+		}
+		return o
+	}
+	remember := func() {
+		if !store {
+			return
+		}
+		st := &stored{tokens: u.Input + u.Output, pending: map[string]string{}}
+		for _, c := range calls {
+			st.pending[c.callID] = c.name
+		}
+		s.mu.Lock()
+		s.stored[respID] = st
+		s.mu.Unlock()
+	}
+
+	stream, _ := req["stream"].(bool)
+	if !stream {
+		b, _ := json.Marshal(object("completed", items, true))
+		if f.Kind == FaultCut {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(b[:len(b)/2])
+			newSSE(w).cut()
+		}
+		remember()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(append(b, '\n'))
+		return
+	}
+
+	e := newSSE(w)
+	seq := 0
+	send := func(typ string, fields map[string]any) {
+		fields["type"] = typ
+		fields["sequence_number"] = seq
+		seq++
+		e.event(typ, fields)
+	}
+	deltas := 0
+	delta := func() {
+		if f.Kind == FaultCut && deltas >= f.AfterDeltas {
+			e.cut()
+		}
+		if f.Kind == FaultStall && deltas >= f.AfterDeltas {
+			e.stall(r)
+		}
+		deltas++
+	}
+	send("response.created", map[string]any{"response": object("in_progress", []map[string]any{}, false)})
+	send("response.in_progress", map[string]any{"response": object("in_progress", []map[string]any{}, false)})
+	idx := 0
+	if msgID != "" {
+		send("response.output_item.added", map[string]any{"output_index": idx, "item": map[string]any{
+			"id": msgID, "type": "message", "status": "in_progress", "role": "assistant", "content": []any{},
+		}})
+		part := func(text string) map[string]any {
+			return map[string]any{"type": "output_text", "text": text, "annotations": []any{}}
+		}
+		send("response.content_part.added", map[string]any{"item_id": msgID, "output_index": idx, "content_index": 0, "part": part("")})
+		for _, d := range chunks(reply.Text, chunk) {
+			delta()
+			send("response.output_text.delta", map[string]any{"item_id": msgID, "output_index": idx, "content_index": 0, "delta": d, "logprobs": []any{}})
+		}
+		send("response.output_text.done", map[string]any{"item_id": msgID, "output_index": idx, "content_index": 0, "text": reply.Text, "logprobs": []any{}})
+		send("response.content_part.done", map[string]any{"item_id": msgID, "output_index": idx, "content_index": 0, "part": part(reply.Text)})
+		send("response.output_item.done", map[string]any{"output_index": idx, "item": items[idx]})
+		idx++
+	}
+	for _, c := range calls {
+		send("response.output_item.added", map[string]any{"output_index": idx, "item": map[string]any{
+			"id": c.itemID, "type": "function_call", "status": "in_progress", "call_id": c.callID, "name": c.name, "arguments": "",
+		}})
+		for _, d := range chunks(c.args, chunk) {
+			delta()
+			send("response.function_call_arguments.delta", map[string]any{"item_id": c.itemID, "output_index": idx, "delta": d})
+		}
+		send("response.function_call_arguments.done", map[string]any{"item_id": c.itemID, "output_index": idx, "name": c.name, "arguments": c.args})
+		send("response.output_item.done", map[string]any{"output_index": idx, "item": items[idx]})
+		idx++
+	}
+	if f.Kind == FaultCut {
+		e.cut()
+	}
+	if f.Kind == FaultStall {
+		e.stall(r)
+	}
+	remember()
+	send("response.completed", map[string]any{"response": object("completed", items, true)})
+}
+
+func orEmpty(v []any) []any {
+	if v == nil {
+		return []any{}
+	}
+	return v
+}
+
+func orDefault(v any, d string) any {
+	if v == nil {
+		return d
+	}
+	return v
+}
+
+// contentText extracts the text of a message content (a string or a list of
+// parts with a "text" field).
+func contentText(c any) string {
+	switch v := c.(type) {
+	case string:
+		return v
+	case []any:
+		out := ""
+		for _, p := range v {
+			if m, ok := p.(map[string]any); ok {
+				if t, ok := m["text"].(string); ok {
+					out += t
+				}
+			}
+		}
+		return out
+	}
+	return ""
+}

@@ -1,0 +1,96 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/prompt"
+)
+
+// CompactResult reports a compaction.
+type CompactResult struct {
+	Session string `json:"session"`
+	// Through is the last turn the summary covers; "" when there was nothing
+	// to compact.
+	Through   string      `json:"through,omitempty"`
+	Summary   string      `json:"summary,omitempty"`
+	Turns     int         `json:"turns"` // turns the summary replaces
+	Usage     model.Usage `json:"usage"`
+	BytesSent int         `json:"bytes_sent"`
+}
+
+// Compact asks the model to summarise the session so far (keeping decisions)
+// and stores the summary with Through set to the last turn it covers. Later
+// chat requests replay the first message, the summary and the turns after it;
+// the next responses request starts a fresh chain from that rebuilt context.
+func (e *Engine) Compact(ctx context.Context, t Target) (CompactResult, error) {
+	s, err := e.open(ctx, t)
+	if err != nil {
+		return CompactResult{}, err
+	}
+	client, err := e.client(s.Open.Engine, s.Open.Model)
+	if err != nil {
+		return CompactResult{}, err
+	}
+	return e.compact(ctx, s, client, e.stdout())
+}
+
+// autoCompact compacts a chat session whose replayed history outgrew the
+// threshold. A failed compaction is reported and the full history is sent.
+func (e *Engine) autoCompact(ctx context.Context, s *Session, client model.Client) error {
+	limit := e.CompactThreshold
+	if limit <= 0 {
+		limit = DefaultCompactThreshold
+	}
+	size := historyBytes(history(s))
+	if size <= limit {
+		return nil
+	}
+	e.warnf("history of session %s is %d bytes (over %d); compacting it first", short(s.ID), size, limit)
+	if _, err := e.compact(ctx, s, client, io.Discard); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		e.warnf("compaction failed, sending the full history: %v", err)
+	}
+	return nil
+}
+
+func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, out io.Writer) (CompactResult, error) {
+	res := CompactResult{Session: s.ID}
+	recent := s.recent()
+	if len(recent) < 2 {
+		e.warnf("session %s has nothing to compact", short(s.ID))
+		return res, nil
+	}
+	req, err := e.request(s, exchange{text: prompt.CompactRequest()})
+	if err != nil {
+		return res, err
+	}
+	req.Tools, req.Call = nil, nil
+	resp, err := e.stream(ctx, client, req, out)
+	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
+	if err != nil {
+		return res, fmt.Errorf("compact session %s: %w", short(s.ID), err)
+	}
+	target, err := e.head()
+	if err != nil {
+		return res, err
+	}
+	sum := prompt.ParseSummary(resp.Text)
+	rec := e.record(gitstore.KindSummary, s)
+	rec.Commit, rec.Through, rec.Text, rec.Decisions, rec.Next = target, s.LastTurnID(), resp.Text, sum.Decisions, sum.Next
+	rec.Model, rec.ResponseID, rec.BytesSent = resp.Model, resp.ID, resp.BytesSent
+	if u := resp.Usage; u != (model.Usage{}) {
+		rec.Usage = &gitstore.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
+	}
+	if err := e.Store.Append(ctx, s.Topic, target, rec); err != nil {
+		return res, fmt.Errorf("store compaction summary: %w", err)
+	}
+	s.Summaries = append(s.Summaries, rec)
+	res.Through, res.Summary, res.Turns = rec.Through, rec.Text, len(recent)
+	return res, nil
+}

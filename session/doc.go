@@ -1,0 +1,18 @@
+// Package session is the session engine: it opens sessions (delegate),
+// continues them (reply, fix), reduces them (compact), concludes them (close)
+// and adds up what they cost (stats).
+//
+// A reply flows one way through the layers (SPEC §7): resolve the topic's
+// current session from the gitstore records → store the user's message as a
+// turn record first → render the request with prompt (the same instruction
+// block on every request, only the new text as input) → send it with the model
+// client, streaming the answer, tool calls answered by repoctx's read-only
+// file tools → store the answer, usage and response id attached to HEAD.
+//
+// The package reads and writes git only through the gitstore.Store and the
+// small Repo interface below; it must not import go-git, go-openai or
+// urfave/cli, and it never talks to the user beyond the writers it is given
+// (answers to Stdout, progress and warnings to Stderr). Errors are returned as
+// wrapped sentinels (this package's, model's, gitstore's) for the command
+// layer to map to exit codes.
+package session

@@ -1,0 +1,194 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/model"
+)
+
+// Sentinel errors of the session engine. The command layer maps them to exit
+// codes; callers compare with errors.Is.
+var (
+	// ErrNoSession is returned when a topic has no session yet (run delegate).
+	ErrNoSession = errors.New("no session")
+	// ErrAmbiguous is returned when a session id prefix matches several sessions;
+	// the error text lists the candidates.
+	ErrAmbiguous = errors.New("ambiguous session id")
+	// ErrClosed is returned when replying to a closed session.
+	ErrClosed = errors.New("session is closed")
+	// ErrNoAPIKey is returned before any request when neither OPENAI_API_KEY
+	// nor a base URL is configured.
+	ErrNoAPIKey = errors.New("OPENAI_API_KEY is not set")
+	// ErrFixFailed is returned by Fix when the command still fails after the
+	// last round; the failure has been sent to the session.
+	ErrFixFailed = errors.New("command failed")
+	// ErrEmptyMessage is returned for an empty message or task.
+	ErrEmptyMessage = errors.New("empty message")
+)
+
+// Answer statuses stored in KindAnswer records.
+const (
+	StatusComplete   = "complete"
+	StatusIncomplete = "incomplete"
+	StatusError      = "error"
+)
+
+// Event names stored in KindEvent records.
+const (
+	EventRestart  = "restart"        // the provider forgot the session; context rebuilt from git
+	EventFallback = "fallback"       // the configured model was not found; the fallback answered
+	EventInline   = "inline-context" // the session sends file contents inline, without tools
+	EventFixPass  = "fix-passed"     // a verification command passed
+)
+
+// DefaultCompactThreshold is the history size (bytes) above which the chat
+// engine compacts a session before replaying it.
+const DefaultCompactThreshold = 48 << 10
+
+// Repo is what the engine needs from the repository; *gitstore.Repo
+// implements it, tests use a fake.
+type Repo interface {
+	// Head tells which commit turns attach to.
+	Head() (gitstore.Head, error)
+	// WorkTree is the absolute top directory of the work tree.
+	WorkTree() string
+	// Git runs the git binary in the repository (used for the git_log tool).
+	Git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error)
+}
+
+// Engine runs sessions. Build it with its dependencies; the zero values of
+// the optional fields pick defaults. An Engine is used by one command at a
+// time.
+type Engine struct {
+	Store gitstore.Store
+	Repo  Repo
+	// Config is the model configuration: key, base URL, fallback model, and
+	// the engine and model new sessions use. Replies use the engine and model
+	// recorded with their session.
+	Config model.Config
+	// NewClient builds the model client; nil means model.New.
+	NewClient func(model.Config) (model.Client, error)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Stdout receives the streamed answers; Stderr progress and warnings.
+	Stdout, Stderr io.Writer
+	// Spinner shows a spinner on Stderr while waiting for the first token
+	// (set it only when Stderr is a terminal).
+	Spinner bool
+	// CompactThreshold bounds the replayed history of chat sessions in bytes;
+	// 0 means DefaultCompactThreshold.
+	CompactThreshold int
+	// MaxToolRounds bounds tool-call rounds per answer; 0 means the model default.
+	MaxToolRounds int
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) stdout() io.Writer {
+	if e.Stdout == nil {
+		return io.Discard
+	}
+	return e.Stdout
+}
+
+func (e *Engine) stderr() io.Writer {
+	if e.Stderr == nil {
+		return io.Discard
+	}
+	return e.Stderr
+}
+
+// checkConfig fails before anything is stored or sent when no request could
+// succeed: no key and no base URL (OpenAI itself always needs a key).
+func (e *Engine) checkConfig() error {
+	if e.Config.APIKey == "" && e.Config.BaseURL == "" {
+		return fmt.Errorf("check model configuration: %w", ErrNoAPIKey)
+	}
+	return nil
+}
+
+// client builds a model client for a session's engine and model.
+func (e *Engine) client(engine, modelName string) (model.Client, error) {
+	cfg := e.Config
+	if engine != "" {
+		cfg.Engine = model.Engine(engine)
+	}
+	if modelName != "" {
+		cfg.Model = modelName
+	}
+	if cfg.FallbackModel == cfg.Model {
+		cfg.FallbackModel = ""
+	}
+	newClient := e.NewClient
+	if newClient == nil {
+		newClient = model.New
+	}
+	c, err := newClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create model client: %w", err)
+	}
+	return c, nil
+}
+
+// record returns a record of kind k with time and id filled in.
+func (e *Engine) record(k gitstore.Kind, s *Session) gitstore.Record {
+	now := e.now()
+	r := gitstore.Record{Time: gitstore.FormatTime(now), ID: gitstore.NewID(now), Kind: k}
+	if s != nil {
+		r.Session, r.Topic = s.ID, s.Topic
+	}
+	return r
+}
+
+// head returns the object records attach to now.
+func (e *Engine) head() (string, error) {
+	h, err := e.Repo.Head()
+	if err != nil {
+		return "", fmt.Errorf("read HEAD: %w", err)
+	}
+	return h.Target(), nil
+}
+
+// warnf writes one progress or warning line to Stderr.
+func (e *Engine) warnf(format string, args ...any) {
+	fmt.Fprintf(e.stderr(), "git-codex: "+format+"\n", args...)
+}
+
+func short(id string) string {
+	if len(id) > 10 {
+		return id[:10]
+	}
+	return id
+}
+
+func firstLine(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSpace(strings.TrimLeft(s, "#"))
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8Start(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

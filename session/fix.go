@@ -1,0 +1,117 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/prompt"
+)
+
+// FixOptions describe a verification run.
+type FixOptions struct {
+	Target
+	// Command is the program and its arguments; a single argument with
+	// spaces is run by the shell.
+	Command []string
+	// Max is the number of rounds (run, and on failure send); 0 means 1.
+	// The model's answers do not change files, so more rounds only help
+	// when something else fixes the tree in between.
+	Max int
+	// TailLines bounds the output tail sent to the model; 0 means 40.
+	TailLines int
+}
+
+// FixResult reports the rounds of a Fix.
+type FixResult struct {
+	Passed  bool     `json:"passed"`
+	Rounds  int      `json:"rounds"`
+	Answers []Result `json:"answers,omitempty"`
+}
+
+// Fix runs a verification command in the work tree. When it passes, that is
+// recorded as a small event; when it fails, "Failed: <cmd> <output tail>.
+// Fix." is sent to the session. Returns ErrFixFailed when the command still
+// fails after the last round.
+func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
+	var res FixResult
+	if len(opt.Command) == 0 {
+		return res, fmt.Errorf("run fix: %w: no command given", ErrEmptyMessage)
+	}
+	s, err := e.open(ctx, opt.Target)
+	if err != nil {
+		return res, err
+	}
+	rounds := opt.Max
+	if rounds <= 0 {
+		rounds = 1
+	}
+	tail := opt.TailLines
+	if tail <= 0 {
+		tail = 40
+	}
+	cmdline := strings.Join(opt.Command, " ")
+	for res.Rounds < rounds {
+		res.Rounds++
+		out, code, runErr := e.run(ctx, opt.Command)
+		if runErr != nil {
+			return res, runErr
+		}
+		if code == 0 {
+			res.Passed = true
+			e.warnf("`%s` passed", cmdline)
+			target, err := e.head()
+			if err != nil {
+				return res, err
+			}
+			ev := e.record(gitstore.KindEvent, s)
+			ev.Commit, ev.Event, ev.Text, ev.Turn = target, EventFixPass, cmdline, s.LastTurnID()
+			if err := e.Store.Append(ctx, s.Topic, target, ev); err != nil {
+				return res, fmt.Errorf("store fix result: %w", err)
+			}
+			return res, nil
+		}
+		e.warnf("`%s` failed (exit %d); sending the failure to session %s", cmdline, code, short(s.ID))
+		msg := prompt.FixFailed(cmdline, out, tail)
+		r, err := e.send(ctx, s, exchange{text: msg})
+		res.Answers = append(res.Answers, r)
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, fmt.Errorf("run `%s`: %w after %d round(s); the failure was sent to session %s", cmdline, ErrFixFailed, res.Rounds, short(s.ID))
+}
+
+// run runs argv in the work tree, copying its output to Stderr, and returns
+// the combined output and the exit code. err is only for a command that could
+// not be started or was interrupted.
+func (e *Engine) run(ctx context.Context, argv []string) (string, int, error) {
+	var cmd *exec.Cmd
+	if len(argv) == 1 && strings.ContainsAny(argv[0], " \t|&;<>$'\"") {
+		cmd = exec.CommandContext(ctx, "sh", "-c", argv[0])
+	} else {
+		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
+	}
+	cmd.Dir = e.Repo.WorkTree()
+	var buf bytes.Buffer
+	w := io.MultiWriter(&buf, e.stderr())
+	cmd.Stdout, cmd.Stderr = w, w
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return buf.String(), -1, fmt.Errorf("run %s: %w", argv[0], ctx.Err())
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return buf.String(), 0, nil
+	case errors.As(err, &exitErr):
+		return buf.String(), exitErr.ExitCode(), nil
+	default:
+		return "", -1, fmt.Errorf("run %s: %w", argv[0], err)
+	}
+}

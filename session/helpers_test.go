@@ -1,0 +1,157 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/openaitest"
+	"github.com/git-codex/git-codex/model"
+)
+
+// fakeRepo is a work tree without git: HEAD is fixed, git log is canned.
+type fakeRepo struct {
+	dir  string
+	head gitstore.Head
+}
+
+func (r *fakeRepo) Head() (gitstore.Head, error) { return r.head, nil }
+func (r *fakeRepo) WorkTree() string             { return r.dir }
+func (r *fakeRepo) Git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	return []byte("abc1234 2026-01-02 Test User\n    initial commit\n"), nil
+}
+
+// tick is a clock that advances one millisecond per call, so records sort
+// in the order they were made.
+type tick struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *tick) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+type harness struct {
+	t      *testing.T
+	srv    *openaitest.Server
+	store  *gitstore.MemoryStore
+	repo   *fakeRepo
+	eng    *Engine
+	out    *bytes.Buffer
+	errOut *bytes.Buffer
+}
+
+// newHarness builds an engine over a memory store, a work tree with the
+// context files and a loopback test server.
+func newHarness(t *testing.T, engine model.Engine) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"ARCHITECTURE.md": strings.Repeat("The storage layer keeps records in git notes.\n", 200),
+		"AGENTS.md":       strings.Repeat("Run go test ./... before you finish.\n", 100),
+		"cache/cache.go":  "package cache\n\n// Get returns a value.\nfunc Get(k string) string { return k }\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &harness{
+		t:      t,
+		srv:    openaitest.New(t),
+		store:  gitstore.NewMemoryStore(),
+		repo:   &fakeRepo{dir: dir, head: gitstore.Head{Branch: "main", Commit: "1111111111111111111111111111111111111111"}},
+		out:    &bytes.Buffer{},
+		errOut: &bytes.Buffer{},
+	}
+	clock := &tick{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	h.eng = &Engine{
+		Store: h.store,
+		Repo:  h.repo,
+		Config: model.Config{
+			Engine:  engine,
+			BaseURL: h.srv.URL(),
+			Model:   "test-model",
+			Sleep:   func(ctx context.Context, d time.Duration) error { return ctx.Err() },
+		},
+		Now:    clock.now,
+		Stdout: h.out,
+		Stderr: h.errOut,
+	}
+	return h
+}
+
+// records returns the stored records of topic of the given kind ("" = all).
+func (h *harness) records(topic string, kind gitstore.Kind) []gitstore.Record {
+	h.t.Helper()
+	recs, warns, err := h.store.Read(context.Background(), topic)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if len(warns) > 0 {
+		h.t.Fatalf("warnings: %v", warns)
+	}
+	var out []gitstore.Record
+	for _, r := range recs {
+		if kind == "" || r.Kind == kind {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// modelRequests returns the decoded bodies of the model requests received.
+func (h *harness) modelRequests() []map[string]any {
+	var out []map[string]any
+	for _, r := range h.srv.Requests() {
+		if strings.HasSuffix(r.Path, "/responses") || strings.HasSuffix(r.Path, "/chat/completions") {
+			out = append(out, r.JSON)
+		}
+	}
+	return out
+}
+
+func (h *harness) delegate(task string) Result {
+	h.t.Helper()
+	res, err := h.eng.Delegate(context.Background(), DelegateOptions{Topic: "main", Task: task, Context: []string{"cache/cache.go"}})
+	if err != nil {
+		h.t.Fatalf("delegate: %v", err)
+	}
+	return res
+}
+
+func (h *harness) reply(msg string) Result {
+	h.t.Helper()
+	res, err := h.eng.Reply(context.Background(), ReplyOptions{Target: Target{Topic: "main"}, Message: msg})
+	if err != nil {
+		h.t.Fatalf("reply: %v", err)
+	}
+	return res
+}
+
+// inputText returns the text of a Responses request's input (string or items).
+func inputText(body map[string]any) string {
+	switch in := body["input"].(type) {
+	case string:
+		return in
+	case []any:
+		b, _ := json.Marshal(in)
+		return string(b)
+	}
+	return ""
+}

@@ -1,0 +1,162 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	repoctx "github.com/git-codex/git-codex/context"
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/prompt"
+)
+
+// DefaultContextFiles are referenced by every first message.
+var DefaultContextFiles = []string{"ARCHITECTURE.md", "AGENTS.md"}
+
+// DelegateOptions describe a new session.
+type DelegateOptions struct {
+	Topic string
+	Task  string
+	// Context lists files to reference besides DefaultContextFiles.
+	Context  []string
+	Focus    string
+	Scope    string
+	Expect   string
+	Criteria string
+	// Inline attaches the context files' contents to the first message and
+	// offers no tools (for models without tool calling).
+	Inline bool
+	// Engine and Model override the configured ones for this session.
+	Engine string
+	Model  string
+	// MaxInlineBytes caps the inlined contents; 0 means 256 KiB.
+	MaxInlineBytes int
+}
+
+// Delegate opens a new session on the topic, which becomes the topic's
+// current one (earlier sessions stay readable), and sends the structured
+// first message. It never chains to an earlier session: a second delegate on
+// a topic is a second opinion from a fresh conversation.
+func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, error) {
+	if strings.TrimSpace(opt.Task) == "" {
+		return Result{}, fmt.Errorf("open session: %w: the task is empty", ErrEmptyMessage)
+	}
+	if err := e.checkConfig(); err != nil {
+		return Result{}, err
+	}
+	engine, modelName := opt.Engine, opt.Model
+	if engine == "" {
+		engine = string(e.Config.Engine)
+	}
+	if engine == "" {
+		engine = string(model.EngineResponses)
+	}
+	if modelName == "" {
+		modelName = e.Config.Model
+	}
+	files := contextList(opt.Context)
+
+	fm := prompt.FirstMessage{
+		Task:         opt.Task,
+		ContextFiles: opt.Context,
+		Focus:        opt.Focus,
+		Scope:        opt.Scope,
+		Expect:       opt.Expect,
+		Criteria:     opt.Criteria,
+	}
+	if opt.Inline {
+		max := opt.MaxInlineBytes
+		if max <= 0 {
+			max = 256 << 10
+		}
+		inline, err := repoctx.ReadInline(e.Repo.WorkTree(), files, max)
+		if err != nil {
+			return Result{}, fmt.Errorf("read context files to inline: %w", err)
+		}
+		fm.InlineFiles = inline
+	}
+	first, err := prompt.First(fm)
+	if err != nil {
+		return Result{}, fmt.Errorf("render first message: %w", err)
+	}
+	target, err := e.head()
+	if err != nil {
+		return Result{}, err
+	}
+
+	now := e.now()
+	s := &Session{ID: gitstore.NewID(now), Topic: opt.Topic, Inline: opt.Inline}
+	open := e.record(gitstore.KindSession, s)
+	open.ID = s.ID
+	open.Commit, open.Engine, open.Model = target, engine, modelName
+	open.Title, open.Text, open.Context = firstLine(opt.Task, 72), opt.Task, files
+	recs := []gitstore.Record{open}
+	if opt.Inline {
+		ev := e.record(gitstore.KindEvent, s)
+		ev.Commit, ev.Event = target, EventInline
+		recs = append(recs, ev)
+	}
+	if err := e.Store.Append(ctx, s.Topic, target, recs...); err != nil {
+		return Result{}, fmt.Errorf("store new session: %w", err)
+	}
+	s.Open = open
+	e.warnf("session %s opened on topic %q (%s, %s)", short(s.ID), s.Topic, engine, modelName)
+	return e.send(ctx, s, exchange{text: first, fresh: true})
+}
+
+// contextList is the file list a session references: the defaults, then
+// the named files, without duplicates.
+func contextList(extra []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range append(append([]string{}, DefaultContextFiles...), extra...) {
+		f = strings.TrimPrefix(strings.TrimSpace(f), "./")
+		if f == "" || seen[f] {
+			continue
+		}
+		seen[f] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+// Target names a session: Session (an id prefix) if set, else the newest
+// session of Topic.
+type Target struct {
+	Topic   string
+	Session string
+}
+
+// ReplyOptions describe a follow-up message.
+type ReplyOptions struct {
+	Target
+	Message string
+}
+
+// Reply continues a session with a new message; only that message is sent.
+func (e *Engine) Reply(ctx context.Context, opt ReplyOptions) (Result, error) {
+	if strings.TrimSpace(opt.Message) == "" {
+		return Result{}, fmt.Errorf("reply: %w", ErrEmptyMessage)
+	}
+	s, err := e.open(ctx, opt.Target)
+	if err != nil {
+		return Result{}, err
+	}
+	return e.send(ctx, s, exchange{text: prompt.Reply(opt.Message)})
+}
+
+// open checks the configuration, then resolves an open session.
+func (e *Engine) open(ctx context.Context, t Target) (*Session, error) {
+	if err := e.checkConfig(); err != nil {
+		return nil, err
+	}
+	s, err := e.Load(ctx, t.Topic, t.Session)
+	if err != nil {
+		return nil, err
+	}
+	if s.Closed {
+		return nil, fmt.Errorf("continue session %s: %w; open a new one with delegate", short(s.ID), ErrClosed)
+	}
+	return s, nil
+}

@@ -1,0 +1,241 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// Session is one session as read back from its records.
+type Session struct {
+	ID    string
+	Topic string
+	// Open is the KindSession record: engine, model, title, task, context files.
+	Open gitstore.Record
+	// Inline reports that the session sends file contents inline and offers
+	// the model no tools (--inline-context).
+	Inline bool
+	// Turns are the user's messages oldest first, each with its answer.
+	Turns []Turn
+	// Summaries are the KindSummary records oldest first: compactions (with
+	// Through set) and the closing summary.
+	Summaries []gitstore.Record
+	// Events are the KindEvent records oldest first.
+	Events []gitstore.Record
+	// Closed is set once a KindClose record exists.
+	Closed bool
+	// Forks counts turns that share their parent with an earlier turn
+	// (concurrent replies from two clones).
+	Forks int
+}
+
+// Turn is one user message and the newest answer to it.
+type Turn struct {
+	Record gitstore.Record
+	// Answer is nil when no answer was stored (the request failed before
+	// anything was stored, or the process was killed).
+	Answer *gitstore.Record
+}
+
+// LastTurnID returns the id of the newest turn, "" before the first.
+func (s *Session) LastTurnID() string {
+	if len(s.Turns) == 0 {
+		return ""
+	}
+	return s.Turns[len(s.Turns)-1].Record.ID
+}
+
+// Compaction returns the newest compaction summary, or nil.
+func (s *Session) Compaction() *gitstore.Record {
+	for i := len(s.Summaries) - 1; i >= 0; i-- {
+		if s.Summaries[i].Through != "" {
+			return &s.Summaries[i]
+		}
+	}
+	return nil
+}
+
+// Summary returns the closing summary (the newest summary without Through), or nil.
+func (s *Session) Summary() *gitstore.Record {
+	for i := len(s.Summaries) - 1; i >= 0; i-- {
+		if s.Summaries[i].Through == "" {
+			return &s.Summaries[i]
+		}
+	}
+	return nil
+}
+
+// turnIndex returns the index of turn id in s.Turns, or -1.
+func (s *Session) turnIndex(id string) int {
+	for i, t := range s.Turns {
+		if t.Record.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// recent returns the turns after the newest compaction (all turns without one).
+func (s *Session) recent() []Turn {
+	c := s.Compaction()
+	if c == nil {
+		return s.Turns
+	}
+	return s.Turns[s.turnIndex(c.Through)+1:]
+}
+
+// chainID returns the response id the next responses-engine request chains
+// from, and the index of the turn it answered. It is "" when the session has
+// no answer with an id yet, or when a compaction is newer than that answer:
+// then the next request restarts from the context rebuilt from git.
+func (s *Session) chainID() (string, int) {
+	for i := len(s.Turns) - 1; i >= 0; i-- {
+		a := s.Turns[i].Answer
+		if a == nil || a.ResponseID == "" {
+			continue
+		}
+		if c := s.Compaction(); c != nil && recordAfter(*c, *a) {
+			return "", -1
+		}
+		return a.ResponseID, i
+	}
+	return "", -1
+}
+
+func recordAfter(a, b gitstore.Record) bool {
+	if a.Time != b.Time {
+		return a.Time > b.Time
+	}
+	return a.ID > b.ID
+}
+
+// build assembles the session id from the records of one topic.
+func build(id string, recs []gitstore.Record) (*Session, error) {
+	s := &Session{ID: id}
+	found := false
+	answers := map[string]*gitstore.Record{}
+	parents := map[string]bool{}
+	for _, r := range recs {
+		if r.Session != id {
+			continue
+		}
+		switch r.Kind {
+		case gitstore.KindSession:
+			if !found {
+				s.Open, found = r, true
+				s.Topic = r.Topic
+			}
+		case gitstore.KindTurn:
+			if parents[r.Parent] {
+				s.Forks++
+			}
+			parents[r.Parent] = true
+			s.Turns = append(s.Turns, Turn{Record: r})
+		case gitstore.KindAnswer:
+			a := r
+			answers[r.Turn] = &a // records are sorted: the newest answer wins
+		case gitstore.KindSummary:
+			s.Summaries = append(s.Summaries, r)
+		case gitstore.KindClose:
+			s.Closed = true
+		case gitstore.KindEvent:
+			s.Events = append(s.Events, r)
+			if r.Event == EventInline {
+				s.Inline = true
+			}
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("read session %s: %w", id, ErrNoSession)
+	}
+	for i := range s.Turns {
+		s.Turns[i].Answer = answers[s.Turns[i].Record.ID]
+	}
+	return s, nil
+}
+
+// Load returns a session: with prefix "", the newest session of topic; else
+// the session whose id starts with prefix, searched across all topics.
+// Returns ErrNoSession when there is none and ErrAmbiguous (listing the
+// candidates) when the prefix matches several.
+func (e *Engine) Load(ctx context.Context, topic, prefix string) (*Session, error) {
+	if prefix != "" {
+		return e.loadPrefix(ctx, prefix)
+	}
+	recs, err := e.read(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	latest := ""
+	for _, r := range recs {
+		if r.Kind == gitstore.KindSession {
+			latest = r.Session // sorted by time: the last one is the newest
+		}
+	}
+	if latest == "" {
+		return nil, fmt.Errorf("find session of topic %q: %w", topic, ErrNoSession)
+	}
+	s, err := build(latest, recs)
+	if err != nil {
+		return nil, err
+	}
+	s.Topic = topic // the ref the records came from is authoritative
+	return s, nil
+}
+
+func (e *Engine) read(ctx context.Context, topic string) ([]gitstore.Record, error) {
+	recs, warns, err := e.Store.Read(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("read sessions of topic %q: %w", topic, err)
+	}
+	for _, w := range warns {
+		e.warnf("warning: skipped %s", w.String())
+	}
+	return recs, nil
+}
+
+func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error) {
+	topics, err := e.Store.Topics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list topics: %w", err)
+	}
+	want := strings.ToUpper(prefix)
+	type match struct {
+		id, topic string
+		recs      []gitstore.Record
+	}
+	seen := map[string]bool{}
+	var matches []match
+	for _, t := range topics {
+		recs, err := e.read(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			if r.Kind == gitstore.KindSession && strings.HasPrefix(strings.ToUpper(r.Session), want) && !seen[r.Session] {
+				seen[r.Session] = true
+				matches = append(matches, match{r.Session, t, recs})
+			}
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return nil, fmt.Errorf("find session %q: %w", prefix, ErrNoSession)
+	case 1:
+		s, err := build(matches[0].id, matches[0].recs)
+		if err != nil {
+			return nil, err
+		}
+		s.Topic = matches[0].topic
+		return s, nil
+	}
+	sort.Slice(matches, func(i, j int) bool { return matches[i].id < matches[j].id })
+	var names []string
+	for _, m := range matches {
+		names = append(names, m.id+" ("+m.topic+")")
+	}
+	return nil, fmt.Errorf("find session %q: %w: %s", prefix, ErrAmbiguous, strings.Join(names, ", "))
+}

@@ -1,0 +1,44 @@
+package session
+
+import (
+	"context"
+	"fmt"
+
+	repoctx "github.com/git-codex/git-codex/context"
+	"github.com/git-codex/git-codex/model"
+)
+
+// tools builds the read-only file tools over the work tree, with git history
+// read through the git binary.
+func (e *Engine) tools() ([]model.Tool, model.ToolFunc, error) {
+	root := e.Repo.WorkTree()
+	if root == "" {
+		return nil, nil, nil // a bare repository: no files to offer
+	}
+	t, err := repoctx.NewTools(root, repoctx.ToolOptions{GitLog: e.gitLog})
+	if err != nil {
+		return nil, nil, fmt.Errorf("set up file tools: %w", err)
+	}
+	specs := t.Specs()
+	tools := make([]model.Tool, 0, len(specs))
+	for _, s := range specs {
+		tools = append(tools, model.Tool{Name: s.Name, Description: s.Description, Parameters: s.Parameters})
+	}
+	return tools, t.Call, nil
+}
+
+// gitLog answers the git_log tool: the last n commits touching path.
+func (e *Engine) gitLog(ctx context.Context, path string, n int) (string, error) {
+	if n <= 0 {
+		n = 20
+	}
+	args := []string{"log", "-n", itoa(n), "--date=short", "--format=%h %ad %an%n    %s"}
+	if path != "" {
+		args = append(args, "--", path)
+	}
+	out, err := e.Repo.Git(ctx, nil, args...)
+	if err != nil {
+		return "", fmt.Errorf("read git log: %w", err)
+	}
+	return string(out), nil
+}

@@ -1,0 +1,303 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/prompt"
+)
+
+// Result describes one exchange with the model: the stored turn and answer.
+type Result struct {
+	Session string `json:"session"`
+	Topic   string `json:"topic"`
+	Turn    string `json:"turn"`
+	Answer  string `json:"answer"` // id of the answer record
+	Text    string `json:"text"`
+	Model   string `json:"model"`
+	// Status is StatusComplete, StatusIncomplete or StatusError.
+	Status     string      `json:"status"`
+	ResponseID string      `json:"response_id,omitempty"`
+	Usage      model.Usage `json:"usage"`
+	BytesSent  int         `json:"bytes_sent"`
+	// Restarted is set when the provider had forgotten the session and the
+	// context was rebuilt from git.
+	Restarted bool `json:"restarted,omitempty"`
+}
+
+// exchange is one request to send within a session.
+type exchange struct {
+	// text is the user's message as stored in the turn record.
+	text string
+	// kind is what the turn is for ("" for a plain message, "close", "compact").
+	storeTurn bool
+	// fresh sends without previous_response_id or history (the first turn).
+	fresh bool
+}
+
+// send is the reply flow (SPEC §7), after the session has been resolved:
+// store the user's message as a turn record first, render the request, send
+// it streaming the answer to Stdout, recover from a forgotten session, store
+// the answer attached to HEAD.
+func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, error) {
+	res := Result{Session: s.ID, Topic: s.Topic}
+	client, err := e.client(s.Open.Engine, s.Open.Model)
+	if err != nil {
+		return res, err
+	}
+	if s.Open.Engine == string(model.EngineChat) && !x.fresh {
+		if err := e.autoCompact(ctx, s, client); err != nil {
+			return res, err
+		}
+	}
+	target, err := e.head()
+	if err != nil {
+		return res, err
+	}
+
+	// 1. The user's message is stored before anything is sent.
+	turn := e.record(gitstore.KindTurn, s)
+	turn.Commit, turn.Parent, turn.Text = target, s.LastTurnID(), x.text
+	if err := e.Store.Append(ctx, s.Topic, target, turn); err != nil {
+		return res, fmt.Errorf("store turn: %w", err)
+	}
+	res.Turn = turn.ID
+
+	// 2. Render the request: the same instructions, only the new text.
+	req, err := e.request(s, x)
+	if err != nil {
+		return res, err
+	}
+
+	// 3. Send it, streaming the answer.
+	resp, sendErr := e.stream(ctx, client, req, e.stdout())
+	if errors.Is(sendErr, model.ErrPreviousNotFound) {
+		// The provider forgot the session: rebuild it from git and resend.
+		e.warnf("the provider no longer knows this session; restarting it with the context rebuilt from git")
+		ev := e.record(gitstore.KindEvent, s)
+		ev.Commit, ev.Turn, ev.Event = target, turn.ID, EventRestart
+		ev.Text = "previous response " + req.PreviousResponseID + " not found; context rebuilt from the git transcript"
+		if err := e.Store.Append(ctx, s.Topic, target, ev); err != nil {
+			return res, fmt.Errorf("store restart event: %w", err)
+		}
+		req.PreviousResponseID = ""
+		req.Input = e.rebuild(s, x.text)
+		res.Restarted = true
+		sent := resp.BytesSent
+		resp, sendErr = e.stream(ctx, client, req, e.stdout())
+		resp.BytesSent += sent
+	}
+
+	// 4. Store what the model said, even when the request failed half way.
+	storeCtx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		storeCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+	}
+	recs := e.answerRecords(s, target, turn.ID, resp, sendErr)
+	if len(recs) > 0 {
+		if err := e.Store.Append(storeCtx, s.Topic, target, recs...); err != nil {
+			if sendErr != nil {
+				return res, errors.Join(sendErr, fmt.Errorf("store answer: %w", err))
+			}
+			return res, fmt.Errorf("store answer: %w", err)
+		}
+		a := recs[len(recs)-1]
+		res.Answer, res.Status = a.ID, a.Status
+	}
+	res.Text, res.Model, res.ResponseID = resp.Text, resp.Model, resp.ID
+	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
+	// Keep the in-memory view current for callers that continue (fix loop, close).
+	s.Turns = append(s.Turns, Turn{Record: turn})
+	if len(recs) > 0 {
+		a := recs[len(recs)-1]
+		s.Turns[len(s.Turns)-1].Answer = &a
+	}
+	if sendErr != nil {
+		if errors.Is(sendErr, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
+			if resp.Text != "" {
+				e.warnf("interrupted; the partial answer is stored as incomplete")
+			}
+			return res, fmt.Errorf("send turn %s: %w", short(turn.ID), context.Canceled)
+		}
+		return res, fmt.Errorf("send turn %s: %w", short(turn.ID), sendErr)
+	}
+	return res, nil
+}
+
+// answerRecords turns the model's response into the answer record (and a
+// fallback event when another model answered).
+func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Response, sendErr error) []gitstore.Record {
+	var recs []gitstore.Record
+	if resp.Model != "" && s.Open.Model != "" && resp.Model != s.Open.Model && sendErr == nil {
+		ev := e.record(gitstore.KindEvent, s)
+		ev.Commit, ev.Turn, ev.Event, ev.Model = target, turnID, EventFallback, resp.Model
+		ev.Text = "model " + s.Open.Model + " not available; answered by " + resp.Model
+		recs = append(recs, ev)
+	}
+	a := e.record(gitstore.KindAnswer, s)
+	a.Commit, a.Turn = target, turnID
+	a.Model = resp.Model
+	if a.Model == "" {
+		a.Model = s.Open.Model
+	}
+	a.Text, a.ResponseID, a.BytesSent = resp.Text, resp.ID, resp.BytesSent
+	if u := resp.Usage; u != (model.Usage{}) {
+		a.Usage = &gitstore.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
+	}
+	for _, c := range resp.ToolCalls {
+		a.ToolCalls = append(a.ToolCalls, gitstore.ToolCall{Name: c.Name, Args: c.Args, Result: clip(c.Result, 2048), Error: c.Error})
+	}
+	switch {
+	case sendErr != nil && (resp.Text != "" || resp.Incomplete):
+		a.Status, a.Error = StatusIncomplete, sendErr.Error()
+	case sendErr != nil:
+		a.Status, a.Error = StatusError, sendErr.Error()
+	case resp.Incomplete:
+		a.Status = StatusIncomplete
+	default:
+		a.Status = StatusComplete
+	}
+	return append(recs, a)
+}
+
+// request renders the model request for x.
+func (e *Engine) request(s *Session, x exchange) (model.Request, error) {
+	req := model.Request{
+		Instructions:  instructions(s),
+		Input:         x.text,
+		MaxToolRounds: e.MaxToolRounds,
+	}
+	if !s.Inline {
+		tools, call, err := e.tools()
+		if err != nil {
+			return req, err
+		}
+		req.Tools, req.Call = tools, call
+	}
+	if x.fresh {
+		return req, nil
+	}
+	switch model.Engine(s.Open.Engine) {
+	case model.EngineChat:
+		req.History = history(s)
+	default:
+		prev, at := s.chainID()
+		if prev == "" {
+			// Nothing to chain from (the session was compacted, or every
+			// earlier request failed): start again from git.
+			req.Input = e.rebuild(s, x.text)
+			break
+		}
+		req.PreviousResponseID = prev
+		// Messages after the chained answer that never got an answer with an
+		// id are unknown to the provider: send them along.
+		var pending []string
+		for _, t := range s.Turns[at+1:] {
+			if t.Answer == nil || t.Answer.ResponseID == "" {
+				pending = append(pending, t.Record.Text)
+			}
+		}
+		if len(pending) > 0 {
+			req.Input = "Earlier messages that were not answered:\n\n" + strings.Join(pending, "\n\n---\n\n") + "\n\n---\n\n" + x.text
+		}
+	}
+	return req, nil
+}
+
+// instructions renders the session's instruction block from data fixed when
+// the session was opened, so it is identical byte for byte on every request.
+func instructions(s *Session) string {
+	return prompt.Instructions(prompt.InstructionOptions{
+		Topic:        s.Topic,
+		ContextFiles: s.Open.Context,
+		Tools:        !s.Inline,
+	})
+}
+
+// transcript returns the session's turns for prompt.Rebuild.
+func transcript(turns []Turn) []prompt.Turn {
+	out := make([]prompt.Turn, 0, len(turns))
+	for _, t := range turns {
+		pt := prompt.Turn{User: t.Record.Text}
+		if t.Answer != nil {
+			pt.Answer = t.Answer.Text
+		}
+		out = append(out, pt)
+	}
+	return out
+}
+
+// rebuild returns the restart message: the first message and the transcript
+// from git (older turns replaced by the compaction summary), then text.
+func (e *Engine) rebuild(s *Session, text string) string {
+	summary := ""
+	turns := s.Turns
+	if c := s.Compaction(); c != nil && s.turnIndex(c.Through) >= 0 {
+		// Keep the first message (it holds the context references), the
+		// summary of what came after it, and the turns after the compaction.
+		summary = c.Text
+		turns = append([]Turn{s.Turns[0]}, s.recent()...)
+	}
+	rebuilt := prompt.Rebuild(transcript(turns), summary)
+	if text == "" {
+		return rebuilt
+	}
+	return rebuilt + "\n\n" + text
+}
+
+// history replays the chat history from git: the first message, the
+// compaction summary, then the turns after it. Consecutive messages of the
+// same role (a turn whose answer was lost) are joined.
+func history(s *Session) []model.Message {
+	var msgs []model.Message
+	add := func(role model.Role, text string) {
+		if text == "" {
+			return
+		}
+		if n := len(msgs); n > 0 && msgs[n-1].Role == role {
+			msgs[n-1].Content += "\n\n" + text
+			return
+		}
+		msgs = append(msgs, model.Message{Role: role, Content: text})
+	}
+	turns := s.Turns
+	if c := s.Compaction(); c != nil && s.turnIndex(c.Through) >= 0 && len(s.Turns) > 0 {
+		add(model.RoleUser, s.Turns[0].Record.Text)
+		add(model.RoleAssistant, "Summary of our conversation so far:\n\n"+c.Text)
+		turns = s.recent()
+	}
+	for _, t := range turns {
+		add(model.RoleUser, t.Record.Text)
+		if t.Answer != nil {
+			add(model.RoleAssistant, t.Answer.Text)
+		}
+	}
+	return msgs
+}
+
+// historyBytes estimates the size of a chat replay.
+func historyBytes(msgs []model.Message) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Content) + 16
+	}
+	return n
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "\n[… truncated]"
+}

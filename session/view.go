@@ -1,0 +1,110 @@
+package session
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// Overview is one session as `list` shows it.
+type Overview struct {
+	ID        string         `json:"id"`
+	Topic     string         `json:"topic"`
+	Current   bool           `json:"current"` // the topic's newest session, which reply continues
+	Engine    string         `json:"engine,omitempty"`
+	Model     string         `json:"model,omitempty"`
+	Title     string         `json:"title,omitempty"`
+	Status    string         `json:"status"` // open or closed
+	Turns     int            `json:"turns"`
+	Forks     int            `json:"forks,omitempty"`
+	Usage     gitstore.Usage `json:"usage"`
+	BytesSent int            `json:"bytes_sent"`
+	Started   string         `json:"started"`
+	Last      string         `json:"last_activity"`
+	Summary   string         `json:"summary,omitempty"`
+}
+
+// Sessions returns every session of topic, oldest first. Reading needs no
+// model configuration.
+func (e *Engine) Sessions(ctx context.Context, topic string) ([]*Session, error) {
+	recs, err := e.read(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Session
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if r.Kind != gitstore.KindSession || seen[r.Session] {
+			continue
+		}
+		seen[r.Session] = true
+		s, err := build(r.Session, recs)
+		if err != nil {
+			return nil, err
+		}
+		s.Topic = topic
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// List returns an overview of the sessions of the given topics (all topics
+// when topics is empty), grouped by topic, oldest session first.
+func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error) {
+	if len(topics) == 0 {
+		var err error
+		if topics, err = e.Store.Topics(ctx); err != nil {
+			return nil, fmt.Errorf("list topics: %w", err)
+		}
+	}
+	var out []Overview
+	for _, t := range topics {
+		sessions, err := e.Sessions(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range sessions {
+			out = append(out, overview(s, i == len(sessions)-1))
+		}
+	}
+	return out, nil
+}
+
+func overview(s *Session, current bool) Overview {
+	o := Overview{
+		ID: s.ID, Topic: s.Topic, Current: current,
+		Engine: s.Open.Engine, Model: s.Open.Model, Title: s.Open.Title,
+		Status: "open", Turns: len(s.Turns), Forks: s.Forks,
+		Started: s.Open.Time, Last: s.Open.Time,
+	}
+	if s.Closed {
+		o.Status = "closed"
+	}
+	for _, t := range s.Turns {
+		o.Last = later(o.Last, t.Record.Time)
+		if a := t.Answer; a != nil {
+			o.Last = later(o.Last, a.Time)
+			o.BytesSent += a.BytesSent
+			if a.Usage != nil {
+				o.Usage.Input += a.Usage.Input
+				o.Usage.Cached += a.Usage.Cached
+				o.Usage.Output += a.Usage.Output
+			}
+		}
+	}
+	for _, r := range s.Summaries {
+		o.Last = later(o.Last, r.Time)
+	}
+	if sum := s.Summary(); sum != nil {
+		o.Summary = firstLine(sum.Text, 120)
+	}
+	return o
+}
+
+func later(a, b string) string {
+	if b > a {
+		return b
+	}
+	return a
+}
