@@ -51,14 +51,14 @@ func (p Problem) String() string { return p.File + ": " + p.Detail }
 func Check(root string) []Problem {
 	var probs []Problem
 	for _, name := range RequiredFiles {
-		if p, ok := checkFile(root, name); !ok {
+		if p, ok := checkContextFile(root, name); !ok {
 			probs = append(probs, p)
 		}
 	}
 	return probs
 }
 
-func checkFile(root, name string) (Problem, bool) {
+func checkContextFile(root, name string) (Problem, bool) {
 	path := filepath.Join(root, filepath.FromSlash(name))
 	fi, err := os.Stat(path)
 	switch {

@@ -73,7 +73,7 @@ func Scaffold(root string, opts ScaffoldOptions) ([]Written, error) {
 	for _, name := range RequiredFiles {
 		path := filepath.Join(root, name)
 		action := ActionCreated
-		if prob, ok := checkFile(root, name); ok {
+		if prob, ok := checkContextFile(root, name); ok {
 			if !opts.Force {
 				out = append(out, Written{File: name, Action: ActionKept})
 				continue

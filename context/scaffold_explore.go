@@ -309,10 +309,23 @@ func firstSentence(text string) string {
 			if i >= 3 && (text[i-2] == '.' || text[i-3:i] == " vs") {
 				continue
 			}
-			return text[:i+1]
+			return clip(text[:i+1])
 		}
 	}
-	return text
+	return clip(text)
+}
+
+// clip shortens s to about 200 bytes at a word boundary.
+func clip(s string) string {
+	const limit = 200
+	if len(s) <= limit {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:limit], ' ')
+	if cut < limit/2 {
+		cut = limit
+	}
+	return strings.TrimRight(s[:cut], " ,;:") + " …"
 }
 
 func contains(ss []string, s string) bool {

@@ -348,6 +348,7 @@ func parseMakefile(root string, top map[string]bool) []makeTarget {
 		return nil
 	}
 	var out []makeTarget
+	vars := map[string]string{}
 	seen := map[string]bool{}
 	var cur *makeTarget
 	prevComment := ""
@@ -362,6 +363,10 @@ func parseMakefile(root string, top map[string]bool) []makeTarget {
 		t := strings.TrimSpace(line)
 		if c, ok := strings.CutPrefix(t, "#"); ok {
 			prevComment = strings.TrimSpace(strings.TrimLeft(c, "#"))
+			return true
+		}
+		if vm := makeVarRe.FindStringSubmatch(line); vm != nil {
+			vars[vm[1]] = strings.TrimSpace(vm[2])
 			return true
 		}
 		m := makeTargetRe.FindStringSubmatch(line)
@@ -381,5 +386,24 @@ func parseMakefile(root string, top map[string]bool) []makeTarget {
 		cur = &out[len(out)-1]
 		return true
 	})
+	for i := range out {
+		out[i].recipe = expandMake(out[i].recipe, vars)
+	}
 	return out
+}
+
+var (
+	makeVarRe = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*[:?+]?=\s*(.*)$`)
+	makeRefRe = regexp.MustCompile(`\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]`)
+)
+
+// expandMake substitutes simple variables ($(GO) → go) and unescapes $$.
+func expandMake(s string, vars map[string]string) string {
+	s = makeRefRe.ReplaceAllStringFunc(s, func(ref string) string {
+		if v, ok := vars[makeRefRe.FindStringSubmatch(ref)[1]]; ok && !strings.Contains(v, "$") {
+			return v
+		}
+		return ref
+	})
+	return strings.ReplaceAll(s, "$$", "$")
 }

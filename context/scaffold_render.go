@@ -3,6 +3,7 @@ package repoctx
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -67,7 +68,7 @@ func renderArchitectureFromCode(p *project) string {
 		writeList(&b, lay)
 	}
 	if pk := p.packageLines(); len(pk) > 0 {
-		b.WriteString("## Packages\n\n")
+		b.WriteString("## Packages and modules\n\n")
 		writeList(&b, pk)
 	}
 	if deps := p.dependencyLines(); len(deps) > 0 {
@@ -168,7 +169,7 @@ func (p *project) entryPoints() []string {
 		}
 		for _, s := range n.scripts {
 			if s.k == "start" || s.k == "dev" || s.k == "serve" {
-				out = append(out, fmt.Sprintf("`%s` runs `%s`", npmRun(n, s.k), s.v))
+				out = append(out, fmt.Sprintf("`%s` runs `%s`", p.npmRun(n, s.k), s.v))
 			}
 		}
 	}
@@ -204,6 +205,9 @@ func (p *project) layoutLines() []string {
 	sort.Strings(dirs)
 	var out []string
 	for _, d := range dirs {
+		if !p.hasFilesUnder(d) {
+			continue
+		}
 		out = append(out, fmt.Sprintf("`%s/` — %s", d, p.describeDir(d)))
 	}
 	return out
@@ -247,7 +251,7 @@ func (p *project) describeDir(d string) string {
 	}
 	for _, n := range []string{"README.md", "README"} {
 		if contains(p.dirFiles[d], n) {
-			if s := firstParagraph(readHead(p.root+"/"+d+"/"+n, 16<<10)); s != "" {
+			if s := firstParagraph(readHead(filepath.Join(p.root, d, n), 16<<10)); s != "" {
 				return firstSentence(s)
 			}
 		}
@@ -295,8 +299,8 @@ func (p *project) describeDir(d string) string {
 func (p *project) packageLines() []string {
 	var out []string
 	for _, pkg := range p.goPackageList() {
-		if !strings.Contains(pkg.dir, "/") && pkg.dir != "." {
-			continue // described in Layout
+		if (!strings.Contains(pkg.dir, "/") && pkg.dir != ".") || pkg.name == "main" {
+			continue // described in Layout or Entry points
 		}
 		desc := pkg.doc
 		if desc == "" {
@@ -305,8 +309,8 @@ func (p *project) packageLines() []string {
 		out = append(out, fmt.Sprintf("`%s` (package %s) — %s", dirLabel(pkg.dir), pkg.name, desc))
 	}
 	for _, m := range p.pyModuleList() {
-		if !strings.Contains(m.name, ".") && m.pkg {
-			continue // a top-level package is described in Layout
+		if !strings.Contains(m.name, ".") && m.pkg && p.goPkgs[m.name] == nil && !strings.HasPrefix(m.file, "src/") {
+			continue // a top-level package directory is described in Layout
 		}
 		if m.doc == "" && !m.pkg {
 			out = append(out, fmt.Sprintf("`%s` (%s)", m.name, m.file))
@@ -342,6 +346,16 @@ func (p *project) dependencyLines() []string {
 		}
 	}
 	return out
+}
+
+// hasFilesUnder reports whether any file was visited under top-level dir d.
+func (p *project) hasFilesUnder(d string) bool {
+	for dir := range p.dirFiles {
+		if dir == d || strings.HasPrefix(dir, d+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *project) pyModuleList() []*pyModule {
@@ -411,15 +425,10 @@ func dirLabel(dir string) string {
 	return dir
 }
 
-func npmRun(n npmPackage, script string) string {
-	pm := "npm"
-	prefix := ""
-	if n.dir != "." {
-		prefix = "cd " + n.dir + " && "
+func (p *project) npmRun(n npmPackage, script string) string {
+	pm := p.packageManager(n.dir).name
+	if script == "test" || script == "start" {
+		return cdPrefix(n.dir) + pm + " " + script
 	}
-	switch script {
-	case "test", "start":
-		return prefix + pm + " " + script
-	}
-	return prefix + pm + " run " + script
+	return cdPrefix(n.dir) + pm + " run " + script
 }

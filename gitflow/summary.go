@@ -280,6 +280,15 @@ func WriteMarkdown(w io.Writer, s *PRSummary) error {
 				summaries = append(summaries, ss.Summary)
 			}
 		}
+		if len(summaries) > 1 {
+			// Several sessions: say which one concluded what.
+			summaries = summaries[:0]
+			for _, ss := range s.Sessions {
+				if ss.Summary != "" {
+					summaries = append(summaries, "**"+mdEscape(ss.Title)+".** "+ss.Summary)
+				}
+			}
+		}
 		if len(summaries) > 0 {
 			ew.printf("## Summary\n\n%s\n\n", strings.Join(summaries, "\n\n"))
 		}
@@ -317,9 +326,6 @@ func WriteMarkdown(w io.Writer, s *PRSummary) error {
 		ew.printf("%s\n", strings.Join(facts, " · "))
 		if len(ss.Reattached) > 0 {
 			ew.printf("\nSome turns were recorded on commits since rewritten; found again by %s.\n", strings.Join(ss.Reattached, ", "))
-		}
-		if ss.Summary != "" {
-			ew.printf("\n%s\n", ss.Summary)
 		}
 		ew.printf("\n")
 	}

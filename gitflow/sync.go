@@ -368,16 +368,25 @@ func runGit(ctx context.Context, repo *gitstore.Repo, args ...string) ([]byte, e
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-			msg = msg[i+1:]
-		}
+		msg := gitMessage(stderr.String())
 		if msg == "" {
 			return stdout.Bytes(), fmt.Errorf("git %s: %w", args[0], err)
 		}
 		return stdout.Bytes(), fmt.Errorf("git %s: %s: %w", args[0], msg, err)
 	}
 	return stdout.Bytes(), nil
+}
+
+// gitMessage picks the line of git's standard error that says what went
+// wrong: the first "fatal:" or "error:" line, else the last line.
+func gitMessage(stderr string) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "fatal: ") || strings.HasPrefix(l, "error: ") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 func sortedKeys(m map[string]string) []string {

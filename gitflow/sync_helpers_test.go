@@ -199,3 +199,14 @@ func missing(want, got map[string]bool) []string {
 	}
 	return out
 }
+
+// gitOr runs git in dir and returns its output, or def when it fails.
+func gitOr(dir, def string, args ...string) string {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return def
+	}
+	return strings.TrimSpace(string(out))
+}

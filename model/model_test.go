@@ -611,3 +611,22 @@ func TestSleepCancelled(t *testing.T) {
 		t.Errorf("wait = %v, want the cap %v", waited, model.DefaultMaxBackoff)
 	}
 }
+
+func TestConnectionRefused(t *testing.T) {
+	srv := openaitest.New(t)
+	url := srv.URL()
+	srv.Close()
+	for _, engine := range engines {
+		t.Run(string(engine), func(t *testing.T) {
+			h := &harness{}
+			c, err := model.New(model.Config{Engine: engine, BaseURL: url, Model: "m", Sleep: h.sleep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Send(context.Background(), model.Request{Input: "x"})
+			if !errors.Is(err, model.ErrUnavailable) || !strings.Contains(err.Error(), "connection refused") || len(h.sleeps) != 0 {
+				t.Fatalf("err = %v, sleeps %v", err, h.sleeps)
+			}
+		})
+	}
+}

@@ -139,7 +139,7 @@ func (t *turn) do(ctx context.Context, fn func(ctx context.Context, model string
 			err = fmt.Errorf("%w after %s", errAttemptTimeout, cfg.Timeout)
 		}
 		kind, retry, detail := classify(err, a)
-		detail = t.redact(detail)
+		detail = strings.TrimRight(t.redact(detail), ". ")
 		if t.emitted {
 			// Text already reached the user: a retry would repeat it.
 			t.resp.Incomplete = true

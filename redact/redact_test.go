@@ -3,6 +3,7 @@ package redact_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/txtar"
 
@@ -134,4 +135,23 @@ func BenchmarkString(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzString checks redaction never panics, keeps valid UTF-8 valid and is
+// idempotent.
+func FuzzString(f *testing.F) {
+	for _, name := range []string{"secrets.txtar", "harmless.txtar"} {
+		for _, file := range loadArchive(f, name).Files {
+			f.Add(string(file.Data))
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		once := redact.String(s)
+		if utf8.ValidString(s) && !utf8.ValidString(once) {
+			t.Fatalf("String(%q) = %q is not valid UTF-8", s, once)
+		}
+		if twice := redact.String(once); twice != once {
+			t.Fatalf("not idempotent: %q -> %q -> %q", s, once, twice)
+		}
+	})
 }

@@ -166,9 +166,10 @@ func (e *Engine) warnf(format string, args ...any) {
 	fmt.Fprintf(e.stderr(), "git-codex: "+format+"\n", args...)
 }
 
+// short is the id prefix shown to people (list shows the same).
 func short(id string) string {
-	if len(id) > 10 {
-		return id[:10]
+	if len(id) > 12 {
+		return id[:12]
 	}
 	return id
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sort"
-
-	"github.com/git-codex/git-codex/gitstore"
 )
 
 // Figures are usage totals.
@@ -72,26 +69,12 @@ func (e *Engine) Stats(ctx context.Context, topic string) ([]TopicStats, error) 
 	sizes := map[string]int{}
 	var out []TopicStats
 	for _, t := range topics {
-		recs, err := e.read(ctx, t)
+		sessions, err := e.Sessions(ctx, t)
 		if err != nil {
 			return nil, err
 		}
 		ts := TopicStats{Topic: t}
-		var ids []string
-		seen := map[string]bool{}
-		for _, r := range recs {
-			if r.Kind == gitstore.KindSession && !seen[r.Session] {
-				seen[r.Session] = true
-				ids = append(ids, r.Session)
-			}
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			s, err := build(id, recs)
-			if err != nil {
-				continue
-			}
-			s.Topic = t
+		for _, s := range sessions {
 			ss := e.sessionStats(s, sizes)
 			ts.Sessions = append(ts.Sessions, ss)
 			ts.Total.add(ss.Figures)

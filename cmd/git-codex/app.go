@@ -70,6 +70,19 @@ func commands(e *Env) []*cli.Command {
 	return []*cli.Command{
 		newListCommand(e),
 		newShowCommand(e),
+		newDelegateCommand(e),
+		newReplyCommand(e),
+		newFixCommand(e),
+		newCloseCommand(e),
+		newCompactCommand(e),
+		newStatsCommand(e),
+		newHookCommand(e),
+		newSyncCommand(e),
+		newLogCommand(e),
+		newPRSummaryCommand(e),
+		newReattachCommand(e),
+		newInitCommand(e),
+		newCheckCommand(e),
 	}
 }
 

@@ -52,10 +52,3 @@ func runCompact(ctx context.Context, e *Env, opts CompactOptions) error {
 	}
 	return nil
 }
-
-func shortID(id string) string {
-	if len(id) > 10 {
-		return id[:10]
-	}
-	return id
-}

@@ -12,15 +12,15 @@ import (
 
 // DelegateOptions are the inputs of `git codex delegate`.
 type DelegateOptions struct {
-	Topic          string
-	Task           []string
-	File           string
-	Context        []string
-	Focus, Scope   string
-	Expect         string
-	Criteria       string
-	Inline         bool
-	Engine, Model  string
+	Topic         string
+	Task          []string
+	File          string
+	Context       []string
+	Focus, Scope  string
+	Expect        string
+	Criteria      string
+	Inline        bool
+	Engine, Model string
 }
 
 func newDelegateCommand(e *Env) *cli.Command {

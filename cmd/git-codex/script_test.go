@@ -29,10 +29,14 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 		RequireExplicitExec: true,
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
 		Setup: func(env *testscript.Env) error {
-			return setupScriptEnv(t, env)
+			if err := setupScriptEnv(t, env); err != nil {
+				return err
+			}
+			return setupOpenAI(env)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
+			"openai":   cmdOpenAI,
 		},
 	}
 }

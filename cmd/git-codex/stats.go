@@ -14,7 +14,6 @@ import (
 // StatsOptions are the inputs of `git codex stats`.
 type StatsOptions struct {
 	Topic string
-	All   bool
 	JSON  bool
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
@@ -45,6 +46,7 @@ type Index struct {
 
 	revPath string
 	revOnce sync.Once
+	revDone atomic.Bool
 	rev     revTable
 	revErr  error
 	revUnmp func() error

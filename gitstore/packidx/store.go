@@ -2,6 +2,7 @@ package packidx
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,8 @@ import (
 // Options.Cache. It is smaller than go-git's default (96 MiB) to keep the
 // resident size of short commands low.
 const DefaultCacheSize = 32 * cache.MiByte
+
+var errClosed = errors.New("read object: store closed")
 
 // maxAlternateDepth bounds chains of objects/info/alternates, as git does.
 const maxAlternateDepth = 5
@@ -63,6 +66,8 @@ type Store struct {
 	alts    []*Store
 	altDone bool
 	writer  *filesystem.ObjectStorage
+	// synthLimit is syntheticLimit; tests lower it to check both paths.
+	synthLimit int
 	dotgit  *dotgit.DotGit
 	closed  bool
 }
@@ -72,6 +77,51 @@ type pack struct {
 	idx  *Index
 	file billy.File
 	pf   *packfile.Packfile
+}
+
+// syntheticLimit is how many offset-delta bases a pack without a .rev file
+// resolves without a reverse index before it builds one (about 20 ms for a
+// million objects): short commands never pay for it, long walks pay once
+// and get go-git's delta-base cache back.
+const syntheticLimit = 1000
+
+// packIndex is the index go-git's packfile reader sees. go-git asks
+// FindHash for the id of every offset-delta base, and — with no filesystem
+// given, so that it returns objects in memory — uses that id only as the key
+// of its delta-base cache (go-git v5.19.3 packfile.go objectAtOffset). Until
+// syntheticLimit such calls, or when the pack has a .rev file, packIndex
+// answers with a made-up id that no cache entry has, which costs a cache hit
+// instead of a reverse index. Index itself always answers exactly.
+type packIndex struct {
+	*Index
+	limit   int
+	calls   int
+	exact   bool
+	checked bool
+}
+
+func (p *packIndex) FindHash(o int64) (plumbing.Hash, error) {
+	if !p.exact {
+		if !p.checked {
+			p.checked = true
+			p.exact = p.Index.reverseIsCheap()
+		}
+		if p.calls++; p.calls > p.limit {
+			p.exact = true
+		}
+	}
+	if p.exact {
+		return p.Index.FindHash(o)
+	}
+	return syntheticHash(o), nil
+}
+
+// syntheticHash is a made-up object id for pack offset o: 12 fixed bytes a
+// real SHA-1 is not expected to start with, then the offset.
+func syntheticHash(o int64) plumbing.Hash {
+	h := plumbing.Hash{0xff, 0xfe, 'p', 'a', 'c', 'k', 'i', 'd', 'x', 0, 0, 0}
+	binary.BigEndian.PutUint64(h[12:], uint64(o))
+	return h
 }
 
 var _ storer.EncodedObjectStorer = (*Store)(nil)
@@ -89,7 +139,7 @@ func newStore(objDir string, c cache.Object, depth int) *Store {
 	if c == nil {
 		c = cache.NewObjectLRU(DefaultCacheSize)
 	}
-	return &Store{objDir: objDir, cache: c, depth: depth, known: map[string]bool{}}
+	return &Store{objDir: objDir, cache: c, depth: depth, known: map[string]bool{}, synthLimit: syntheticLimit}
 }
 
 // NewEncodedObject implements storer.EncodedObjectStorer.
@@ -181,6 +231,9 @@ func (s *Store) HasEncodedObject(h plumbing.Hash) error {
 func (s *Store) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return 0, errClosed
+	}
 	if o, ok := s.cache.Get(h); ok {
 		return o.Size(), nil
 	}
@@ -213,6 +266,9 @@ func (s *Store) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 }
 
 func (s *Store) get(h plumbing.Hash) (plumbing.EncodedObject, error) {
+	if s.closed {
+		return nil, errClosed
+	}
 	if o, ok := s.cache.Get(h); ok {
 		return o, nil
 	}
@@ -242,7 +298,7 @@ func lookup[T any](s *Store, h plumbing.Hash,
 ) (T, error) {
 	var zero T
 	if s.closed {
-		return zero, errors.New("read object: store closed")
+		return zero, errClosed
 	}
 	if !s.listed {
 		if err := s.list(); err != nil {
@@ -374,7 +430,7 @@ func (s *Store) packfile(p *pack) (*packfile.Packfile, error) {
 	p.file = f
 	// A nil filesystem makes go-git return every object in memory instead
 	// of FSObjects that reopen the pack on each read.
-	p.pf = packfile.NewPackfileWithCache(p.idx, nil, f, s.cache, 0)
+	p.pf = packfile.NewPackfileWithCache(&packIndex{Index: p.idx, limit: s.synthLimit}, nil, f, s.cache, 0)
 	return p.pf, nil
 }
 
@@ -433,7 +489,9 @@ func (s *Store) alternates() []*Store {
 			continue
 		}
 		have[line] = true
-		s.alts = append(s.alts, newStore(line, s.cache, s.depth+1))
+		a := newStore(line, s.cache, s.depth+1)
+		a.synthLimit = s.synthLimit
+		s.alts = append(s.alts, a)
 	}
 	return s.alts
 }

@@ -166,6 +166,9 @@ func Serve(addr string) (*Server, error) {
 // URL returns the base URL, ending in /v1, to use as OPENAI_BASE_URL.
 func (s *Server) URL() string { return s.url }
 
+// ControlURL returns the URL of the control endpoint (POST a Control as JSON).
+func (s *Server) ControlURL() string { return strings.TrimSuffix(s.url, "/v1") + "/_control" }
+
 // Close stops the server.
 func (s *Server) Close() {
 	if s.ts != nil {

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# bigrepo.sh [DIR] — git codex against git on a large repository, side by side.
+# Builds (or reuses) the repository with mkbigrepo.sh, then prints the median
+# wall time of RUNS runs (default 5) and the peak RSS of each command.
+# Commands git codex does not have yet are printed as TODO and skipped.
+#
+# Targets (docs: the large-repository issue): list, show, hook pre-push ≤ 50 ms;
+# log -n 200 within 3× of git log -n 200 --notes; pr-summary over 200 commits
+# ≤ 200 ms; peak RSS of list < 64 MB.
+set -euo pipefail
+
+dir=${1:-/tmp/codex-bigrepo}
+runs=${RUNS:-5}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$here/..
+export GIT_CONFIG_NOSYSTEM=1
+
+"$here/mkbigrepo.sh" "$dir"
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+(cd "$root" && go build -o "$bin/objread" ./bench/objread)
+have_codex=0
+if (cd "$root" && go build -o "$bin/git-codex" ./cmd/git-codex) 2>"$bin/build.log"; then
+	have_codex=1
+	export PATH="$bin:$PATH"
+else
+	echo "git-codex does not build yet; only git and the object-store figures follow:" >&2
+	tail -3 "$bin/build.log" >&2
+fi
+cd "$dir"
+
+# measure LABEL CMD… — median wall ms over $runs runs, max RSS in MiB.
+measure() {
+	local label=$1
+	shift
+	local times=() rss=0 t0 t1 m
+	for _ in $(seq "$runs"); do
+		t0=$(date +%s%N)
+		/usr/bin/time -f %M -o "$bin/rss" "$@" >/dev/null 2>"$bin/err" </dev/stdin || {
+			echo "$label: FAILED: $(tail -1 "$bin/err")"
+			return 0
+		}
+		t1=$(date +%s%N)
+		times+=($(((t1 - t0) / 1000)))
+		m=$(tail -1 "$bin/rss")
+		((m > rss)) && rss=$m
+	done
+	local med
+	med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
+	printf '%-58s %8.1f ms  %6.1f MiB\n' "$label" "$(echo "$med / 1000" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+}
+
+# codex LABEL ARGS… — measure `git codex ARGS…` when the command exists.
+codex() {
+	local label=$1
+	shift
+	if [ "$have_codex" = 1 ] && git-codex "$1" --help >/dev/null 2>&1; then
+		measure "$label" git codex "$@"
+	else
+		printf '%-58s TODO: git codex %s does not exist yet\n' "$label" "$1"
+	fi
+}
+
+echo
+echo "== object store: go-git filesystem storage vs packidx.Store, commit-graph on files vs"
+echo "   gitstore/commitgraph's memory maps (fresh process each run, wall time incl. start-up)"
+for op in first tree; do
+	for impl in gogit packidx; do
+		measure "objread -op $op ($impl)" "$bin/objread" -impl $impl -op $op -repo "$dir"
+	done
+done
+for impl in gogit packidx; do
+	measure "objread -op walk -n 10000 ($impl)" "$bin/objread" -impl $impl -op walk -n 10000 -repo "$dir"
+done
+for impl in gogit packidx; do
+	measure "objread -op graph -n 10000 ($impl)" "$bin/objread" -impl $impl -op graph -n 10000 -repo "$dir"
+done
+measure "git cat-file -p HEAD:d00/s00/f00.txt" git cat-file -p HEAD:d00/s00/f00.txt
+measure "git log -n 10000 --format=%H%P%s" git log -n 10000 '--format=%H%P%s'
+
+git checkout -q feature-01
+echo
+echo "== commands (topic feature-01 checked out; 12 topics, one session each)"
+measure "git notes --ref=codex/feature-01 list" git notes --ref=codex/feature-01 list
+codex "git codex list" list
+codex "git codex show" show
+base=$(git rev-parse HEAD)
+echo "refs/heads/feature-01 $base refs/heads/feature-01 0000000000000000000000000000000000000000" >"$bin/refs"
+codex "git codex hook pre-push bench file:///nonexistent" hook pre-push bench file:///nonexistent <"$bin/refs"
+measure "git log -n 200 --notes=refs/notes/codex/*" git log -n 200 '--notes=refs/notes/codex/*'
+codex "git codex log -n 200" log -n 200
+measure "git log HEAD~200..HEAD --notes=refs/notes/codex/*" git log HEAD~200..HEAD '--notes=refs/notes/codex/*'
+codex "git codex pr-summary --base HEAD~200" pr-summary --base HEAD~200
+git checkout -q main

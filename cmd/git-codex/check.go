@@ -1,0 +1,136 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	repoctx "github.com/git-codex/git-codex/context"
+	"github.com/git-codex/git-codex/gitflow"
+)
+
+// CheckOptions are the inputs of `git codex check`.
+type CheckOptions struct {
+	JSON bool
+}
+
+// checkReport is what check prints with --json.
+type checkReport struct {
+	OK       bool                     `json:"ok"`
+	Context  []repoctx.Problem        `json:"context"`
+	Storage  []gitflow.StorageProblem `json:"storage"`
+	Install  *gitflow.InstallStatus   `json:"install,omitempty"`
+	Warnings []string                 `json:"warnings,omitempty"`
+}
+
+func newCheckCommand(e *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "exit 3 when a context file is missing or session storage is damaged; say what to run",
+		UsageText: "git codex check [--json]",
+		Description: "Checks, without changing anything:\n" +
+			"  - ARCHITECTURE.md and AGENTS.md exist at the top of the work tree and are not empty;\n" +
+			"  - the notes refs under refs/notes/codex/ are sound: no zero-byte or garbage ref files,\n" +
+			"    no stale .lock files, no ref pointing at a missing object;\n" +
+			"  - (a warning only) the pre-push hook and the notes-rewrite config 'init' sets are in place.\n" +
+			"Each problem comes with the command that fixes it. Exit status: 0 when sound, 3 when\n" +
+			"something must be fixed, 1 when the check itself failed.\n\n" +
+			"Examples:\n" +
+			"  git codex check\n" +
+			"  git codex check --json | jq .storage",
+		Flags: []cli.Flag{jsonFlag()},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("run 'git codex check --help'", "check takes no arguments")
+			}
+			return runCheck(c, envFrom(c), CheckOptions{JSON: c.Bool("json")})
+		},
+	}
+}
+
+func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
+	repo, err := e.Repo()
+	if err != nil {
+		return err
+	}
+	rep := checkReport{Context: []repoctx.Problem{}, Storage: []gitflow.StorageProblem{}}
+	if root := repo.WorkTree(); root != "" {
+		if p := repoctx.Check(root); p != nil {
+			rep.Context = p
+		}
+	}
+	rep.Storage, err = gitflow.VerifyStorage(c.Context, repo)
+	if err != nil {
+		return err
+	}
+	if rep.Storage == nil {
+		rep.Storage = []gitflow.StorageProblem{}
+	}
+	if st, err := gitflow.Status(c.Context, repo); err != nil {
+		rep.Warnings = append(rep.Warnings, "could not inspect the hook: "+err.Error())
+	} else {
+		rep.Install = &st
+		if !st.HookInstalled {
+			rep.Warnings = append(rep.Warnings, "the pre-push hook is not installed at "+st.Hook+": session notes will not travel with git push (run 'git codex init')")
+		}
+		for _, kv := range st.MissingConfig {
+			rep.Warnings = append(rep.Warnings, "config "+kv+" is not set: sessions may not follow amends and rebases (run 'git codex init')")
+		}
+	}
+	rep.OK = len(rep.Context) == 0 && len(rep.Storage) == 0
+
+	if opts.JSON {
+		if err := writeJSON(e.Stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		printCheck(e, rep)
+	}
+	if rep.OK {
+		return nil
+	}
+	n := len(rep.Context) + len(rep.Storage)
+	hint := "fix the storage problems with the commands shown"
+	if len(rep.Context) > 0 {
+		hint = "run 'git codex init' to scaffold the missing context files"
+		if len(rep.Storage) > 0 {
+			hint += ", and fix the storage problems with the commands shown"
+		}
+	}
+	return withHint(exitCheck, errors.New(countNoun(n, "problem")+" found"), hint)
+}
+
+func printCheck(e *Env, rep checkReport) {
+	w := e.Stdout
+	bad := map[string]repoctx.Problem{}
+	for _, p := range rep.Context {
+		bad[p.File] = p
+	}
+	for _, f := range repoctx.RequiredFiles {
+		if p, ok := bad[f]; ok {
+			fmt.Fprintf(w, "%-8s %s %s — run 'git codex init'\n", string(p.Kind), f, p.Detail)
+		} else {
+			fmt.Fprintf(w, "%-8s %s\n", "ok", f)
+		}
+	}
+	if len(rep.Storage) == 0 {
+		fmt.Fprintf(w, "%-8s session storage\n", "ok")
+	}
+	for _, p := range rep.Storage {
+		fmt.Fprintf(w, "%-8s %s: %s\n         fix: %s\n", "damaged", p.Ref, p.Detail, p.Fix)
+	}
+	if rep.Install != nil && rep.Install.Installed() {
+		fmt.Fprintf(w, "%-8s pre-push hook and notes config\n", "ok")
+	}
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(w, "%-8s %s\n", "warning", warn)
+	}
+}
+
+func countNoun(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

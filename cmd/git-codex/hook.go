@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/gitflow"
+)
+
+// HookOptions are the inputs of `git codex hook pre-push`.
+type HookOptions struct {
+	Remote string
+	URL    string
+}
+
+func newHookCommand(e *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "hook",
+		Usage:     "do the work of a git hook (what .githooks/pre-push runs)",
+		UsageText: "git codex hook pre-push REMOTE URL",
+		Subcommands: []*cli.Command{{
+			Name:      "pre-push",
+			Usage:     "check the context files and send the session notes along with a push",
+			UsageText: "git codex hook pre-push REMOTE URL  (git's ref lines on standard input)",
+			Description: "Run by the pre-push hook that 'git codex init' installs, with the arguments and\n" +
+				"standard input git gives the hook. It:\n" +
+				"  - checks that ARCHITECTURE.md and AGENTS.md exist: a warning, or a refused push\n" +
+				"    (exit 1) when 'git config codex.requireContextFiles true';\n" +
+				"  - sends every local session topic (refs/notes/codex/*) to the same remote, without\n" +
+				"    force and with --no-verify; when the remote's notes moved it fetches, merges\n" +
+				"    (union of records) and pushes again. All topics are sent, not only those on the\n" +
+				"    pushed commits. Topics the remote already has (per refs/notes/remotes/REMOTE/…)\n" +
+				"    cost no network; a push without any session notes starts no process.\n" +
+				"A failure to send notes never fails your push: it prints one warning line and the\n" +
+				"next 'git codex sync' catches up. Nothing is sent when the push only deletes refs.\n\n" +
+				"Examples:\n" +
+				"  printf 'refs/heads/main %s refs/heads/main %s\\n' \"$new\" \"$old\" | git codex hook pre-push origin \"$url\"",
+			Action: func(c *cli.Context) error {
+				if c.NArg() < 1 || c.NArg() > 2 {
+					return usageErrorf("run 'git codex hook pre-push --help'", "hook pre-push takes REMOTE and URL")
+				}
+				return runHookPrePush(c, envFrom(c), HookOptions{Remote: c.Args().Get(0), URL: c.Args().Get(1)})
+			},
+		}},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("run 'git codex hook --help'", "unknown hook %q", c.Args().First())
+			}
+			return cli.ShowSubcommandHelp(c)
+		},
+	}
+}
+
+func runHookPrePush(c *cli.Context, e *Env, opts HookOptions) error {
+	repo, err := e.Repo()
+	if err != nil {
+		// Never fail the user's push on our own account.
+		fmt.Fprintf(e.Stderr, "git-codex: warning: session notes not sent: %v\n", err)
+		return nil
+	}
+	res, err := gitflow.PrePush(c.Context, repo, gitflow.PrePushOptions{
+		Remote: opts.Remote, URL: opts.URL, RefLines: e.Stdin, Getenv: e.Getenv,
+	})
+	if errors.Is(err, gitflow.ErrContextFilesMissing) {
+		return withHint(exitError, fmt.Errorf("push refused: missing %s", strings.Join(res.MissingContext, ", ")),
+			"run 'git codex init' to scaffold them, or 'git config codex.requireContextFiles false'")
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "git-codex: warning: %v\n", err)
+		return nil
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(e.Stderr, "git-codex: warning: %s\n", w)
+	}
+	if len(res.Pushed) > 0 {
+		fmt.Fprintf(e.Stderr, "git-codex: sent session notes (%s) to %s\n", strings.Join(res.Pushed, ", "), opts.Remote)
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hookEnv makes git hermetic for Go tests of the hook (scripts get the same
+// from setupScriptEnv). git-codex is on PATH: TestMain put this test binary
+// there under that name.
+func hookEnv(t testing.TB) {
+	t.Helper()
+	home := t.TempDir()
+	for k, v := range map[string]string{
+		"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"), "GIT_CONFIG_NOSYSTEM": "1",
+		"GIT_AUTHOR_NAME": "Test User", "GIT_AUTHOR_EMAIL": "test@example.com",
+		"GIT_COMMITTER_NAME": "Test User", "GIT_COMMITTER_EMAIL": "test@example.com",
+		"GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
+		"NO_COLOR": "1",
+	} {
+		t.Setenv(k, v)
+	}
+	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_CODEX_NOTES_PUSH"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte("[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func gitT(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+const hookScript = "#!/bin/sh\nexec git codex hook pre-push \"$@\"\n"
+
+// workWithHook makes a work tree with context files, one commit and the
+// pre-push hook installed.
+func workWithHook(t testing.TB, hook bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	gitT(t, dir, "init", "-q")
+	for _, f := range []string{"ARCHITECTURE.md", "AGENTS.md"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("# "+f+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-q", "-m", "first")
+	if hook {
+		if err := os.WriteFile(filepath.Join(dir, ".git", "hooks", "pre-push"), []byte(hookScript), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func addNote(t testing.TB, dir, id string) {
+	t.Helper()
+	gitT(t, dir, "notes", "--ref=refs/notes/codex/main", "append", "-m",
+		`{"v":1,"ts":"2026-01-02T05:00:00.000000000Z","id":"`+id+`","kind":"turn","session":"01JA0000000000000000000000","topic":"main","text":"hi"}`)
+}
+
+// TestHookPushOverGitDaemon pushes over the git protocol to a `git daemon`
+// on loopback: the hook gets the URL as the remote and sends the notes there.
+func TestHookPushOverGitDaemon(t *testing.T) {
+	if _, err := exec.LookPath("git-codex"); err != nil {
+		t.Skip("git-codex is not on PATH")
+	}
+	hookEnv(t)
+	base := t.TempDir()
+	gitT(t, base, "init", "-q", "--bare", "r.git")
+	port := freePort(t)
+	daemon := exec.Command("git", "daemon", "--export-all", "--enable=receive-pack", "--reuseaddr",
+		"--base-path="+base, fmt.Sprintf("--port=%d", port), "--listen=127.0.0.1", base)
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = daemon.Process.Kill()
+		_ = daemon.Wait()
+	})
+	url := fmt.Sprintf("git://127.0.0.1:%d/r.git", port)
+	waitForDaemon(t, url)
+
+	dir := workWithHook(t, true)
+	addNote(t, dir, "01JA0000000000000000000T01")
+	cmd := exec.Command("git", "push", "-q", url, "main")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git push: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "sent session notes (main) to "+url) {
+		t.Errorf("hook output = %q, want the notes sent", out)
+	}
+	note := gitT(t, base, "--git-dir=r.git", "log", "-1", "--notes=codex/main", "--format=%N", "main")
+	if !strings.Contains(note, "01JA0000000000000000000T01") {
+		t.Errorf("remote note = %q, want the turn", note)
+	}
+	// The tracking ref for the URL remote lets the next push skip the notes.
+	tracking := gitT(t, dir, "for-each-ref", "--format=%(refname)", "refs/notes/remotes/")
+	if !strings.HasSuffix(tracking, "/codex/main") {
+		t.Errorf("tracking refs = %q", tracking)
+	}
+	cmd = exec.Command("git", "push", "-q", url, "main")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil || strings.Contains(string(out), "sent session notes") {
+		t.Errorf("second push: %v, %q; want a quiet push", err, out)
+	}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitForDaemon polls until the daemon answers (readiness, not a timing
+// assertion).
+func waitForDaemon(t testing.TB, url string) {
+	t.Helper()
+	var out []byte
+	var err error
+	for i := 0; i < 100; i++ {
+		out, err = exec.Command("git", "ls-remote", url).CombinedOutput()
+		if err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("git daemon did not come up: %v\n%s", err, out)
+}
+
+// BenchmarkPush measures what the pre-push hook adds to a real `git push`
+// of one new commit to a local bare remote: without a hook, with the hook
+// and no sessions, and with sessions the remote already has. Compare the
+// ns/op figures; nothing is asserted.
+func BenchmarkPush(b *testing.B) {
+	if _, err := exec.LookPath("git-codex"); err != nil {
+		b.Skip("git-codex is not on PATH")
+	}
+	cases := []struct {
+		name  string
+		hook  bool
+		notes bool
+	}{
+		{"no-hook", false, false},
+		{"hook-no-sessions", true, false},
+		{"hook-sessions-up-to-date", true, true},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			hookEnv(b)
+			dir := workWithHook(b, c.hook)
+			bare := filepath.Join(b.TempDir(), "r.git")
+			gitT(b, dir, "init", "-q", "--bare", bare)
+			if c.notes {
+				addNote(b, dir, "01JA0000000000000000000T01")
+			}
+			gitT(b, dir, "push", "-q", bare, "main")
+			for b.Loop() {
+				b.StopTimer()
+				gitT(b, dir, "commit", "-q", "--allow-empty", "-m", "more")
+				b.StartTimer()
+				gitT(b, dir, "push", "-q", bare, "main")
+			}
+		})
+	}
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// LogOptions are the inputs of `git codex log`.
+type LogOptions struct {
+	Max  int
+	Revs []string
+	JSON bool
+}
+
+func newLogCommand(e *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "log",
+		Usage:     "show commits with the conversation turns attached to them, like git log",
+		UsageText: "git codex log [-n N] [--json] [REV-RANGE…]",
+		Description: "Lists commits newest first (default: from HEAD, like git log) with author and date,\n" +
+			"and under each the turns attached to it in any topic: topic, session, the first\n" +
+			"line of the message and of the answer, tokens. Commits that lost their notes to a\n" +
+			"cherry-pick, squash merge or rebase show the turns found by patch-id or message,\n" +
+			"marked 'via …' (nothing is written; 'git codex reattach' makes it permanent).\n\n" +
+			"Examples:\n" +
+			"  git codex log -n 10\n" +
+			"  git codex log main..HEAD\n" +
+			"  git codex log --json | jq '.[] | select(.turns | length > 0) | .subject'",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "max-count", Aliases: []string{"n"}, Usage: "show at most `N` commits"},
+			jsonFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.Int("max-count") < 0 {
+				return usageErrorf("run 'git codex log --help'", "-n must not be negative")
+			}
+			return runLog(c, envFrom(c), LogOptions{Max: c.Int("max-count"), Revs: c.Args().Slice(), JSON: c.Bool("json")})
+		},
+	}
+}
+
+func runLog(c *cli.Context, e *Env, opts LogOptions) error {
+	repo, err := e.Repo()
+	if err != nil {
+		return err
+	}
+	entries, warns, err := gitflow.Log(c.Context, repo, gitflow.LogOptions{Revs: opts.Revs, Max: opts.Max})
+	if errors.Is(err, gitstore.ErrNotFound) {
+		return withHint(exitUsage, err, "name commits as git log does: 'main..HEAD', 'HEAD~5..', a branch")
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range warns {
+		fmt.Fprintf(e.Stderr, "git-codex: warning: %s\n", w)
+	}
+	if opts.JSON {
+		if entries == nil {
+			entries = []gitflow.LogEntry{}
+		}
+		return writeJSON(e.Stdout, entries)
+	}
+	return gitflow.WriteLog(e.Stdout, entries)
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/git-codex/git-codex/internal/openaitest"
+)
+
+// openaiKey is the testscript value holding the script's test server.
+type openaiKey struct{}
+
+// setupOpenAI starts a loopback OpenAI-compatible server for one script and
+// points OPENAI_BASE_URL at it. Scripts steer it with the openai command.
+func setupOpenAI(env *testscript.Env) error {
+	srv := openaitest.New(nil)
+	env.Defer(srv.Close)
+	env.Values[openaiKey{}] = srv
+	env.Setenv("OPENAI_BASE_URL", srv.URL())
+	env.Setenv("OPENAI_PRIMARY_MODEL", "test-model")
+	return nil
+}
+
+// cmdOpenAI steers the script's test server:
+//
+//	openai reply TEXT                  queue a scripted answer
+//	openai fault KIND [count=N] [retry-after=S] [after=K]
+//	                                   inject a fault (see openaitest.Fault kinds)
+//	openai forget                      forget every stored response
+//	openai missing MODEL...            make models answer 404 model_not_found
+//	openai require-key KEY             demand this API key (401 otherwise)
+//	openai usage IN CACHED OUT         fix the usage figures of every answer
+//	openai requests                    print one line per model request:
+//	                                   path, model, previous_response_id, input bytes, body bytes
+//	openai request N                   print the JSON body of model request N (1-based)
+func cmdOpenAI(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("openai: unsupported: !")
+	}
+	srv, ok := ts.Value(openaiKey{}).(*openaitest.Server)
+	if !ok {
+		ts.Fatalf("openai: no test server in this script")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: openai reply|fault|forget|missing|require-key|usage|requests|request ...")
+	}
+	switch args[0] {
+	case "reply":
+		if len(args) != 2 {
+			ts.Fatalf("usage: openai reply TEXT")
+		}
+		srv.Enqueue(openaitest.Reply{Text: strings.ReplaceAll(args[1], `\n`, "\n")})
+	case "fault":
+		if len(args) < 2 {
+			ts.Fatalf("usage: openai fault KIND [count=N] [retry-after=S] [after=K]")
+		}
+		f := openaitest.Fault{Kind: args[1]}
+		for _, kv := range args[2:] {
+			k, v, _ := strings.Cut(kv, "=")
+			switch k {
+			case "count":
+				f.Count = atoi(ts, v)
+			case "retry-after":
+				f.RetryAfter = v
+			case "after":
+				f.AfterDeltas = atoi(ts, v)
+			default:
+				ts.Fatalf("openai fault: unknown option %q", kv)
+			}
+		}
+		srv.Inject(f)
+	case "forget":
+		srv.Forget()
+	case "missing":
+		srv.MissingModels(args[1:]...)
+	case "require-key":
+		if len(args) != 2 {
+			ts.Fatalf("usage: openai require-key KEY")
+		}
+		srv.RequireKey(args[1])
+	case "usage":
+		if len(args) != 4 {
+			ts.Fatalf("usage: openai usage IN CACHED OUT")
+		}
+		srv.SetUsage(&openaitest.Usage{Input: atoi(ts, args[1]), Cached: atoi(ts, args[2]), Output: atoi(ts, args[3])})
+	case "requests":
+		for _, r := range modelRequests(srv) {
+			prev, _ := r.JSON["previous_response_id"].(string)
+			if prev == "" {
+				prev = "-"
+			}
+			fmt.Fprintf(ts.Stdout(), "%s model=%v prev=%s input=%d body=%d\n",
+				r.Path, r.JSON["model"], prev, len(requestInput(r.JSON)), len(r.Body))
+		}
+	case "request":
+		if len(args) != 2 {
+			ts.Fatalf("usage: openai request N")
+		}
+		reqs := modelRequests(srv)
+		n := atoi(ts, args[1])
+		if n < 1 || n > len(reqs) {
+			ts.Fatalf("openai request: %d out of range (1..%d)", n, len(reqs))
+		}
+		b, err := json.MarshalIndent(reqs[n-1].JSON, "", "  ")
+		ts.Check(err)
+		fmt.Fprintf(ts.Stdout(), "%s\n", b)
+	default:
+		ts.Fatalf("openai: unknown subcommand %q", args[0])
+	}
+}
+
+func modelRequests(srv *openaitest.Server) []openaitest.Request {
+	var out []openaitest.Request
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, "/responses") || strings.HasSuffix(r.Path, "/chat/completions") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// requestInput is the new input of a request: the Responses input, or the
+// last chat message.
+func requestInput(body map[string]any) string {
+	if in, ok := body["input"].(string); ok {
+		return in
+	}
+	if in, ok := body["input"].([]any); ok {
+		b, _ := json.Marshal(in)
+		return string(b)
+	}
+	if msgs, ok := body["messages"].([]any); ok && len(msgs) > 0 {
+		if m, ok := msgs[len(msgs)-1].(map[string]any); ok {
+			s, _ := m["content"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func atoi(ts *testscript.TestScript, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		ts.Fatalf("not a number: %q", s)
+	}
+	return n
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// PRSummaryOptions are the inputs of `git codex pr-summary`.
+type PRSummaryOptions struct {
+	Base   string
+	Format string
+}
+
+func newPRSummaryCommand(e *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "pr-summary",
+		Usage:     "describe base..HEAD for a pull request: commits, sessions, decisions, open items",
+		UsageText: "git codex pr-summary [--base REF] [--format markdown|json]",
+		Description: "Describes the commits of base..HEAD, the agent sessions attached to them (also\n" +
+			"those found again after cherry-picks and squash merges, by patch-id), their\n" +
+			"closing summaries, decisions, open items and token totals. The output depends\n" +
+			"only on the history: stable order, no current time. Default base: the merge-base\n" +
+			"of HEAD with the upstream branch when that is another branch, else origin/HEAD,\n" +
+			"origin/main, origin/master, main, master.\n\n" +
+			"Examples:\n" +
+			"  git codex pr-summary | gh pr create --title \"$(git log -1 --format=%s)\" --body-file -\n" +
+			"  git codex pr-summary --base origin/main --format json | jq .decisions",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "base", Usage: "compare with `REF` (default: see above)"},
+			&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown or json"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("run 'git codex pr-summary --help'", "pr-summary takes no arguments; use --base REF")
+			}
+			f := c.String("format")
+			if f != "markdown" && f != "json" {
+				return usageErrorf("use --format markdown or --format json", "unknown format %q", f)
+			}
+			return runPRSummary(c, envFrom(c), PRSummaryOptions{Base: c.String("base"), Format: f})
+		},
+	}
+}
+
+func runPRSummary(c *cli.Context, e *Env, opts PRSummaryOptions) error {
+	repo, err := e.Repo()
+	if err != nil {
+		return err
+	}
+	s, err := gitflow.Summarize(c.Context, repo, gitflow.SummaryOptions{Base: opts.Base})
+	switch {
+	case errors.Is(err, gitflow.ErrNoBase):
+		return withHint(exitUsage, err, "pass --base REF, e.g. --base origin/main")
+	case errors.Is(err, gitstore.ErrNotFound):
+		return withHint(exitUsage, err, "name an existing branch or commit with --base")
+	case err != nil:
+		return err
+	}
+	if opts.Format == "json" {
+		return writeJSON(e.Stdout, s)
+	}
+	if err := gitflow.WriteMarkdown(e.Stdout, s); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package gitflow
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+func TestSyncThreeClonesConverge(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	bare, clones := bareWithClones(t, 3)
+	want := map[string]bool{}
+	for i, dir := range clones {
+		repo := openRepo(t, dir)
+		h, err := repo.Head()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every clone continues the same session on the same topic.
+		for j := 0; j < 2; j++ {
+			id := addTurn(t, repo, "feature/x", "S1", h.Target(), "turn from clone", gitstore.Usage{Input: 10 * (i + 1)})
+			want[id] = true
+		}
+		// And one clone-only topic each, which sync must carry too.
+		want[addTurn(t, repo, "solo", "S"+string(rune('A'+i)), h.Target(), "solo", gitstore.Usage{})] = true
+	}
+	for round := 0; round < 2; round++ {
+		for _, dir := range clones {
+			if _, err := Sync(ctx, openRepo(t, dir), SyncOptions{}); err != nil {
+				t.Fatalf("round %d: sync %s: %v", round, dir, err)
+			}
+		}
+	}
+	for _, dir := range clones {
+		got := recordIDs(t, dir, "feature/x")
+		for id := range recordIDs(t, dir, "solo") {
+			got[id] = true
+		}
+		if m := missing(want, got); len(m) > 0 {
+			t.Errorf("%s misses %d records: %v", dir, len(m), m)
+		}
+	}
+	remote := remoteNoteIDs(t, bare, "refs/notes/codex/feature%2Fx")
+	for id := range remoteNoteIDs(t, bare, "refs/notes/codex/solo") {
+		remote[id] = true
+	}
+	if m := missing(want, remote); len(m) > 0 {
+		t.Errorf("remote misses %d records: %v", len(m), m)
+	}
+
+	// Idempotent: another round changes and pushes nothing anywhere.
+	for _, dir := range clones {
+		res, err := Sync(ctx, openRepo(t, dir), SyncOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Changed() || res.Rounds != 0 {
+			t.Errorf("repeated sync in %s changed something: %+v", dir, res)
+		}
+	}
+}
+
+func TestSyncReportsWhatChanged(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	_, clones := bareWithClones(t, 2)
+	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
+	ha, _ := a.Head()
+	addTurn(t, a, "topic", "S1", ha.Target(), "from a", gitstore.Usage{})
+
+	tests := []struct {
+		name string
+		repo *gitstore.Repo
+		want SyncResult
+	}{
+		{"first push", a, SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{"topic"}}},
+		{"other clone fetches", b, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{"topic"}, Pushed: []string{}}},
+		{"nothing left", a, SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Sync(ctx, tt.repo, SyncOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equalStrings(got.Fetched, tt.want.Fetched) || !equalStrings(got.Merged, tt.want.Merged) ||
+				!equalStrings(got.Pushed, tt.want.Pushed) || got.Remote != tt.want.Remote {
+				t.Errorf("Sync = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSyncBadRemoteIsAnError(t *testing.T) {
+	hermeticGit(t)
+	dir := newRepo(t)
+	repo := openRepo(t, dir)
+	h, _ := repo.Head()
+	addTurn(t, repo, "t", "S", h.Target(), "x", gitstore.Usage{})
+	if _, err := Sync(context.Background(), repo, SyncOptions{Remote: "nowhere"}); err == nil {
+		t.Fatal("sync with a remote that does not exist succeeded")
+	}
+	if got := gitOr(dir, "none", "config", "--get-regexp", "^remote\\."); got != "none" {
+		t.Errorf("sync wrote remote config: %q", got)
+	}
+}
+
+// A writer appending in the same clone while sync runs loses nothing: the
+// merge is a compare-and-swap under the ref lock, and whatever the push
+// missed goes with the next sync.
+func TestSyncRacingLocalWriter(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	bare, clones := bareWithClones(t, 2)
+	other := openRepo(t, clones[1])
+	ho, _ := other.Head()
+	want := map[string]bool{}
+	for i := 0; i < 5; i++ {
+		want[addTurn(t, other, "race", "S2", ho.Target(), "remote side", gitstore.Usage{})] = true
+	}
+	if _, err := Sync(ctx, other, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// A separate Repo, as a separate process would have.
+		w, err := gitstore.Open(clones[0], nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer w.Close()
+		h, _ := w.Head()
+		for i := 0; i < 40; i++ {
+			id := addTurn(t, w, "race", "S1", h.Target(), "local writer", gitstore.Usage{})
+			mu.Lock()
+			want[id] = true
+			mu.Unlock()
+		}
+	}()
+	for i := 0; i < 5; i++ {
+		if _, err := Sync(ctx, openRepo(t, clones[0]), SyncOptions{}); err != nil {
+			t.Fatalf("sync %d: %v", i, err)
+		}
+	}
+	wg.Wait()
+	if _, err := Sync(ctx, openRepo(t, clones[0]), SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if m := missing(want, recordIDs(t, clones[0], "race")); len(m) > 0 {
+		t.Errorf("local clone lost %d records", len(m))
+	}
+	if m := missing(want, remoteNoteIDs(t, bare, "refs/notes/codex/race")); len(m) > 0 {
+		t.Errorf("remote misses %d records", len(m))
+	}
+}
+
+// Pushing into a remote whose notes moved is rejected, then answered with
+// fetch, merge and a push that succeeds (the exchange the hook uses).
+func TestExchangeRetriesAfterRejection(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	bare, clones := bareWithClones(t, 2)
+	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
+	ha, _ := a.Head()
+	want := map[string]bool{
+		addTurn(t, a, "t", "SA", ha.Target(), "a", gitstore.Usage{}): true,
+		addTurn(t, b, "t", "SB", ha.Target(), "b", gitstore.Usage{}): true,
+	}
+	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var merged []string
+	pushed, rounds, err := newNotesRemote(b, "origin").exchange(ctx, 3, &merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rounds != 1 || !equalStrings(pushed, []string{"t"}) || !equalStrings(merged, []string{"t"}) {
+		t.Errorf("exchange: rounds %d pushed %v merged %v; want 1 [t] [t]", rounds, pushed, merged)
+	}
+	if m := missing(want, remoteNoteIDs(t, bare, "refs/notes/codex/t")); len(m) > 0 {
+		t.Errorf("remote misses %v", m)
+	}
+}
+
+func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	bare, clones := bareWithClones(t, 2)
+	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
+	ha, _ := a.Head()
+	addTurn(t, a, "t", "SA", ha.Target(), "a", gitstore.Usage{})
+	addTurn(t, b, "t", "SB", ha.Target(), "b", gitstore.Usage{})
+	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = bare
+	var merged []string
+	_, _, err := newNotesRemote(b, "origin").exchange(ctx, 1, &merged)
+	if !errors.Is(err, ErrDiverged) {
+		t.Fatalf("exchange with one round = %v, want ErrDiverged", err)
+	}
+}
+
+func TestParsePorcelain(t *testing.T) {
+	out := "To ../r.git\n" +
+		"*\t0123:refs/notes/codex/a\t[new reference]\n" +
+		"!\t4567:refs/notes/codex/b\t[rejected] (fetch first)\n" +
+		"!\t89ab:refs/notes/codex/c\t[remote rejected] (hook declined)\n" +
+		"=\tcdef:refs/notes/codex/d\t[up to date]\n" +
+		"Done\n"
+	tests := []struct {
+		ref         string
+		ok, retry   bool
+		wantPresent bool
+	}{
+		{"refs/notes/codex/a", true, false, true},
+		{"refs/notes/codex/b", false, true, true},
+		{"refs/notes/codex/c", false, false, true},
+		{"refs/notes/codex/d", true, false, true},
+		{"refs/notes/codex/e", false, false, false},
+	}
+	st := parsePorcelain([]byte(out))
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			s, found := st[tt.ref]
+			if found != tt.wantPresent || s.ok() != tt.ok || s.retryable() != tt.retry {
+				t.Errorf("status %+v found %v: ok %v retry %v; want found %v ok %v retry %v",
+					s, found, s.ok(), s.retryable(), tt.wantPresent, tt.ok, tt.retry)
+			}
+		})
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,237 @@
+package packidx
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+func content(t testing.TB, o plumbing.EncodedObject) []byte {
+	t.Helper()
+	r, err := o.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// checkAllObjects reads every object git lists through s and through go-git's
+// own filesystem storage and requires identical answers.
+func checkAllObjects(t *testing.T, dir string, s *Store) {
+	t.Helper()
+	ref := filesystem.NewStorageWithOptions(osfs.New(filepath.Join(dir, ".git")), cache.NewObjectLRUDefault(),
+		filesystem.Options{AlternatesFS: osfs.New("/")})
+	defer ref.Close()
+	objs := allObjects(t, dir)
+	if len(objs) < 20 {
+		t.Fatalf("only %d objects: the fixture is too small to mean much", len(objs))
+	}
+	for _, want := range objs {
+		got, err := s.EncodedObject(plumbing.AnyObject, want.id)
+		if err != nil {
+			t.Fatalf("EncodedObject(%s): %v", want.id, err)
+		}
+		exp, err := ref.EncodedObject(plumbing.AnyObject, want.id)
+		if err != nil {
+			t.Fatalf("go-git EncodedObject(%s): %v", want.id, err)
+		}
+		if got.Type() != exp.Type() || got.Type().String() != want.typ || got.Size() != want.size || got.Hash() != want.id {
+			t.Errorf("%s: type %s size %d hash %s; want %s %d", want.id, got.Type(), got.Size(), got.Hash(), want.typ, want.size)
+		}
+		if !bytes.Equal(content(t, got), content(t, exp)) {
+			t.Errorf("%s: content differs from go-git's", want.id)
+		}
+		if size, err := s.EncodedObjectSize(want.id); err != nil || size != want.size {
+			t.Errorf("EncodedObjectSize(%s) = %d, %v; want %d", want.id, size, err, want.size)
+		}
+		if err := s.HasEncodedObject(want.id); err != nil {
+			t.Errorf("HasEncodedObject(%s) = %v", want.id, err)
+		}
+		wrong := plumbing.BlobObject
+		if got.Type() == plumbing.BlobObject {
+			wrong = plumbing.TreeObject
+		}
+		if _, err := s.EncodedObject(wrong, want.id); !errors.Is(err, plumbing.ErrObjectNotFound) {
+			t.Errorf("EncodedObject(%s, %s) error = %v, want ErrObjectNotFound", wrong, want.id, err)
+		}
+	}
+	absent := hashOf("absent")
+	if _, err := s.EncodedObject(plumbing.AnyObject, absent); !errors.Is(err, plumbing.ErrObjectNotFound) {
+		t.Errorf("EncodedObject(absent) error = %v", err)
+	}
+	if _, err := s.EncodedObjectSize(absent); !errors.Is(err, plumbing.ErrObjectNotFound) {
+		t.Errorf("EncodedObjectSize(absent) error = %v", err)
+	}
+	if err := s.HasEncodedObject(absent); !errors.Is(err, plumbing.ErrObjectNotFound) {
+		t.Errorf("HasEncodedObject(absent) error = %v", err)
+	}
+}
+
+func TestStoreReadsLikeGoGit(t *testing.T) {
+	cases := []struct {
+		name       string
+		prepare    func(t *testing.T, dir string)
+		synthLimit int
+	}{
+		{"loose only", func(t *testing.T, dir string) {}, syntheticLimit},
+		{"one pack, deltas, synthetic base ids", func(t *testing.T, dir string) {
+			git(t, dir, "repack", "-adfq", "--depth=20")
+		}, 1 << 30},
+		{"one pack, deltas, reverse index from the start", func(t *testing.T, dir string) {
+			git(t, dir, "repack", "-adfq", "--depth=20")
+		}, 0},
+		{"one pack, reverse index after a few bases", func(t *testing.T, dir string) {
+			git(t, dir, "repack", "-adfq", "--depth=20")
+		}, 10},
+		{"pack with a .rev file", func(t *testing.T, dir string) {
+			git(t, dir, "-c", "pack.writeReverseIndex=true", "repack", "-adfq")
+		}, syntheticLimit},
+		{"two packs and loose objects", func(t *testing.T, dir string) {
+			git(t, dir, "repack", "-adq")
+			addCommits(t, dir, 30, 4)
+			git(t, dir, "repack", "-dq")
+			addCommits(t, dir, 34, 3)
+		}, syntheticLimit},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newRepo(t, 30)
+			tc.prepare(t, dir)
+			s := NewStore(filepath.Join(dir, ".git"), Options{Cache: cache.NewObjectLRU(64 * cache.KiByte)})
+			s.synthLimit = tc.synthLimit
+			defer s.Close()
+			checkAllObjects(t, dir, s)
+		})
+	}
+}
+
+// TestStoreSeesNewObjects opens a store, reads, and then lets git add a pack
+// and loose objects behind its back, as a concurrent commit, fetch or gc does.
+func TestStoreSeesNewObjects(t *testing.T) {
+	dir := newRepo(t, 5)
+	git(t, dir, "repack", "-adq")
+	s := NewStore(filepath.Join(dir, ".git"), Options{})
+	defer s.Close()
+	if _, err := object.GetCommit(s, plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))); err != nil {
+		t.Fatal(err)
+	}
+	addCommits(t, dir, 5, 2)
+	loose := plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))
+	if _, err := object.GetCommit(s, loose); err != nil {
+		t.Fatalf("new loose commit: %v", err)
+	}
+	addCommits(t, dir, 7, 2)
+	packed := plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))
+	git(t, dir, "repack", "-adq") // the old pack goes away, a new one holds everything
+	c, err := object.GetCommit(s, packed)
+	if err != nil {
+		t.Fatalf("commit in a new pack: %v", err)
+	}
+	if c.Message != "commit 8\n\nbody of commit 8\n" {
+		t.Errorf("message = %q", c.Message)
+	}
+	if len(s.packs) != 2 {
+		t.Errorf("store knows %d packs, want 2 (the removed one stays mapped)", len(s.packs))
+	}
+	checkAllObjects(t, dir, s)
+}
+
+func TestStoreAlternates(t *testing.T) {
+	src := newRepo(t, 30)
+	git(t, src, "repack", "-adq")
+	dst := t.TempDir()
+	git(t, dst, "clone", "-q", "--shared", src, ".")
+	addCommits(t, dst, 30, 2) // loose objects of its own
+	if got := git(t, dst, "count-objects", "-v"); !strings.Contains(got, "in-pack: 0") {
+		t.Fatalf("the clone has packs of its own:\n%s", got)
+	}
+	s := NewStore(filepath.Join(dst, ".git"), Options{})
+	defer s.Close()
+	checkAllObjects(t, dst, s) // git lists the alternate's objects too
+}
+
+func TestStoreWritesLooseObjects(t *testing.T) {
+	dir := newRepo(t, 2)
+	s := NewStore(filepath.Join(dir, ".git"), Options{})
+	defer s.Close()
+	o := s.NewEncodedObject()
+	o.SetType(plumbing.BlobObject)
+	w, _ := o.Writer()
+	io.WriteString(w, "a note line\n")
+	w.Close()
+	h, err := s.SetEncodedObject(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := git(t, dir, "cat-file", "-p", h.String()); got != "a note line" {
+		t.Errorf("git cat-file -p = %q", got)
+	}
+	back, err := s.EncodedObject(plumbing.BlobObject, h)
+	if err != nil || string(content(t, back)) != "a note line\n" {
+		t.Errorf("read back: %v", err)
+	}
+}
+
+func TestStoreConcurrentReads(t *testing.T) {
+	dir := newRepo(t, 20)
+	git(t, dir, "repack", "-adfq")
+	objs := allObjects(t, dir)
+	s := NewStore(filepath.Join(dir, ".git"), Options{Cache: cache.NewObjectLRU(16 * cache.KiByte)})
+	defer s.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range objs {
+				o := objs[(i+g*7)%len(objs)]
+				got, err := s.EncodedObject(plumbing.AnyObject, o.id)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got.Size() != o.size {
+					errs <- errors.New("size mismatch for " + o.id.String())
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestStoreClosed(t *testing.T) {
+	dir := newRepo(t, 1)
+	git(t, dir, "repack", "-adq")
+	s := NewStore(filepath.Join(dir, ".git"), Options{})
+	head := plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))
+	if _, err := s.EncodedObject(plumbing.CommitObject, head); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := s.EncodedObject(plumbing.CommitObject, head); err == nil || errors.Is(err, plumbing.ErrObjectNotFound) {
+		t.Errorf("read after Close: error = %v, want a closed-store error", err)
+	}
+}
