@@ -277,6 +277,13 @@ func (t *Tools) readFile(p string, start, end int) (string, error) {
 		entry := fmt.Sprintf("%6d\t%s\n", lineNo, line)
 		if b.Len()+len(entry) > t.opts.MaxReadBytes {
 			truncated = true
+			if b.Len() > 0 {
+				break
+			}
+			// A single line over the cap (minified code): show its start.
+			entry = fmt.Sprintf("%6d\t%s… [line cut at the cap]\n", lineNo, truncateUTF8(line, max(0, t.opts.MaxReadBytes-64)))
+			b.WriteString(entry)
+			last = lineNo
 			break
 		}
 		b.WriteString(entry)
@@ -291,8 +298,6 @@ func (t *Tools) readFile(p string, start, end int) (string, error) {
 		head = fmt.Sprintf("%s (empty)\n", rel)
 	case last == 0 && lineNo < start:
 		return "", fmt.Errorf("%w: %s has %d lines; start_line %d is past the end", ErrBadArguments, rel, lineNo, start)
-	case last == 0:
-		return "", fmt.Errorf("%w: line %d of %s is longer than the %d-byte cap", ErrRefused, start, rel, t.opts.MaxReadBytes)
 	default:
 		head = fmt.Sprintf("%s lines %d-%d\n", rel, start, last)
 	}

@@ -65,6 +65,9 @@ func toolTree(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
+	if err := os.WriteFile(filepath.Join(root, "minified.js"), []byte(strings.Repeat("var a=1;", 600)+"\nsecond\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	big := strings.Repeat("0123456789 big file line\n", 4000) // 100,000 bytes
 	if err := os.WriteFile(filepath.Join(root, "big.txt"), []byte(big), 0o644); err != nil {
 		t.Fatal(err)
@@ -214,6 +217,8 @@ func TestReadFile(t *testing.T) {
 			[]string{"big.txt lines 3000-3001\n", "  3000\t0123456789 big file line\n", "  3001\t"}, nil},
 		{"big range truncated at cap", map[string]any{"path": "big.txt", "start_line": 1, "end_line": 4000},
 			[]string{"big.txt lines 1-", "[truncated at the 4096-byte cap after line 128; continue with start_line=129]"}, []string{"   129\t"}},
+		{"one line over the cap", map[string]any{"path": "minified.js", "start_line": 1, "end_line": 2},
+			[]string{"minified.js lines 1-1\n", "     1\tvar a=1;", "… [line cut at the cap]\n", "[truncated at the 4096-byte cap after line 1; continue with start_line=2]"}, nil},
 		{"empty file", map[string]any{"path": "empty.txt"}, []string{"empty.txt (empty)\n"}, nil},
 		{"CRLF lines", map[string]any{"path": "crlf.txt"}, []string{"     1\tone\n", "     2\ttwo\n"}, []string{"\r"}},
 		{"symlink inside the tree", map[string]any{"path": "link-in.go"}, []string{"link-in.go lines 1-5\n", "package main"}, nil},

@@ -323,30 +323,21 @@ func installConfig(ctx context.Context, repo *gitstore.Repo, st *installState) (
 }
 
 // coveringValue returns the notes.rewriteRef value that already makes git
-// rewrite the notes refs matched by glob ("" when none): the glob itself, or
-// a broader glob or ref prefix. git expands a value without glob characters
-// as a prefix ("refs/notes" covers everything below it).
+// rewrite the notes refs matched by glob ("" when none): the glob itself or a
+// broader one ending in "/*". git's glob "*" also matches "/", so
+// "refs/notes/*" covers "refs/notes/codex/x"; a value without glob
+// characters names one ref only (notes.c string_list_add_refs_by_glob).
 func coveringValue(vals []string, glob string) string {
 	want := strings.TrimSuffix(glob, "*")
 	for _, v := range vals {
-		v = strings.TrimSpace(v)
-		if v == glob {
+		if v = strings.TrimSpace(v); v == glob {
 			return v
 		}
 	}
 	for _, v := range vals {
 		v = strings.TrimSpace(v)
-		prefix, ok := strings.CutSuffix(v, "*")
-		if !ok {
-			if strings.ContainsAny(v, "*?[") {
-				continue
-			}
-			prefix = strings.TrimSuffix(v, "/") + "/"
-		}
-		if strings.ContainsAny(prefix, "*?[") || !strings.HasSuffix(prefix, "/") {
-			continue
-		}
-		if strings.HasPrefix(want, prefix) {
+		prefix, ok := strings.CutSuffix(v, "/*")
+		if ok && !strings.ContainsAny(prefix, "*?[") && strings.HasPrefix(want, prefix+"/") {
 			return v
 		}
 	}

@@ -396,7 +396,7 @@ func TestCoveringValue(t *testing.T) {
 		{"none", nil, ""},
 		{"exact", []string{"refs/notes/commits", "refs/notes/codex/*"}, "refs/notes/codex/*"},
 		{"broader glob", []string{"refs/notes/*"}, "refs/notes/*"},
-		{"prefix without glob", []string{"refs/notes"}, "refs/notes"},
+		{"a single ref is no prefix", []string{"refs/notes"}, ""},
 		{"other ref", []string{"refs/notes/commits"}, ""},
 		{"sibling glob", []string{"refs/notes/code*"}, ""},
 		{"narrower glob", []string{"refs/notes/codex/a*"}, ""},

@@ -64,7 +64,8 @@ type PrePushResult struct {
 //
 // All topics are sent, not only those annotating pushed commits: the notes
 // are small, and a turn on an older commit is as worth sharing. Nothing is
-// sent when every pushed ref line is a deletion. With no notes refs at all it
+// sent when every pushed ref line is a deletion, and a notes ref the user's
+// push itself updates is left to it. With no notes refs at all it
 // starts no subprocess; with notes that the remote already has (per the
 // refs/notes/remotes/<remote>/… tracking refs) it touches no network.
 //
@@ -80,7 +81,7 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 		res.Skipped = "running inside git codex's own notes push"
 		return res, nil
 	}
-	deletesOnly, err := onlyDeletions(opt.RefLines)
+	deletesOnly, pushedRefs, err := parseRefLines(opt.RefLines)
 	if err != nil {
 		res.Warnings = append(res.Warnings, "could not read the pushed refs: "+err.Error())
 	}
@@ -135,6 +136,9 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 	if maxRounds <= 0 {
 		maxRounds = 3
 	}
+	// Refs the user's own push updates are left to it: pushing them first
+	// would make its expected old values stale and fail it.
+	nr.skip = pushedRefs
 	var merged []string
 	pushed, _, err := nr.exchange(ctx, maxRounds, &merged)
 	sortUnique(&pushed)
@@ -149,12 +153,14 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 	return res, nil
 }
 
-// onlyDeletions reports whether git's ref lines are all deletions (local
-// sha all zeros). No lines at all ("Everything up-to-date") is not a
-// deletion: notes are still worth sending then.
-func onlyDeletions(r io.Reader) (bool, error) {
+// parseRefLines reads git's ref lines and reports whether they are all
+// deletions (local sha all zeros), and which remote refs the push updates.
+// No lines at all ("Everything up-to-date") is not a deletion: notes are
+// still worth sending then.
+func parseRefLines(r io.Reader) (bool, map[string]bool, error) {
+	refs := map[string]bool{}
 	if r == nil {
-		return false, nil
+		return false, refs, nil
 	}
 	sc := bufio.NewScanner(r)
 	lines, deletions := 0, 0
@@ -164,9 +170,10 @@ func onlyDeletions(r io.Reader) (bool, error) {
 			continue
 		}
 		lines++
+		refs[f[2]] = true
 		if strings.Trim(f[1], "0") == "" {
 			deletions++
 		}
 	}
-	return lines > 0 && deletions == lines, sc.Err()
+	return lines > 0 && deletions == lines, refs, sc.Err()
 }

@@ -38,6 +38,7 @@ func TestPrePush(t *testing.T) {
 		{name: "up-to-date push still sends notes", notes: true, context: true, lines: "", wantPushed: []string{"topic"}},
 		{name: "deletions only", notes: true, context: true, lines: del + del, wantSkipped: "the push only deletes refs"},
 		{name: "deletion and update", notes: true, context: true, lines: del + push, wantPushed: []string{"topic"}},
+		{name: "the user pushes the notes ref", notes: true, context: true, lines: "refs/notes/codex/topic " + sha1 + " refs/notes/codex/topic " + zero + "\n", wantSkipped: "the remote has all session notes"},
 		{name: "nested push", notes: true, context: true, guard: true, lines: push, wantSkipped: "running inside git codex's own notes push"},
 		{name: "missing context warns", notes: true, lines: push, wantPushed: []string{"topic"}, wantWarn: "missing context files: ARCHITECTURE.md, AGENTS.md"},
 		{name: "missing context blocks when required", notes: true, require: true, lines: push, wantErr: ErrContextFilesMissing},

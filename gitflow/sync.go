@@ -122,6 +122,8 @@ type notesRemote struct {
 	remote   string
 	prefix   string // local notes prefix, "refs/notes/codex/"
 	tracking string // "refs/notes/remotes/<remote>/codex/"
+	// skip holds local refs never to push (the user's push sends them).
+	skip map[string]bool
 }
 
 func newNotesRemote(repo *gitstore.Repo, remote string) *notesRemote {
@@ -249,7 +251,7 @@ func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, merged *[]st
 		}
 		todo := map[string]string{}
 		for ref, v := range local {
-			if tracking[nr.trackingRef(ref)] != v {
+			if tracking[nr.trackingRef(ref)] != v && !nr.skip[ref] {
 				todo[ref] = v
 			}
 		}

@@ -42,6 +42,7 @@ type Repo struct {
 	cfg     map[string][]string
 	cfgErr  error
 
+	prefixOnce  sync.Once
 	notesPrefix string
 
 	// mu serialises object access: go-git's storage is not safe for

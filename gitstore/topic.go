@@ -76,15 +76,13 @@ func DecodeTopic(enc string) (string, error) {
 // RefPrefix is the notes ref prefix in use: codex.notesRef when set (with a
 // trailing slash added), otherwise DefaultRefPrefix.
 func (r *Repo) RefPrefix() string {
-	if r.notesPrefix != "" {
-		return r.notesPrefix
-	}
-	p := DefaultRefPrefix
-	if v, ok := r.Config("codex.notesRef"); ok && strings.HasPrefix(v, "refs/notes/") {
-		p = strings.TrimSuffix(v, "/") + "/"
-	}
-	r.notesPrefix = p
-	return p
+	r.prefixOnce.Do(func() {
+		r.notesPrefix = DefaultRefPrefix
+		if v, ok := r.Config("codex.notesRef"); ok && strings.HasPrefix(v, "refs/notes/") {
+			r.notesPrefix = strings.TrimSuffix(v, "/") + "/"
+		}
+	})
+	return r.notesPrefix
 }
 
 // TopicRef is the notes ref that stores topic.

@@ -150,6 +150,9 @@ func String(s string) string {
 // applyLines runs r on each line holding one of its keywords: most text
 // holds none, and regexp cost grows with the bytes it scans.
 func (r *rule) applyLines(s string) string {
+	if !containsAny(s, r.keywords) {
+		return s
+	}
 	var b strings.Builder
 	done := 0 // s[:done] is already in b
 	for pos := 0; pos < len(s); {
@@ -382,7 +385,7 @@ func valueEnd(line string, vs int) int {
 		return vs
 	}
 	k := vs
-	for k < len(line) && strings.IndexByte(" \t\r\"'#;,", line[k]) < 0 {
+	for k < len(line) && strings.IndexByte(" \t\r\"'#;,)]}", line[k]) < 0 {
 		k++
 	}
 	return k

@@ -19,9 +19,12 @@ import (
 
 // realisticContext writes context files of typical sizes: a 12 KiB
 // ARCHITECTURE.md, a 4 KiB AGENTS.md and a 6 KiB source file.
-func realisticContext(tb testing.TB, dir string) {
+func realisticContext(tb testing.TB, dir string) { writeContext(tb, dir, 1) }
+
+// writeContext writes the context files scaled by k.
+func writeContext(tb testing.TB, dir string, k float64) {
 	tb.Helper()
-	for name, n := range map[string]int{"ARCHITECTURE.md": 12 << 10, "AGENTS.md": 4 << 10, "cache/cache.go": 6 << 10} {
+	for name, n := range map[string]int{"ARCHITECTURE.md": int(k * (12 << 10)), "AGENTS.md": int(k * (4 << 10)), "cache/cache.go": int(k * (6 << 10))} {
 		line := "// The cache keeps entries in memory and evicts the least recently used one.\n"
 		body := strings.Repeat(line, n/len(line)+1)[:n]
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -48,10 +51,17 @@ var sixTurns = []string{
 // not estimated). The goal is at least 85% fewer bytes; the figures are
 // logged, the assertion only checks the session is the cheaper one.
 func TestSixTurnEconomy(t *testing.T) {
-	for _, engine := range []model.Engine{model.EngineResponses, model.EngineChat} {
-		t.Run(string(engine), func(t *testing.T) {
+	for _, c := range []struct {
+		engine model.Engine
+		scale  float64 // of the 22 KiB context
+	}{
+		{model.EngineResponses, 0.5}, {model.EngineResponses, 1}, {model.EngineResponses, 2},
+		{model.EngineChat, 1},
+	} {
+		engine := c.engine
+		t.Run(fmt.Sprintf("%s/context=%.0fKiB", engine, 22*c.scale), func(t *testing.T) {
 			h := newHarness(t, engine)
-			realisticContext(t, h.repo.dir)
+			writeContext(t, h.repo.dir, c.scale)
 			h.eng.Stdout = io.Discard
 			session := 0
 			for i, msg := range sixTurns {
@@ -80,7 +90,7 @@ func TestSixTurnEconomy(t *testing.T) {
 				oneOff += r.BytesSent
 			}
 			saving := 100 * (1 - float64(session)/float64(oneOff))
-			t.Logf("%s: six-turn session sent %d bytes; six one-off inline delegations sent %d bytes; %.1f%% fewer (goal ≥ 85%%)", engine, session, oneOff, saving)
+			t.Logf("%s, %.0f KiB context: six-turn session sent %d bytes; six one-off inline delegations sent %d bytes; %.1f%% fewer (goal ≥ 85%%)", engine, 22*c.scale, session, oneOff, saving)
 			if session >= oneOff {
 				t.Errorf("the session sent more than the one-off delegations")
 			}
@@ -123,32 +133,40 @@ func newGitRepo(tb testing.TB) *gitstore.Repo {
 }
 
 // BenchmarkReply measures the local overhead of one reply — resolve the
-// session from git notes, store the turn, build the request, send it to an
-// instant loopback server, store the answer — on a real repository. It
-// reports the median in ms (goal < 30 ms).
+// session, store the turn, build the request, send it to an instant loopback
+// server, store the answer — with git notes on a real repository ("notes")
+// and with the memory store ("memory", the engine's own share). It reports
+// the median in ms (goal < 30 ms for notes).
 func BenchmarkReply(b *testing.B) {
-	repo := newGitRepo(b)
-	srv := openaitest.New(b)
-	eng := &Engine{
-		Store:  repo.Notes(),
-		Repo:   repo,
-		Config: model.Config{Engine: model.EngineResponses, BaseURL: srv.URL(), Model: "test-model"},
-		Stdout: io.Discard, Stderr: io.Discard,
+	for _, store := range []string{"notes", "memory"} {
+		b.Run(store, func(b *testing.B) {
+			repo := newGitRepo(b)
+			srv := openaitest.New(b)
+			eng := &Engine{
+				Store:  repo.Notes(),
+				Repo:   repo,
+				Config: model.Config{Engine: model.EngineResponses, BaseURL: srv.URL(), Model: "test-model"},
+				Stdout: io.Discard, Stderr: io.Discard,
+			}
+			if store == "memory" {
+				eng.Store = gitstore.NewMemoryStore()
+			}
+			ctx := context.Background()
+			if _, err := eng.Delegate(ctx, DelegateOptions{Topic: "main", Task: "Investigate the cache"}); err != nil {
+				b.Fatal(err)
+			}
+			var samples []time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				if _, err := eng.Reply(ctx, ReplyOptions{Target: Target{Topic: "main"}, Message: fmt.Sprintf("Also: point %d", i)}); err != nil {
+					b.Fatal(err)
+				}
+				samples = append(samples, time.Since(start))
+			}
+			b.StopTimer()
+			sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
+			b.ReportMetric(float64(samples[len(samples)/2].Microseconds())/1000, "median-ms")
+		})
 	}
-	ctx := context.Background()
-	if _, err := eng.Delegate(ctx, DelegateOptions{Topic: "main", Task: "Investigate the cache"}); err != nil {
-		b.Fatal(err)
-	}
-	var samples []time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		if _, err := eng.Reply(ctx, ReplyOptions{Target: Target{Topic: "main"}, Message: fmt.Sprintf("Also: point %d", i)}); err != nil {
-			b.Fatal(err)
-		}
-		samples = append(samples, time.Since(start))
-	}
-	b.StopTimer()
-	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
-	b.ReportMetric(float64(samples[len(samples)/2].Microseconds())/1000, "median-ms")
 }

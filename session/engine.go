@@ -29,6 +29,9 @@ var (
 	// ErrFixFailed is returned by Fix when the command still fails after the
 	// last round; the failure has been sent to the session.
 	ErrFixFailed = errors.New("command failed")
+	// ErrContextFile is returned by Delegate when a file named with
+	// --context does not exist in the work tree.
+	ErrContextFile = errors.New("context file not found in the work tree")
 	// ErrEmptyMessage is returned for an empty message or task.
 	ErrEmptyMessage = errors.New("empty message")
 )

@@ -435,3 +435,58 @@ func TestStats(t *testing.T) {
 	}
 	t.Logf("six-turn session: sent %d bytes, one-off estimate %d bytes, saving %.1f%%", f.BytesSent, f.OneOffBytes, f.Saving())
 }
+
+func TestToolCallsAnsweredAndRecorded(t *testing.T) {
+	for _, engine := range []model.Engine{model.EngineResponses, model.EngineChat} {
+		t.Run(string(engine), func(t *testing.T) {
+			h := newHarness(t, engine)
+			h.srv.Enqueue(
+				openaitest.Reply{ToolCalls: []openaitest.ToolCall{
+					{Name: "read_file", Arguments: `{"path":"cache/cache.go"}`},
+					{Name: "git_log", Arguments: `{"n":3}`},
+					{Name: "read_file", Arguments: `{"path":"../outside"}`},
+				}},
+				openaitest.Reply{Text: "Get returns its key."},
+			)
+			res := h.delegate("What does Get return?")
+			if res.Text != "Get returns its key." {
+				t.Errorf("answer = %q", res.Text)
+			}
+			a := h.records("main", gitstore.KindAnswer)[0]
+			if len(a.ToolCalls) != 3 {
+				t.Fatalf("tool calls = %+v", a.ToolCalls)
+			}
+			if a.ToolCalls[0].Name != "read_file" || !strings.Contains(a.ToolCalls[0].Result, "func Get") {
+				t.Errorf("read_file call = %+v", a.ToolCalls[0])
+			}
+			if !strings.Contains(a.ToolCalls[1].Result, "initial commit") {
+				t.Errorf("git_log call = %+v", a.ToolCalls[1])
+			}
+			if a.ToolCalls[2].Error == "" {
+				t.Errorf("escape not refused: %+v", a.ToolCalls[2])
+			}
+			if !strings.Contains(h.errOut.String(), "tool: ") {
+				t.Errorf("tool calls not shown on stderr: %s", h.errOut.String())
+			}
+		})
+	}
+}
+
+func TestUnansweredMessagesAreResent(t *testing.T) {
+	h := newHarness(t, model.EngineResponses)
+	first := h.delegate("Investigate the cache")
+	h.srv.Inject(openaitest.Fault{Kind: openaitest.FaultQuota})
+	if _, err := h.eng.Reply(context.Background(), ReplyOptions{Target: Target{Topic: "main"}, Message: "Also: the TTL unit"}); !errors.Is(err, model.ErrQuota) {
+		t.Fatalf("err = %v, want quota", err)
+	}
+	h.reply("And the locks?")
+	reqs := h.modelRequests()
+	last := reqs[len(reqs)-1]
+	if last["previous_response_id"] != first.ResponseID {
+		t.Errorf("chained to %v, want the last answered response %s", last["previous_response_id"], first.ResponseID)
+	}
+	in := inputText(last)
+	if !strings.Contains(in, "Also: the TTL unit") || !strings.Contains(in, "And the locks?") {
+		t.Errorf("input lacks the unanswered message:\n%s", in)
+	}
+}

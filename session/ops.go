@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	repoctx "github.com/git-codex/git-codex/context"
@@ -55,7 +57,10 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	if modelName == "" {
 		modelName = e.Config.Model
 	}
-	files := contextList(opt.Context)
+	files, err := e.checkContext(opt.Context)
+	if err != nil {
+		return Result{}, err
+	}
 
 	fm := prompt.FirstMessage{
 		Task:         opt.Task,
@@ -70,7 +75,13 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 		if max <= 0 {
 			max = 256 << 10
 		}
-		inline, err := repoctx.ReadInline(e.Repo.WorkTree(), files, max)
+		var present []string
+		for _, f := range files {
+			if e.exists(f) {
+				present = append(present, f)
+			}
+		}
+		inline, err := repoctx.ReadInline(e.Repo.WorkTree(), present, max)
 		if err != nil {
 			return Result{}, fmt.Errorf("read context files to inline: %w", err)
 		}
@@ -103,6 +114,37 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	s.Open = open
 	e.warnf("session %s opened on topic %q (%s, %s)", short(s.ID), s.Topic, engine, modelName)
 	return e.send(ctx, s, exchange{text: first, fresh: true})
+}
+
+// checkContext returns the files a new session references. A named file
+// that does not exist is an error; a missing default file only a warning,
+// since the model can work without it.
+func (e *Engine) checkContext(named []string) ([]string, error) {
+	files := contextList(named)
+	defaults := map[string]bool{}
+	for _, f := range DefaultContextFiles {
+		defaults[f] = true
+	}
+	for _, f := range files {
+		if e.exists(f) {
+			continue
+		}
+		if !defaults[f] {
+			return nil, fmt.Errorf("open session: %s: %w", f, ErrContextFile)
+		}
+		e.warnf("warning: %s is missing; 'git codex init' scaffolds it", f)
+	}
+	return files, nil
+}
+
+// exists reports whether a work-tree-relative file exists.
+func (e *Engine) exists(rel string) bool {
+	root := e.Repo.WorkTree()
+	if root == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel)))
+	return err == nil
 }
 
 // contextList is the file list a session references: the defaults, then
@@ -156,7 +198,7 @@ func (e *Engine) open(ctx context.Context, t Target) (*Session, error) {
 		return nil, err
 	}
 	if s.Closed {
-		return nil, fmt.Errorf("continue session %s: %w; open a new one with delegate", short(s.ID), ErrClosed)
+		return nil, fmt.Errorf("continue session %s: %w", short(s.ID), ErrClosed)
 	}
 	return s, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -62,7 +63,7 @@ func newDelegateCommand(e *Env) *cli.Command {
 }
 
 func runDelegate(ctx context.Context, e *Env, opts DelegateOptions) error {
-	task, err := prompt.ReadMessage(opts.Task, opts.File, e.Stdin)
+	task, err := prompt.ReadMessage(opts.Task, opts.File, messageStdin(e))
 	if err != nil {
 		return usageErrorf("pass the task as an argument, or with -F FILE", "read task: %v", err)
 	}
@@ -74,10 +75,40 @@ func runDelegate(ctx context.Context, e *Env, opts DelegateOptions) error {
 	if err != nil {
 		return err
 	}
+	files, err := treePaths(repo.WorkTree(), e.Dir, opts.Context)
+	if err != nil {
+		return err
+	}
 	_, err = eng.Delegate(ctx, session.DelegateOptions{
-		Topic: topic, Task: strings.TrimSpace(task), Context: opts.Context,
+		Topic: topic, Task: strings.TrimSpace(task), Context: files,
 		Focus: opts.Focus, Scope: opts.Scope, Expect: opts.Expect, Criteria: opts.Criteria,
 		Inline: opts.Inline, Engine: opts.Engine, Model: opts.Model,
 	})
 	return sessionError(err)
+}
+
+// treePaths turns --context paths, relative to the current directory, into
+// slash paths relative to the work tree. A path outside it is a usage error.
+func treePaths(root, cwd string, paths []string) ([]string, error) {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		realRoot = root
+	}
+	realCwd, err := filepath.EvalSymlinks(cwd)
+	if err != nil {
+		realCwd = cwd
+	}
+	var out []string
+	for _, p := range paths {
+		abs := p
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(realCwd, p)
+		}
+		rel, err := filepath.Rel(realRoot, abs)
+		if err != nil || !filepath.IsLocal(rel) {
+			return nil, usageErrorf("name files inside the work tree", "--context %s is outside the work tree", p)
+		}
+		out = append(out, filepath.ToSlash(rel))
+	}
+	return out, nil
 }

@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
 	"strconv"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
@@ -174,8 +178,19 @@ func modelExitCode(err error) (int, string) {
 		return exitUsage, "give more characters of the session id"
 	case errors.Is(err, session.ErrClosed):
 		return exitError, "open a new session with 'git codex delegate TASK'"
+	case errors.Is(err, session.ErrContextFile):
+		return exitUsage, "name files that exist; --context paths are relative to the current directory"
 	case errors.Is(err, session.ErrEmptyMessage):
 		return exitUsage, "pass the text as an argument, or with -F FILE (-F - reads stdin)"
 	}
 	return exitOK, ""
+}
+
+// messageStdin is where a message may come from when neither arguments nor
+// -F give one: stdin, unless it is a terminal (nothing waits for typing).
+func messageStdin(e *Env) io.Reader {
+	if f, ok := e.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return e.Stdin
 }

@@ -43,7 +43,7 @@ func newReplyCommand(e *Env) *cli.Command {
 }
 
 func runReply(ctx context.Context, e *Env, opts ReplyOptions) error {
-	msg, err := prompt.ReadMessage(opts.Message, opts.File, e.Stdin)
+	msg, err := prompt.ReadMessage(opts.Message, opts.File, messageStdin(e))
 	if err != nil {
 		return usageErrorf("pass the message as an argument, or with -F FILE", "read message: %v", err)
 	}

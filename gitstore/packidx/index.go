@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
@@ -46,7 +45,6 @@ type Index struct {
 
 	revPath string
 	revOnce sync.Once
-	revDone atomic.Bool
 	rev     revTable
 	revErr  error
 	revUnmp func() error

@@ -46,21 +46,7 @@ func (ix *Index) reverse() (*revTable, error) {
 		}
 		ix.rev.mem, ix.revErr = ix.buildRev()
 	})
-	ix.revDone.Store(true)
 	return &ix.rev, ix.revErr
-}
-
-// reverseIsCheap reports whether FindHash needs no in-memory table: one was
-// built or loaded already, or a .rev file lies beside the index.
-func (ix *Index) reverseIsCheap() bool {
-	if ix.revDone.Load() || ix.count == 0 {
-		return true
-	}
-	if ix.revPath == "" {
-		return false
-	}
-	_, err := os.Stat(ix.revPath)
-	return err == nil
 }
 
 // loadRev maps a .rev file; false when there is none.

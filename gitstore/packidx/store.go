@@ -66,8 +66,6 @@ type Store struct {
 	alts    []*Store
 	altDone bool
 	writer  *filesystem.ObjectStorage
-	// synthLimit is syntheticLimit; tests lower it to check both paths.
-	synthLimit int
 	dotgit  *dotgit.DotGit
 	closed  bool
 }
@@ -75,45 +73,54 @@ type Store struct {
 type pack struct {
 	path string // without extension
 	idx  *Index
-	file billy.File
+	file billy.File // open from listing on, so that gc cannot take it away
 	pf   *packfile.Packfile
+	pi   *packIndex
 }
 
-// syntheticLimit is how many offset-delta bases a pack without a .rev file
-// resolves without a reverse index before it builds one (about 20 ms for a
-// million objects): short commands never pay for it, long walks pay once
-// and get go-git's delta-base cache back.
-const syntheticLimit = 1000
+// maxLearned bounds the offset → id map of one pack (about 40 bytes an
+// entry); it is cleared when full, which only costs cache hits.
+const maxLearned = 1 << 20
 
-// packIndex is the index go-git's packfile reader sees. go-git asks
-// FindHash for the id of every offset-delta base, and — with no filesystem
-// given, so that it returns objects in memory — uses that id only as the key
-// of its delta-base cache (go-git v5.19.3 packfile.go objectAtOffset). Until
-// syntheticLimit such calls, or when the pack has a .rev file, packIndex
-// answers with a made-up id that no cache entry has, which costs a cache hit
-// instead of a reverse index. Index itself always answers exactly.
+// packIndex is the index go-git's packfile reader sees. go-git asks FindHash
+// for the id of every offset-delta base and — with no filesystem given, so
+// that it returns objects in memory — uses that id only as the key of its
+// delta-base cache (go-git v5.19.3 packfile.go objectAtOffset). An exact
+// answer needs a reverse index: a .rev file, which git 2.39 does not write by
+// default, or sorting every offset of the pack (about 20 ms and 16 MiB for
+// 800k objects). packIndex instead answers from the offsets of objects
+// decoded so far (packCache records them) and with a made-up id for any
+// other offset: such a base is not in the cache under any id, so the lookup
+// misses either way and go-git decodes it, exactly as with the real id.
+// Index itself always answers exactly.
 type packIndex struct {
 	*Index
-	limit   int
-	calls   int
-	exact   bool
-	checked bool
+	learned map[int64]plumbing.Hash
 }
 
 func (p *packIndex) FindHash(o int64) (plumbing.Hash, error) {
-	if !p.exact {
-		if !p.checked {
-			p.checked = true
-			p.exact = p.Index.reverseIsCheap()
-		}
-		if p.calls++; p.calls > p.limit {
-			p.exact = true
-		}
-	}
-	if p.exact {
-		return p.Index.FindHash(o)
+	if h, ok := p.learned[o]; ok {
+		return h, nil
 	}
 	return syntheticHash(o), nil
+}
+
+// packCache is the shared object cache as one pack's reader sees it: every
+// object go-git decodes and caches is also recorded by offset for FindHash.
+type packCache struct {
+	cache.Object
+	ix *packIndex
+}
+
+func (c *packCache) Put(o plumbing.EncodedObject) {
+	c.Object.Put(o)
+	h := o.Hash()
+	if off, err := c.ix.Index.FindOffset(h); err == nil {
+		if len(c.ix.learned) >= maxLearned {
+			clear(c.ix.learned)
+		}
+		c.ix.learned[off] = h
+	}
 }
 
 // syntheticHash is a made-up object id for pack offset o: 12 fixed bytes a
@@ -139,7 +146,7 @@ func newStore(objDir string, c cache.Object, depth int) *Store {
 	if c == nil {
 		c = cache.NewObjectLRU(DefaultCacheSize)
 	}
-	return &Store{objDir: objDir, cache: c, depth: depth, known: map[string]bool{}, synthLimit: syntheticLimit}
+	return &Store{objDir: objDir, cache: c, depth: depth, known: map[string]bool{}}
 }
 
 // NewEncodedObject implements storer.EncodedObjectStorer.
@@ -406,8 +413,16 @@ func (s *Store) list() error {
 			errs = append(errs, err)
 			continue
 		}
+		// The pack is opened now, not on first use, so that a `git gc`
+		// deleting it later cannot take it away from us.
+		pf, err := osfs.New(dir).Open(filepath.Base(f.path) + ".pack")
+		if err != nil {
+			_ = ix.Close()
+			errs = append(errs, fmt.Errorf("open pack: %w", err))
+			continue
+		}
 		s.known[filepath.Base(f.path)] = true
-		added = append(added, &pack{path: f.path, idx: ix})
+		added = append(added, &pack{path: f.path, idx: ix, file: pf})
 	}
 	// New packs go first: a fresh pack is where recent objects are.
 	s.packs = append(added, s.packs...)
@@ -418,19 +433,16 @@ func (s *Store) list() error {
 	return nil
 }
 
-// packfile opens p's pack file on first use and keeps it open.
+// packfile returns p's go-git reader, made on first use.
 func (s *Store) packfile(p *pack) (*packfile.Packfile, error) {
 	if p.pf != nil {
 		return p.pf, nil
 	}
-	f, err := osfs.New(filepath.Dir(p.path)).Open(filepath.Base(p.path) + ".pack")
-	if err != nil {
-		return nil, fmt.Errorf("open pack: %w", err)
-	}
-	p.file = f
 	// A nil filesystem makes go-git return every object in memory instead
 	// of FSObjects that reopen the pack on each read.
-	p.pf = packfile.NewPackfileWithCache(&packIndex{Index: p.idx, limit: s.synthLimit}, nil, f, s.cache, 0)
+	pi := &packIndex{Index: p.idx, learned: map[int64]plumbing.Hash{}}
+	p.pi = pi
+	p.pf = packfile.NewPackfileWithCache(pi, nil, p.file, &packCache{Object: s.cache, ix: pi}, 0)
 	return p.pf, nil
 }
 
@@ -489,9 +501,7 @@ func (s *Store) alternates() []*Store {
 			continue
 		}
 		have[line] = true
-		a := newStore(line, s.cache, s.depth+1)
-		a.synthLimit = s.synthLimit
-		s.alts = append(s.alts, a)
+		s.alts = append(s.alts, newStore(line, s.cache, s.depth+1))
 	}
 	return s.alts
 }
@@ -502,9 +512,7 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	var errs []error
 	for _, p := range s.packs {
-		if p.file != nil {
-			errs = append(errs, p.file.Close())
-		}
+		errs = append(errs, p.file.Close())
 		errs = append(errs, p.idx.Close())
 	}
 	for _, a := range s.alts {

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/session"
+)
+
+type mapConfig map[string]string
+
+func (m mapConfig) Config(key string) (string, bool) { v, ok := m[key]; return v, ok }
+
+func TestModelConfig(t *testing.T) {
+	cases := []struct {
+		name        string
+		cfg         mapConfig
+		env         map[string]string
+		engine, mdl string
+		want        model.Config
+		wantErr     bool
+	}{
+		{name: "defaults", want: model.Config{Engine: model.EngineResponses, Model: "gpt-5"}},
+		{
+			name: "git config",
+			cfg:  mapConfig{"codex.engine": "chat", "codex.model": "llama3", "codex.fallbackModel": "llama2", "codex.baseURL": "http://127.0.0.1:11434/v1"},
+			want: model.Config{Engine: model.EngineChat, Model: "llama3", FallbackModel: "llama2", BaseURL: "http://127.0.0.1:11434/v1"},
+		},
+		{
+			name: "environment beats git config",
+			cfg:  mapConfig{"codex.model": "llama3", "codex.baseURL": "http://a/v1"},
+			env:  map[string]string{"OPENAI_PRIMARY_MODEL": "gpt-5-mini", "OPENAI_BASE_URL": "http://b/v1", "OPENAI_API_KEY": "sk-test"},
+			want: model.Config{Engine: model.EngineResponses, Model: "gpt-5-mini", BaseURL: "http://b/v1", APIKey: "sk-test"},
+		},
+		{
+			name:   "flags beat everything",
+			cfg:    mapConfig{"codex.engine": "chat", "codex.model": "llama3"},
+			env:    map[string]string{"OPENAI_PRIMARY_MODEL": "gpt-5-mini"},
+			engine: "Responses", mdl: "o3",
+			want: model.Config{Engine: model.EngineResponses, Model: "o3"},
+		},
+		{
+			name: "the key never comes from git config",
+			cfg:  mapConfig{"codex.apiKey": "sk-from-config", "openai.apiKey": "sk-from-config"},
+			want: model.Config{Engine: model.EngineResponses, Model: "gpt-5"},
+		},
+		{name: "unknown engine", engine: "completions", wantErr: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			getenv := func(k string) string { return c.env[k] }
+			got, err := modelConfig(c.cfg, getenv, c.engine, c.mdl)
+			if c.wantErr {
+				var ue *userError
+				if !errors.As(err, &ue) || ue.code != exitUsage {
+					t.Fatalf("err = %v, want a usage error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Engine != c.want.Engine || got.Model != c.want.Model || got.FallbackModel != c.want.FallbackModel ||
+				got.BaseURL != c.want.BaseURL || got.APIKey != c.want.APIKey {
+				t.Errorf("got %+v\nwant %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestCompactThreshold(t *testing.T) {
+	cases := []struct {
+		name, value string
+		want        int
+	}{
+		{"unset", "", 0},
+		{"bytes", "5000", 5000},
+		{"kilobytes", "48k", 48 << 10},
+		{"megabytes", "1M", 1 << 20},
+		{"garbage", "lots", 0},
+		{"negative", "-5", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := mapConfig{}
+			if c.value != "" {
+				cfg["codex.compactThreshold"] = c.value
+			}
+			if got := compactThreshold(cfg); got != c.want {
+				t.Errorf("compactThreshold(%q) = %d, want %d", c.value, got, c.want)
+			}
+		})
+	}
+}
+
+func TestModelExitCode(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"no key", session.ErrNoAPIKey, exitConfig},
+		{"auth", model.ErrAuth, exitConfig},
+		{"model not found", model.ErrModelNotFound, exitConfig},
+		{"quota", model.ErrQuota, exitModel},
+		{"rate limited", model.ErrRateLimited, exitModel},
+		{"unavailable", model.ErrUnavailable, exitModel},
+		{"bad request", model.ErrBadRequest, exitModel},
+		{"interrupted", context.Canceled, exitInterrupted},
+		{"no session", session.ErrNoSession, exitError},
+		{"ambiguous", session.ErrAmbiguous, exitUsage},
+		{"closed", session.ErrClosed, exitError},
+		{"fix failed", session.ErrFixFailed, exitOK},
+		{"other", errors.New("disk full"), exitOK},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wrapped := fmt.Errorf("send turn: %w", c.err)
+			if got, _ := modelExitCode(wrapped); got != c.want {
+				t.Errorf("modelExitCode(%v) = %d, want %d", wrapped, got, c.want)
+			}
+			mapped := sessionError(wrapped)
+			if !errors.Is(mapped, c.err) {
+				t.Errorf("sessionError lost the cause: %v", mapped)
+			}
+		})
+	}
+}
