@@ -3,6 +3,7 @@
 # Builds (or reuses) the repository with mkbigrepo.sh, then prints the median
 # wall time of RUNS runs (default 5) and the peak RSS of each command.
 # Commands git codex does not have yet are printed as TODO and skipped.
+# CODEX_SRC=DIR builds git-codex from another checkout (to compare a change).
 #
 # Targets (docs: the large-repository issue): list, show, hook pre-push ≤ 50 ms;
 # log -n 200 within 3× of git log -n 200 --notes; pr-summary over 200 commits
@@ -20,7 +21,7 @@ bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 (cd "$root" && go build -o "$bin/objread" ./bench/objread)
 have_codex=0
-if (cd "$root" && go build -o "$bin/git-codex" ./cmd/git-codex) 2>"$bin/build.log"; then
+if (cd "${CODEX_SRC:-$root}" && go build -o "$bin/git-codex" ./cmd/git-codex) 2>"$bin/build.log"; then
 	have_codex=1
 	export PATH="$bin:$PATH"
 else
