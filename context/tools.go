@@ -93,46 +93,37 @@ func NewTools(root string, opts ToolOptions) (*Tools, error) {
 }
 
 // Specs returns the tools on offer, in a fixed order so that requests stay
-// byte-identical across a session.
+// byte-identical across a session. The texts are terse because they are
+// re-sent with every request; the instruction block says once that paths are
+// relative to the repository root, and refusals explain themselves.
 func (t *Tools) Specs() []ToolSpec {
 	specs := []ToolSpec{
 		{
-			Name: ToolReadFile,
-			Description: "Read a text file of the repository, with line numbers. Paths are relative to the repository root. " +
-				fmt.Sprintf("Results are capped at %d bytes; for larger files ask for a range with start_line and end_line.", t.opts.MaxReadBytes),
+			Name:        ToolReadFile,
+			Description: fmt.Sprintf("Read a text file with line numbers. Over %d bytes, read ranges: start_line, end_line (1-based, inclusive).", t.opts.MaxReadBytes),
 			Parameters: json.RawMessage(`{"type":"object","properties":{` +
-				`"path":{"type":"string","description":"file path relative to the repository root"},` +
-				`"start_line":{"type":"integer","description":"first line to read (1-based, optional)"},` +
-				`"end_line":{"type":"integer","description":"last line to read (inclusive, optional)"}},` +
-				`"required":["path"],"additionalProperties":false}`),
+				`"path":{"type":"string"},"start_line":{"type":"integer"},"end_line":{"type":"integer"}},` +
+				`"required":["path"]}`),
 		},
 		{
 			Name:        ToolListDir,
-			Description: "List a directory of the repository: subdirectories end in '/', files show their size. Paths are relative to the repository root; \".\" is the root.",
-			Parameters: json.RawMessage(`{"type":"object","properties":{` +
-				`"path":{"type":"string","description":"directory relative to the repository root (default \".\")"}},` +
-				`"additionalProperties":false}`),
+			Description: `List a directory (default "."); subdirectories end in /, files show their size.`,
+			Parameters:  json.RawMessage(`{"type":"object","properties":{"path":{"type":"string"}}}`),
 		},
 		{
 			Name: ToolSearchText,
-			Description: "Search the repository's text files for a pattern (an RE2 regular expression, or a literal string with literal=true; " +
-				"an invalid expression is searched literally). Prints path:line: text for each match.",
+			Description: fmt.Sprintf(`Search text files under path (default ".") for an RE2 pattern, or literal text if literal; `+
+				`prints path:line: text, at most max_results (default %d) matches.`, t.opts.MaxResults),
 			Parameters: json.RawMessage(`{"type":"object","properties":{` +
-				`"pattern":{"type":"string","description":"RE2 regular expression or literal text"},` +
-				`"literal":{"type":"boolean","description":"treat pattern as literal text"},` +
-				`"path":{"type":"string","description":"file or directory to search, relative to the repository root (default \".\")"},` +
-				fmt.Sprintf(`"max_results":{"type":"integer","description":"maximum matches to return (default %d)"}},`, t.opts.MaxResults) +
-				`"required":["pattern"],"additionalProperties":false}`),
+				`"pattern":{"type":"string"},"literal":{"type":"boolean"},"path":{"type":"string"},"max_results":{"type":"integer"}},` +
+				`"required":["pattern"]}`),
 		},
 	}
 	if t.opts.GitLog != nil {
 		specs = append(specs, ToolSpec{
 			Name:        ToolGitLog,
-			Description: "Show recent git history (newest first), optionally only the commits touching a path.",
-			Parameters: json.RawMessage(`{"type":"object","properties":{` +
-				`"path":{"type":"string","description":"file or directory relative to the repository root (optional)"},` +
-				fmt.Sprintf(`"n":{"type":"integer","description":"number of commits (default %d)"}},`, defaultGitLogN) +
-				`"additionalProperties":false}`),
+			Description: fmt.Sprintf("Recent commits, newest first: the last n (default %d), only those touching path if given.", defaultGitLogN),
+			Parameters:  json.RawMessage(`{"type":"object","properties":{"path":{"type":"string"},"n":{"type":"integer"}}}`),
 		})
 	}
 	return specs

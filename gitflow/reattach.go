@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,12 +144,22 @@ var (
 //
 // and N is not C and not an ancestor of C (an ancestor's notes are already
 // in C's history, and a change re-applied later is not the same work).
-// Nothing is written; see Reattach.
+//
+// Patch-ids cost a diff of each commit, which on a large repository is far
+// more than everything else a history view does, so they are computed only
+// for pairs that can be a rewrite of one another by what their headers
+// say: C and an existing N with the same author (name and email) and either
+// the same author time (cherry-pick, rebase and amend keep it) or the same
+// first parent (reset and commit again, amend --reset-author). Only when a
+// record carries the patch-id of a commit that no longer exists, and none of
+// its records is noted on a commit that does, are the patch-ids of all
+// candidate commits computed. The message rules need no diffs. Nothing is
+// written; see Reattach.
 func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, commits []gitstore.Commit) ([]Match, error) {
 	var targets []gitstore.Commit
-	inRange := map[string]bool{}
-	for _, c := range commits {
-		inRange[c.Hash] = true
+	walked := make(map[string]*gitstore.Commit, len(commits))
+	for i, c := range commits {
+		walked[c.Hash] = &commits[i]
 		if len(idx.ByObject[c.Hash]) == 0 && len(c.Parents) <= 1 {
 			targets = append(targets, c)
 		}
@@ -156,42 +167,72 @@ func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, com
 	if len(targets) == 0 || len(idx.ByObject) == 0 {
 		return nil, nil
 	}
-	// Sources: noted commits. Patch-ids from the records where they carry
-	// their own commit's patch-id, else computed below.
-	sourcePID := map[string]string{}
-	var compute []string
-	for obj, recs := range idx.ByObject {
-		if obj == gitstore.EmptyTree {
+	srcs := readSources(repo, idx, walked)
+
+	// Which commits need a patch-id: both sides of every header candidate
+	// pair, and every target when an orphaned record carries a patch-id.
+	type authorAt struct{ name, email, at string }
+	byTime := map[authorAt][]*source{}
+	byParent := map[authorAt][]*source{}
+	live := map[string]bool{} // record ids noted on an existing commit
+	for _, s := range srcs {
+		if !s.exists {
 			continue
 		}
-		for _, r := range recs {
-			if r.Commit == obj && r.PatchID != "" {
-				sourcePID[obj] = r.PatchID
-				break
-			}
+		for _, r := range idx.ByObject[s.id] {
+			live[r.ID] = true
 		}
-		if _, ok := sourcePID[obj]; !ok {
-			if _, err := repo.Commit(obj); err == nil {
-				compute = append(compute, obj)
-			}
+		k := authorAt{s.c.Author, s.c.Email, strconvUnix(s.c)}
+		byTime[k] = append(byTime[k], s)
+		if len(s.c.Parents) == 1 {
+			k.at = s.c.Parents[0]
+			byParent[k] = append(byParent[k], s)
 		}
 	}
-	for _, t := range targets {
-		compute = append(compute, t.Hash)
+	allTargets := false
+	for _, s := range srcs {
+		if !s.exists && s.pid != "" && !allLive(idx.ByObject[s.id], live) {
+			allTargets = true
+			break
+		}
 	}
+	need := map[string]bool{}
+	for _, c := range targets {
+		k := authorAt{c.Author, c.Email, strconvUnix(&c)}
+		cands := byTime[k]
+		if len(c.Parents) == 1 {
+			k.at = c.Parents[0]
+			cands = append(cands[:len(cands):len(cands)], byParent[k]...)
+		}
+		for _, s := range cands {
+			if s.id == c.Hash {
+				continue
+			}
+			need[c.Hash] = true
+			if s.pid == "" {
+				need[s.id] = true
+			}
+		}
+		if allTargets {
+			need[c.Hash] = true
+		}
+	}
+	compute := make([]string, 0, len(need))
+	for id := range need {
+		compute = append(compute, id)
+	}
+	sort.Strings(compute)
 	pids, err := patchIDs(ctx, repo, compute)
 	if err != nil {
 		return nil, err
 	}
-	for obj := range idx.ByObject {
-		if pid, ok := pids[obj]; ok && sourcePID[obj] == "" {
-			sourcePID[obj] = pid
-		}
-	}
 	byPID := map[string][]string{}
-	for obj, pid := range sourcePID {
-		if pid != "" {
-			byPID[pid] = append(byPID[pid], obj)
+	for _, s := range srcs {
+		if s.pid == "" {
+			s.pid = pids[s.id]
+		}
+		if s.pid != "" {
+			byPID[s.pid] = append(byPID[s.pid], s.id)
 		}
 	}
 	for _, objs := range byPID {
@@ -219,7 +260,7 @@ func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, com
 		}
 		if c.Body != "" {
 			if subjects == nil {
-				subjects = notedSubjects(repo, idx)
+				subjects = notedSubjects(srcs)
 			}
 			for _, line := range strings.Split(c.Body, "\n") {
 				line = strings.TrimSpace(line)
@@ -238,7 +279,11 @@ func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, com
 				continue
 			}
 			done[cd.src] = true
-			if anc, err := isAncestor(ctx, repo, cd.src, c.Hash); err != nil {
+			exists := false
+			if s := srcs[cd.src]; s != nil {
+				exists = s.exists
+			}
+			if anc, err := isAncestor(ctx, repo, exists, cd.src, c.Hash); err != nil {
 				return nil, err
 			} else if anc {
 				continue
@@ -247,6 +292,58 @@ func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, com
 		}
 	}
 	return out, nil
+}
+
+// source is a noted commit (any object but the empty tree) as the rules
+// see it.
+type source struct {
+	id     string
+	c      *gitstore.Commit // when exists
+	exists bool
+	pid    string // stored in its records, or computed
+}
+
+// readSources reads the noted commits, taking the walked ones from walked
+// and reading the others once. An object that is not a readable commit
+// (gone after gc, from another clone, a note on a blob) does not exist for
+// the rules.
+func readSources(repo *gitstore.Repo, idx *Index, walked map[string]*gitstore.Commit) map[string]*source {
+	srcs := make(map[string]*source, len(idx.ByObject))
+	for obj, recs := range idx.ByObject {
+		if obj == gitstore.EmptyTree {
+			continue
+		}
+		s := &source{id: obj}
+		for _, r := range recs {
+			if r.Commit == obj && r.PatchID != "" {
+				s.pid = r.PatchID
+				break
+			}
+		}
+		if c, ok := walked[obj]; ok {
+			s.c, s.exists = c, true
+		} else if c, err := repo.Commit(obj); err == nil {
+			s.c, s.exists = &c, true
+		}
+		srcs[obj] = s
+	}
+	return srcs
+}
+
+// allLive reports whether every record of recs is noted on an existing
+// commit as well (reattached or copied there by git).
+func allLive(recs []gitstore.Record, live map[string]bool) bool {
+	for _, r := range recs {
+		if !live[r.ID] {
+			return false
+		}
+	}
+	return true
+}
+
+// strconvUnix is c's author time as a map key (seconds; git keeps no more).
+func strconvUnix(c *gitstore.Commit) string {
+	return strconv.FormatInt(c.Time.Unix(), 10)
 }
 
 // splitByTopic makes one Match per topic of recs.
@@ -267,17 +364,12 @@ func splitByTopic(commit, src, rule string, recs []gitstore.Record) []Match {
 }
 
 // notedSubjects maps the subjects of noted commits that still exist to them.
-func notedSubjects(repo *gitstore.Repo, idx *Index) map[string][]string {
+func notedSubjects(srcs map[string]*source) map[string][]string {
 	out := map[string][]string{}
-	for obj := range idx.ByObject {
-		if obj == gitstore.EmptyTree {
-			continue
+	for id, s := range srcs {
+		if s.exists && s.c.Subject != "" {
+			out[s.c.Subject] = append(out[s.c.Subject], id)
 		}
-		c, err := repo.Commit(obj)
-		if err != nil || c.Subject == "" {
-			continue
-		}
-		out[c.Subject] = append(out[c.Subject], obj)
 	}
 	for _, objs := range out {
 		sort.Strings(objs)
@@ -315,13 +407,10 @@ func patchIDs(ctx context.Context, repo *gitstore.Repo, commits []string) (map[s
 }
 
 // isAncestor reports whether a is an ancestor of b; a commit that does not
-// exist here is an ancestor of nothing.
-func isAncestor(ctx context.Context, repo *gitstore.Repo, a, b string) (bool, error) {
-	if _, err := repo.Commit(a); err != nil {
-		if errors.Is(err, gitstore.ErrNotFound) {
-			return false, nil
-		}
-		return false, err
+// exist here (exists false) is an ancestor of nothing.
+func isAncestor(ctx context.Context, repo *gitstore.Repo, exists bool, a, b string) (bool, error) {
+	if !exists {
+		return false, nil
 	}
 	_, err := repo.Git(ctx, nil, "merge-base", "--is-ancestor", a, b)
 	if err == nil {
@@ -356,11 +445,14 @@ type ReattachOptions struct {
 // and rule) is added with them. Running it again finds nothing to do: the
 // commits have notes now.
 func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]Match, error) {
-	commits, err := RevList(ctx, repo, opt.Revs, opt.Max)
-	if err != nil {
-		return nil, err
-	}
+	walkCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	revList := startRevList(walkCtx, repo, opt.Revs, opt.Max) // git walks while the notes are read
 	idx, err := LoadIndex(ctx, repo)
+	commits, rerr := revList()
+	if rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -400,40 +492,94 @@ func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]
 // HEAD), newest first as `git log` orders them, at most max (0: all).
 // Returns gitstore.ErrNotFound wrapped when a revision names nothing.
 func RevList(ctx context.Context, repo *gitstore.Repo, revs []string, max int) ([]gitstore.Commit, error) {
+	return startRevList(ctx, repo, revs, max)()
+}
+
+// startRevList starts RevList and returns the function that waits for its
+// answer. The walk is one `git rev-list --format` process, which prints every
+// field the views need: reading 200 commits one by one in this process costs
+// twice as long on a large repository. The process runs while the caller
+// goes on (reading the notes, say); only repo.Git, which shares nothing,
+// runs in the background.
+func startRevList(ctx context.Context, repo *gitstore.Repo, revs []string, max int) func() ([]gitstore.Commit, error) {
+	fail := func(err error) func() ([]gitstore.Commit, error) {
+		return func() ([]gitstore.Commit, error) { return nil, err }
+	}
 	if len(revs) == 0 {
 		h, err := repo.Head()
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		if h.Unborn() {
-			return nil, nil
+			return fail(nil)
 		}
 		revs = []string{"HEAD"}
 	}
-	args := []string{"rev-list"}
+	for _, r := range revs {
+		if strings.HasPrefix(r, "-") {
+			return fail(fmt.Errorf("revision %q: options are not revisions: %w", r, gitstore.ErrNotFound))
+		}
+	}
+	args := []string{"rev-list", "--format=" + revFormat}
 	if max > 0 {
 		args = append(args, fmt.Sprintf("--max-count=%d", max))
 	}
-	for _, r := range revs {
-		if strings.HasPrefix(r, "-") {
-			return nil, fmt.Errorf("revision %q: options are not revisions: %w", r, gitstore.ErrNotFound)
-		}
-	}
 	args = append(append(args, revs...), "--")
-	out, err := repo.Git(ctx, nil, args...)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("list commits %s: %w (%v)", strings.Join(revs, " "), gitstore.ErrNotFound, err)
+	type result struct {
+		out []byte
+		err error
 	}
-	var commits []gitstore.Commit
-	for _, id := range strings.Fields(string(out)) {
-		c, err := repo.Commit(id)
-		if err != nil {
-			return nil, err
+	done := make(chan result, 1)
+	go func() {
+		out, err := repo.Git(ctx, nil, args...)
+		done <- result{out, err}
+	}()
+	return func() ([]gitstore.Commit, error) {
+		res := <-done
+		if res.err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("list commits %s: %w (%v)", strings.Join(revs, " "), gitstore.ErrNotFound, res.err)
 		}
-		commits = append(commits, c)
+		return parseRevList(res.out)
+	}
+}
+
+// revFormat prints a commit's fields NUL-terminated: id, parents, author
+// name and email, author and committer date (strict ISO 8601, with the
+// zone), and the raw message. rev-list puts a "commit <id>" line before
+// each commit; parseRevList skips it.
+const revFormat = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%B%x00"
+
+// revFields is the number of NUL-terminated fields revFormat prints.
+const revFields = 7
+
+// parseRevList reads `git rev-list --format=revFormat` output into commits
+// as gitstore.Repo.Commit makes them: subject is the first line of the
+// message, body the rest, both trimmed.
+func parseRevList(out []byte) ([]gitstore.Commit, error) {
+	fields := strings.Split(string(out), "\x00")
+	n := (len(fields) - 1) / revFields
+	commits := make([]gitstore.Commit, 0, n)
+	for i := 0; i < n; i++ {
+		f := fields[i*revFields : (i+1)*revFields]
+		hash := strings.TrimSpace(f[0])
+		if j := strings.LastIndexAny(hash, " \n"); j >= 0 {
+			hash = hash[j+1:] // after the "commit <id>" line
+		}
+		at, err1 := time.Parse(time.RFC3339, f[4])
+		ct, err2 := time.Parse(time.RFC3339, f[5])
+		if len(hash) != 40 || err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("list commits: unexpected git rev-list output near %q", clip(f[0], 60))
+		}
+		subject, body, _ := strings.Cut(f[6], "\n")
+		commits = append(commits, gitstore.Commit{
+			Hash: hash, Parents: strings.Fields(f[1]),
+			Author: f[2], Email: f[3], Time: at,
+			Subject: strings.TrimSpace(subject), Body: strings.TrimSpace(body),
+			CommitTime: ct,
+		})
 	}
 	return commits, nil
 }

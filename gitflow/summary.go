@@ -137,11 +137,14 @@ func Summarize(ctx context.Context, repo *gitstore.Repo, opt SummaryOptions) (*P
 			return nil, fmt.Errorf("resolve base %s: %w", opt.Base, err)
 		}
 	}
-	commits, err := RevList(ctx, repo, []string{headID, "^" + baseID}, 0)
-	if err != nil {
-		return nil, err
-	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	revList := startRevList(ctx, repo, []string{headID, "^" + baseID}, 0) // git walks while the notes are read
 	idx, err := LoadIndex(ctx, repo)
+	commits, rerr := revList()
+	if rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, err
 	}

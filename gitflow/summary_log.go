@@ -50,11 +50,14 @@ type TurnView struct {
 // attached to it in any topic. Commits without notes get the turns found for
 // them by FindReattachments (marked with Via); nothing is written.
 func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, []gitstore.Warning, error) {
-	commits, err := RevList(ctx, repo, opt.Revs, opt.Max)
-	if err != nil {
-		return nil, nil, err
-	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	revList := startRevList(ctx, repo, opt.Revs, opt.Max) // git walks while the notes are read
 	idx, err := LoadIndex(ctx, repo)
+	commits, rerr := revList()
+	if rerr != nil {
+		return nil, nil, rerr
+	}
 	if err != nil {
 		return nil, nil, err
 	}

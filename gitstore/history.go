@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -91,66 +92,62 @@ type LogOptions struct {
 }
 
 // Log calls fn for the commits reachable from Include and not from Exclude,
-// newest first by commit time (git log's default order). Returning
-// ErrStopWalk from fn stops quietly.
+// in git's default order: `git rev-list Include… ^Exclude…` with -n Max and
+// --first-parent, commit for commit. That is git's own revision walk: a
+// queue ordered by commit date (ties first-in first-out); with exclusions
+// the whole walk is limited first (uninteresting marks spreading to parents
+// already seen, stopping a few commits after only uninteresting ones are
+// left), so that a commit reached first from an included tip and later from
+// an excluded one is not listed. Returning ErrStopWalk from fn stops
+// quietly. Commits that are missing (shallow clones) end the walk there.
 func (r *Repo) Log(ctx context.Context, opt LogOptions, fn func(Commit) error) error {
-	q := &commitQueue{}
-	seen := map[plumbing.Hash]bool{}
-	push := func(h plumbing.Hash, bad bool) error {
-		if seen[h] {
-			if bad {
-				q.markBad(h)
-			}
-			return nil
+	w := &revWalk{r: r, nodes: map[plumbing.Hash]*walkNode{}, firstParent: opt.FirstParent}
+	for _, id := range opt.Include {
+		if err := w.addTip(plumbing.NewHash(id), false); err != nil {
+			return err
 		}
-		seen[h] = true
-		c, err := object.GetCommit(r.objects(), h)
-		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			return nil // shallow clone boundary or missing history: stop there
-		}
-		if err != nil {
-			return fmt.Errorf("log: read commit %s: %w", shortHash(h.String()), err)
-		}
-		heap.Push(q, &queued{c: c, bad: bad})
-		return nil
 	}
 	for _, id := range opt.Exclude {
-		if err := push(plumbing.NewHash(id), true); err != nil {
+		if err := w.addTip(plumbing.NewHash(id), true); err != nil {
 			return err
 		}
 	}
-	for _, id := range opt.Include {
-		if err := push(plumbing.NewHash(id), false); err != nil {
-			return err
+	emit := func(n *walkNode, count *int) (bool, error) {
+		if err := fn(toCommit(n.c)); err != nil {
+			if errors.Is(err, ErrStopWalk) {
+				return true, nil
+			}
+			return true, err
 		}
+		*count++
+		return opt.Max > 0 && *count >= opt.Max, nil
 	}
-	n := 0
-	for q.Len() > 0 && !q.allBad() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		it := heap.Pop(q).(*queued)
-		parents := it.c.ParentHashes
-		if opt.FirstParent && len(parents) > 1 && !it.bad {
-			parents = parents[:1]
-		}
-		for _, p := range parents {
-			if err := push(p, it.bad); err != nil {
+	count := 0
+	if len(opt.Exclude) == 0 {
+		for w.q.Len() > 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n := heap.Pop(&w.q).(*walkNode)
+			if err := w.processParents(n); err != nil {
+				return err
+			}
+			if done, err := emit(n, &count); done || err != nil {
 				return err
 			}
 		}
-		if it.bad {
+		return nil
+	}
+	limited, err := w.limit(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range limited {
+		if n.flags&uninteresting != 0 {
 			continue
 		}
-		if err := fn(toCommit(it.c)); err != nil {
-			if errors.Is(err, ErrStopWalk) {
-				return nil
-			}
+		if done, err := emit(n, &count); done || err != nil {
 			return err
-		}
-		n++
-		if opt.Max > 0 && n >= opt.Max {
-			return nil
 		}
 	}
 	return nil
@@ -159,46 +156,202 @@ func (r *Repo) Log(ctx context.Context, opt LogOptions, fn func(Commit) error) e
 // ErrStopWalk stops Log without an error.
 var ErrStopWalk = errors.New("stop walk")
 
-type queued struct {
-	c   *object.Commit
-	bad bool // reachable from an excluded commit
+const (
+	seen          = 1 << iota // queued once
+	uninteresting             // reachable from an excluded commit
+	added                     // parents processed
+)
+
+// revSlop is how many uninteresting commits the limited walk still takes
+// once only uninteresting ones are queued (git's SLOP), to tolerate a
+// little clock skew.
+const revSlop = 5
+
+type walkNode struct {
+	hash    plumbing.Hash
+	c       *object.Commit // nil until parsed
+	parents []*walkNode
+	date    int64
+	flags   int
+	seq     int // insertion order, breaking date ties first-in first-out
 }
 
-// commitQueue is a max-heap on commit time with "uninteresting" marks that
-// spread to parents, as in git's revision walk.
-type commitQueue struct {
-	items []*queued
-	nbad  int
+type revWalk struct {
+	r           *Repo
+	nodes       map[plumbing.Hash]*walkNode
+	q           walkQueue
+	seq         int
+	firstParent bool
 }
 
-func (q *commitQueue) Len() int { return len(q.items) }
-func (q *commitQueue) Less(i, j int) bool {
-	return q.items[i].c.Committer.When.After(q.items[j].c.Committer.When)
-}
-func (q *commitQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *commitQueue) Push(x any) {
-	it := x.(*queued)
-	if it.bad {
-		q.nbad++
+func (w *revWalk) node(h plumbing.Hash) *walkNode {
+	n := w.nodes[h]
+	if n == nil {
+		n = &walkNode{hash: h}
+		w.nodes[h] = n
 	}
-	q.items = append(q.items, it)
+	return n
 }
-func (q *commitQueue) Pop() any {
-	it := q.items[len(q.items)-1]
-	q.items = q.items[:len(q.items)-1]
-	if it.bad {
-		q.nbad--
+
+// parse reads n's commit; false when the object is missing.
+func (w *revWalk) parse(n *walkNode) (bool, error) {
+	if n.c != nil {
+		return true, nil
 	}
-	return it
+	c, err := object.GetCommit(w.r.objects(), n.hash)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return false, nil // shallow clone boundary or missing history
+	}
+	if err != nil {
+		return false, fmt.Errorf("log: read commit %s: %w", shortHash(n.hash.String()), err)
+	}
+	n.c, n.date = c, c.Committer.When.Unix()
+	n.parents = make([]*walkNode, len(c.ParentHashes))
+	for i, p := range c.ParentHashes {
+		n.parents[i] = w.node(p)
+	}
+	return true, nil
 }
-func (q *commitQueue) allBad() bool { return q.nbad == len(q.items) }
-func (q *commitQueue) markBad(h plumbing.Hash) {
-	for _, it := range q.items {
-		if it.c.Hash == h && !it.bad {
-			it.bad = true
-			q.nbad++
+
+func (w *revWalk) push(n *walkNode) {
+	n.flags |= seen
+	n.seq = w.seq
+	w.seq++
+	heap.Push(&w.q, n)
+}
+
+func (w *revWalk) addTip(h plumbing.Hash, exclude bool) error {
+	n := w.node(h)
+	ok, err := w.parse(n)
+	if err != nil || !ok {
+		return err
+	}
+	if exclude {
+		n.flags |= uninteresting
+		w.markParentsUninteresting(n)
+	}
+	if n.flags&seen == 0 {
+		w.push(n)
+	}
+	return nil
+}
+
+// processParents queues n's parents (git's process_parents): all of them
+// for an uninteresting commit, marking them uninteresting too; only the
+// first with FirstParent otherwise.
+func (w *revWalk) processParents(n *walkNode) error {
+	if n.flags&added != 0 {
+		return nil
+	}
+	n.flags |= added
+	if n.flags&uninteresting != 0 {
+		for _, p := range n.parents {
+			p.flags |= uninteresting
+			ok, err := w.parse(p)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			w.markParentsUninteresting(p)
+			if p.flags&seen == 0 {
+				w.push(p)
+			}
+		}
+		return nil
+	}
+	for _, p := range n.parents {
+		ok, err := w.parse(p)
+		if err != nil {
+			return err
+		}
+		if ok && p.flags&seen == 0 {
+			w.push(p)
+		}
+		if w.firstParent {
+			break
 		}
 	}
+	return nil
+}
+
+// markParentsUninteresting spreads the uninteresting mark to the parents
+// of n and, through commits already parsed, to their ancestors.
+func (w *revWalk) markParentsUninteresting(n *walkNode) {
+	stack := append([]*walkNode(nil), n.parents...)
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if p.flags&uninteresting != 0 {
+			continue
+		}
+		p.flags |= uninteresting
+		stack = append(stack, p.parents...)
+	}
+}
+
+// limit is git's limit_list: it walks until only uninteresting commits are
+// left (plus revSlop) and returns the commits taken while interesting, in
+// walk order; some may have been marked uninteresting since.
+func (w *revWalk) limit(ctx context.Context) ([]*walkNode, error) {
+	var out []*walkNode
+	date := int64(math.MaxInt64)
+	slop := revSlop
+	for w.q.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n := heap.Pop(&w.q).(*walkNode)
+		if err := w.processParents(n); err != nil {
+			return nil, err
+		}
+		if n.flags&uninteresting != 0 {
+			w.markParentsUninteresting(n)
+			if slop = w.stillInteresting(date, slop); slop > 0 {
+				continue
+			}
+			break
+		}
+		date = n.date
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (w *revWalk) stillInteresting(date int64, slop int) int {
+	if w.q.Len() == 0 {
+		return 0
+	}
+	if date <= w.q[0].date {
+		return revSlop
+	}
+	for _, n := range w.q {
+		if n.flags&uninteresting == 0 {
+			return revSlop
+		}
+	}
+	return slop - 1
+}
+
+// walkQueue is a max-heap on commit date; equal dates pop in insertion
+// order, as git's commit_list_insert_by_date leaves them.
+type walkQueue []*walkNode
+
+func (q walkQueue) Len() int { return len(q) }
+func (q walkQueue) Less(i, j int) bool {
+	if q[i].date != q[j].date {
+		return q[i].date > q[j].date
+	}
+	return q[i].seq < q[j].seq
+}
+func (q walkQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *walkQueue) Push(x any)   { *q = append(*q, x.(*walkNode)) }
+func (q *walkQueue) Pop() any {
+	old := *q
+	n := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return n
 }
 
 // PatchID returns the stable patch-id of a commit's change against its

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -123,8 +124,13 @@ func (l *refLock) release() {
 
 // UpdateRef moves ref name from old to new as a compare-and-swap through
 // git's lock protocol. old == "" means the ref must not exist yet. Returns an
-// error wrapping ErrConflict when the ref no longer has the value old.
+// error wrapping ErrConflict when the ref no longer has the value old. A
+// symbolic ref is followed and its target updated, as `git update-ref` does.
 func (r *Repo) UpdateRef(ctx context.Context, name, old, new string) error {
+	name, err := r.symrefTarget(name)
+	if err != nil {
+		return err
+	}
 	l, err := r.lockRef(ctx, name)
 	if err != nil {
 		return err
@@ -134,8 +140,42 @@ func (r *Repo) UpdateRef(ctx context.Context, name, old, new string) error {
 	if err != nil {
 		return err
 	}
-	if cur != old {
+	if cur != old || strings.HasPrefix(cur, "ref: ") {
 		return fmt.Errorf("update %s: expected %q, found %q: %w", name, shortHash(old), shortHash(cur), ErrConflict)
 	}
 	return l.commit(new)
+}
+
+// symrefTarget follows loose symbolic refs from name and returns the ref
+// that holds an object id (or does not exist yet): the ref git's update-ref
+// locks and writes. packed-refs never holds symbolic refs.
+func (r *Repo) symrefTarget(name string) (string, error) {
+	for depth := 0; depth < 5; depth++ {
+		v, err := r.readRefOnce(name)
+		if errors.Is(err, ErrNotFound) {
+			return name, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		target, sym := strings.CutPrefix(v, "ref: ")
+		if !sym {
+			return name, nil
+		}
+		if !strings.HasPrefix(target, "refs/") {
+			return "", fmt.Errorf("symbolic ref %s points outside refs/ (%s)", name, target)
+		}
+		name = target
+	}
+	return "", fmt.Errorf("read ref %s: symbolic ref loop", name)
+}
+
+// notesRefTarget is symrefTarget for a notes ref: like `git notes`, it
+// refuses to write notes anywhere but below refs/notes/.
+func (r *Repo) notesRefTarget(name string) (string, error) {
+	t, err := r.symrefTarget(name)
+	if err == nil && !strings.HasPrefix(t, "refs/notes/") {
+		err = fmt.Errorf("symbolic ref %s points outside refs/notes/ (%s)", name, t)
+	}
+	return t, err
 }

@@ -24,8 +24,12 @@ func (m *MemoryStore) Append(ctx context.Context, topic, target string, recs ...
 	if err := ValidateTopic(topic); err != nil {
 		return err
 	}
-	lines, err := encodeRecords(recs)
+	target, err := normalizeTarget(topic, target)
 	if err != nil {
+		return err
+	}
+	lines, err := encodeRecords(recs)
+	if err != nil || len(lines) == 0 {
 		return err
 	}
 	m.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -21,9 +22,12 @@ func (n *NotesStore) MergeFrom(ctx context.Context, topic, other string) (bool, 
 	if err := ValidateTopic(topic); err != nil {
 		return false, err
 	}
-	ref := n.Ref(topic)
 	n.r.mu.Lock()
 	defer n.r.mu.Unlock()
+	ref, err := n.r.notesRefTarget(n.Ref(topic))
+	if err != nil {
+		return false, fmt.Errorf("merge into %s: %w", n.Ref(topic), err)
+	}
 	l, err := n.r.lockRef(ctx, ref)
 	if err != nil {
 		return false, fmt.Errorf("merge into %s: %w", ref, err)
@@ -34,6 +38,8 @@ func (n *NotesStore) MergeFrom(ctx context.Context, topic, other string) (bool, 
 		return false, fmt.Errorf("merge into %s: %w", ref, err)
 	}
 	switch {
+	case strings.HasPrefix(local, "ref: "):
+		return false, fmt.Errorf("merge into %s: became a symbolic ref: %w", ref, ErrConflict)
 	case local == other:
 		return false, nil
 	case local == "":

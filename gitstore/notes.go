@@ -69,14 +69,14 @@ func (n *NotesStore) Append(ctx context.Context, topic, target string, recs ...R
 	if err := ValidateTopic(topic); err != nil {
 		return err
 	}
-	if !plumbing.IsHash(target) {
-		return fmt.Errorf("append to %s: target %q is not an object id", topic, target)
-	}
-	lines, err := encodeRecords(recs)
+	target, err := normalizeTarget(topic, target)
 	if err != nil {
 		return err
 	}
-	ref := n.Ref(topic)
+	lines, err := encodeRecords(recs)
+	if err != nil || len(lines) == 0 {
+		return err
+	}
 	n.r.mu.Lock()
 	defer n.r.mu.Unlock()
 	// Optimistic compare-and-swap: build the new notes commit from the
@@ -84,6 +84,11 @@ func (n *NotesStore) Append(ctx context.Context, topic, target string, recs ...R
 	// check nothing moved and rename. A process killed while building
 	// leaves only unreachable objects; the lock is held for microseconds.
 	for attempt := 0; ; attempt++ {
+		// A symbolic notes ref is written through, as git does.
+		ref, err := n.r.notesRefTarget(n.Ref(topic))
+		if err != nil {
+			return fmt.Errorf("append to %s: %w", n.Ref(topic), err)
+		}
 		old, err := n.r.ReadRef(ref)
 		if errors.Is(err, ErrNotFound) {
 			old, err = "", nil
@@ -106,6 +111,16 @@ func (n *NotesStore) Append(ctx context.Context, topic, target string, recs ...R
 			return err
 		}
 	}
+}
+
+// normalizeTarget checks that target is a full object id and returns it in
+// lower case: go-git accepts upper-case hex, but a note path must be the
+// id git prints, or readers (ours included) would not find it.
+func normalizeTarget(topic, target string) (string, error) {
+	if !plumbing.IsHash(target) {
+		return "", fmt.Errorf("append to %s: target %q is not an object id", topic, target)
+	}
+	return strings.ToLower(target), nil
 }
 
 // maxAttempts bounds compare-and-swap retries; each failed attempt means
@@ -167,15 +182,10 @@ func redactRecord(r *Record) {
 	r.Title = redact.String(r.Title)
 	r.Text = redact.String(r.Text)
 	r.Error = redact.String(r.Error)
-	for i := range r.Context {
-		r.Context[i] = redact.String(r.Context[i])
-	}
-	for i := range r.Decisions {
-		r.Decisions[i] = redact.String(r.Decisions[i])
-	}
-	for i := range r.Next {
-		r.Next[i] = redact.String(r.Next[i])
-	}
+	// Fresh slices: the caller's record is never rewritten in place.
+	r.Context = redactAll(r.Context)
+	r.Decisions = redactAll(r.Decisions)
+	r.Next = redactAll(r.Next)
 	if len(r.ToolCalls) > 0 {
 		calls := make([]ToolCall, len(r.ToolCalls))
 		for i, c := range r.ToolCalls {
@@ -186,6 +196,17 @@ func redactRecord(r *Record) {
 		}
 		r.ToolCalls = calls
 	}
+}
+
+func redactAll(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = redact.String(s)
+	}
+	return out
 }
 
 // Read returns every record of topic, sorted by time then id.
@@ -227,6 +248,10 @@ func (n *NotesStore) ReadCommit(ctx context.Context, ref, id string) (map[string
 	out := make(map[string][]Record, len(notes))
 	var warns []Warning
 	for obj, blobs := range notes {
+		// An object noted at several fan-out depths has several blobs;
+		// git shows them joined. Their union is one note, so that a line
+		// stored twice is one record.
+		var parts [][]byte
 		for _, bh := range blobs {
 			if err := ctx.Err(); err != nil {
 				return nil, nil, err
@@ -236,6 +261,12 @@ func (n *NotesStore) ReadCommit(ctx context.Context, ref, id string) (map[string
 				warns = append(warns, Warning{Ref: ref, Object: obj, Reason: "unreadable note: " + err.Error()})
 				continue
 			}
+			parts = append(parts, data)
+		}
+		if len(parts) > 1 {
+			parts = [][]byte{mergeLines(parts...)}
+		}
+		for _, data := range parts {
 			recs, ws := ParseNote(data)
 			for i := range ws {
 				ws[i].Ref, ws[i].Object = ref, obj
@@ -421,10 +452,16 @@ func sortTreeEntries(es []object.TreeEntry) {
 	sort.Slice(es, func(i, j int) bool { return key(es[i]) < key(es[j]) })
 }
 
+// isNoteMode reports whether a tree entry with this mode can be a note:
+// git takes regular (and executable) files only, never symbolic links.
+func isNoteMode(m filemode.FileMode) bool {
+	return m == filemode.Regular || m == filemode.Executable || m == filemode.Deprecated
+}
+
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
 			return false
 		}
 	}
@@ -432,8 +469,9 @@ func isHex(s string) bool {
 }
 
 // allNotes walks a notes tree of any layout (flat, 2/38, 2/2/36, mixed) and
-// returns the note blobs per annotated object. Entries whose path is not a
-// hex object id are non-notes and are ignored.
+// returns the note blobs per annotated object (lower-case id; git also reads
+// upper-case hex paths). Entries whose path is not a hex object id, and
+// non-blob entries, are non-notes and are ignored, as git does.
 func (w *treeWriter) allNotes(root plumbing.Hash) (map[string][]plumbing.Hash, error) {
 	out := map[string][]plumbing.Hash{}
 	var walk func(h plumbing.Hash, prefix string) error
@@ -449,7 +487,8 @@ func (w *treeWriter) allNotes(root plumbing.Hash) (map[string][]plumbing.Hash, e
 				if err := walk(e.Hash, name); err != nil {
 					return err
 				}
-			case e.Mode.IsFile() && len(name) == 40 && isHex(e.Name):
+			case isNoteMode(e.Mode) && len(name) == 40 && isHex(e.Name):
+				name = strings.ToLower(name)
 				out[name] = append(out[name], e.Hash)
 			}
 		}
@@ -482,7 +521,7 @@ func (w *treeWriter) addToNote(root plumbing.Hash, target string, lines [][]byte
 	// Fold a flat note for target, wherever the layout puts the new one.
 	kept := entries[:0]
 	for _, e := range entries {
-		if e.Name == target && e.Mode.IsFile() {
+		if strings.EqualFold(e.Name, target) && isNoteMode(e.Mode) {
 			b, err := w.blob(e.Hash)
 			if err != nil {
 				return plumbing.ZeroHash, err
@@ -507,7 +546,7 @@ func (w *treeWriter) addToNote(root plumbing.Hash, target string, lines [][]byte
 	var sub plumbing.Hash
 	kept = entries[:0]
 	for _, e := range entries {
-		if e.Name == dir && e.Mode == filemode.Dir {
+		if strings.EqualFold(e.Name, dir) && e.Mode == filemode.Dir {
 			sub = e.Hash
 			continue
 		}
@@ -539,7 +578,7 @@ func (w *treeWriter) addToSubtree(h plumbing.Hash, target string, depth int, exi
 	hasDeeper := false
 	for _, e := range t.Entries {
 		switch {
-		case e.Name == rest && e.Mode.IsFile():
+		case strings.EqualFold(e.Name, rest) && isNoteMode(e.Mode):
 			b, err := w.blob(e.Hash)
 			if err != nil {
 				return plumbing.ZeroHash, err
@@ -547,7 +586,7 @@ func (w *treeWriter) addToSubtree(h plumbing.Hash, target string, depth int, exi
 			existing = append(existing, b)
 		case e.Mode == filemode.Dir && len(e.Name) == 2 && isHex(e.Name):
 			hasDeeper = true
-			if e.Name == deeperName {
+			if strings.EqualFold(e.Name, deeperName) {
 				deeper = e.Hash
 				continue
 			}
@@ -579,11 +618,11 @@ func (w *treeWriter) fanOut(entries []object.TreeEntry, target string, lines [][
 	var root []object.TreeEntry
 	var existing [][]byte
 	for _, e := range entries {
-		if len(e.Name) != 40 || !isHex(e.Name) || !e.Mode.IsFile() {
+		if len(e.Name) != 40 || !isHex(e.Name) || !isNoteMode(e.Mode) {
 			root = append(root, e)
 			continue
 		}
-		if e.Name == target {
+		if strings.EqualFold(e.Name, target) {
 			b, err := w.blob(e.Hash)
 			if err != nil {
 				return plumbing.ZeroHash, err
@@ -591,7 +630,8 @@ func (w *treeWriter) fanOut(entries []object.TreeEntry, target string, lines [][
 			existing = append(existing, b)
 			continue
 		}
-		buckets[e.Name[:2]] = append(buckets[e.Name[:2]], object.TreeEntry{Name: e.Name[2:], Mode: e.Mode, Hash: e.Hash})
+		name := strings.ToLower(e.Name)
+		buckets[name[:2]] = append(buckets[name[:2]], object.TreeEntry{Name: name[2:], Mode: e.Mode, Hash: e.Hash})
 	}
 	bh, err := w.writeBlob(mergeLines(append(existing, lines...)...))
 	if err != nil {

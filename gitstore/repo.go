@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
@@ -31,6 +32,9 @@ type Repo struct {
 	gitDir    string // per-worktree git dir (HEAD lives here)
 	commonDir string // objects and shared refs
 	workTree  string // "" for a bare repository
+	// commonFromEnv: commonDir came from GIT_COMMON_DIR, which git run by
+	// Repo.Git must then be given too.
+	commonFromEnv bool
 	getenv    func(string) string
 
 	objOnce sync.Once
@@ -89,7 +93,13 @@ func Open(dir string, getenv func(string) string) (*Repo, error) {
 	}
 	r.commonDir = r.gitDir
 	if cd := getenv("GIT_COMMON_DIR"); cd != "" {
-		r.commonDir = cd
+		// Relative to where git was started, like GIT_DIR; made absolute
+		// so that git run from the work tree (Repo.Git) agrees.
+		if !filepath.IsAbs(cd) {
+			cd = filepath.Join(abs, cd)
+		}
+		r.commonDir = filepath.Clean(cd)
+		r.commonFromEnv = true
 	} else if b, err := os.ReadFile(filepath.Join(r.gitDir, "commondir")); err == nil {
 		cd := strings.TrimSpace(string(b))
 		if !filepath.IsAbs(cd) {
@@ -279,7 +289,8 @@ func (r *Repo) readRefOnce(name string) (string, error) {
 			return s, nil
 		}
 		return "", fmt.Errorf("read ref %s: broken ref file (%q)", name, truncate(s, 60))
-	case errors.Is(err, fs.ErrNotExist), isNotDir(err):
+	case errors.Is(err, fs.ErrNotExist), isNotDir(err), errors.Is(err, syscall.EISDIR):
+		// No loose ref; a directory there holds other refs below it.
 	default:
 		return "", fmt.Errorf("read ref %s: %w", name, err)
 	}
@@ -319,26 +330,11 @@ func (r *Repo) packedRef(name string) (string, error) {
 }
 
 // ListRefs returns the refs under prefix (loose and packed, loose winning)
-// mapped to their values.
+// mapped to their values. Loose refs are read before packed-refs, as git
+// does: a ref that `git pack-refs --prune` moves meanwhile is then found in
+// one or the other, never missed.
 func (r *Repo) ListRefs(prefix string) (map[string]string, error) {
-	out := map[string]string{}
-	if f, err := os.Open(filepath.Join(r.commonDir, "packed-refs")); err == nil {
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			if len(line) < 42 || line[0] == '#' || line[0] == '^' {
-				continue
-			}
-			if name := line[41:]; strings.HasPrefix(name, prefix) {
-				out[name] = line[:40]
-			}
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("read packed-refs: %w", err)
-		}
-	}
+	loose := map[string]string{}
 	root := filepath.Join(r.commonDir, filepath.FromSlash(prefix))
 	base := prefix
 	if !strings.HasSuffix(prefix, "/") {
@@ -367,12 +363,35 @@ func (r *Repo) ListRefs(prefix string) (map[string]string, error) {
 			return err
 		}
 		if s := strings.TrimSpace(string(b)); plumbing.IsHash(s) {
-			out[name] = s
+			loose[name] = s
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list refs %s: %w", prefix, err)
+	}
+	out := map[string]string{}
+	if f, err := os.Open(filepath.Join(r.commonDir, "packed-refs")); err == nil {
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if len(line) < 42 || line[0] == '#' || line[0] == '^' {
+				continue
+			}
+			if name := line[41:]; strings.HasPrefix(name, prefix) {
+				out[name] = line[:40]
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("read packed-refs: %w", err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read packed-refs: %w", err)
+	}
+	for name, v := range loose {
+		out[name] = v
 	}
 	return out, nil
 }
@@ -385,7 +404,18 @@ func (r *Repo) Git(ctx context.Context, stdin io.Reader, args ...string) ([]byte
 	if cmd.Dir == "" {
 		cmd.Dir = r.gitDir
 	}
-	cmd.Env = append(os.Environ(), "GIT_DIR="+r.gitDir)
+	// The repository is the one Open found, whatever the inherited
+	// environment says (relative GIT_COMMON_DIR, hooks' GIT_DIR).
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k != "GIT_DIR" && k != "GIT_WORK_TREE" && k != "GIT_COMMON_DIR" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "GIT_DIR="+r.gitDir)
+	if r.commonFromEnv {
+		cmd.Env = append(cmd.Env, "GIT_COMMON_DIR="+r.commonDir)
+	}
 	if r.workTree != "" {
 		cmd.Env = append(cmd.Env, "GIT_WORK_TREE="+r.workTree)
 	}

@@ -10,8 +10,13 @@ import (
 // otherwise.
 const DefaultRefPrefix = "refs/notes/codex/"
 
+// maxEncodedTopic is the longest encoded topic: NAME_MAX (255) less the
+// ".lock" suffix of the lock file.
+const maxEncodedTopic = 250
+
 // ValidateTopic checks that topic can be stored: non-empty valid UTF-8
-// without control characters. Every such topic has a ref name.
+// without control characters, at most 200 bytes and at most 250 once
+// encoded (non-ASCII bytes take three). Every such topic has a ref name.
 func ValidateTopic(topic string) error {
 	if topic == "" {
 		return fmt.Errorf("%w: empty topic", ErrInvalidTopic)
@@ -26,6 +31,12 @@ func ValidateTopic(topic string) error {
 	}
 	if len(topic) > 200 {
 		return fmt.Errorf("%w: topic is longer than 200 bytes", ErrInvalidTopic)
+	}
+	// The encoded topic is a file name (and its ".lock" twin) under
+	// refs/: it must fit the file system's 255-byte name limit.
+	if len(EncodeTopic(topic)) > maxEncodedTopic {
+		return fmt.Errorf("%w: topic %.20q… is too long once escaped for a ref name (%d of %d bytes)",
+			ErrInvalidTopic, topic, len(EncodeTopic(topic)), maxEncodedTopic)
 	}
 	return nil
 }

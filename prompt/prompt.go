@@ -46,37 +46,26 @@ type InstructionOptions struct {
 // Instructions returns the session's instruction block. It depends only on
 // opts, so every request of a session sends the same bytes (the Responses
 // API does not carry instructions over, and identical prefixes hit the
-// provider's prompt cache).
+// provider's prompt cache). Because it travels with every request it is kept
+// short: the summary format is not in it, since CloseRequest and
+// CompactRequest state it themselves.
 func Instructions(opts InstructionOptions) string {
 	var b strings.Builder
-	b.WriteString("You are a senior software engineer working with a developer on a git repository, through git codex.\n")
+	b.WriteString("You are a senior engineer pairing with a developer on a git repository")
 	if opts.Topic != "" {
-		fmt.Fprintf(&b, "This conversation is the session for the topic %q. ", opts.Topic)
-	} else {
-		b.WriteString("This conversation is one session. ")
+		fmt.Fprintf(&b, ", in the session for topic %q", opts.Topic)
 	}
-	b.WriteString("Follow-up messages build on everything said before: do not ask again for context that was already given.\n\n")
-
-	files := contextFiles(opts.ContextFiles)
-	fmt.Fprintf(&b, "Project context lives in files, not in messages: %s.\n", strings.Join(files, ", "))
+	b.WriteString(". Follow-ups build on this conversation: don't ask again for context already given.\n")
+	files := strings.Join(contextFiles(opts.ContextFiles), ", ")
 	if opts.Tools {
-		b.WriteString("Use the read-only tools (read_file, list_dir, search_text, and git_log when offered) to read these files and any other file you need, instead of expecting their contents to be pasted. " +
-			"Read ARCHITECTURE.md and AGENTS.md before proposing changes. Paths are relative to the repository root. " +
-			"The tools cannot write; files under .git and secret files (.env, keys, credentials) are refused.\n\n")
+		b.WriteString("Context files: " + files + ". Read them with your read-only tools before proposing changes " +
+			"(paths relative to the repository root; .git and secret files are refused).\n")
 	} else {
-		b.WriteString("Their contents are attached to the first message. You cannot read other files: name the files you would need.\n\n")
+		b.WriteString("Context files: " + files + "; their contents are in the first message. You cannot read other files: name any you need.\n")
 	}
-
-	b.WriteString("Answer concisely: lead with the answer, prefer short lists, show code changes as unified diffs or complete snippets with their file paths, and say so when you are unsure or need something from the developer.\n\n")
-
-	b.WriteString("Follow-up messages are short:\n" +
-		"- \"Fix: …\" — correct what the message names.\n" +
-		"- \"Also: …\" — extend the current work.\n" +
-		"- \"Failed: `command` … Fix.\" — a verification command failed; the tail of its output follows; find the cause and fix it.\n" +
-		"- \"Based on that, …\" — continue from your last answer.\n\n")
-
-	b.WriteString("When asked to close the session, or to summarise it, reply with exactly these three sections and nothing else:\n")
-	b.WriteString(summaryShape)
+	b.WriteString("Be concise: answer first, short lists, code as unified diffs or snippets with file paths; say when you are unsure or need something.\n" +
+		"Follow-ups: \"Fix: X\" corrects X; \"Also: X\" extends the work; \"Failed: `cmd` <output tail> Fix.\" means find the cause and fix it; " +
+		"\"Based on that, X\" continues from your last answer.\n")
 	return b.String()
 }
 

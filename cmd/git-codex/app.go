@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -26,7 +27,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 // run is Main with the Env already built; tests call it directly.
 func run(ctx context.Context, e *Env, args []string) int {
 	app := newApp(e)
-	err := app.RunContext(withEnv(ctx, e), args)
+	err := app.RunContext(withEnv(ctx, e), gitStyleArgs(args))
 	if err == nil {
 		return exitOK
 	}
@@ -58,7 +59,12 @@ func newApp(e *Env) *cli.App {
 		CommandNotFound: func(c *cli.Context, name string) {},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageErrorf("run 'git codex --help' for the list of commands", "unknown command %q", c.Args().First())
+				name := c.Args().First()
+				hint := "run 'git codex -h' for the list of commands"
+				if s := cli.SuggestCommand(c.App.Commands, name); s != "" {
+					hint = s
+				}
+				return usageErrorf(hint, "unknown command %q", name)
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -108,4 +114,34 @@ func envFrom(c *cli.Context) *Env {
 		return e
 	}
 	panic(errors.New("git-codex: command run without an Env"))
+}
+
+// gitStyleArgs accepts git's habit of gluing a number to -n ("log -n1",
+// "log -5") by splitting it into "-n 1", which urfave/cli understands.
+// Nothing after a literal "--" is touched.
+func gitStyleArgs(args []string) []string {
+	out := make([]string, 0, len(args)+1)
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		switch {
+		case len(a) > 2 && strings.HasPrefix(a, "-n") && isDigits(a[2:]):
+			out = append(out, "-n", a[2:])
+		case len(a) > 1 && a[0] == '-' && isDigits(a[1:]) && i > 0 && args[1] == "log":
+			out = append(out, "-n", a[1:])
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

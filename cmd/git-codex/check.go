@@ -8,6 +8,7 @@ import (
 
 	repoctx "github.com/git-codex/git-codex/context"
 	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/gitstore"
 )
 
 // CheckOptions are the inputs of `git codex check`.
@@ -22,6 +23,43 @@ type checkReport struct {
 	Storage  []gitflow.StorageProblem `json:"storage"`
 	Install  *gitflow.InstallStatus   `json:"install,omitempty"`
 	Warnings []string                 `json:"warnings,omitempty"`
+	// Bare is set in a bare repository, where there are no context files to check.
+	Bare bool `json:"bare,omitempty"`
+}
+
+// recordWarnings reads every topic and reports what readers skip or what
+// was left half done: malformed lines (hand edits) and turns without an
+// answer (a killed process). Neither is damage: nothing is lost, readers
+// cope, so they are warnings.
+func recordWarnings(c *cli.Context, repo *gitstore.Repo) ([]string, error) {
+	store := repo.Notes()
+	topics, err := store.Topics(c.Context)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range topics {
+		recs, warns, err := store.Read(c.Context, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range warns {
+			out = append(out, "skipped by readers: "+w.String())
+		}
+		answered := map[string]bool{}
+		for _, r := range recs {
+			if r.Kind == gitstore.KindAnswer {
+				answered[r.Turn] = true
+			}
+		}
+		for _, r := range recs {
+			if r.Kind == gitstore.KindTurn && !answered[r.ID] {
+				out = append(out, fmt.Sprintf("topic %s: turn %s of session %s has no answer (interrupted?); the next 'git codex reply -s %s' sends it again",
+					t, shortID(r.ID), shortID(r.Session), shortID(r.Session)))
+			}
+		}
+	}
+	return out, nil
 }
 
 func newCheckCommand(e *Env) *cli.Command {
@@ -78,6 +116,14 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 			rep.Warnings = append(rep.Warnings, "config "+kv+" is not set: sessions may not follow amends and rebases (run 'git codex init')")
 		}
 	}
+	if len(rep.Storage) == 0 {
+		w, err := recordWarnings(c, repo)
+		if err != nil {
+			return err
+		}
+		rep.Warnings = append(rep.Warnings, w...)
+	}
+	rep.Bare = repo.WorkTree() == ""
 	rep.OK = len(rep.Context) == 0 && len(rep.Storage) == 0
 
 	if opts.JSON {
@@ -108,6 +154,10 @@ func printCheck(e *Env, rep checkReport) {
 		bad[p.File] = p
 	}
 	for _, f := range repoctx.RequiredFiles {
+		if rep.Bare {
+			fmt.Fprintf(w, "%-8s %s (bare repository: no work tree)\n", "skipped", f)
+			continue
+		}
 		if p, ok := bad[f]; ok {
 			fmt.Fprintf(w, "%-8s %s %s — run 'git codex init'\n", string(p.Kind), f, p.Detail)
 		} else {

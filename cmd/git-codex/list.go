@@ -54,6 +54,9 @@ func runList(c *cli.Context, e *Env, opts ListOptions) error {
 		return err
 	}
 	if opts.JSON {
+		if all == nil {
+			all = []session.Overview{} // `jq '.[]'` needs an array, even an empty one
+		}
 		return writeJSON(e.Stdout, all)
 	}
 	if len(all) == 0 {

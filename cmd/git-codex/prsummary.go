@@ -33,12 +33,16 @@ func newPRSummaryCommand(e *Env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "base", Usage: "compare with `REF` (default: see above)"},
 			&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown or json"},
+			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usageErrorf("run 'git codex pr-summary --help'", "pr-summary takes no arguments; use --base REF")
 			}
 			f := c.String("format")
+			if c.Bool("json") {
+				f = "json"
+			}
 			if f != "markdown" && f != "json" {
 				return usageErrorf("use --format markdown or --format json", "unknown format %q", f)
 			}
