@@ -3,7 +3,10 @@
 # Builds (or reuses) the repository with mkbigrepo.sh, then prints the median
 # wall time of RUNS runs (default 5) and the peak RSS of each command.
 # Commands git codex does not have yet are printed as TODO and skipped.
-# CODEX_SRC=DIR builds git-codex from another checkout (to compare a change).
+# CODEX_SRC=DIR builds git-codex from another checkout (to compare a change:
+# `git archive REV | tar -x -C DIR` makes one without touching the work tree).
+# A small repository runs the same table: COMMITS=400 FILES=3 bigrepo.sh DIR.
+# Ends with the issue's targets and whether each median meets it.
 #
 # Targets (docs: the large-repository issue): list, show, hook pre-push ≤ 50 ms;
 # log -n 200 within 3× of git log -n 200 --notes; pr-summary over 200 commits
@@ -39,6 +42,7 @@ measure() {
 		t0=$(date +%s%N)
 		/usr/bin/time -f %M -o "$bin/rss" "$@" >/dev/null 2>"$bin/err" </dev/stdin || {
 			echo "$label: FAILED: $(tail -1 "$bin/err")"
+			last_ms=999999 last_mib=999999
 			return 0
 		}
 		t1=$(date +%s%N)
@@ -48,7 +52,18 @@ measure() {
 	done
 	local med
 	med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
-	printf '%-58s %8.1f ms  %6.1f MiB\n' "$label" "$(echo "$med / 1000" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+	last_ms=$(echo "$med / 1000" | bc -l)
+	last_mib=$(echo "$rss / 1024" | bc -l)
+	printf '%-58s %8.1f ms  %6.1f MiB\n' "$label" "$last_ms" "$last_mib"
+}
+last_ms=0
+last_mib=0
+
+# verdict LABEL VALUE LIMIT UNIT — one line of the targets table.
+verdict() {
+	local ok=no
+	(($(echo "$2 <= $3" | bc -l))) && ok=yes
+	printf '%-40s %8.1f %-4s (goal ≤ %s %s) %s\n' "$1" "$2" "$4" "$3" "$4" "$ok"
 }
 
 # codex LABEL ARGS… — measure `git codex ARGS…` when the command exists.
@@ -59,6 +74,7 @@ codex() {
 		measure "$label" git codex "$@"
 	else
 		printf '%-58s TODO: git codex %s does not exist yet\n' "$label" "$1"
+		last_ms=999999 last_mib=999999
 	fi
 }
 
@@ -84,12 +100,29 @@ echo
 echo "== commands (topic feature-01 checked out; 12 topics, one session each)"
 measure "git notes --ref=codex/feature-01 list" git notes --ref=codex/feature-01 list
 codex "git codex list" list
+list=$last_ms list_mib=$last_mib
 codex "git codex show" show
+show=$last_ms
 base=$(git rev-parse HEAD)
 echo "refs/heads/feature-01 $base refs/heads/feature-01 0000000000000000000000000000000000000000" >"$bin/refs"
 codex "git codex hook pre-push bench file:///nonexistent" hook pre-push bench file:///nonexistent <"$bin/refs"
+hook=$last_ms
 measure "git log -n 200 --notes=refs/notes/codex/*" git log -n 200 '--notes=refs/notes/codex/*'
+gitlog=$last_ms
 codex "git codex log -n 200" log -n 200
+log=$last_ms
 measure "git log HEAD~200..HEAD --notes=refs/notes/codex/*" git log HEAD~200..HEAD '--notes=refs/notes/codex/*'
 codex "git codex pr-summary --base HEAD~200" pr-summary --base HEAD~200
+prs=$last_ms
 git checkout -q main
+
+if [ "$have_codex" = 1 ]; then
+	echo
+	echo "== targets (median of $runs runs each)"
+	verdict "list" "$list" 50 ms
+	verdict "list peak RSS" "$list_mib" 64 MiB
+	verdict "show" "$show" 50 ms
+	verdict "hook pre-push" "$hook" 50 ms
+	verdict "log -n 200 / git log -n 200 --notes" "$(echo "$log / $gitlog" | bc -l)" 3 ×
+	verdict "pr-summary over 200 commits" "$prs" 200 ms
+fi

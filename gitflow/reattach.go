@@ -150,11 +150,12 @@ var (
 // for pairs that can be a rewrite of one another by what their headers
 // say: C and an existing N with the same author (name and email) and either
 // the same author time (cherry-pick, rebase and amend keep it) or the same
-// first parent (reset and commit again, amend --reset-author). Only when a
-// record carries the patch-id of a commit that no longer exists, and none of
-// its records is noted on a commit that does, are the patch-ids of all
-// candidate commits computed. The message rules need no diffs. Nothing is
-// written; see Reattach.
+// first parent (reset and commit again, amend --reset-author); the same
+// change made again by hand with a new date on another base is not looked
+// for. Only when a record carries the patch-id of a commit that no longer
+// exists, and some of its records are noted on no commit that does, are
+// the patch-ids of all commits without notes computed. The message rules
+// need no diffs. Nothing is written; see Reattach.
 func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, commits []gitstore.Commit) ([]Match, error) {
 	var targets []gitstore.Commit
 	walked := make(map[string]*gitstore.Commit, len(commits))
@@ -169,60 +170,7 @@ func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, com
 	}
 	srcs := readSources(repo, idx, walked)
 
-	// Which commits need a patch-id: both sides of every header candidate
-	// pair, and every target when an orphaned record carries a patch-id.
-	type authorAt struct{ name, email, at string }
-	byTime := map[authorAt][]*source{}
-	byParent := map[authorAt][]*source{}
-	live := map[string]bool{} // record ids noted on an existing commit
-	for _, s := range srcs {
-		if !s.exists {
-			continue
-		}
-		for _, r := range idx.ByObject[s.id] {
-			live[r.ID] = true
-		}
-		k := authorAt{s.c.Author, s.c.Email, strconvUnix(s.c)}
-		byTime[k] = append(byTime[k], s)
-		if len(s.c.Parents) == 1 {
-			k.at = s.c.Parents[0]
-			byParent[k] = append(byParent[k], s)
-		}
-	}
-	allTargets := false
-	for _, s := range srcs {
-		if !s.exists && s.pid != "" && !allLive(idx.ByObject[s.id], live) {
-			allTargets = true
-			break
-		}
-	}
-	need := map[string]bool{}
-	for _, c := range targets {
-		k := authorAt{c.Author, c.Email, strconvUnix(&c)}
-		cands := byTime[k]
-		if len(c.Parents) == 1 {
-			k.at = c.Parents[0]
-			cands = append(cands[:len(cands):len(cands)], byParent[k]...)
-		}
-		for _, s := range cands {
-			if s.id == c.Hash {
-				continue
-			}
-			need[c.Hash] = true
-			if s.pid == "" {
-				need[s.id] = true
-			}
-		}
-		if allTargets {
-			need[c.Hash] = true
-		}
-	}
-	compute := make([]string, 0, len(need))
-	for id := range need {
-		compute = append(compute, id)
-	}
-	sort.Strings(compute)
-	pids, err := patchIDs(ctx, repo, compute)
+	pids, err := patchIDs(ctx, repo, patchIDWork(targets, srcs, idx))
 	if err != nil {
 		return nil, err
 	}
@@ -294,6 +242,67 @@ func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, com
 	return out, nil
 }
 
+// patchIDWork returns the commits whose patch-ids the patch-id rule needs,
+// sorted: both sides of every pair of a target and an existing source with
+// the same author and the same author time or first parent (a source's side
+// only when its records carry no patch-id), and every target when a source
+// that no longer exists has a patch-id in its records and some of its
+// records are noted on no existing commit.
+func patchIDWork(targets []gitstore.Commit, srcs map[string]*source, idx *Index) []string {
+	type authorAt struct{ name, email, at string }
+	byTime := map[authorAt][]*source{}
+	byParent := map[authorAt][]*source{}
+	live := map[string]bool{} // record ids noted on an existing commit
+	for _, s := range srcs {
+		if !s.exists {
+			continue
+		}
+		for _, r := range idx.ByObject[s.id] {
+			live[r.ID] = true
+		}
+		k := authorAt{s.c.Author, s.c.Email, authorSecond(s.c)}
+		byTime[k] = append(byTime[k], s)
+		if len(s.c.Parents) == 1 {
+			k.at = s.c.Parents[0]
+			byParent[k] = append(byParent[k], s)
+		}
+	}
+	allTargets := false
+	for _, s := range srcs {
+		if !s.exists && s.pid != "" && !allLive(idx.ByObject[s.id], live) {
+			allTargets = true
+			break
+		}
+	}
+	need := map[string]bool{}
+	for _, c := range targets {
+		k := authorAt{c.Author, c.Email, authorSecond(&c)}
+		cands := byTime[k]
+		if len(c.Parents) == 1 {
+			k.at = c.Parents[0]
+			cands = append(cands[:len(cands):len(cands)], byParent[k]...)
+		}
+		for _, s := range cands {
+			if s.id == c.Hash {
+				continue
+			}
+			need[c.Hash] = true
+			if s.pid == "" {
+				need[s.id] = true
+			}
+		}
+		if allTargets {
+			need[c.Hash] = true
+		}
+	}
+	compute := make([]string, 0, len(need))
+	for id := range need {
+		compute = append(compute, id)
+	}
+	sort.Strings(compute)
+	return compute
+}
+
 // source is a noted commit (any object but the empty tree) as the rules
 // see it.
 type source struct {
@@ -341,8 +350,8 @@ func allLive(recs []gitstore.Record, live map[string]bool) bool {
 	return true
 }
 
-// strconvUnix is c's author time as a map key (seconds; git keeps no more).
-func strconvUnix(c *gitstore.Commit) string {
+// authorSecond is c's author time as a map key (git keeps seconds).
+func authorSecond(c *gitstore.Commit) string {
 	return strconv.FormatInt(c.Time.Unix(), 10)
 }
 
@@ -385,8 +394,11 @@ func patchIDs(ctx context.Context, repo *gitstore.Repo, commits []string) (map[s
 	if len(commits) == 0 {
 		return out, nil
 	}
+	// The same diff options as gitstore.Repo.PatchID, so that computed
+	// ids compare equal with the ids stored in records.
 	diff, err := repo.Git(ctx, strings.NewReader(strings.Join(commits, "\n")+"\n"),
-		"diff-tree", "--stdin", "-p", "--root", "--no-color", "--no-ext-diff", "--no-renames")
+		"-c", "core.quotePath=true", "diff-tree", "--stdin", "-p", "--root", "--no-color", "--no-ext-diff",
+		"--no-textconv", "--no-renames")
 	if err != nil {
 		return nil, fmt.Errorf("compute patch-ids: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
 )
@@ -215,5 +216,190 @@ func TestRevListBadRevision(t *testing.T) {
 				t.Errorf("RevList(%v) = %v, want a not-found error", tt.revs, err)
 			}
 		})
+	}
+}
+
+// More rewrites git does not carry notes over, each found by patch-id
+// through the commit headers that make a pair worth diffing (same author,
+// and the same author time or the same parent), or through a patch-id
+// stored in the records when the noted commit is gone.
+func TestFindReattachmentsByPatchID(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// rewrite makes the commit to find and returns the revision
+		// range to walk and that commit.
+		rewrite  func(t *testing.T, dir, noted string) (rev, want string)
+		storePID bool // the turn carries its commit's patch-id
+		wantRule string
+	}{
+		{"rebase onto a moved main without rewriteRef (same author time)", func(t *testing.T, dir, noted string) (string, string) {
+			git(t, dir, "checkout", "-q", "feature")
+			gitAt(t, dir, "2026-01-02T06:00:00Z", "rebase", "-q", "--merge", "main")
+			return "main..HEAD", git(t, dir, "rev-parse", "HEAD~1")
+		}, false, RulePatchID},
+		{"amend --reset-author without rewriteRef (same parent)", func(t *testing.T, dir, noted string) (string, string) {
+			git(t, dir, "checkout", "-q", noted)
+			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "--amend", "--reset-author", "-m", "feature, reworded")
+			head := git(t, dir, "rev-parse", "HEAD")
+			return "HEAD~1..HEAD", head
+		}, false, RulePatchID},
+		{"cherry-pick, then the source branch deleted and collected (stored patch-id)", func(t *testing.T, dir, noted string) (string, string) {
+			gitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
+			git(t, dir, "branch", "-q", "-D", "feature")
+			git(t, dir, "reflog", "expire", "--expire=now", "--all")
+			git(t, dir, "gc", "-q", "--prune=now")
+			if out := gitOr(dir, "gone", "cat-file", "-t", noted); out != "gone" {
+				t.Fatalf("noted commit still exists (%s)", out)
+			}
+			return "HEAD~1..HEAD", git(t, dir, "rev-parse", "HEAD")
+		}, true, RulePatchID},
+		{"same change committed again by hand on another base: not looked for", func(t *testing.T, dir, noted string) (string, string) {
+			writeFile(t, dir, "f.txt", "feature\n")
+			git(t, dir, "add", "f.txt")
+			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "feature again")
+			return "HEAD~1..HEAD", git(t, dir, "rev-parse", "HEAD")
+		}, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := newRepo(t)
+			git(t, dir, "checkout", "-q", "-b", "feature")
+			noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
+			commitFile(t, dir, 2, "g.txt", "second\n", "second commit")
+			git(t, dir, "checkout", "-q", "main")
+			commitFile(t, dir, 3, "m.txt", "main\n", "main moves")
+			repo := openRepo(t, dir)
+			turn := gitstore.Record{Time: "2026-01-02T05:00:00.000000000Z", ID: "01JA0000000000000000000T01",
+				Kind: gitstore.KindTurn, Session: "S", Topic: "feature", Commit: noted, Text: "write the feature"}
+			if tt.storePID {
+				pid, err := repo.PatchID(ctx, noted)
+				if err != nil || pid == "" {
+					t.Fatalf("PatchID = %q, %v", pid, err)
+				}
+				turn.PatchID = pid
+			}
+			if err := repo.Notes().Append(ctx, "feature", noted, turn); err != nil {
+				t.Fatal(err)
+			}
+			rev, want := tt.rewrite(t, dir, noted)
+
+			repo = openRepo(t, dir)
+			idx, err := LoadIndex(ctx, repo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			commits, err := RevList(ctx, repo, []string{rev}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			matches, err := FindReattachments(ctx, repo, idx, commits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantRule == "" {
+				if len(matches) != 0 {
+					t.Errorf("matches = %+v, want none", matches)
+				}
+				return
+			}
+			if len(matches) != 1 {
+				t.Fatalf("matches = %+v, want one on %s", matches, want)
+			}
+			if m := matches[0]; m.Commit != want || m.Source != noted || m.Rule != tt.wantRule || len(m.Records) != 1 || m.Records[0].ID != turn.ID {
+				t.Errorf("match = %+v, want %s from %s by %s with the turn", m, want, noted, tt.wantRule)
+			}
+		})
+	}
+}
+
+// patchIDWork decides which commits get diffed; on unrelated history it
+// must ask for none, which is what keeps log and pr-summary fast.
+func TestPatchIDWork(t *testing.T) {
+	at := func(min int) time.Time { return time.Date(2026, 1, 2, 4, min, 0, 0, time.UTC) }
+	commit := func(hash, author string, min int, parent string) gitstore.Commit {
+		return gitstore.Commit{Hash: hash, Author: author, Email: author + "@example.com", Time: at(min), Parents: []string{parent}}
+	}
+	src := func(c gitstore.Commit, pid string) *source {
+		return &source{id: c.Hash, c: &c, exists: true, pid: pid}
+	}
+	gone := func(id, pid string) *source { return &source{id: id, pid: pid} }
+	target1 := commit("c1", "ann", 10, "p1")
+	target2 := commit("c2", "ann", 11, "c1")
+	targets := []gitstore.Commit{target2, target1}
+	tests := []struct {
+		name  string
+		srcs  []*source
+		alive map[string][]string // object → record ids noted on it
+		want  []string
+	}{
+		{"unrelated noted commits", []*source{src(commit("n1", "ann", 20, "q1"), ""), src(commit("n2", "bob", 21, "n1"), "")}, nil, nil},
+		{"same author and author time", []*source{src(commit("n1", "ann", 10, "q1"), "")}, nil, []string{"c1", "n1"}},
+		{"same author and parent", []*source{src(commit("n1", "ann", 30, "p1"), "")}, nil, []string{"c1", "n1"}},
+		{"same author time, other author", []*source{src(commit("n1", "bob", 10, "q1"), "")}, nil, nil},
+		{"patch-id stored with the source", []*source{src(commit("n1", "ann", 10, "q1"), "pid")}, nil, []string{"c1"}},
+		{"gone source with a stored patch-id", []*source{gone("n1", "pid")}, nil, []string{"c1", "c2"}},
+		{"gone source without a patch-id", []*source{gone("n1", "")}, nil, nil},
+		{"gone source whose records live on", []*source{gone("n1", "pid"), src(commit("n2", "ann", 40, "q2"), "")},
+			map[string][]string{"n1": {"r1"}, "n2": {"r1"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx := &Index{ByObject: map[string][]gitstore.Record{}}
+			srcs := map[string]*source{}
+			for _, s := range tt.srcs {
+				srcs[s.id] = s
+				ids := tt.alive[s.id]
+				if ids == nil {
+					ids = []string{"rec-" + s.id}
+				}
+				for _, id := range ids {
+					idx.ByObject[s.id] = append(idx.ByObject[s.id], gitstore.Record{ID: id, Commit: s.id, PatchID: s.pid})
+				}
+			}
+			got := patchIDWork(targets, srcs, idx)
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("patchIDWork = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// RevList reads commits through one git process; what it returns must be
+// what gitstore reads object by object.
+func TestRevListMatchesCommit(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	dir := newRepo(t)
+	git(t, dir, "checkout", "-q", "-b", "side")
+	commitFile(t, dir, 1, "s.txt", "side\n", "side: one")
+	git(t, dir, "checkout", "-q", "main")
+	writeFile(t, dir, "m.txt", "main\n")
+	git(t, dir, "add", "m.txt")
+	gitAt(t, dir, "2026-01-02T09:10:11+05:30", "commit", "-q", "-m",
+		"Subject with trailing space \n\nBody line one.\ncommit 0123456789012345678901234567890123456789\n\n* a bullet\n")
+	gitAt(t, dir, "2026-01-02T04:20:00Z", "merge", "-q", "--no-ff", "-m", "Merge side", "side")
+	git(t, dir, "commit", "-q", "--allow-empty", "--allow-empty-message", "-m", "")
+
+	repo := openRepo(t, dir)
+	commits, err := RevList(ctx, repo, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(commits) != 5 {
+		t.Fatalf("RevList = %d commits, want 5", len(commits))
+	}
+	for _, got := range commits {
+		want, err := repo.Commit(got.Hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Hash != want.Hash || strings.Join(got.Parents, " ") != strings.Join(want.Parents, " ") ||
+			got.Author != want.Author || got.Email != want.Email || got.Subject != want.Subject || got.Body != want.Body ||
+			!got.Time.Equal(want.Time) || !got.CommitTime.Equal(want.CommitTime) ||
+			got.Time.Format(time.RFC3339) != want.Time.Format(time.RFC3339) {
+			t.Errorf("RevList commit\n %+v\nrepo.Commit\n %+v", got, want)
+		}
 	}
 }

@@ -358,7 +358,12 @@ func (q *walkQueue) Pop() any {
 // first parent ("" for merges and empty changes), through git's own
 // `diff-tree -p | patch-id --stable`.
 func (r *Repo) PatchID(ctx context.Context, commit string) (string, error) {
-	diff, err := r.Git(ctx, nil, "diff-tree", "-p", "--no-color", "--no-ext-diff", "--root", commit)
+	// The id is compared across clones: pin what user configuration could
+	// change in the diff text (core.quotePath=false rewrites the file
+	// names of the headers; the plumbing diff-tree ignores the diff.* UI
+	// settings).
+	diff, err := r.Git(ctx, nil, "-c", "core.quotePath=true", "diff-tree", "-p", "--no-color", "--no-ext-diff",
+		"--no-textconv", "--no-renames", "--root", commit)
 	if err != nil {
 		return "", fmt.Errorf("patch-id of %s: %w", shortHash(commit), err)
 	}

@@ -58,12 +58,20 @@ func (n *NotesStore) MergeFrom(ctx context.Context, topic, other string) (bool, 
 	w := n.r.newTreeWriter()
 	merged := map[string][][]byte{}
 	var parents []plumbing.Hash
-	for _, id := range []string{local, other} {
+	var keep []object.TreeEntry
+	for i, id := range []string{local, other} {
 		c, err := w.commit(plumbing.NewHash(id))
 		if err != nil {
 			return false, fmt.Errorf("merge into %s: %w", ref, err)
 		}
 		parents = append(parents, c.Hash)
+		if i == 0 {
+			// Like git, keep the local side's non-note entries (those
+			// at the top of the tree) and drop the other side's.
+			if keep, err = w.nonNotes(c.TreeHash); err != nil {
+				return false, fmt.Errorf("merge into %s: %w", ref, err)
+			}
+		}
 		notes, err := w.allNotes(c.TreeHash)
 		if err != nil {
 			return false, fmt.Errorf("merge into %s: %w", ref, err)
@@ -78,7 +86,7 @@ func (n *NotesStore) MergeFrom(ctx context.Context, topic, other string) (bool, 
 			}
 		}
 	}
-	tree, err := w.writeNotesTree(merged)
+	tree, err := w.writeNotesTree(merged, keep)
 	if err != nil {
 		return false, fmt.Errorf("merge into %s: %w", ref, err)
 	}
@@ -92,9 +100,28 @@ func (n *NotesStore) MergeFrom(ctx context.Context, topic, other string) (bool, 
 	return true, nil
 }
 
+// nonNotes returns the top-level entries of a notes tree that are neither
+// notes nor fan-out directories.
+func (w *treeWriter) nonNotes(root plumbing.Hash) ([]object.TreeEntry, error) {
+	t, err := w.tree(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []object.TreeEntry
+	for _, e := range t.Entries {
+		fanout := e.Mode == filemode.Dir && len(e.Name) == 2 && isHex(e.Name)
+		note := isNoteMode(e.Mode) && len(e.Name) == 40 && isHex(e.Name)
+		if !fanout && !note {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 // writeNotesTree writes a whole notes tree from note contents per object,
-// flat below fanoutThreshold notes and 2/38 above.
-func (w *treeWriter) writeNotesTree(notes map[string][][]byte) (plumbing.Hash, error) {
+// flat below fanoutThreshold notes and 2/38 above, with the entries of keep
+// (non-notes) at the top.
+func (w *treeWriter) writeNotesTree(notes map[string][][]byte, keep []object.TreeEntry) (plumbing.Hash, error) {
 	blobs := map[string]plumbing.Hash{}
 	for obj, parts := range notes {
 		h, err := w.writeBlob(mergeLines(parts...))
@@ -104,7 +131,7 @@ func (w *treeWriter) writeNotesTree(notes map[string][][]byte) (plumbing.Hash, e
 		blobs[obj] = h
 	}
 	if len(blobs) <= fanoutThreshold {
-		var es []object.TreeEntry
+		es := append([]object.TreeEntry(nil), keep...)
 		for obj, h := range blobs {
 			es = append(es, object.TreeEntry{Name: obj, Mode: filemode.Regular, Hash: h})
 		}
@@ -114,7 +141,7 @@ func (w *treeWriter) writeNotesTree(notes map[string][][]byte) (plumbing.Hash, e
 	for obj, h := range blobs {
 		buckets[obj[:2]] = append(buckets[obj[:2]], object.TreeEntry{Name: obj[2:], Mode: filemode.Regular, Hash: h})
 	}
-	var root []object.TreeEntry
+	root := append([]object.TreeEntry(nil), keep...)
 	for dir, es := range buckets {
 		sh, err := w.writeTree(es)
 		if err != nil {

@@ -35,7 +35,7 @@ type Repo struct {
 	// commonFromEnv: commonDir came from GIT_COMMON_DIR, which git run by
 	// Repo.Git must then be given too.
 	commonFromEnv bool
-	getenv    func(string) string
+	getenv        func(string) string
 
 	objOnce sync.Once
 	objs    storer.EncodedObjectStorer
@@ -272,7 +272,10 @@ func (r *Repo) ReadRef(name string) (string, error) {
 func (r *Repo) refFile(name string) string {
 	// Per-worktree refs live in the worktree's git dir; everything we
 	// write (refs/notes, refs/heads) lives in the common dir.
-	if name == "HEAD" || strings.HasPrefix(name, "refs/bisect/") || strings.HasPrefix(name, "refs/worktree/") {
+	// (git's list: pseudo-refs outside refs/, refs/bisect/, refs/worktree/,
+	// refs/rewritten/.)
+	if !strings.HasPrefix(name, "refs/") || strings.HasPrefix(name, "refs/bisect/") ||
+		strings.HasPrefix(name, "refs/worktree/") || strings.HasPrefix(name, "refs/rewritten/") {
 		return filepath.Join(r.gitDir, filepath.FromSlash(name))
 	}
 	return filepath.Join(r.commonDir, filepath.FromSlash(name))

@@ -502,3 +502,88 @@ func short(ids []string) []string {
 	}
 	return out
 }
+
+// PatchID is stored in records and compared across clones: it must not
+// depend on the user's configuration. core.quotePath=false (common with
+// non-ASCII file names) changed the diff header, hence the id.
+func TestReviewPatchIDIgnoresUserConfig(t *testing.T) {
+	dir := newRepo(t)
+	name := filepath.Join(dir, "fïle 日本.txt")
+	for i, body := range []string{"a\nb\n", "a\nB\n"} {
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		git(t, dir, "add", ".")
+		git(t, dir, "commit", "-q", "-m", fmt.Sprint("change ", i))
+	}
+	head := git(t, dir, "rev-parse", "HEAD")
+	ctx := context.Background()
+	want, err := openRepo(t, dir).PatchID(ctx, head)
+	if err != nil || len(want) != 40 {
+		t.Fatalf("PatchID = %q, %v", want, err)
+	}
+	for _, kv := range [][2]string{
+		{"core.quotePath", "false"}, {"diff.noprefix", "true"}, {"diff.mnemonicPrefix", "true"},
+		{"diff.context", "9"}, {"diff.algorithm", "patience"}, {"diff.renames", "copies"},
+	} {
+		t.Run(kv[0], func(t *testing.T) {
+			git(t, dir, "config", kv[0], kv[1])
+			defer git(t, dir, "config", "--unset", kv[0])
+			if got, err := openRepo(t, dir).PatchID(ctx, head); got != want || err != nil {
+				t.Fatalf("with %s=%s PatchID = %q, %v; want %q", kv[0], kv[1], got, err, want)
+			}
+		})
+	}
+	// A merge has no patch-id of its own.
+	git(t, dir, "checkout", "-q", "-b", "side", "HEAD~1")
+	git(t, dir, "commit", "-q", "--allow-empty", "-m", "side")
+	git(t, dir, "merge", "-q", "--no-edit", "main")
+	if got, err := openRepo(t, dir).PatchID(ctx, git(t, dir, "rev-parse", "HEAD")); got != "" || err != nil {
+		t.Fatalf("merge PatchID = %q, %v", got, err)
+	}
+}
+
+// A bare repository (a shared remote) takes appends too, and git reads them.
+func TestReviewBareRepositoryAppend(t *testing.T) {
+	main := newRepo(t)
+	bare := filepath.Join(t.TempDir(), "b.git")
+	git(t, main, "clone", "-q", "--bare", main, bare)
+	r := openRepo(t, filepath.Join(bare, "refs"))
+	if r.GitDir() != bare || r.WorkTree() != "" {
+		t.Fatalf("Open found %q / %q", r.GitDir(), r.WorkTree())
+	}
+	head := git(t, main, "rev-parse", "HEAD")
+	appendOK(t, r.Notes(), "t", head, rec("in bare"))
+	if got := git(t, bare, "notes", "--ref="+r.TopicRef("t"), "show", head); !strings.Contains(got, "in bare") {
+		t.Fatalf("git notes show in bare = %q", got)
+	}
+	git(t, bare, "fsck", "--strict", "--no-dangling")
+}
+
+// git keeps the non-note entries of the local side when it merges notes;
+// so must MergeFrom (Append already keeps them).
+func TestReviewMergeFromKeepsLocalNonNotes(t *testing.T) {
+	dir := newRepo(t)
+	r := openRepo(t, dir)
+	s := r.Notes()
+	ctx := context.Background()
+	head := git(t, dir, "rev-parse", "HEAD")
+	tree := mkTree(t, dir,
+		"100644 blob "+mkBlob(t, dir, line(t, rec("base"))+"\n")+"\t"+head,
+		"100644 blob "+mkBlob(t, dir, "kept by git\n")+"\tREADME")
+	base := git(t, dir, "commit-tree", "-m", "base", tree)
+	ref := s.Ref("nn")
+	git(t, dir, "update-ref", ref, base)
+	appendOK(t, s, "nn", head, rec("local"))
+	git(t, dir, "update-ref", "refs/notes/remote", base)
+	git(t, dir, "notes", "--ref=refs/notes/remote", "append", "-m", line(t, rec("remote")), head)
+	if _, err := s.MergeFrom(ctx, "nn", git(t, dir, "rev-parse", "refs/notes/remote")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := gitErr(dir, "", "cat-file", "-p", ref+":README"); err != nil || got != "kept by git" {
+		t.Fatalf("README after merge = %q, %v", got, err)
+	}
+	if recs, _, _ := s.Read(ctx, "nn"); len(recs) != 3 {
+		t.Fatalf("merged %d records", len(recs))
+	}
+}

@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -34,6 +35,9 @@ func childAppend() int {
 		return 1
 	}
 	s := r.Notes()
+	if os.Getenv("CHILD_READY") == "1" {
+		fmt.Println("ready") // the parent times its kill from here, not from exec
+	}
 	for i := 0; n == 0 || i < n; i++ {
 		now := time.Now()
 		rec := Record{Time: FormatTime(now), ID: NewID(now), Kind: KindTurn, Session: "S", Text: fmt.Sprintf("%s-%d", prefix, i)}
@@ -53,6 +57,30 @@ func startChild(t *testing.T, dir, topic, prefix, target string, n int) *exec.Cm
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
+	}
+	return cmd
+}
+
+// startReadyChild starts an endless appender and returns once it has opened
+// the repository, so that a kill lands during appends whatever the process
+// start-up costs (about a second for a -race binary on a loaded machine).
+func startReadyChild(t *testing.T, dir, topic, prefix, target string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "GITSTORE_CHILD=append", "CHILD_READY=1", "CHILD_DIR="+dir, "CHILD_TOPIC="+topic,
+		"CHILD_PREFIX="+prefix, "CHILD_TARGET="+target, "CHILD_N=0")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("child did not start: %v", err)
 	}
 	return cmd
 }
@@ -238,7 +266,7 @@ func TestKilledWritersNeverBreakTheRef(t *testing.T) {
 	kills, staleLocks := 0, 0
 	last := 0
 	for i := 0; i < 120; i++ {
-		c := startChild(t, dir, "killed", fmt.Sprintf("k%d", i), head, 0)
+		c := startReadyChild(t, dir, "killed", fmt.Sprintf("k%d", i), head)
 		time.Sleep(time.Duration(2+rand.IntN(25)) * time.Millisecond)
 		c.Process.Signal(syscall.SIGKILL)
 		c.Wait()

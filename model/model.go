@@ -48,6 +48,11 @@ type Config struct {
 	MaxBackoff time.Duration
 	// Timeout bounds one HTTP request including its stream (default 10m).
 	Timeout time.Duration
+	// IdleTimeout bounds the silence between two reads of a response (the
+	// headers, then every piece of the stream; default 90s). A stream that
+	// stalls longer is treated as cut: retried when no text was streamed
+	// yet, else the partial answer is returned Incomplete with an error.
+	IdleTimeout time.Duration
 	// Sleep waits between retries; tests inject it. The default sleeps and
 	// returns ctx.Err() early when ctx ends.
 	Sleep func(context.Context, time.Duration) error
@@ -177,6 +182,7 @@ const (
 	DefaultMaxRetries    = 4
 	DefaultMaxBackoff    = 30 * time.Second
 	DefaultTimeout       = 10 * time.Minute
+	DefaultIdleTimeout   = 90 * time.Second
 	DefaultMaxToolRounds = 8
 	baseBackoff          = time.Second
 )
@@ -204,6 +210,9 @@ func New(cfg Config) (Client, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep

@@ -630,3 +630,47 @@ func TestConnectionRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestIdleTimeout(t *testing.T) {
+	const text = "0123456789abcdefghijklmnopqrstuvwxyz"
+	tests := []struct {
+		name         string
+		after        int // deltas before the stream stalls
+		wantErr      error
+		wantText     string
+		wantRequests int
+	}{
+		// Text reached the user: no retry, the partial answer comes back incomplete.
+		{name: "stall after text", after: 2, wantErr: model.ErrUnavailable, wantText: text[:16], wantRequests: 1},
+		// Nothing shown yet: a stalled stream is retried like a cut one.
+		{name: "stall before text", after: 0, wantText: text, wantRequests: 2},
+	}
+	for _, engine := range engines {
+		for _, tc := range tests {
+			t.Run(string(engine)+"/"+tc.name, func(t *testing.T) {
+				srv := openaitest.New(t)
+				srv.Enqueue(openaitest.Reply{Text: text}, openaitest.Reply{Text: text}) // the retry needs its own
+				srv.Inject(openaitest.Fault{Kind: openaitest.FaultStall, AfterDeltas: tc.after})
+				h := &harness{}
+				// Timeout stays at its 10-minute default: only IdleTimeout can end the stall.
+				c := newClient(t, srv, engine, h, func(c *model.Config) { c.IdleTimeout = 200 * time.Millisecond })
+				resp, err, streamed := send(t, c, h, model.Request{Input: "x"})
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				if tc.wantErr != nil && !strings.Contains(err.Error(), "stalled") {
+					t.Errorf("error does not say the stream stalled: %v", err)
+				}
+				if resp.Text != tc.wantText || streamed != resp.Text {
+					t.Errorf("text %q streamed %q, want %q", resp.Text, streamed, tc.wantText)
+				}
+				if resp.Incomplete != (tc.wantErr != nil) {
+					t.Errorf("incomplete = %v", resp.Incomplete)
+				}
+				if n := len(srv.Requests()); n != tc.wantRequests {
+					t.Errorf("requests = %d, want %d", n, tc.wantRequests)
+				}
+			})
+		}
+	}
+}

@@ -13,6 +13,8 @@ type attempt struct {
 	bytes  int
 	status int
 	header http.Header
+	// touch, when set, tells the idle watchdog that data arrived.
+	touch func()
 }
 
 type attemptKey struct{}
@@ -47,9 +49,29 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp != nil {
 		a.status = resp.StatusCode
 		a.header = resp.Header.Clone()
+		if a.touch != nil {
+			a.touch()
+			resp.Body = &touchingBody{rc: resp.Body, touch: a.touch}
+		}
 	}
 	return resp, err
 }
+
+// touchingBody reports every read that brought data to the idle watchdog.
+type touchingBody struct {
+	rc    io.ReadCloser
+	touch func()
+}
+
+func (b *touchingBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.touch()
+	}
+	return n, err
+}
+
+func (b *touchingBody) Close() error { return b.rc.Close() }
 
 type countingBody struct {
 	rc io.ReadCloser

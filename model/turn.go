@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,6 +22,10 @@ var errStreamCut = errors.New("stream ended before the response completed")
 
 // errAttemptTimeout is the cause set on an attempt's context by Config.Timeout.
 var errAttemptTimeout = errors.New("request timed out")
+
+// errIdleTimeout is the cause set on an attempt's context by
+// Config.IdleTimeout: nothing arrived for that long.
+var errIdleTimeout = errors.New("stream stalled")
 
 // turn is the state of one Send, shared by both engines.
 type turn struct {
@@ -121,11 +126,21 @@ func clip(s string, n int) string {
 func (t *turn) do(ctx context.Context, fn func(ctx context.Context, model string) error) error {
 	cfg := t.c.cfg
 	for n := 0; ; n++ {
-		a := &attempt{}
-		actx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, errAttemptTimeout)
+		tctx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, errAttemptTimeout)
+		actx, cancelIdle := context.WithCancelCause(tctx)
+		idle := time.AfterFunc(cfg.IdleTimeout, func() { cancelIdle(errIdleTimeout) })
+		var over atomic.Bool // a late read (Close draining the body) must not re-arm the watchdog
+		a := &attempt{touch: func() {
+			if !over.Load() {
+				idle.Reset(cfg.IdleTimeout)
+			}
+		}}
 		t.emitted = false
 		err := fn(withAttempt(actx, a), t.model)
-		timedOut := ctx.Err() == nil && errors.Is(context.Cause(actx), errAttemptTimeout)
+		over.Store(true)
+		idle.Stop()
+		cause := context.Cause(actx)
+		cancelIdle(nil)
 		cancel()
 		t.resp.BytesSent += a.bytes
 		if err == nil {
@@ -135,8 +150,11 @@ func (t *turn) do(ctx context.Context, fn func(ctx context.Context, model string
 			t.resp.Incomplete = true
 			return fmt.Errorf("request interrupted: %w", ctx.Err())
 		}
-		if timedOut {
+		switch {
+		case errors.Is(cause, errAttemptTimeout):
 			err = fmt.Errorf("%w after %s", errAttemptTimeout, cfg.Timeout)
+		case errors.Is(cause, errIdleTimeout):
+			err = fmt.Errorf("%w: nothing received for %s", errIdleTimeout, cfg.IdleTimeout)
 		}
 		kind, retry, detail := classify(err, a)
 		detail = strings.TrimRight(t.redact(detail), ". ")
@@ -219,7 +237,7 @@ func classify(err error, a *attempt) (kind error, retry bool, detail string) {
 	case errors.As(err, &reqErr):
 		body := strings.Join(strings.Fields(string(reqErr.Body)), " ")
 		return classifyAPI(reqErr.HTTPStatusCode, "", "", clip(body, 200))
-	case errors.Is(err, errAttemptTimeout):
+	case errors.Is(err, errAttemptTimeout), errors.Is(err, errIdleTimeout):
 		return ErrUnavailable, true, err.Error()
 	case errors.Is(err, errStreamCut), errors.Is(err, io.ErrUnexpectedEOF):
 		return ErrUnavailable, true, errStreamCut.Error()

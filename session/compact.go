@@ -66,7 +66,7 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, o
 		e.warnf("session %s has nothing to compact", short(s.ID))
 		return res, nil
 	}
-	req, err := e.request(s, exchange{text: prompt.CompactRequest()})
+	req, _, err := e.request(s, exchange{text: prompt.CompactRequest()})
 	if err != nil {
 		return res, err
 	}

@@ -34,6 +34,12 @@ var (
 	ErrContextFile = errors.New("context file not found in the work tree")
 	// ErrEmptyMessage is returned for an empty message or task.
 	ErrEmptyMessage = errors.New("empty message")
+	// ErrNoWorkTree is returned by Delegate in a repository without a work
+	// tree (a bare repository): there are no files for the session to be about.
+	ErrNoWorkTree = errors.New("the repository has no work tree")
+	// ErrWrongTopic is returned when both a topic and a session id are given
+	// and the session belongs to another topic; the text names both.
+	ErrWrongTopic = errors.New("session belongs to another topic")
 )
 
 // Answer statuses stored in KindAnswer records.
@@ -90,6 +96,10 @@ type Engine struct {
 	CompactThreshold int
 	// MaxToolRounds bounds tool-call rounds per answer; 0 means the model default.
 	MaxToolRounds int
+
+	// warned holds the malformed note lines already reported, so each is
+	// reported once however often the topic is read.
+	warned map[gitstore.Warning]bool
 }
 
 func (e *Engine) now() time.Time {
@@ -113,8 +123,9 @@ func (e *Engine) stderr() io.Writer {
 	return e.Stderr
 }
 
-// checkConfig fails before anything is stored or sent when no request could
-// succeed: no key and no base URL (OpenAI itself always needs a key).
+// checkConfig fails when no request could succeed: no key and no base URL
+// (OpenAI itself always needs a key). Delegate and Reply call it after the
+// user's message is stored (SPEC §5: nothing the user typed is lost).
 func (e *Engine) checkConfig() error {
 	if e.Config.APIKey == "" && e.Config.BaseURL == "" {
 		return fmt.Errorf("check model configuration: %w", ErrNoAPIKey)
@@ -162,6 +173,22 @@ func (e *Engine) head() (string, error) {
 		return "", fmt.Errorf("read HEAD: %w", err)
 	}
 	return h.Target(), nil
+}
+
+// warnSkipped reports malformed note lines, each (ref, object, line) once
+// per Engine.
+func (e *Engine) warnSkipped(warns []gitstore.Warning) {
+	for _, w := range warns {
+		key := gitstore.Warning{Ref: w.Ref, Object: w.Object, Line: w.Line}
+		if e.warned[key] {
+			continue
+		}
+		if e.warned == nil {
+			e.warned = map[gitstore.Warning]bool{}
+		}
+		e.warned[key] = true
+		e.warnf("warning: skipped %s", w.String())
+	}
 }
 
 // warnf writes one progress or warning line to Stderr.

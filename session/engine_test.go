@@ -288,22 +288,51 @@ func TestInterruptStoresPartialAnswer(t *testing.T) {
 	}
 }
 
-func TestConfigErrorsStoreNothing(t *testing.T) {
+// TestNoAPIKeyRecordsMessageFirst: without a key and a base URL no request
+// can succeed, yet the user's text is stored first (SPEC §5), as it is when
+// the server answers 401; the next reply sends it along.
+func TestNoAPIKeyRecordsMessageFirst(t *testing.T) {
+	noKey := func(h *harness) { h.eng.Config.BaseURL, h.eng.Config.APIKey = "", "" }
 	h := newHarness(t, model.EngineResponses)
-	h.eng.Config.BaseURL, h.eng.Config.APIKey = "", ""
-	_, err := h.eng.Delegate(context.Background(), DelegateOptions{Topic: "main", Task: "x"})
-	if !errors.Is(err, ErrNoAPIKey) {
-		t.Fatalf("err = %v, want ErrNoAPIKey", err)
+	noKey(h)
+	_, err := h.eng.Delegate(context.Background(), DelegateOptions{Topic: "main", Task: "Investigate the cache"})
+	if !errors.Is(err, ErrNoAPIKey) || !strings.Contains(err.Error(), "OPENAI_API_KEY") {
+		t.Fatalf("delegate err = %v, want ErrNoAPIKey naming the variable", err)
 	}
-	if recs := h.records("main", ""); len(recs) != 0 || len(h.srv.Requests()) != 0 {
-		t.Errorf("stored %d records, sent %d requests", len(recs), len(h.srv.Requests()))
+	if n := len(h.srv.Requests()); n != 0 {
+		t.Errorf("sent %d requests without a key", n)
 	}
-	if !strings.Contains(err.Error(), "OPENAI_API_KEY") {
-		t.Errorf("error does not name the variable: %v", err)
+	turns, answers := h.records("main", gitstore.KindTurn), h.records("main", gitstore.KindAnswer)
+	if len(h.records("main", gitstore.KindSession)) != 1 || len(turns) != 1 || !strings.Contains(turns[0].Text, "Investigate the cache") {
+		t.Fatalf("the task was not stored: turns %+v", turns)
 	}
+	if len(answers) != 1 || answers[0].Status != StatusError || !strings.Contains(answers[0].Error, "OPENAI_API_KEY") {
+		t.Errorf("answers = %+v, want one error answer naming the variable", answers)
+	}
+
+	h.eng.Config.BaseURL = h.srv.URL()
+	h.delegate("Investigate the cache again")
+	noKey(h)
+	if _, err := h.eng.Reply(context.Background(), ReplyOptions{Target: Target{Topic: "main"}, Message: "Also: check PELICAN"}); !errors.Is(err, ErrNoAPIKey) {
+		t.Fatalf("reply err = %v, want ErrNoAPIKey", err)
+	}
+	turns = h.records("main", gitstore.KindTurn)
+	if last := turns[len(turns)-1]; !strings.Contains(last.Text, "PELICAN") {
+		t.Fatalf("the reply was not stored: %+v", last)
+	}
+	h.eng.Config.BaseURL = h.srv.URL()
+	h.reply("And the TTL?")
+	reqs := h.modelRequests()
+	if in := inputText(reqs[len(reqs)-1]); !strings.Contains(in, "PELICAN") || !strings.Contains(in, "And the TTL?") {
+		t.Errorf("the stored message was not sent along:\n%s", in)
+	}
+
 	h = newHarness(t, model.EngineResponses)
 	if _, err := h.eng.Delegate(context.Background(), DelegateOptions{Topic: "main", Task: "  "}); !errors.Is(err, ErrEmptyMessage) {
 		t.Errorf("empty task: %v", err)
+	}
+	if recs := h.records("main", ""); len(recs) != 0 {
+		t.Errorf("an empty task stored %d records", len(recs))
 	}
 }
 

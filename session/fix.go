@@ -55,7 +55,10 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 	if tail <= 0 {
 		tail = 40
 	}
-	cmdline := strings.Join(opt.Command, " ")
+	cmdline := shellJoin(opt.Command)
+	if len(opt.Command) == 1 {
+		cmdline = opt.Command[0] // run by the shell as typed (see run)
+	}
 	for res.Rounds < rounds {
 		res.Rounds++
 		out, code, runErr := e.run(ctx, opt.Command)
@@ -114,4 +117,31 @@ func (e *Engine) run(ctx context.Context, argv []string) (string, int, error) {
 	default:
 		return "", -1, fmt.Errorf("run %s: %w", argv[0], err)
 	}
+}
+
+// shellJoin renders argv as a shell would need it typed: arguments with
+// spaces or shell metacharacters in single quotes (`sh -c 'echo boom; exit 1'`).
+func shellJoin(argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		out[i] = shellQuote(a)
+	}
+	return strings.Join(out, " ")
+}
+
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,9 +45,11 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	if strings.TrimSpace(opt.Task) == "" {
 		return Result{}, fmt.Errorf("open session: %w: the task is empty", ErrEmptyMessage)
 	}
-	if err := e.checkConfig(); err != nil {
-		return Result{}, err
+	if e.Repo.WorkTree() == "" {
+		return Result{}, fmt.Errorf("open session: %w", ErrNoWorkTree)
 	}
+	// A missing API key is reported after the session and its first message
+	// are stored (in send), so nothing the user typed is lost.
 	engine, modelName := opt.Engine, opt.Model
 	if engine == "" {
 		engine = string(e.Config.Engine)
@@ -116,25 +119,36 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	return e.send(ctx, s, exchange{text: first, fresh: true})
 }
 
-// checkContext returns the files a new session references. A named file
-// that does not exist is an error; a missing default file only a warning,
-// since the model can work without it.
+// checkContext returns the files a new session references. They pass the
+// same confinement and deny rules as the model's file tools
+// (repoctx.CheckPath): a named file the tools would refuse is an error
+// wrapping repoctx.ErrRefused, one that does not exist ErrContextFile. A
+// missing or refused default file is only a warning (and left out), since
+// the model can work without it.
 func (e *Engine) checkContext(named []string) ([]string, error) {
-	files := contextList(named)
+	root := e.Repo.WorkTree()
 	defaults := map[string]bool{}
 	for _, f := range DefaultContextFiles {
 		defaults[f] = true
 	}
-	for _, f := range files {
-		if e.exists(f) {
-			continue
-		}
-		if !defaults[f] {
+	var out []string
+	for _, f := range contextList(named) {
+		err := repoctx.CheckPath(root, f)
+		switch {
+		case err == nil:
+			out = append(out, f)
+		case defaults[f] && errors.Is(err, repoctx.ErrNotFound):
+			e.warnf("warning: %s is missing; 'git codex init' scaffolds it", f)
+			out = append(out, f) // the first message still names it
+		case defaults[f]:
+			e.warnf("warning: %s left out: %v", f, err)
+		case errors.Is(err, repoctx.ErrNotFound):
 			return nil, fmt.Errorf("open session: %s: %w", f, ErrContextFile)
+		default:
+			return nil, fmt.Errorf("open session: --context %s: %w", f, err)
 		}
-		e.warnf("warning: %s is missing; 'git codex init' scaffolds it", f)
 	}
-	return files, nil
+	return out, nil
 }
 
 // exists reports whether a work-tree-relative file exists.
@@ -181,18 +195,27 @@ func (e *Engine) Reply(ctx context.Context, opt ReplyOptions) (Result, error) {
 	if strings.TrimSpace(opt.Message) == "" {
 		return Result{}, fmt.Errorf("reply: %w", ErrEmptyMessage)
 	}
-	s, err := e.open(ctx, opt.Target)
+	// A missing API key is reported after the message is stored (in send),
+	// so nothing the user typed is lost.
+	s, err := e.load(ctx, opt.Target)
 	if err != nil {
 		return Result{}, err
 	}
 	return e.send(ctx, s, exchange{text: prompt.Reply(opt.Message)})
 }
 
-// open checks the configuration, then resolves an open session.
+// open checks the configuration, then resolves an open session. It is for
+// requests the tool writes itself (fix, close, compact): those fail before
+// anything is stored or run.
 func (e *Engine) open(ctx context.Context, t Target) (*Session, error) {
 	if err := e.checkConfig(); err != nil {
 		return nil, err
 	}
+	return e.load(ctx, t)
+}
+
+// load resolves an open session.
+func (e *Engine) load(ctx context.Context, t Target) (*Session, error) {
 	s, err := e.Load(ctx, t.Topic, t.Session)
 	if err != nil {
 		return nil, err

@@ -105,6 +105,67 @@ func (s *Session) chainID() (string, int) {
 	return "", -1
 }
 
+// unseen returns the indexes of the turns up to and including at that the
+// provider's chain ending with turn at's answer has not seen: turns that
+// are not its ancestors (following Parent) — a fork, or a turn answered by
+// another clone. A turn whose request restarted from the git transcript (a
+// restart event names it) saw every earlier turn; so did the first request
+// after a compaction, for the turns the summary covers.
+func (s *Session) unseen(at int) []int {
+	if at < 0 || at >= len(s.Turns) {
+		return nil
+	}
+	restarted := map[string]bool{}
+	for _, ev := range s.Events {
+		if ev.Event == EventRestart && ev.Turn != "" {
+			restarted[ev.Turn] = true
+		}
+	}
+	index := make(map[string]int, len(s.Turns))
+	for i, t := range s.Turns {
+		index[t.Record.ID] = i
+	}
+	seen := make([]bool, len(s.Turns))
+	barrier := 0 // every turn before it was seen
+	if c := s.Compaction(); c != nil {
+		barrier = s.turnIndex(c.Through) + 1
+	}
+	for i := at; ; {
+		seen[i] = true
+		if restarted[s.Turns[i].Record.ID] {
+			barrier = max(barrier, i)
+			break
+		}
+		j, ok := index[s.Turns[i].Record.Parent]
+		if !ok || seen[j] {
+			break
+		}
+		i = j
+	}
+	var out []int
+	for i := barrier; i <= at; i++ {
+		if !seen[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// ForkOf returns the number (1-based) of the earliest turn that shares the
+// parent of s.Turns[i] (0-based), or 0 when that turn is not a fork: two
+// clones replied to the same turn.
+func (s *Session) ForkOf(i int) int {
+	if i < 0 || i >= len(s.Turns) {
+		return 0
+	}
+	for j := 0; j < i; j++ {
+		if s.Turns[j].Record.Parent == s.Turns[i].Record.Parent {
+			return j + 1
+		}
+	}
+	return 0
+}
+
 func recordAfter(a, b gitstore.Record) bool {
 	if a.Time != b.Time {
 		return a.Time > b.Time
@@ -161,9 +222,16 @@ func build(id string, recs []gitstore.Record) (*Session, error) {
 // the session whose id starts with prefix, searched across all topics.
 // Returns ErrNoSession when there is none and ErrAmbiguous (listing the
 // candidates) when the prefix matches several.
+//
+// With both a topic and a prefix, the session must belong to that topic:
+// otherwise ErrWrongTopic, naming both topics.
 func (e *Engine) Load(ctx context.Context, topic, prefix string) (*Session, error) {
 	if prefix != "" {
-		return e.loadPrefix(ctx, prefix)
+		s, err := e.loadPrefix(ctx, prefix)
+		if err == nil && topic != "" && s.Topic != topic {
+			return nil, fmt.Errorf("find session %q in topic %q: %w: %s is on topic %q", prefix, topic, ErrWrongTopic, short(s.ID), s.Topic)
+		}
+		return s, err
 	}
 	recs, err := e.read(ctx, topic)
 	if err != nil {
@@ -186,15 +254,24 @@ func (e *Engine) Load(ctx context.Context, topic, prefix string) (*Session, erro
 	return s, nil
 }
 
+// read returns the records of topic and reports its malformed lines.
 func (e *Engine) read(ctx context.Context, topic string) ([]gitstore.Record, error) {
+	recs, warns, err := e.readQuiet(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	e.warnSkipped(warns)
+	return recs, nil
+}
+
+// readQuiet returns the records of topic and its malformed lines, for the
+// caller to report when the topic matters to its result.
+func (e *Engine) readQuiet(ctx context.Context, topic string) ([]gitstore.Record, []gitstore.Warning, error) {
 	recs, warns, err := e.Store.Read(ctx, topic)
 	if err != nil {
-		return nil, fmt.Errorf("read sessions of topic %q: %w", topic, err)
+		return nil, nil, fmt.Errorf("read sessions of topic %q: %w", topic, err)
 	}
-	for _, w := range warns {
-		e.warnf("warning: skipped %s", w.String())
-	}
-	return recs, nil
+	return recs, warns, nil
 }
 
 func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error) {
@@ -209,17 +286,49 @@ func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error
 	}
 	seen := map[string]bool{}
 	var matches []match
+	// Malformed lines are reported only for the topics the session was
+	// found in; the others are summed up in one line when nothing matched
+	// (the wanted session may hide in a malformed line).
+	warns := map[string][]gitstore.Warning{}
+	var other []string
 	for _, t := range topics {
-		recs, err := e.read(ctx, t)
+		recs, ws, err := e.readQuiet(ctx, t)
 		if err != nil {
 			return nil, err
 		}
+		warns[t] = ws
+		found := false
 		for _, r := range recs {
 			if r.Kind == gitstore.KindSession && strings.HasPrefix(strings.ToUpper(r.Session), want) && !seen[r.Session] {
 				seen[r.Session] = true
+				found = true
 				matches = append(matches, match{r.Session, t, recs})
 			}
 		}
+		if !found && len(ws) > 0 {
+			other = append(other, t)
+		}
+	}
+	reported := map[string]bool{}
+	for _, m := range matches {
+		if !reported[m.topic] {
+			reported[m.topic] = true
+			e.warnSkipped(warns[m.topic])
+		}
+	}
+	if len(matches) == 0 && len(other) > 0 {
+		n := 0
+		for _, t := range other {
+			n += len(warns[t])
+			for _, w := range warns[t] {
+				// Said once in total: a later read of the topic stays quiet.
+				if e.warned == nil {
+					e.warned = map[gitstore.Warning]bool{}
+				}
+				e.warned[gitstore.Warning{Ref: w.Ref, Object: w.Object, Line: w.Line}] = true
+			}
+		}
+		e.warnf("warning: skipped %d malformed note line(s) in topic(s) %s; 'git codex check' lists them", n, strings.Join(other, ", "))
 	}
 	switch len(matches) {
 	case 0:

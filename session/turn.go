@@ -69,13 +69,30 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	res.Turn = turn.ID
 
 	// 2. Render the request: the same instructions, only the new text.
-	req, err := e.request(s, x)
+	req, restart, err := e.request(s, x)
 	if err != nil {
 		return res, err
 	}
+	if restart != "" {
+		// The chain misses turns (a fork, or replies from another clone):
+		// restart from the whole transcript so the model sees every turn.
+		e.warnf("session %s has turns the model has not seen (%s); restarting it with the context rebuilt from git", short(s.ID), restart)
+		ev := e.record(gitstore.KindEvent, s)
+		ev.Commit, ev.Turn, ev.Event = target, turn.ID, EventRestart
+		ev.Text = restart + "; context rebuilt from the git transcript"
+		if err := e.Store.Append(ctx, s.Topic, target, ev); err != nil {
+			return res, fmt.Errorf("store restart event: %w", err)
+		}
+		res.Restarted = true
+	}
 
-	// 3. Send it, streaming the answer.
-	resp, sendErr := e.stream(ctx, client, req, e.stdout())
+	// 3. Send it, streaming the answer (unless no request could succeed:
+	// the message is stored all the same, with the error as its answer).
+	var resp model.Response
+	sendErr := e.checkConfig()
+	if sendErr == nil {
+		resp, sendErr = e.stream(ctx, client, req, e.stdout())
+	}
 	if errors.Is(sendErr, model.ErrPreviousNotFound) {
 		// The provider forgot the session: rebuild it from git and resend.
 		e.warnf("the provider no longer knows this session; restarting it with the context rebuilt from git")
@@ -121,9 +138,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	}
 	if sendErr != nil {
 		if errors.Is(sendErr, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
-			if resp.Text != "" {
-				e.warnf("interrupted; the partial answer is stored as incomplete")
-			}
+			// The command layer says "interrupted" once; nothing more here.
 			return res, fmt.Errorf("send turn %s: %w", short(turn.ID), context.Canceled)
 		}
 		return res, fmt.Errorf("send turn %s: %w", short(turn.ID), sendErr)
@@ -167,9 +182,11 @@ func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Res
 	return append(recs, a)
 }
 
-// request renders the model request for x.
-func (e *Engine) request(s *Session, x exchange) (model.Request, error) {
-	req := model.Request{
+// request renders the model request for x. restart is set, saying why,
+// when the request had to restart from the git transcript although a chain
+// exists, because the chain misses some of the session's turns.
+func (e *Engine) request(s *Session, x exchange) (req model.Request, restart string, err error) {
+	req = model.Request{
 		Instructions:  instructions(s),
 		Input:         x.text,
 		MaxToolRounds: e.MaxToolRounds,
@@ -177,18 +194,22 @@ func (e *Engine) request(s *Session, x exchange) (model.Request, error) {
 	if !s.Inline {
 		tools, call, err := e.tools()
 		if err != nil {
-			return req, err
+			return req, "", err
 		}
 		req.Tools, req.Call = tools, call
 	}
 	if x.fresh {
-		return req, nil
+		return req, "", nil
 	}
 	switch model.Engine(s.Open.Engine) {
 	case model.EngineChat:
-		req.History = history(s)
+		req.History = history(s) // every turn from git, forks included
 	default:
 		prev, at := s.chainID()
+		if unseen := s.unseen(at); prev != "" && len(unseen) > 0 {
+			restart = unseenReason(s, unseen, at)
+			prev = ""
+		}
 		if prev == "" {
 			// Nothing to chain from (the session was compacted, or every
 			// earlier request failed): start again from git.
@@ -208,7 +229,26 @@ func (e *Engine) request(s *Session, x exchange) (model.Request, error) {
 			req.Input = "Earlier messages that were not answered:\n\n" + strings.Join(pending, "\n\n---\n\n") + "\n\n---\n\n" + x.text
 		}
 	}
-	return req, nil
+	return req, restart, nil
+}
+
+// unseenReason says which turns the chain ending at turn at misses, and why.
+func unseenReason(s *Session, unseen []int, at int) string {
+	u := unseen[0]
+	what := "turn " + itoa(u+1)
+	if len(unseen) > 1 {
+		what = fmt.Sprintf("turns %d and %d more", u+1, len(unseen)-1)
+	}
+	other := s.ForkOf(u)
+	for i := u + 1; other == 0 && i < len(s.Turns); i++ {
+		if s.ForkOf(i) == u+1 {
+			other = i + 1
+		}
+	}
+	if other != 0 {
+		return fmt.Sprintf("%s off the chain of turn %d: turns %d and %d share a parent (a fork: replies from two clones)", what, at+1, min(u+1, other), max(u+1, other))
+	}
+	return fmt.Sprintf("%s off the chain of turn %d (answered by another clone)", what, at+1)
 }
 
 // instructions renders the session's instruction block from data fixed when

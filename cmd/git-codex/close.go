@@ -35,6 +35,9 @@ func newCloseCommand(e *Env) *cli.Command {
 			&cli.StringFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the summary as markdown to `FILE`"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, ""); err != nil {
+				return err
+			}
 			if c.NArg() > 0 {
 				return usageErrorf("run 'git codex close --help'", "close takes no arguments")
 			}

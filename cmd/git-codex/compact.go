@@ -26,6 +26,9 @@ func newCompactCommand(e *Env) *cli.Command {
 			"  git codex compact -s 01JQ7",
 		Flags: []cli.Flag{topicFlag(), sessionFlag()},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, ""); err != nil {
+				return err
+			}
 			if c.NArg() > 0 {
 				return usageErrorf("run 'git codex compact --help'", "compact takes no arguments")
 			}

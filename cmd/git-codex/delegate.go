@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -52,6 +53,9 @@ func newDelegateCommand(e *Env) *cli.Command {
 			&cli.StringFlag{Name: "engine", Usage: "responses or chat (default: codex.engine, responses)"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, "TASK"); err != nil {
+				return err
+			}
 			return runDelegate(c.Context, envFrom(c), DelegateOptions{
 				Topic: c.String("topic"), Task: c.Args().Slice(), File: c.String("file"),
 				Context: c.StringSlice("context"), Focus: c.String("focus"), Scope: c.String("scope"),
@@ -65,7 +69,7 @@ func newDelegateCommand(e *Env) *cli.Command {
 func runDelegate(ctx context.Context, e *Env, opts DelegateOptions) error {
 	task, err := prompt.ReadMessage(opts.Task, opts.File, messageStdin(e))
 	if err != nil {
-		return usageErrorf("pass the task as an argument, or with -F FILE", "read task: %v", err)
+		return messageError(err, "task", "pass the task as an argument, or with -F FILE")
 	}
 	eng, repo, err := newSessionEngine(e, opts.Engine, opts.Model)
 	if err != nil {
@@ -74,6 +78,9 @@ func runDelegate(ctx context.Context, e *Env, opts DelegateOptions) error {
 	topic, err := topicOf(repo, opts.Topic)
 	if err != nil {
 		return err
+	}
+	if repo.WorkTree() == "" {
+		return sessionError(fmt.Errorf("open session: %w", session.ErrNoWorkTree))
 	}
 	files, err := treePaths(repo.WorkTree(), e.Dir, opts.Context)
 	if err != nil {

@@ -33,6 +33,9 @@ func newFixCommand(e *Env) *cli.Command {
 			&cli.IntFlag{Name: "max", Value: 1, Usage: "at most `N` rounds of run and send"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, "-- CMD…"); err != nil {
+				return err
+			}
 			if c.NArg() == 0 {
 				return usageErrorf("run 'git codex fix --help'", "fix needs a command after --")
 			}

@@ -32,6 +32,9 @@ func newListCommand(e *Env) *cli.Command {
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, ""); err != nil {
+				return err
+			}
 			if c.Args().Present() {
 				return usageErrorf("run 'git codex list --help'", "list takes no arguments")
 			}

@@ -36,6 +36,9 @@ func newLogCommand(e *Env) *cli.Command {
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, "REV-RANGE"); err != nil {
+				return err
+			}
 			if c.Int("max-count") < 0 {
 				return usageErrorf("run 'git codex log --help'", "-n must not be negative")
 			}

@@ -3,15 +3,19 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
+	repoctx "github.com/git-codex/git-codex/context"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -51,6 +55,14 @@ func modelConfig(cfg configSource, getenv func(string) string, engineFlag, model
 	if c.Engine != model.EngineResponses && c.Engine != model.EngineChat {
 		return c, usageErrorf("use --engine responses or --engine chat (or git config codex.engine)",
 			"unknown engine %q", c.Engine)
+	}
+	if v := get("codex.idleTimeout"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, &userError{code: exitConfig, msg: fmt.Sprintf("codex.idleTimeout %q is not a positive duration", v),
+				hint: "use Go duration syntax, e.g. git config codex.idleTimeout 90s (or 2m)"}
+		}
+		c.IdleTimeout = d
 	}
 	return c, nil
 }
@@ -159,7 +171,7 @@ func modelExitCode(err error) (int, string) {
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted, ""
 	case errors.Is(err, session.ErrNoAPIKey):
-		return exitConfig, "set OPENAI_API_KEY (or OPENAI_BASE_URL / git config codex.baseURL for a local server)"
+		return exitConfig, "set OPENAI_API_KEY (or OPENAI_BASE_URL / git config codex.baseURL for a local server); your message is stored, 'git codex reply' sends it along"
 	case errors.Is(err, model.ErrAuth):
 		return exitConfig, "check OPENAI_API_KEY: the model API refused it"
 	case errors.Is(err, model.ErrModelNotFound):
@@ -178,12 +190,27 @@ func modelExitCode(err error) (int, string) {
 		return exitUsage, "give more characters of the session id"
 	case errors.Is(err, session.ErrClosed):
 		return exitError, "open a new session with 'git codex delegate TASK'"
+	case errors.Is(err, session.ErrWrongTopic):
+		return exitUsage, "drop -t to find the session in any topic, or name a session of that topic"
+	case errors.Is(err, session.ErrNoWorkTree):
+		return exitError, "run delegate in a checkout with a work tree (git clone without --bare, or git worktree add)"
+	case errors.Is(err, repoctx.ErrRefused):
+		return exitUsage, "the model's file tools refuse it too: name files inside the work tree, outside .git, not on the secret deny list"
 	case errors.Is(err, session.ErrContextFile):
 		return exitUsage, "name files that exist; --context paths are relative to the current directory"
 	case errors.Is(err, session.ErrEmptyMessage):
 		return exitUsage, "pass the text as an argument, or with -F FILE (-F - reads stdin)"
 	}
 	return exitOK, ""
+}
+
+// messageError turns an error of prompt.ReadMessage into one usage error
+// with a single phrase: "the task is empty", not "read task: read message: …".
+func messageError(err error, what, hint string) error {
+	if errors.Is(err, prompt.ErrEmptyMessage) {
+		return usageErrorf(hint, "the %s is empty", what)
+	}
+	return usageErrorf(hint, "%v", err)
 }
 
 // messageStdin is where a message may come from when neither arguments nor

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/session"
@@ -21,7 +22,7 @@ func TestModelConfig(t *testing.T) {
 		env         map[string]string
 		engine, mdl string
 		want        model.Config
-		wantErr     bool
+		wantCode    int // the exit code of the expected error; 0 = no error
 	}{
 		{name: "defaults", want: model.Config{Engine: model.EngineResponses, Model: "gpt-5"}},
 		{
@@ -47,16 +48,23 @@ func TestModelConfig(t *testing.T) {
 			cfg:  mapConfig{"codex.apiKey": "sk-from-config", "openai.apiKey": "sk-from-config"},
 			want: model.Config{Engine: model.EngineResponses, Model: "gpt-5"},
 		},
-		{name: "unknown engine", engine: "completions", wantErr: true},
+		{name: "unknown engine", engine: "completions", wantCode: exitUsage},
+		{
+			name: "idle timeout",
+			cfg:  mapConfig{"codex.idleTimeout": "45s"},
+			want: model.Config{Engine: model.EngineResponses, Model: "gpt-5", IdleTimeout: 45 * time.Second},
+		},
+		{name: "idle timeout not a duration", cfg: mapConfig{"codex.idleTimeout": "90"}, wantCode: exitConfig},
+		{name: "idle timeout negative", cfg: mapConfig{"codex.idleTimeout": "-1s"}, wantCode: exitConfig},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			getenv := func(k string) string { return c.env[k] }
 			got, err := modelConfig(c.cfg, getenv, c.engine, c.mdl)
-			if c.wantErr {
+			if c.wantCode != 0 {
 				var ue *userError
-				if !errors.As(err, &ue) || ue.code != exitUsage {
-					t.Fatalf("err = %v, want a usage error", err)
+				if !errors.As(err, &ue) || ue.code != c.wantCode {
+					t.Fatalf("err = %v, want exit code %d", err, c.wantCode)
 				}
 				return
 			}
@@ -64,7 +72,7 @@ func TestModelConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Engine != c.want.Engine || got.Model != c.want.Model || got.FallbackModel != c.want.FallbackModel ||
-				got.BaseURL != c.want.BaseURL || got.APIKey != c.want.APIKey {
+				got.BaseURL != c.want.BaseURL || got.APIKey != c.want.APIKey || got.IdleTimeout != c.want.IdleTimeout {
 				t.Errorf("got %+v\nwant %+v", got, c.want)
 			}
 		})

@@ -32,8 +32,8 @@ import (
 // delegate and one warm-up reply. It reports the median and the 90th
 // percentile in ms (the goal is a median under 30 ms), and the median CPU
 // time (user+system, with child processes) in ms, which a loaded machine
-// inflates less than wall time; run it with
-// -benchtime 30x for a session of realistic length:
+// inflates less than wall time. -benchtime 30x gives a session of realistic
+// length:
 //
 //	go test ./cmd/git-codex -run '^$' -bench ReplyOverhead -benchtime 30x
 func BenchmarkReplyOverhead(b *testing.B) {

@@ -1,19 +1,25 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/git-codex/git-codex/gitflow"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/prompt"
 )
 
 // PRSummaryOptions are the inputs of `git codex pr-summary`.
 type PRSummaryOptions struct {
 	Base   string
 	Format string
+	// LLM asks the model to rewrite the deterministic markdown as prose.
+	LLM bool
 }
 
 func newPRSummaryCommand(e *Env) *cli.Command {
@@ -34,8 +40,12 @@ func newPRSummaryCommand(e *Env) *cli.Command {
 			&cli.StringFlag{Name: "base", Usage: "compare with `REF` (default: see above)"},
 			&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown or json"},
 			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},
+			&cli.BoolFlag{Name: "llm", Usage: "ask the model to rewrite the markdown as prose (facts only from the draft); falls back to the draft on failure"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, ""); err != nil {
+				return err
+			}
 			if c.Args().Present() {
 				return usageErrorf("run 'git codex pr-summary --help'", "pr-summary takes no arguments; use --base REF")
 			}
@@ -46,7 +56,10 @@ func newPRSummaryCommand(e *Env) *cli.Command {
 			if f != "markdown" && f != "json" {
 				return usageErrorf("use --format markdown or --format json", "unknown format %q", f)
 			}
-			return runPRSummary(c, envFrom(c), PRSummaryOptions{Base: c.String("base"), Format: f})
+			if c.Bool("llm") && f == "json" {
+				return usageErrorf("drop --llm for JSON output", "--llm rewrites markdown; it does not apply to --format json")
+			}
+			return runPRSummary(c, envFrom(c), PRSummaryOptions{Base: c.String("base"), Format: f, LLM: c.Bool("llm")})
 		},
 	}
 }
@@ -68,8 +81,36 @@ func runPRSummary(c *cli.Context, e *Env, opts PRSummaryOptions) error {
 	if opts.Format == "json" {
 		return writeJSON(e.Stdout, s)
 	}
+	if opts.LLM {
+		return polishSummary(c, e, s)
+	}
 	if err := gitflow.WriteMarkdown(e.Stdout, s); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
+}
+
+// polishSummary sends the deterministic draft to the model and prints its
+// rewrite; when the model cannot answer it prints the draft and warns, so
+// a pipeline into `gh pr create` still gets a description.
+func polishSummary(c *cli.Context, e *Env, s *gitflow.PRSummary) error {
+	var draft bytes.Buffer
+	if err := gitflow.WriteMarkdown(&draft, s); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	eng, _, err := newSessionEngine(e, "", "")
+	if err == nil {
+		var text string
+		text, err = eng.OneShot(c.Context, prompt.PolishInstructions(), draft.String())
+		if err == nil {
+			fmt.Fprintln(e.Stdout, strings.TrimSpace(text))
+			return nil
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	fmt.Fprintf(e.Stderr, "git-codex: warning: --llm failed (%v); printing the deterministic summary\n", err)
+	_, werr := e.Stdout.Write(draft.Bytes())
+	return werr
 }

@@ -34,6 +34,9 @@ func newReplyCommand(e *Env) *cli.Command {
 			&cli.StringFlag{Name: "file", Aliases: []string{"F"}, Usage: "read the message from `FILE` (- for stdin)"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, "MESSAGE"); err != nil {
+				return err
+			}
 			return runReply(c.Context, envFrom(c), ReplyOptions{
 				Topic: c.String("topic"), Session: c.String("session"),
 				Message: c.Args().Slice(), File: c.String("file"),
@@ -45,7 +48,7 @@ func newReplyCommand(e *Env) *cli.Command {
 func runReply(ctx context.Context, e *Env, opts ReplyOptions) error {
 	msg, err := prompt.ReadMessage(opts.Message, opts.File, messageStdin(e))
 	if err != nil {
-		return usageErrorf("pass the message as an argument, or with -F FILE", "read message: %v", err)
+		return messageError(err, "message", "pass the message as an argument, or with -F FILE")
 	}
 	eng, repo, err := newSessionEngine(e, "", "")
 	if err != nil {

@@ -32,6 +32,9 @@ func newShowCommand(e *Env) *cli.Command {
 			"  git codex show -t feature/login --json | jq '.turns[].answer.usage'",
 		Flags: []cli.Flag{topicFlag(), sessionFlag(), jsonFlag()},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, "ID"); err != nil {
+				return err
+			}
 			opts := ShowOptions{Topic: c.String("topic"), Session: c.String("session"), JSON: c.Bool("json")}
 			if c.NArg() > 1 {
 				return usageErrorf("run 'git codex show --help'", "show takes at most one argument")
@@ -68,7 +71,7 @@ func runShow(c *cli.Context, e *Env, opts ShowOptions, arg string) error {
 		return withHint(exitError, err, "see 'git codex list', or open a session with 'git codex delegate'")
 	}
 	if err != nil {
-		return err
+		return sessionError(err) // an ambiguous prefix is a usage error (exit 2)
 	}
 	if opts.JSON {
 		return writeJSON(e.Stdout, transcriptOf(s))
@@ -145,7 +148,11 @@ func printTranscript(w io.Writer, s *session.Session) {
 		if commit == gitstore.EmptyTree {
 			commit = "(unborn)"
 		}
-		fmt.Fprintf(w, "\n── turn %d · commit %s · %s\n", i+1, shortHash(commit), shortTime(t.Record.Time))
+		fork := ""
+		if f := s.ForkOf(i); f != 0 {
+			fork = fmt.Sprintf(" (fork: same parent as turn %d)", f)
+		}
+		fmt.Fprintf(w, "\n── turn %d%s · commit %s · %s\n", i+1, fork, shortHash(commit), shortTime(t.Record.Time))
 		fmt.Fprintf(w, "» %s\n", indent(strings.TrimSpace(t.Record.Text)))
 		if a := t.Answer; a != nil {
 			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))

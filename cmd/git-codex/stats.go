@@ -34,6 +34,9 @@ func newStatsCommand(e *Env) *cli.Command {
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, ""); err != nil {
+				return err
+			}
 			if c.NArg() > 0 {
 				return usageErrorf("run 'git codex stats --help'", "stats takes no arguments")
 			}

@@ -30,6 +30,9 @@ func newSyncCommand(e *Env) *cli.Command {
 			"  git codex sync upstream --json | jq .pushed",
 		Flags: []cli.Flag{jsonFlag()},
 		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, "REMOTE"); err != nil {
+				return err
+			}
 			if c.NArg() > 1 {
 				return usageErrorf("run 'git codex sync --help'", "sync takes at most one remote")
 			}
