@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	repoctx "github.com/git-codex/git-codex/context"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 
 // ContextFiles are the files every session's first message refers to; the
 // pre-push hook checks that they exist at the top of the work tree.
-var ContextFiles = []string{"ARCHITECTURE.md", "AGENTS.md"}
+var ContextFiles = repoctx.RequiredFiles
 
 // RequireContextFilesKey is the git config key that turns the pre-push
 // hook's missing-context-file warning into a refused push.

@@ -14,6 +14,7 @@ package prompt
 import (
 	"errors"
 	"fmt"
+	repoctx "github.com/git-codex/git-codex/context"
 	"sort"
 	"strings"
 
@@ -22,7 +23,7 @@ import (
 
 // DefaultContextFiles are referenced by every session, before any file named
 // with --context.
-var DefaultContextFiles = []string{"ARCHITECTURE.md", "AGENTS.md"}
+var DefaultContextFiles = repoctx.RequiredFiles
 
 // ErrEmptyTask is returned by First when the task is blank.
 var ErrEmptyTask = errors.New("the task is empty")
@@ -56,7 +57,7 @@ func Instructions(opts InstructionOptions) string {
 		fmt.Fprintf(&b, ", in the session for topic %q", opts.Topic)
 	}
 	b.WriteString(". Follow-ups build on this conversation: don't ask again for context already given.\n")
-	files := strings.Join(contextFiles(opts.ContextFiles), ", ")
+	files := strings.Join(ContextFiles(opts.ContextFiles), ", ")
 	if opts.Tools {
 		b.WriteString("Context files: " + files + ". Read them with your read-only tools before proposing changes " +
 			"(paths relative to the repository root; .git and secret files are refused).\n")
@@ -77,9 +78,9 @@ const summaryShape = "### Found\n" +
 	"### Next\n" +
 	"- one next step per line (write \"- none\" if nothing is left)\n"
 
-// contextFiles returns DefaultContextFiles followed by extra, cleaned and
-// without duplicates, in order.
-func contextFiles(extra []string) []string {
+// ContextFiles returns DefaultContextFiles followed by extra, cleaned and
+// without duplicates, in order: the files a session references.
+func ContextFiles(extra []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, f := range append(append([]string{}, DefaultContextFiles...), extra...) {
@@ -129,7 +130,7 @@ func First(m FirstMessage) (string, error) {
 	if task == "" {
 		return "", fmt.Errorf("render first message: %w", ErrEmptyTask)
 	}
-	files := contextFiles(m.ContextFiles)
+	files := ContextFiles(m.ContextFiles)
 	var b strings.Builder
 	b.WriteString("## Context\n")
 	for _, f := range files {

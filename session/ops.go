@@ -14,14 +14,11 @@ import (
 	"github.com/git-codex/git-codex/prompt"
 )
 
-// DefaultContextFiles are referenced by every first message.
-var DefaultContextFiles = []string{"ARCHITECTURE.md", "AGENTS.md"}
-
 // DelegateOptions describe a new session.
 type DelegateOptions struct {
 	Topic string
 	Task  string
-	// Context lists files to reference besides DefaultContextFiles.
+	// Context lists files to reference besides prompt.DefaultContextFiles.
 	Context  []string
 	Focus    string
 	Scope    string
@@ -128,11 +125,11 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 func (e *Engine) checkContext(named []string) ([]string, error) {
 	root := e.Repo.WorkTree()
 	defaults := map[string]bool{}
-	for _, f := range DefaultContextFiles {
+	for _, f := range prompt.DefaultContextFiles {
 		defaults[f] = true
 	}
 	var out []string
-	for _, f := range contextList(named) {
+	for _, f := range prompt.ContextFiles(named) {
 		err := repoctx.CheckPath(root, f)
 		switch {
 		case err == nil:
@@ -159,22 +156,6 @@ func (e *Engine) exists(rel string) bool {
 	}
 	_, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel)))
 	return err == nil
-}
-
-// contextList is the file list a session references: the defaults, then
-// the named files, without duplicates.
-func contextList(extra []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range append(append([]string{}, DefaultContextFiles...), extra...) {
-		f = strings.TrimPrefix(strings.TrimSpace(f), "./")
-		if f == "" || seen[f] {
-			continue
-		}
-		seen[f] = true
-		out = append(out, f)
-	}
-	return out
 }
 
 // Target names a session: Session (an id prefix) if set, else the newest

@@ -12,6 +12,8 @@
 package commitgraph
 
 import (
+	"github.com/git-codex/git-codex/gitstore/internal/mmapfile"
+
 	"bufio"
 	"errors"
 	"fmt"
@@ -38,7 +40,7 @@ type Index = cgv2.Index
 // ErrNotFound when there is neither.
 func Open(gitDir string) (Index, error) {
 	info := filepath.Join(gitDir, "objects", "info")
-	m, err := mapFile(filepath.Join(info, "commit-graph"))
+	m, err := mapPath(filepath.Join(info, "commit-graph"))
 	if err == nil {
 		idx, err := cgv2.OpenFileIndex(m)
 		if err != nil {
@@ -82,7 +84,7 @@ func openChain(dir string) (Index, error) {
 	}
 	var idx Index
 	for _, id := range ids {
-		m, err := mapFile(filepath.Join(dir, "graph-"+id+".graph"))
+		m, err := mapPath(filepath.Join(dir, "graph-"+id+".graph"))
 		if err == nil {
 			var next Index
 			if next, err = cgv2.OpenFileIndexWithParent(m, idx); err == nil {
@@ -125,13 +127,13 @@ func (m *mapping) Close() error {
 	return err
 }
 
-func mapFile(path string) (*mapping, error) {
+func mapPath(path string) (*mapping, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, unmap, err := mapOpen(f)
+	data, unmap, err := mmapfile.Map(f)
 	if err != nil {
 		return nil, fmt.Errorf("map %s: %w", path, err)
 	}

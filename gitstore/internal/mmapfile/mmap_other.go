@@ -1,14 +1,14 @@
 //go:build !unix
 
-package packidx
+package mmapfile
 
 import (
 	"io"
 	"os"
 )
 
-// mapFile reads f into memory where memory maps are not available.
-func mapFile(f *os.File) ([]byte, func() error, error) {
+// Map reads f into memory where memory maps are not available.
+func Map(f *os.File) ([]byte, func() error, error) {
 	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil, nil, err

@@ -1,6 +1,6 @@
 //go:build unix
 
-package packidx
+package mmapfile
 
 import (
 	"os"
@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mapFile maps f read-only. An empty file maps to an empty slice.
-func mapFile(f *os.File) ([]byte, func() error, error) {
+// Map maps f read-only. An empty file maps to an empty slice.
+func Map(f *os.File) ([]byte, func() error, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, nil, err
