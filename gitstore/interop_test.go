@@ -194,3 +194,33 @@ func TestBrokenDataIsReported(t *testing.T) {
 		t.Fatalf("zero-byte ref read: %v", err)
 	}
 }
+
+// After amends git copies notes to the new commit (notes.rewriteRef); a
+// record then sits on several commits and readers show the newest copy,
+// not whichever hash sorts first.
+func TestReadPrefersRewrittenCopy(t *testing.T) {
+	dir := newRepo(t)
+	r := openRepo(t, dir)
+	git(t, dir, "config", "notes.rewriteRef", "refs/notes/codex/*")
+	git(t, dir, "config", "notes.rewriteMode", "cat_sort_uniq")
+	orig := git(t, dir, "rev-parse", "HEAD")
+	x := rec("asked before the amends")
+	x.Commit = orig
+	appendOK(t, r.Notes(), "amend", orig, x)
+	var last string
+	for i := 0; i < 3; i++ {
+		t.Setenv("GIT_COMMITTER_DATE", fmt.Sprintf("2026-01-0%dT03:04:05Z", 3+i))
+		git(t, dir, "commit", "-q", "--amend", "-m", fmt.Sprintf("amended %d", i))
+		last = git(t, dir, "rev-parse", "HEAD")
+	}
+	if n := len(strings.Split(git(t, dir, "notes", "--ref="+r.TopicRef("amend"), "list"), "\n")); n != 4 {
+		t.Fatalf("git kept %d copies of the note, want 4", n)
+	}
+	recs, _, err := openRepo(t, dir).Notes().Read(context.Background(), "amend")
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("read %d records, %v", len(recs), err)
+	}
+	if recs[0].NoteObject != last {
+		t.Fatalf("record shown on %s, want the newest amend %s (original %s)", recs[0].NoteObject, last, orig)
+	}
+}

@@ -58,7 +58,7 @@ func (m *MemoryStore) Read(ctx context.Context, topic string) ([]Record, []Warni
 		byObj[obj] = recs
 		warns = append(warns, ws...)
 	}
-	return flatten(byObj), warns, nil
+	return flatten(byObj, nil), warns, nil
 }
 
 // Topics implements Store.

@@ -215,7 +215,7 @@ func (n *NotesStore) Read(ctx context.Context, topic string) ([]Record, []Warnin
 	if err != nil {
 		return nil, nil, err
 	}
-	return flatten(byObj), warns, nil
+	return flatten(byObj, n.r.newerCommit), warns, nil
 }
 
 // ReadByObject returns topic's records grouped by the object their note
@@ -282,26 +282,57 @@ func (n *NotesStore) ReadCommit(ctx context.Context, ref, id string) (map[string
 }
 
 // flatten merges per-object records into one list, unique by id, sorted by
-// (time, id).
-func flatten(byObj map[string][]Record) []Record {
+// (time, id). A record found in several notes — git copies notes when a
+// commit is amended or rebased, and reattach copies them on purpose — keeps
+// the copy that is not on its original commit, and among several such the
+// one newer says is newest (nil: the first in id order), so a transcript
+// shows the commit the work lives on now.
+func flatten(byObj map[string][]Record, newer func(a, b string) bool) []Record {
 	objs := make([]string, 0, len(byObj))
 	for o := range byObj {
 		objs = append(objs, o)
 	}
 	sort.Strings(objs)
-	seen := map[string]bool{}
+	at := map[string]int{}
 	var out []Record
 	for _, o := range objs {
 		for _, r := range byObj[o] {
-			if seen[r.ID] {
+			i, seen := at[r.ID]
+			if !seen {
+				at[r.ID] = len(out)
+				out = append(out, r)
 				continue
 			}
-			seen[r.ID] = true
-			out = append(out, r)
+			if betterCopy(out[i], r, newer) {
+				out[i] = r
+			}
 		}
 	}
 	SortRecords(out)
 	return out
+}
+
+// betterCopy reports whether copy b of a record should be shown instead of a.
+func betterCopy(a, b Record, newer func(a, b string) bool) bool {
+	aMoved, bMoved := a.NoteObject != a.Commit, b.NoteObject != b.Commit
+	if aMoved != bMoved {
+		return bMoved
+	}
+	return newer != nil && newer(b.NoteObject, a.NoteObject)
+}
+
+// newerCommit reports whether commit a has a later committer time than b; a
+// commit that cannot be read is older than any that can.
+func (r *Repo) newerCommit(a, b string) bool {
+	ca, errA := r.Commit(a)
+	cb, errB := r.Commit(b)
+	switch {
+	case errA != nil:
+		return false
+	case errB != nil:
+		return true
+	}
+	return ca.CommitTime.After(cb.CommitTime)
 }
 
 // SortRecords orders records by time, then id.
