@@ -29,7 +29,9 @@ type Index struct {
 	Warnings []gitstore.Warning
 }
 
-// LoadIndex reads all topics of the repository's notes store.
+// LoadIndex reads all topics of the repository's notes store. A topic's
+// records come from the history index cache (see reattach_index.go) when
+// its notes ref has not moved since they were cached.
 func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
 	notes := repo.Notes()
 	topics, err := notes.Topics(ctx)
@@ -41,14 +43,31 @@ func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
 		BySession: map[string][]gitstore.Record{},
 		Answers:   map[string][]gitstore.Record{},
 	}
+	cache := readIndexCache(repo)
+	fresh := newIndexCache()
+	dirty := len(cache.Topics) != len(topics)
 	seen := map[string]bool{}
 	for _, topic := range topics {
-		byObj, warns, err := notes.ReadByObject(ctx, topic)
+		ref := notes.Ref(topic)
+		head, err := repo.ReadRef(ref)
+		if errors.Is(err, gitstore.ErrNotFound) {
+			dirty = true
+			continue // deleted since it was listed
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read topic %s: %w", topic, err)
 		}
-		idx.Warnings = append(idx.Warnings, warns...)
-		for obj, recs := range byObj {
+		ct, ok := cache.Topics[topic]
+		if !ok || ct.Notes != head {
+			byObj, warns, err := notes.ReadCommit(ctx, ref, head)
+			if err != nil {
+				return nil, fmt.Errorf("read topic %s: %w", topic, err)
+			}
+			ct, dirty = cachedTopic{Notes: head, ByObject: byObj, Warnings: warns}, true
+		}
+		fresh.Topics[topic] = ct
+		idx.Warnings = append(idx.Warnings, ct.Warnings...)
+		for obj, recs := range ct.ByObject {
 			for _, r := range recs {
 				if r.Topic == "" {
 					r.Topic = topic
@@ -66,6 +85,9 @@ func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
 				}
 			}
 		}
+	}
+	if dirty {
+		writeIndexCache(repo, fresh)
 	}
 	for obj, recs := range idx.ByObject {
 		idx.ByObject[obj] = uniqueSorted(recs)
@@ -157,19 +179,35 @@ var (
 // the patch-ids of all commits without notes computed. The message rules
 // need no diffs. Nothing is written; see Reattach.
 func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, commits []gitstore.Commit) ([]Match, error) {
-	var targets []gitstore.Commit
+	targets := withoutNotes(idx, commits)
+	if len(targets) == 0 || len(idx.ByObject) == 0 {
+		return nil, nil
+	}
 	walked := make(map[string]*gitstore.Commit, len(commits))
 	for i, c := range commits {
 		walked[c.Hash] = &commits[i]
+	}
+	return findReattachments(ctx, repo, idx, readSources(repo, idx, walked), targets)
+}
+
+// withoutNotes returns the commits FindReattachments looks for records for:
+// those without notes that are not merges.
+func withoutNotes(idx *Index, commits []gitstore.Commit) []gitstore.Commit {
+	var targets []gitstore.Commit
+	for _, c := range commits {
 		if len(idx.ByObject[c.Hash]) == 0 && len(c.Parents) <= 1 {
 			targets = append(targets, c)
 		}
 	}
-	if len(targets) == 0 || len(idx.ByObject) == 0 {
+	return targets
+}
+
+// findReattachments is FindReattachments on targets (withoutNotes) with the
+// noted commits already read.
+func findReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, srcs map[string]*source, targets []gitstore.Commit) ([]Match, error) {
+	if len(targets) == 0 || len(srcs) == 0 {
 		return nil, nil
 	}
-	srcs := readSources(repo, idx, walked)
-
 	pids, err := patchIDs(ctx, repo, patchIDWork(targets, srcs, idx))
 	if err != nil {
 		return nil, err
@@ -313,7 +351,7 @@ type source struct {
 }
 
 // readSources reads the noted commits, taking the walked ones from walked
-// and reading the others once. An object that is not a readable commit
+// (may be nil) and reading the others once. An object that is not a readable commit
 // (gone after gc, from another clone, a note on a blob) does not exist for
 // the rules.
 func readSources(repo *gitstore.Repo, idx *Index, walked map[string]*gitstore.Commit) map[string]*source {
@@ -457,19 +495,12 @@ type ReattachOptions struct {
 // and rule) is added with them. Running it again finds nothing to do: the
 // commits have notes now.
 func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]Match, error) {
-	walkCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	revList := startRevList(walkCtx, repo, opt.Revs, opt.Max) // git walks while the notes are read
-	idx, err := LoadIndex(ctx, repo)
-	commits, rerr := revList()
-	if rerr != nil {
-		return nil, rerr
-	}
+	h, err := readHistory(ctx, repo, opt.Revs, opt.Max)
 	if err != nil {
 		return nil, err
 	}
-	matches, err := FindReattachments(ctx, repo, idx, commits)
-	if err != nil || opt.DryRun {
+	matches := h.matches
+	if opt.DryRun {
 		return matches, err
 	}
 	now := time.Now
@@ -498,6 +529,39 @@ func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]
 		}
 	}
 	return matches, nil
+}
+
+// history is what the history views read: the commits of a revision range,
+// the index of all records and the reattachments found for the commits.
+type history struct {
+	commits []gitstore.Commit
+	idx     *Index
+	matches []Match
+}
+
+// readHistory lists the commits of revs (at most max, 0: all) with one git
+// process that runs while this one reads the index and the noted commits,
+// then finds the reattachments. On a reattachment error it returns the
+// history read so far with the error.
+func readHistory(ctx context.Context, repo *gitstore.Repo, revs []string, max int) (*history, error) {
+	walkCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	revList := startRevList(walkCtx, repo, revs, max)
+	idx, err := LoadIndex(ctx, repo)
+	var srcs map[string]*source
+	if err == nil {
+		srcs = readSources(repo, idx, nil)
+	}
+	commits, rerr := revList()
+	if rerr != nil {
+		return nil, rerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	h := &history{commits: commits, idx: idx}
+	h.matches, err = findReattachments(ctx, repo, idx, srcs, withoutNotes(idx, commits))
+	return h, err
 }
 
 // RevList returns the commits named by git revision arguments (default

@@ -137,22 +137,11 @@ func Summarize(ctx context.Context, repo *gitstore.Repo, opt SummaryOptions) (*P
 			return nil, fmt.Errorf("resolve base %s: %w", opt.Base, err)
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	revList := startRevList(ctx, repo, []string{headID, "^" + baseID}, 0) // git walks while the notes are read
-	idx, err := LoadIndex(ctx, repo)
-	commits, rerr := revList()
-	if rerr != nil {
-		return nil, rerr
-	}
+	h, err := readHistory(ctx, repo, []string{headID, "^" + baseID}, 0)
 	if err != nil {
 		return nil, err
 	}
-	matches, err := FindReattachments(ctx, repo, idx, commits)
-	if err != nil {
-		return nil, err
-	}
-	return buildSummary(idx, baseID, baseRef, headID, commits, matches), nil
+	return buildSummary(h.idx, baseID, baseRef, headID, h.commits, h.matches), nil
 }
 
 // buildSummary assembles the summary from the index; it does no IO.

@@ -50,21 +50,14 @@ type TurnView struct {
 // attached to it in any topic. Commits without notes get the turns found for
 // them by FindReattachments (marked with Via); nothing is written.
 func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, []gitstore.Warning, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	revList := startRevList(ctx, repo, opt.Revs, opt.Max) // git walks while the notes are read
-	idx, err := LoadIndex(ctx, repo)
-	commits, rerr := revList()
-	if rerr != nil {
-		return nil, nil, rerr
-	}
-	if err != nil {
+	h, err := readHistory(ctx, repo, opt.Revs, opt.Max)
+	if h == nil {
 		return nil, nil, err
 	}
-	matches, err := FindReattachments(ctx, repo, idx, commits)
 	if err != nil {
-		return nil, idx.Warnings, err
+		return nil, h.idx.Warnings, err
 	}
+	commits, idx, matches := h.commits, h.idx, h.matches
 	byCommit := map[string][]Match{}
 	for _, m := range matches {
 		byCommit[m.Commit] = append(byCommit[m.Commit], m)

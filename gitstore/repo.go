@@ -449,20 +449,7 @@ func (r *Repo) Config(key string) (string, bool) {
 // ConfigAll returns every value of a multi-valued config key.
 func (r *Repo) ConfigAll(key string) []string {
 	r.cfgOnce.Do(func() {
-		r.cfg = map[string][]string{}
-		out, err := r.Git(context.Background(), nil, "config", "-z", "--list")
-		if err != nil {
-			r.cfgErr = err
-			return
-		}
-		for _, kv := range bytes.Split(out, []byte{0}) {
-			if len(kv) == 0 {
-				continue
-			}
-			k, v, _ := strings.Cut(string(kv), "\n")
-			k = strings.ToLower(k)
-			r.cfg[k] = append(r.cfg[k], v)
-		}
+		r.cfg, r.cfgErr = r.loadConfig()
 	})
 	return r.cfg[strings.ToLower(key)]
 }

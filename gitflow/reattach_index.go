@@ -1,0 +1,110 @@
+package gitflow
+
+import (
+	"encoding/gob"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// The history index cache keeps what LoadIndex read of each topic — the
+// records by annotated object and the skipped-line warnings — in
+// <git common dir>/codex/history-index, so that log, pr-summary and
+// reattach do not read and parse every note of every topic on every run
+// (on a large repository, most of their time).
+//
+// It is a derived index in the sense of the storage rules: an entry is
+// keyed by the notes commit its topic was read from, an immutable id, so
+// it is used only while the topic's ref still points there; the whole file
+// is keyed by the git-codex executable that wrote it, so a new build never
+// trusts what an older reader made of the notes. It is never written to
+// git, never pushed, ignored when unreadable, rewritten whole (a temporary
+// file renamed over it, so concurrent runs leave one complete file), and
+// deleting it loses nothing.
+
+// indexCacheVersion changes when the cached shape changes.
+const indexCacheVersion = 1
+
+type indexCache struct {
+	Version int
+	Binary  string
+	Topics  map[string]cachedTopic // by topic
+}
+
+type cachedTopic struct {
+	Notes    string // the notes commit the records were read from
+	ByObject map[string][]gitstore.Record
+	Warnings []gitstore.Warning
+}
+
+func newIndexCache() *indexCache {
+	return &indexCache{Version: indexCacheVersion, Binary: binaryID(), Topics: map[string]cachedTopic{}}
+}
+
+func indexCachePath(repo *gitstore.Repo) string {
+	return filepath.Join(repo.CommonDir(), "codex", "history-index")
+}
+
+// readIndexCache returns the cache, or an empty one when there is none, it
+// does not decode, or another executable wrote it.
+func readIndexCache(repo *gitstore.Repo) *indexCache {
+	empty := newIndexCache()
+	if empty.Binary == "" {
+		return empty
+	}
+	f, err := os.Open(indexCachePath(repo))
+	if err != nil {
+		return empty
+	}
+	defer f.Close()
+	var c indexCache
+	if err := gob.NewDecoder(f).Decode(&c); err != nil || c.Version != indexCacheVersion || c.Binary != empty.Binary || c.Topics == nil {
+		return empty
+	}
+	return &c
+}
+
+// writeIndexCache replaces the cache file with c. It is best effort: a
+// read-only repository just goes without.
+func writeIndexCache(repo *gitstore.Repo, c *indexCache) {
+	if c.Binary == "" {
+		return
+	}
+	path := indexCachePath(repo)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".history-index-*")
+	if err != nil {
+		return
+	}
+	err = gob.NewEncoder(f).Encode(c)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+}
+
+var binaryOnce = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
+})
+
+// binaryID names the running executable: its path, size and modification
+// time ("" when unknown, which turns the cache off).
+func binaryID() string { return binaryOnce() }

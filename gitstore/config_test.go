@@ -1,0 +1,81 @@
+package gitstore
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// The config reader agrees with `git config --list` on what users write:
+// global (XDG and ~/.gitconfig), local, worktree config, subsections,
+// multi-values, quoting, bare booleans; includes make it ask git.
+func TestConfigMatchesGit(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir string) string
+	}{
+		{"plain", func(t *testing.T, dir string) string { return dir }},
+		{"values", func(t *testing.T, dir string) string {
+			git(t, dir, "config", "codex.model", "local-model")
+			git(t, dir, "config", "--add", "notes.rewriteRef", "refs/notes/a")
+			git(t, dir, "config", "--add", "notes.rewriteRef", "refs/notes/codex/*")
+			git(t, dir, "config", "remote.Origin.url", "/tmp/x y")
+			git(t, dir, "config", "codex.title", `quo"ted \ back; semi # hash`)
+			appendFile(t, filepath.Join(dir, ".git", "config"), "[codex]\n\tbare\n\tEmpty =\n")
+			return dir
+		}},
+		{"global and xdg", func(t *testing.T, dir string) string {
+			home := os.Getenv("HOME")
+			os.MkdirAll(filepath.Join(home, ".config", "git"), 0o755)
+			appendFile(t, filepath.Join(home, ".config", "git", "config"), "[codex]\n\tmodel = xdg\n\tengine = chat\n")
+			appendFile(t, filepath.Join(home, ".gitconfig"), "[codex]\n\tmodel = home\n")
+			git(t, dir, "config", "codex.model", "local")
+			return dir
+		}},
+		{"worktree config", func(t *testing.T, dir string) string {
+			wt := filepath.Join(t.TempDir(), "wt")
+			git(t, dir, "worktree", "add", "-q", wt)
+			git(t, dir, "config", "extensions.worktreeConfig", "true")
+			git(t, wt, "config", "--worktree", "codex.model", "per-worktree")
+			return wt
+		}},
+		{"include falls back to git", func(t *testing.T, dir string) string {
+			inc := filepath.Join(t.TempDir(), "inc")
+			appendFile(t, inc, "[codex]\n\tmodel = included\n")
+			git(t, dir, "config", "include.path", inc)
+			return dir
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := openRepo(t, tc.setup(t, newRepo(t)))
+			got, err := r.loadConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := r.gitConfigList()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, _ := r.Config("codex.model"); tc.name == "worktree config" && v != "per-worktree" {
+				t.Fatalf("codex.model in the worktree = %q", v)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("config differs from git config --list:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
