@@ -33,17 +33,28 @@ type Index struct {
 // records come from the history index cache (see reattach_index.go) when
 // its notes ref has not moved since they were cached.
 func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
+	cache := readIndexCache(repo)
+	idx, fresh, err := loadIndex(ctx, repo, cache)
+	if err == nil && fresh != nil {
+		fresh.Commits = cache.Commits
+		writeIndexCache(repo, fresh)
+	}
+	return idx, err
+}
+
+// loadIndex is LoadIndex with the cache read; it returns the cache to write
+// back, nil when cache was up to date (its Commits left for the caller).
+func loadIndex(ctx context.Context, repo *gitstore.Repo, cache *indexCache) (*Index, *indexCache, error) {
 	notes := repo.Notes()
 	topics, err := notes.Topics(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list topics: %w", err)
+		return nil, nil, fmt.Errorf("list topics: %w", err)
 	}
 	idx := &Index{
 		ByObject:  map[string][]gitstore.Record{},
 		BySession: map[string][]gitstore.Record{},
 		Answers:   map[string][]gitstore.Record{},
 	}
-	cache := readIndexCache(repo)
 	fresh := newIndexCache()
 	dirty := len(cache.Topics) != len(topics)
 	seen := map[string]bool{}
@@ -55,13 +66,13 @@ func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
 			continue // deleted since it was listed
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read topic %s: %w", topic, err)
+			return nil, nil, fmt.Errorf("read topic %s: %w", topic, err)
 		}
 		ct, ok := cache.Topics[topic]
 		if !ok || ct.Notes != head {
 			byObj, warns, err := notes.ReadCommit(ctx, ref, head)
 			if err != nil {
-				return nil, fmt.Errorf("read topic %s: %w", topic, err)
+				return nil, nil, fmt.Errorf("read topic %s: %w", topic, err)
 			}
 			ct, dirty = cachedTopic{Notes: head, ByObject: byObj, Warnings: warns}, true
 		}
@@ -86,8 +97,8 @@ func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
 			}
 		}
 	}
-	if dirty {
-		writeIndexCache(repo, fresh)
+	if !dirty {
+		fresh = nil
 	}
 	for obj, recs := range idx.ByObject {
 		idx.ByObject[obj] = uniqueSorted(recs)
@@ -98,7 +109,7 @@ func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
 	for _, recs := range idx.Answers {
 		gitstore.SortRecords(recs)
 	}
-	return idx, nil
+	return idx, fresh, nil
 }
 
 // uniqueSorted sorts records by time and id and drops repeated ids (the
@@ -183,11 +194,12 @@ func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, com
 	if len(targets) == 0 || len(idx.ByObject) == 0 {
 		return nil, nil
 	}
-	walked := make(map[string]*gitstore.Commit, len(commits))
-	for i, c := range commits {
-		walked[c.Hash] = &commits[i]
+	walked := make(map[string]gitstore.Commit, len(commits))
+	for _, c := range commits {
+		walked[c.Hash] = c
 	}
-	return findReattachments(ctx, repo, idx, readSources(repo, idx, walked), targets)
+	srcs, _, _ := readSources(repo, idx, walked, nil)
+	return findReattachments(ctx, repo, idx, srcs, targets)
 }
 
 // withoutNotes returns the commits FindReattachments looks for records for:
@@ -208,7 +220,13 @@ func findReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, src
 	if len(targets) == 0 || len(srcs) == 0 {
 		return nil, nil
 	}
-	pids, err := patchIDs(ctx, repo, patchIDWork(targets, srcs, idx))
+	var compute []string
+	for _, id := range patchIDWork(targets, srcs, idx) {
+		if src := srcs[id]; src == nil || src.confirm(repo) {
+			compute = append(compute, id)
+		}
+	}
+	pids, err := patchIDs(ctx, repo, compute)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +285,10 @@ func findReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, src
 			done[cd.src] = true
 			exists := false
 			if s := srcs[cd.src]; s != nil {
-				exists = s.exists
+				exists = s.confirm(repo)
+			}
+			if cd.rule == RuleSubject && !exists {
+				continue // known from the cache, collected since
 			}
 			if anc, err := isAncestor(ctx, repo, exists, cd.src, c.Hash); err != nil {
 				return nil, err
@@ -347,15 +368,21 @@ type source struct {
 	id     string
 	c      *gitstore.Commit // when exists
 	exists bool
+	cached bool   // exists says what the cache says; see confirm
 	pid    string // stored in its records, or computed
 }
 
 // readSources reads the noted commits, taking the walked ones from walked
-// (may be nil) and reading the others once. An object that is not a readable commit
-// (gone after gc, from another clone, a note on a blob) does not exist for
-// the rules.
-func readSources(repo *gitstore.Repo, idx *Index, walked map[string]*gitstore.Commit) map[string]*source {
+// (may be nil), the headers of others from known (the cache: checked again
+// with confirm before they decide anything git is asked about) and reading
+// the rest once. An object that is not a readable commit (gone after gc,
+// from another clone, a note on a blob) does not exist for the rules. It
+// also returns the headers of the commits that exist, for the cache, and
+// whether any were not known.
+func readSources(repo *gitstore.Repo, idx *Index, walked, known map[string]gitstore.Commit) (map[string]*source, map[string]gitstore.Commit, bool) {
 	srcs := make(map[string]*source, len(idx.ByObject))
+	headers := make(map[string]gitstore.Commit, len(idx.ByObject))
+	changed := false
 	for obj, recs := range idx.ByObject {
 		if obj == gitstore.EmptyTree {
 			continue
@@ -368,13 +395,36 @@ func readSources(repo *gitstore.Repo, idx *Index, walked map[string]*gitstore.Co
 			}
 		}
 		if c, ok := walked[obj]; ok {
-			s.c, s.exists = c, true
+			s.c, s.exists = &c, true
+		} else if c, ok := known[obj]; ok {
+			s.c, s.exists, s.cached = &c, true, true
 		} else if c, err := repo.Commit(obj); err == nil {
 			s.c, s.exists = &c, true
 		}
+		if s.exists {
+			h := *s.c
+			h.Body = "" // the rules read only the subject of a noted commit
+			if _, ok := known[obj]; !ok {
+				changed = true
+			}
+			headers[obj] = h
+		}
 		srcs[obj] = s
 	}
-	return srcs
+	return srcs, headers, changed || len(headers) != len(known)
+}
+
+// confirm reports whether s exists, checking a header that came from the
+// cache against the object store once (the commit may have been collected
+// since).
+func (s *source) confirm(repo *gitstore.Repo) bool {
+	if s.cached {
+		s.cached = false
+		if _, err := repo.Commit(s.id); err != nil {
+			s.exists = false
+		}
+	}
+	return s.exists
 }
 
 // allLive reports whether every record of recs is noted on an existing
@@ -547,10 +597,20 @@ func readHistory(ctx context.Context, repo *gitstore.Repo, revs []string, max in
 	walkCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	revList := startRevList(walkCtx, repo, revs, max)
-	idx, err := LoadIndex(ctx, repo)
+	cache := readIndexCache(repo)
+	idx, fresh, err := loadIndex(ctx, repo, cache)
 	var srcs map[string]*source
 	if err == nil {
-		srcs = readSources(repo, idx, nil)
+		var headers map[string]gitstore.Commit
+		var changed bool
+		srcs, headers, changed = readSources(repo, idx, nil, cache.Commits)
+		if changed && fresh == nil {
+			fresh = cache
+		}
+		if fresh != nil {
+			fresh.Commits = headers
+			writeIndexCache(repo, fresh)
+		}
 	}
 	commits, rerr := revList()
 	if rerr != nil {

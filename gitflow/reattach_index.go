@@ -11,7 +11,8 @@ import (
 )
 
 // The history index cache keeps what LoadIndex read of each topic — the
-// records by annotated object and the skipped-line warnings — in
+// records by annotated object and the skipped-line warnings — and the
+// headers of the noted commits in
 // <git common dir>/codex/history-index, so that log, pr-summary and
 // reattach do not read and parse every note of every topic on every run
 // (on a large repository, most of their time).
@@ -32,6 +33,10 @@ type indexCache struct {
 	Version int
 	Binary  string
 	Topics  map[string]cachedTopic // by topic
+	// Commits holds the headers (without bodies) of the noted commits
+	// that existed when they were read: immutable, but a commit can be
+	// collected since, which readers check before relying on it.
+	Commits map[string]gitstore.Commit
 }
 
 type cachedTopic struct {

@@ -1,0 +1,138 @@
+package gitflow
+
+import (
+	"context"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// indexIDs lists the record ids of an index by annotated object, as
+// "object:id" strings, sorted.
+func indexIDs(idx *Index) []string {
+	var out []string
+	for obj, recs := range idx.ByObject {
+		for _, r := range recs {
+			out = append(out, short(obj)+":"+r.ID+":"+r.Topic)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// The history index cache must never change what LoadIndex returns: it is
+// used only while a topic's notes ref is where it was read from, and only by
+// the executable that wrote it.
+func TestLoadIndexCache(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// change acts between the first and the second LoadIndex; it
+		// returns the record id that must be there (or must not, with
+		// a "-" prefix).
+		change func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string
+	}{
+		{"unchanged notes come from the cache", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
+			// Tamper with the cached entry: only a cache hit can return it.
+			c := readIndexCache(repo)
+			ct := c.Topics["feature"]
+			if ct.Notes == "" {
+				t.Fatal("no cache entry for topic feature after LoadIndex")
+			}
+			ct.ByObject = map[string][]gitstore.Record{noted: {{ID: "CACHED", Kind: gitstore.KindTurn, Topic: "feature"}}}
+			c.Topics["feature"] = ct
+			writeIndexCache(repo, c)
+			return "CACHED"
+		}},
+		{"a moved notes ref is read again", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
+			return addTurn(t, repo, "feature", "S", noted, "one more", gitstore.Usage{})
+		}},
+		{"another executable's cache is not used", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
+			c := readIndexCache(repo)
+			ct := c.Topics["feature"]
+			ct.ByObject = map[string][]gitstore.Record{noted: {{ID: "CACHED", Kind: gitstore.KindTurn}}}
+			c.Topics["feature"], c.Binary = ct, "another build"
+			writeIndexCache(repo, c)
+			return "-CACHED"
+		}},
+		{"an unreadable cache is not used", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
+			if err := os.WriteFile(indexCachePath(repo), []byte("not a cache"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return "-CACHED"
+		}},
+		{"a deleted topic is dropped", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
+			id := addTurn(t, repo, "other", "S2", noted, "elsewhere", gitstore.Usage{})
+			if _, err := LoadIndex(ctx, repo); err != nil {
+				t.Fatal(err)
+			}
+			git(t, dir, "update-ref", "-d", repo.Notes().Ref("other"))
+			return "-" + id
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := newRepo(t)
+			noted := git(t, dir, "rev-parse", "HEAD")
+			repo := openRepo(t, dir)
+			first := addTurn(t, repo, "feature", "S", noted, "write it", gitstore.Usage{})
+			if _, err := LoadIndex(ctx, repo); err != nil {
+				t.Fatal(err)
+			}
+			want := tt.change(t, dir, repo, noted)
+
+			idx, err := LoadIndex(ctx, repo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(indexIDs(idx), " ")
+			id, absent := strings.CutPrefix(want, "-")
+			if strings.Contains(got, ":"+id+":") == absent {
+				t.Errorf("LoadIndex = %s; want %s %s", got, map[bool]string{true: "without", false: "with"}[absent], id)
+			}
+			if want != "CACHED" && !strings.Contains(got, ":"+first+":feature") {
+				t.Errorf("LoadIndex = %s; want the first turn %s in topic feature", got, first)
+			}
+			// Whatever happened, the cache now matches the notes.
+			if c := readIndexCache(repo); c.Topics["feature"].Notes != git(t, dir, "rev-parse", repo.Notes().Ref("feature")) {
+				t.Errorf("cache entry for feature is at %q, not at the notes ref", c.Topics["feature"].Notes)
+			}
+		})
+	}
+}
+
+// A noted commit whose header is cached but which was collected since must
+// not count as existing: the subject rule needs the commit to be here.
+func TestCachedHeaderOfCollectedCommit(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	dir := newRepo(t)
+	git(t, dir, "checkout", "-q", "-b", "feature")
+	noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
+	git(t, dir, "checkout", "-q", "main")
+	addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", gitstore.Usage{})
+	if _, _, err := Log(ctx, openRepo(t, dir), LogOptions{Max: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := readIndexCache(openRepo(t, dir)).Commits[noted]; !ok {
+		t.Fatalf("the header of %s was not cached", noted)
+	}
+	git(t, dir, "branch", "-q", "-D", "feature")
+	git(t, dir, "reflog", "expire", "--expire=now", "--all")
+	git(t, dir, "gc", "-q", "--prune=now")
+	writeFile(t, dir, "g.txt", "squashed\n")
+	git(t, dir, "add", "g.txt")
+	gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "Feature (#1)\n\n* add feature file")
+
+	entries, _, err := Log(ctx, openRepo(t, dir), LogOptions{Max: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || len(entries[0].Turns) != 0 {
+		t.Errorf("Log = %+v; want the squash commit without turns (its source is gone)", entries)
+	}
+}
