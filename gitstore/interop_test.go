@@ -223,4 +223,18 @@ func TestReadPrefersRewrittenCopy(t *testing.T) {
 	if recs[0].NoteObject != last {
 		t.Fatalf("record shown on %s, want the newest amend %s (original %s)", recs[0].NoteObject, last, orig)
 	}
+
+	// Amended again within the same second, then abandoned (reset back):
+	// the copy on the current branch wins the tie.
+	git(t, dir, "commit", "-q", "--amend", "-m", "same second, abandoned")
+	side := git(t, dir, "rev-parse", "HEAD")
+	git(t, dir, "reset", "-q", "--hard", last)
+	current := last
+	recs, _, err = openRepo(t, dir).Notes().Read(context.Background(), "amend")
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("read %d records, %v", len(recs), err)
+	}
+	if recs[0].NoteObject != current {
+		t.Fatalf("record shown on %s, want %s on the current branch (side copy %s)", recs[0].NoteObject, current, side)
+	}
 }

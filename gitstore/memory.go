@@ -28,7 +28,7 @@ func (m *MemoryStore) Append(ctx context.Context, topic, target string, recs ...
 	if err != nil {
 		return err
 	}
-	lines, err := encodeRecords(recs)
+	lines, err := encodeRecords(recs, nil)
 	if err != nil || len(lines) == 0 {
 		return err
 	}

@@ -73,7 +73,7 @@ func (n *NotesStore) Append(ctx context.Context, topic, target string, recs ...R
 	if err != nil {
 		return err
 	}
-	lines, err := encodeRecords(recs)
+	lines, err := encodeRecords(recs, n.r.secrets)
 	if err != nil || len(lines) == 0 {
 		return err
 	}
@@ -163,7 +163,7 @@ func (r *Repo) noteCommit(old, target string, lines [][]byte) (string, error) {
 }
 
 // encodeRecords redacts and marshals recs into canonical lines.
-func encodeRecords(recs []Record) ([][]byte, error) {
+func encodeRecords(recs []Record, literals []string) ([][]byte, error) {
 	lines := make([][]byte, 0, len(recs))
 	for _, rec := range recs {
 		redactRecord(&rec)
@@ -171,9 +171,26 @@ func encodeRecords(recs []Record) ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		for _, lit := range literals {
+			b = bytes.ReplaceAll(b, []byte(lit), []byte("[REDACTED:configured-secret]"))
+		}
 		lines = append(lines, b)
 	}
 	return lines, nil
+}
+
+// AddSecrets names literal values (the configured API key, whatever its
+// shape) that records written through this repository's NotesStore must
+// never contain: they are replaced like any other secret. Values shorter
+// than 8 bytes or containing characters JSON escapes are ignored.
+func (r *Repo) AddSecrets(values ...string) {
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if len(v) < 8 || strings.ContainsAny(v, "\"<>&\\\n") {
+			continue
+		}
+		r.secrets = append(r.secrets, v)
+	}
 }
 
 // redactRecord removes secrets from every free-text field: notes are pushed
@@ -332,7 +349,18 @@ func (r *Repo) newerCommit(a, b string) bool {
 	case errB != nil:
 		return true
 	}
-	return ca.CommitTime.After(cb.CommitTime)
+	if !ca.CommitTime.Equal(cb.CommitTime) {
+		return ca.CommitTime.After(cb.CommitTime)
+	}
+	// Rewritten within the same second (amend, then rebase): the copy on
+	// the current branch wins.
+	h, err := r.Head()
+	if err != nil || h.Commit == "" {
+		return false
+	}
+	aOn, _ := r.isAncestor(context.Background(), a, h.Commit)
+	bOn, _ := r.isAncestor(context.Background(), b, h.Commit)
+	return aOn && !bOn
 }
 
 // SortRecords orders records by time, then id.

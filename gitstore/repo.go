@@ -45,7 +45,9 @@ type Repo struct {
 	cfg     map[string][]string
 	cfgErr  error
 
-	prefixOnce  sync.Once
+	prefixOnce sync.Once
+	// secrets are literal values never to be written (AddSecrets).
+	secrets     []string
 	notesPrefix string
 
 	// mu serialises object access: go-git's storage is not safe for

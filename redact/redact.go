@@ -60,7 +60,14 @@ var rules = []rule{
 		kind:     "openai-key",
 		keywords: []string{"sk-"},
 		re:       regexp.MustCompile(`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}`),
-		keep:     func(sub []string, _ string) string { return mixedIf(sub[0][3:], "openai-key") },
+		keep: func(sub []string, _ string) string {
+			for _, p := range []string{"sk-proj-", "sk-svcacct-", "sk-admin-"} {
+				if strings.HasPrefix(sub[0], p) {
+					return "openai-key" // these prefixes only ever start keys
+				}
+			}
+			return mixedIf(sub[0][3:], "openai-key")
+		},
 	},
 	{
 		kind:     "stripe-key",

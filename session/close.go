@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"github.com/git-codex/git-codex/redact"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,7 +69,13 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return res, fmt.Errorf("write summary: %w", err)
 		}
-		if err := os.WriteFile(path, []byte(Markdown(res)), 0o644); err != nil {
+		// The file lands in the work tree and is usually committed: it gets
+		// the same scrubbing as the notes.
+		doc := redact.String(Markdown(res))
+		if k := strings.TrimSpace(e.Config.APIKey); len(k) >= 8 {
+			doc = strings.ReplaceAll(doc, k, "[REDACTED:configured-secret]")
+		}
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 			return res, fmt.Errorf("write summary: %w", err)
 		}
 		res.Written = path

@@ -96,7 +96,7 @@ func TestForkRestartsFromGit(t *testing.T) {
 	if len(evs) != 1 || evs[0].Event != EventRestart || evs[0].Turn != res.Turn || !strings.Contains(evs[0].Text, "fork") {
 		t.Errorf("events = %+v, want one restart naming the fork", evs)
 	}
-	if lines := strings.Count(h.errOut.String(), "restarting"); lines != 1 || !strings.Contains(h.errOut.String(), "rebuilt from git") {
+	if lines := strings.Count(h.errOut.String(), "rebuilding its context from git"); lines != 1 {
 		t.Errorf("stderr should say so in one line:\n%s", h.errOut.String())
 	}
 

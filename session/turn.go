@@ -59,10 +59,12 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	if err != nil {
 		return res, err
 	}
+	patchID := e.patchID(ctx, s, target)
 
 	// 1. The user's message is stored before anything is sent.
 	turn := e.record(gitstore.KindTurn, s)
 	turn.Commit, turn.Parent, turn.Text = target, s.LastTurnID(), x.text
+	turn.PatchID = patchID.known
 	if err := e.Store.Append(ctx, s.Topic, target, turn); err != nil {
 		return res, fmt.Errorf("store turn: %w", err)
 	}
@@ -76,7 +78,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	if restart != "" {
 		// The chain misses turns (a fork, or replies from another clone):
 		// restart from the whole transcript so the model sees every turn.
-		e.warnf("session %s has turns the model has not seen (%s); restarting it with the context rebuilt from git", short(s.ID), restart)
+		e.warnf("session %s: %s; rebuilding its context from git", short(s.ID), restart)
 		ev := e.record(gitstore.KindEvent, s)
 		ev.Commit, ev.Turn, ev.Event = target, turn.ID, EventRestart
 		ev.Text = restart + "; context rebuilt from the git transcript"
@@ -118,6 +120,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		defer cancel()
 	}
 	recs := e.answerRecords(s, target, turn.ID, resp, sendErr)
+	recs[len(recs)-1].PatchID = patchID.wait(storeCtx)
 	if len(recs) > 0 {
 		if err := e.Store.Append(storeCtx, s.Topic, target, recs...); err != nil {
 			if sendErr != nil {
@@ -232,23 +235,30 @@ func (e *Engine) request(s *Session, x exchange) (req model.Request, restart str
 	return req, restart, nil
 }
 
-// unseenReason says which turns the chain ending at turn at misses, and why.
+// unseenReason says in a few words which turns the model has not seen and
+// why: "turns 2 and 3 were replies to the same turn (run at the same time,
+// or in two clones)".
 func unseenReason(s *Session, unseen []int, at int) string {
 	u := unseen[0]
-	what := "turn " + itoa(u+1)
-	if len(unseen) > 1 {
-		what = fmt.Sprintf("turns %d and %d more", u+1, len(unseen)-1)
-	}
 	other := s.ForkOf(u)
 	for i := u + 1; other == 0 && i < len(s.Turns); i++ {
 		if s.ForkOf(i) == u+1 {
 			other = i + 1
 		}
 	}
+	n := countNoun(len(unseen), "turn")
 	if other != 0 {
-		return fmt.Sprintf("%s off the chain of turn %d: turns %d and %d share a parent (a fork: replies from two clones)", what, at+1, min(u+1, other), max(u+1, other))
+		return fmt.Sprintf("turns %d and %d were replies to the same turn (a fork: run at the same time, or in two clones); %s not in the model's memory",
+			min(u+1, other), max(u+1, other), n)
 	}
-	return fmt.Sprintf("%s off the chain of turn %d (answered by another clone)", what, at+1)
+	return fmt.Sprintf("%s answered elsewhere (another clone or engine) since turn %d", n, at+1)
+}
+
+func countNoun(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return itoa(n) + " " + noun + "s"
 }
 
 // instructions renders the session's instruction block from data fixed when
@@ -340,4 +350,62 @@ func clip(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "\n[… truncated]"
+}
+
+// pendingPatchID is the patch-id of the commit a turn attaches to: known at
+// once when an earlier record of the session on the same commit has it,
+// otherwise computed while the model answers, so that records remember it
+// (reattach finds them after cherry-picks and squash merges) without adding
+// to the reply's latency.
+type pendingPatchID struct {
+	known string
+	ch    chan string
+}
+
+// wait returns the patch-id, or "" when it could not be had in time.
+func (p pendingPatchID) wait(ctx context.Context) string {
+	if p.known != "" || p.ch == nil {
+		return p.known
+	}
+	select {
+	case id := <-p.ch:
+		return id
+	case <-ctx.Done():
+		return ""
+	case <-time.After(5 * time.Second):
+		return ""
+	}
+}
+
+// patchIDer is implemented by repositories that can compute patch-ids
+// (*gitstore.Repo does).
+type patchIDer interface {
+	PatchID(ctx context.Context, commit string) (string, error)
+}
+
+func (e *Engine) patchID(ctx context.Context, s *Session, target string) pendingPatchID {
+	if target == gitstore.EmptyTree {
+		return pendingPatchID{}
+	}
+	for i := len(s.Turns) - 1; i >= 0; i-- {
+		t := s.Turns[i]
+		for _, r := range []*gitstore.Record{&t.Record, t.Answer} {
+			if r != nil && r.Commit == target && r.PatchID != "" {
+				return pendingPatchID{known: r.PatchID}
+			}
+		}
+	}
+	if s.Open.Commit == target && s.Open.PatchID != "" {
+		return pendingPatchID{known: s.Open.PatchID}
+	}
+	p, ok := e.Repo.(patchIDer)
+	if !ok {
+		return pendingPatchID{}
+	}
+	ch := make(chan string, 1)
+	go func() {
+		id, _ := p.PatchID(context.WithoutCancel(ctx), target)
+		ch <- id
+	}()
+	return pendingPatchID{ch: ch}
 }

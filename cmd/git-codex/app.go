@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 )
@@ -17,7 +18,11 @@ import (
 // process exit code. Nothing else in this program writes to the process's
 // own stdout or stderr.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := newEnv(stdin, stdout, stderr, getenv)
+	// A reader that goes away (`git codex reply … | head -1`) must not kill
+	// the process before the answer is stored: ignore SIGPIPE and let
+	// pipeWriter swallow the write errors instead.
+	signal.Ignore(syscall.SIGPIPE)
+	e := newEnv(stdin, &pipeWriter{w: stdout}, stderr, getenv)
 	defer e.close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -144,4 +149,24 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// pipeWriter passes writes through until the reader goes away; after an
+// EPIPE it discards everything, so a command whose output is cut short
+// (`| head -1`) still finishes its work (storing the model's answer).
+type pipeWriter struct {
+	w      io.Writer
+	broken bool
+}
+
+func (p *pipeWriter) Write(b []byte) (int, error) {
+	if p.broken {
+		return len(b), nil
+	}
+	n, err := p.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		p.broken = true
+		return len(b), nil
+	}
+	return n, err
 }

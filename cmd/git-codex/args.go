@@ -25,6 +25,12 @@ func checkArgs(c *cli.Context, what string) error {
 	for _, a := range inspectedArgs(c) {
 		f, ok := ownFlag(c.Command, a)
 		if !ok {
+			if looksLikeFlag(a) {
+				// A mistyped flag (--modle) after the message would be
+				// sent to the model as text and paid for.
+				return usageErrorf("put flags before the message; text that looks like a flag can follow a literal --",
+					"unknown flag %s after the arguments of %s", a, c.Command.Name)
+			}
 			continue
 		}
 		usage := strings.TrimSpace("git codex " + c.Command.Name + " " + flagExample(f, a) + " " + what)
@@ -113,4 +119,19 @@ func flagExample(f cli.Flag, typed string) string {
 		placeholder = strings.SplitN(u, "`", 3)[1]
 	}
 	return name + " " + placeholder
+}
+
+// looksLikeFlag reports whether a word is spelled like a flag: -x, --name,
+// --name=value. A quoted message with spaces ("- a list item") is not.
+func looksLikeFlag(a string) bool {
+	if len(a) < 2 || a[0] != '-' || strings.ContainsAny(a, " \t\n") {
+		return false
+	}
+	name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+	name, _, _ = strings.Cut(name, "=")
+	if name == "" {
+		return false
+	}
+	c := name[0]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }

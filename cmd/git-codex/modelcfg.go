@@ -100,6 +100,9 @@ func newSessionEngine(e *Env, engineFlag, modelFlag string) (*session.Engine, *g
 	if err != nil {
 		return nil, nil, err
 	}
+	// The key is never written, whatever its shape: a user may paste it
+	// into a task, or a tool result may echo it.
+	repo.AddSecrets(cfg.APIKey)
 	return &session.Engine{
 		Store:            repo.Notes(),
 		Repo:             repo,
@@ -175,7 +178,7 @@ func modelExitCode(err error) (int, string) {
 	case errors.Is(err, model.ErrAuth):
 		return exitConfig, "check OPENAI_API_KEY: the model API refused it"
 	case errors.Is(err, model.ErrModelNotFound):
-		return exitConfig, "choose another model with --model or git config codex.model, or set codex.fallbackModel"
+		return exitConfig, "set git config codex.fallbackModel, or open a session with another model: git codex delegate --model M"
 	case errors.Is(err, model.ErrQuota):
 		return exitModel, "the account is out of quota; check billing with the provider"
 	case errors.Is(err, model.ErrRateLimited):

@@ -8,6 +8,9 @@ import (
 )
 
 func isTerminal(w io.Writer) bool {
+	if p, ok := w.(*pipeWriter); ok {
+		w = p.w
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
