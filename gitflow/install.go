@@ -35,18 +35,22 @@ const PrePushScript = `#!/bin/sh
 # Sends the session notes (refs/notes/codex/*) along with a push and checks
 # the context files. A hook that was here before is kept as
 # pre-push` + ChainedSuffix + ` and runs first.
-input=$(cat)
 chained="$0` + ChainedSuffix + `"
 if [ -x "$chained" ]; then
+	# Both hooks read git's ref lines: keep them for the second.
+	input=$(cat)
 	printf '%s' "${input:+$input
 }" | "$chained" "$@" || exit $?
+	exec <<EOF
+$input
+EOF
 fi
 if ! command -v git-codex >/dev/null 2>&1; then
 	echo "warning: git-codex is not on PATH; session notes were not pushed" >&2
 	exit 0
 fi
-printf '%s' "${input:+$input
-}" | exec git codex hook pre-push "$@"
+# Straight to the binary: the hook already runs inside git.
+exec git-codex hook pre-push "$@"
 `
 
 // The configuration Install sets so that notes follow amends and rebases,
