@@ -283,7 +283,9 @@ func TestKilledWritersNeverBreakTheRef(t *testing.T) {
 			os.Remove(refPath + ".lock")
 		}
 		v, err := gitErr(dir, "", "rev-parse", "--verify", ref)
-		if i > 10 && err != nil {
+		// On a loaded machine the first children may die before their
+		// first append; once the ref exists it must stay readable.
+		if last > 0 && err != nil {
 			t.Fatalf("after kill %d: ref unreadable: %v %s", i, err, v)
 		}
 		if err == nil {
@@ -297,6 +299,9 @@ func TestKilledWritersNeverBreakTheRef(t *testing.T) {
 		if i%40 == 39 {
 			git(t, dir, "pack-refs", "--all", "--prune")
 		}
+	}
+	if last == 0 {
+		t.Fatal("no writer got as far as one append before its kill: nothing was tested")
 	}
 	git(t, dir, "fsck", "--strict", "--no-dangling")
 	t.Logf("%d SIGKILLs: 0 broken refs, %d stale lock files (reported and removed), %d records survived", kills, staleLocks, last)
