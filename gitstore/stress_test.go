@@ -166,10 +166,11 @@ func concurrentWriters(t *testing.T, packRefs bool, cliWriters int) {
 	}()
 	ref := "refs/notes/codex/shared"
 	cliErr := make([]error, cliWriters)
+	var cli sync.WaitGroup
 	for w := 0; w < cliWriters; w++ {
-		bg.Add(1)
+		cli.Add(1)
 		go func(w int) {
-			defer bg.Done()
+			defer cli.Done()
 			cliErr[w] = gitCLIWriter(dir, ref, head, fmt.Sprintf("cli%d", w), cliEach)
 		}(w)
 	}
@@ -187,27 +188,12 @@ func concurrentWriters(t *testing.T, packRefs bool, cliWriters int) {
 			failed = err
 		}
 	}
-	if failed != nil {
-		close(stop)
-		bg.Wait()
-		t.Fatalf("writer failed: %v", failed)
-	}
-	// let the CLI writers finish before stopping pack-refs
-	for {
-		done := true
-		for w := 0; w < cliWriters; w++ {
-			out, _ := gitErr(dir, "", "notes", "--ref="+ref, "show", head)
-			if !strings.Contains(out, fmt.Sprintf("cli%d-%d\"", w, cliEach-1)) {
-				done = false
-			}
-		}
-		if done {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	cli.Wait() // the git CLI writers finish (or give up) before pack-refs stops
 	close(stop)
 	bg.Wait()
+	if failed != nil {
+		t.Fatalf("writer failed: %v", failed)
+	}
 	for _, err := range cliErr {
 		if err != nil {
 			t.Fatal(err)
