@@ -38,6 +38,9 @@ type PrePushOptions struct {
 	Getenv func(string) string
 	// MaxRounds bounds fetch/merge/push rounds; 0 means 3.
 	MaxRounds int
+	// DryRun reports whether the push running the hook is a dry run, when
+	// nothing may be sent; nil asks the process tree (`git push -n`).
+	DryRun func() bool
 }
 
 // PrePushResult says what the hook did. Warnings are one line each, for
@@ -104,6 +107,14 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 
 	if deletesOnly {
 		res.Skipped = "the push only deletes refs"
+		return res, nil
+	}
+	dryRun := opt.DryRun
+	if dryRun == nil {
+		dryRun = pushIsDryRun
+	}
+	if dryRun() {
+		res.Skipped = "the push is a dry run"
 		return res, nil
 	}
 	// Cheapest test first: no notes refs at all means no sessions, and no

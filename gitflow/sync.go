@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -133,8 +134,23 @@ func newNotesRemote(repo *gitstore.Repo, remote string) *notesRemote {
 		notes:    repo.Notes(),
 		remote:   remote,
 		prefix:   prefix,
-		tracking: TrackingPrefix + gitstore.EncodeTopic(remote) + "/" + strings.TrimPrefix(prefix, "refs/notes/"),
+		tracking: TrackingPrefix + trackingName(remote) + "/" + strings.TrimPrefix(prefix, "refs/notes/"),
 	}
+}
+
+// maxTrackingName bounds the ref-name component that stands for a remote:
+// it is a directory name, which must fit the file system's 255-byte limit.
+const maxTrackingName = 200
+
+// trackingName is the one ref-name component that stands for a remote name
+// or URL: the name escaped like a topic, or, when that would be too long (a
+// URL with a deep path), "%%" and the SHA-256 of the name; EncodeTopic never
+// writes "%%", so the two forms cannot collide.
+func trackingName(remote string) string {
+	if enc := gitstore.EncodeTopic(remote); len(enc) <= maxTrackingName {
+		return enc
+	}
+	return fmt.Sprintf("%%%%%x", sha256.Sum256([]byte(remote)))
 }
 
 // trackingRef maps a local topic ref to its tracking ref.
@@ -288,7 +304,13 @@ func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, merged *[]st
 // the remote now has, and the refs rejected because the remote moved
 // (worth a fetch, merge and retry). Other failures are errors.
 func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]string) (ok, retry []string, err error) {
-	args := []string{"push", "--porcelain", "--no-verify", nr.remote}
+	var args []string
+	if !strings.ContainsAny(nr.remote, "=\n") {
+		// A remote added with --mirror=push refuses refspecs; this push
+		// names its refs, so it turns the setting off for itself only.
+		args = append(args, "-c", "remote."+nr.remote+".mirror=false")
+	}
+	args = append(args, "push", "--porcelain", "--no-verify", nr.remote)
 	names := sortedKeys(refs)
 	for _, ref := range names {
 		args = append(args, refs[ref]+":"+ref)
@@ -370,11 +392,15 @@ func runGit(ctx context.Context, repo *gitstore.Repo, args ...string) ([]byte, e
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		verb := args[0]
+		for i := 0; i+2 < len(args) && args[i] == "-c"; i += 2 {
+			verb = args[i+2]
+		}
 		msg := gitMessage(stderr.String())
 		if msg == "" {
-			return stdout.Bytes(), fmt.Errorf("git %s: %w", args[0], err)
+			return stdout.Bytes(), fmt.Errorf("git %s: %w", verb, err)
 		}
-		return stdout.Bytes(), fmt.Errorf("git %s: %s: %w", args[0], msg, err)
+		return stdout.Bytes(), fmt.Errorf("git %s: %s: %w", verb, msg, err)
 	}
 	return stdout.Bytes(), nil
 }

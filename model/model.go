@@ -135,7 +135,10 @@ type ToolCall struct {
 
 // Response is the outcome of one turn.
 type Response struct {
-	// ID is the provider's id of the last response (chain the next turn from it).
+	// ID is the provider's id of the last response (chain the next turn from
+	// it). It is "" when the turn ended while that response still waited for
+	// tool output (interrupted or failed between tool rounds, or
+	// ErrToolLimit): such a response cannot be chained from.
 	ID string
 	// Model is the configured model name actually used (FallbackModel after a fallback).
 	Model     string

@@ -62,11 +62,16 @@ func (r *responsesClient) Send(ctx context.Context, req Request) (Response, erro
 		if err != nil {
 			return t.resp, fmt.Errorf("send responses request to %s: %w", t.model, err)
 		}
-		t.resp.ID, prev = round.id, round.id
+		prev = round.id
 		if round.incomplete {
 			t.resp.Incomplete = true
 		}
 		if len(round.calls) == 0 {
+			// Only a response without unanswered function calls can be
+			// chained from: the API refuses a follow-up to one that still
+			// waits for tool output ("No tool output found"). A turn cut
+			// between tool rounds thus returns no ID.
+			t.resp.ID = round.id
 			return t.resp, nil
 		}
 		if noTools {

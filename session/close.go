@@ -2,21 +2,26 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/git-codex/git-codex/redact"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/prompt"
+	"github.com/git-codex/git-codex/redact"
 )
 
 // CloseOptions describe the end of a session.
 type CloseOptions struct {
 	Target
 	// WriteFile, when set, is where a markdown summary is written (an
-	// absolute path, or relative to the work tree).
+	// absolute path, or relative to the work tree). It must lie inside the
+	// work tree, outside .git, and not be reached through a symbolic link
+	// that leaves the tree: otherwise Close returns ErrOutsideWorkTree
+	// before asking the model anything.
 	WriteFile string
 }
 
@@ -38,6 +43,12 @@ type CloseResult struct {
 // optionally writes the summary as markdown into the work tree. When the
 // summary request fails, nothing is closed.
 func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, error) {
+	if opt.WriteFile != "" {
+		// Refused before the model is asked, so the session stays open.
+		if _, err := e.summaryPath(opt.WriteFile); err != nil {
+			return CloseResult{}, err
+		}
+	}
 	s, err := e.open(ctx, opt.Target)
 	if err != nil {
 		return CloseResult{}, err
@@ -66,22 +77,90 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(e.Repo.WorkTree(), path)
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		real, err := e.summaryPath(path)
+		if err != nil {
+			return res, err
+		}
+		if err := os.MkdirAll(filepath.Dir(real), 0o755); err != nil {
 			return res, fmt.Errorf("write summary: %w", err)
+		}
+		// Checked again now the directories exist (nothing may have
+		// swapped in a symbolic link meanwhile).
+		if real, err = e.summaryPath(path); err != nil {
+			return res, err
 		}
 		// The file lands in the work tree and is usually committed: it gets
 		// the same scrubbing as the notes.
-		doc := redact.String(Markdown(res))
-		if k := strings.TrimSpace(e.Config.APIKey); len(k) >= 8 {
-			doc = strings.ReplaceAll(doc, k, "[REDACTED:configured-secret]")
-		}
-		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		doc := e.scrubKey(redact.String(Markdown(res)))
+		if err := os.WriteFile(real, []byte(doc), 0o644); err != nil {
 			return res, fmt.Errorf("write summary: %w", err)
 		}
 		res.Written = path
 	}
 	e.warnf("session %s closed", short(s.ID))
 	return res, nil
+}
+
+// scrubKey replaces the configured API key in text.
+func (e *Engine) scrubKey(text string) string {
+	if k := strings.TrimSpace(e.Config.APIKey); len(k) >= 8 {
+		text = strings.ReplaceAll(text, k, "[REDACTED:configured-secret]")
+	}
+	return text
+}
+
+// summaryPath returns the real path close --write may write p to (p is
+// absolute or relative to the work tree): symbolic links in the existing
+// part of the path resolved, inside the work tree, not in .git, not an
+// existing symbolic link itself. Otherwise the error wraps
+// ErrOutsideWorkTree.
+func (e *Engine) summaryPath(p string) (string, error) {
+	root := e.Repo.WorkTree()
+	if root == "" {
+		return "", fmt.Errorf("write summary to %s: %w", p, ErrNoWorkTree)
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(root, p)
+	}
+	p = filepath.Clean(p)
+	refuse := func(why string) (string, error) {
+		return "", fmt.Errorf("write summary to %s: %w (%s)", p, ErrOutsideWorkTree, why)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", fmt.Errorf("write summary: resolve work tree: %w", err)
+	}
+	// Resolve the deepest directory that exists; the rest is created.
+	dir, rest := filepath.Dir(p), []string{filepath.Base(p)}
+	for {
+		if _, err := os.Lstat(dir); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("write summary: %w", err)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		rest = append([]string{filepath.Base(dir)}, rest...)
+		dir = parent
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("write summary: %w", err)
+	}
+	real := filepath.Join(append([]string{realDir}, rest...)...)
+	rel, err := filepath.Rel(realRoot, real)
+	if err != nil || !filepath.IsLocal(rel) {
+		return refuse("write it inside the work tree " + root)
+	}
+	if first, _, _ := strings.Cut(filepath.ToSlash(rel), "/"); strings.EqualFold(first, ".git") {
+		return refuse("not inside .git")
+	}
+	if fi, err := os.Lstat(real); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return refuse("it is a symbolic link")
+	}
+	return real, nil
 }
 
 // Markdown renders a closing summary as a markdown document.

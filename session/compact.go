@@ -2,8 +2,10 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
@@ -35,7 +37,7 @@ func (e *Engine) Compact(ctx context.Context, t Target) (CompactResult, error) {
 	if err != nil {
 		return CompactResult{}, err
 	}
-	return e.compact(ctx, s, client, e.stdout())
+	return e.compact(ctx, s, client, e.stdout(), 2)
 }
 
 // autoCompact compacts a chat session whose replayed history outgrew the
@@ -50,7 +52,14 @@ func (e *Engine) autoCompact(ctx context.Context, s *Session, client model.Clien
 		return nil
 	}
 	e.warnf("history of session %s is %d bytes (over %d); compacting it first", short(s.ID), size, limit)
-	if _, err := e.compact(ctx, s, client, io.Discard); err != nil {
+	// After a compaction one turn is enough: a single long answer would
+	// otherwise be replayed whole on every request. Before the first, the
+	// first turn alone is not worth it (its message is replayed anyway).
+	minTurns := 2
+	if s.Compaction() != nil {
+		minTurns = 1
+	}
+	if _, err := e.compact(ctx, s, client, io.Discard, minTurns); err != nil {
 		if ctx.Err() != nil {
 			return err
 		}
@@ -59,10 +68,12 @@ func (e *Engine) autoCompact(ctx context.Context, s *Session, client model.Clien
 	return nil
 }
 
-func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, out io.Writer) (CompactResult, error) {
+// compact summarises the turns after the newest compaction when there are
+// at least minTurns of them.
+func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, out io.Writer, minTurns int) (CompactResult, error) {
 	res := CompactResult{Session: s.ID}
 	recent := s.recent()
-	if len(recent) < 2 {
+	if len(recent) < minTurns {
 		e.warnf("session %s has nothing to compact", short(s.ID))
 		return res, nil
 	}
@@ -72,6 +83,14 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, o
 	}
 	req.Tools, req.Call = nil, nil
 	resp, err := e.stream(ctx, client, req, out)
+	if errors.Is(err, model.ErrPreviousNotFound) && req.PreviousResponseID != "" {
+		// The provider forgot the chain: summarise the transcript from git.
+		sent := resp.BytesSent
+		req.PreviousResponseID = ""
+		req.Input = e.rebuild(s, prompt.CompactRequest())
+		resp, err = e.stream(ctx, client, req, out)
+		resp.BytesSent += sent
+	}
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
 	if err != nil {
 		return res, fmt.Errorf("compact session %s: %w", short(s.ID), err)
@@ -81,8 +100,9 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, o
 		return res, err
 	}
 	sum := prompt.ParseSummary(resp.Text)
+	text, decisions := keepDecisions(s.Compaction(), resp.Text, sum.Decisions)
 	rec := e.record(gitstore.KindSummary, s)
-	rec.Commit, rec.Through, rec.Text, rec.Decisions, rec.Next = target, s.LastTurnID(), resp.Text, sum.Decisions, sum.Next
+	rec.Commit, rec.Through, rec.Text, rec.Decisions, rec.Next = target, s.LastTurnID(), text, decisions, sum.Next
 	rec.Model, rec.ResponseID, rec.BytesSent = resp.Model, resp.ID, resp.BytesSent
 	if u := resp.Usage; u != (model.Usage{}) {
 		rec.Usage = &gitstore.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
@@ -93,4 +113,29 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, o
 	s.Summaries = append(s.Summaries, rec)
 	res.Through, res.Summary, res.Turns = rec.Through, rec.Text, len(recent)
 	return res, nil
+}
+
+// keepDecisions carries the decisions of the previous compaction that the
+// new summary left out into it (its text is what later requests replay), so
+// that compacting again never drops a decision.
+func keepDecisions(prev *gitstore.Record, text string, decisions []string) (string, []string) {
+	if prev == nil {
+		return text, decisions
+	}
+	have := map[string]bool{}
+	for _, d := range decisions {
+		have[strings.TrimSpace(d)] = true
+	}
+	var missing []string
+	for _, d := range prev.Decisions {
+		if d = strings.TrimSpace(d); d != "" && !have[d] {
+			have[d] = true
+			missing = append(missing, d)
+		}
+	}
+	if len(missing) == 0 {
+		return text, decisions
+	}
+	text = strings.TrimRight(text, "\n") + "\n\nEarlier decisions (kept from the previous summary):\n- " + strings.Join(missing, "\n- ") + "\n"
+	return text, append(append([]string(nil), decisions...), missing...)
 }

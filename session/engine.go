@@ -40,6 +40,10 @@ var (
 	// ErrWrongTopic is returned when both a topic and a session id are given
 	// and the session belongs to another topic; the text names both.
 	ErrWrongTopic = errors.New("session belongs to another topic")
+	// ErrOutsideWorkTree is returned by Close when the file to write the
+	// summary to is not inside the work tree (or is inside .git, or reached
+	// through a symbolic link that leaves the tree).
+	ErrOutsideWorkTree = errors.New("path is outside the work tree")
 )
 
 // Answer statuses stored in KindAnswer records.

@@ -101,8 +101,8 @@ func (e *Engine) run(ctx context.Context, argv []string) (string, int, error) {
 		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
 	}
 	cmd.Dir = e.Repo.WorkTree()
-	var buf bytes.Buffer
-	w := io.MultiWriter(&buf, e.stderr())
+	buf := &tailBuffer{max: maxFixOutput}
+	w := io.MultiWriter(buf, e.stderr())
 	cmd.Stdout, cmd.Stderr = w, w
 	err := cmd.Run()
 	if ctx.Err() != nil {
@@ -117,6 +117,46 @@ func (e *Engine) run(ctx context.Context, argv []string) (string, int, error) {
 	default:
 		return "", -1, fmt.Errorf("run %s: %w", argv[0], err)
 	}
+}
+
+// maxFixOutput bounds the output of a verification command kept in memory:
+// only its tail is sent (prompt.FixFailed keeps less still), and a command
+// may print without end.
+const maxFixOutput = 256 << 10
+
+// tailBuffer keeps the last max bytes written to it (at least the last
+// max/2), starting at a line boundary once it has dropped anything.
+type tailBuffer struct {
+	max     int
+	buf     []byte
+	dropped bool
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(p) > b.max {
+		p, b.dropped = p[len(p)-b.max:], true
+		b.buf = b.buf[:0]
+	}
+	if len(b.buf)+len(p) > b.max {
+		// Drop half at a time so that writes stay amortised O(1).
+		drop := len(b.buf) + len(p) - b.max/2
+		drop = min(drop, len(b.buf))
+		b.buf = append(b.buf[:0], b.buf[drop:]...)
+		b.dropped = true
+	}
+	b.buf = append(b.buf, p...)
+	return n, nil
+}
+
+func (b *tailBuffer) String() string {
+	s := b.buf
+	if b.dropped {
+		if i := bytes.IndexByte(s, '\n'); i >= 0 && i+1 < len(s) {
+			s = s[i+1:]
+		}
+	}
+	return string(s)
 }
 
 // shellJoin renders argv as a shell would need it typed: arguments with

@@ -46,14 +46,12 @@ type exchange struct {
 // the answer attached to HEAD.
 func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, error) {
 	res := Result{Session: s.ID, Topic: s.Topic}
+	// The configured key never travels in a message (a pasted key, or a
+	// failing command that printed it): not to the model, not into notes.
+	x.text = e.scrubKey(x.text)
 	client, err := e.client(s.Open.Engine, s.Open.Model)
 	if err != nil {
 		return res, err
-	}
-	if s.Open.Engine == string(model.EngineChat) && !x.fresh {
-		if err := e.autoCompact(ctx, s, client); err != nil {
-			return res, err
-		}
 	}
 	target, err := e.head()
 	if err != nil {
@@ -69,6 +67,15 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		return res, fmt.Errorf("store turn: %w", err)
 	}
 	res.Turn = turn.ID
+
+	// A chat session whose replay outgrew the threshold is compacted first
+	// (after the message is stored: an interrupted compaction loses nothing;
+	// s.Turns does not hold the new turn yet, so the summary covers the
+	// turns before it).
+	var sendErr error
+	if s.Open.Engine == string(model.EngineChat) && !x.fresh {
+		sendErr = e.autoCompact(ctx, s, client)
+	}
 
 	// 2. Render the request: the same instructions, only the new text.
 	req, restart, err := e.request(s, x)
@@ -91,7 +98,9 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	// 3. Send it, streaming the answer (unless no request could succeed:
 	// the message is stored all the same, with the error as its answer).
 	var resp model.Response
-	sendErr := e.checkConfig()
+	if sendErr == nil {
+		sendErr = e.checkConfig()
+	}
 	if sendErr == nil {
 		resp, sendErr = e.stream(ctx, client, req, e.stdout())
 	}

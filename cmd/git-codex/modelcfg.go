@@ -195,6 +195,8 @@ func modelExitCode(err error) (int, string) {
 		return exitError, "open a new session with 'git codex delegate TASK'"
 	case errors.Is(err, session.ErrWrongTopic):
 		return exitUsage, "drop -t to find the session in any topic, or name a session of that topic"
+	case errors.Is(err, session.ErrOutsideWorkTree):
+		return exitUsage, "write the summary inside the work tree (not into .git, not through a symbolic link out of it); the session is still open"
 	case errors.Is(err, session.ErrNoWorkTree):
 		return exitError, "run delegate in a checkout with a work tree (git clone without --bare, or git worktree add)"
 	case errors.Is(err, repoctx.ErrRefused):
