@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 // localConfig returns the repository's local config, one key=value a line.
 func localConfig(t *testing.T, dir string) string {
 	t.Helper()
-	return git(t, dir, "config", "--local", "--list")
+	return gittest.Git(t, dir, "config", "--local", "--list")
 }
 
 func TestHookScriptMatchesRepositoryCopy(t *testing.T) {
@@ -63,7 +64,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 		{
 			name: "core.hooksPath relative to the work tree",
 			setup: func(t *testing.T, dir string) {
-				git(t, dir, "config", "core.hooksPath", "tools/hooks")
+				gittest.Git(t, dir, "config", "core.hooksPath", "tools/hooks")
 			},
 			hooksDir: "tools/hooks",
 			wantHook: "ours",
@@ -71,9 +72,9 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 		{
 			name: "user's settings are kept and restored",
 			setup: func(t *testing.T, dir string) {
-				git(t, dir, "config", "--add", "notes.rewriteRef", "refs/notes/commits")
-				git(t, dir, "config", "notes.rewriteMode", "concatenate")
-				git(t, dir, "config", "notes.rewrite.amend", "yes")
+				gittest.Git(t, dir, "config", "--add", "notes.rewriteRef", "refs/notes/commits")
+				gittest.Git(t, dir, "config", "notes.rewriteMode", "concatenate")
+				gittest.Git(t, dir, "config", "notes.rewrite.amend", "yes")
 			},
 			hooksDir:  ".git/hooks",
 			wantHook:  "ours",
@@ -82,7 +83,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 		{
 			name: "a broader rewriteRef glob covers ours",
 			setup: func(t *testing.T, dir string) {
-				git(t, dir, "config", "notes.rewriteRef", "refs/notes/*")
+				gittest.Git(t, dir, "config", "notes.rewriteRef", "refs/notes/*")
 			},
 			hooksDir:  ".git/hooks",
 			wantHook:  "ours",
@@ -92,7 +93,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hermeticGit(t)
-			dir := newRepo(t)
+			dir := gittest.NewRepo(t)
 			tt.setup(t, dir)
 			before := localConfig(t, dir)
 			var userHook []byte
@@ -127,7 +128,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 					t.Errorf("missing change %s in %+v", a, res.Changes)
 				}
 			}
-			if got := git(t, dir, "config", "notes.rewriteMode"); got != "cat_sort_uniq" {
+			if got := gittest.Git(t, dir, "config", "notes.rewriteMode"); got != "cat_sort_uniq" {
 				t.Errorf("notes.rewriteMode = %q", got)
 			}
 			st, err := Status(ctx, openRepo(t, dir))
@@ -176,19 +177,19 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 
 func TestUninstallLeavesUserChanges(t *testing.T) {
 	hermeticGit(t)
-	dir := newRepo(t)
+	dir := gittest.NewRepo(t)
 	ctx := context.Background()
 	if _, err := Install(ctx, openRepo(t, dir)); err != nil {
 		t.Fatal(err)
 	}
 	// The user changes the mode and replaces the hook after init.
-	git(t, dir, "config", "notes.rewriteMode", "concatenate")
+	gittest.Git(t, dir, "config", "notes.rewriteMode", "concatenate")
 	writeFile(t, dir, ".git/hooks/pre-push", "#!/bin/sh\nexit 0\n")
 	res, err := Uninstall(ctx, openRepo(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := git(t, dir, "config", "notes.rewriteMode"); got != "concatenate" {
+	if got := gittest.Git(t, dir, "config", "notes.rewriteMode"); got != "concatenate" {
 		t.Errorf("notes.rewriteMode = %q, want the user's concatenate", got)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, ".git/hooks/pre-push")); string(b) != "#!/bin/sh\nexit 0\n" {
@@ -210,7 +211,7 @@ func TestUninstallLeavesUserChanges(t *testing.T) {
 
 func TestInstallRefusesToClobberChained(t *testing.T) {
 	hermeticGit(t)
-	dir := newRepo(t)
+	dir := gittest.NewRepo(t)
 	writeFile(t, dir, ".git/hooks/pre-push", "#!/bin/sh\necho a\n")
 	writeFile(t, dir, ".git/hooks/pre-push"+ChainedSuffix, "#!/bin/sh\necho b\n")
 	_, err := Install(context.Background(), openRepo(t, dir))
@@ -224,9 +225,9 @@ func TestInstallRefusesToClobberChained(t *testing.T) {
 
 func TestInstallInLinkedWorktreeUsesCommonHooks(t *testing.T) {
 	hermeticGit(t)
-	dir := newRepo(t)
+	dir := gittest.NewRepo(t)
 	wt := filepath.Join(t.TempDir(), "wt")
-	git(t, dir, "worktree", "add", "-q", "-b", "side", wt)
+	gittest.Git(t, dir, "worktree", "add", "-q", "-b", "side", wt)
 	if _, err := Install(context.Background(), openRepo(t, wt)); err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +261,7 @@ func TestHookChainsOnRealPush(t *testing.T) {
 				t.Fatal(err)
 			}
 			commitFile(t, dir, 1, "a.txt", "a\n", "second")
-			head := git(t, dir, "rev-parse", "HEAD")
+			head := gittest.Git(t, dir, "rev-parse", "HEAD")
 			cmd := exec.Command("git", "push", "origin", "HEAD:main")
 			cmd.Dir = dir
 			cmd.Env = append(os.Environ(), "PATH="+gitOnlyPath(t))
@@ -278,7 +279,7 @@ func TestHookChainsOnRealPush(t *testing.T) {
 			if tt.wantPush && !strings.Contains(string(out), "git-codex is not on PATH") {
 				t.Errorf("no warning about the missing git-codex:\n%s", out)
 			}
-			remote := git(t, bare, "rev-parse", "main")
+			remote := gittest.Git(t, bare, "rev-parse", "main")
 			if (remote == head) != tt.wantPush {
 				t.Errorf("remote main = %s, head %s, want pushed %v", remote, head, tt.wantPush)
 			}
@@ -300,7 +301,7 @@ func gitOnlyPath(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	gitExec := git(t, ".", "--exec-path")
+	gitExec := gittest.Git(t, ".", "--exec-path")
 	return bin + string(os.PathListSeparator) + gitExec
 }
 
@@ -352,7 +353,7 @@ func TestVerifyStorage(t *testing.T) {
 		{
 			name: "packed refs are checked too",
 			damage: func(t *testing.T, dir string) {
-				git(t, dir, "pack-refs", "--all")
+				gittest.Git(t, dir, "pack-refs", "--all")
 				f, err := os.OpenFile(filepath.Join(dir, ".git/packed-refs"), os.O_APPEND|os.O_WRONLY, 0)
 				if err != nil {
 					t.Fatal(err)
@@ -367,9 +368,9 @@ func TestVerifyStorage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hermeticGit(t)
-			dir := newRepo(t)
+			dir := gittest.NewRepo(t)
 			repo := openRepo(t, dir)
-			addTurn(t, repo, "a", "s1", git(t, dir, "rev-parse", "HEAD"), "hello", gitstore.Usage{})
+			addTurn(t, repo, "a", "s1", gittest.Git(t, dir, "rev-parse", "HEAD"), "hello", gitstore.Usage{})
 			tt.damage(t, dir)
 			probs, err := VerifyStorage(context.Background(), openRepo(t, dir))
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 const (
@@ -53,7 +54,7 @@ func TestPrePush(t *testing.T) {
 				writeFile(t, dir, "AGENTS.md", "# b\n")
 			}
 			if tt.require {
-				git(t, dir, "config", RequireContextFilesKey, "true")
+				gittest.Git(t, dir, "config", RequireContextFilesKey, "true")
 			}
 			repo := openRepo(t, dir)
 			if tt.notes {
@@ -152,7 +153,7 @@ func TestPrePushMergesDivergedRemoteNotes(t *testing.T) {
 
 func TestPrePushNoNotesIsCheap(t *testing.T) {
 	hermeticGit(t)
-	dir := newRepo(t)
+	dir := gittest.NewRepo(t)
 	writeFile(t, dir, "ARCHITECTURE.md", "a")
 	writeFile(t, dir, "AGENTS.md", "b")
 	// A PATH without git proves no subprocess is started.
@@ -168,7 +169,7 @@ func TestPrePushNoNotesIsCheap(t *testing.T) {
 // send (the common case on repositories without sessions).
 func BenchmarkPrePushNoSessions(b *testing.B) {
 	hermeticGit(b)
-	dir := newRepo(b)
+	dir := gittest.NewRepo(b)
 	writeFile(b, dir, "ARCHITECTURE.md", "a")
 	writeFile(b, dir, "AGENTS.md", "b")
 	ctx := context.Background()

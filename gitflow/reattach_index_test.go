@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 // indexIDs lists the record ids of an index by annotated object, as
@@ -70,14 +71,14 @@ func TestLoadIndexCache(t *testing.T) {
 			if _, err := LoadIndex(ctx, repo); err != nil {
 				t.Fatal(err)
 			}
-			git(t, dir, "update-ref", "-d", repo.Notes().Ref("other"))
+			gittest.Git(t, dir, "update-ref", "-d", repo.Notes().Ref("other"))
 			return "-" + id
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := newRepo(t)
-			noted := git(t, dir, "rev-parse", "HEAD")
+			dir := gittest.NewRepo(t)
+			noted := gittest.Git(t, dir, "rev-parse", "HEAD")
 			repo := openRepo(t, dir)
 			first := addTurn(t, repo, "feature", "S", noted, "write it", gitstore.Usage{})
 			if _, err := LoadIndex(ctx, repo); err != nil {
@@ -98,7 +99,7 @@ func TestLoadIndexCache(t *testing.T) {
 				t.Errorf("LoadIndex = %s; want the first turn %s in topic feature", got, first)
 			}
 			// Whatever happened, the cache now matches the notes.
-			if c := readIndexCache(repo); c.Topics["feature"].Notes != git(t, dir, "rev-parse", repo.Notes().Ref("feature")) {
+			if c := readIndexCache(repo); c.Topics["feature"].Notes != gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature")) {
 				t.Errorf("cache entry for feature is at %q, not at the notes ref", c.Topics["feature"].Notes)
 			}
 		})
@@ -110,10 +111,10 @@ func TestLoadIndexCache(t *testing.T) {
 func TestCachedHeaderOfCollectedCommit(t *testing.T) {
 	hermeticGit(t)
 	ctx := context.Background()
-	dir := newRepo(t)
-	git(t, dir, "checkout", "-q", "-b", "feature")
+	dir := gittest.NewRepo(t)
+	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 	noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-	git(t, dir, "checkout", "-q", "main")
+	gittest.Git(t, dir, "checkout", "-q", "main")
 	addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", gitstore.Usage{})
 	if _, _, err := Log(ctx, openRepo(t, dir), LogOptions{Max: 1}); err != nil {
 		t.Fatal(err)
@@ -121,11 +122,11 @@ func TestCachedHeaderOfCollectedCommit(t *testing.T) {
 	if _, ok := readIndexCache(openRepo(t, dir)).Commits[noted]; !ok {
 		t.Fatalf("the header of %s was not cached", noted)
 	}
-	git(t, dir, "branch", "-q", "-D", "feature")
-	git(t, dir, "reflog", "expire", "--expire=now", "--all")
-	git(t, dir, "gc", "-q", "--prune=now")
+	gittest.Git(t, dir, "branch", "-q", "-D", "feature")
+	gittest.Git(t, dir, "reflog", "expire", "--expire=now", "--all")
+	gittest.Git(t, dir, "gc", "-q", "--prune=now")
 	writeFile(t, dir, "g.txt", "squashed\n")
-	git(t, dir, "add", "g.txt")
+	gittest.Git(t, dir, "add", "g.txt")
 	gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "Feature (#1)\n\n* add feature file")
 
 	entries, _, err := Log(ctx, openRepo(t, dir), LogOptions{Max: 1})

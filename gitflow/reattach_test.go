@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 // rewriteConfig is what `git codex init` sets so that git itself copies
 // notes when it rewrites commits.
 func rewriteConfig(t testing.TB, dir string) {
 	t.Helper()
-	git(t, dir, "config", "notes.rewriteRef", "refs/notes/codex/*")
-	git(t, dir, "config", "notes.rewriteMode", "cat_sort_uniq")
+	gittest.Git(t, dir, "config", "notes.rewriteRef", "refs/notes/codex/*")
+	gittest.Git(t, dir, "config", "notes.rewriteMode", "cat_sort_uniq")
 }
 
 // notedIDs returns the record ids of topic's note on commit.
@@ -52,17 +53,17 @@ func TestNotesFollowGitRewrites(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := newRepo(t)
+			dir := gittest.NewRepo(t)
 			rewriteConfig(t, dir)
-			git(t, dir, "checkout", "-q", "-b", "feature")
+			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 			old := commitFile(t, dir, 1, "f.txt", "feature\n", "feature")
-			git(t, dir, "checkout", "-q", "main")
+			gittest.Git(t, dir, "checkout", "-q", "main")
 			commitFile(t, dir, 2, "m.txt", "main\n", "main moves")
-			git(t, dir, "checkout", "-q", "feature")
+			gittest.Git(t, dir, "checkout", "-q", "feature")
 			id := addTurn(t, openRepo(t, dir), "feature", "S", old, "work on the feature", gitstore.Usage{})
 
 			tt.rewrite(t, dir)
-			head := git(t, dir, "rev-parse", "HEAD")
+			head := gittest.Git(t, dir, "rev-parse", "HEAD")
 			if head == old {
 				t.Fatal("the commit was not rewritten")
 			}
@@ -88,18 +89,18 @@ func TestFindReattachments(t *testing.T) {
 			gitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", "-x", noted)
 		}, RulePatchID},
 		{"reset and recommit", func(t *testing.T, dir, noted string) {
-			git(t, dir, "checkout", "-q", "feature")
-			git(t, dir, "reset", "-q", "--hard", "HEAD~2")
+			gittest.Git(t, dir, "checkout", "-q", "feature")
+			gittest.Git(t, dir, "reset", "-q", "--hard", "HEAD~2")
 			writeFile(t, dir, "f.txt", "feature\n")
-			git(t, dir, "add", "f.txt")
+			gittest.Git(t, dir, "add", "f.txt")
 			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "same change, new commit")
 		}, RulePatchID},
 		{"squash merge, branch deleted and collected", func(t *testing.T, dir, noted string) {
-			git(t, dir, "merge", "-q", "--squash", "feature")
+			gittest.Git(t, dir, "merge", "-q", "--squash", "feature")
 			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "--no-edit")
-			git(t, dir, "branch", "-q", "-D", "feature")
-			git(t, dir, "reflog", "expire", "--expire=now", "--all")
-			git(t, dir, "gc", "-q", "--prune=now")
+			gittest.Git(t, dir, "branch", "-q", "-D", "feature")
+			gittest.Git(t, dir, "reflog", "expire", "--expire=now", "--all")
+			gittest.Git(t, dir, "gc", "-q", "--prune=now")
 			if out := gitOr(dir, "gone", "cat-file", "-t", noted); out != "gone" {
 				t.Fatalf("noted commit still exists (%s)", out)
 			}
@@ -107,7 +108,7 @@ func TestFindReattachments(t *testing.T) {
 		{"GitHub-style squash message", func(t *testing.T, dir, noted string) {
 			writeFile(t, dir, "f.txt", "feature\nplus review fixes\n")
 			writeFile(t, dir, "g.txt", "second\n")
-			git(t, dir, "add", ".")
+			gittest.Git(t, dir, "add", ".")
 			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "Add the feature (#12)\n\n* add feature file\n\n* second commit")
 		}, RuleSubject},
 		{"unrelated commit", func(t *testing.T, dir, noted string) {
@@ -119,11 +120,11 @@ func TestFindReattachments(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := newRepo(t)
-			git(t, dir, "checkout", "-q", "-b", "feature")
+			dir := gittest.NewRepo(t)
+			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 			noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
 			commitFile(t, dir, 2, "g.txt", "second\n", "second commit")
-			git(t, dir, "checkout", "-q", "main")
+			gittest.Git(t, dir, "checkout", "-q", "main")
 			commitFile(t, dir, 3, "m.txt", "main\n", "main moves")
 			id := addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", gitstore.Usage{Input: 5})
 			tt.build(t, dir, noted)
@@ -166,13 +167,13 @@ func TestFindReattachments(t *testing.T) {
 func TestReattachWritesAndIsIdempotent(t *testing.T) {
 	hermeticGit(t)
 	ctx := context.Background()
-	dir := newRepo(t)
-	git(t, dir, "checkout", "-q", "-b", "feature")
+	dir := gittest.NewRepo(t)
+	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 	noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-	git(t, dir, "checkout", "-q", "main")
+	gittest.Git(t, dir, "checkout", "-q", "main")
 	id := addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", gitstore.Usage{})
 	gitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
-	picked := git(t, dir, "rev-parse", "HEAD")
+	picked := gittest.Git(t, dir, "rev-parse", "HEAD")
 
 	matches, err := Reattach(ctx, openRepo(t, dir), ReattachOptions{Max: 10})
 	if err != nil {
@@ -181,7 +182,7 @@ func TestReattachWritesAndIsIdempotent(t *testing.T) {
 	if len(matches) != 1 || matches[0].Commit != picked {
 		t.Fatalf("Reattach = %+v, want one match on %s", matches, picked)
 	}
-	note := git(t, dir, "notes", "--ref=refs/notes/codex/feature", "show", picked)
+	note := gittest.Git(t, dir, "notes", "--ref=refs/notes/codex/feature", "show", picked)
 	if !strings.Contains(note, `"id":"`+id+`"`) || !strings.Contains(note, `"event":"reattach"`) {
 		t.Errorf("git notes show on the cherry-pick:\n%s\nwant the turn %s and a reattach event", note, id)
 	}
@@ -201,7 +202,7 @@ func TestReattachWritesAndIsIdempotent(t *testing.T) {
 
 func TestRevListBadRevision(t *testing.T) {
 	hermeticGit(t)
-	dir := newRepo(t)
+	dir := gittest.NewRepo(t)
 	tests := []struct {
 		name string
 		revs []string
@@ -235,40 +236,40 @@ func TestFindReattachmentsByPatchID(t *testing.T) {
 		wantRule string
 	}{
 		{"rebase onto a moved main without rewriteRef (same author time)", func(t *testing.T, dir, noted string) (string, string) {
-			git(t, dir, "checkout", "-q", "feature")
+			gittest.Git(t, dir, "checkout", "-q", "feature")
 			gitAt(t, dir, "2026-01-02T06:00:00Z", "rebase", "-q", "--merge", "main")
-			return "main..HEAD", git(t, dir, "rev-parse", "HEAD~1")
+			return "main..HEAD", gittest.Git(t, dir, "rev-parse", "HEAD~1")
 		}, false, RulePatchID},
 		{"amend --reset-author without rewriteRef (same parent)", func(t *testing.T, dir, noted string) (string, string) {
-			git(t, dir, "checkout", "-q", noted)
+			gittest.Git(t, dir, "checkout", "-q", noted)
 			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "--amend", "--reset-author", "-m", "feature, reworded")
-			head := git(t, dir, "rev-parse", "HEAD")
+			head := gittest.Git(t, dir, "rev-parse", "HEAD")
 			return "HEAD~1..HEAD", head
 		}, false, RulePatchID},
 		{"cherry-pick, then the source branch deleted and collected (stored patch-id)", func(t *testing.T, dir, noted string) (string, string) {
 			gitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
-			git(t, dir, "branch", "-q", "-D", "feature")
-			git(t, dir, "reflog", "expire", "--expire=now", "--all")
-			git(t, dir, "gc", "-q", "--prune=now")
+			gittest.Git(t, dir, "branch", "-q", "-D", "feature")
+			gittest.Git(t, dir, "reflog", "expire", "--expire=now", "--all")
+			gittest.Git(t, dir, "gc", "-q", "--prune=now")
 			if out := gitOr(dir, "gone", "cat-file", "-t", noted); out != "gone" {
 				t.Fatalf("noted commit still exists (%s)", out)
 			}
-			return "HEAD~1..HEAD", git(t, dir, "rev-parse", "HEAD")
+			return "HEAD~1..HEAD", gittest.Git(t, dir, "rev-parse", "HEAD")
 		}, true, RulePatchID},
 		{"same change committed again by hand on another base: not looked for", func(t *testing.T, dir, noted string) (string, string) {
 			writeFile(t, dir, "f.txt", "feature\n")
-			git(t, dir, "add", "f.txt")
+			gittest.Git(t, dir, "add", "f.txt")
 			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "feature again")
-			return "HEAD~1..HEAD", git(t, dir, "rev-parse", "HEAD")
+			return "HEAD~1..HEAD", gittest.Git(t, dir, "rev-parse", "HEAD")
 		}, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := newRepo(t)
-			git(t, dir, "checkout", "-q", "-b", "feature")
+			dir := gittest.NewRepo(t)
+			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 			noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
 			commitFile(t, dir, 2, "g.txt", "second\n", "second commit")
-			git(t, dir, "checkout", "-q", "main")
+			gittest.Git(t, dir, "checkout", "-q", "main")
 			commitFile(t, dir, 3, "m.txt", "main\n", "main moves")
 			repo := openRepo(t, dir)
 			turn := gitstore.Record{Time: "2026-01-02T05:00:00.000000000Z", ID: "01JA0000000000000000000T01",
@@ -371,16 +372,16 @@ func TestPatchIDWork(t *testing.T) {
 func TestRevListMatchesCommit(t *testing.T) {
 	hermeticGit(t)
 	ctx := context.Background()
-	dir := newRepo(t)
-	git(t, dir, "checkout", "-q", "-b", "side")
+	dir := gittest.NewRepo(t)
+	gittest.Git(t, dir, "checkout", "-q", "-b", "side")
 	commitFile(t, dir, 1, "s.txt", "side\n", "side: one")
-	git(t, dir, "checkout", "-q", "main")
+	gittest.Git(t, dir, "checkout", "-q", "main")
 	writeFile(t, dir, "m.txt", "main\n")
-	git(t, dir, "add", "m.txt")
+	gittest.Git(t, dir, "add", "m.txt")
 	gitAt(t, dir, "2026-01-02T09:10:11+05:30", "commit", "-q", "-m",
 		"Subject with trailing space \n\nBody line one.\ncommit 0123456789012345678901234567890123456789\n\n* a bullet\n")
 	gitAt(t, dir, "2026-01-02T04:20:00Z", "merge", "-q", "--no-ff", "-m", "Merge side", "side")
-	git(t, dir, "commit", "-q", "--allow-empty", "--allow-empty-message", "-m", "")
+	gittest.Git(t, dir, "commit", "-q", "--allow-empty", "--allow-empty-message", "-m", "")
 
 	repo := openRepo(t, dir)
 	commits, err := RevList(ctx, repo, nil, 0)

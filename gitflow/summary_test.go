@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -47,11 +48,11 @@ func rec(kind gitstore.Kind, id, minute string, session, topic string) gitstore.
 // cherry-picked into the branch (found again by patch-id).
 func historyFixture(t *testing.T) string {
 	t.Helper()
-	dir := newRepo(t)
-	git(t, dir, "checkout", "-q", "-b", "hotfix")
+	dir := gittest.NewRepo(t)
+	gittest.Git(t, dir, "checkout", "-q", "-b", "hotfix")
 	hot := commitFile(t, dir, 1, "fix.txt", "fix\n", "Fix the crash on empty input")
-	git(t, dir, "checkout", "-q", "main")
-	git(t, dir, "checkout", "-q", "-b", "feature")
+	gittest.Git(t, dir, "checkout", "-q", "main")
+	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 	a := commitFile(t, dir, 2, "parser.go", "package parser\n", "Add the parser")
 	b := commitFile(t, dir, 3, "errors.go", "package parser // errors\n", "Handle parse errors")
 	gitAt(t, dir, "2026-01-02T04:04:00Z", "cherry-pick", hot)
@@ -133,8 +134,8 @@ func TestSummarizeGolden(t *testing.T) {
 
 func TestSummarizeWithoutSessions(t *testing.T) {
 	hermeticGit(t)
-	dir := newRepo(t)
-	git(t, dir, "checkout", "-q", "-b", "feature")
+	dir := gittest.NewRepo(t)
+	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 	commitFile(t, dir, 1, "a.txt", "a\n", "Plain change")
 	s, err := Summarize(context.Background(), openRepo(t, dir), SummaryOptions{})
 	if err != nil {
@@ -179,25 +180,25 @@ func TestDefaultBase(t *testing.T) {
 	}{
 		{"local main", func(t *testing.T, dir string) {}, "main", nil},
 		{"upstream of another name", func(t *testing.T, dir string) {
-			git(t, dir, "branch", "-q", "--set-upstream-to=main")
+			gittest.Git(t, dir, "branch", "-q", "--set-upstream-to=main")
 		}, "main", nil},
 		{"origin/HEAD before main", func(t *testing.T, dir string) {
-			git(t, dir, "update-ref", "refs/remotes/origin/trunk", "main")
-			git(t, dir, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+			gittest.Git(t, dir, "update-ref", "refs/remotes/origin/trunk", "main")
+			gittest.Git(t, dir, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
 		}, "origin/HEAD", nil},
 		{"upstream of the same name is skipped", func(t *testing.T, dir string) {
-			git(t, dir, "update-ref", "refs/remotes/origin/feature", "HEAD")
-			git(t, dir, "config", "branch.feature.remote", "origin")
-			git(t, dir, "config", "branch.feature.merge", "refs/heads/feature")
+			gittest.Git(t, dir, "update-ref", "refs/remotes/origin/feature", "HEAD")
+			gittest.Git(t, dir, "config", "branch.feature.remote", "origin")
+			gittest.Git(t, dir, "config", "branch.feature.merge", "refs/heads/feature")
 		}, "main", nil},
 		{"nothing to compare with", func(t *testing.T, dir string) {
-			git(t, dir, "branch", "-q", "-m", "main", "trunk")
+			gittest.Git(t, dir, "branch", "-q", "-m", "main", "trunk")
 		}, "", ErrNoBase},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := newRepo(t)
-			git(t, dir, "checkout", "-q", "-b", "feature")
+			dir := gittest.NewRepo(t)
+			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 			commitFile(t, dir, 1, "a.txt", "a\n", "change")
 			tt.setup(t, dir)
 			repo := openRepo(t, dir)

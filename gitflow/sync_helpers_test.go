@@ -11,81 +11,32 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 // hermeticGit makes git ignore the user's and the system's configuration and
-// use fixed identities and dates, so commit ids are the same on every run.
+// use fixed identities and dates, so commit ids are the same on every run, and
+// clears the pre-push guard.
 func hermeticGit(t testing.TB) {
 	t.Helper()
-	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME":                home,
-		"XDG_CONFIG_HOME":     filepath.Join(home, ".config"),
-		"GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME":     "Test User",
-		"GIT_AUTHOR_EMAIL":    "test@example.com",
-		"GIT_COMMITTER_NAME":  "Test User",
-		"GIT_COMMITTER_EMAIL": "test@example.com",
-		"GIT_AUTHOR_DATE":     "2026-01-02T03:04:05Z",
-		"GIT_COMMITTER_DATE":  "2026-01-02T03:04:05Z",
-		GuardEnv:              "",
-	} {
-		t.Setenv(k, v)
-	}
-	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE", GuardEnv} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
-	}
-	cfg := "[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n[advice]\n\tdetachedHead = false\n[protocol \"file\"]\n\tallow = always\n"
-	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// git runs the real git binary in dir and returns trimmed output.
-func git(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	gittest.Hermetic(t)
+	gittest.Unsetenv(t, GuardEnv)
 }
 
 // gitAt runs git with a given commit date (distinct dates keep commit order
 // and ids deterministic).
 func gitAt(t testing.TB, dir, date string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// newRepo makes a work tree with one commit on main.
-func newRepo(t testing.TB) string {
-	t.Helper()
-	dir := t.TempDir()
-	git(t, dir, "init", "-q")
-	writeFile(t, dir, "README.md", "hello\n")
-	git(t, dir, "add", ".")
-	git(t, dir, "commit", "-q", "-m", "first")
-	return dir
+	return gittest.GitEnv(t, dir, []string{"GIT_AUTHOR_DATE=" + date, "GIT_COMMITTER_DATE=" + date}, args...)
 }
 
 // commitFile writes a file and commits it at the given minute of the fixed day.
 func commitFile(t testing.TB, dir string, minute int, name, content, msg string) string {
 	t.Helper()
 	writeFile(t, dir, name, content)
-	git(t, dir, "add", name)
+	gittest.Git(t, dir, "add", name)
 	gitAt(t, dir, fmt.Sprintf("2026-01-02T04:%02d:00Z", minute), "commit", "-q", "-m", msg)
-	return git(t, dir, "rev-parse", "HEAD")
+	return gittest.Git(t, dir, "rev-parse", "HEAD")
 }
 
 func writeFile(t testing.TB, dir, name, content string) {
@@ -102,13 +53,13 @@ func writeFile(t testing.TB, dir, name, content string) {
 // bareWithClones makes a bare remote holding one commit and n clones of it.
 func bareWithClones(t testing.TB, n int) (string, []string) {
 	t.Helper()
-	seed := newRepo(t)
+	seed := gittest.NewRepo(t)
 	bare := filepath.Join(t.TempDir(), "remote.git")
-	git(t, seed, "clone", "-q", "--bare", seed, bare)
+	gittest.Git(t, seed, "clone", "-q", "--bare", seed, bare)
 	var clones []string
 	for i := 0; i < n; i++ {
 		dir := filepath.Join(t.TempDir(), fmt.Sprintf("clone%d", i))
-		git(t, seed, "clone", "-q", bare, dir)
+		gittest.Git(t, seed, "clone", "-q", bare, dir)
 		clones = append(clones, dir)
 	}
 	return bare, clones
@@ -181,7 +132,7 @@ func remoteNoteIDs(t testing.TB, bare, ref string) map[string]bool {
 		if len(f) != 2 {
 			continue
 		}
-		note := git(t, bare, "--git-dir="+bare, "cat-file", "blob", f[0])
+		note := gittest.Git(t, bare, "--git-dir="+bare, "cat-file", "blob", f[0])
 		recs, _ := gitstore.ParseNote([]byte(note))
 		for _, r := range recs {
 			ids[r.ID] = true

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 // Sync works with remotes named with slashes and odd characters, with URLs
@@ -17,7 +18,7 @@ import (
 func TestSyncRemoteNamesAndURLs(t *testing.T) {
 	hermeticGit(t)
 	ctx := context.Background()
-	dir := newRepo(t)
+	dir := gittest.NewRepo(t)
 	repo := openRepo(t, dir)
 	h, _ := repo.Head()
 	id := addTurn(t, repo, "topic", "S1", h.Target(), "hello", gitstore.Usage{})
@@ -45,7 +46,7 @@ func TestSyncRemoteNamesAndURLs(t *testing.T) {
 	before := gitOr(dir, "", "config", "--get-regexp", `^remote\.`)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			git(t, dir, "init", "-q", "--bare", tt.bare)
+			gittest.Git(t, dir, "init", "-q", "--bare", tt.bare)
 			remote := tt.bare
 			if strings.Contains(tt.name, "URL") {
 				remote = "file://" + tt.bare
@@ -55,7 +56,7 @@ func TestSyncRemoteNamesAndURLs(t *testing.T) {
 				if tt.mirror {
 					args = []string{"remote", "add", "--mirror=push", tt.remote, tt.bare}
 				}
-				git(t, dir, args...)
+				gittest.Git(t, dir, args...)
 				before = gitOr(dir, "", "config", "--get-regexp", `^remote\.`)
 				remote = tt.remote
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 func TestSyncThreeClonesConverge(t *testing.T) {
@@ -97,7 +98,7 @@ func TestSyncReportsWhatChanged(t *testing.T) {
 
 func TestSyncBadRemoteIsAnError(t *testing.T) {
 	hermeticGit(t)
-	dir := newRepo(t)
+	dir := gittest.NewRepo(t)
 	repo := openRepo(t, dir)
 	h, _ := repo.Head()
 	addTurn(t, repo, "t", "S", h.Target(), "x", gitstore.Usage{})

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 // Plain git reads what we write: notes list/show, log --notes, fsck.
@@ -169,7 +171,7 @@ func TestFanOutOnWrite(t *testing.T) {
 
 // Turns on an unborn branch attach to the empty tree.
 func TestUnbornBranch(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t)
 	dir := t.TempDir()
 	git(t, dir, "init", "-q")
 	r := openRepo(t, dir)

@@ -2,12 +2,11 @@ package gitstore_test
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/gitstore/storetest"
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 func TestConformanceMemory(t *testing.T) {
@@ -16,13 +15,9 @@ func TestConformanceMemory(t *testing.T) {
 
 func TestConformanceNotes(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) gitstore.Store {
-		home := t.TempDir()
-		t.Setenv("HOME", home)
-		t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+		gittest.Hermetic(t)
 		dir := t.TempDir()
-		if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
-			t.Fatalf("git init: %v %s", err, out)
-		}
+		gittest.Git(t, dir, "init", "-q")
 		r, err := gitstore.Open(dir, os.Getenv)
 		if err != nil {
 			t.Fatal(err)
@@ -30,10 +25,9 @@ func TestConformanceNotes(t *testing.T) {
 		t.Cleanup(func() {
 			r.Close()
 			// Plain git must find the repository sound after every case.
-			if out, err := exec.Command("git", "-C", dir, "fsck", "--strict", "--no-dangling").CombinedOutput(); err != nil {
+			if out, err := gittest.GitErr(dir, "", "fsck", "--strict", "--no-dangling"); err != nil {
 				t.Errorf("git fsck: %v\n%s", err, out)
 			}
-			_ = filepath.Join
 		})
 		return r.Notes()
 	})

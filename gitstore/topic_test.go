@@ -1,9 +1,10 @@
 package gitstore
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 func TestEncodeTopic(t *testing.T) {
@@ -37,7 +38,7 @@ func TestEncodeTopic(t *testing.T) {
 
 func checkRefFormat(t testing.TB, ref string) {
 	t.Helper()
-	if out, err := exec.Command("git", "check-ref-format", ref).CombinedOutput(); err != nil {
+	if out, err := gittest.GitErr("", "", "check-ref-format", ref); err != nil {
 		t.Fatalf("git check-ref-format %q: %v %s", ref, err, out)
 	}
 }

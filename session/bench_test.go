@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/openaitest"
 	"github.com/git-codex/git-codex/model"
 )
@@ -236,23 +236,11 @@ func checkContextRead(t *testing.T, h *harness, scale float64) {
 // newGitRepo makes a real repository with one commit, hermetically.
 func newGitRepo(tb testing.TB) *gitstore.Repo {
 	tb.Helper()
-	home := tb.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"), "GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME": "Test User", "GIT_AUTHOR_EMAIL": "test@example.com",
-		"GIT_COMMITTER_NAME": "Test User", "GIT_COMMITTER_EMAIL": "test@example.com",
-		"GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
-	} {
-		tb.Setenv(k, v)
-	}
+	gittest.Hermetic(tb)
 	dir := tb.TempDir()
 	realisticContext(tb, dir)
 	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "initial"}} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			tb.Fatalf("git %v: %v\n%s", args, err, out)
-		}
+		gittest.Git(tb, dir, args...)
 	}
 	repo, err := gitstore.Open(dir, os.Getenv)
 	if err != nil {

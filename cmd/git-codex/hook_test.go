@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 // hookEnv makes git hermetic for Go tests of the hook (scripts get the same
@@ -16,34 +18,9 @@ import (
 // there under that name.
 func hookEnv(t testing.TB) {
 	t.Helper()
-	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"), "GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME": "Test User", "GIT_AUTHOR_EMAIL": "test@example.com",
-		"GIT_COMMITTER_NAME": "Test User", "GIT_COMMITTER_EMAIL": "test@example.com",
-		"GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
-		"NO_COLOR": "1",
-	} {
-		t.Setenv(k, v)
-	}
-	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_CODEX_NOTES_PUSH"} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
-	}
-	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte("[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func gitT(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	gittest.Hermetic(t)
+	t.Setenv("NO_COLOR", "1")
+	gittest.Unsetenv(t, "GIT_CODEX_NOTES_PUSH")
 }
 
 const hookScript = "#!/bin/sh\nexec git codex hook pre-push \"$@\"\n"
@@ -53,14 +30,14 @@ const hookScript = "#!/bin/sh\nexec git codex hook pre-push \"$@\"\n"
 func workWithHook(t testing.TB, hook bool) string {
 	t.Helper()
 	dir := t.TempDir()
-	gitT(t, dir, "init", "-q")
+	gittest.Git(t, dir, "init", "-q")
 	for _, f := range []string{"ARCHITECTURE.md", "AGENTS.md"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("# "+f+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	gitT(t, dir, "add", ".")
-	gitT(t, dir, "commit", "-q", "-m", "first")
+	gittest.Git(t, dir, "add", ".")
+	gittest.Git(t, dir, "commit", "-q", "-m", "first")
 	if hook {
 		if err := os.WriteFile(filepath.Join(dir, ".git", "hooks", "pre-push"), []byte(hookScript), 0o755); err != nil {
 			t.Fatal(err)
@@ -71,7 +48,7 @@ func workWithHook(t testing.TB, hook bool) string {
 
 func addNote(t testing.TB, dir, id string) {
 	t.Helper()
-	gitT(t, dir, "notes", "--ref=refs/notes/codex/main", "append", "-m",
+	gittest.Git(t, dir, "notes", "--ref=refs/notes/codex/main", "append", "-m",
 		`{"v":1,"ts":"2026-01-02T05:00:00.000000000Z","id":"`+id+`","kind":"turn","session":"01JA0000000000000000000000","topic":"main","text":"hi"}`)
 }
 
@@ -83,7 +60,7 @@ func TestHookPushOverGitDaemon(t *testing.T) {
 	}
 	hookEnv(t)
 	base := t.TempDir()
-	gitT(t, base, "init", "-q", "--bare", "r.git")
+	gittest.Git(t, base, "init", "-q", "--bare", "r.git")
 	port := freePort(t)
 	daemon := exec.Command("git", "daemon", "--export-all", "--enable=receive-pack", "--reuseaddr",
 		"--base-path="+base, fmt.Sprintf("--port=%d", port), "--listen=127.0.0.1", base)
@@ -108,12 +85,12 @@ func TestHookPushOverGitDaemon(t *testing.T) {
 	if !strings.Contains(string(out), "sent session notes (main) to "+url) {
 		t.Errorf("hook output = %q, want the notes sent", out)
 	}
-	note := gitT(t, base, "--git-dir=r.git", "log", "-1", "--notes=codex/main", "--format=%N", "main")
+	note := gittest.Git(t, base, "--git-dir=r.git", "log", "-1", "--notes=codex/main", "--format=%N", "main")
 	if !strings.Contains(note, "01JA0000000000000000000T01") {
 		t.Errorf("remote note = %q, want the turn", note)
 	}
 	// The tracking ref for the URL remote lets the next push skip the notes.
-	tracking := gitT(t, dir, "for-each-ref", "--format=%(refname)", "refs/notes/remotes/")
+	tracking := gittest.Git(t, dir, "for-each-ref", "--format=%(refname)", "refs/notes/remotes/")
 	if !strings.HasSuffix(tracking, "/codex/main") {
 		t.Errorf("tracking refs = %q", tracking)
 	}
@@ -172,16 +149,16 @@ func BenchmarkPush(b *testing.B) {
 			hookEnv(b)
 			dir := workWithHook(b, c.hook)
 			bare := filepath.Join(b.TempDir(), "r.git")
-			gitT(b, dir, "init", "-q", "--bare", bare)
+			gittest.Git(b, dir, "init", "-q", "--bare", bare)
 			if c.notes {
 				addNote(b, dir, "01JA0000000000000000000T01")
 			}
-			gitT(b, dir, "push", "-q", bare, "main")
+			gittest.Git(b, dir, "push", "-q", bare, "main")
 			for b.Loop() {
 				b.StopTimer()
-				gitT(b, dir, "commit", "-q", "--allow-empty", "-m", "more")
+				gittest.Git(b, dir, "commit", "-q", "--allow-empty", "-m", "more")
 				b.StartTimer()
-				gitT(b, dir, "push", "-q", bare, "main")
+				gittest.Git(b, dir, "push", "-q", bare, "main")
 			}
 		})
 	}

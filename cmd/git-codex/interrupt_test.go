@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/openaitest"
 )
 
@@ -46,7 +47,7 @@ func TestInterruptSaysSoOnce(t *testing.T) {
 	if n := strings.Count(stderr.String(), "interrupted"); n != 1 {
 		t.Errorf("%q said %d times, want once:\n%s", "interrupted", n, stderr.String())
 	}
-	if !strings.Contains(gitT(t, dir, "notes", "--ref=refs/notes/codex/main", "show", "HEAD"), `"status":"incomplete"`) {
+	if !strings.Contains(gittest.Git(t, dir, "notes", "--ref=refs/notes/codex/main", "show", "HEAD"), `"status":"incomplete"`) {
 		t.Error("the partial answer is not stored as incomplete")
 	}
 }

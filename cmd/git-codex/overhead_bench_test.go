@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/openaitest"
 )
 
@@ -117,16 +118,8 @@ func mainInProcess(args ...string) error {
 // files committed, and points HOME and git's identity at fixed values.
 func benchRepo(b *testing.B) string {
 	b.Helper()
-	home := b.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"), "GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME": "Test User", "GIT_AUTHOR_EMAIL": "test@example.com",
-		"GIT_COMMITTER_NAME": "Test User", "GIT_COMMITTER_EMAIL": "test@example.com",
-		"GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
-		"NO_COLOR": "1",
-	} {
-		b.Setenv(k, v)
-	}
+	gittest.Hermetic(b)
+	b.Setenv("NO_COLOR", "1")
 	dir := b.TempDir()
 	files := map[string]string{
 		"ARCHITECTURE.md": strings.Repeat("The cache keeps entries in memory and evicts the least recently used one.\n", 160),
@@ -143,11 +136,7 @@ func benchRepo(b *testing.B) string {
 		}
 	}
 	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "initial"}} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("git %v: %v\n%s", args, err, out)
-		}
+		gittest.Git(b, dir, args...)
 	}
 	return dir
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -48,25 +49,14 @@ func setupScriptEnv(t *testing.T, env *testscript.Env) error {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return err
 	}
-	gitconfig := "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n[protocol \"file\"]\n\tallow = always\n"
-	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(gitconfig), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(gittest.GlobalConfig), 0o644); err != nil {
 		return err
 	}
-	for k, v := range map[string]string{
-		"HOME":                home,
-		"XDG_CONFIG_HOME":     filepath.Join(home, ".config"),
-		"GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME":     "Test User",
-		"GIT_AUTHOR_EMAIL":    "test@example.com",
-		"GIT_AUTHOR_DATE":     "2026-01-02T03:04:05Z",
-		"GIT_COMMITTER_NAME":  "Test User",
-		"GIT_COMMITTER_EMAIL": "test@example.com",
-		"GIT_COMMITTER_DATE":  "2026-01-02T03:04:05Z",
-		"NO_COLOR":            "1",
-		"OPENAI_API_KEY":      "",
-	} {
+	for k, v := range gittest.Env(home) {
 		env.Setenv(k, v)
 	}
+	env.Setenv("NO_COLOR", "1")
+	env.Setenv("OPENAI_API_KEY", "")
 	return nil
 }
 

@@ -12,36 +12,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
 	cgv2 "github.com/go-git/go-git/v5/plumbing/format/commitgraph/v2"
 )
 
-func git(t testing.TB, dir string, env []string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // newRepo makes a history with merges and distinct commit times.
 func newRepo(t testing.TB, commits int) string {
 	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", home)
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("GIT_AUTHOR_NAME", "Test Author")
-	t.Setenv("GIT_AUTHOR_EMAIL", "author@example.com")
-	t.Setenv("GIT_COMMITTER_NAME", "Test Committer")
-	t.Setenv("GIT_COMMITTER_EMAIL", "committer@example.com")
+	gittest.Hermetic(t)
 	dir := t.TempDir()
-	git(t, dir, nil, "init", "-q", "-b", "main")
+	gittest.Git(t, dir, "init", "-q", "-b", "main")
 	addCommits(t, dir, 0, commits)
 	return dir
 }
@@ -51,17 +33,17 @@ func addCommits(t testing.TB, dir string, from, n int) {
 	for i := from; i < from+n; i++ {
 		date := []string{fmt.Sprintf("GIT_COMMITTER_DATE=%d +0000", 1700000000+i*60), fmt.Sprintf("GIT_AUTHOR_DATE=%d +0000", 1700000000+i*60)}
 		if i%7 == 6 { // a side branch merged back
-			git(t, dir, date, "checkout", "-q", "-b", fmt.Sprintf("side%d", i), "HEAD~1")
-			git(t, dir, date, "commit", "-q", "--allow-empty", "-m", fmt.Sprintf("side %d", i))
-			git(t, dir, date, "checkout", "-q", "main")
-			git(t, dir, date, "merge", "-q", "--no-ff", "-m", fmt.Sprintf("merge %d", i), fmt.Sprintf("side%d", i))
+			gittest.GitEnv(t, dir, date, "checkout", "-q", "-b", fmt.Sprintf("side%d", i), "HEAD~1")
+			gittest.GitEnv(t, dir, date, "commit", "-q", "--allow-empty", "-m", fmt.Sprintf("side %d", i))
+			gittest.GitEnv(t, dir, date, "checkout", "-q", "main")
+			gittest.GitEnv(t, dir, date, "merge", "-q", "--no-ff", "-m", fmt.Sprintf("merge %d", i), fmt.Sprintf("side%d", i))
 			continue
 		}
 		if err := os.WriteFile(filepath.Join(dir, "f.txt"), []byte(strconv.Itoa(i)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		git(t, dir, date, "add", "-A")
-		git(t, dir, date, "commit", "-q", "-m", fmt.Sprintf("commit %d", i))
+		gittest.GitEnv(t, dir, date, "add", "-A")
+		gittest.GitEnv(t, dir, date, "commit", "-q", "-m", fmt.Sprintf("commit %d", i))
 	}
 }
 
@@ -75,7 +57,7 @@ type gitCommit struct {
 func gitCommits(t *testing.T, dir string) []gitCommit {
 	t.Helper()
 	var out []gitCommit
-	for _, line := range strings.Split(git(t, dir, nil, "log", "--all", "--format=%H %T %ct %P"), "\n") {
+	for _, line := range strings.Split(gittest.Git(t, dir, "log", "--all", "--format=%H %T %ct %P"), "\n") {
 		f := strings.Fields(line)
 		ct, _ := strconv.ParseInt(f[2], 10, 64)
 		c := gitCommit{id: plumbing.NewHash(f[0]), tree: plumbing.NewHash(f[1]), time: ct}
@@ -131,12 +113,12 @@ func TestOpen(t *testing.T) {
 		chain bool
 	}{
 		{"single file", func(t *testing.T, dir string) {
-			git(t, dir, nil, "commit-graph", "write", "--reachable")
+			gittest.Git(t, dir, "commit-graph", "write", "--reachable")
 		}, false},
 		{"split chain of two graphs", func(t *testing.T, dir string) {
-			git(t, dir, nil, "commit-graph", "write", "--reachable", "--split=no-merge")
+			gittest.Git(t, dir, "commit-graph", "write", "--reachable", "--split=no-merge")
 			addCommits(t, dir, 30, 9)
-			git(t, dir, nil, "commit-graph", "write", "--reachable", "--split=no-merge")
+			gittest.Git(t, dir, "commit-graph", "write", "--reachable", "--split=no-merge")
 		}, true},
 	}
 	for _, tc := range cases {
@@ -169,7 +151,7 @@ func TestOpenWithoutGraph(t *testing.T) {
 
 func TestOpenCorrupt(t *testing.T) {
 	dir := newRepo(t, 3)
-	git(t, dir, nil, "commit-graph", "write", "--reachable")
+	gittest.Git(t, dir, "commit-graph", "write", "--reachable")
 	p := filepath.Join(dir, ".git/objects/info/commit-graph")
 	os.Chmod(p, 0o644)
 	if err := os.WriteFile(p, []byte("CGPH garbage"), 0o644); err != nil {

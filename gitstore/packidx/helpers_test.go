@@ -6,52 +6,26 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/go-git/go-git/v5/plumbing"
 )
-
-// hermetic makes git ignore the user's and the system's configuration and
-// fixes names and dates.
-func hermetic(t testing.TB) {
-	t.Helper()
-	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CONFIG_HOME": home, "GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "author@example.com",
-		"GIT_COMMITTER_NAME": "Test Committer", "GIT_COMMITTER_EMAIL": "committer@example.com",
-		"GIT_AUTHOR_DATE": "2024-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2024-01-02T03:04:05Z",
-	} {
-		t.Setenv(k, v)
-	}
-}
-
-func git(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // newRepo creates a repository whose history makes deltas (files that grow
 // commit by commit, one blob above go-git's 16 KiB small-object threshold),
 // with an annotated tag. Everything is loose.
 func newRepo(t testing.TB, commits int) string {
 	t.Helper()
-	hermetic(t)
+	gittest.Hermetic(t)
 	dir := t.TempDir()
-	git(t, dir, "init", "-q", "-b", "main")
-	git(t, dir, "config", "gc.auto", "0")
+	gittest.Git(t, dir, "init", "-q", "-b", "main")
+	gittest.Git(t, dir, "config", "gc.auto", "0")
 	addCommits(t, dir, 0, commits)
-	git(t, dir, "tag", "-a", "-m", "a tag", "v1")
+	gittest.Git(t, dir, "tag", "-a", "-m", "a tag", "v1")
 	return dir
 }
 
@@ -74,8 +48,8 @@ func addCommits(t testing.TB, dir string, from, n int) {
 				t.Fatal(err)
 			}
 		}
-		git(t, dir, "add", "-A")
-		git(t, dir, "commit", "-q", "-m", fmt.Sprintf("commit %d\n\nbody of commit %d", i, i))
+		gittest.Git(t, dir, "add", "-A")
+		gittest.Git(t, dir, "commit", "-q", "-m", fmt.Sprintf("commit %d\n\nbody of commit %d", i, i))
 	}
 }
 
@@ -88,7 +62,7 @@ type objInfo struct {
 // allObjects lists every object git sees in dir, packed and loose.
 func allObjects(t testing.TB, dir string) []objInfo {
 	t.Helper()
-	out := git(t, dir, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)")
+	out := gittest.Git(t, dir, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)")
 	var objs []objInfo
 	for _, line := range strings.Split(out, "\n") {
 		var id, typ string

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 )
@@ -100,19 +101,19 @@ func TestIndexMatchesMemoryIndex(t *testing.T) {
 		wantRev bool
 	}{
 		{"repacked with deltas", func(t *testing.T, dir string) {
-			git(t, dir, "repack", "-adfq", "--depth=5", "--window=10")
+			gittest.Git(t, dir, "repack", "-adfq", "--depth=5", "--window=10")
 		}, false},
 		{"repacked with a .rev file", func(t *testing.T, dir string) {
-			git(t, dir, "-c", "pack.writeReverseIndex=true", "repack", "-adfq")
+			gittest.Git(t, dir, "-c", "pack.writeReverseIndex=true", "repack", "-adfq")
 		}, true},
 		{"two packs", func(t *testing.T, dir string) {
-			git(t, dir, "repack", "-adq")
+			gittest.Git(t, dir, "repack", "-adq")
 			addCommits(t, dir, 40, 5)
-			git(t, dir, "repack", "-dq")
+			gittest.Git(t, dir, "repack", "-dq")
 		}, false},
 		{"empty pack", func(t *testing.T, dir string) {
 			cmd := "git pack-objects -q .git/objects/pack/pack </dev/null >/dev/null"
-			git(t, dir, "-c", "alias.x=!"+cmd, "x")
+			gittest.Git(t, dir, "-c", "alias.x=!"+cmd, "x")
 		}, false},
 	}
 	for _, tc := range cases {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
@@ -83,7 +84,7 @@ func checkAllObjects(t *testing.T, dir string, s *Store) {
 }
 
 func TestStoreReadsLikeGoGit(t *testing.T) {
-	repack := func(t *testing.T, dir string) { git(t, dir, "repack", "-adfq", "--depth=20") }
+	repack := func(t *testing.T, dir string) { gittest.Git(t, dir, "repack", "-adfq", "--depth=20") }
 	cases := []struct {
 		name    string
 		prepare func(t *testing.T, dir string)
@@ -94,12 +95,12 @@ func TestStoreReadsLikeGoGit(t *testing.T) {
 		{"one pack with deltas", repack, nil, true},
 		{"one pack with deltas, tiny cache", repack, cache.NewObjectLRU(8 * cache.KiByte), true},
 		{"pack with a .rev file", func(t *testing.T, dir string) {
-			git(t, dir, "-c", "pack.writeReverseIndex=true", "repack", "-adfq")
+			gittest.Git(t, dir, "-c", "pack.writeReverseIndex=true", "repack", "-adfq")
 		}, nil, true},
 		{"two packs and loose objects", func(t *testing.T, dir string) {
-			git(t, dir, "repack", "-adq")
+			gittest.Git(t, dir, "repack", "-adq")
 			addCommits(t, dir, 30, 4)
-			git(t, dir, "repack", "-dq")
+			gittest.Git(t, dir, "repack", "-dq")
 			addCommits(t, dir, 34, 3)
 		}, nil, true},
 	}
@@ -134,20 +135,20 @@ func TestStoreReadsLikeGoGit(t *testing.T) {
 // and loose objects behind its back, as a concurrent commit, fetch or gc does.
 func TestStoreSeesNewObjects(t *testing.T) {
 	dir := newRepo(t, 5)
-	git(t, dir, "repack", "-adq")
+	gittest.Git(t, dir, "repack", "-adq")
 	s := NewStore(filepath.Join(dir, ".git"), Options{})
 	defer s.Close()
-	if _, err := object.GetCommit(s, plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))); err != nil {
+	if _, err := object.GetCommit(s, plumbing.NewHash(gittest.Git(t, dir, "rev-parse", "HEAD"))); err != nil {
 		t.Fatal(err)
 	}
 	addCommits(t, dir, 5, 2)
-	loose := plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))
+	loose := plumbing.NewHash(gittest.Git(t, dir, "rev-parse", "HEAD"))
 	if _, err := object.GetCommit(s, loose); err != nil {
 		t.Fatalf("new loose commit: %v", err)
 	}
 	addCommits(t, dir, 7, 2)
-	packed := plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))
-	git(t, dir, "repack", "-adq") // the old pack goes away, a new one holds everything
+	packed := plumbing.NewHash(gittest.Git(t, dir, "rev-parse", "HEAD"))
+	gittest.Git(t, dir, "repack", "-adq") // the old pack goes away, a new one holds everything
 	c, err := object.GetCommit(s, packed)
 	if err != nil {
 		t.Fatalf("commit in a new pack: %v", err)
@@ -163,11 +164,11 @@ func TestStoreSeesNewObjects(t *testing.T) {
 
 func TestStoreAlternates(t *testing.T) {
 	src := newRepo(t, 30)
-	git(t, src, "repack", "-adq")
+	gittest.Git(t, src, "repack", "-adq")
 	dst := t.TempDir()
-	git(t, dst, "clone", "-q", "--shared", src, ".")
+	gittest.Git(t, dst, "clone", "-q", "--shared", src, ".")
 	addCommits(t, dst, 30, 2) // loose objects of its own
-	if got := git(t, dst, "count-objects", "-v"); !strings.Contains(got, "in-pack: 0") {
+	if got := gittest.Git(t, dst, "count-objects", "-v"); !strings.Contains(got, "in-pack: 0") {
 		t.Fatalf("the clone has packs of its own:\n%s", got)
 	}
 	s := NewStore(filepath.Join(dst, ".git"), Options{})
@@ -188,7 +189,7 @@ func TestStoreWritesLooseObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := git(t, dir, "cat-file", "-p", h.String()); got != "a note line" {
+	if got := gittest.Git(t, dir, "cat-file", "-p", h.String()); got != "a note line" {
 		t.Errorf("git cat-file -p = %q", got)
 	}
 	back, err := s.EncodedObject(plumbing.BlobObject, h)
@@ -199,7 +200,7 @@ func TestStoreWritesLooseObjects(t *testing.T) {
 
 func TestStoreConcurrentReads(t *testing.T) {
 	dir := newRepo(t, 20)
-	git(t, dir, "repack", "-adfq")
+	gittest.Git(t, dir, "repack", "-adfq")
 	objs := allObjects(t, dir)
 	s := NewStore(filepath.Join(dir, ".git"), Options{Cache: cache.NewObjectLRU(16 * cache.KiByte)})
 	defer s.Close()
@@ -232,9 +233,9 @@ func TestStoreConcurrentReads(t *testing.T) {
 
 func TestStoreClosed(t *testing.T) {
 	dir := newRepo(t, 1)
-	git(t, dir, "repack", "-adq")
+	gittest.Git(t, dir, "repack", "-adq")
 	s := NewStore(filepath.Join(dir, ".git"), Options{})
-	head := plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))
+	head := plumbing.NewHash(gittest.Git(t, dir, "rev-parse", "HEAD"))
 	if _, err := s.EncodedObject(plumbing.CommitObject, head); err != nil {
 		t.Fatal(err)
 	}

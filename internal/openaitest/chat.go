@@ -3,7 +3,6 @@ package openaitest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -11,17 +10,7 @@ import (
 
 // handleChat serves POST /v1/chat/completions.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return
-	}
-	req := s.record(r, body)
-	if req == nil {
-		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)", "invalid_request_error", "", nil)
-		return
-	}
-	model, _ := req["model"].(string)
-	f, ok := s.checkCommon(w, r, "chat", model)
+	body, req, model, f, ok := s.begin(w, r, "chat")
 	if !ok {
 		return
 	}
@@ -133,16 +122,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		}
 		return c
 	}
-	deltas := 0
-	delta := func() {
-		if f.Kind == FaultCut && deltas >= f.AfterDeltas {
-			e.cut()
-		}
-		if f.Kind == FaultStall && deltas >= f.AfterDeltas {
-			e.stall(r)
-		}
-		deltas++
-	}
+	delta := e.deltaFault(r, f)
 	e.event("", chunkOf(map[string]any{"role": "assistant", "content": "", "refusal": nil}, nil))
 	for _, d := range chunks(reply.Text, chunk) {
 		delta()

@@ -3,7 +3,6 @@ package openaitest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 )
 
@@ -11,17 +10,7 @@ func strp(s string) *string { return &s }
 
 // handleResponses serves POST /v1/responses.
 func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return
-	}
-	req := s.record(r, body)
-	if req == nil {
-		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)", "invalid_request_error", "", nil)
-		return
-	}
-	model, _ := req["model"].(string)
-	f, ok := s.checkCommon(w, r, "responses", model)
+	body, req, model, f, ok := s.begin(w, r, "responses")
 	if !ok {
 		return
 	}
@@ -202,16 +191,7 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		seq++
 		e.event(typ, fields)
 	}
-	deltas := 0
-	delta := func() {
-		if f.Kind == FaultCut && deltas >= f.AfterDeltas {
-			e.cut()
-		}
-		if f.Kind == FaultStall && deltas >= f.AfterDeltas {
-			e.stall(r)
-		}
-		deltas++
-	}
+	delta := e.deltaFault(r, f)
 	send("response.created", map[string]any{"response": object("in_progress", []map[string]any{}, false)})
 	send("response.in_progress", map[string]any{"response": object("in_progress", []map[string]any{}, false)})
 	idx := 0

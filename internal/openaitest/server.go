@@ -13,6 +13,7 @@ package openaitest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -394,6 +395,26 @@ func (s *Server) newID(prefix string) string {
 	return fmt.Sprintf("%s_%04d", prefix, s.nextID)
 }
 
+// begin is the prologue every model endpoint shares: it reads and records
+// the request, rejects a body that is not JSON the way OpenAI does, and
+// applies checkCommon. It returns the raw body, the decoded request, its
+// model and the fault to apply while answering, or false when it already
+// wrote the response.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, endpoint string) (body []byte, req map[string]any, model string, f Fault, ok bool) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, nil, "", Fault{}, false
+	}
+	req = s.record(r, body)
+	if req == nil {
+		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)", "invalid_request_error", "", nil)
+		return nil, nil, "", Fault{}, false
+	}
+	model, _ = req["model"].(string)
+	f, ok = s.checkCommon(w, r, endpoint, model)
+	return body, req, model, f, ok
+}
+
 // checkCommon applies auth, faults that fail before any output, and missing
 // models. It returns the fault to apply while answering (cut, slow) and
 // false when it already wrote an error.
@@ -572,6 +593,21 @@ func (e *sse) stall(r *http.Request) {
 	}
 	<-r.Context().Done()
 	panic(http.ErrAbortHandler)
+}
+
+// deltaFault returns the function a stream calls before each delta: it
+// applies f (a cut or a stall) once f.AfterDeltas deltas have gone out.
+func (e *sse) deltaFault(r *http.Request, f Fault) func() {
+	deltas := 0
+	return func() {
+		if f.Kind == FaultCut && deltas >= f.AfterDeltas {
+			e.cut()
+		}
+		if f.Kind == FaultStall && deltas >= f.AfterDeltas {
+			e.stall(r)
+		}
+		deltas++
+	}
 }
 
 // cut aborts the connection mid-stream: the client sees the body end
