@@ -4,6 +4,7 @@
 # three set-ups, interleaved so machine noise hits all three alike, and prints
 # the median and p90 wall time of each and the differences:
 #   plain       no hook
+#   empty       a hook that only says `exit 0` (the floor for any hook)
 #   no-sessions hook installed by `git codex init`, no session notes
 #   sessions    hook installed, 3 topics of notes the remote already has
 set -euo pipefail
@@ -39,6 +40,9 @@ setup() { # setup NAME HOOK(yes/no) SESSIONS(yes/no)
 	fi
 }
 setup plain no no
+setup empty no no
+printf '#!/bin/sh\nexit 0\n' >"$work/empty/.git/hooks/pre-push"
+chmod +x "$work/empty/.git/hooks/pre-push"
 setup nosess yes no
 setup sess yes yes
 
@@ -52,15 +56,17 @@ push_ms() { # push_ms DIR — commit and push once, print wall ms
 }
 declare -A all
 for i in $(seq "$runs"); do
-	for s in plain nosess sess; do
+	for s in plain empty nosess sess; do
 		all[$s]+="$(push_ms $s) "
 	done
 done
 stat() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {printf "%d %d", a[int((NR+1)/2)], a[int(NR*0.9+0.5)]}'; }
 read -r mp pp <<<"$(stat "${all[plain]}")"
+read -r me pe <<<"$(stat "${all[empty]}")"
 read -r mn pn <<<"$(stat "${all[nosess]}")"
 read -r ms ps <<<"$(stat "${all[sess]}")"
 printf '%-34s %8s %8s\n' "git push of one commit ($runs runs)" "median" "p90"
 printf '%-34s %6d ms %6d ms\n' "no hook" "$mp" "$pp"
+printf '%-34s %6d ms %6d ms  (+%d ms)\n' "empty hook (exit 0)" "$me" "$pe" $((me - mp))
 printf '%-34s %6d ms %6d ms  (+%d ms)\n' "hook, no sessions" "$mn" "$pn" $((mn - mp))
 printf '%-34s %6d ms %6d ms  (+%d ms)\n' "hook, 3 topics already pushed" "$ms" "$ps" $((ms - mp))

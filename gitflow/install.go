@@ -45,6 +45,27 @@ if [ -x "$chained" ]; then
 $input
 EOF
 fi
+# Fast path, without starting git-codex: the context files are in place and
+# there are no session notes to send (no refs/notes/codex/*, loose or
+# packed, and no codex.notesRef or git -c setting that could move them).
+if [ -f ARCHITECTURE.md ] && [ -f AGENTS.md ] && [ -z "$GIT_CONFIG_PARAMETERS" ]; then
+	gitdir=${GIT_DIR:-.git}
+	if [ -f "$gitdir" ]; then
+		read -r _ gitdir <"$gitdir"
+	fi
+	common=$gitdir
+	if [ -f "$gitdir/commondir" ]; then
+		read -r common <"$gitdir/commondir"
+		case $common in /*) ;; *) common=$gitdir/$common ;; esac
+	fi
+	home=${HOME:-/nonexistent}
+	if [ -d "$common/refs" ] && [ ! -e "$common/refs/notes/codex" ] &&
+		! grep -qsiE -e '^[0-9a-f]{40,64} refs/notes/codex/' -e 'notesref' \
+			"$common/packed-refs" "$common/config" "$home/.gitconfig" \
+			"${XDG_CONFIG_HOME:-$home/.config}/git/config" /etc/gitconfig; then
+		exit 0
+	fi
+fi
 if ! command -v git-codex >/dev/null 2>&1; then
 	echo "warning: git-codex is not on PATH; session notes were not pushed" >&2
 	exit 0
