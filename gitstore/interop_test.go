@@ -240,3 +240,31 @@ func TestReadPrefersRewrittenCopy(t *testing.T) {
 		t.Fatalf("record shown on %s, want %s on the current branch (side copy %s)", recs[0].NoteObject, current, side)
 	}
 }
+
+// Updates leave reflog entries as git's own would (core.logAllRefUpdates
+// defaults to true in a work tree), so plain git can recover an earlier
+// notes commit; a bare repository logs nothing unless asked.
+func TestNotesRefHasReflog(t *testing.T) {
+	dir := newRepo(t)
+	r := openRepo(t, dir)
+	head := git(t, dir, "rev-parse", "HEAD")
+	appendOK(t, r.Notes(), "logged", head, rec("one"))
+	first := git(t, dir, "rev-parse", r.TopicRef("logged"))
+	appendOK(t, r.Notes(), "logged", head, rec("two"))
+	out := git(t, dir, "reflog", "show", "--format=%H %gs", r.TopicRef("logged"))
+	lines := strings.Split(out, "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], first+" notes: git codex") {
+		t.Fatalf("reflog = %q", out)
+	}
+	if got := git(t, dir, "rev-parse", r.TopicRef("logged")+"@{1}"); got != first {
+		t.Fatalf("%s@{1} = %s, want %s", r.TopicRef("logged"), got, first)
+	}
+	git(t, dir, "fsck", "--strict", "--no-dangling")
+
+	bare := filepath.Join(t.TempDir(), "b.git")
+	git(t, dir, "clone", "-q", "--bare", dir, bare)
+	appendOK(t, openRepo(t, bare).Notes(), "logged", head, rec("bare"))
+	if _, err := os.Stat(filepath.Join(bare, "logs", "refs", "notes")); err == nil {
+		t.Fatal("a bare repository got a reflog without core.logAllRefUpdates")
+	}
+}

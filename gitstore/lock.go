@@ -30,6 +30,7 @@ type refLock struct {
 	name string
 	path string
 	f    *os.File
+	old  string // the value current read under the lock
 }
 
 // lockRef takes the lock for ref name, waiting (with jittered backoff) while
@@ -87,8 +88,9 @@ func (r *Repo) lockRef(ctx context.Context, name string) (*refLock, error) {
 func (l *refLock) current() (string, error) {
 	v, err := l.r.readRefOnce(l.name)
 	if errors.Is(err, ErrNotFound) {
-		return "", nil
+		v, err = "", nil
 	}
+	l.old = v
 	return v, err
 }
 
@@ -108,6 +110,9 @@ func (l *refLock) commit(value string) error {
 	}
 	l.f = nil
 	if err == nil {
+		// Under the lock, before the rename, as git orders it: a reflog
+		// entry lets a user recover an earlier notes commit with plain git.
+		l.r.logRefUpdate(l.name, l.old, value)
 		err = os.Rename(l.path+".lock", l.path)
 	}
 	if err != nil {
@@ -199,4 +204,36 @@ func (r *Repo) fsyncRefs() bool {
 		}
 	}
 	return false
+}
+
+// logRefUpdate appends a reflog entry for a ref update the way git does for
+// refs/notes/ (core.logAllRefUpdates, true by default in non-bare
+// repositories; an existing log is always appended to). A failure to log
+// never fails the update: the reflog is a recovery aid, not the data.
+func (r *Repo) logRefUpdate(name, old, new string) {
+	path := filepath.Join(r.commonDir, "logs", filepath.FromSlash(name))
+	if _, err := os.Stat(path); err != nil {
+		v, set := r.Config("core.logAllRefUpdates")
+		v = strings.ToLower(strings.TrimSpace(v))
+		want := v == "always" || isTrue(v) || (!set && r.workTree != "")
+		if !want {
+			return
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+			return
+		}
+	}
+	if old == "" {
+		old = strings.Repeat("0", len(new))
+	}
+	sig := r.signature()
+	clean := strings.NewReplacer("<", "", ">", "", "\n", " ", "\t", " ")
+	line := fmt.Sprintf("%s %s %s <%s> %d %s\tnotes: git codex\n", old, new,
+		clean.Replace(sig.Name), clean.Replace(sig.Email), sig.When.Unix(), sig.When.Format("-0700"))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
+	if err != nil {
+		return
+	}
+	_, _ = f.WriteString(line)
+	_ = f.Close()
 }
