@@ -7,8 +7,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"sort"
 	"strings"
 
@@ -376,45 +374,10 @@ func parsePorcelain(out []byte) map[string]pushStatus {
 	return status
 }
 
-// runGit runs git in repo like gitstore.Repo.Git, with the recursion guard
-// set and terminal prompts off: a notes exchange must never wait for a
-// password nobody is there to type.
+// runGit runs git in the repository with the guard against recursing into
+// our own pre-push hook and without terminal prompts (it may run inside a hook).
 func runGit(ctx context.Context, repo *gitstore.Repo, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = repo.WorkTree()
-	if cmd.Dir == "" {
-		cmd.Dir = repo.GitDir()
-	}
-	cmd.Env = append(os.Environ(), "GIT_DIR="+repo.GitDir(), GuardEnv+"=1", "GIT_TERMINAL_PROMPT=0")
-	if repo.WorkTree() != "" {
-		cmd.Env = append(cmd.Env, "GIT_WORK_TREE="+repo.WorkTree())
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		verb := args[0]
-		for i := 0; i+2 < len(args) && args[i] == "-c"; i += 2 {
-			verb = args[i+2]
-		}
-		msg := gitMessage(stderr.String())
-		if msg == "" {
-			return stdout.Bytes(), fmt.Errorf("git %s: %w", verb, err)
-		}
-		return stdout.Bytes(), fmt.Errorf("git %s: %s: %w", verb, msg, err)
-	}
-	return stdout.Bytes(), nil
-}
-
-// gitMessage picks the line of git's standard error that says what went
-// wrong: the first "fatal:" or "error:" line, else the last line.
-func gitMessage(stderr string) string {
-	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	for _, l := range lines {
-		if strings.HasPrefix(l, "fatal: ") || strings.HasPrefix(l, "error: ") {
-			return strings.TrimSpace(l)
-		}
-	}
-	return strings.TrimSpace(lines[len(lines)-1])
+	return repo.GitEnv(ctx, []string{GuardEnv + "=1", "GIT_TERMINAL_PROMPT=0"}, nil, args...)
 }
 
 func sortedKeys(m map[string]string) []string {

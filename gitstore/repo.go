@@ -404,6 +404,12 @@ func (r *Repo) ListRefs(prefix string) (map[string]string, error) {
 // Git runs the git binary in this repository and returns its standard output.
 // Standard error is folded into the returned error.
 func (r *Repo) Git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	return r.GitEnv(ctx, nil, stdin, args...)
+}
+
+// GitEnv is Git with extra environment variables ("KEY=value") for the git
+// process, e.g. a guard against recursing into our own hook.
+func (r *Repo) GitEnv(ctx context.Context, env []string, stdin io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = r.workTree
 	if cmd.Dir == "" {
@@ -424,17 +430,43 @@ func (r *Repo) Git(ctx context.Context, stdin io.Reader, args ...string) ([]byte
 	if r.workTree != "" {
 		cmd.Env = append(cmd.Env, "GIT_WORK_TREE="+r.workTree)
 	}
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			return stdout.Bytes(), fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
+		if msg := gitMessage(stderr.String()); msg != "" {
+			return stdout.Bytes(), fmt.Errorf("git %s: %s: %w", gitVerb(args), msg, err)
 		}
-		return stdout.Bytes(), fmt.Errorf("git %s: %s: %w", strings.Join(args, " "), lastLine(msg), err)
+		return stdout.Bytes(), fmt.Errorf("git %s: %w", gitVerb(args), err)
 	}
 	return stdout.Bytes(), nil
+}
+
+// gitVerb names a git command line by its subcommand and arguments, leaving
+// out leading `-c key=value` options.
+func gitVerb(args []string) string {
+	i := 0
+	for i+1 < len(args) && args[i] == "-c" {
+		i += 2
+	}
+	return strings.Join(args[i:], " ")
+}
+
+// gitMessage picks the line of git's standard error that says what went
+// wrong: the first "fatal:" or "error:" line, else the last line.
+func gitMessage(stderr string) string {
+	s := strings.TrimSpace(stderr)
+	if s == "" {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "fatal: ") || strings.HasPrefix(l, "error: ") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // Config returns the last value of a git config key (as `git config --get`),
@@ -515,14 +547,6 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
 }
 
 func shortHash(h string) string {
