@@ -632,11 +632,8 @@ func RevList(ctx context.Context, repo *gitstore.Repo, revs []string, max int) (
 }
 
 // startRevList starts RevList and returns the function that waits for its
-// answer. The walk is one `git rev-list --format` process, which prints every
-// field the views need: reading 200 commits one by one in this process costs
-// twice as long on a large repository. The process runs while the caller
-// goes on (reading the notes, say); only repo.Git, which shares nothing,
-// runs in the background.
+// answer, so that the git rev-list process runs while the caller goes on
+// (reading the notes, say); Repo.RevList only runs git, sharing no state.
 func startRevList(ctx context.Context, repo *gitstore.Repo, revs []string, max int) func() ([]gitstore.Commit, error) {
 	fail := func(err error) func() ([]gitstore.Commit, error) {
 		return func() ([]gitstore.Commit, error) { return nil, err }
@@ -651,73 +648,19 @@ func startRevList(ctx context.Context, repo *gitstore.Repo, revs []string, max i
 		}
 		revs = []string{"HEAD"}
 	}
-	for _, r := range revs {
-		if strings.HasPrefix(r, "-") {
-			return fail(fmt.Errorf("revision %q: options are not revisions: %w", r, gitstore.ErrNotFound))
-		}
-	}
-	args := []string{"rev-list", "--format=" + revFormat}
-	if max > 0 {
-		args = append(args, fmt.Sprintf("--max-count=%d", max))
-	}
-	args = append(append(args, revs...), "--")
 	type result struct {
-		out []byte
-		err error
+		commits []gitstore.Commit
+		err     error
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := repo.Git(ctx, nil, args...)
-		done <- result{out, err}
+		commits, err := repo.RevList(ctx, revs, max)
+		done <- result{commits, err}
 	}()
 	return func() ([]gitstore.Commit, error) {
 		res := <-done
-		if res.err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, fmt.Errorf("list commits %s: %w (%v)", strings.Join(revs, " "), gitstore.ErrNotFound, res.err)
-		}
-		return parseRevList(res.out)
+		return res.commits, res.err
 	}
-}
-
-// revFormat prints a commit's fields NUL-terminated: id, parents, author
-// name and email, author and committer date (strict ISO 8601, with the
-// zone), and the raw message. rev-list puts a "commit <id>" line before
-// each commit; parseRevList skips it.
-const revFormat = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%B%x00"
-
-// revFields is the number of NUL-terminated fields revFormat prints.
-const revFields = 7
-
-// parseRevList reads `git rev-list --format=revFormat` output into commits
-// as gitstore.Repo.Commit makes them: subject is the first line of the
-// message, body the rest, both trimmed.
-func parseRevList(out []byte) ([]gitstore.Commit, error) {
-	fields := strings.Split(string(out), "\x00")
-	n := (len(fields) - 1) / revFields
-	commits := make([]gitstore.Commit, 0, n)
-	for i := 0; i < n; i++ {
-		f := fields[i*revFields : (i+1)*revFields]
-		hash := strings.TrimSpace(f[0])
-		if j := strings.LastIndexAny(hash, " \n"); j >= 0 {
-			hash = hash[j+1:] // after the "commit <id>" line
-		}
-		at, err1 := time.Parse(time.RFC3339, f[4])
-		ct, err2 := time.Parse(time.RFC3339, f[5])
-		if len(hash) != 40 || err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("list commits: unexpected git rev-list output near %q", clip(f[0], 60))
-		}
-		subject, body, _ := strings.Cut(f[6], "\n")
-		commits = append(commits, gitstore.Commit{
-			Hash: hash, Parents: strings.Fields(f[1]),
-			Author: f[2], Email: f[3], Time: at,
-			Subject: strings.TrimSpace(subject), Body: strings.TrimSpace(body),
-			CommitTime: ct,
-		})
-	}
-	return commits, nil
 }
 
 func contains(s []string, v string) bool {

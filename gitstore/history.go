@@ -1,11 +1,9 @@
 package gitstore
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -92,61 +90,26 @@ type LogOptions struct {
 }
 
 // Log calls fn for the commits reachable from Include and not from Exclude,
-// in git's default order: `git rev-list Include… ^Exclude…` with -n Max and
-// --first-parent, commit for commit. That is git's own revision walk: a
-// queue ordered by commit date (ties first-in first-out); with exclusions
-// the whole walk is limited first (uninteresting marks spreading to parents
-// already seen, stopping a few commits after only uninteresting ones are
-// left), so that a commit reached first from an included tip and later from
-// an excluded one is not listed. Returning ErrStopWalk from fn stops
-// quietly. Commits that are missing (shallow clones) end the walk there.
+// in git's default order, at most Max: it is `git rev-list Include…
+// ^Exclude…` (see RevList), so the order, the exclusions and the commit-graph
+// are git's own. Returning ErrStopWalk from fn stops quietly.
 func (r *Repo) Log(ctx context.Context, opt LogOptions, fn func(Commit) error) error {
-	w := &revWalk{r: r, nodes: map[plumbing.Hash]*walkNode{}, firstParent: opt.FirstParent}
-	for _, id := range opt.Include {
-		if err := w.addTip(plumbing.NewHash(id), false); err != nil {
-			return err
-		}
-	}
-	for _, id := range opt.Exclude {
-		if err := w.addTip(plumbing.NewHash(id), true); err != nil {
-			return err
-		}
-	}
-	emit := func(n *walkNode, count *int) (bool, error) {
-		if err := fn(toCommit(n.c)); err != nil {
-			if errors.Is(err, ErrStopWalk) {
-				return true, nil
-			}
-			return true, err
-		}
-		*count++
-		return opt.Max > 0 && *count >= opt.Max, nil
-	}
-	count := 0
-	if len(opt.Exclude) == 0 {
-		for w.q.Len() > 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			n := heap.Pop(&w.q).(*walkNode)
-			if err := w.processParents(n); err != nil {
-				return err
-			}
-			if done, err := emit(n, &count); done || err != nil {
-				return err
-			}
-		}
+	if len(opt.Include) == 0 {
 		return nil
 	}
-	limited, err := w.limit(ctx)
+	revs := append([]string(nil), opt.Include...)
+	for _, id := range opt.Exclude {
+		revs = append(revs, "^"+id)
+	}
+	commits, err := r.revList(ctx, revs, opt.Max, opt.FirstParent)
 	if err != nil {
 		return err
 	}
-	for _, n := range limited {
-		if n.flags&uninteresting != 0 {
-			continue
-		}
-		if done, err := emit(n, &count); done || err != nil {
+	for _, c := range commits {
+		if err := fn(c); err != nil {
+			if errors.Is(err, ErrStopWalk) {
+				return nil
+			}
 			return err
 		}
 	}
@@ -156,202 +119,76 @@ func (r *Repo) Log(ctx context.Context, opt LogOptions, fn func(Commit) error) e
 // ErrStopWalk stops Log without an error.
 var ErrStopWalk = errors.New("stop walk")
 
-const (
-	seen          = 1 << iota // queued once
-	uninteresting             // reachable from an excluded commit
-	added                     // parents processed
-)
-
-// revSlop is how many uninteresting commits the limited walk still takes
-// once only uninteresting ones are queued (git's SLOP), to tolerate a
-// little clock skew.
-const revSlop = 5
-
-type walkNode struct {
-	hash    plumbing.Hash
-	c       *object.Commit // nil until parsed
-	parents []*walkNode
-	date    int64
-	flags   int
-	seq     int // insertion order, breaking date ties first-in first-out
+// RevList returns the commits named by git revision arguments ("main",
+// "a..b", "^x"), newest first as `git log` orders them, at most max (0: all).
+// It is one `git rev-list` process printing every field Commit holds: on a
+// large repository that is twice as fast as reading the commits one by one,
+// and it uses the commit-graph. Returns ErrNotFound (wrapped) when a
+// revision names nothing.
+func (r *Repo) RevList(ctx context.Context, revs []string, max int) ([]Commit, error) {
+	return r.revList(ctx, revs, max, false)
 }
 
-type revWalk struct {
-	r           *Repo
-	nodes       map[plumbing.Hash]*walkNode
-	q           walkQueue
-	seq         int
-	firstParent bool
-}
-
-func (w *revWalk) node(h plumbing.Hash) *walkNode {
-	n := w.nodes[h]
-	if n == nil {
-		n = &walkNode{hash: h}
-		w.nodes[h] = n
+func (r *Repo) revList(ctx context.Context, revs []string, max int, firstParent bool) ([]Commit, error) {
+	for _, rev := range revs {
+		if strings.HasPrefix(rev, "-") {
+			return nil, fmt.Errorf("revision %q: options are not revisions: %w", rev, ErrNotFound)
+		}
 	}
-	return n
-}
-
-// parse reads n's commit; false when the object is missing.
-func (w *revWalk) parse(n *walkNode) (bool, error) {
-	if n.c != nil {
-		return true, nil
+	args := []string{"rev-list", "--format=" + revFormat}
+	if max > 0 {
+		args = append(args, fmt.Sprintf("--max-count=%d", max))
 	}
-	c, err := object.GetCommit(w.r.objects(), n.hash)
-	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		return false, nil // shallow clone boundary or missing history
+	if firstParent {
+		args = append(args, "--first-parent")
 	}
+	args = append(append(args, revs...), "--")
+	out, err := r.Git(ctx, nil, args...)
 	if err != nil {
-		return false, fmt.Errorf("log: read commit %s: %w", shortHash(n.hash.String()), err)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("list commits %s: %w (%v)", strings.Join(revs, " "), ErrNotFound, err)
 	}
-	n.c, n.date = c, c.Committer.When.Unix()
-	n.parents = make([]*walkNode, len(c.ParentHashes))
-	for i, p := range c.ParentHashes {
-		n.parents[i] = w.node(p)
-	}
-	return true, nil
+	return parseRevList(out)
 }
 
-func (w *revWalk) push(n *walkNode) {
-	n.flags |= seen
-	n.seq = w.seq
-	w.seq++
-	heap.Push(&w.q, n)
-}
+// revFormat prints a commit's fields NUL-terminated: id, parents, author
+// name and email, author and committer date (strict ISO 8601, with the
+// zone), and the raw message. rev-list puts a "commit <id>" line before
+// each commit; parseRevList skips it.
+const revFormat = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%B%x00"
 
-func (w *revWalk) addTip(h plumbing.Hash, exclude bool) error {
-	n := w.node(h)
-	ok, err := w.parse(n)
-	if err != nil || !ok {
-		return err
-	}
-	if exclude {
-		n.flags |= uninteresting
-		w.markParentsUninteresting(n)
-	}
-	if n.flags&seen == 0 {
-		w.push(n)
-	}
-	return nil
-}
+// revFields is the number of NUL-terminated fields revFormat prints.
+const revFields = 7
 
-// processParents queues n's parents (git's process_parents): all of them
-// for an uninteresting commit, marking them uninteresting too; only the
-// first with FirstParent otherwise.
-func (w *revWalk) processParents(n *walkNode) error {
-	if n.flags&added != 0 {
-		return nil
-	}
-	n.flags |= added
-	if n.flags&uninteresting != 0 {
-		for _, p := range n.parents {
-			p.flags |= uninteresting
-			ok, err := w.parse(p)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			w.markParentsUninteresting(p)
-			if p.flags&seen == 0 {
-				w.push(p)
-			}
+// parseRevList reads `git rev-list --format=revFormat` output into commits
+// as Commit makes them: subject is the first line of the message, body the
+// rest, both trimmed.
+func parseRevList(out []byte) ([]Commit, error) {
+	fields := strings.Split(string(out), "\x00")
+	n := (len(fields) - 1) / revFields
+	commits := make([]Commit, 0, n)
+	for i := 0; i < n; i++ {
+		f := fields[i*revFields : (i+1)*revFields]
+		hash := strings.TrimSpace(f[0])
+		if j := strings.LastIndexAny(hash, " \n"); j >= 0 {
+			hash = hash[j+1:] // after the "commit <id>" line
 		}
-		return nil
-	}
-	for _, p := range n.parents {
-		ok, err := w.parse(p)
-		if err != nil {
-			return err
+		at, err1 := time.Parse(time.RFC3339, f[4])
+		ct, err2 := time.Parse(time.RFC3339, f[5])
+		if len(hash) != 40 || err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("list commits: unexpected git rev-list output near %q", truncate(f[0], 60))
 		}
-		if ok && p.flags&seen == 0 {
-			w.push(p)
-		}
-		if w.firstParent {
-			break
-		}
+		subject, body, _ := strings.Cut(f[6], "\n")
+		commits = append(commits, Commit{
+			Hash: hash, Parents: strings.Fields(f[1]),
+			Author: f[2], Email: f[3], Time: at,
+			Subject: strings.TrimSpace(subject), Body: strings.TrimSpace(body),
+			CommitTime: ct,
+		})
 	}
-	return nil
-}
-
-// markParentsUninteresting spreads the uninteresting mark to the parents
-// of n and, through commits already parsed, to their ancestors.
-func (w *revWalk) markParentsUninteresting(n *walkNode) {
-	stack := append([]*walkNode(nil), n.parents...)
-	for len(stack) > 0 {
-		p := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if p.flags&uninteresting != 0 {
-			continue
-		}
-		p.flags |= uninteresting
-		stack = append(stack, p.parents...)
-	}
-}
-
-// limit is git's limit_list: it walks until only uninteresting commits are
-// left (plus revSlop) and returns the commits taken while interesting, in
-// walk order; some may have been marked uninteresting since.
-func (w *revWalk) limit(ctx context.Context) ([]*walkNode, error) {
-	var out []*walkNode
-	date := int64(math.MaxInt64)
-	slop := revSlop
-	for w.q.Len() > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n := heap.Pop(&w.q).(*walkNode)
-		if err := w.processParents(n); err != nil {
-			return nil, err
-		}
-		if n.flags&uninteresting != 0 {
-			w.markParentsUninteresting(n)
-			if slop = w.stillInteresting(date, slop); slop > 0 {
-				continue
-			}
-			break
-		}
-		date = n.date
-		out = append(out, n)
-	}
-	return out, nil
-}
-
-func (w *revWalk) stillInteresting(date int64, slop int) int {
-	if w.q.Len() == 0 {
-		return 0
-	}
-	if date <= w.q[0].date {
-		return revSlop
-	}
-	for _, n := range w.q {
-		if n.flags&uninteresting == 0 {
-			return revSlop
-		}
-	}
-	return slop - 1
-}
-
-// walkQueue is a max-heap on commit date; equal dates pop in insertion
-// order, as git's commit_list_insert_by_date leaves them.
-type walkQueue []*walkNode
-
-func (q walkQueue) Len() int { return len(q) }
-func (q walkQueue) Less(i, j int) bool {
-	if q[i].date != q[j].date {
-		return q[i].date > q[j].date
-	}
-	return q[i].seq < q[j].seq
-}
-func (q walkQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *walkQueue) Push(x any)   { *q = append(*q, x.(*walkNode)) }
-func (q *walkQueue) Pop() any {
-	old := *q
-	n := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return n
+	return commits, nil
 }
 
 // PatchID returns the stable patch-id of a commit's change against its
