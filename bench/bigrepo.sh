@@ -23,7 +23,7 @@ export GIT_CONFIG_NOSYSTEM=1
 "$here/mkbigrepo.sh" "$dir"
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
-(cd "$root" && go build -o "$bin/objread" ./bench/objread)
+(cd "$root" && go build -o "$bin/objread" ./gitstore/internal/objread)
 have_codex=0
 if (cd "${CODEX_SRC:-$root}" && go build -o "$bin/git-codex" ./cmd/git-codex) 2>"$bin/build.log"; then
 	have_codex=1
@@ -103,8 +103,7 @@ codex() {
 }
 
 echo
-echo "== object store: go-git filesystem storage vs packidx.Store, commit-graph on files vs"
-echo "   gitstore/commitgraph's memory maps (fresh process each run, wall time incl. start-up)"
+echo "== object store: go-git filesystem storage vs packidx.Store (fresh process each run, wall time incl. start-up)"
 for op in first tree; do
 	for impl in gogit packidx; do
 		measure "objread -op $op ($impl)" "$bin/objread" -impl $impl -op $op -repo "$dir"
@@ -114,7 +113,6 @@ for impl in gogit packidx; do
 	measure "objread -op walk -n 10000 ($impl)" "$bin/objread" -impl $impl -op walk -n 10000 -repo "$dir"
 done
 for impl in gogit packidx; do
-	measure "objread -op graph -n 10000 ($impl)" "$bin/objread" -impl $impl -op graph -n 10000 -repo "$dir"
 done
 measure "git cat-file -p HEAD:d00/s00/f00.txt" git cat-file -p HEAD:d00/s00/f00.txt
 measure "git log -n 10000 --format=%H%P%s" git log -n 10000 '--format=%H%P%s'

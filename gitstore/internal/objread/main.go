@@ -1,8 +1,8 @@
 // Command objread measures object reads on a repository with go-git's
 // filesystem storage or with packidx.Store, in a fresh process so that the
 // figures include every fixed cost: open, resolve HEAD, read the commit
-// ("first"), walk first parents ("walk" reading commits, "graph" through the
-// commit-graph), or read one path from HEAD's tree ("tree"). It prints milliseconds and the peak resident set size.
+// ("first"), walk first parents ("walk"), or read one path from HEAD's tree
+// ("tree"). It prints milliseconds and the peak resident set size.
 //
 // It is a benchmark tool only; nothing in git codex imports it.
 package main
@@ -22,19 +22,17 @@ import (
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	cgv2 "github.com/go-git/go-git/v5/plumbing/format/commitgraph/v2"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
-	"github.com/git-codex/git-codex/gitstore/commitgraph"
 	"github.com/git-codex/git-codex/gitstore/packidx"
 )
 
 func main() {
 	impl := flag.String("impl", "packidx", "gogit or packidx")
 	repo := flag.String("repo", ".", "repository (work tree or git dir)")
-	op := flag.String("op", "first", "first, walk, tree, or graph (walk parents in the commit-graph; -impl packidx maps it)")
+	op := flag.String("op", "first", "first, walk or tree")
 	n := flag.Int("n", 10000, "commits to walk")
 	path := flag.String("path", "", "tree path to read (op tree); default: the first file")
 	prof := flag.String("cpuprofile", "", "write a CPU profile to this file")
@@ -77,9 +75,6 @@ func run(impl, repo, op string, n int, path string) error {
 	default:
 		return fmt.Errorf("unknown -impl %q", impl)
 	}
-	if op == "graph" {
-		return graphWalk(impl, gitDir, h, n, start)
-	}
 	c, err := object.GetCommit(st, h)
 	if err != nil {
 		return err
@@ -121,43 +116,5 @@ func run(impl, repo, op string, n int, path string) error {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	fmt.Printf("%s %s: %.2f ms, peak RSS %.1f MiB (%s)\n", impl, op, float64(el.Microseconds())/1000, float64(ru.Maxrss)/1024, detail)
-	return nil
-}
-
-// graphWalk follows first parents through go-git's commit-graph reader
-// (plumbing/format/commitgraph/v2) without reading commit objects, on files
-// (go-git's opener, one pread per lookup step) or on memory maps
-// (gitstore/commitgraph).
-func graphWalk(impl, gitDir string, h plumbing.Hash, n int, start time.Time) error {
-	open := func() (cgv2.Index, error) { return commitgraph.Open(gitDir) }
-	if impl == "gogit" {
-		open = func() (cgv2.Index, error) { return cgv2.OpenChainOrFileIndex(osfs.New(gitDir)) }
-	}
-	g, err := open()
-	if err != nil {
-		return fmt.Errorf("open commit-graph: %w", err)
-	}
-	defer g.Close()
-	i, err := g.GetIndexByHash(h)
-	if err != nil {
-		return err
-	}
-	k := 1
-	var last time.Time
-	for ; k < n; k++ {
-		d, err := g.GetCommitDataByIndex(i)
-		if err != nil {
-			return err
-		}
-		last = d.When
-		if len(d.ParentIndexes) == 0 {
-			break
-		}
-		i = d.ParentIndexes[0]
-	}
-	el := time.Since(start)
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Printf("%s graph: %.2f ms, peak RSS %.1f MiB (%d commits, last %s)\n", impl, float64(el.Microseconds())/1000, float64(ru.Maxrss)/1024, k, last.UTC().Format(time.RFC3339))
 	return nil
 }
