@@ -33,7 +33,7 @@ func (r *Repo) loadConfig() (map[string][]string, error) {
 		if !ok {
 			return r.gitConfigList()
 		}
-		if path == filepath.Join(r.commonDir, "config") && isTrue(last(cfg["extensions.worktreeconfig"])) {
+		if path == filepath.Join(r.commonDir, "config") && configTrue(cfg["extensions.worktreeconfig"]) {
 			wt := filepath.Join(r.gitDir, "config.worktree")
 			if ok, err := readConfigFile(wt, cfg); err != nil {
 				return nil, err
@@ -128,17 +128,29 @@ func (r *Repo) gitConfigList() (map[string][]string, error) {
 	return cfg, nil
 }
 
-func last(vs []string) string {
+// configTrue reports whether the last value of a config key is true.
+func configTrue(vs []string) bool {
 	if len(vs) == 0 {
-		return ""
+		return false
 	}
-	return vs[len(vs)-1]
+	b, ok := parseBool(vs[len(vs)-1])
+	return ok && b
 }
 
-func isTrue(v string) bool {
+// parseBool reads a boolean the way git spells it; a key without a value
+// ("[core] bare") is true. ok is false for anything else.
+func parseBool(v string) (val, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "yes", "on":
-		return true
+	case "", "true", "yes", "on", "1":
+		return true, true
+	case "false", "no", "off", "0":
+		return false, true
 	}
-	return false
+	return false, false
+}
+
+// isTrue reports whether a set value is a true boolean.
+func isTrue(v string) bool {
+	b, ok := parseBool(v)
+	return ok && b && strings.TrimSpace(v) != ""
 }

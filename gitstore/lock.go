@@ -213,10 +213,9 @@ func (r *Repo) fsyncRefs() bool {
 func (r *Repo) logRefUpdate(name, old, new string) {
 	path := filepath.Join(r.commonDir, "logs", filepath.FromSlash(name))
 	if _, err := os.Stat(path); err != nil {
-		v, set := r.Config("core.logAllRefUpdates")
-		v = strings.ToLower(strings.TrimSpace(v))
-		want := v == "always" || isTrue(v) || (!set && r.workTree != "")
-		if !want {
+		v, _ := r.Config("core.logAllRefUpdates")
+		always := strings.EqualFold(strings.TrimSpace(v), "always")
+		if !always && !r.ConfigBool("core.logAllRefUpdates", r.workTree != "") {
 			return
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {

@@ -494,11 +494,8 @@ func (r *Repo) ConfigBool(key string, def bool) bool {
 	if !ok {
 		return def
 	}
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "true", "yes", "on", "1":
-		return true
-	case "false", "no", "off", "0":
-		return false
+	if b, ok := parseBool(v); ok {
+		return b
 	}
 	return def
 }
