@@ -8,15 +8,10 @@ import (
 	repoctx "github.com/git-codex/git-codex/context"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/git-codex/git-codex/gitstore"
 )
-
-// ContextFiles are the files every session's first message refers to; the
-// pre-push hook checks that they exist at the top of the work tree.
-var ContextFiles = repoctx.RequiredFiles
 
 // RequireContextFilesKey is the git config key that turns the pre-push
 // hook's missing-context-file warning into a refused push.
@@ -91,10 +86,8 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 	}
 
 	if wt := repo.WorkTree(); wt != "" {
-		for _, f := range ContextFiles {
-			if _, err := os.Stat(filepath.Join(wt, f)); err != nil {
-				res.MissingContext = append(res.MissingContext, f)
-			}
+		for _, p := range repoctx.Check(wt) {
+			res.MissingContext = append(res.MissingContext, p.File)
 		}
 	}
 	if len(res.MissingContext) > 0 {
@@ -109,21 +102,20 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 		res.Skipped = "the push only deletes refs"
 		return res, nil
 	}
-	dryRun := opt.DryRun
-	if dryRun == nil {
-		dryRun = pushIsDryRun
-	}
-	if dryRun() {
-		res.Skipped = "the push is a dry run"
-		return res, nil
-	}
-	// Cheapest test first: no notes refs at all means no sessions, and no
-	// need to read git config (a subprocess) for the notes prefix.
+	// Cheapest test first: no notes refs at all means no sessions.
 	if any, err := repo.ListRefs("refs/notes/"); err != nil || len(any) == 0 {
 		res.Skipped = "no session notes"
 		if err != nil {
 			res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error())
 		}
+		return res, nil
+	}
+	dryRun := opt.DryRun
+	if dryRun == nil {
+		dryRun = pushIsDryRun // reads the parent processes' command lines
+	}
+	if dryRun() {
+		res.Skipped = "the push is a dry run"
 		return res, nil
 	}
 	remote := opt.Remote
