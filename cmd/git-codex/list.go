@@ -92,13 +92,14 @@ func printList(w io.Writer, all []session.Overview) error {
 }
 
 // readEngine builds a session engine for commands that only read sessions:
-// it needs no model configuration and sends nothing.
+// it needs no model configuration and sends nothing. newSessionEngine adds
+// the model configuration to it.
 func readEngine(e *Env) (*session.Engine, error) {
 	repo, err := e.Repo()
 	if err != nil {
 		return nil, err
 	}
-	return &session.Engine{Store: repo.Notes(), Repo: repo, Stdout: e.Stdout, Stderr: e.Stderr}, nil
+	return &session.Engine{Store: repo.Notes(), Repo: repo, Now: e.Now, Stdout: e.Stdout, Stderr: e.Stderr}, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -92,10 +92,11 @@ func compactThreshold(cfg configSource) int {
 // newSessionEngine opens the repository and builds the session engine with
 // the model configuration for this command.
 func newSessionEngine(e *Env, engineFlag, modelFlag string) (*session.Engine, *gitstore.Repo, error) {
-	repo, err := e.Repo()
+	eng, err := readEngine(e)
 	if err != nil {
 		return nil, nil, err
 	}
+	repo, _ := e.Repo()
 	cfg, err := modelConfig(repo, e.Getenv, engineFlag, modelFlag)
 	if err != nil {
 		return nil, nil, err
@@ -103,16 +104,10 @@ func newSessionEngine(e *Env, engineFlag, modelFlag string) (*session.Engine, *g
 	// The key is never written, whatever its shape: a user may paste it
 	// into a task, or a tool result may echo it.
 	repo.AddSecrets(cfg.APIKey)
-	return &session.Engine{
-		Store:            repo.Notes(),
-		Repo:             repo,
-		Config:           cfg,
-		Now:              e.Now,
-		Stdout:           e.Stdout,
-		Stderr:           e.Stderr,
-		Spinner:          e.IsTTY && isTerminal(e.Stderr),
-		CompactThreshold: compactThreshold(repo),
-	}, repo, nil
+	eng.Config = cfg
+	eng.Spinner = e.IsTTY && isTerminal(e.Stderr)
+	eng.CompactThreshold = compactThreshold(repo)
+	return eng, repo, nil
 }
 
 // sessionTarget resolves -t/-s: with -s the session is searched across
