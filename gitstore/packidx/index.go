@@ -1,8 +1,6 @@
 package packidx
 
 import (
-	"github.com/git-codex/git-codex/gitstore/internal/mmapfile"
-
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -63,7 +61,7 @@ func Open(path string) (*Index, error) {
 		return nil, fmt.Errorf("open pack index: %w", err)
 	}
 	defer f.Close()
-	data, unmap, err := mmapfile.Map(f)
+	data, unmap, err := mapFile(f)
 	if err != nil {
 		return nil, fmt.Errorf("map pack index %s: %w", path, err)
 	}

@@ -1,8 +1,6 @@
 package packidx
 
 import (
-	"github.com/git-codex/git-codex/gitstore/internal/mmapfile"
-
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -61,7 +59,7 @@ func (ix *Index) loadRev(path string) (bool, error) {
 		return false, fmt.Errorf("open reverse index: %w", err)
 	}
 	defer f.Close()
-	data, unmap, err := mmapfile.Map(f)
+	data, unmap, err := mapFile(f)
 	if err != nil {
 		return false, fmt.Errorf("map reverse index %s: %w", path, err)
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package mmapfile
+package packidx
 
 import (
 	"os"
@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Map maps f read-only. An empty file maps to an empty slice.
-func Map(f *os.File) ([]byte, func() error, error) {
+// mapFile maps f read-only. An empty file maps to an empty slice.
+func mapFile(f *os.File) ([]byte, func() error, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, nil, err

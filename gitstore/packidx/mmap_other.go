@@ -1,14 +1,14 @@
 //go:build !unix
 
-package mmapfile
+package packidx
 
 import (
 	"io"
 	"os"
 )
 
-// Map reads f into memory where memory maps are not available.
-func Map(f *os.File) ([]byte, func() error, error) {
+// mapFile reads f into memory where memory maps are not available.
+func mapFile(f *os.File) ([]byte, func() error, error) {
 	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil, nil, err
