@@ -87,3 +87,39 @@ func BenchmarkReadSession(b *testing.B) {
 		r2.Close()
 	}
 }
+
+// BenchmarkReadRewrittenCopies reads a 200-record session whose note git
+// copied to two amends made within the same second: every record has three
+// copies, and picking the one to show needs commit times and, on ties, git's
+// ancestry answer. The order is memoised per commit, not asked per record.
+func BenchmarkReadRewrittenCopies(b *testing.B) {
+	dir := newRepo(b)
+	git(b, dir, "config", "notes.rewriteRef", "refs/notes/codex/*")
+	git(b, dir, "config", "notes.rewriteMode", "cat_sort_uniq")
+	r := openRepo(b, dir)
+	head := git(b, dir, "rev-parse", "HEAD")
+	var recs []Record
+	for i := 0; i < 200; i++ {
+		x := rec(fmt.Sprint(i))
+		x.Commit = head
+		recs = append(recs, x)
+	}
+	if err := r.Notes().Append(context.Background(), "copies", head, recs...); err != nil {
+		b.Fatal(err)
+	}
+	git(b, dir, "commit", "-q", "--amend", "-m", "two") // fixed committer date: a tie
+	git(b, dir, "commit", "-q", "--amend", "-m", "three")
+	last := git(b, dir, "rev-parse", "HEAD")
+	b.ResetTimer()
+	for b.Loop() {
+		r2, err := Open(dir, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, _, err := r2.Notes().Read(context.Background(), "copies")
+		if err != nil || len(got) != 200 || got[0].NoteObject != last {
+			b.Fatalf("read %d records on %s, %v", len(got), got[0].NoteObject, err)
+		}
+		r2.Close()
+	}
+}

@@ -232,7 +232,7 @@ func (n *NotesStore) Read(ctx context.Context, topic string) ([]Record, []Warnin
 	if err != nil {
 		return nil, nil, err
 	}
-	return flatten(byObj, n.r.newerCommit), warns, nil
+	return flatten(byObj, n.r.commitOrder()), warns, nil
 }
 
 // ReadByObject returns topic's records grouped by the object their note
@@ -338,29 +338,57 @@ func betterCopy(a, b Record, newer func(a, b string) bool) bool {
 	return newer != nil && newer(b.NoteObject, a.NoteObject)
 }
 
-// newerCommit reports whether commit a has a later committer time than b; a
-// commit that cannot be read is older than any that can.
-func (r *Repo) newerCommit(a, b string) bool {
-	ca, errA := r.Commit(a)
-	cb, errB := r.Commit(b)
-	switch {
-	case errA != nil:
-		return false
-	case errB != nil:
-		return true
+// commitOrder returns the comparison flatten uses to pick between copies of
+// a record: whether commit a has a later committer time than b, a commit
+// that cannot be read being older than any that can, and — rewritten within
+// the same second (amend, then rebase) — the copy on the current branch
+// winning. Copies come per note, not per record, so every answer is
+// remembered: a rebased session of a hundred records reads each commit once
+// and asks git about ancestry at most once per commit.
+func (r *Repo) commitOrder() func(a, b string) bool {
+	type info struct {
+		when time.Time
+		ok   bool
 	}
-	if !ca.CommitTime.Equal(cb.CommitTime) {
-		return ca.CommitTime.After(cb.CommitTime)
+	commits := map[string]info{}
+	commitInfo := func(id string) info {
+		i, seen := commits[id]
+		if !seen {
+			c, err := r.Commit(id)
+			i = info{c.CommitTime, err == nil}
+			commits[id] = i
+		}
+		return i
 	}
-	// Rewritten within the same second (amend, then rebase): the copy on
-	// the current branch wins.
-	h, err := r.Head()
-	if err != nil || h.Commit == "" {
-		return false
+	onHead := map[string]bool{}
+	var head *Head
+	isOnHead := func(id string) bool {
+		if v, seen := onHead[id]; seen {
+			return v
+		}
+		if head == nil {
+			h, _ := r.Head()
+			head = &h
+		}
+		v := false
+		if head.Commit != "" {
+			v, _ = r.isAncestor(context.Background(), id, head.Commit)
+		}
+		onHead[id] = v
+		return v
 	}
-	aOn, _ := r.isAncestor(context.Background(), a, h.Commit)
-	bOn, _ := r.isAncestor(context.Background(), b, h.Commit)
-	return aOn && !bOn
+	return func(a, b string) bool {
+		ca, cb := commitInfo(a), commitInfo(b)
+		switch {
+		case !ca.ok:
+			return false
+		case !cb.ok:
+			return true
+		case !ca.when.Equal(cb.when):
+			return ca.when.After(cb.when)
+		}
+		return isOnHead(a) && !isOnHead(b)
+	}
 }
 
 // SortRecords orders records by time, then id.
