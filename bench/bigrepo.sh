@@ -112,8 +112,6 @@ done
 for impl in gogit packidx; do
 	measure "objread -op walk -n 10000 ($impl)" "$bin/objread" -impl $impl -op walk -n 10000 -repo "$dir"
 done
-for impl in gogit packidx; do
-done
 measure "git cat-file -p HEAD:d00/s00/f00.txt" git cat-file -p HEAD:d00/s00/f00.txt
 measure "git log -n 10000 --format=%H%P%s" git log -n 10000 '--format=%H%P%s'
 
