@@ -51,14 +51,16 @@ func (p Problem) String() string { return p.File + ": " + p.Detail }
 func Check(root string) []Problem {
 	var probs []Problem
 	for _, name := range RequiredFiles {
-		if p, ok := checkContextFile(root, name); !ok {
+		if p, ok := CheckFile(root, name); !ok {
 			probs = append(probs, p)
 		}
 	}
 	return probs
 }
 
-func checkContextFile(root, name string) (Problem, bool) {
+// CheckFile checks one context file (name relative to root, slash-separated):
+// ok when it exists and holds more than white space, else the Problem.
+func CheckFile(root, name string) (Problem, bool) {
 	path := filepath.Join(root, filepath.FromSlash(name))
 	fi, err := os.Stat(path)
 	switch {

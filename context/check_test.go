@@ -74,3 +74,14 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+func writeTestFile(t testing.TB, root, name, data string) {
+	t.Helper()
+	path := filepath.Join(root, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

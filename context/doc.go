@@ -1,9 +1,7 @@
-// Package repoctx owns the project's context files — checking and scaffolding
-// ARCHITECTURE.md and AGENTS.md — and the read-only file tools the model uses
-// to read the work tree (read a file range, list a directory, search text,
-// read git history). It must not write outside the files it scaffolds, must
-// never follow a path out of the work tree (no "..", absolute paths, symlinks
-// leaving the tree or anything under .git), and must never import go-git or
+// Package repoctx owns the project's context files: which files every first
+// message refers to (ARCHITECTURE.md, AGENTS.md) and whether they are in
+// place. Drafting them is package scaffold's work; reading the work tree on
+// the model's behalf is package worktree's. It must never import go-git or
 // go-openai. Import it everywhere as
 // repoctx "github.com/git-codex/git-codex/context"; never name a variable
 // context.

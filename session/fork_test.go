@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	repoctx "github.com/git-codex/git-codex/context"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/worktree"
 )
 
 // clone returns an engine over a copy of h's records: a second clone of the
@@ -178,13 +178,13 @@ func TestDelegateRefusals(t *testing.T) {
 		context []string
 		wantErr error
 	}{
-		{"dotenv", func(h *harness) { write(t, h.repo.dir, ".env", "KEY=1\n") }, []string{".env"}, repoctx.ErrRefused},
-		{"git config", func(h *harness) { write(t, h.repo.dir, ".git/config", "[core]\n") }, []string{".git/config"}, repoctx.ErrRefused},
+		{"dotenv", func(h *harness) { write(t, h.repo.dir, ".env", "KEY=1\n") }, []string{".env"}, worktree.ErrRefused},
+		{"git config", func(h *harness) { write(t, h.repo.dir, ".git/config", "[core]\n") }, []string{".git/config"}, worktree.ErrRefused},
 		{"symlink out", func(h *harness) {
 			if err := os.Symlink(outside, filepath.Join(h.repo.dir, "passwd")); err != nil {
 				t.Fatal(err)
 			}
-		}, []string{"passwd"}, repoctx.ErrRefused},
+		}, []string{"passwd"}, worktree.ErrRefused},
 		{"missing", func(h *harness) {}, []string{"nope.go"}, ErrContextFile},
 		{"bare repository", func(h *harness) { h.repo.dir = "" }, nil, ErrNoWorkTree},
 	}

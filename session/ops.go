@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	repoctx "github.com/git-codex/git-codex/context"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
+	"github.com/git-codex/git-codex/worktree"
 )
 
 // DelegateOptions describe a new session.
@@ -81,7 +81,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 				present = append(present, f)
 			}
 		}
-		inline, err := repoctx.ReadInline(e.Repo.WorkTree(), present, max)
+		inline, err := worktree.ReadInline(e.Repo.WorkTree(), present, max)
 		if err != nil {
 			return Result{}, fmt.Errorf("read context files to inline: %w", err)
 		}
@@ -118,8 +118,8 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 
 // checkContext returns the files a new session references. They pass the
 // same confinement and deny rules as the model's file tools
-// (repoctx.CheckPath): a named file the tools would refuse is an error
-// wrapping repoctx.ErrRefused, one that does not exist ErrContextFile. A
+// (worktree.CheckPath): a named file the tools would refuse is an error
+// wrapping worktree.ErrRefused, one that does not exist ErrContextFile. A
 // missing or refused default file is only a warning (and left out), since
 // the model can work without it.
 func (e *Engine) checkContext(named []string) ([]string, error) {
@@ -130,16 +130,16 @@ func (e *Engine) checkContext(named []string) ([]string, error) {
 	}
 	var out []string
 	for _, f := range prompt.ContextFiles(named) {
-		err := repoctx.CheckPath(root, f)
+		err := worktree.CheckPath(root, f)
 		switch {
 		case err == nil:
 			out = append(out, f)
-		case defaults[f] && errors.Is(err, repoctx.ErrNotFound):
+		case defaults[f] && errors.Is(err, worktree.ErrNotFound):
 			e.warnf("warning: %s is missing; 'git codex init' scaffolds it", f)
 			out = append(out, f) // the first message still names it
 		case defaults[f]:
 			e.warnf("warning: %s left out: %v", f, err)
-		case errors.Is(err, repoctx.ErrNotFound):
+		case errors.Is(err, worktree.ErrNotFound):
 			return nil, fmt.Errorf("open session: %s: %w", f, ErrContextFile)
 		default:
 			return nil, fmt.Errorf("open session: --context %s: %w", f, err)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	repoctx "github.com/git-codex/git-codex/context"
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/worktree"
 )
 
 // tools builds the read-only file tools over the work tree, with git history
@@ -15,7 +15,7 @@ func (e *Engine) tools() ([]model.Tool, model.ToolFunc, error) {
 	if root == "" {
 		return nil, nil, nil // a bare repository: no files to offer
 	}
-	t, err := repoctx.NewTools(root, repoctx.ToolOptions{GitLog: e.gitLog})
+	t, err := worktree.NewTools(root, worktree.ToolOptions{GitLog: e.gitLog})
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up file tools: %w", err)
 	}

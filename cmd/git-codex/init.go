@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	repoctx "github.com/git-codex/git-codex/context"
 	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/scaffold"
 )
 
 // InitOptions are the inputs of `git codex init`.
@@ -21,9 +21,9 @@ type InitOptions struct {
 
 // initReport is what init prints with --json.
 type initReport struct {
-	Context  []repoctx.Written `json:"context,omitempty"`
-	HooksDir string            `json:"hooksDir,omitempty"`
-	Changes  []gitflow.Change  `json:"changes,omitempty"`
+	Context  []scaffold.Written `json:"context,omitempty"`
+	HooksDir string             `json:"hooksDir,omitempty"`
+	Changes  []gitflow.Change   `json:"changes,omitempty"`
 }
 
 func newInitCommand(e *Env) *cli.Command {
@@ -91,7 +91,7 @@ func runInit(c *cli.Context, e *Env, opts InitOptions) error {
 			fmt.Fprintln(e.Stderr, "git-codex: bare repository: no work tree for ARCHITECTURE.md and AGENTS.md")
 		} else {
 			fmt.Fprintln(e.Stderr, "git-codex: checking context files…")
-			rep.Context, err = repoctx.Scaffold(root, repoctx.ScaffoldOptions{Force: opts.Force})
+			rep.Context, err = scaffold.Scaffold(root, scaffold.ScaffoldOptions{Force: opts.Force})
 			if err != nil {
 				_ = printInit(e, opts, rep)
 				return err
@@ -116,7 +116,7 @@ func printInit(e *Env, opts InitOptions, rep initReport) error {
 	w := e.Stdout
 	for _, f := range rep.Context {
 		switch f.Action {
-		case repoctx.ActionKept:
+		case scaffold.ActionKept:
 			fmt.Fprintf(w, "kept      %s (it has content; --force redrafts it)\n", f.File)
 		default:
 			fmt.Fprintf(w, "%-9s %s (drafted from %s: review it)\n", f.Action, f.File, f.Source)

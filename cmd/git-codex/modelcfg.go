@@ -12,11 +12,11 @@ import (
 
 	"golang.org/x/term"
 
-	repoctx "github.com/git-codex/git-codex/context"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/session"
+	"github.com/git-codex/git-codex/worktree"
 )
 
 // defaultModel is used when neither --model, OPENAI_PRIMARY_MODEL nor
@@ -194,7 +194,7 @@ func modelExitCode(err error) (int, string) {
 		return exitUsage, "write the summary inside the work tree (not into .git, not through a symbolic link out of it); the session is still open"
 	case errors.Is(err, session.ErrNoWorkTree):
 		return exitError, "run delegate in a checkout with a work tree (git clone without --bare, or git worktree add)"
-	case errors.Is(err, repoctx.ErrRefused):
+	case errors.Is(err, worktree.ErrRefused):
 		return exitUsage, "the model's file tools refuse it too: name files inside the work tree, outside .git, not on the secret deny list"
 	case errors.Is(err, session.ErrContextFile):
 		return exitUsage, "name files that exist; --context paths are relative to the current directory"

@@ -1,6 +1,8 @@
-package repoctx
+package scaffold
 
 import (
+	repoctx "github.com/git-codex/git-codex/context"
+
 	"errors"
 	"fmt"
 	"io/fs"
@@ -70,23 +72,23 @@ func Scaffold(root string, opts ScaffoldOptions) ([]Written, error) {
 		return p
 	}
 	var out []Written
-	for _, name := range RequiredFiles {
+	for _, name := range repoctx.RequiredFiles {
 		path := filepath.Join(root, name)
 		action := ActionCreated
-		if prob, ok := checkContextFile(root, name); ok {
+		if prob, ok := repoctx.CheckFile(root, name); ok {
 			if !opts.Force {
 				out = append(out, Written{File: name, Action: ActionKept})
 				continue
 			}
 			action = ActionReplaced
-		} else if prob.Kind == ProblemUnreadable {
+		} else if prob.Kind == repoctx.ProblemUnreadable {
 			return out, fmt.Errorf("scaffold %s: it %s", name, prob.Detail)
 		}
 		var text, source string
 		switch name {
-		case ArchitectureFile:
+		case repoctx.ArchitectureFile:
 			text, source = renderArchitecture(root, explore)
-		case AgentsFile:
+		case repoctx.AgentsFile:
 			text, source = renderAgents(root, explore())
 		}
 		if err := writeFileAtomic(path, []byte(text)); err != nil {

@@ -1,4 +1,4 @@
-package repoctx_test
+package worktree_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	repoctx "github.com/git-codex/git-codex/context"
+	"github.com/git-codex/git-codex/worktree"
 )
 
 // fakeKey is a fabricated OpenAI-style key used to check redaction.
@@ -91,9 +91,9 @@ func toolTree(t *testing.T) string {
 	return root
 }
 
-func newTools(t *testing.T, root string, opts repoctx.ToolOptions) *repoctx.Tools {
+func newTools(t *testing.T, root string, opts worktree.ToolOptions) *worktree.Tools {
 	t.Helper()
-	tools, err := repoctx.NewTools(root, opts)
+	tools, err := worktree.NewTools(root, opts)
 	if err != nil {
 		t.Fatalf("NewTools: %v", err)
 	}
@@ -110,7 +110,7 @@ func args(v map[string]any) string {
 
 func TestToolRefusals(t *testing.T) {
 	root := toolTree(t)
-	tools := newTools(t, root, repoctx.ToolOptions{
+	tools := newTools(t, root, worktree.ToolOptions{
 		GitLog: func(context.Context, string, int) (string, error) { return "abc123 fake\n", nil },
 	})
 	tests := []struct {
@@ -120,55 +120,55 @@ func TestToolRefusals(t *testing.T) {
 		wantErr error
 		wantMsg string
 	}{
-		{"dotdot escape", "read_file", map[string]any{"path": "../outside/secret.txt"}, repoctx.ErrRefused, "out of the work tree"},
-		{"dotdot escape after descent", "read_file", map[string]any{"path": "src/../../outside/secret.txt"}, repoctx.ErrRefused, "out of the work tree"},
-		{"bare dotdot listing", "list_dir", map[string]any{"path": ".."}, repoctx.ErrRefused, "out of the work tree"},
-		{"absolute path", "read_file", map[string]any{"path": filepath.Join(root, "README.md")}, repoctx.ErrRefused, "absolute"},
-		{"absolute listing", "list_dir", map[string]any{"path": "/etc"}, repoctx.ErrRefused, "absolute"},
-		{"home path", "read_file", map[string]any{"path": "~/.ssh/id_rsa"}, repoctx.ErrRefused, "absolute"},
-		{"symlink file out", "read_file", map[string]any{"path": "link-out.txt"}, repoctx.ErrRefused, "symlink leading out"},
-		{"relative symlink out", "read_file", map[string]any{"path": "link-out-rel"}, repoctx.ErrRefused, "symlink leading out"},
-		{"symlink dir out", "list_dir", map[string]any{"path": "link-dir-out"}, repoctx.ErrRefused, "symlink leading out"},
-		{"file through symlink dir out", "read_file", map[string]any{"path": "link-dir-out/inner.txt"}, repoctx.ErrRefused, "symlink leading out"},
-		{"search through symlink dir out", "search_text", map[string]any{"pattern": "outside", "path": "link-dir-out"}, repoctx.ErrRefused, "symlink leading out"},
-		{"symlink to .env", "read_file", map[string]any{"path": "link-to-env"}, repoctx.ErrRefused, "deny list"},
-		{"symlink into .git", "read_file", map[string]any{"path": "link-to-git"}, repoctx.ErrRefused, ".git"},
-		{".git dir file", "read_file", map[string]any{"path": ".git/config"}, repoctx.ErrRefused, ".git"},
-		{".git dir listing", "list_dir", map[string]any{"path": ".git"}, repoctx.ErrRefused, ".git"},
-		{".git dir after dotdot", "read_file", map[string]any{"path": "src/../.git/config"}, repoctx.ErrRefused, ".git"},
-		{".git upper case", "read_file", map[string]any{"path": ".GIT/config"}, repoctx.ErrRefused, ".git"},
-		{".git file of a submodule", "read_file", map[string]any{"path": "vendored/.git"}, repoctx.ErrRefused, ".git"},
-		{".git search", "search_text", map[string]any{"pattern": "core", "path": ".git"}, repoctx.ErrRefused, ".git"},
-		{".env", "read_file", map[string]any{"path": ".env"}, repoctx.ErrRefused, "deny list"},
-		{".env.local", "read_file", map[string]any{"path": ".env.local"}, repoctx.ErrRefused, "deny list"},
-		{"pem", "read_file", map[string]any{"path": "config/server.pem"}, repoctx.ErrRefused, "deny list"},
-		{"key upper case", "read_file", map[string]any{"path": "config/tls.KEY"}, repoctx.ErrRefused, "deny list"},
-		{"id_rsa", "read_file", map[string]any{"path": "id_rsa"}, repoctx.ErrRefused, "deny list"},
-		{"id_ed25519.pub", "read_file", map[string]any{"path": "id_ed25519.pub"}, repoctx.ErrRefused, "deny list"},
-		{".npmrc", "read_file", map[string]any{"path": ".npmrc"}, repoctx.ErrRefused, "deny list"},
-		{".netrc", "read_file", map[string]any{"path": ".netrc"}, repoctx.ErrRefused, "deny list"},
-		{".pypirc", "read_file", map[string]any{"path": ".pypirc"}, repoctx.ErrRefused, "deny list"},
-		{"credentials", "read_file", map[string]any{"path": "credentials.json"}, repoctx.ErrRefused, "deny list"},
-		{"p12", "read_file", map[string]any{"path": "cert.p12"}, repoctx.ErrRefused, "deny list"},
-		{"pfx", "read_file", map[string]any{"path": "cert.pfx"}, repoctx.ErrRefused, "deny list"},
-		{".aws dir", "read_file", map[string]any{"path": ".aws/config"}, repoctx.ErrRefused, "deny list"},
-		{".ssh dir listing", "list_dir", map[string]any{"path": ".ssh"}, repoctx.ErrRefused, "deny list"},
-		{"big file without range", "read_file", map[string]any{"path": "big.txt"}, repoctx.ErrRefused, "start_line"},
-		{"binary file", "read_file", map[string]any{"path": "bin/tool.bin"}, repoctx.ErrRefused, "binary"},
-		{"non-UTF-8 file", "read_file", map[string]any{"path": "latin1.txt"}, repoctx.ErrRefused, "UTF-8"},
-		{"binary file search", "search_text", map[string]any{"pattern": "hello", "path": "bin/tool.bin"}, repoctx.ErrRefused, "binary"},
-		{"directory as file", "read_file", map[string]any{"path": "src"}, repoctx.ErrRefused, "list_dir"},
-		{"file as directory", "list_dir", map[string]any{"path": "README.md"}, repoctx.ErrBadArguments, "read_file"},
-		{"missing file", "read_file", map[string]any{"path": "nope.txt"}, repoctx.ErrNotFound, "nope.txt"},
-		{"dangling symlink", "read_file", map[string]any{"path": "dangling"}, repoctx.ErrNotFound, "dangling"},
-		{"empty path", "read_file", map[string]any{}, repoctx.ErrBadArguments, "path is required"},
-		{"bad range", "read_file", map[string]any{"path": "README.md", "start_line": 3, "end_line": 1}, repoctx.ErrBadArguments, "range"},
-		{"start past end", "read_file", map[string]any{"path": "README.md", "start_line": 99}, repoctx.ErrBadArguments, "past the end"},
-		{"empty pattern", "search_text", map[string]any{"pattern": ""}, repoctx.ErrBadArguments, "pattern"},
-		{"git_log escape", "git_log", map[string]any{"path": "../outside"}, repoctx.ErrRefused, "out of the work tree"},
-		{"git_log .git", "git_log", map[string]any{"path": ".git/HEAD"}, repoctx.ErrRefused, ".git"},
-		{"git_log symlink out", "git_log", map[string]any{"path": "link-out.txt"}, repoctx.ErrRefused, "symlink leading out"},
-		{"unknown tool", "write_file", map[string]any{"path": "x"}, repoctx.ErrUnknownTool, "read_file"},
+		{"dotdot escape", "read_file", map[string]any{"path": "../outside/secret.txt"}, worktree.ErrRefused, "out of the work tree"},
+		{"dotdot escape after descent", "read_file", map[string]any{"path": "src/../../outside/secret.txt"}, worktree.ErrRefused, "out of the work tree"},
+		{"bare dotdot listing", "list_dir", map[string]any{"path": ".."}, worktree.ErrRefused, "out of the work tree"},
+		{"absolute path", "read_file", map[string]any{"path": filepath.Join(root, "README.md")}, worktree.ErrRefused, "absolute"},
+		{"absolute listing", "list_dir", map[string]any{"path": "/etc"}, worktree.ErrRefused, "absolute"},
+		{"home path", "read_file", map[string]any{"path": "~/.ssh/id_rsa"}, worktree.ErrRefused, "absolute"},
+		{"symlink file out", "read_file", map[string]any{"path": "link-out.txt"}, worktree.ErrRefused, "symlink leading out"},
+		{"relative symlink out", "read_file", map[string]any{"path": "link-out-rel"}, worktree.ErrRefused, "symlink leading out"},
+		{"symlink dir out", "list_dir", map[string]any{"path": "link-dir-out"}, worktree.ErrRefused, "symlink leading out"},
+		{"file through symlink dir out", "read_file", map[string]any{"path": "link-dir-out/inner.txt"}, worktree.ErrRefused, "symlink leading out"},
+		{"search through symlink dir out", "search_text", map[string]any{"pattern": "outside", "path": "link-dir-out"}, worktree.ErrRefused, "symlink leading out"},
+		{"symlink to .env", "read_file", map[string]any{"path": "link-to-env"}, worktree.ErrRefused, "deny list"},
+		{"symlink into .git", "read_file", map[string]any{"path": "link-to-git"}, worktree.ErrRefused, ".git"},
+		{".git dir file", "read_file", map[string]any{"path": ".git/config"}, worktree.ErrRefused, ".git"},
+		{".git dir listing", "list_dir", map[string]any{"path": ".git"}, worktree.ErrRefused, ".git"},
+		{".git dir after dotdot", "read_file", map[string]any{"path": "src/../.git/config"}, worktree.ErrRefused, ".git"},
+		{".git upper case", "read_file", map[string]any{"path": ".GIT/config"}, worktree.ErrRefused, ".git"},
+		{".git file of a submodule", "read_file", map[string]any{"path": "vendored/.git"}, worktree.ErrRefused, ".git"},
+		{".git search", "search_text", map[string]any{"pattern": "core", "path": ".git"}, worktree.ErrRefused, ".git"},
+		{".env", "read_file", map[string]any{"path": ".env"}, worktree.ErrRefused, "deny list"},
+		{".env.local", "read_file", map[string]any{"path": ".env.local"}, worktree.ErrRefused, "deny list"},
+		{"pem", "read_file", map[string]any{"path": "config/server.pem"}, worktree.ErrRefused, "deny list"},
+		{"key upper case", "read_file", map[string]any{"path": "config/tls.KEY"}, worktree.ErrRefused, "deny list"},
+		{"id_rsa", "read_file", map[string]any{"path": "id_rsa"}, worktree.ErrRefused, "deny list"},
+		{"id_ed25519.pub", "read_file", map[string]any{"path": "id_ed25519.pub"}, worktree.ErrRefused, "deny list"},
+		{".npmrc", "read_file", map[string]any{"path": ".npmrc"}, worktree.ErrRefused, "deny list"},
+		{".netrc", "read_file", map[string]any{"path": ".netrc"}, worktree.ErrRefused, "deny list"},
+		{".pypirc", "read_file", map[string]any{"path": ".pypirc"}, worktree.ErrRefused, "deny list"},
+		{"credentials", "read_file", map[string]any{"path": "credentials.json"}, worktree.ErrRefused, "deny list"},
+		{"p12", "read_file", map[string]any{"path": "cert.p12"}, worktree.ErrRefused, "deny list"},
+		{"pfx", "read_file", map[string]any{"path": "cert.pfx"}, worktree.ErrRefused, "deny list"},
+		{".aws dir", "read_file", map[string]any{"path": ".aws/config"}, worktree.ErrRefused, "deny list"},
+		{".ssh dir listing", "list_dir", map[string]any{"path": ".ssh"}, worktree.ErrRefused, "deny list"},
+		{"big file without range", "read_file", map[string]any{"path": "big.txt"}, worktree.ErrRefused, "start_line"},
+		{"binary file", "read_file", map[string]any{"path": "bin/tool.bin"}, worktree.ErrRefused, "binary"},
+		{"non-UTF-8 file", "read_file", map[string]any{"path": "latin1.txt"}, worktree.ErrRefused, "UTF-8"},
+		{"binary file search", "search_text", map[string]any{"pattern": "hello", "path": "bin/tool.bin"}, worktree.ErrRefused, "binary"},
+		{"directory as file", "read_file", map[string]any{"path": "src"}, worktree.ErrRefused, "list_dir"},
+		{"file as directory", "list_dir", map[string]any{"path": "README.md"}, worktree.ErrBadArguments, "read_file"},
+		{"missing file", "read_file", map[string]any{"path": "nope.txt"}, worktree.ErrNotFound, "nope.txt"},
+		{"dangling symlink", "read_file", map[string]any{"path": "dangling"}, worktree.ErrNotFound, "dangling"},
+		{"empty path", "read_file", map[string]any{}, worktree.ErrBadArguments, "path is required"},
+		{"bad range", "read_file", map[string]any{"path": "README.md", "start_line": 3, "end_line": 1}, worktree.ErrBadArguments, "range"},
+		{"start past end", "read_file", map[string]any{"path": "README.md", "start_line": 99}, worktree.ErrBadArguments, "past the end"},
+		{"empty pattern", "search_text", map[string]any{"pattern": ""}, worktree.ErrBadArguments, "pattern"},
+		{"git_log escape", "git_log", map[string]any{"path": "../outside"}, worktree.ErrRefused, "out of the work tree"},
+		{"git_log .git", "git_log", map[string]any{"path": ".git/HEAD"}, worktree.ErrRefused, ".git"},
+		{"git_log symlink out", "git_log", map[string]any{"path": "link-out.txt"}, worktree.ErrRefused, "symlink leading out"},
+		{"unknown tool", "write_file", map[string]any{"path": "x"}, worktree.ErrUnknownTool, "read_file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,16 +190,16 @@ func TestToolRefusals(t *testing.T) {
 }
 
 func TestToolBadJSON(t *testing.T) {
-	tools := newTools(t, toolTree(t), repoctx.ToolOptions{})
+	tools := newTools(t, toolTree(t), worktree.ToolOptions{})
 	_, err := tools.Call(context.Background(), "read_file", `{"path": 3`)
-	if !errors.Is(err, repoctx.ErrBadArguments) {
+	if !errors.Is(err, worktree.ErrBadArguments) {
 		t.Errorf("Call with broken JSON: err = %v, want ErrBadArguments", err)
 	}
 }
 
 func TestReadFile(t *testing.T) {
 	root := toolTree(t)
-	tools := newTools(t, root, repoctx.ToolOptions{MaxReadBytes: 4096})
+	tools := newTools(t, root, worktree.ToolOptions{MaxReadBytes: 4096})
 	tests := []struct {
 		name string
 		args map[string]any
@@ -261,7 +261,7 @@ func assertInOrder(t *testing.T, out string, want, not []string) {
 }
 
 func TestListDir(t *testing.T) {
-	tools := newTools(t, toolTree(t), repoctx.ToolOptions{})
+	tools := newTools(t, toolTree(t), worktree.ToolOptions{})
 	tests := []struct {
 		name string
 		path string
@@ -287,7 +287,7 @@ func TestListDir(t *testing.T) {
 }
 
 func TestSearchText(t *testing.T) {
-	tools := newTools(t, toolTree(t), repoctx.ToolOptions{MaxResults: 3})
+	tools := newTools(t, toolTree(t), worktree.ToolOptions{MaxResults: 3})
 	tests := []struct {
 		name string
 		args map[string]any
@@ -318,7 +318,7 @@ func TestSearchText(t *testing.T) {
 }
 
 func TestSearchTextCancelled(t *testing.T) {
-	tools := newTools(t, toolTree(t), repoctx.ToolOptions{})
+	tools := newTools(t, toolTree(t), worktree.ToolOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := tools.Call(ctx, "search_text", `{"pattern":"hello"}`); !errors.Is(err, context.Canceled) {
@@ -333,7 +333,7 @@ func TestGitLog(t *testing.T) {
 		n    int
 	}
 	var calls []call
-	tools := newTools(t, root, repoctx.ToolOptions{GitLog: func(_ context.Context, path string, n int) (string, error) {
+	tools := newTools(t, root, worktree.ToolOptions{GitLog: func(_ context.Context, path string, n int) (string, error) {
 		calls = append(calls, call{path, n})
 		return fmt.Sprintf("abc1234 2024-01-01 Test\n    change %s token=%s\n", path, fakeKey), nil
 	}})
@@ -367,11 +367,11 @@ func TestSpecs(t *testing.T) {
 	root := toolTree(t)
 	tests := []struct {
 		name  string
-		opts  repoctx.ToolOptions
+		opts  worktree.ToolOptions
 		names []string
 	}{
-		{"without git log", repoctx.ToolOptions{}, []string{"read_file", "list_dir", "search_text"}},
-		{"with git log", repoctx.ToolOptions{GitLog: func(context.Context, string, int) (string, error) { return "", nil }},
+		{"without git log", worktree.ToolOptions{}, []string{"read_file", "list_dir", "search_text"}},
+		{"with git log", worktree.ToolOptions{GitLog: func(context.Context, string, int) (string, error) { return "", nil }},
 			[]string{"read_file", "list_dir", "search_text", "git_log"}},
 	}
 	for _, tt := range tests {
@@ -401,7 +401,7 @@ func TestSpecs(t *testing.T) {
 				t.Error("Specs differ between calls; requests would not be byte-identical")
 			}
 			if tt.opts.GitLog == nil {
-				if _, err := tools.Call(context.Background(), "git_log", `{}`); !errors.Is(err, repoctx.ErrUnknownTool) {
+				if _, err := tools.Call(context.Background(), "git_log", `{}`); !errors.Is(err, worktree.ErrUnknownTool) {
 					t.Errorf("git_log without GitLog: err = %v, want ErrUnknownTool", err)
 				}
 			}
@@ -422,7 +422,7 @@ func TestNewToolsRoot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := repoctx.NewTools(tt.root, repoctx.ToolOptions{}); err == nil {
+			if _, err := worktree.NewTools(tt.root, worktree.ToolOptions{}); err == nil {
 				t.Errorf("NewTools(%q) succeeded, want an error", tt.root)
 			}
 		})
@@ -437,7 +437,7 @@ func TestToolsRootBehindSymlink(t *testing.T) {
 	if err := os.Symlink(root, alias); err != nil {
 		t.Skipf("symlinks unsupported: %v", err)
 	}
-	tools := newTools(t, alias, repoctx.ToolOptions{})
+	tools := newTools(t, alias, worktree.ToolOptions{})
 	out, err := tools.Call(context.Background(), "read_file", `{"path":"README.md"}`)
 	if err != nil || !strings.Contains(out, "# Demo") {
 		t.Errorf("read through symlinked root = %q, %v", out, err)
@@ -460,20 +460,20 @@ func TestReadInline(t *testing.T) {
 		{"duplicates once", []string{"README.md", "README.md"}, 0, map[string]string{"README.md": "# Demo\n\nA demo project.\n"}, nil},
 		{"redacted", []string{"docs/notes.md"}, 0, map[string]string{"docs/notes.md": "key: [REDACTED:openai-key]\n"}, nil},
 		{"symlink inside", []string{"link-in.go"}, 0, map[string]string{"link-in.go": "package main\n\nfunc main() {\n\tprintln(\"hello\")\n}\n"}, nil},
-		{"total cap", []string{"README.md", "src/main.go"}, 40, nil, repoctx.ErrRefused},
-		{"escape", []string{"../outside/secret.txt"}, 0, nil, repoctx.ErrRefused},
-		{"absolute", []string{filepath.Join(root, "README.md")}, 0, nil, repoctx.ErrRefused},
-		{"symlink out", []string{"link-out.txt"}, 0, nil, repoctx.ErrRefused},
-		{"env", []string{".env"}, 0, nil, repoctx.ErrRefused},
-		{"git", []string{".git/config"}, 0, nil, repoctx.ErrRefused},
-		{"binary", []string{"bin/tool.bin"}, 0, nil, repoctx.ErrRefused},
-		{"not UTF-8", []string{"latin1.txt"}, 0, nil, repoctx.ErrRefused},
-		{"directory", []string{"src"}, 0, nil, repoctx.ErrRefused},
-		{"missing", []string{"ARCHITECTURE.md"}, 0, nil, repoctx.ErrNotFound},
+		{"total cap", []string{"README.md", "src/main.go"}, 40, nil, worktree.ErrRefused},
+		{"escape", []string{"../outside/secret.txt"}, 0, nil, worktree.ErrRefused},
+		{"absolute", []string{filepath.Join(root, "README.md")}, 0, nil, worktree.ErrRefused},
+		{"symlink out", []string{"link-out.txt"}, 0, nil, worktree.ErrRefused},
+		{"env", []string{".env"}, 0, nil, worktree.ErrRefused},
+		{"git", []string{".git/config"}, 0, nil, worktree.ErrRefused},
+		{"binary", []string{"bin/tool.bin"}, 0, nil, worktree.ErrRefused},
+		{"not UTF-8", []string{"latin1.txt"}, 0, nil, worktree.ErrRefused},
+		{"directory", []string{"src"}, 0, nil, worktree.ErrRefused},
+		{"missing", []string{"ARCHITECTURE.md"}, 0, nil, worktree.ErrNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := repoctx.ReadInline(root, tt.paths, tt.max)
+			got, err := worktree.ReadInline(root, tt.paths, tt.max)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("ReadInline(%v) err = %v, want %v", tt.paths, err, tt.wantErr)

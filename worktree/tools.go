@@ -1,4 +1,4 @@
-package repoctx
+package worktree
 
 import (
 	"bufio"

@@ -1,6 +1,8 @@
-package repoctx
+package scaffold
 
 import (
+	repoctx "github.com/git-codex/git-codex/context"
+
 	"flag"
 	"fmt"
 	"os"
@@ -47,7 +49,7 @@ func TestScaffoldGolden(t *testing.T) {
 				}
 			}
 			got := map[string]string{}
-			for _, f := range RequiredFiles {
+			for _, f := range repoctx.RequiredFiles {
 				b, err := os.ReadFile(filepath.Join(root, f))
 				if err != nil {
 					t.Fatal(err)
@@ -68,13 +70,13 @@ func TestScaffoldGolden(t *testing.T) {
 				}
 				return
 			}
-			for _, f := range RequiredFiles {
+			for _, f := range repoctx.RequiredFiles {
 				if got[f] != want[f] {
 					t.Errorf("%s differs from want/%s in %s (rerun with -update to accept):\n%s", f, f, file, lineDiff(want[f], got[f]))
 				}
 			}
-			if Check(root) != nil {
-				t.Errorf("Check after Scaffold: %v", Check(root))
+			if repoctx.Check(root) != nil {
+				t.Errorf("Check after Scaffold: %v", repoctx.Check(root))
 			}
 		})
 	}
@@ -126,10 +128,10 @@ func TestScaffoldSources(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(written) != 2 || written[0].File != ArchitectureFile || written[0].Source != tt.source {
+			if len(written) != 2 || written[0].File != repoctx.ArchitectureFile || written[0].Source != tt.source {
 				t.Fatalf("written = %+v, want ARCHITECTURE.md from %s first", written, tt.source)
 			}
-			b, _ := os.ReadFile(filepath.Join(root, ArchitectureFile))
+			b, _ := os.ReadFile(filepath.Join(root, repoctx.ArchitectureFile))
 			for _, s := range tt.has {
 				if !strings.Contains(string(b), s) {
 					t.Errorf("ARCHITECTURE.md lacks %q:\n%s", s, b)
@@ -162,9 +164,9 @@ func TestScaffoldNeverOverwrites(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeTestFile(t, root, "go.mod", "module example.com/x\n")
-			path := filepath.Join(root, ArchitectureFile)
+			path := filepath.Join(root, repoctx.ArchitectureFile)
 			if tt.existing != "-" {
-				writeTestFile(t, root, ArchitectureFile, tt.existing)
+				writeTestFile(t, root, repoctx.ArchitectureFile, tt.existing)
 			}
 			written, err := Scaffold(root, ScaffoldOptions{Force: tt.force})
 			if err != nil {
@@ -192,7 +194,7 @@ func TestScaffoldNeverOverwrites(t *testing.T) {
 
 func TestScaffoldRefusesDirectory(t *testing.T) {
 	root := t.TempDir()
-	if err := os.Mkdir(filepath.Join(root, AgentsFile), 0o755); err != nil {
+	if err := os.Mkdir(filepath.Join(root, repoctx.AgentsFile), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Scaffold(root, ScaffoldOptions{Force: true})
@@ -211,7 +213,7 @@ func TestScaffoldBounded(t *testing.T) {
 	if _, err := Scaffold(root, ScaffoldOptions{MaxFiles: 10}); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(filepath.Join(root, ArchitectureFile))
+	b, _ := os.ReadFile(filepath.Join(root, repoctx.ArchitectureFile))
 	if !strings.Contains(string(b), "exploration stopped") {
 		t.Errorf("no truncation notice:\n%s", b)
 	}

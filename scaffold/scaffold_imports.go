@@ -1,4 +1,4 @@
-package repoctx
+package scaffold
 
 import (
 	"path"
