@@ -57,7 +57,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	if modelName == "" {
 		modelName = e.Config.Model
 	}
-	files, err := e.checkContext(opt.Context)
+	files, err := e.checkContext(ctx, opt.Context)
 	if err != nil {
 		return Result{}, err
 	}
@@ -81,7 +81,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 				present = append(present, f)
 			}
 		}
-		inline, err := worktree.ReadInline(e.Repo.WorkTree(), present, max)
+		inline, err := worktree.ReadInline(ctx, e.Repo.WorkTree(), present, max, e.tracked)
 		if err != nil {
 			return Result{}, fmt.Errorf("read context files to inline: %w", err)
 		}
@@ -122,7 +122,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 // wrapping worktree.ErrRefused, one that does not exist ErrContextFile. A
 // missing or refused default file is only a warning (and left out), since
 // the model can work without it.
-func (e *Engine) checkContext(named []string) ([]string, error) {
+func (e *Engine) checkContext(ctx context.Context, named []string) ([]string, error) {
 	root := e.Repo.WorkTree()
 	defaults := map[string]bool{}
 	for _, f := range prompt.DefaultContextFiles {
@@ -130,7 +130,7 @@ func (e *Engine) checkContext(named []string) ([]string, error) {
 	}
 	var out []string
 	for _, f := range prompt.ContextFiles(named) {
-		err := worktree.CheckPath(root, f)
+		err := worktree.CheckPath(ctx, root, f, e.tracked)
 		switch {
 		case err == nil:
 			out = append(out, f)

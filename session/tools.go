@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -15,7 +16,7 @@ func (e *Engine) tools() ([]model.Tool, model.ToolFunc, error) {
 	if root == "" {
 		return nil, nil, nil // a bare repository: no files to offer
 	}
-	t, err := worktree.NewTools(root, worktree.ToolOptions{GitLog: e.gitLog})
+	t, err := worktree.NewTools(root, worktree.ToolOptions{GitLog: e.gitLog, Tracked: e.tracked})
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up file tools: %w", err)
 	}
@@ -41,4 +42,27 @@ func (e *Engine) gitLog(ctx context.Context, path string, n int) (string, error)
 		return "", fmt.Errorf("read git log: %w", err)
 	}
 	return string(out), nil
+}
+
+// tracked answers the file tools' hard-link rule: the blob id git's index
+// holds at stage 0 for rel (a slash path from the work-tree root), when rel
+// is tracked there as a regular file. It asks the git binary, which reads
+// every index format (split, sparse) and knows the repository's hash.
+func (e *Engine) tracked(ctx context.Context, rel string) (string, bool) {
+	out, err := e.Repo.Git(ctx, nil, "--literal-pathspecs", "ls-files", "--stage", "-z", "--", rel)
+	if err != nil {
+		return "", false
+	}
+	// Each entry is "<mode> <blob id> <stage>\t<path>\x00".
+	for _, entry := range bytes.Split(out, []byte{0}) {
+		meta, path, ok := bytes.Cut(entry, []byte{'\t'})
+		if !ok || string(path) != rel {
+			continue
+		}
+		f := bytes.Fields(meta)
+		if len(f) == 3 && string(f[2]) == "0" && (string(f[0]) == "100644" || string(f[0]) == "100755") {
+			return string(f[1]), true
+		}
+	}
+	return "", false
 }

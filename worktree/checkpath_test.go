@@ -1,6 +1,7 @@
 package worktree
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -58,7 +59,7 @@ func TestCheckPath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckPath(root, tt.rel)
+			err := CheckPath(context.Background(), root, tt.rel, nil)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("CheckPath(%q) = %v, want nil", tt.rel, err)

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -43,6 +42,8 @@ const (
 	maxListEntries      = 1000
 	maxSearchFileBytes  = 1 << 20
 	maxLineBytes        = 2000
+	maxSearchDepth      = 64
+	readBufBytes        = 64 << 10
 	defaultGitLogN      = 20
 	maxGitLogN          = 200
 	sniffBytes          = 8000
@@ -59,6 +60,11 @@ type ToolOptions struct {
 	// most n commits. It is injected by the session engine; when nil the
 	// git_log tool is not offered.
 	GitLog func(ctx context.Context, path string, n int) (string, error)
+	// Tracked looks up the blob git's index holds for a path, for the
+	// hard-link rule (see the package documentation). It is injected by the
+	// session engine; when nil every file with more than one hard link is
+	// refused.
+	Tracked TrackedFunc
 }
 
 // ToolSpec describes one tool to the model: its name, what it does and a
@@ -133,10 +139,34 @@ func (t *Tools) Specs() []ToolSpec {
 // with secrets redacted. Refusals come back as errors wrapping ErrRefused,
 // ErrNotFound, ErrUnknownTool or ErrBadArguments; their messages are meant to
 // be shown to the model so that it can correct itself.
+//
+// Call returns ctx's error as soon as ctx is done, even when the tool is
+// stuck in a system call (a hung network file system, a GitLog that ignores
+// ctx): Ctrl-C always ends the turn. The tool itself stops at its next
+// check of ctx; until then it finishes in the background and its result is
+// dropped.
 func (t *Tools) Call(ctx context.Context, name, argsJSON string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := t.call(ctx, name, argsJSON)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("%s: %w", name, ctx.Err())
+	}
+}
+
+func (t *Tools) call(ctx context.Context, name, argsJSON string) (string, error) {
 	var out string
 	var err error
 	switch name {
@@ -147,14 +177,14 @@ func (t *Tools) Call(ctx context.Context, name, argsJSON string) (string, error)
 			EndLine   int    `json:"end_line"`
 		}
 		if err = decodeArgs(name, argsJSON, &a); err == nil {
-			out, err = t.readFile(a.Path, a.StartLine, a.EndLine)
+			out, err = t.readFile(ctx, a.Path, a.StartLine, a.EndLine)
 		}
 	case ToolListDir:
 		var a struct {
 			Path string `json:"path"`
 		}
 		if err = decodeArgs(name, argsJSON, &a); err == nil {
-			out, err = t.listDir(a.Path)
+			out, err = t.listDir(ctx, a.Path)
 		}
 	case ToolSearchText:
 		var a struct {
@@ -204,39 +234,37 @@ func decodeArgs(name, argsJSON string, v any) error {
 	return nil
 }
 
-// readFile returns lines [start, end] of the file with line numbers.
-func (t *Tools) readFile(p string, start, end int) (string, error) {
+// readFile returns lines [start, end] of the file with line numbers. Memory
+// stays bounded whatever the file holds: of each line it keeps no more than
+// the result cap, and reads and drops the rest.
+func (t *Tools) readFile(ctx context.Context, p string, start, end int) (out string, err error) {
 	if strings.TrimSpace(p) == "" {
 		return "", fmt.Errorf("%w: path is required", ErrBadArguments)
-	}
-	rel, real, err := resolveIn(t.root, p)
-	if err != nil {
-		return "", err
-	}
-	fi, err := os.Stat(real)
-	if err != nil {
-		return "", fmt.Errorf("stat %s: %w", rel, err)
-	}
-	if fi.IsDir() {
-		return "", fmt.Errorf("%w: %s is a directory; use list_dir", ErrRefused, rel)
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("%w: %s is not a regular file", ErrRefused, rel)
 	}
 	if start < 0 || end < 0 || (end > 0 && start > end) {
 		return "", fmt.Errorf("%w: bad line range %d-%d", ErrBadArguments, start, end)
 	}
-	ranged := start > 0 || end > 0
-	if !ranged && fi.Size() > int64(t.opts.MaxReadBytes) {
-		return "", fmt.Errorf("%w: %s is %d bytes, over the %d-byte cap; read it in parts with start_line and end_line (e.g. start_line=1, end_line=400)",
-			ErrRefused, rel, fi.Size(), t.opts.MaxReadBytes)
-	}
-	f, err := os.Open(real)
+	tg, err := locate(t.root, p)
 	if err != nil {
-		return "", fmt.Errorf("open %s: %w", rel, err)
+		return "", err
 	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
+	defer tg.Close()
+	rel := tg.rel
+	if tg.st.mode.IsDir() {
+		return "", fmt.Errorf("%w: %s is a directory; use list_dir", ErrRefused, rel)
+	}
+	src, err := tg.openFile(ctx, t.opts.Tracked)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	defer verified(src, &out, &err)
+	ranged := start > 0 || end > 0
+	if !ranged && src.size > int64(t.opts.MaxReadBytes) {
+		return "", fmt.Errorf("%w: %s is %d bytes, over the %d-byte cap; read it in parts with start_line and end_line (e.g. start_line=1, end_line=400)",
+			ErrRefused, rel, src.size, t.opts.MaxReadBytes)
+	}
+	br := bufio.NewReaderSize(src, readBufBytes)
 	if err := sniffText(br, rel); err != nil {
 		return "", err
 	}
@@ -244,27 +272,43 @@ func (t *Tools) readFile(p string, start, end int) (string, error) {
 		start = 1
 	}
 	var b strings.Builder
+	var buf []byte
 	lineNo, last := 0, 0
 	truncated := false
 	for {
-		line, rerr := br.ReadString('\n')
-		if line == "" && rerr != nil {
-			if rerr != io.EOF {
-				return "", fmt.Errorf("read %s: %w", rel, rerr)
-			}
+		keep := 0 // lines before the range are only counted
+		if lineNo+1 >= start {
+			// One byte over the cap, so that a line too long shows as one.
+			keep = t.opts.MaxReadBytes + 1
+		}
+		var n int
+		var cut bool
+		var rerr error
+		buf, n, cut, rerr = readLine(br, buf, keep)
+		if rerr != nil && rerr != io.EOF {
+			return "", fmt.Errorf("read %s: %w", rel, rerr)
+		}
+		if n == 0 {
 			break
 		}
 		lineNo++
 		if lineNo < start {
+			if rerr != nil {
+				break
+			}
 			continue
 		}
 		if end > 0 && lineNo > end {
 			break
 		}
-		if !utf8.ValidString(line) {
+		text := buf
+		if cut {
+			text = cutRune(text)
+		}
+		if !utf8.Valid(text) {
 			return "", fmt.Errorf("%w: %s is not UTF-8 text (line %d)", ErrRefused, rel, lineNo)
 		}
-		line = strings.TrimRight(line, "\r\n")
+		line := strings.TrimRight(string(text), "\r\n")
 		entry := fmt.Sprintf("%6d\t%s\n", lineNo, line)
 		if b.Len()+len(entry) > t.opts.MaxReadBytes {
 			truncated = true
@@ -292,11 +336,55 @@ func (t *Tools) readFile(p string, start, end int) (string, error) {
 	default:
 		head = fmt.Sprintf("%s lines %d-%d\n", rel, start, last)
 	}
-	out := head + b.String()
+	out = head + b.String()
 	if truncated {
 		out += fmt.Sprintf("[truncated at the %d-byte cap after line %d; continue with start_line=%d]\n", t.opts.MaxReadBytes, last, last+1)
 	}
 	return out, nil
+}
+
+// verified runs src.verify when a tool is done with a file, and replaces
+// what the tool was about to return (result or error, either may tell
+// something of the content) with the refusal when the hard-link rule fails.
+func verified(src *source, out *string, err *error) {
+	if verr := src.verify(); verr != nil {
+		*out, *err = "", verr
+	}
+}
+
+// readLine reads the next line (through its '\n') from br into buf. With
+// keep 0 it reads past the line and keeps nothing; otherwise it keeps at most
+// keep bytes and, when the line is longer, stops there (cut) with the rest of
+// the line unread, since a cut line ends the reading. n counts the bytes
+// consumed. However long the line, memory stays within br's buffer and keep.
+func readLine(br *bufio.Reader, buf []byte, keep int) (line []byte, n int, cut bool, err error) {
+	buf = buf[:0]
+	for {
+		frag, err := br.ReadSlice('\n')
+		n += len(frag)
+		if keep > 0 {
+			if room := keep - len(buf); len(frag) > room {
+				return append(buf, frag[:room]...), n, true, nil
+			}
+			buf = append(buf, frag...)
+		}
+		if err != bufio.ErrBufferFull {
+			return buf, n, false, err
+		}
+	}
+}
+
+// cutRune drops a rune cut in two at the end of b (a line kept in part).
+func cutRune(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
 }
 
 // sniffText refuses binary files (a NUL byte near the start, as git
@@ -306,6 +394,12 @@ func sniffText(br *bufio.Reader, rel string) error {
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return fmt.Errorf("read %s: %w", rel, err)
 	}
+	return textHead(head, rel)
+}
+
+// textHead refuses a file whose first bytes are binary or not UTF-8.
+func textHead(head []byte, rel string) error {
+	head = head[:min(len(head), sniffBytes)]
 	if bytes.IndexByte(head, 0) >= 0 {
 		return fmt.Errorf("%w: %s is a binary file", ErrRefused, rel)
 	}
@@ -319,25 +413,37 @@ func sniffText(br *bufio.Reader, rel string) error {
 	return nil
 }
 
-// listDir lists one directory, subdirectories first marked with '/'.
-func (t *Tools) listDir(p string) (string, error) {
-	rel, real, err := resolveIn(t.root, p)
+// listDir lists one directory, subdirectories first marked with '/'. It
+// reads metadata only: special files and hard links are marked, not opened.
+func (t *Tools) listDir(ctx context.Context, p string) (string, error) {
+	tg, err := locate(t.root, p)
 	if err != nil {
 		return "", err
 	}
-	fi, err := os.Stat(real)
+	defer tg.Close()
+	rel := tg.rel
+	if !tg.st.mode.IsDir() {
+		if tg.st.mode.IsRegular() {
+			return "", fmt.Errorf("%w: %s is a file; use read_file", ErrBadArguments, rel)
+		}
+		return "", fmt.Errorf("%w: %s is %s, not a directory", ErrRefused, rel, kindOf(tg.st.mode))
+	}
+	dir, err := tg.openDir()
 	if err != nil {
-		return "", fmt.Errorf("stat %s: %w", rel, err)
+		return "", err
 	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("%w: %s is a file; use read_file", ErrBadArguments, rel)
-	}
-	entries, err := os.ReadDir(real)
+	defer dir.Close()
+	entries, err := dir.ReadDir(-1)
 	if err != nil {
 		return "", fmt.Errorf("list %s: %w", rel, err)
 	}
 	var dirs, files []string
-	for _, e := range entries {
+	for i, e := range entries {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return "", err
+			}
+		}
 		name := e.Name()
 		child := path.Join(rel, name)
 		if strings.EqualFold(name, ".git") {
@@ -350,17 +456,21 @@ func (t *Tools) listDir(p string) (string, error) {
 			files = append(files, name+"  (not readable: secret deny list)")
 			continue
 		}
+		st, err := lstatAt(dir, e.Name())
+		if err != nil {
+			continue // vanished meanwhile
+		}
 		switch {
-		case e.Type()&fs.ModeSymlink != 0:
+		case st.mode&fs.ModeSymlink != 0:
 			files = append(files, name+"  (symlink)")
-		case e.IsDir():
+		case st.mode.IsDir():
 			dirs = append(dirs, name+"/")
+		case !st.mode.IsRegular():
+			files = append(files, fmt.Sprintf("%s  (not readable: %s)", name, kindOf(st.mode)))
+		case st.nlink > 1:
+			files = append(files, fmt.Sprintf("%s  (%d bytes, %d hard links: readable only as git tracks it)", name, st.size, st.nlink))
 		default:
-			info, err := e.Info()
-			if err != nil {
-				continue // vanished meanwhile
-			}
-			files = append(files, fmt.Sprintf("%s  (%d bytes)", name, info.Size()))
+			files = append(files, fmt.Sprintf("%s  (%d bytes)", name, st.size))
 		}
 	}
 	sort.Strings(dirs)
@@ -379,7 +489,9 @@ func (t *Tools) listDir(p string) (string, error) {
 	return b.String(), nil
 }
 
-// searchText greps the text files under p for pattern.
+// searchText greps the text files under p for pattern. It walks the tree
+// through open directories without following symlinks, and opens each file
+// as readFile does, so a path swapped meanwhile is skipped, never followed.
 func (t *Tools) searchText(ctx context.Context, pattern string, literal bool, p string, max int) (string, error) {
 	if pattern == "" {
 		return "", fmt.Errorf("%w: pattern is required", ErrBadArguments)
@@ -395,15 +507,17 @@ func (t *Tools) searchText(ctx context.Context, pattern string, literal bool, p 
 		max = t.opts.MaxResults
 	}
 	max = min(max, maxResultsCeiling)
-	rel, real, err := resolveIn(t.root, p)
+	tg, err := locate(t.root, p)
 	if err != nil {
 		return "", err
 	}
+	defer tg.Close()
+	rel := tg.rel
 	var b strings.Builder
 	matches, files := 0, 0
 	full := false
-	search := func(fileRel, fileReal string) error {
-		n, err := t.searchFile(re, fileRel, fileReal, max-matches, &b)
+	found := func(data []byte, shown string) error {
+		n := t.searchData(re, data, shown, max-matches, &b)
 		if n > 0 {
 			files++
 		}
@@ -412,45 +526,46 @@ func (t *Tools) searchText(ctx context.Context, pattern string, literal bool, p 
 			full = true
 			return fs.SkipAll
 		}
-		return err
+		return nil
 	}
-	fi, err := os.Stat(real)
-	if err != nil {
-		return "", fmt.Errorf("stat %s: %w", rel, err)
-	}
-	if !fi.IsDir() {
-		if err := searchable(real, fi); err != nil {
-			return "", fmt.Errorf("%w: %s: %v", ErrRefused, rel, err)
+	if !tg.st.mode.IsDir() {
+		if tg.st.mode.IsRegular() && tg.st.size > maxSearchFileBytes {
+			return "", fmt.Errorf("%w: %s: larger than %d bytes", ErrRefused, rel, maxSearchFileBytes)
 		}
-		if err := search(rel, real); err != nil && !errors.Is(err, fs.SkipAll) {
+		src, err := tg.openFile(ctx, t.opts.Tracked)
+		if err != nil {
+			return "", err
+		}
+		data, err := fileText(src)
+		src.Close()
+		if err != nil {
+			return "", err
+		}
+		if err := found(data, rel); err != nil && !errors.Is(err, fs.SkipAll) {
 			return "", err
 		}
 	} else {
-		err = filepath.WalkDir(real, func(fp string, d fs.DirEntry, err error) error {
+		dir, err := tg.openDir()
+		if err != nil {
+			return "", err
+		}
+		err = t.walk(ctx, dir, rel, tg.inside, 0, func(dir *os.File, name, shown, inside string) error {
+			st, err := lstatAt(dir, name)
+			if err != nil || !st.mode.IsRegular() || st.size > maxSearchFileBytes {
+				return nil
+			}
+			src, err := openSource(ctx, dir, name, shown, inside, t.opts.Tracked)
 			if err != nil {
-				return nil // unreadable entry: skip it
+				return ctx.Err() // refused or vanished: skip
 			}
-			if cerr := ctx.Err(); cerr != nil {
-				return cerr
+			data, err := fileText(src)
+			src.Close()
+			if err != nil {
+				return ctx.Err() // binary, not UTF-8, refused: skip
 			}
-			inside, _ := filepath.Rel(real, fp)
-			child := path.Join(rel, filepath.ToSlash(inside))
-			if d.IsDir() {
-				if fp != real && (deniedPath(child) != "" || d.Name() == "node_modules") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			// Symlinks are not followed; special files are not read.
-			if !d.Type().IsRegular() || deniedPath(child) != "" {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil || searchable(fp, info) != nil {
-				return nil
-			}
-			return search(child, fp)
+			return found(data, shown)
 		})
+		dir.Close()
 		if err != nil && !errors.Is(err, fs.SkipAll) {
 			return "", fmt.Errorf("search %s: %w", rel, err)
 		}
@@ -465,28 +580,73 @@ func (t *Tools) searchText(ctx context.Context, pattern string, literal bool, p 
 	return fmt.Sprintf("%d matches in %d files\n", matches, files) + b.String() + note, nil
 }
 
-// searchable says why a file is skipped by search: too large, binary or not UTF-8.
-func searchable(real string, fi fs.FileInfo) error {
-	if fi.Size() > maxSearchFileBytes {
-		return fmt.Errorf("larger than %d bytes", maxSearchFileBytes)
-	}
-	f, err := os.Open(real)
+// walk calls visit for every regular file under dir, in name order: shown is
+// the file's path as the caller named the directory, inside its path from
+// the root. Directories are opened one at a time without following a
+// symlink; symlinks, special files, denied paths, node_modules and .git are
+// skipped, and so is anything deeper than maxSearchDepth.
+func (t *Tools) walk(ctx context.Context, dir *os.File, shown, inside string, depth int, visit func(dir *os.File, name, shown, inside string) error) error {
+	entries, err := dir.ReadDir(-1)
 	if err != nil {
-		return err
+		return ctx.Err() // unreadable directory: skip it
 	}
-	defer f.Close()
-	return sniffText(bufio.NewReaderSize(f, sniffBytes), filepath.Base(real))
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := e.Name()
+		childShown, childInside := path.Join(shown, name), path.Join(inside, name)
+		if deniedPath(childShown) != "" || deniedPath(childInside) != "" {
+			continue
+		}
+		switch {
+		case e.IsDir():
+			if name == "node_modules" || depth >= maxSearchDepth {
+				continue
+			}
+			sub, err := openDirAt(dir, name)
+			if err != nil {
+				continue // replaced or vanished meanwhile
+			}
+			err = t.walk(ctx, sub, childShown, childInside, depth+1, visit)
+			sub.Close()
+			if err != nil {
+				return err
+			}
+		case e.Type().IsRegular():
+			if err := visit(dir, name, childShown, childInside); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
-// searchFile appends up to max matching lines of one file to b.
-func (t *Tools) searchFile(re *regexp.Regexp, rel, real string, max int, b *strings.Builder) (int, error) {
-	data, err := os.ReadFile(real)
+// fileText reads a whole file for search, at most maxSearchFileBytes, and
+// refuses one that is binary or not UTF-8 or fails the hard-link rule.
+func fileText(src *source) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(src, maxSearchFileBytes+1))
 	if err != nil {
-		return 0, nil // vanished or unreadable: skip
+		return nil, fmt.Errorf("read %s: %w", src.rel, err)
+	}
+	if err := src.verify(); err != nil {
+		return nil, err
+	}
+	if len(data) > maxSearchFileBytes {
+		return nil, fmt.Errorf("%w: %s: larger than %d bytes", ErrRefused, src.rel, maxSearchFileBytes)
+	}
+	if err := textHead(data, src.rel); err != nil {
+		return nil, err
 	}
 	if !utf8.Valid(data) {
-		return 0, nil
+		return nil, fmt.Errorf("%w: %s is not UTF-8 text", ErrRefused, src.rel)
 	}
+	return data, nil
+}
+
+// searchData appends up to max matching lines of one file's text to b.
+func (t *Tools) searchData(re *regexp.Regexp, data []byte, rel string, max int, b *strings.Builder) int {
 	n, lineNo := 0, 0
 	for len(data) > 0 && n < max {
 		lineNo++
@@ -511,7 +671,7 @@ func (t *Tools) searchFile(re *regexp.Regexp, rel, real string, max int, b *stri
 		b.WriteString(entry)
 		n++
 	}
-	return n, nil
+	return n
 }
 
 func truncateUTF8(s string, n int) string {
@@ -562,11 +722,14 @@ func (t *Tools) gitLog(ctx context.Context, p string, n int) (string, error) {
 }
 
 // ReadInline reads the context files for --inline-context under the same
-// confinement rules as the tools: each path relative to the work tree at
-// root, no escapes, no .git, no secret files, text only. maxBytes caps the
-// total size of all files (0 = 256 KiB); going over it is an error naming the
-// file. The map is keyed by the cleaned slash path; contents are redacted.
-func ReadInline(root string, paths []string, maxBytes int) (map[string]string, error) {
+// rules as the tools: each path relative to the work tree at root, no
+// escapes, no .git, no secret files, regular text files only, opened so that
+// what was checked is what is read, and a file with more than one hard link
+// only as git tracks it (tracked may be nil: then such files are refused).
+// maxBytes caps the total size of all files (0 = 256 KiB); going over it is
+// an error naming the file. The map is keyed by the cleaned slash path;
+// contents are redacted.
+func ReadInline(ctx context.Context, root string, paths []string, maxBytes int, tracked TrackedFunc) (map[string]string, error) {
 	real, err := realRoot(root)
 	if err != nil {
 		return nil, err
@@ -577,36 +740,59 @@ func ReadInline(root string, paths []string, maxBytes int) (map[string]string, e
 	out := make(map[string]string, len(paths))
 	total := 0
 	for _, p := range paths {
-		rel, fileReal, err := resolveIn(real, p)
+		if rel, err := cleanRel(p); err == nil {
+			if _, ok := out[rel]; ok {
+				continue
+			}
+		}
+		data, rel, err := readInline(ctx, real, p, maxBytes-total, tracked)
 		if err != nil {
 			return nil, fmt.Errorf("inline %s: %w", p, err)
-		}
-		if _, ok := out[rel]; ok {
-			continue
-		}
-		fi, err := os.Stat(fileReal)
-		if err != nil {
-			return nil, fmt.Errorf("inline %s: %w", rel, err)
-		}
-		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("inline %s: %w: not a regular file", rel, ErrRefused)
-		}
-		if total+int(fi.Size()) > maxBytes {
-			return nil, fmt.Errorf("inline %s: %w: %d bytes would exceed the %d-byte inline cap; reference it instead or raise the cap",
-				rel, ErrRefused, fi.Size(), maxBytes)
-		}
-		data, err := os.ReadFile(fileReal)
-		if err != nil {
-			return nil, fmt.Errorf("inline %s: %w", rel, err)
-		}
-		if bytes.IndexByte(data[:min(len(data), sniffBytes)], 0) >= 0 {
-			return nil, fmt.Errorf("inline %s: %w: binary file", rel, ErrRefused)
-		}
-		if !utf8.Valid(data) {
-			return nil, fmt.Errorf("inline %s: %w: not UTF-8 text", rel, ErrRefused)
 		}
 		total += len(data)
 		out[rel] = redact.String(string(data))
 	}
 	return out, nil
+}
+
+// readInline reads one file for ReadInline, at most room bytes of it.
+func readInline(ctx context.Context, root, p string, room int, tracked TrackedFunc) (data []byte, rel string, err error) {
+	tg, err := locate(root, p)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tg.Close()
+	rel = tg.rel
+	if !tg.st.mode.IsRegular() {
+		return nil, "", fmt.Errorf("%w: %s is %s, not a regular file", ErrRefused, rel, kindOf(tg.st.mode))
+	}
+	tooBig := func(size int64) error {
+		return fmt.Errorf("%w: %s: %d bytes would exceed the inline cap (%d bytes left); reference it instead or raise the cap",
+			ErrRefused, rel, size, room)
+	}
+	if tg.st.size > int64(room) {
+		return nil, "", tooBig(tg.st.size)
+	}
+	src, err := tg.openFile(ctx, tracked)
+	if err != nil {
+		return nil, "", err
+	}
+	defer src.Close()
+	data, err = io.ReadAll(io.LimitReader(src, int64(room)+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s: %w", rel, err)
+	}
+	if err := src.verify(); err != nil {
+		return nil, "", err
+	}
+	if len(data) > room {
+		return nil, "", tooBig(int64(len(data)))
+	}
+	if bytes.IndexByte(data[:min(len(data), sniffBytes)], 0) >= 0 {
+		return nil, "", fmt.Errorf("%w: %s is a binary file", ErrRefused, rel)
+	}
+	if !utf8.Valid(data) {
+		return nil, "", fmt.Errorf("%w: %s is not UTF-8 text", ErrRefused, rel)
+	}
+	return data, rel, nil
 }

@@ -13,7 +13,9 @@ import (
 // ErrRefused is returned (wrapped, with the reason) when a tool or ReadInline
 // refuses a path: an absolute path, a ".." escape, a symlink leading out of
 // the work tree, anything under .git, a file on the secret deny list, a
-// binary or non-UTF-8 file, or a file over the size cap.
+// file that is not a regular file (FIFO, socket, device), a hard-linked file
+// git does not track with that content, a path that changed while being
+// opened, a binary or non-UTF-8 file, or a file over the size cap.
 var ErrRefused = errors.New("refused")
 
 // ErrNotFound is returned (wrapped) when a path does not exist in the work tree.
@@ -85,8 +87,9 @@ func cleanRel(p string) (string, error) {
 
 // resolveIn checks p lexically, then resolves symlinks and checks the real
 // path is still inside the root and not denied. It returns the slash
-// relative path as given (cleaned) and the real absolute path.
-func resolveIn(root, p string) (rel, real string, err error) {
+// relative path as given (cleaned) and the resolved one (slash, relative to
+// root, no symlinks in it). It only checks: openIn opens what it resolved.
+func resolveIn(root, p string) (rel, inside string, err error) {
 	rel, err = cleanRel(p)
 	if err != nil {
 		return "", "", err
@@ -95,21 +98,22 @@ func resolveIn(root, p string) (rel, real string, err error) {
 		return "", "", fmt.Errorf("%w: %s", ErrRefused, why)
 	}
 	abs := filepath.Join(root, filepath.FromSlash(rel))
-	real, err = filepath.EvalSymlinks(abs)
+	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", "", fmt.Errorf("%s: %w", rel, ErrNotFound)
 		}
 		return "", "", fmt.Errorf("resolve %s: %w", rel, err)
 	}
-	inside, err := filepath.Rel(root, real)
-	if err != nil || inside == ".." || strings.HasPrefix(inside, ".."+string(filepath.Separator)) || filepath.IsAbs(inside) {
+	in, err := filepath.Rel(root, real)
+	if err != nil || in == ".." || strings.HasPrefix(in, ".."+string(filepath.Separator)) || filepath.IsAbs(in) {
 		return "", "", fmt.Errorf("%w: %q is a symlink leading out of the work tree", ErrRefused, rel)
 	}
-	if why := deniedPath(filepath.ToSlash(inside)); why != "" {
+	inside = filepath.ToSlash(in)
+	if why := deniedPath(inside); why != "" {
 		return "", "", fmt.Errorf("%w: %q resolves to a denied path: %s", ErrRefused, rel, why)
 	}
-	return rel, real, nil
+	return rel, inside, nil
 }
 
 // realRoot returns the real absolute path of the work tree root.

@@ -1,15 +1,23 @@
 package worktree_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/worktree"
 )
 
@@ -91,7 +99,7 @@ func toolTree(t *testing.T) string {
 	return root
 }
 
-func newTools(t *testing.T, root string, opts worktree.ToolOptions) *worktree.Tools {
+func newTools(t testing.TB, root string, opts worktree.ToolOptions) *worktree.Tools {
 	t.Helper()
 	tools, err := worktree.NewTools(root, opts)
 	if err != nil {
@@ -473,7 +481,7 @@ func TestReadInline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := worktree.ReadInline(root, tt.paths, tt.max)
+			got, err := worktree.ReadInline(context.Background(), root, tt.paths, tt.max, nil)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("ReadInline(%v) err = %v, want %v", tt.paths, err, tt.wantErr)
@@ -493,4 +501,556 @@ func TestReadInline(t *testing.T) {
 			}
 		})
 	}
+}
+
+// secret is content that lives outside the work tree, in .git/config or in
+// .env. No tool result or error may ever contain it.
+const secret = "TOPSECRET-7f3a-outside"
+
+// hostile is a work tree that attacks the tools with hard links, special
+// files and links to them, with the index a git repository would have.
+type hostile struct {
+	root  string
+	index map[string]string // path → blob id, as git's index would hold it
+	calls []string          // paths Tracked was asked about
+}
+
+// blobID asks git for the blob id of content (the test's oracle for the
+// hard-link rule; sha256 when format says so).
+func blobID(t *testing.T, content, format string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("git", "init", "-q", "--object-format="+format, dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v: %s", err, out)
+	}
+	cmd := exec.Command("git", "hash-object", "--stdin")
+	cmd.Dir, cmd.Stdin = dir, strings.NewReader(content)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git hash-object: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func hostileTree(t *testing.T) *hostile {
+	t.Helper()
+	gittest.Hermetic(t)
+	base := t.TempDir()
+	root := filepath.Join(base, "repo")
+	outside := filepath.Join(base, "outside")
+	write := func(p, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(outside, "secret.txt"), "note "+secret+"\n")
+	write(filepath.Join(root, ".git", "config"), "[core]\n\tnote = "+secret+"\n")
+	write(filepath.Join(root, ".env"), "NOTE "+secret+"\n")
+	write(filepath.Join(root, "README.md"), "# Hostile\n")
+	write(filepath.Join(root, "tracked.txt"), "tracked content\n")
+	write(filepath.Join(root, "sha256.txt"), "tracked in a sha256 repository\n")
+	links := map[string]string{ // new name in the tree → existing file
+		"hl/outside.txt":      filepath.Join(outside, "secret.txt"),
+		"hl/gitconfig":        filepath.Join(root, ".git", "config"),
+		"hl/env.txt":          filepath.Join(root, ".env"),
+		"hl/tracked-copy.txt": filepath.Join(root, "tracked.txt"),
+		"hl/changed.txt":      filepath.Join(outside, "secret.txt"),
+		"hl/sha256-copy.txt":  filepath.Join(root, "sha256.txt"),
+	}
+	for name, old := range links {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(old, p); err != nil {
+			t.Skipf("hard links unsupported: %v", err)
+		}
+	}
+	if err := os.Symlink("hl/tracked-copy.txt", filepath.Join(root, "via-symlink.txt")); err != nil {
+		t.Skipf("symlinks unsupported: %v", err)
+	}
+	special := filepath.Join(root, "special")
+	if err := os.MkdirAll(special, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mkfifo(t, filepath.Join(special, "fifo"))
+	if err := os.Symlink("fifo", filepath.Join(special, "fifo-link")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("unix", filepath.Join(special, "sock"))
+	if err != nil {
+		t.Skipf("unix sockets unsupported: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	tracked := blobID(t, "tracked content\n", "sha1")
+	return &hostile{root: root, index: map[string]string{
+		"README.md":           blobID(t, "# Hostile\n", "sha1"),
+		"tracked.txt":         tracked,
+		"hl/tracked-copy.txt": tracked,
+		"hl/changed.txt":      blobID(t, "harmless\n", "sha1"),
+		"hl/sha256-copy.txt":  blobID(t, "tracked in a sha256 repository\n", "sha256"),
+	}}
+}
+
+func (h *hostile) tracked(_ context.Context, rel string) (string, bool) {
+	h.calls = append(h.calls, rel)
+	id, ok := h.index[rel]
+	return id, ok
+}
+
+// callReturns runs a tool call and fails the test if it does not come back:
+// a guard against a FIFO blocking the call forever, not a timing check.
+func callReturns(t *testing.T, tools *worktree.Tools, tool, argsJSON string) (string, error) {
+	t.Helper()
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := tools.Call(context.Background(), tool, argsJSON)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s %s blocked", tool, argsJSON)
+		return "", nil
+	}
+}
+
+// TestHostileTree runs the attacks a hostile work tree can make on the file
+// tools besides path tricks: hard links to secrets, special files, and
+// files git tracks that are hard-linked.
+func TestHostileTree(t *testing.T) {
+	h := hostileTree(t)
+	withIndex := newTools(t, h.root, worktree.ToolOptions{Tracked: h.tracked})
+	noIndex := newTools(t, h.root, worktree.ToolOptions{})
+	device := mkdev(filepath.Join(h.root, "special", "zero"))
+	tests := []struct {
+		name      string
+		noIndex   bool // run without a Tracked lookup
+		needDev   bool
+		tool      string
+		args      map[string]any
+		wantErr   error
+		want      []string // in the error when wantErr is set, else in the result
+		lookedAt  string   // the path Tracked must have been asked about
+		notLooked bool     // Tracked must not have been called
+	}{
+		{"hard link outside: read_file", false, false, "read_file", map[string]any{"path": "hl/outside.txt"}, worktree.ErrRefused, []string{"has 3 hard links", "git does not track it"}, "hl/outside.txt", false},
+		{"hard link outside: read_file range", false, false, "read_file", map[string]any{"path": "hl/outside.txt", "start_line": 1, "end_line": 1}, worktree.ErrRefused, []string{"hard links"}, "", false},
+		{"hard link outside: search the file", false, false, "search_text", map[string]any{"pattern": "TOPSECRET", "path": "hl/outside.txt"}, worktree.ErrRefused, []string{"hard links"}, "", false},
+		{"hard link outside: search the tree", false, false, "search_text", map[string]any{"pattern": "TOPSECRET"}, nil, []string{`no matches for "TOPSECRET" in .`}, "hl/outside.txt", false},
+		{"hard link outside: list_dir marks it", false, false, "list_dir", map[string]any{"path": "hl"}, nil, []string{"env.txt  (28 bytes, 2 hard links: readable only as git tracks it)", "outside.txt  (28 bytes, 3 hard links: readable only as git tracks it)"}, "", true},
+		{"hard link to .git/config: read_file", false, false, "read_file", map[string]any{"path": "hl/gitconfig"}, worktree.ErrRefused, []string{"hard links"}, "hl/gitconfig", false},
+		{"hard link to .git/config: search the file", false, false, "search_text", map[string]any{"pattern": "core", "path": "hl/gitconfig"}, worktree.ErrRefused, []string{"hard links"}, "", false},
+		{"hard link to .env: read_file", false, false, "read_file", map[string]any{"path": "hl/env.txt"}, worktree.ErrRefused, []string{"hard links"}, "hl/env.txt", false},
+		{"hard link to .env: search the file", false, false, "search_text", map[string]any{"pattern": "NOTE", "path": "hl/env.txt"}, worktree.ErrRefused, []string{"hard links"}, "", false},
+		{"tracked path, other content: read_file", false, false, "read_file", map[string]any{"path": "hl/changed.txt"}, worktree.ErrRefused, []string{"differs from what git tracks"}, "hl/changed.txt", false},
+		{"tracked path, other content: search the file", false, false, "search_text", map[string]any{"pattern": "note", "path": "hl/changed.txt"}, worktree.ErrRefused, []string{"differs from what git tracks"}, "", false},
+		{"tracked hard link, same content: read_file", false, false, "read_file", map[string]any{"path": "hl/tracked-copy.txt"}, nil, []string{"hl/tracked-copy.txt lines 1-1\n", "     1\ttracked content\n"}, "hl/tracked-copy.txt", false},
+		{"tracked hard link, same content: search", false, false, "search_text", map[string]any{"pattern": "tracked content"}, nil, []string{"2 matches in 2 files\n", "hl/tracked-copy.txt:1: tracked content\n", "tracked.txt:1: tracked content\n"}, "tracked.txt", false},
+		{"tracked hard link, sha256 repository", false, false, "read_file", map[string]any{"path": "hl/sha256-copy.txt"}, nil, []string{"tracked in a sha256 repository"}, "hl/sha256-copy.txt", false},
+		{"tracked hard link through a symlink: looked up where it resolves", false, false, "read_file", map[string]any{"path": "via-symlink.txt"}, nil, []string{"via-symlink.txt lines 1-1\n", "tracked content"}, "hl/tracked-copy.txt", false},
+		{"tracked hard link without an index lookup", true, false, "read_file", map[string]any{"path": "hl/tracked-copy.txt"}, worktree.ErrRefused, []string{"git does not track it"}, "", true},
+		{"plain tracked file: no lookup", false, false, "read_file", map[string]any{"path": "README.md"}, nil, []string{"# Hostile"}, "", true},
+		{"FIFO: read_file", false, false, "read_file", map[string]any{"path": "special/fifo"}, worktree.ErrRefused, []string{"special/fifo is a named pipe, not a regular file"}, "", true},
+		{"FIFO through a symlink: read_file", false, false, "read_file", map[string]any{"path": "special/fifo-link"}, worktree.ErrRefused, []string{"a named pipe"}, "", true},
+		{"FIFO: search the file", false, false, "search_text", map[string]any{"pattern": "x", "path": "special/fifo"}, worktree.ErrRefused, []string{"a named pipe"}, "", true},
+		{"FIFO through a symlink: search the file", false, false, "search_text", map[string]any{"pattern": "x", "path": "special/fifo-link"}, worktree.ErrRefused, []string{"a named pipe"}, "", true},
+		{"FIFO: search the directory", false, false, "search_text", map[string]any{"pattern": "x", "path": "special"}, nil, []string{`no matches for "x" in special`}, "", true},
+		{"FIFO: list_dir", false, false, "list_dir", map[string]any{"path": "special"}, nil, []string{"fifo  (not readable: a named pipe)", "sock  (not readable: a socket)"}, "", true},
+		{"FIFO: list_dir of it", false, false, "list_dir", map[string]any{"path": "special/fifo"}, worktree.ErrRefused, []string{"a named pipe, not a directory"}, "", true},
+		{"socket: read_file", false, false, "read_file", map[string]any{"path": "special/sock"}, worktree.ErrRefused, []string{"a socket, not a regular file"}, "", true},
+		{"socket: search the file", false, false, "search_text", map[string]any{"pattern": "x", "path": "special/sock"}, worktree.ErrRefused, []string{"a socket"}, "", true},
+		{"device: read_file", false, true, "read_file", map[string]any{"path": "special/zero"}, worktree.ErrRefused, []string{"a device, not a regular file"}, "", true},
+		{"device: search the file", false, true, "search_text", map[string]any{"pattern": "x", "path": "special/zero"}, worktree.ErrRefused, []string{"a device"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.needDev && !device {
+				t.Skip("making a device file needs privilege")
+			}
+			tools := withIndex
+			if tt.noIndex {
+				tools = noIndex
+			}
+			h.calls = nil
+			out, err := callReturns(t, tools, tt.tool, args(tt.args))
+			if strings.Contains(out, secret) || (err != nil && strings.Contains(err.Error(), secret)) {
+				t.Fatalf("%s leaked the secret: %q, %v", tt.tool, out, err)
+			}
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("%s %v = %q, %v; want an error wrapping %v", tt.tool, tt.args, out, err, tt.wantErr)
+				}
+				assertInOrder(t, err.Error(), tt.want, nil)
+			} else {
+				if err != nil {
+					t.Fatalf("%s %v: %v", tt.tool, tt.args, err)
+				}
+				assertInOrder(t, out, tt.want, nil)
+			}
+			if tt.lookedAt != "" && !slices.Contains(h.calls, tt.lookedAt) {
+				t.Errorf("Tracked asked about %q, want %q among them", h.calls, tt.lookedAt)
+			}
+			if tt.notLooked && len(h.calls) > 0 {
+				t.Errorf("Tracked asked about %q, want no lookup", h.calls)
+			}
+		})
+	}
+}
+
+// TestHostileTreeInlineAndCheck: ReadInline (--inline-context) and CheckPath
+// (--context) obey the same rules as the tools.
+func TestHostileTreeInlineAndCheck(t *testing.T) {
+	h := hostileTree(t)
+	tests := []struct {
+		path    string
+		noIndex bool
+		wantErr error
+		want    string
+	}{
+		{"hl/outside.txt", false, worktree.ErrRefused, "hard links"},
+		{"hl/gitconfig", false, worktree.ErrRefused, "hard links"},
+		{"hl/env.txt", false, worktree.ErrRefused, "hard links"},
+		{"hl/changed.txt", false, worktree.ErrRefused, "differs from what git tracks"},
+		{"hl/tracked-copy.txt", true, worktree.ErrRefused, "git does not track it"},
+		{"special/fifo", false, worktree.ErrRefused, "a named pipe"},
+		{"special/fifo-link", false, worktree.ErrRefused, "a named pipe"},
+		{"special/sock", false, worktree.ErrRefused, "a socket"},
+		{"hl/tracked-copy.txt", false, nil, "tracked content\n"},
+		{"via-symlink.txt", false, nil, "tracked content\n"},
+	}
+	for _, tt := range tests {
+		tracked := h.tracked
+		if tt.noIndex {
+			tracked = nil
+		}
+		name := tt.path
+		if tt.noIndex {
+			name += " without index"
+		}
+		t.Run("ReadInline "+name, func(t *testing.T) {
+			got, err := worktree.ReadInline(context.Background(), h.root, []string{tt.path}, 0, tracked)
+			if strings.Contains(fmt.Sprint(got), secret) || (err != nil && strings.Contains(err.Error(), secret)) {
+				t.Fatalf("ReadInline leaked the secret: %v, %v", got, err)
+			}
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("ReadInline(%s) = %v, %v; want an error wrapping %v that says %q", tt.path, got, err, tt.wantErr, tt.want)
+				}
+				return
+			}
+			if err != nil || got[tt.path] != tt.want {
+				t.Fatalf("ReadInline(%s) = %q, %v; want %q", tt.path, got[tt.path], err, tt.want)
+			}
+		})
+		t.Run("CheckPath "+name, func(t *testing.T) {
+			err := worktree.CheckPath(context.Background(), h.root, tt.path, tracked)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("CheckPath(%s) = %v; want an error wrapping %v that says %q", tt.path, err, tt.wantErr, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("CheckPath(%s) = %v, want nil", tt.path, err)
+			}
+		})
+	}
+}
+
+// TestRenameRace swaps a path between what the check allows and a link to a
+// secret outside the tree (renameat2 RENAME_EXCHANGE, in a loop on another
+// goroutine) while the tools read it many times: a call may be refused or
+// served the inside content, never the secret.
+func TestRenameRace(t *testing.T) {
+	if !canExchange {
+		t.Skip("no atomic rename exchange on this system")
+	}
+	calls := 2000
+	if testing.Short() {
+		calls = 300
+	}
+	tests := []struct {
+		name string
+		dir  bool // swap a directory on the path, not the file itself
+		tool string
+		args string
+	}{
+		{"file swapped: read_file", false, "read_file", `{"path":"race.txt"}`},
+		{"file swapped: search the file", false, "search_text", `{"pattern":"TOPSECRET|inside","path":"race.txt"}`},
+		{"directory swapped: read_file", true, "read_file", `{"path":"sub/secret.txt"}`},
+		{"directory swapped: search the tree", true, "search_text", `{"pattern":"TOPSECRET|inside"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := t.TempDir()
+			root, outside := filepath.Join(base, "repo"), filepath.Join(base, "outside")
+			for _, d := range []string{filepath.Join(root, "sub"), outside} {
+				if err := os.MkdirAll(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for p, body := range map[string]string{
+				filepath.Join(outside, "secret.txt"):  "note " + secret + "\n",
+				filepath.Join(root, "race.txt"):       "inside\n",
+				filepath.Join(root, "sub/secret.txt"): "inside\n",
+			} {
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			swapped, alt := filepath.Join(root, "race.txt"), filepath.Join(outside, "secret.txt")
+			if tt.dir {
+				swapped, alt = filepath.Join(root, "sub"), outside
+			}
+			link := filepath.Join(root, "alt")
+			if err := os.Symlink(alt, link); err != nil {
+				t.Skipf("symlinks unsupported: %v", err)
+			}
+			tools := newTools(t, root, worktree.ToolOptions{})
+			stop, stopped := make(chan struct{}), make(chan error, 1)
+			swaps := 0
+			go func() {
+				for {
+					select {
+					case <-stop:
+						stopped <- nil
+						return
+					default:
+					}
+					if err := exchange(swapped, link); err != nil {
+						stopped <- err
+						return
+					}
+					swaps++
+				}
+			}()
+			leaks, refused, served := 0, 0, 0
+			for range calls {
+				out, err := tools.Call(context.Background(), tt.tool, tt.args)
+				switch {
+				case strings.Contains(out, secret) || (err != nil && strings.Contains(err.Error(), secret)):
+					leaks++
+				case err != nil:
+					refused++
+				default:
+					served++
+				}
+			}
+			close(stop)
+			if err := <-stopped; err != nil {
+				t.Fatalf("swap: %v", err)
+			}
+			t.Logf("%d calls, %d swaps: %d leaks, %d refused, %d served", calls, swaps, leaks, refused, served)
+			if leaks > 0 {
+				t.Errorf("%d of %d calls returned the secret from outside the work tree", leaks, calls)
+			}
+		})
+	}
+}
+
+// writeHugeLine writes a file of one line of size bytes (plus lines before
+// and after it) in 1 MiB pieces, so writing it needs little memory.
+func writeHugeLine(tb testing.TB, p string, size int) {
+	tb.Helper()
+	f, err := os.Create(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	chunk := bytes.Repeat([]byte("var a=1;"), 1<<17)
+	f.WriteString("before\n")
+	for n := 0; n < size; n += len(chunk) {
+		f.Write(chunk[:min(len(chunk), size-n)])
+	}
+	f.WriteString("\nafter\n")
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestReadFileHugeLine: a single line far over the cap is cut at the cap
+// and never held in memory whole, also when the range skips over it.
+func TestReadFileHugeLine(t *testing.T) {
+	root := t.TempDir()
+	const size = 32 << 20
+	writeHugeLine(t, filepath.Join(root, "huge.js"), size)
+	tools := newTools(t, root, worktree.ToolOptions{})
+	tests := []struct {
+		name string
+		args string
+		want []string
+		not  []string
+	}{
+		{"the huge line", `{"path":"huge.js","start_line":2,"end_line":2}`,
+			[]string{"huge.js lines 2-2\n", "     2\tvar a=1;", "… [line cut at the cap]\n", "[truncated at the 65536-byte cap after line 2; continue with start_line=3]"}, nil},
+		{"around it", `{"path":"huge.js","start_line":1,"end_line":3}`,
+			[]string{"     1\tbefore\n", "[truncated at the 65536-byte cap after line 1; continue with start_line=2]"}, []string{"var a"}},
+		{"past it", `{"path":"huge.js","start_line":3}`, []string{"huge.js lines 3-3\n", "     3\tafter\n"}, nil},
+		{"whole file", `{"path":"huge.js"}`, nil, nil},
+		{"search skips it", `{"pattern":"var a"}`, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tool := "read_file"
+			if strings.Contains(tt.args, "pattern") {
+				tool = "search_text"
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			out, err := tools.Call(context.Background(), tool, tt.args)
+			runtime.ReadMemStats(&after)
+			if tt.want == nil {
+				if err == nil && !strings.HasPrefix(out, "no matches") {
+					t.Errorf("%s %s = %.200q, want a refusal or no matches", tool, tt.args, out)
+				}
+			} else if err != nil {
+				t.Fatalf("%s %s: %v", tool, tt.args, err)
+			}
+			assertInOrder(t, out, tt.want, tt.not)
+			if len(out) > worktree.DefaultMaxReadBytes+200 {
+				t.Errorf("result is %d bytes, over the cap", len(out))
+			}
+			// The old reader held the line several times over (4x its size).
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+				t.Errorf("the call allocated %d bytes for a %d-byte line; want under 4 MiB", alloc, size)
+			}
+		})
+	}
+}
+
+// BenchmarkReadHugeLine reads the first 64 KiB of a 200 MB single-line file
+// (read_file start_line=1 end_line=1) and reports the bytes allocated per
+// call and the process's peak RSS. For the whole process's figure:
+//
+//	go test -c -o /tmp/wt.test ./worktree
+//	/usr/bin/time -v /tmp/wt.test -test.run '^$' -test.bench ReadHugeLine -test.benchtime 1x
+func BenchmarkReadHugeLine(b *testing.B) {
+	root := b.TempDir()
+	writeHugeLine(b, filepath.Join(root, "huge.js"), 200<<20)
+	tools := newTools(b, root, worktree.ToolOptions{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		out, err := tools.Call(context.Background(), "read_file", `{"path":"huge.js","start_line":2,"end_line":2}`)
+		if err != nil || !strings.Contains(out, "[line cut at the cap]") {
+			b.Fatalf("read_file = %.100q, %v", out, err)
+		}
+	}
+	b.StopTimer()
+	if rss, ok := peakRSS(); ok {
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+	}
+}
+
+// countdownCtx is a context whose Err turns to context.Canceled after n
+// checks: a cancellation that lands mid-work at the same place every run.
+type countdownCtx struct {
+	context.Context
+	n atomic.Int64
+}
+
+func (c *countdownCtx) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestCancelStopsTools: each tool stops at its next check once its context
+// is cancelled — mid-search, mid-read, in a hard-link lookup — and Call
+// returns at once even when a tool is stuck and ignores its context.
+func TestCancelStopsTools(t *testing.T) {
+	gittest.Hermetic(t)
+	root := t.TempDir()
+	for i := range 300 {
+		p := filepath.Join(root, fmt.Sprintf("d%d", i%10), fmt.Sprintf("f%03d.txt", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("needle\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	big := strings.Repeat("a line of a large tracked file\n", 1<<16) // 2 MiB
+	if err := os.WriteFile(filepath.Join(root, "big.txt"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(filepath.Join(root, "big.txt"), filepath.Join(root, "big-link.txt")); err != nil {
+		t.Skipf("hard links unsupported: %v", err)
+	}
+	bigID := blobID(t, big, "sha1")
+	if err := os.WriteFile(filepath.Join(root, "a.txt"), []byte("linked\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(filepath.Join(root, "a.txt"), filepath.Join(root, "a-link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("search over many files", func(t *testing.T) {
+		tools := newTools(t, root, worktree.ToolOptions{})
+		out, err := worktree.CallDirect(tools, context.Background(), "search_text", `{"pattern":"needle","max_results":500}`)
+		if err != nil || !strings.HasPrefix(out, "300 matches in 300 files") {
+			t.Fatalf("uncancelled search = %.80q, %v; want 300 matches", out, err)
+		}
+		ctx := &countdownCtx{Context: context.Background()}
+		ctx.n.Store(50)
+		out, err = worktree.CallDirect(tools, ctx, "search_text", `{"pattern":"needle","max_results":500}`)
+		if !errors.Is(err, context.Canceled) || out != "" {
+			t.Errorf("search cancelled midway = %.80q, %v; want context.Canceled", out, err)
+		}
+	})
+	t.Run("reading a large file", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		lookups := 0
+		tools := newTools(t, root, worktree.ToolOptions{Tracked: func(context.Context, string) (string, bool) {
+			lookups++
+			cancel() // Ctrl-C arrives while the file is being read
+			return bigID, true
+		}})
+		out, err := worktree.CallDirect(tools, ctx, "read_file", `{"path":"big-link.txt","start_line":60000,"end_line":60001}`)
+		if !errors.Is(err, context.Canceled) || out != "" || lookups != 1 {
+			t.Errorf("read cancelled midway = %.80q, %v after %d lookups; want context.Canceled after 1", out, err, lookups)
+		}
+	})
+	t.Run("search stops at the cancelling lookup", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var lookups []string
+		tools := newTools(t, root, worktree.ToolOptions{Tracked: func(_ context.Context, rel string) (string, bool) {
+			lookups = append(lookups, rel)
+			cancel()
+			return "", false
+		}})
+		out, err := worktree.CallDirect(tools, ctx, "search_text", `{"pattern":"needle"}`)
+		if !errors.Is(err, context.Canceled) || out != "" || len(lookups) != 1 {
+			t.Errorf("search = %.80q, %v after lookups %v; want context.Canceled after one", out, err, lookups)
+		}
+	})
+	t.Run("a stuck tool", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		entered, release := make(chan struct{}), make(chan struct{})
+		defer close(release)
+		tools := newTools(t, root, worktree.ToolOptions{GitLog: func(context.Context, string, int) (string, error) {
+			close(entered)
+			<-release // ignores its context, like a read stuck in the kernel
+			return "late\n", nil
+		}})
+		go func() {
+			<-entered
+			cancel()
+		}()
+		out, err := tools.Call(ctx, "git_log", `{}`)
+		if !errors.Is(err, context.Canceled) || out != "" {
+			t.Errorf("git_log cancelled while stuck = %q, %v; want context.Canceled", out, err)
+		}
+	})
 }

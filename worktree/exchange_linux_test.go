@@ -1,0 +1,11 @@
+package worktree_test
+
+import "golang.org/x/sys/unix"
+
+// exchange swaps two paths atomically (renameat2 RENAME_EXCHANGE), whatever
+// they are: a file and a symlink, a directory and a symlink.
+func exchange(a, b string) error {
+	return unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE)
+}
+
+const canExchange = true
