@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"path"
@@ -14,9 +15,10 @@ import (
 const maxParsedFiles = 3000
 
 type goModule struct {
-	dir     string // "." for the root
-	path    string // module path
-	version string // the go directive
+	dir       string // "." for the root
+	path      string // module path
+	version   string // the go directive
+	toolchain string // the toolchain directive
 }
 
 type goPackage struct {
@@ -30,10 +32,7 @@ type goPackage struct {
 // exploreGo reads go.mod files at the root and one level down, then parses
 // the imports and package comments of every Go package under them.
 func (p *project) exploreGo() {
-	for _, dir := range append([]string{"."}, p.topDirs...) {
-		if !p.has(path.Join(dir, "go.mod")) {
-			continue
-		}
+	for _, dir := range p.mainDirs("go.mod") {
 		m := goModule{dir: dir}
 		readLines(filepath.Join(p.root, filepath.FromSlash(dir), "go.mod"), 64<<10, func(line string) bool {
 			f := strings.Fields(line)
@@ -43,11 +42,32 @@ func (p *project) exploreGo() {
 			if len(f) >= 2 && f[0] == "go" {
 				m.version = f[1]
 			}
+			if len(f) >= 2 && f[0] == "toolchain" {
+				m.toolchain = f[1]
+			}
 			return true
 		})
 		if m.path != "" {
 			p.goMods = append(p.goMods, m)
 		}
+	}
+	if p.topFiles["go.work"] {
+		inUse := false
+		readLines(filepath.Join(p.root, "go.work"), 64<<10, func(line string) bool {
+			f := strings.Fields(strings.Split(line, "//")[0])
+			switch {
+			case len(f) == 0:
+			case f[0] == "use" && len(f) >= 2 && f[1] == "(":
+				inUse = true
+			case f[0] == "use" && len(f) >= 2:
+				p.goWork = append(p.goWork, cleanRel(f[1]))
+			case inUse && f[0] == ")":
+				inUse = false
+			case inUse:
+				p.goWork = append(p.goWork, cleanRel(f[0]))
+			}
+			return true
+		})
 	}
 	if len(p.goMods) == 0 {
 		return
@@ -58,7 +78,7 @@ func (p *project) exploreGo() {
 	fset := token.NewFileSet()
 	for _, dir := range p.sortedDirs() {
 		mod, ok := p.moduleOf(dir)
-		if !ok {
+		if !ok || p.aside(dir) != "" {
 			continue
 		}
 		var names []string
@@ -89,6 +109,10 @@ func (p *project) exploreGo() {
 			f, err := parser.ParseFile(fset, filepath.Join(p.root, filepath.FromSlash(dir), n), nil,
 				parser.ImportsOnly|parser.ParseComments)
 			if err != nil || f.Name == nil {
+				continue
+			}
+			if generatedGo(f) {
+				p.markGenerated(path.Join(dir, n))
 				continue
 			}
 			if pkg.name == "" || (pkg.name != f.Name.Name && strings.HasSuffix(pkg.name, "_test")) {
@@ -159,4 +183,20 @@ func relTo(base, target string) string {
 		return "."
 	}
 	return strings.TrimPrefix(target, base+"/")
+}
+
+// generatedGo reports a file with a "Code generated … DO NOT EDIT." comment
+// before its package clause (https://go.dev/s/generatedcode).
+func generatedGo(f *ast.File) bool {
+	for _, cg := range f.Comments {
+		if cg.Pos() > f.Package {
+			return false
+		}
+		for _, c := range cg.List {
+			if strings.HasPrefix(c.Text, "// Code generated ") && strings.HasSuffix(c.Text, " DO NOT EDIT.") {
+				return true
+			}
+		}
+	}
+	return false
 }
