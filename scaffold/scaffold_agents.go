@@ -148,6 +148,7 @@ func (p *project) commandPlan() commandPlan {
 			cmds = cmds[:1]
 		}
 		var parts []string
+		seenNotes := map[string]bool{}
 		limit := maxPerKind
 		if k == kindTest {
 			limit = 6
@@ -155,10 +156,11 @@ func (p *project) commandPlan() commandPlan {
 		for i, c := range capCommands(cmds, limit) {
 			s := "`" + cdPrefix(orDot(c.dir)) + c.cmd + "`"
 			var notes []string
-			if n := p.explainCommand(c.cmd, k); n != "" {
+			if n := p.explainCommand(c.cmd, k); n != "" && !seenNotes[n] {
 				notes = append(notes, n)
+				seenNotes[n] = true
 			}
-			if c.note != "" {
+			if c.note != "" && !contains(notes, c.note) {
 				notes = append(notes, c.note)
 			}
 			switch from {
@@ -301,7 +303,14 @@ func (p *project) explainCommand(cmd string, k cmdKind) string {
 			return "runs `" + tasks[0].command + "`"
 		}
 		if len(tasks[0].deps) > 0 {
-			return "runs " + codeList(tasks[0].deps)
+			s := "runs " + codeList(tasks[0].deps)
+			for _, t := range tasks[1:] {
+				if t.kind == k && t.command != "" {
+					s += ", so `" + t.command + "`"
+					break
+				}
+			}
+			return s
 		}
 	case "npm", "pnpm", "yarn", "bun":
 		args := []string{}
@@ -316,6 +325,21 @@ func (p *project) explainCommand(cmd string, k cmdKind) string {
 		script := args[0]
 		if (script == "run" || script == "run-script") && len(args) > 1 {
 			script = args[1]
+		}
+		rest := " " + strings.Join(w, " ") + " "
+		if strings.Contains(rest, " -r ") || strings.Contains(rest, " --recursive ") || strings.Contains(rest, " --workspaces ") || strings.Contains(rest, " -ws ") {
+			var each []string
+			for _, n := range p.npm {
+				for _, s := range n.scripts {
+					if s.k == script && n.dir != "." {
+						each = append(each, fmt.Sprintf("`%s`: `%s`", orDir(n.name, n.dir), s.v))
+					}
+				}
+			}
+			if len(each) > 0 {
+				return "runs the `" + script + "` script of each member: " + strings.Join(capList(each, 6), ", ")
+			}
+			return ""
 		}
 		return p.explainScript(script, 0)
 	case "tox":
@@ -385,6 +409,11 @@ func (p *project) runnerCommands(k cmdKind) []ciCommand {
 			}
 		}
 	}
+	for _, env := range p.tox.envs {
+		if ek := kindOfName(env); ek == k && k != kindTest {
+			out = append(out, ciCommand{cmd: "tox -e " + env, kind: k})
+		}
+	}
 	if k == kindTest && p.tox.file != "" {
 		out = append(out, ciCommand{cmd: "tox", kind: k})
 	}
@@ -402,9 +431,6 @@ func (p *project) defaultCommands() map[cmdKind][]ciCommand {
 		out[k] = append(out[k], ciCommand{cmd: cmd, dir: dir, kind: k, note: note})
 	}
 	for _, m := range p.goMods {
-		if len(p.goWork) > 0 && m.dir != "." {
-			continue
-		}
 		note := ""
 		if len(p.goMods) > 1 {
 			note = "module `" + m.path + "`"

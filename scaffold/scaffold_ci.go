@@ -261,7 +261,10 @@ func isReleaseWorkflow(rel string, wf ghWorkflow) bool {
 func matrixValues(n *yaml.Node) map[string][]string {
 	out := map[string][]string{}
 	add := func(k, v string) {
-		if v != "" && !strings.Contains(v, "${{") && !contains(out[k], v) {
+		if v == "" {
+			v = "(empty)"
+		}
+		if !strings.Contains(v, "${{") && !contains(out[k], v) {
 			out[k] = append(out[k], v)
 		}
 	}

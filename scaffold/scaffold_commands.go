@@ -152,6 +152,13 @@ func classify(cmd string) cmdKind {
 	if publishRe.MatchString(line) {
 		return kindPublish
 	}
+	switch w[0] {
+	case "pnpm", "yarn", "bun", "npx", "bunx":
+		// `pnpm changeset publish` runs the changeset binary
+		if len(w) > 1 && publishRe.MatchString(strings.Join(w[1:], " ")) {
+			return kindPublish
+		}
+	}
 	for _, a := range w[1:] {
 		if a == "--help" || a == "--version" || a == "-V" || a == "version" {
 			return kindSetupOnly // prints something, checks nothing

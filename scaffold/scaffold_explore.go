@@ -245,13 +245,23 @@ func (p *project) aside(rel string) asideKind {
 	return asidePath(rel)
 }
 
+// topOnlyAside are aside names that are ordinary package names below the
+// top level (cmd/demo, internal/gen, crates/core/flags/doc).
+var topOnlyAside = map[string]bool{
+	"demo": true, "demos": true, "sample": true, "samples": true, "tutorial": true, "tutorials": true,
+	"doc": true, "site": true, "website": true, "book": true, "spec": true, "e2e": true, "gen": true,
+	"scripts": true, "script": true, "tools": true, "hack": true, "ci": true, "assets": true, "static": true,
+	"public": true, "external": true, "extern": true, "bench": true, "benchmark": true,
+}
+
 // asidePath is aside judged by the directory names of rel alone.
 func asidePath(rel string) asideKind {
 	if rel == "." || rel == "" {
 		return ""
 	}
-	for _, part := range strings.Split(rel, "/") {
-		if k, ok := asideDirs[strings.ToLower(part)]; ok {
+	for i, part := range strings.Split(rel, "/") {
+		part = strings.ToLower(part)
+		if k, ok := asideDirs[part]; ok && (i == 0 || !topOnlyAside[part]) {
 			return k
 		}
 	}

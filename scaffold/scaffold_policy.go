@@ -51,6 +51,9 @@ var (
 	aiWorkRe    = regexp.MustCompile(`(?i)\b(?:generated|written|authored|created|produced)\b.*\b(?:code|contributions?|pull requests?|patch(?:es)?|PRs?|changes)\b|\b(?:code|contributions?|pull requests?|patch(?:es)?|PRs?|changes)\b.*\b(?:generated|written|authored|created|produced)\b`)
 	banRe       = regexp.MustCompile(`(?i)\b(?:not (?:be )?allowed|not permitted|prohibited|forbidden|banned|must not|may not|cannot be used|can ?not be used|do(?:es)? not accept|will not (?:be )?accept|not (?:be )?accepted|declines?|reject(?:ed)?|will be closed|are closed|is closed|refuse[sd]?|never (?:be )?(?:accepted|merged))\b`)
 	sentenceRe  = regexp.MustCompile(`[^.!?]+[.!?]*`)
+	// weakRe marks advice and conditions, not a ban: "should not",
+	// "not accepted unless disclosed".
+	weakRe = regexp.MustCompile(`(?i)\b(?:should not|shouldn't|unless|except|without (?:a )?disclos\w*|if (?:you|it is) (?:not )?disclose)`)
 )
 
 // Policies returns the files under root that govern agents or
@@ -124,7 +127,7 @@ func readPolicy(rel string, kind PolicyKind, text string) Policy {
 	}
 	for _, s := range sentences(text) {
 		if banRe.MatchString(s) && (agentWordRe.MatchString(s) || (aiWordRe.MatchString(s) && aiWorkRe.MatchString(s))) &&
-			!regexp.MustCompile(`(?i)\bshould not\b`).MatchString(s) {
+			!weakRe.MatchString(s) {
 			pol.ForbidsAgents, pol.Quote = true, clip(s)
 			break
 		}

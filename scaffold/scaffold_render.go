@@ -130,7 +130,7 @@ func (p *project) identity() (string, string) {
 	if p.readme != "" {
 		desc = firstSentence(p.readme)
 	}
-	return name, desc
+	return name, strings.Join(strings.Fields(desc), " ")
 }
 
 // moduleLines lists the project's modules: Go modules, workspace members,
@@ -149,9 +149,8 @@ func (p *project) moduleLines() (string, []string) {
 		h := fmt.Sprintf("%d Go modules", len(p.goMods))
 		if len(p.goWork) > 0 {
 			h += fmt.Sprintf(" (go.work uses %s)", codeList(p.goWork))
-		} else {
-			h += " (no go.work: each is built and tested from its own directory)"
 		}
+		h += "; `./...` stops at a module's boundary, so each is built and tested from its own directory"
 		heads = append(heads, h+".")
 	}
 	for _, m := range p.goMods {
@@ -179,13 +178,20 @@ func (p *project) moduleLines() (string, []string) {
 		if n.private && n.dir == "." && len(n.workspaces) > 0 {
 			l = fmt.Sprintf("workspace root `%s` (private, not published)", orDir(n.name, n.dir))
 		}
+		if n.dir != "." && !n.member && len(p.rootNPM().workspaces) > 0 {
+			l += " (not a workspace member)"
+		}
 		out = append(out, withDesc(l, n.description))
 	}
 	for _, py := range p.py {
 		out = append(out, withDesc(fmt.Sprintf("Python project `%s` (%s)", orDir(py.name, py.dir), at(py.dir)), py.description))
 	}
 	if ws := p.cargoWS; ws != nil {
-		heads = append(heads, fmt.Sprintf("Cargo workspace (Cargo.toml) with %s.", plural(len(ws.members), "member")))
+		h := fmt.Sprintf("Cargo workspace (Cargo.toml) with %s", plural(len(ws.members), "member"))
+		if len(p.cargo) > 0 && p.cargo[0].dir == "." {
+			h += " besides the root package"
+		}
+		heads = append(heads, h+"; `cargo test` without `--workspace` tests the root package only.")
 	}
 	for _, c := range p.cargo {
 		kind := "Rust crate"
@@ -195,7 +201,11 @@ func (p *project) moduleLines() (string, []string) {
 		case len(c.bins) > 0:
 			kind = "Rust crate (binary)"
 		}
-		out = append(out, withDesc(fmt.Sprintf("%s `%s` (%s)", kind, orDir(c.name, c.dir), at(c.dir)), c.description))
+		l := fmt.Sprintf("%s `%s` (%s)", kind, orDir(c.name, c.dir), at(c.dir))
+		if p.cargoWS != nil && c.dir != "." && !c.member {
+			l += " (not a workspace member)"
+		}
+		out = append(out, withDesc(l, c.description))
 	}
 	if ws := p.cargoWS; ws != nil {
 		for _, m := range ws.members {
@@ -322,7 +332,7 @@ func (p *project) describeDir(d string) string {
 		}
 	}
 	if len(members) > 0 {
-		return "the workspace members " + codeList(capList(members, 12))
+		return "the packages " + codeList(capList(members, 12))
 	}
 	if d == "src" {
 		var pkgs []string
@@ -567,7 +577,11 @@ func (p *project) flowLines() []string {
 	if start == "" {
 		return nil
 	}
-	lines := []string{fmt.Sprintf("`%s`%s", start, label)}
+	show := func(n string) string { return n }
+	if p.goPkgs[start] != nil {
+		show = dirLabel
+	}
+	lines := []string{fmt.Sprintf("`%s`%s", show(start), label)}
 	seen := map[string]bool{start: true}
 	level := []string{start}
 	for depth := 0; depth < 5 && len(level) > 0; depth++ {
@@ -584,7 +598,11 @@ func (p *project) flowLines() []string {
 		if len(nextLevel) == 0 {
 			break
 		}
-		lines = append(lines, "→ "+codeList(capList(nextLevel, 10)))
+		var names []string
+		for _, n := range nextLevel {
+			names = append(names, show(n))
+		}
+		lines = append(lines, "→ "+codeList(capList(names, 10)))
 		level = nextLevel
 	}
 	if len(lines) < 2 {
@@ -690,7 +708,7 @@ func (p *project) asideLines() []string {
 		}
 		parts := strings.Split(dir, "/")
 		for i := range parts {
-			if asideDirs[strings.ToLower(parts[i])] != "" {
+			if asidePath(strings.Join(parts[:i+1], "/")) != "" {
 				add(k, strings.Join(parts[:i+1], "/")+"/")
 				break
 			}

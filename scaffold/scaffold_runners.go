@@ -330,7 +330,15 @@ func parseJustfile(root string, top map[string]bool) []runnerTask {
 			return true
 		}
 		if m := justRecipeRe.FindStringSubmatch(t); m != nil {
-			out = append(out, runnerTask{name: m[1], doc: doc})
+			var deps []string
+			if _, rest, ok := strings.Cut(t, ":"); ok {
+				for _, d := range strings.Fields(strings.Split(rest, "#")[0]) {
+					if regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`).MatchString(d) {
+						deps = append(deps, d)
+					}
+				}
+			}
+			out = append(out, runnerTask{name: m[1], doc: doc, deps: deps})
 			cur = &out[len(out)-1]
 		}
 		return true
