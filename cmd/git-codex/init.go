@@ -86,6 +86,9 @@ func runInit(c *cli.Context, e *Env, opts InitOptions) error {
 		}
 		return nil
 	}
+	if root := repo.WorkTree(); root != "" {
+		warnAgentBan(e, root)
+	}
 	if !opts.NoScaffold {
 		if root := repo.WorkTree(); root == "" {
 			fmt.Fprintln(e.Stderr, "git-codex: bare repository: no work tree for ARCHITECTURE.md and AGENTS.md")
@@ -144,4 +147,12 @@ func printChange(w io.Writer, c gitflow.Change) {
 		what += " (" + c.Detail + ")"
 	}
 	fmt.Fprintf(w, "%-9s %s %s\n", c.Action, c.Kind, what)
+}
+
+// warnAgentBan prints one line on stderr when a file of the repository
+// forbids autonomous agents: the user decides, the tool only says so.
+func warnAgentBan(e *Env, root string) {
+	if pol, ok := scaffold.AgentBan(root); ok {
+		fmt.Fprintf(e.Stderr, "git-codex: warning: %s forbids autonomous agents: “%s”\n", pol.File, pol.Quote)
+	}
 }
