@@ -27,7 +27,20 @@ type goPackage struct {
 	importPath string
 	doc        string   // first sentence of the package comment
 	deps       []string // dirs of packages in this tree it imports, sorted
+	files      []string // non-test source files, relative paths
+	api        []goDecl // exported types and functions (small projects only)
 }
+
+// goDecl is an exported top-level type or function.
+type goDecl struct {
+	name string // "Type" or "Func()"
+	doc  string
+}
+
+// maxAPIPackages: projects with at most this many library packages get
+// their exported types and functions listed (a single-package library
+// would otherwise get a nearly empty draft).
+const maxAPIPackages = 3
 
 // exploreGo reads go.mod files at the root and one level down, then parses
 // the imports and package comments of every Go package under them.
@@ -130,6 +143,9 @@ func (p *project) exploreGo() {
 		if pkg.name == "" {
 			continue
 		}
+		for _, n := range names {
+			pkg.files = append(pkg.files, path.Join(dir, n))
+		}
 		p.goPkgs[dir] = pkg
 		byImport[pkg.importPath] = pkg
 		imports[dir] = imps
@@ -143,6 +159,59 @@ func (p *project) exploreGo() {
 		}
 		sort.Strings(pkg.deps)
 	}
+	var libs []*goPackage
+	for _, pkg := range p.goPkgs {
+		if pkg.name != "main" {
+			libs = append(libs, pkg)
+		}
+	}
+	if len(libs) <= maxAPIPackages {
+		for _, pkg := range libs {
+			pkg.api = p.goAPI(pkg)
+		}
+	}
+}
+
+// goAPI lists a package's exported types and functions (not methods), types
+// first, each with the first sentence of its doc comment.
+func (p *project) goAPI(pkg *goPackage) []goDecl {
+	var types, funcs []goDecl
+	fset := token.NewFileSet()
+	for _, f := range pkg.files {
+		if contains(p.generated, f) {
+			continue
+		}
+		file, err := parser.ParseFile(fset, filepath.Join(p.root, filepath.FromSlash(f)), nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range file.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && d.Name.IsExported() {
+					funcs = append(funcs, goDecl{d.Name.Name + "()", firstSentence(d.Doc.Text())})
+				}
+			case *ast.GenDecl:
+				if d.Tok != token.TYPE {
+					continue
+				}
+				for _, sp := range d.Specs {
+					ts := sp.(*ast.TypeSpec)
+					if !ts.Name.IsExported() {
+						continue
+					}
+					doc := ts.Doc.Text()
+					if doc == "" && len(d.Specs) == 1 {
+						doc = d.Doc.Text()
+					}
+					types = append(types, goDecl{ts.Name.Name, firstSentence(doc)})
+				}
+			}
+		}
+	}
+	sort.Slice(types, func(i, j int) bool { return types[i].name < types[j].name })
+	sort.Slice(funcs, func(i, j int) bool { return funcs[i].name < funcs[j].name })
+	return append(types, funcs...)
 }
 
 // moduleOf returns the innermost Go module containing dir.

@@ -82,6 +82,11 @@ func renderArchitectureFromCode(p *project) string {
 		b.WriteString("## Packages and modules\n\n")
 		writeList(&b, pk)
 	}
+	if api := p.apiLines(); len(api) > 0 {
+		b.WriteString("## Main types and functions\n\n")
+		b.WriteString("The exported API, from the doc comments (methods left out):\n\n")
+		writeList(&b, api)
+	}
 	if deps, cycles := p.dependencyLines(); len(deps) > 0 {
 		b.WriteString("## How the parts depend on each other\n\n")
 		b.WriteString("Imports between the project's own packages at run time (an arrow reads \"imports\"; imports made only for type checkers are left out):\n\n")
@@ -541,6 +546,17 @@ func (p *project) dependencyLines() ([]string, []string) {
 		}
 	}
 	return out, cycles
+}
+
+// apiLines lists the exported types and functions of a small Go project.
+func (p *project) apiLines() []string {
+	var out []string
+	for _, pkg := range p.goPackageList() {
+		for _, d := range pkg.api {
+			out = append(out, withDesc(fmt.Sprintf("`%s.%s`", pkg.name, d.name), d.doc))
+		}
+	}
+	return out
 }
 
 func (p *project) crateNames() map[string]bool {
