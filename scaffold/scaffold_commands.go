@@ -125,13 +125,18 @@ func normalize(cmd string) []string {
 				continue
 			}
 		case "nyc", "c8":
-			// coverage wrappers: what they wrap decides
-			i := 1
-			for i < len(w) && strings.HasPrefix(w[i], "-") {
-				i++
+			// coverage wrappers: what they wrap decides (their flags take
+			// values, so look for the wrapped runner by name)
+			for i := 1; i < len(w); i++ {
+				switch w[i] {
+				case "npm", "pnpm", "yarn", "node", "mocha", "jest", "ava", "tap", "vitest", "npx", "tape":
+					w = w[i:]
+				}
+				if len(w) > 0 && w[0] != "nyc" && w[0] != "c8" {
+					break
+				}
 			}
-			if i < len(w) {
-				w = w[i:]
+			if w[0] != "nyc" && w[0] != "c8" {
 				continue
 			}
 		case "cross":

@@ -343,3 +343,17 @@ func TestSinglePackageLibraryAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestExplainNestedScript(t *testing.T) {
+	root := t.TempDir()
+	writeTestFile(t, root, "package.json", `{"name":"x","scripts":{"test":"mocha test/","test-ci":"nyc --exclude examples --reporter=text npm test"}}`)
+	writeTestFile(t, root, ".github/workflows/ci.yml", "on: push\njobs:\n  t:\n    steps:\n      - run: npm run test-ci\n")
+	if _, err := Scaffold(root, ScaffoldOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	agents := readFile(t, filepath.Join(root, repoctx.AgentsFile))
+	want := "- Test: `npm run test-ci` (runs `nyc --exclude examples --reporter=text npm test`, where `npm test` runs `mocha test/`"
+	if !strings.Contains(agents, want) {
+		t.Errorf("AGENTS.md lacks %q:\n%s", want, agents)
+	}
+}
