@@ -33,6 +33,9 @@ const (
 	ActionCreated  Action = "created"  // the file did not exist, or was blank
 	ActionReplaced Action = "replaced" // the file had content and Force was set
 	ActionKept     Action = "kept"     // the file had content and was left alone
+	// ActionSkipped: init --llm drafted the file but its version was not
+	// accepted; nothing was written.
+	ActionSkipped Action = "skipped"
 )
 
 // Written reports what Scaffold did with one context file.
@@ -57,6 +60,34 @@ type Written struct {
 // skips vendored, generated and hidden directories and visits at most
 // opts.MaxFiles files.
 func Scaffold(root string, opts ScaffoldOptions) ([]Written, error) {
+	drafts, err := Drafts(root, opts)
+	var out []Written
+	for _, d := range drafts {
+		if d.Action != ActionKept {
+			if werr := Write(root, d.File, d.Text); werr != nil {
+				return out, werr
+			}
+		}
+		out = append(out, d.Written)
+	}
+	return out, err
+}
+
+// Draft is what Scaffold would do with one context file, and the text it
+// would write.
+type Draft struct {
+	Written
+	Text string // the draft; empty for kept files
+	// Old is the file's content before, when it existed (blank or replaced).
+	Old     string
+	Existed bool
+}
+
+// Drafts drafts the context files the way Scaffold does, without writing
+// anything: one Draft per required file, in RequiredFiles order; kept files
+// have no text. `init --llm` shows these to the model before they are
+// written.
+func Drafts(root string, opts ScaffoldOptions) ([]Draft, error) {
 	fi, err := os.Stat(root)
 	if err != nil {
 		return nil, fmt.Errorf("scaffold context files: %w", err)
@@ -71,32 +102,53 @@ func Scaffold(root string, opts ScaffoldOptions) ([]Written, error) {
 		}
 		return p
 	}
-	var out []Written
+	var out []Draft
 	for _, name := range repoctx.RequiredFiles {
 		path := filepath.Join(root, name)
-		action := ActionCreated
+		d := Draft{Written: Written{File: name, Action: ActionCreated}}
 		if prob, ok := repoctx.CheckFile(root, name); ok {
 			if !opts.Force {
-				out = append(out, Written{File: name, Action: ActionKept})
+				d.Action = ActionKept
+				out = append(out, d)
 				continue
 			}
-			action = ActionReplaced
+			d.Action = ActionReplaced
 		} else if prob.Kind == repoctx.ProblemUnreadable {
 			return out, fmt.Errorf("scaffold %s: it %s", name, prob.Detail)
 		}
-		var text, source string
+		if b, err := os.ReadFile(path); err == nil {
+			d.Old, d.Existed = string(b), true
+		}
 		switch name {
 		case repoctx.ArchitectureFile:
-			text, source = renderArchitecture(root, explore)
+			d.Text, d.Source = renderArchitecture(root, explore)
 		case repoctx.AgentsFile:
-			text, source = renderAgents(root, explore())
+			d.Text, d.Source = renderAgents(root, explore())
 		}
-		if err := writeFileAtomic(path, []byte(text)); err != nil {
-			return out, fmt.Errorf("scaffold %s: %w", name, err)
-		}
-		out = append(out, Written{File: name, Action: action, Source: source})
+		out = append(out, d)
 	}
 	return out, nil
+}
+
+// Write writes one context file (name relative to root) atomically.
+func Write(root, name, text string) error {
+	if err := writeFileAtomic(filepath.Join(root, filepath.FromSlash(name)), []byte(text)); err != nil {
+		return fmt.Errorf("scaffold %s: %w", name, err)
+	}
+	return nil
+}
+
+// Restore puts a context file back as it was before its draft was
+// written: removed when it did not exist, its old content otherwise.
+func Restore(root string, d Draft) error {
+	if !d.Existed {
+		err := os.Remove(filepath.Join(root, filepath.FromSlash(d.File)))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restore %s: %w", d.File, err)
+		}
+		return nil
+	}
+	return Write(root, d.File, d.Old)
 }
 
 // writeFileAtomic writes data to a temporary file next to path and renames it

@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"path"
@@ -14,9 +15,10 @@ import (
 const maxParsedFiles = 3000
 
 type goModule struct {
-	dir     string // "." for the root
-	path    string // module path
-	version string // the go directive
+	dir       string // "." for the root
+	path      string // module path
+	version   string // the go directive
+	toolchain string // the toolchain directive
 }
 
 type goPackage struct {
@@ -25,15 +27,25 @@ type goPackage struct {
 	importPath string
 	doc        string   // first sentence of the package comment
 	deps       []string // dirs of packages in this tree it imports, sorted
+	files      []string // non-test source files, relative paths
+	api        []goDecl // exported types and functions (small projects only)
 }
+
+// goDecl is an exported top-level type or function.
+type goDecl struct {
+	name string // "Type" or "Func()"
+	doc  string
+}
+
+// maxAPIPackages: projects with at most this many library packages get
+// their exported types and functions listed (a single-package library
+// would otherwise get a nearly empty draft).
+const maxAPIPackages = 3
 
 // exploreGo reads go.mod files at the root and one level down, then parses
 // the imports and package comments of every Go package under them.
 func (p *project) exploreGo() {
-	for _, dir := range append([]string{"."}, p.topDirs...) {
-		if !p.has(path.Join(dir, "go.mod")) {
-			continue
-		}
+	for _, dir := range p.mainDirs("go.mod") {
 		m := goModule{dir: dir}
 		readLines(filepath.Join(p.root, filepath.FromSlash(dir), "go.mod"), 64<<10, func(line string) bool {
 			f := strings.Fields(line)
@@ -43,11 +55,32 @@ func (p *project) exploreGo() {
 			if len(f) >= 2 && f[0] == "go" {
 				m.version = f[1]
 			}
+			if len(f) >= 2 && f[0] == "toolchain" {
+				m.toolchain = f[1]
+			}
 			return true
 		})
 		if m.path != "" {
 			p.goMods = append(p.goMods, m)
 		}
+	}
+	if p.topFiles["go.work"] {
+		inUse := false
+		readLines(filepath.Join(p.root, "go.work"), 64<<10, func(line string) bool {
+			f := strings.Fields(strings.Split(line, "//")[0])
+			switch {
+			case len(f) == 0:
+			case f[0] == "use" && len(f) >= 2 && f[1] == "(":
+				inUse = true
+			case f[0] == "use" && len(f) >= 2:
+				p.goWork = append(p.goWork, cleanRel(f[1]))
+			case inUse && f[0] == ")":
+				inUse = false
+			case inUse:
+				p.goWork = append(p.goWork, cleanRel(f[0]))
+			}
+			return true
+		})
 	}
 	if len(p.goMods) == 0 {
 		return
@@ -58,7 +91,7 @@ func (p *project) exploreGo() {
 	fset := token.NewFileSet()
 	for _, dir := range p.sortedDirs() {
 		mod, ok := p.moduleOf(dir)
-		if !ok {
+		if !ok || p.aside(dir) != "" {
 			continue
 		}
 		var names []string
@@ -91,6 +124,10 @@ func (p *project) exploreGo() {
 			if err != nil || f.Name == nil {
 				continue
 			}
+			if generatedGo(f) {
+				p.markGenerated(path.Join(dir, n))
+				continue
+			}
 			if pkg.name == "" || (pkg.name != f.Name.Name && strings.HasSuffix(pkg.name, "_test")) {
 				pkg.name = f.Name.Name
 			}
@@ -106,6 +143,9 @@ func (p *project) exploreGo() {
 		if pkg.name == "" {
 			continue
 		}
+		for _, n := range names {
+			pkg.files = append(pkg.files, path.Join(dir, n))
+		}
 		p.goPkgs[dir] = pkg
 		byImport[pkg.importPath] = pkg
 		imports[dir] = imps
@@ -119,6 +159,59 @@ func (p *project) exploreGo() {
 		}
 		sort.Strings(pkg.deps)
 	}
+	var libs []*goPackage
+	for _, pkg := range p.goPkgs {
+		if pkg.name != "main" {
+			libs = append(libs, pkg)
+		}
+	}
+	if len(libs) <= maxAPIPackages {
+		for _, pkg := range libs {
+			pkg.api = p.goAPI(pkg)
+		}
+	}
+}
+
+// goAPI lists a package's exported types and functions (not methods), types
+// first, each with the first sentence of its doc comment.
+func (p *project) goAPI(pkg *goPackage) []goDecl {
+	var types, funcs []goDecl
+	fset := token.NewFileSet()
+	for _, f := range pkg.files {
+		if contains(p.generated, f) {
+			continue
+		}
+		file, err := parser.ParseFile(fset, filepath.Join(p.root, filepath.FromSlash(f)), nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range file.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && d.Name.IsExported() {
+					funcs = append(funcs, goDecl{d.Name.Name + "()", firstSentence(d.Doc.Text())})
+				}
+			case *ast.GenDecl:
+				if d.Tok != token.TYPE {
+					continue
+				}
+				for _, sp := range d.Specs {
+					ts := sp.(*ast.TypeSpec)
+					if !ts.Name.IsExported() {
+						continue
+					}
+					doc := ts.Doc.Text()
+					if doc == "" && len(d.Specs) == 1 {
+						doc = d.Doc.Text()
+					}
+					types = append(types, goDecl{ts.Name.Name, firstSentence(doc)})
+				}
+			}
+		}
+	}
+	sort.Slice(types, func(i, j int) bool { return types[i].name < types[j].name })
+	sort.Slice(funcs, func(i, j int) bool { return funcs[i].name < funcs[j].name })
+	return append(types, funcs...)
 }
 
 // moduleOf returns the innermost Go module containing dir.
@@ -159,4 +252,20 @@ func relTo(base, target string) string {
 		return "."
 	}
 	return strings.TrimPrefix(target, base+"/")
+}
+
+// generatedGo reports a file with a "Code generated … DO NOT EDIT." comment
+// before its package clause (https://go.dev/s/generatedcode).
+func generatedGo(f *ast.File) bool {
+	for _, cg := range f.Comments {
+		if cg.Pos() > f.Package {
+			return false
+		}
+		for _, c := range cg.List {
+			if strings.HasPrefix(c.Text, "// Code generated ") && strings.HasSuffix(c.Text, " DO NOT EDIT.") {
+				return true
+			}
+		}
+	}
+	return false
 }

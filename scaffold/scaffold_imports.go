@@ -31,7 +31,7 @@ func (p *project) explorePython() {
 	var files []string
 	for _, dir := range p.sortedDirs() {
 		base := pyImportRoot(dir)
-		if base == "" {
+		if base == "" || p.aside(dir) != "" {
 			continue
 		}
 		for _, n := range p.dirFiles[dir] {
@@ -96,6 +96,8 @@ func (p *project) isPyPackage(dir, base string) bool {
 var (
 	pyImportRe = regexp.MustCompile(`^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)`)
 	pyFromRe   = regexp.MustCompile(`^\s*from\s+(\.*)([\w.]*)\s+import\s+\(?\s*([\w, ]*)`)
+	// pyTypeCheckingRe matches `if TYPE_CHECKING:`, `if typing.TYPE_CHECKING:`, `if t.TYPE_CHECKING:`.
+	pyTypeCheckingRe = regexp.MustCompile(`^\s*if\s+(?:[A-Za-z_]\w*\.)?TYPE_CHECKING\s*:`)
 )
 
 // scanPython reads a module's docstring and its imports of local modules.
@@ -122,7 +124,21 @@ func (p *project) scanPython(m *pyModule) (string, []string) {
 			name = name[:i]
 		}
 	}
+	typeOnly := -1 // indentation of an `if TYPE_CHECKING:` block we are in
 	for _, line := range strings.Split(text, "\n") {
+		indent := len(line) - len(strings.TrimLeft(line, " \t"))
+		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "#") {
+			if typeOnly >= 0 && indent <= typeOnly {
+				typeOnly = -1
+			}
+			if typeOnly < 0 && pyTypeCheckingRe.MatchString(line) {
+				typeOnly = indent // imports for type checkers only: no run-time edge
+				continue
+			}
+		}
+		if typeOnly >= 0 {
+			continue
+		}
 		if sm := pyImportRe.FindStringSubmatch(line); sm != nil {
 			for _, part := range strings.Split(sm[1], ",") {
 				f := strings.Fields(part)
@@ -193,6 +209,10 @@ type jsFile struct {
 	deps []string
 }
 
+// jsTypeImportRe matches imports that TypeScript erases: `import type …`,
+// `export type … from`, and `import { type A, type B } from`.
+var jsTypeImportRe = regexp.MustCompile(`(?m)^\s*(?:import|export)\s+type\s[^;]*?from\s*['"][^'"]*['"]|(?m)^\s*import\s*\{\s*type\s+\w+(?:\s+as\s+\w+)?(?:\s*,\s*type\s+\w+(?:\s+as\s+\w+)?)*\s*,?\s*\}\s*from\s*['"][^'"]*['"]`)
+
 var jsImportRe = regexp.MustCompile(`(?:require\s*\(\s*|import\s*\(\s*|from\s+|import\s+)['"](\.{1,2}/[^'"]*)['"]`)
 
 func isJSName(n string) bool {
@@ -209,7 +229,8 @@ func (p *project) exploreJS() {
 	var files []string
 	for _, dir := range p.sortedDirs() {
 		for _, n := range p.dirFiles[dir] {
-			if isJSName(n) && !isJSTestFile(n, dir) && !strings.Contains(n, ".config.") && !strings.HasPrefix(n, ".") {
+			if isJSName(n) && !isJSTestFile(n, dir) && !strings.Contains(n, ".config.") && !strings.HasPrefix(n, ".") &&
+				p.aside(path.Join(dir, n)) == "" {
 				files = append(files, path.Join(dir, n))
 			}
 		}
@@ -223,9 +244,14 @@ func (p *project) exploreJS() {
 	for _, f := range files {
 		jf := p.jsFiles[f]
 		text := readHead(filepath.Join(p.root, filepath.FromSlash(f)), 64<<10)
+		if isGeneratedHeader(firstLines(text, 3)) {
+			p.markGenerated(f)
+			delete(p.jsFiles, f)
+			continue
+		}
 		jf.doc = jsLeadingComment(text)
 		deps := map[string]bool{}
-		for _, sm := range jsImportRe.FindAllStringSubmatch(text, -1) {
+		for _, sm := range jsImportRe.FindAllStringSubmatch(jsTypeImportRe.ReplaceAllString(text, ""), -1) {
 			if dep := p.resolveJS(path.Dir(f), sm[1]); dep != "" && dep != f {
 				deps[dep] = true
 			}
@@ -310,6 +336,11 @@ func jsLeadingComment(text string) string {
 
 func isLicense(doc []string) bool {
 	s := strings.ToLower(strings.Join(doc, " "))
+	for _, boiler := range []string{"module dependencies", "module exports", "dependencies", "imports", "module variables", "private"} {
+		if strings.TrimSuffix(s, ".") == boiler || strings.HasPrefix(s, boiler+". @") {
+			return true // boilerplate, not a description
+		}
+	}
 	return strings.Contains(s, "copyright") || strings.Contains(s, "license") || strings.HasPrefix(s, "eslint") ||
 		strings.HasPrefix(s, "@ts-") || strings.HasPrefix(s, "prettier-ignore")
 }
@@ -321,4 +352,17 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// firstLines returns the first n lines of text.
+func firstLines(text string, n int) string {
+	i := 0
+	for k := 0; k < n; k++ {
+		j := strings.IndexByte(text[i:], '\n')
+		if j < 0 {
+			return text
+		}
+		i += j + 1
+	}
+	return text[:i]
 }

@@ -5,126 +5,150 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/BurntSushi/toml"
+	"go.yaml.in/yaml/v3"
 )
 
-// --- a small TOML reader: enough for pyproject.toml and Cargo.toml ---
+// maxManifests bounds the manifests of one kind that are read.
+const maxManifests = 300
 
-// tomlDoc maps a table name ("project", "tool.ruff") to its keys and raw
-// values; arrays of tables ("[[bin]]") are kept in order in arrays.
-type tomlDoc struct {
-	tables map[string]map[string]string
-	arrays map[string][]map[string]string
-}
+// --- TOML and YAML documents, read with real parsers ---
 
-func readTOML(file string) (tomlDoc, bool) {
+// tree is a decoded TOML, YAML or JSON document.
+type tree = map[string]any
+
+// readTOMLFile decodes a TOML file of at most 1 MiB; nil when it cannot.
+func readTOMLFile(file string) tree {
 	b, err := os.ReadFile(file)
 	if err != nil || len(b) > 1<<20 {
-		return tomlDoc{}, false
+		return nil
 	}
-	d := tomlDoc{tables: map[string]map[string]string{"": {}}, arrays: map[string][]map[string]string{}}
-	cur := d.tables[""]
-	var pendKey, pendVal string
-	depth := 0
-	for _, line := range strings.Split(string(b), "\n") {
-		t := strings.TrimSpace(line)
-		if depth > 0 { // inside a multi-line array or inline table
-			pendVal += " " + stripTOMLComment(t)
-			depth += bracketDelta(t)
-			if depth <= 0 {
-				cur[pendKey], depth = strings.TrimSpace(pendVal), 0
-			}
-			continue
-		}
-		if t == "" || strings.HasPrefix(t, "#") {
-			continue
-		}
-		if strings.HasPrefix(t, "[[") {
-			name := strings.TrimSpace(strings.Trim(stripTOMLComment(t), "[]"))
-			cur = map[string]string{}
-			d.arrays[name] = append(d.arrays[name], cur)
-			continue
-		}
-		if strings.HasPrefix(t, "[") {
-			name := strings.TrimSpace(strings.Trim(stripTOMLComment(t), "[]"))
-			name = strings.ReplaceAll(name, `"`, "")
-			if d.tables[name] == nil {
-				d.tables[name] = map[string]string{}
-			}
-			cur = d.tables[name]
-			continue
-		}
-		k, v, ok := strings.Cut(t, "=")
+	var t tree
+	if _, err := toml.Decode(string(b), &t); err != nil {
+		return nil
+	}
+	return t
+}
+
+// readYAMLFile decodes a YAML file of at most 1 MiB into a node; nil when it
+// cannot.
+func readYAMLFile(file string) *yaml.Node {
+	b, err := os.ReadFile(file)
+	if err != nil || len(b) > 1<<20 {
+		return nil
+	}
+	var n yaml.Node
+	if yaml.Unmarshal(b, &n) != nil || len(n.Content) == 0 {
+		return nil
+	}
+	return n.Content[0]
+}
+
+// get walks nested tables by key; nil when a key is missing.
+func get(t any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := t.(map[string]any)
 		if !ok {
-			continue
+			return nil
 		}
-		k = strings.Trim(strings.TrimSpace(k), `"'`)
-		v = stripTOMLComment(strings.TrimSpace(v))
-		if dl := bracketDelta(v); dl > 0 {
-			pendKey, pendVal, depth = k, v, dl
-			continue
-		}
-		cur[k] = v
+		t = m[k]
 	}
-	return d, true
+	return t
 }
 
-// str returns a key's value as a string, unquoted.
-func (d tomlDoc) str(table, key string) string {
-	return unquoteTOML(d.tables[table][key])
+// getStr is get for a string value; "" otherwise.
+func getStr(t any, keys ...string) string {
+	s, _ := get(t, keys...).(string)
+	return strings.TrimSpace(s)
 }
 
-func (d tomlDoc) hasTable(prefix string) bool {
-	for name := range d.tables {
-		if name == prefix || strings.HasPrefix(name, prefix+".") {
-			return true
+// getStrs is get for a list of strings (other items skipped).
+func getStrs(t any, keys ...string) []string {
+	list, _ := get(t, keys...).([]any)
+	var out []string
+	for _, v := range list {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
 		}
 	}
-	return false
+	return out
 }
 
-func unquoteTOML(v string) string {
-	v = strings.TrimSpace(v)
-	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-		return v[1 : len(v)-1]
+// getTable is get for a table.
+func getTable(t any, keys ...string) map[string]any {
+	m, _ := get(t, keys...).(map[string]any)
+	return m
+}
+
+// inherited reads a Cargo package field that may say `field.workspace = true`.
+func inherited(pkg map[string]any, ws map[string]any, key string) string {
+	if s := getStr(pkg, key); s != "" {
+		return s
 	}
-	return v
+	if b, _ := get(pkg, key, "workspace").(bool); b {
+		return getStr(ws, "package", key)
+	}
+	return ""
 }
 
-func stripTOMLComment(s string) string {
-	inStr := byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case inStr != 0 && c == inStr:
-			inStr = 0
-		case inStr == 0 && (c == '"' || c == '\''):
-			inStr = c
-		case inStr == 0 && c == '#':
-			return strings.TrimSpace(s[:i])
+// matchGlob reports whether dir matches a workspace glob ("packages/*",
+// "crates/**", "apps/web").
+func matchGlob(glob, dir string) bool {
+	glob = strings.TrimSuffix(strings.TrimPrefix(path.Clean(strings.TrimPrefix(glob, "./")), "./"), "/")
+	if base, ok := strings.CutSuffix(glob, "/**"); ok {
+		return strings.HasPrefix(dir, base+"/")
+	}
+	ok, _ := path.Match(glob, dir)
+	return ok
+}
+
+// members returns the dirs that match the include globs and none of the
+// exclude ones ("!glob" in include lists excludes too).
+func members(dirs, include, exclude []string) []string {
+	var out []string
+	for _, d := range dirs {
+		in := false
+		for _, g := range include {
+			if neg, ok := strings.CutPrefix(g, "!"); ok {
+				if matchGlob(neg, d) {
+					in = false
+				}
+				continue
+			}
+			if matchGlob(g, d) {
+				in = true
+			}
+		}
+		for _, g := range exclude {
+			if matchGlob(g, d) {
+				in = false
+			}
+		}
+		if in {
+			out = append(out, d)
 		}
 	}
-	return s
+	return out
 }
 
-func bracketDelta(s string) int {
-	n, inStr := 0, byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case inStr != 0 && c == inStr:
-			inStr = 0
-		case inStr == 0 && (c == '"' || c == '\''):
-			inStr = c
-		case inStr == 0 && (c == '[' || c == '{'):
-			n++
-		case inStr == 0 && (c == ']' || c == '}'):
-			n--
+// mainDirs returns the dirs holding manifest name that are not aside (examples,
+// fixtures, …), the root first, at most maxManifests.
+func (p *project) mainDirs(name string) []string {
+	var out []string
+	for _, d := range p.manifests[name] {
+		if d == "." || p.aside(d) == "" {
+			out = append(out, d)
 		}
 	}
-	return n
+	sort.SliceStable(out, func(i, j int) bool { return out[i] == "." && out[j] != "." })
+	if len(out) > maxManifests {
+		out = out[:maxManifests]
+	}
+	return out
 }
 
 // --- Node ---
@@ -133,23 +157,25 @@ type npmPackage struct {
 	dir         string
 	name        string
 	description string
-	main        string
+	main        string // main, else exports["."], else index.js when present
+	mainField   string // which field main came from
 	module      string
 	bins        []kv // command → file
 	scripts     []kv // in file order
 	hasPrettier bool
 	hasESLint   bool
-	workspaces  bool
 	typeModule  bool
+	private     bool
+	workspaces  []string // globs
+	member      bool     // a member of the root's workspaces
+	engineNode  string
+	deps        []string // names in dependencies, devDependencies, peerDependencies
 }
 
 type kv struct{ k, v string }
 
 func (p *project) exploreNode() {
-	for _, dir := range append([]string{"."}, p.topDirs...) {
-		if !p.has(path.Join(dir, "package.json")) {
-			continue
-		}
+	for _, dir := range p.mainDirs("package.json") {
 		b, err := os.ReadFile(filepath.Join(p.root, filepath.FromSlash(dir), "package.json"))
 		if err != nil || len(b) > 1<<20 {
 			continue
@@ -164,22 +190,122 @@ func (p *project) exploreNode() {
 			_ = json.Unmarshal(raw[k], &s)
 			return s
 		}
-		pkg.name, pkg.description, pkg.main, pkg.module = str("name"), str("description"), str("main"), str("module")
+		pkg.name, pkg.description, pkg.module = str("name"), str("description"), str("module")
 		pkg.typeModule = str("type") == "module"
+		_ = json.Unmarshal(raw["private"], &pkg.private)
 		if bin := str("bin"); bin != "" {
-			pkg.bins = []kv{{path.Base(pkg.name), bin}}
+			pkg.bins = []kv{{path.Base(pkg.name), cleanRel(bin)}}
 		} else {
 			pkg.bins = orderedObject(raw["bin"])
+			for i := range pkg.bins {
+				pkg.bins[i].v = cleanRel(pkg.bins[i].v)
+			}
 		}
+		pkg.main, pkg.mainField = cleanRel(str("main")), "main"
+		if pkg.main == "" {
+			if e := exportsMain(raw["exports"]); e != "" {
+				pkg.main, pkg.mainField = cleanRel(e), "exports"
+			} else if p.has(path.Join(dir, "index.js")) {
+				pkg.main, pkg.mainField = "index.js", "default"
+			}
+		}
+		pkg.module = cleanRel(pkg.module)
 		pkg.scripts = orderedObject(raw["scripts"])
 		_, pkg.hasPrettier = raw["prettier"]
 		_, pkg.hasESLint = raw["eslintConfig"]
-		_, pkg.workspaces = raw["workspaces"]
+		var engines map[string]string
+		_ = json.Unmarshal(raw["engines"], &engines)
+		pkg.engineNode = engines["node"]
+		for _, k := range []string{"dependencies", "devDependencies", "peerDependencies", "optionalDependencies"} {
+			var m map[string]any
+			_ = json.Unmarshal(raw[k], &m)
+			for name := range m {
+				pkg.deps = append(pkg.deps, name)
+			}
+		}
+		var ws any
+		_ = json.Unmarshal(raw["workspaces"], &ws)
+		pkg.workspaces = append(getStrs(map[string]any{"w": ws}, "w"), getStrs(ws, "packages")...)
 		p.npm = append(p.npm, pkg)
 	}
-	if len(p.npm) > 0 {
-		p.exploreJS()
+	if len(p.npm) == 0 {
+		return
 	}
+	root := &p.npm[0]
+	if root.dir != "." {
+		root = nil
+	}
+	var globs []string
+	if root != nil {
+		globs = root.workspaces
+	}
+	if y := readYAMLFile(filepath.Join(p.root, "pnpm-workspace.yaml")); y != nil {
+		var doc struct {
+			Packages []string `yaml:"packages"`
+		}
+		if y.Decode(&doc) == nil {
+			globs = append(globs, doc.Packages...)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(p.root, "lerna.json")); err == nil && len(globs) == 0 {
+		var l struct {
+			Packages []string `json:"packages"`
+		}
+		if json.Unmarshal(b, &l) == nil {
+			globs = append(globs, l.Packages...)
+		}
+	}
+	if root != nil && len(globs) > 0 {
+		root.workspaces = globs
+	}
+	var dirs []string
+	for _, n := range p.npm {
+		dirs = append(dirs, n.dir)
+	}
+	for _, d := range members(dirs, globs, nil) {
+		for i := range p.npm {
+			if p.npm[i].dir == d && d != "." {
+				p.npm[i].member = true
+			}
+		}
+	}
+	p.exploreJS()
+}
+
+// exportsMain returns the file package.json's exports map gives for ".".
+func exportsMain(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	var pick func(v any) string
+	pick = func(v any) string {
+		switch x := v.(type) {
+		case string:
+			return x
+		case map[string]any:
+			if d, ok := x["."]; ok {
+				return pick(d)
+			}
+			for _, k := range []string{"import", "require", "node", "default"} {
+				if d, ok := x[k]; ok {
+					return pick(d)
+				}
+			}
+		}
+		return ""
+	}
+	return pick(v)
+}
+
+func cleanRel(s string) string {
+	if s == "" {
+		return ""
+	}
+	return path.Clean(strings.TrimPrefix(s, "./"))
 }
 
 // orderedObject decodes a JSON object of strings keeping the key order.
@@ -212,59 +338,141 @@ func orderedObject(raw json.RawMessage) []kv {
 // --- Python ---
 
 type pyProject struct {
-	dir         string
-	name        string
-	description string
-	scripts     []kv
-	build       string // poetry, hatch, setuptools, flit, pdm, maturin
-	pytest      bool
-	ruff        bool
-	black       bool
-	mypy        bool
-	isort       bool
-	lineLength  string
+	dir            string
+	name           string
+	description    string
+	scripts        []kv
+	build          string // poetry, hatch, setuptools, flit, pdm, maturin
+	requiresPython string
+	pytest         bool
+	ruff           bool
+	black          bool
+	mypy           bool
+	pyright        bool
+	isort          bool
+	lineLength     string
+	lineFrom       string
+	uv             bool // uv.lock or [tool.uv]
 }
 
 func (p *project) readPyProjects() {
-	for _, dir := range append([]string{"."}, p.topDirs...) {
-		if !p.has(path.Join(dir, "pyproject.toml")) {
+	for _, dir := range p.mainDirs("pyproject.toml") {
+		file := filepath.Join(p.root, filepath.FromSlash(dir), "pyproject.toml")
+		d := readTOMLFile(file)
+		if d == nil {
 			continue
 		}
-		d, ok := readTOML(filepath.Join(p.root, filepath.FromSlash(dir), "pyproject.toml"))
-		if !ok {
-			continue
-		}
-		py := pyProject{dir: dir, name: d.str("project", "name"), description: d.str("project", "description")}
+		py := pyProject{dir: dir, name: getStr(d, "project", "name"), description: getStr(d, "project", "description")}
 		if py.name == "" {
-			py.name, py.description = d.str("tool.poetry", "name"), d.str("tool.poetry", "description")
+			py.name, py.description = getStr(d, "tool", "poetry", "name"), getStr(d, "tool", "poetry", "description")
 		}
-		for _, t := range []string{"project.scripts", "tool.poetry.scripts"} {
-			for k, v := range d.tables[t] {
-				py.scripts = append(py.scripts, kv{k, unquoteTOML(v)})
+		py.requiresPython = getStr(d, "project", "requires-python")
+		if py.requiresPython == "" {
+			py.requiresPython = getStr(d, "tool", "poetry", "dependencies", "python")
+		}
+		for _, t := range [][]string{{"project", "scripts"}, {"tool", "poetry", "scripts"}} {
+			for k, v := range getTable(d, t...) {
+				if s, ok := v.(string); ok {
+					py.scripts = append(py.scripts, kv{k, s})
+				}
 			}
 		}
 		sort.Slice(py.scripts, func(i, j int) bool { return py.scripts[i].k < py.scripts[j].k })
-		backend := d.str("build-system", "build-backend")
+		backend := getStr(d, "build-system", "build-backend")
 		for _, b := range []string{"poetry", "hatch", "setuptools", "flit", "pdm", "maturin"} {
 			if strings.Contains(backend, b) {
 				py.build = b
 				break
 			}
 		}
-		all := string(mustRead(filepath.Join(p.root, filepath.FromSlash(dir), "pyproject.toml")))
-		py.pytest = d.hasTable("tool.pytest") || regexp.MustCompile(`["']pytest\b`).MatchString(all)
-		py.ruff = d.hasTable("tool.ruff") || p.has(path.Join(dir, "ruff.toml")) || p.has(path.Join(dir, ".ruff.toml"))
-		py.black = d.hasTable("tool.black")
-		py.mypy = d.hasTable("tool.mypy") || p.has(path.Join(dir, "mypy.ini"))
-		py.isort = d.hasTable("tool.isort")
-		for _, t := range []string{"tool.ruff", "tool.black"} {
-			if v := d.str(t, "line-length"); v != "" {
-				py.lineLength = v
+		all := string(mustRead(file))
+		py.pytest = get(d, "tool", "pytest") != nil || strings.Contains(all, `"pytest`) || strings.Contains(all, `'pytest`)
+		py.ruff = get(d, "tool", "ruff") != nil || p.hasAny(dir, "ruff.toml", ".ruff.toml")
+		py.black = get(d, "tool", "black") != nil
+		py.mypy = get(d, "tool", "mypy") != nil || p.has(path.Join(dir, "mypy.ini"))
+		py.pyright = get(d, "tool", "pyright") != nil || p.has(path.Join(dir, "pyrightconfig.json"))
+		py.isort = get(d, "tool", "isort") != nil
+		py.uv = get(d, "tool", "uv") != nil || p.has(path.Join(dir, "uv.lock"))
+		for _, t := range [][]string{{"tool", "ruff"}, {"tool", "black"}} {
+			switch v := get(d, append(t, "line-length")...).(type) {
+			case int64:
+				py.lineLength, py.lineFrom = strconv.Itoa(int(v)), strings.Join(t, ".")
+			case string:
+				py.lineLength, py.lineFrom = v, strings.Join(t, ".")
+			}
+			if py.lineLength != "" {
 				break
 			}
 		}
+		if dir == "." {
+			p.readTox(d)
+		}
 		p.py = append(p.py, py)
 	}
+	// setup.cfg-only projects
+	for _, dir := range p.mainDirs("setup.cfg") {
+		known := false
+		for _, py := range p.py {
+			known = known || py.dir == dir
+		}
+		if known {
+			continue
+		}
+		ini := readINI(filepath.Join(p.root, filepath.FromSlash(dir), "setup.cfg"))
+		meta := ini["metadata"]
+		if meta == nil && !p.has(path.Join(dir, "setup.py")) {
+			continue
+		}
+		py := pyProject{dir: dir, name: meta["name"], description: meta["description"], build: "setuptools",
+			requiresPython: ini["options"]["python_requires"]}
+		for _, line := range strings.Split(ini["options.entry_points"]["console_scripts"], "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok {
+				py.scripts = append(py.scripts, kv{strings.TrimSpace(k), strings.TrimSpace(v)})
+			}
+		}
+		if v := ini["flake8"]["max-line-length"]; v != "" {
+			py.lineLength, py.lineFrom = v, "setup.cfg [flake8]"
+		}
+		py.pytest = ini["tool:pytest"] != nil
+		p.py = append(p.py, py)
+	}
+}
+
+// readINI reads a small INI file (setup.cfg, tox.ini): section → key → value,
+// continuation lines joined with "\n".
+func readINI(file string) map[string]map[string]string {
+	return parseINI(readHead(file, 256<<10))
+}
+
+// parseINI is readINI for text.
+func parseINI(text string) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	var sec map[string]string
+	key := ""
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, "\r")
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";"):
+		case strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]"):
+			sec = map[string]string{}
+			out[strings.TrimSpace(t[1:len(t)-1])] = sec
+			key = ""
+		case sec == nil:
+		case (line[0] == ' ' || line[0] == '\t') && key != "":
+			sec[key] = strings.TrimPrefix(sec[key]+"\n"+t, "\n")
+		default:
+			k, v, ok := strings.Cut(t, "=")
+			if !ok {
+				k, v, ok = strings.Cut(t, ":")
+			}
+			if ok {
+				key = strings.TrimSpace(k)
+				sec[key] = strings.TrimSpace(v)
+			}
+		}
+	}
+	return out
 }
 
 func mustRead(file string) []byte {
@@ -278,46 +486,139 @@ type cargoPackage struct {
 	dir         string
 	name        string
 	description string
-	bins        []kv
-	workspace   []string
+	rustVersion string
+	edition     string
+	bins        []kv // name → path
+	hasLib      bool
+	deps        []string // names of path dependencies (workspace crates)
+	member      bool
+}
+
+type cargoWorkspace struct {
+	members     []string // member dirs, resolved
+	rustVersion string
+	edition     string
 }
 
 func (p *project) exploreRust() {
-	for _, dir := range append([]string{"."}, p.topDirs...) {
-		if !p.has(path.Join(dir, "Cargo.toml")) {
+	var wsTable map[string]any
+	if d := readTOMLFile(filepath.Join(p.root, "Cargo.toml")); d != nil {
+		wsTable = getTable(d, "workspace")
+	}
+	for _, dir := range p.mainDirs("Cargo.toml") {
+		d := readTOMLFile(filepath.Join(p.root, filepath.FromSlash(dir), "Cargo.toml"))
+		if d == nil {
 			continue
 		}
-		d, ok := readTOML(filepath.Join(p.root, filepath.FromSlash(dir), "Cargo.toml"))
-		if !ok {
-			continue
+		pkg := getTable(d, "package")
+		if pkg == nil {
+			continue // a virtual workspace manifest
 		}
-		c := cargoPackage{dir: dir, name: d.str("package", "name"), description: d.str("package", "description")}
-		for _, b := range d.arrays["bin"] {
-			c.bins = append(c.bins, kv{unquoteTOML(b["name"]), unquoteTOML(b["path"])})
+		c := cargoPackage{dir: dir, name: getStr(pkg, "name")}
+		c.description = inherited(pkg, wsTable, "description")
+		c.rustVersion = inherited(pkg, wsTable, "rust-version")
+		c.edition = inherited(pkg, wsTable, "edition")
+		bins := tableArray(d["bin"])
+		for _, b := range bins {
+			name, file := getStr(b, "name"), getStr(b, "path")
+			if file == "" {
+				file = "src/main.rs"
+				if name != c.name {
+					file = "src/bin/" + name + ".rs"
+				}
+			}
+			c.bins = append(c.bins, kv{name, cleanRel(path.Join(dir, file))})
 		}
-		if m := d.tables["workspace"]["members"]; m != "" {
-			for _, s := range regexp.MustCompile(`"([^"]+)"`).FindAllStringSubmatch(m, -1) {
-				c.workspace = append(c.workspace, s[1])
+		if len(bins) == 0 && p.has(path.Join(dir, "src/main.rs")) {
+			c.bins = append(c.bins, kv{c.name, path.Join(dir, "src/main.rs")})
+		}
+		for _, f := range p.dirFiles[path.Join(dir, "src/bin")] {
+			if strings.HasSuffix(f, ".rs") {
+				b := kv{strings.TrimSuffix(f, ".rs"), path.Join(dir, "src/bin", f)}
+				if !containsKV(c.bins, b.v) {
+					c.bins = append(c.bins, b)
+				}
 			}
 		}
+		c.hasLib = get(d, "lib") != nil || p.has(path.Join(dir, "src/lib.rs"))
+		for _, table := range []string{"dependencies", "dev-dependencies", "build-dependencies"} {
+			for name, spec := range getTable(d, table) {
+				pathDep := getStr(spec, "path") != ""
+				if b, _ := get(spec, "workspace").(bool); b && getStr(wsTable, "dependencies", name, "path") != "" {
+					pathDep = true
+				}
+				if pathDep {
+					if pk := getStr(spec, "package"); pk != "" {
+						name = pk
+					}
+					c.deps = append(c.deps, name)
+				}
+			}
+		}
+		sort.Strings(c.deps)
+		c.deps = dedupe(c.deps)
 		if c.description == "" {
-			c.description = rustCrateDoc(p, dir)
+			c.description = rustCrateDoc(p, c)
 		}
 		p.cargo = append(p.cargo, c)
 	}
+	if wsTable == nil {
+		return
+	}
+	ws := &cargoWorkspace{
+		rustVersion: getStr(wsTable, "package", "rust-version"),
+		edition:     getStr(wsTable, "package", "edition"),
+	}
+	var dirs []string
+	for _, d := range p.manifests["Cargo.toml"] {
+		if d != "." {
+			dirs = append(dirs, d)
+		}
+	}
+	ws.members = members(dirs, getStrs(wsTable, "members"), getStrs(wsTable, "exclude"))
+	for i := range p.cargo {
+		if contains(ws.members, p.cargo[i].dir) {
+			p.cargo[i].member = true
+		}
+	}
+	p.cargoWS = ws
 }
 
-// rustCrateDoc returns the first sentence of the //! comment of lib.rs or main.rs.
-func rustCrateDoc(p *project, dir string) string {
-	for _, f := range []string{"src/lib.rs", "src/main.rs"} {
+func containsKV(kvs []kv, v string) bool {
+	for _, x := range kvs {
+		if x.v == v {
+			return true
+		}
+	}
+	return false
+}
+
+func dedupe(ss []string) []string {
+	var out []string
+	for i, s := range ss {
+		if i == 0 || s != ss[i-1] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// rustCrateDoc returns the first sentence of the //! comment of the crate
+// root (lib first, then the first binary).
+func rustCrateDoc(p *project, c cargoPackage) string {
+	files := []string{path.Join(c.dir, "src/lib.rs")}
+	for _, b := range c.bins {
+		files = append(files, b.v)
+	}
+	for _, f := range files {
 		var doc []string
-		readLines(filepath.Join(p.root, filepath.FromSlash(dir), filepath.FromSlash(f)), 16<<10, func(line string) bool {
+		readLines(filepath.Join(p.root, filepath.FromSlash(f)), 16<<10, func(line string) bool {
 			t := strings.TrimSpace(line)
 			if rest, ok := strings.CutPrefix(t, "//!"); ok {
-				doc = append(doc, strings.TrimSpace(rest))
+				doc = append(doc, strings.TrimPrefix(rest, " "))
 				return true
 			}
-			return t == "" || len(doc) == 0 && strings.HasPrefix(t, "#!")
+			return t == "" || len(doc) == 0 && (strings.HasPrefix(t, "#!") || strings.HasPrefix(t, "//"))
 		})
 		if len(doc) > 0 {
 			return firstSentence(strings.Join(doc, "\n"))
@@ -326,84 +627,20 @@ func rustCrateDoc(p *project, dir string) string {
 	return ""
 }
 
-// --- Makefile ---
-
-type makeTarget struct {
-	name   string
-	recipe string // first recipe line
-	doc    string // a "## text" comment on the target line or the line above
-}
-
-var makeTargetRe = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9_.\-/]*)\s*:([^=]|$)`)
-
-func parseMakefile(root string, top map[string]bool) []makeTarget {
-	name := ""
-	for _, n := range []string{"GNUmakefile", "Makefile", "makefile"} {
-		if top[n] {
-			name = n
-			break
-		}
-	}
-	if name == "" {
-		return nil
-	}
-	var out []makeTarget
-	vars := map[string]string{}
-	seen := map[string]bool{}
-	var cur *makeTarget
-	prevComment := ""
-	readLines(filepath.Join(root, name), 256<<10, func(line string) bool {
-		if strings.HasPrefix(line, "\t") {
-			if cur != nil && cur.recipe == "" {
-				cur.recipe = strings.TrimLeft(strings.TrimSpace(line), "@-")
+// tableArray returns an array of tables ([[bin]]) whichever way the decoder
+// typed it.
+func tableArray(v any) []map[string]any {
+	switch x := v.(type) {
+	case []map[string]any:
+		return x
+	case []any:
+		var out []map[string]any
+		for _, e := range x {
+			if m, ok := e.(map[string]any); ok {
+				out = append(out, m)
 			}
-			return true
 		}
-		cur = nil
-		t := strings.TrimSpace(line)
-		if c, ok := strings.CutPrefix(t, "#"); ok {
-			prevComment = strings.TrimSpace(strings.TrimLeft(c, "#"))
-			return true
-		}
-		if vm := makeVarRe.FindStringSubmatch(line); vm != nil {
-			vars[vm[1]] = strings.TrimSpace(vm[2])
-			return true
-		}
-		m := makeTargetRe.FindStringSubmatch(line)
-		comment := prevComment
-		prevComment = ""
-		if m == nil || strings.Contains(m[1], "%") || strings.Contains(m[1], "/") || strings.Contains(m[1], ".") {
-			return true
-		}
-		if _, doc, ok := strings.Cut(line, "##"); ok {
-			comment = strings.TrimSpace(doc)
-		}
-		if seen[m[1]] {
-			return true
-		}
-		seen[m[1]] = true
-		out = append(out, makeTarget{name: m[1], doc: comment})
-		cur = &out[len(out)-1]
-		return true
-	})
-	for i := range out {
-		out[i].recipe = expandMake(out[i].recipe, vars)
+		return out
 	}
-	return out
-}
-
-var (
-	makeVarRe = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*[:?+]?=\s*(.*)$`)
-	makeRefRe = regexp.MustCompile(`\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]`)
-)
-
-// expandMake substitutes simple variables ($(GO) → go) and unescapes $$.
-func expandMake(s string, vars map[string]string) string {
-	s = makeRefRe.ReplaceAllStringFunc(s, func(ref string) string {
-		if v, ok := vars[makeRefRe.FindStringSubmatch(ref)[1]]; ok && !strings.Contains(v, "$") {
-			return v
-		}
-		return ref
-	})
-	return strings.ReplaceAll(s, "$$", "$")
+	return nil
 }

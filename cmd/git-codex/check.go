@@ -23,6 +23,10 @@ type checkReport struct {
 	Storage  []gitflow.StorageProblem `json:"storage"`
 	Install  *gitflow.InstallStatus   `json:"install,omitempty"`
 	Warnings []string                 `json:"warnings,omitempty"`
+	// Stale lists where ARCHITECTURE.md no longer matches the tree: warnings,
+	// or problems when codex.strictContext is true (Strict).
+	Stale  []repoctx.Staleness `json:"stale,omitempty"`
+	Strict bool                `json:"strictContext,omitempty"`
 	// Bare is set in a bare repository, where there are no context files to check.
 	Bare bool `json:"bare,omitempty"`
 }
@@ -71,7 +75,9 @@ func newCheckCommand(e *Env) *cli.Command {
 			"  - ARCHITECTURE.md and AGENTS.md exist at the top of the work tree and are not empty;\n" +
 			"  - the notes refs under refs/notes/codex/ are sound: no zero-byte or garbage ref files,\n" +
 			"    no stale .lock files, no ref pointing at a missing object;\n" +
-			"  - (a warning only) the pre-push hook and the notes-rewrite config 'init' sets are in place.\n" +
+			"  - (a warning only) the pre-push hook and the notes-rewrite config 'init' sets are in place;\n" +
+			"  - (a warning, a problem with 'git config codex.strictContext true') ARCHITECTURE.md\n" +
+			"    names no path that is gone and mentions every top-level directory holding code.\n" +
 			"Each problem comes with the command that fixes it. Exit status: 0 when sound, 3 when\n" +
 			"something must be fixed, 1 when the check itself failed.\n\n" +
 			"Examples:\n" +
@@ -97,6 +103,8 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 		if p := repoctx.Check(root); p != nil {
 			rep.Context = p
 		}
+		rep.Stale = repoctx.Stale(root)
+		rep.Strict = repo.ConfigBool(strictContextKey, false)
 	}
 	rep.Storage, err = gitflow.VerifyStorage(c.Context, repo)
 	if err != nil {
@@ -124,7 +132,7 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 		rep.Warnings = append(rep.Warnings, w...)
 	}
 	rep.Bare = repo.WorkTree() == ""
-	rep.OK = len(rep.Context) == 0 && len(rep.Storage) == 0
+	rep.OK = len(rep.Context) == 0 && len(rep.Storage) == 0 && !(rep.Strict && len(rep.Stale) > 0)
 
 	if opts.JSON {
 		if err := writeJSON(e.Stdout, rep); err != nil {
@@ -138,6 +146,10 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 	}
 	n := len(rep.Context) + len(rep.Storage)
 	hint := "fix the storage problems with the commands shown"
+	if rep.Strict && len(rep.Stale) > 0 {
+		n += len(rep.Stale)
+		hint = "update ARCHITECTURE.md (or redraft it with 'git codex init --force --no-hooks'), or unset codex.strictContext"
+	}
 	if len(rep.Context) > 0 {
 		hint = "run 'git codex init' to scaffold the missing context files"
 		if len(rep.Storage) > 0 {
@@ -173,10 +185,20 @@ func printCheck(e *Env, rep checkReport) {
 	if rep.Install != nil && rep.Install.Installed() {
 		fmt.Fprintf(w, "%-8s pre-push hook and notes config\n", "ok")
 	}
+	for _, s := range rep.Stale {
+		label := "warning"
+		if rep.Strict {
+			label = "stale"
+		}
+		fmt.Fprintf(w, "%-8s %s\n", label, s)
+	}
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(w, "%-8s %s\n", "warning", warn)
 	}
 }
+
+// strictContextKey makes check fail when ARCHITECTURE.md is stale.
+const strictContextKey = "codex.strictContext"
 
 func countNoun(n int, word string) string {
 	if n == 1 {

@@ -86,6 +86,7 @@ func runDelegate(ctx context.Context, e *Env, opts DelegateOptions) error {
 	if err != nil {
 		return err
 	}
+	warnAgentBan(e, repo.WorkTree())
 	_, err = eng.Delegate(ctx, session.DelegateOptions{
 		Topic: topic, Task: strings.TrimSpace(task), Context: files,
 		Focus: opts.Focus, Scope: opts.Scope, Expect: opts.Expect, Criteria: opts.Criteria,
