@@ -54,7 +54,9 @@ type PrePushResult struct {
 // PrePush is what `git codex hook pre-push` does inside `git push`:
 //
 //  1. It checks that the context files exist. A missing one is a warning,
-//     or ErrContextFilesMissing when codex.requireContextFiles is true.
+//     or ErrContextFilesMissing when codex.requireContextFiles is true. One
+//     that is untracked or has uncommitted changes is a warning: the push
+//     does not carry it to anyone.
 //  2. It sends every local topic notes ref (refs/notes/codex/*) that changed
 //     since the last successful send to the same remote, without force and
 //     with --no-verify (so the hook never recurses). A rejection (the
@@ -96,6 +98,15 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 		}
 		res.Warnings = append(res.Warnings, "missing context files: "+strings.Join(res.MissingContext, ", ")+
 			" (run 'git codex init' to scaffold them)")
+	}
+	if repo.WorkTree() != "" && !deletesOnly {
+		probs, err := repoctx.CheckTracked(ctx, repo)
+		if err != nil {
+			res.Warnings = append(res.Warnings, err.Error())
+		}
+		for _, p := range probs {
+			res.Warnings = append(res.Warnings, p.File+" "+p.Detail+" (run '"+repoctx.CommitHint(p)+"')")
+		}
 	}
 
 	if deletesOnly {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
@@ -50,8 +51,7 @@ func TestPrePush(t *testing.T) {
 			_, clones := bareWithClones(t, 1)
 			dir := clones[0]
 			if tt.context {
-				writeFile(t, dir, "ARCHITECTURE.md", "# a\n")
-				writeFile(t, dir, "AGENTS.md", "# b\n")
+				commitContextFiles(t, dir)
 			}
 			if tt.require {
 				gittest.Git(t, dir, "config", RequireContextFilesKey, "true")
@@ -154,8 +154,7 @@ func TestPrePushMergesDivergedRemoteNotes(t *testing.T) {
 func TestPrePushNoNotesIsCheap(t *testing.T) {
 	hermeticGit(t)
 	dir := gittest.NewRepo(t)
-	writeFile(t, dir, "ARCHITECTURE.md", "a")
-	writeFile(t, dir, "AGENTS.md", "b")
+	commitContextFiles(t, dir)
 	// A PATH without git proves no subprocess is started.
 	t.Setenv("PATH", filepath.Join(t.TempDir(), "empty"))
 	repo := openRepo(t, dir)
@@ -210,10 +209,27 @@ func BenchmarkPrePushUpToDate(b *testing.B) {
 	}
 }
 
+// withContextFiles commits the context files in each work tree.
 func withContextFiles(t testing.TB, dirs ...string) {
 	t.Helper()
 	for _, d := range dirs {
-		writeFile(t, d, "ARCHITECTURE.md", "# architecture\n")
-		writeFile(t, d, "AGENTS.md", "# agents\n")
+		commitContextFiles(t, d)
 	}
+}
+
+// commitContextFiles writes and commits ARCHITECTURE.md and AGENTS.md. The
+// files are dated a minute back, so that the index written right after them
+// vouches for them (a file as new as the index is "racy" and makes the
+// tracked check ask git).
+func commitContextFiles(t testing.TB, dir string) {
+	t.Helper()
+	past := time.Now().Add(-time.Minute)
+	for _, f := range []string{"ARCHITECTURE.md", "AGENTS.md"} {
+		writeFile(t, dir, f, "# "+f+"\n")
+		if err := os.Chtimes(filepath.Join(dir, f), past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gittest.Git(t, dir, "add", "ARCHITECTURE.md", "AGENTS.md")
+	gittest.Git(t, dir, "commit", "-q", "-m", "context files")
 }
