@@ -79,7 +79,8 @@ func DefaultRemote(repo *gitstore.Repo) string {
 
 // Sync exchanges the topic notes refs with a remote: it fetches all the
 // remote's refs/notes/codex/* into refs/notes/remotes/<remote>/codex/*
-// (reading what others shared), merges each into the local topic ref as a
+// (reading what others shared; readers see those notes from there), merges
+// each into the local topic ref of the same name, if there is one, as a
 // union of record lines, and pushes, without force, the local topics
 // shared with the remote (the rule in share.go, without the part about
 // pushed commits: sync pushes none) that it does not have as they are. A rejected push (someone pushed in between) is answered with
@@ -231,9 +232,16 @@ func (nr *notesRemote) fetch(ctx context.Context, refs []string) error {
 }
 
 // mergeTracking merges tracking refs (all, or those of the local refs in
-// only) into the local topic refs and returns the topics that moved.
+// only) into the local topic refs of the same topic and returns the topics
+// that moved. A topic with no local ref gets none: readers see it in the
+// tracking ref, and a local ref would make it one of this clone's topics,
+// which a push elsewhere could share.
 func (nr *notesRemote) mergeTracking(ctx context.Context, only []string) ([]string, error) {
 	tracking, err := nr.trackingRefs()
+	if err != nil {
+		return nil, err
+	}
+	local, err := nr.localRefs()
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +262,9 @@ func (nr *notesRemote) mergeTracking(ctx context.Context, only []string) ([]stri
 		topic, err := gitstore.DecodeTopic(enc)
 		if err != nil || gitstore.ValidateTopic(topic) != nil {
 			continue // not a ref git codex wrote
+		}
+		if _, ok := local[nr.prefix+enc]; !ok {
+			continue
 		}
 		changed, err := nr.notes.MergeFrom(ctx, topic, tracking[tref])
 		if err != nil {

@@ -86,10 +86,11 @@ func TestSyncReportsWhatChanged(t *testing.T) {
 	}{
 		{"first push", a, nil, SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{"topic"},
 			Kept: []string{"mine"}, Reasons: map[string]string{"topic": ReasonShared, "mine": ReasonNotShared}}},
-		{"other clone fetches", b, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{"topic"}, Pushed: []string{},
+		// b has no topic of its own: it reads a's from the tracking ref.
+		{"other clone fetches", b, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{}, Pushed: []string{},
 			Kept: []string{}, Reasons: map[string]string{}}},
 		{"other clone continues it", b, func() { addTurn(t, b, "topic", "S1", ha.Target(), "from b", gitstore.Usage{}) },
-			SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{"topic"},
+			SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{"topic"}, Pushed: []string{"topic"},
 				Kept: []string{}, Reasons: map[string]string{"topic": ReasonOnRemote}}},
 		{"back in a", a, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{"topic"}, Pushed: []string{},
 			Kept: []string{"mine"}, Reasons: map[string]string{"mine": ReasonNotShared}}},
@@ -112,8 +113,8 @@ func TestSyncReportsWhatChanged(t *testing.T) {
 			}
 		})
 	}
-	// The second clone sees the whole session.
-	recs, _, err := b.Notes().Read(ctx, "topic")
+	// The second clone sees the whole session, though it holds only its own turn.
+	recs, _, err := b.Notes().WithRemotes().Read(ctx, "topic")
 	if err != nil || len(recs) != 4 {
 		t.Errorf("b reads %d records of topic (%v), want 4", len(recs), err)
 	}

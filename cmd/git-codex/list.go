@@ -30,7 +30,9 @@ func newListCommand(e *Env) *cli.Command {
 		Name:      "list",
 		Usage:     "list sessions by topic: status, turns, tokens, last activity, summary",
 		UsageText: "git codex list [-t TOPIC] [--json]",
-		Description: "Lists every session stored in this repository (all topics unless -t is given).\n" +
+		Description: "Lists every session stored in this repository (all topics unless -t is given), and\n" +
+			"the sessions fetched from remotes into refs/notes/remotes/REMOTE/ (by sync, the pre-push\n" +
+			"hook or a plain git fetch): those only a remote holds show SHARING 'remote: NAME'.\n" +
 			"The topic's current session, the one 'reply' continues, is marked with '*'. SHARING is\n" +
 			"the topic's: 'private' (never leaves this machine), 'local' (on no remote yet; a push\n" +
 			"of its branch or of a commit it is attached to shares it) or the remotes every push\n" +
@@ -92,7 +94,10 @@ func runList(c *cli.Context, e *Env, opts ListOptions) error {
 
 // sharingColumn is what the SHARING column shows for a row.
 func sharingColumn(l listEntry) string {
-	if l.Sharing.State == gitflow.StateShared {
+	switch {
+	case l.Remote != "":
+		return "remote: " + l.Remote
+	case l.Sharing.State == gitflow.StateShared:
 		return strings.Join(l.Sharing.SharedWith, ",")
 	}
 	return l.Sharing.State
@@ -122,13 +127,15 @@ func printList(w io.Writer, all []listEntry) error {
 
 // readEngine builds a session engine for commands that only read sessions:
 // it needs no model configuration and sends nothing. newSessionEngine adds
-// the model configuration to it.
+// the model configuration to it. Its store reads the local topics and those
+// fetched from remotes (read-only; new records go to the local topic ref,
+// which is how a teammate's fetched session is continued).
 func readEngine(e *Env) (*session.Engine, error) {
 	repo, err := e.Repo()
 	if err != nil {
 		return nil, err
 	}
-	return &session.Engine{Store: repo.Notes(), Repo: repo, Now: e.Now, Stdout: e.Stdout, Stderr: e.Stderr}, nil
+	return &session.Engine{Store: repo.Notes().WithRemotes(), Repo: repo, Now: e.Now, Stdout: e.Stdout, Stderr: e.Stderr}, nil
 }
 
 func writeJSON(w io.Writer, v any) error {
