@@ -160,12 +160,6 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 	// Refs the user's own push updates are left to it: pushing them first
 	// would make its expected old values stale and fail it.
 	nr.skip = pushedRefs
-	policy, warns, err := loadSharing(repo)
-	res.Warnings = append(res.Warnings, warns...)
-	if err != nil {
-		res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error())
-		return res, nil
-	}
 	tracking, err := nr.trackingRefs()
 	if err != nil {
 		res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error())
@@ -174,14 +168,25 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 	// Only topics with something to send are judged: a topic the remote
 	// has as it is here costs nothing, and the pushed commits are listed
 	// only when a topic's sharing depends on them.
+	changed := map[string]string{}
+	for ref, v := range local {
+		if tracking[nr.trackingRef(ref)] != v && !nr.skip[ref] {
+			changed[ref] = v
+		}
+	}
+	if len(changed) == 0 {
+		res.Skipped = "the remote has all session notes"
+		return res, nil
+	}
+	policy, warns, err := loadSharing(repo)
+	res.Warnings = append(res.Warnings, warns...)
+	if err != nil {
+		res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error())
+		return res, nil
+	}
 	scope := newPushScope(ctx, repo, remote, lines)
 	send, reasons := map[string]bool{}, map[string]string{}
-	changed := 0
-	for ref, v := range local {
-		if tracking[nr.trackingRef(ref)] == v || nr.skip[ref] {
-			continue
-		}
-		changed++
+	for ref, v := range changed {
 		topic := nr.topicOf(ref)
 		if ok, why := policy.decide(topic, remote, func(t string) string { return scope.why(t, v) }); ok {
 			send[ref], reasons[topic] = true, why
@@ -189,10 +194,6 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 	}
 	if scope.commitsErr != nil {
 		res.Warnings = append(res.Warnings, "could not tell which commits the push sends: "+scope.commitsErr.Error())
-	}
-	if changed == 0 {
-		res.Skipped = "the remote has all session notes"
-		return res, nil
 	}
 	if len(send) == 0 {
 		res.Skipped = "no topic with new notes is shared with " + remote

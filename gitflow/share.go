@@ -165,9 +165,9 @@ func (s *sharing) decide(topic, remote string, pushed func(topic string) string)
 // TopicSharing is how one topic is shared, as `list` shows it.
 type TopicSharing struct {
 	// State is "private" (never leaves this machine), "shared" (goes to
-	// SharedWith with every push or sync there) or "local" (on no remote:
-	// under codex.share=pushed a push of its branch, or of a commit it is
-	// attached to, shares it).
+	// SharedWith with every push or sync there: shared, already there, or
+	// its branch is there) or "local" (under codex.share=pushed a push of
+	// its branch, or of a commit it is attached to, shares it).
 	State      string   `json:"state"`
 	SharedWith []string `json:"shared_with,omitempty"`
 }
@@ -180,8 +180,9 @@ const (
 )
 
 // Sharing returns the sharing state of each topic with respect to the
-// remotes this repository knows: the configured ones, those it holds
-// fetched notes of, and those named by share.
+// remotes this repository knows (the configured ones, those it holds
+// fetched notes of, and those named by share): what the next sync with
+// each would do.
 func Sharing(repo *gitstore.Repo, topics []string) (map[string]TopicSharing, error) {
 	s, _, err := loadSharing(repo)
 	if err != nil {
@@ -205,6 +206,12 @@ func Sharing(repo *gitstore.Repo, topics []string) (map[string]TopicSharing, err
 		names = append(names, r)
 	}
 	sort.Strings(names)
+	// What the next sync with each remote would send (without a push,
+	// the pushed rule is its branch part).
+	branches := make(map[string]func(string) string, len(names))
+	for _, r := range names {
+		branches[r] = remoteBranches(repo, r)
+	}
 	for _, t := range topics {
 		if s.private(t) {
 			out[t] = TopicSharing{State: StatePrivate}
@@ -212,7 +219,7 @@ func Sharing(repo *gitstore.Repo, topics []string) (map[string]TopicSharing, err
 		}
 		ts := TopicSharing{State: StateLocal}
 		for _, r := range names {
-			if ok, _ := s.decide(t, r, nil); ok {
+			if ok, _ := s.decide(t, r, branches[r]); ok {
 				ts.SharedWith = append(ts.SharedWith, r)
 			}
 		}

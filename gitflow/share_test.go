@@ -202,7 +202,7 @@ func TestSharingStates(t *testing.T) {
 	gittest.Git(t, f.dir, "remote", "add", "fork", t.TempDir())
 	gittest.Git(t, f.dir, "config", "--add", "codex.topic.exp.share", "fork")
 	gittest.Git(t, f.dir, "update-ref", "refs/notes/remotes/origin/codex/earlier", f.main)
-	got, err := Sharing(openRepo(t, f.dir), []string{"feature", "exp", "priv", "shr", "earlier", "uns", "new"})
+	got, err := Sharing(openRepo(t, f.dir), []string{"feature", "exp", "priv", "shr", "earlier", "uns", "new", "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,6 +214,7 @@ func TestSharingStates(t *testing.T) {
 		"earlier": {State: StateShared, SharedWith: []string{"origin"}},
 		"uns":     {State: StateLocal},
 		"new":     {State: StateLocal},
+		"main":    {State: StateShared, SharedWith: []string{"origin"}}, // its branch is there
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Sharing = %v\nwant %v", got, want)
