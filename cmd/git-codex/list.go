@@ -28,7 +28,7 @@ type listEntry struct {
 func newListCommand(e *Env) *cli.Command {
 	return &cli.Command{
 		Name:      "list",
-		Usage:     "list sessions by topic: status, turns, tokens, last activity, summary",
+		Usage:     "list sessions by topic: status, turns, tokens, last activity, sharing, summary",
 		UsageText: "git codex list [-t TOPIC] [--json]",
 		Description: "Lists every session stored in this repository (all topics unless -t is given), and\n" +
 			"the sessions fetched from remotes into refs/notes/remotes/REMOTE/ (by sync, the pre-push\n" +
