@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -109,11 +110,15 @@ func startGitDaemon(base string, env []string) (url string, stop func(), err err
 	daemon := exec.Command("git", "daemon", "--export-all", "--enable=receive-pack", "--reuseaddr",
 		"--base-path="+base, fmt.Sprintf("--port=%d", port), "--listen=127.0.0.1", base)
 	daemon.Env = env
+	// `git daemon` runs git-daemon as a child: killing the git process
+	// alone would leave the daemon running, so it gets a process group of
+	// its own and stop ends the group.
+	daemon.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := daemon.Start(); err != nil {
 		return "", nil, err
 	}
 	stop = func() {
-		_ = daemon.Process.Kill()
+		_ = syscall.Kill(-daemon.Process.Pid, syscall.SIGKILL)
 		_ = daemon.Wait()
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
