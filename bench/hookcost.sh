@@ -35,6 +35,7 @@ setup() { # setup NAME HOOK(yes/no) SESSIONS(yes/no)
 	if [ "$3" = yes ]; then
 		for t in a b c; do
 			(cd "$d" && git notes --ref="refs/notes/codex/$t" add -m '{"v":1,"ts":"2026-01-01T00:00:00.000000000Z","id":"X'$t'","kind":"turn"}' HEAD)
+			(cd "$d" && git codex share "$t" origin >/dev/null) # topics no push would share
 		done
 		(cd "$d" && git push -q origin main && git codex sync origin >/dev/null)
 	fi

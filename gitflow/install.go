@@ -46,9 +46,14 @@ $input
 EOF
 fi
 # Fast path, without starting git-codex: the context files are in place and
-# there are no session notes to send (no refs/notes/codex/*, loose or
-# packed, and no codex.notesRef or git -c setting that could move them).
-if [ -f ARCHITECTURE.md ] && [ -f AGENTS.md ] && [ -z "$GIT_CONFIG_PARAMETERS" ]; then
+# committed, and there are no session notes to send (no refs/notes/codex/*,
+# loose or packed, and no codex.notesRef or git -c setting that could move
+# them). One grep reads it all: the index must name both files at the top of
+# the tree (an index entry's path follows its length byte: "^.NAME$" among
+# NUL-separated records; an index git wrote otherwise, v4 or split, fails
+# this and git-codex decides) and nothing may mention session notes; the
+# files must not have changed since HEAD last moved (logs/HEAD).
+if [ -f ARCHITECTURE.md ] && [ -f AGENTS.md ] && [ -z "$GIT_CONFIG_PARAMETERS$GIT_INDEX_FILE" ]; then
 	gitdir=${GIT_DIR:-.git}
 	if [ -f "$gitdir" ]; then
 		read -r _ gitdir <"$gitdir"
@@ -59,11 +64,18 @@ if [ -f ARCHITECTURE.md ] && [ -f AGENTS.md ] && [ -z "$GIT_CONFIG_PARAMETERS" ]
 		case $common in /*) ;; *) common=$gitdir/$common ;; esac
 	fi
 	home=${HOME:-/nonexistent}
-	if [ -d "$common/refs" ] && [ ! -e "$common/refs/notes/codex" ] &&
-		! grep -qsiE -e '^[0-9a-f]{40,64} refs/notes/codex/' -e 'notesref' \
-			"$common/packed-refs" "$common/config" "$home/.gitconfig" \
-			"${XDG_CONFIG_HOME:-$home/.config}/git/config" /etc/gitconfig; then
-		exit 0
+	if [ -d "$common/refs" ] && [ ! -e "$common/refs/notes/codex" ]; then
+		hits=$(grep -czsaiE -e '^.(AGENTS|ARCHITECTURE)\.md$' -e '[0-9a-f]{40,64} refs/notes/codex/' -e notesref \
+			"$gitdir/index" "$common/packed-refs" "$common/config" "$home/.gitconfig" \
+			"${XDG_CONFIG_HOME:-$home/.config}/git/config" /etc/gitconfig)
+		case $hits in
+		"$gitdir/index:2"*)
+			case ${hits#"$gitdir/index:2"} in
+			*:[1-9]*) ;;
+			*) [ ARCHITECTURE.md -nt "$gitdir/logs/HEAD" ] || [ AGENTS.md -nt "$gitdir/logs/HEAD" ] || exit 0 ;;
+			esac
+			;;
+		esac
 	fi
 fi
 if ! command -v git-codex >/dev/null 2>&1; then

@@ -47,6 +47,9 @@ type PrePushResult struct {
 	Skipped string
 	// Pushed lists the topics whose notes were sent.
 	Pushed []string
+	// Reasons says, for each topic in Pushed, why it is shared with the
+	// remote (one of the Reason… texts).
+	Reasons map[string]string
 	// Warnings are problems that did not stop the user's push.
 	Warnings []string
 }
@@ -54,18 +57,22 @@ type PrePushResult struct {
 // PrePush is what `git codex hook pre-push` does inside `git push`:
 //
 //  1. It checks that the context files exist. A missing one is a warning,
-//     or ErrContextFilesMissing when codex.requireContextFiles is true.
-//  2. It sends every local topic notes ref (refs/notes/codex/*) that changed
-//     since the last successful send to the same remote, without force and
-//     with --no-verify (so the hook never recurses). A rejection (the
-//     remote's notes moved) is answered with fetch, union merge and push
-//     again, a bounded number of times.
+//     or ErrContextFilesMissing when codex.requireContextFiles is true. One
+//     that is untracked or has uncommitted changes is a warning: the push
+//     does not carry it to anyone.
+//  2. It sends the local topic notes refs (refs/notes/codex/*) that are
+//     shared with the remote (see share.go: by default the topics whose
+//     branch the push sends or the remote has, those attached to a commit
+//     the push publishes, and those the remote already has) and changed
+//     since the last successful send, without force and with --no-verify
+//     (so the hook never recurses). A rejection (the remote's notes moved)
+//     is answered with fetch, union merge and push again, a bounded number
+//     of times. Private topics and topics not shared with the remote never
+//     leave.
 //
-// All topics are sent, not only those annotating pushed commits: the notes
-// are small, and a turn on an older commit is as worth sharing. Nothing is
-// sent when every pushed ref line is a deletion, and a notes ref the user's
-// push itself updates is left to it. With no notes refs at all it
-// starts no subprocess; with notes that the remote already has (per the
+// Nothing is sent when every pushed ref line is a deletion, and a notes ref
+// the user's push itself updates is left to it. With no notes refs at all
+// it starts no subprocess; with notes that the remote already has (per the
 // refs/notes/remotes/<remote>/… tracking refs) it touches no network.
 //
 // Failures to send notes never fail the push: they become Warnings, and
@@ -80,10 +87,11 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 		res.Skipped = "running inside git codex's own notes push"
 		return res, nil
 	}
-	deletesOnly, pushedRefs, err := parseRefLines(opt.RefLines)
+	lines, err := parseRefLines(opt.RefLines)
 	if err != nil {
 		res.Warnings = append(res.Warnings, "could not read the pushed refs: "+err.Error())
 	}
+	deletesOnly, pushedRefs := summarizeRefLines(lines)
 
 	if wt := repo.WorkTree(); wt != "" {
 		for _, p := range repoctx.Check(wt) {
@@ -96,6 +104,15 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 		}
 		res.Warnings = append(res.Warnings, "missing context files: "+strings.Join(res.MissingContext, ", ")+
 			" (run 'git codex init' to scaffold them)")
+	}
+	if repo.WorkTree() != "" && !deletesOnly {
+		probs, err := repoctx.CheckTracked(ctx, repo)
+		if err != nil {
+			res.Warnings = append(res.Warnings, err.Error())
+		}
+		for _, p := range probs {
+			res.Warnings = append(res.Warnings, p.File+" "+p.Detail+" (run '"+repoctx.CommitHint(p)+"')")
+		}
 	}
 
 	if deletesOnly {
@@ -143,10 +160,53 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 	// Refs the user's own push updates are left to it: pushing them first
 	// would make its expected old values stale and fail it.
 	nr.skip = pushedRefs
+	tracking, err := nr.trackingRefs()
+	if err != nil {
+		res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error())
+		return res, nil
+	}
+	// Only topics with something to send are judged: a topic the remote
+	// has as it is here costs nothing, and the pushed commits are listed
+	// only when a topic's sharing depends on them.
+	changed := map[string]string{}
+	for ref, v := range local {
+		if tracking[nr.trackingRef(ref)] != v && !nr.skip[ref] {
+			changed[ref] = v
+		}
+	}
+	if len(changed) == 0 {
+		res.Skipped = "the remote has all session notes"
+		return res, nil
+	}
+	policy, warns, err := loadSharing(repo)
+	res.Warnings = append(res.Warnings, warns...)
+	if err != nil {
+		res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error())
+		return res, nil
+	}
+	scope := newPushScope(ctx, repo, remote, lines)
+	send, reasons := map[string]bool{}, map[string]string{}
+	for ref, v := range changed {
+		topic := nr.topicOf(ref)
+		if ok, why := policy.decide(topic, remote, func(t string) string { return scope.why(t, v) }); ok {
+			send[ref], reasons[topic] = true, why
+		}
+	}
+	if scope.commitsErr != nil {
+		res.Warnings = append(res.Warnings, "could not tell which commits the push sends: "+scope.commitsErr.Error())
+	}
+	if len(send) == 0 {
+		res.Skipped = "no topic with new notes is shared with " + remote
+		return res, nil
+	}
 	var merged []string
-	pushed, _, err := nr.exchange(ctx, maxRounds, &merged)
+	pushed, _, err := nr.exchange(ctx, maxRounds, send, &merged)
 	sortUnique(&pushed)
 	res.Pushed = pushed
+	res.Reasons = map[string]string{}
+	for _, t := range pushed {
+		res.Reasons[t] = reasons[t]
+	}
 	if err != nil {
 		res.Warnings = append(res.Warnings, "session notes not sent: "+err.Error()+" (run 'git codex sync' later)")
 		return res, nil
@@ -157,27 +217,40 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 	return res, nil
 }
 
-// parseRefLines reads git's ref lines and reports whether they are all
-// deletions (local sha all zeros), and which remote refs the push updates.
-// No lines at all ("Everything up-to-date") is not a deletion: notes are
-// still worth sending then.
-func parseRefLines(r io.Reader) (bool, map[string]bool, error) {
-	refs := map[string]bool{}
+// refLine is one line git gives the pre-push hook.
+type refLine struct {
+	localRef, localSHA, remoteRef, remoteSHA string
+}
+
+// parseRefLines reads git's ref lines.
+func parseRefLines(r io.Reader) ([]refLine, error) {
 	if r == nil {
-		return false, refs, nil
+		return nil, nil
 	}
+	var lines []refLine
 	sc := bufio.NewScanner(r)
-	lines, deletions := 0, 0
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
 		if len(f) < 4 {
 			continue
 		}
-		lines++
-		refs[f[2]] = true
-		if strings.Trim(f[1], "0") == "" {
+		lines = append(lines, refLine{localRef: f[0], localSHA: f[1], remoteRef: f[2], remoteSHA: f[3]})
+	}
+	return lines, sc.Err()
+}
+
+// summarizeRefLines reports whether the lines are all deletions (local sha
+// all zeros), and which remote refs the push updates. No lines at all
+// ("Everything up-to-date") is not a deletion: notes are still worth
+// sending then.
+func summarizeRefLines(lines []refLine) (bool, map[string]bool) {
+	refs := map[string]bool{}
+	deletions := 0
+	for _, l := range lines {
+		refs[l.remoteRef] = true
+		if isZero(l.localSHA) {
 			deletions++
 		}
 	}
-	return lines > 0 && deletions == lines, refs, sc.Err()
+	return len(lines) > 0 && deletions == len(lines), refs
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
@@ -23,8 +24,10 @@ func TestPrePush(t *testing.T) {
 	del := "(delete) " + zero + " refs/heads/x " + sha1 + "\n"
 	tests := []struct {
 		name        string
-		notes       bool
-		context     bool // write ARCHITECTURE.md and AGENTS.md
+		notes       bool // a turn on topic main (the pushed branch), or on topic
+		topic       string
+		shared      bool // the topic is shared with the remote
+		context     bool // commit ARCHITECTURE.md and AGENTS.md
 		require     bool // codex.requireContextFiles
 		guard       bool
 		remote      string
@@ -35,13 +38,14 @@ func TestPrePush(t *testing.T) {
 		wantWarn    string // substring of some warning; "" = no warnings
 	}{
 		{name: "no notes", context: true, lines: push, wantSkipped: "no session notes"},
-		{name: "sends notes", notes: true, context: true, lines: push, wantPushed: []string{"topic"}},
-		{name: "up-to-date push still sends notes", notes: true, context: true, lines: "", wantPushed: []string{"topic"}},
+		{name: "sends notes", notes: true, context: true, lines: push, wantPushed: []string{"main"}},
+		{name: "up-to-date push sends shared topics", notes: true, shared: true, context: true, lines: "", wantPushed: []string{"main"}},
+		{name: "up-to-date push keeps unshared topics", notes: true, topic: "exp", context: true, lines: "", wantSkipped: "no topic with new notes is shared with origin"},
 		{name: "deletions only", notes: true, context: true, lines: del + del, wantSkipped: "the push only deletes refs"},
-		{name: "deletion and update", notes: true, context: true, lines: del + push, wantPushed: []string{"topic"}},
-		{name: "the user pushes the notes ref", notes: true, context: true, lines: "refs/notes/codex/topic " + sha1 + " refs/notes/codex/topic " + zero + "\n", wantSkipped: "the remote has all session notes"},
+		{name: "deletion and update", notes: true, context: true, lines: del + push, wantPushed: []string{"main"}},
+		{name: "the user pushes the notes ref", notes: true, context: true, lines: "refs/notes/codex/main " + sha1 + " refs/notes/codex/main " + zero + "\n", wantSkipped: "the remote has all session notes"},
 		{name: "nested push", notes: true, context: true, guard: true, lines: push, wantSkipped: "running inside git codex's own notes push"},
-		{name: "missing context warns", notes: true, lines: push, wantPushed: []string{"topic"}, wantWarn: "missing context files: ARCHITECTURE.md, AGENTS.md"},
+		{name: "missing context warns", notes: true, lines: push, wantPushed: []string{"main"}, wantWarn: "missing context files: ARCHITECTURE.md, AGENTS.md"},
 		{name: "missing context blocks when required", notes: true, require: true, lines: push, wantErr: ErrContextFilesMissing},
 		{name: "unreachable remote warns, never fails", notes: true, context: true, remote: "nowhere", lines: push, wantWarn: "session notes not sent"},
 	}
@@ -50,20 +54,26 @@ func TestPrePush(t *testing.T) {
 			_, clones := bareWithClones(t, 1)
 			dir := clones[0]
 			if tt.context {
-				writeFile(t, dir, "ARCHITECTURE.md", "# a\n")
-				writeFile(t, dir, "AGENTS.md", "# b\n")
+				commitContextFiles(t, dir)
 			}
 			if tt.require {
 				gittest.Git(t, dir, "config", RequireContextFilesKey, "true")
 			}
-			repo := openRepo(t, dir)
-			if tt.notes {
-				h, _ := repo.Head()
-				addTurn(t, repo, "topic", "S", h.Target(), "hello", gitstore.Usage{})
-			}
 			remote := tt.remote
 			if remote == "" {
 				remote = "origin"
+			}
+			if tt.shared {
+				gittest.Git(t, dir, "config", "--add", "codex.topic.main.share", remote)
+			}
+			repo := openRepo(t, dir)
+			if tt.notes {
+				topic := tt.topic
+				if topic == "" {
+					topic = "main"
+				}
+				h, _ := repo.Head()
+				addTurn(t, repo, topic, "S", h.Target(), "hello", gitstore.Usage{})
 			}
 			getenv := func(k string) string {
 				if k == GuardEnv && tt.guard {
@@ -98,6 +108,7 @@ func TestPrePushSkipsUnchangedNotesWithoutNetwork(t *testing.T) {
 	ctx := context.Background()
 	bare, clones := bareWithClones(t, 1)
 	withContextFiles(t, clones...)
+	gittest.Git(t, clones[0], "config", "codex.topic.topic.share", "origin")
 	repo := openRepo(t, clones[0])
 	h, _ := repo.Head()
 	want := map[string]bool{addTurn(t, repo, "topic", "S", h.Target(), "hello", gitstore.Usage{}): true}
@@ -131,6 +142,9 @@ func TestPrePushMergesDivergedRemoteNotes(t *testing.T) {
 	ctx := context.Background()
 	bare, clones := bareWithClones(t, 2)
 	withContextFiles(t, clones...)
+	for _, c := range clones {
+		gittest.Git(t, c, "config", ShareKey, ShareAll)
+	}
 	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
 	h, _ := a.Head()
 	want := map[string]bool{
@@ -154,8 +168,7 @@ func TestPrePushMergesDivergedRemoteNotes(t *testing.T) {
 func TestPrePushNoNotesIsCheap(t *testing.T) {
 	hermeticGit(t)
 	dir := gittest.NewRepo(t)
-	writeFile(t, dir, "ARCHITECTURE.md", "a")
-	writeFile(t, dir, "AGENTS.md", "b")
+	commitContextFiles(t, dir)
 	// A PATH without git proves no subprocess is started.
 	t.Setenv("PATH", filepath.Join(t.TempDir(), "empty"))
 	repo := openRepo(t, dir)
@@ -210,10 +223,27 @@ func BenchmarkPrePushUpToDate(b *testing.B) {
 	}
 }
 
+// withContextFiles commits the context files in each work tree.
 func withContextFiles(t testing.TB, dirs ...string) {
 	t.Helper()
 	for _, d := range dirs {
-		writeFile(t, d, "ARCHITECTURE.md", "# architecture\n")
-		writeFile(t, d, "AGENTS.md", "# agents\n")
+		commitContextFiles(t, d)
 	}
+}
+
+// commitContextFiles writes and commits ARCHITECTURE.md and AGENTS.md. The
+// files are dated a minute back, so that the index written right after them
+// vouches for them (a file as new as the index is "racy" and makes the
+// tracked check ask git).
+func commitContextFiles(t testing.TB, dir string) {
+	t.Helper()
+	past := time.Now().Add(-time.Minute)
+	for _, f := range []string{"ARCHITECTURE.md", "AGENTS.md"} {
+		writeFile(t, dir, f, "# "+f+"\n")
+		if err := os.Chtimes(filepath.Join(dir, f), past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gittest.Git(t, dir, "add", "ARCHITECTURE.md", "AGENTS.md")
+	gittest.Git(t, dir, "commit", "-q", "-m", "context files")
 }

@@ -29,12 +29,14 @@ type Index struct {
 	Warnings []gitstore.Warning
 }
 
-// LoadIndex reads all topics of the repository's notes store. A topic's
-// records come from the history index cache (see reattach_index.go) when
-// its notes ref has not moved since they were cached.
+// LoadIndex reads all topics of the repository's notes store: the local
+// topic refs and, for the read-only history views, those fetched from
+// remotes (refs/notes/remotes/<remote>/…). A notes commit's records come
+// from the history index cache (see reattach_index.go) when they were read
+// before.
 func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
 	cache := readIndexCache(repo)
-	idx, fresh, err := loadIndex(ctx, repo, cache)
+	idx, fresh, err := loadIndex(ctx, repo, cache, true)
 	if err == nil && fresh != nil {
 		fresh.Commits = cache.Commits
 		writeIndexCache(repo, fresh)
@@ -44,11 +46,35 @@ func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
 
 // loadIndex is LoadIndex with the cache read; it returns the cache to write
 // back, nil when cache was up to date (its Commits left for the caller).
-func loadIndex(ctx context.Context, repo *gitstore.Repo, cache *indexCache) (*Index, *indexCache, error) {
+// With remotes, the fetched notes count too; without, only local topics
+// (what Reattach may copy from).
+func loadIndex(ctx context.Context, repo *gitstore.Repo, cache *indexCache, remotes bool) (*Index, *indexCache, error) {
 	notes := repo.Notes()
 	topics, err := notes.Topics(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list topics: %w", err)
+	}
+	type source struct{ ref, topic, commit string }
+	var srcs []source
+	for _, topic := range topics {
+		ref := notes.Ref(topic)
+		head, err := repo.ReadRef(ref)
+		if errors.Is(err, gitstore.ErrNotFound) {
+			continue // deleted since it was listed
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read topic %s: %w", topic, err)
+		}
+		srcs = append(srcs, source{ref, topic, head})
+	}
+	if remotes {
+		tracked, err := repo.TrackedTopics()
+		if err != nil {
+			return nil, nil, fmt.Errorf("list fetched topics: %w", err)
+		}
+		for _, tr := range tracked {
+			srcs = append(srcs, source{tr.Ref, tr.Topic, tr.Commit})
+		}
 	}
 	idx := &Index{
 		ByObject:  map[string][]gitstore.Record{},
@@ -56,32 +82,26 @@ func loadIndex(ctx context.Context, repo *gitstore.Repo, cache *indexCache) (*In
 		Answers:   map[string][]gitstore.Record{},
 	}
 	fresh := newIndexCache()
-	dirty := len(cache.Topics) != len(topics)
+	dirty := false
 	seen := map[string]bool{}
-	for _, topic := range topics {
-		ref := notes.Ref(topic)
-		head, err := repo.ReadRef(ref)
-		if errors.Is(err, gitstore.ErrNotFound) {
-			dirty = true
-			continue // deleted since it was listed
+	for _, src := range srcs {
+		if _, done := fresh.Notes[src.commit]; done {
+			continue // a tracking ref where the local ref is: the same records
 		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("read topic %s: %w", topic, err)
-		}
-		ct, ok := cache.Topics[topic]
-		if !ok || ct.Notes != head {
-			byObj, warns, err := notes.ReadCommit(ctx, ref, head)
+		ct, ok := cache.Notes[src.commit]
+		if !ok {
+			byObj, warns, err := notes.ReadCommit(ctx, src.ref, src.commit)
 			if err != nil {
-				return nil, nil, fmt.Errorf("read topic %s: %w", topic, err)
+				return nil, nil, fmt.Errorf("read topic %s: %w", src.topic, err)
 			}
-			ct, dirty = cachedTopic{Notes: head, ByObject: byObj, Warnings: warns}, true
+			ct, dirty = cachedNotes{ByObject: byObj, Warnings: warns}, true
 		}
-		fresh.Topics[topic] = ct
+		fresh.Notes[src.commit] = ct
 		idx.Warnings = append(idx.Warnings, ct.Warnings...)
 		for obj, recs := range ct.ByObject {
 			for _, r := range recs {
 				if r.Topic == "" {
-					r.Topic = topic
+					r.Topic = src.topic
 				}
 				idx.ByObject[obj] = append(idx.ByObject[obj], r)
 				if seen[r.ID] {
@@ -97,7 +117,7 @@ func loadIndex(ctx context.Context, repo *gitstore.Repo, cache *indexCache) (*In
 			}
 		}
 	}
-	if !dirty {
+	if !dirty && len(fresh.Notes) == len(cache.Notes) {
 		fresh = nil
 	}
 	for obj, recs := range idx.ByObject {
@@ -545,7 +565,9 @@ type ReattachOptions struct {
 // and rule) is added with them. Running it again finds nothing to do: the
 // commits have notes now.
 func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]Match, error) {
-	h, err := readHistory(ctx, repo, opt.Revs, opt.Max)
+	// Only this clone's own topics are copied from: a teammate's fetched
+	// session is not made one of this clone's topics behind its back.
+	h, err := readHistory(ctx, repo, opt.Revs, opt.Max, false)
 	if err != nil {
 		return nil, err
 	}
@@ -593,12 +615,12 @@ type history struct {
 // process that runs while this one reads the index and the noted commits,
 // then finds the reattachments. On a reattachment error it returns the
 // history read so far with the error.
-func readHistory(ctx context.Context, repo *gitstore.Repo, revs []string, max int) (*history, error) {
+func readHistory(ctx context.Context, repo *gitstore.Repo, revs []string, max int, remotes bool) (*history, error) {
 	walkCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	revList := startRevList(walkCtx, repo, revs, max)
 	cache := readIndexCache(repo)
-	idx, fresh, err := loadIndex(ctx, repo, cache)
+	idx, fresh, err := loadIndex(ctx, repo, cache, remotes)
 	var srcs map[string]*source
 	if err == nil {
 		var headers map[string]gitstore.Commit

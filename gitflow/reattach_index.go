@@ -10,43 +10,43 @@ import (
 	"github.com/git-codex/git-codex/gitstore"
 )
 
-// The history index cache keeps what LoadIndex read of each topic — the
-// records by annotated object and the skipped-line warnings — and the
+// The history index cache keeps what LoadIndex read of each notes commit —
+// the records by annotated object and the skipped-line warnings — and the
 // headers of the noted commits in
 // <git common dir>/codex/history-index, so that log, pr-summary and
 // reattach do not read and parse every note of every topic on every run
 // (on a large repository, most of their time).
 //
 // It is a derived index in the sense of the storage rules: an entry is
-// keyed by the notes commit its topic was read from, an immutable id, so
-// it is used only while the topic's ref still points there; the whole file
-// is keyed by the git-codex executable that wrote it, so a new build never
-// trusts what an older reader made of the notes. It is never written to
-// git, never pushed, ignored when unreadable, rewritten whole (a temporary
-// file renamed over it, so concurrent runs leave one complete file), and
-// deleting it loses nothing.
+// keyed by the notes commit it was read from, an immutable id, so it is
+// used only while a topic ref (local, or fetched from a remote) still points
+// there, and a local ref and its tracking ref at the same commit share one
+// entry; the whole file is keyed by the git-codex executable that wrote it,
+// so a new build never trusts what an older reader made of the notes. It is
+// never written to git, never pushed, ignored when unreadable, rewritten
+// whole (a temporary file renamed over it, so concurrent runs leave one
+// complete file), and deleting it loses nothing.
 
 // indexCacheVersion changes when the cached shape changes.
-const indexCacheVersion = 1
+const indexCacheVersion = 2
 
 type indexCache struct {
 	Version int
 	Binary  string
-	Topics  map[string]cachedTopic // by topic
+	Notes   map[string]cachedNotes // by notes commit
 	// Commits holds the headers (without bodies) of the noted commits
 	// that existed when they were read: immutable, but a commit can be
 	// collected since, which readers check before relying on it.
 	Commits map[string]gitstore.Commit
 }
 
-type cachedTopic struct {
-	Notes    string // the notes commit the records were read from
+type cachedNotes struct {
 	ByObject map[string][]gitstore.Record
 	Warnings []gitstore.Warning
 }
 
 func newIndexCache() *indexCache {
-	return &indexCache{Version: indexCacheVersion, Binary: binaryID(), Topics: map[string]cachedTopic{}}
+	return &indexCache{Version: indexCacheVersion, Binary: binaryID(), Notes: map[string]cachedNotes{}}
 }
 
 func indexCachePath(repo *gitstore.Repo) string {
@@ -66,7 +66,7 @@ func readIndexCache(repo *gitstore.Repo) *indexCache {
 	}
 	defer f.Close()
 	var c indexCache
-	if err := gob.NewDecoder(f).Decode(&c); err != nil || c.Version != indexCacheVersion || c.Binary != empty.Binary || c.Topics == nil {
+	if err := gob.NewDecoder(f).Decode(&c); err != nil || c.Version != indexCacheVersion || c.Binary != empty.Binary || c.Notes == nil {
 		return empty
 	}
 	return &c

@@ -40,12 +40,13 @@ func TestLoadIndexCache(t *testing.T) {
 		{"unchanged notes come from the cache", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
 			// Tamper with the cached entry: only a cache hit can return it.
 			c := readIndexCache(repo)
-			ct := c.Topics["feature"]
-			if ct.Notes == "" {
+			head := gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature"))
+			ct, ok := c.Notes[head]
+			if !ok {
 				t.Fatal("no cache entry for topic feature after LoadIndex")
 			}
 			ct.ByObject = map[string][]gitstore.Record{noted: {{ID: "CACHED", Kind: gitstore.KindTurn, Topic: "feature"}}}
-			c.Topics["feature"] = ct
+			c.Notes[head] = ct
 			writeIndexCache(repo, c)
 			return "CACHED"
 		}},
@@ -54,9 +55,10 @@ func TestLoadIndexCache(t *testing.T) {
 		}},
 		{"another executable's cache is not used", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
 			c := readIndexCache(repo)
-			ct := c.Topics["feature"]
+			head := gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature"))
+			ct := c.Notes[head]
 			ct.ByObject = map[string][]gitstore.Record{noted: {{ID: "CACHED", Kind: gitstore.KindTurn}}}
-			c.Topics["feature"], c.Binary = ct, "another build"
+			c.Notes[head], c.Binary = ct, "another build"
 			writeIndexCache(repo, c)
 			return "-CACHED"
 		}},
@@ -99,8 +101,9 @@ func TestLoadIndexCache(t *testing.T) {
 				t.Errorf("LoadIndex = %s; want the first turn %s in topic feature", got, first)
 			}
 			// Whatever happened, the cache now matches the notes.
-			if c := readIndexCache(repo); c.Topics["feature"].Notes != gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature")) {
-				t.Errorf("cache entry for feature is at %q, not at the notes ref", c.Topics["feature"].Notes)
+			c := readIndexCache(repo)
+			if _, ok := c.Notes[gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature"))]; !ok || len(c.Notes) != 1 {
+				t.Errorf("cache holds %d notes commits, not the one of the notes ref", len(c.Notes))
 			}
 		})
 	}

@@ -50,7 +50,7 @@ type TurnView struct {
 // attached to it in any topic. Commits without notes get the turns found for
 // them by FindReattachments (marked with Via); nothing is written.
 func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, []gitstore.Warning, error) {
-	h, err := readHistory(ctx, repo, opt.Revs, opt.Max)
+	h, err := readHistory(ctx, repo, opt.Revs, opt.Max, true)
 	if h == nil {
 		return nil, nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sort"
@@ -23,7 +22,7 @@ const GuardEnv = "GIT_CODEX_NOTES_PUSH"
 // refs/notes/remotes/<remote>/<rest of the notes prefix>. It is a private
 // namespace that no remote.* refspec touches; sync and the pre-push hook
 // also use a tracking ref as "what the remote had when we last talked".
-const TrackingPrefix = "refs/notes/remotes/"
+const TrackingPrefix = gitstore.TrackingPrefix
 
 // DefaultMaxRounds bounds how often a rejected notes push is answered with
 // fetch + merge + push again before giving up.
@@ -46,12 +45,20 @@ type SyncResult struct {
 	Remote string `json:"remote"`
 	// Fetched lists topics whose remote notes were new to this clone.
 	Fetched []string `json:"fetched"`
-	// Merged lists topics whose local ref moved to include remote notes.
+	// Merged lists local topics whose ref moved to include remote notes.
 	Merged []string `json:"merged"`
 	// Pushed lists topics whose notes were sent to the remote.
 	Pushed []string `json:"pushed"`
+	// Kept lists local topics with notes the remote lacks that were not
+	// sent, because they are not shared with it.
+	Kept []string `json:"kept"`
+	// Reasons says why each topic of Pushed was sent, and why each topic
+	// of Kept was not (the Reason… texts).
+	Reasons map[string]string `json:"reasons"`
 	// Rounds counts push attempts that were rejected and retried.
 	Rounds int `json:"rounds"`
+	// Warnings are problems that did not stop the sync.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Changed reports whether the sync changed anything, here or there.
@@ -70,20 +77,22 @@ func DefaultRemote(repo *gitstore.Repo) string {
 	return "origin"
 }
 
-// Sync exchanges the topic notes refs with a remote: it fetches the
-// remote's refs/notes/codex/* into refs/notes/remotes/<remote>/codex/*,
-// merges each into the local topic ref as a union of record lines, and
-// pushes every local topic ref the remote does not have yet, without force.
-// A rejected push (someone pushed in between) is answered with fetch, merge
-// and push again, at most MaxRounds times. A second Sync right after the
-// first changes nothing and pushes nothing. Sync never edits remote.*
-// configuration.
+// Sync exchanges the topic notes refs with a remote: it fetches all the
+// remote's refs/notes/codex/* into refs/notes/remotes/<remote>/codex/*
+// (reading what others shared; readers see those notes from there), merges
+// each into the local topic ref of the same name, if there is one, as a
+// union of record lines, and pushes, without force, the local topics
+// shared with the remote (the rule in share.go, without the part about
+// pushed commits: sync pushes none) that it does not have as they are. A rejected push (someone pushed in between) is answered with
+// fetch, merge and push again, at most MaxRounds times. A second Sync right
+// after the first changes nothing and pushes nothing. Sync never edits
+// remote.* configuration and never deletes anything on the remote.
 func Sync(ctx context.Context, repo *gitstore.Repo, opt SyncOptions) (SyncResult, error) {
 	if opt.Remote == "" {
 		opt.Remote = DefaultRemote(repo)
 	}
 	nr := newNotesRemote(repo, opt.Remote)
-	res := SyncResult{Remote: opt.Remote}
+	res := SyncResult{Remote: opt.Remote, Reasons: map[string]string{}}
 	before, err := nr.trackingRefs()
 	if err != nil {
 		return res, err
@@ -105,11 +114,40 @@ func Sync(ctx context.Context, repo *gitstore.Repo, opt SyncOptions) (SyncResult
 		return res, err
 	}
 	res.Merged = merged
-	pushed, rounds, err := nr.exchange(ctx, opt.MaxRounds, &res.Merged)
+	local, err := nr.localRefs()
+	if err != nil {
+		return res, err
+	}
+	// Read after the fetch: "already on the remote" is what it has now.
+	policy, warns, err := loadSharing(repo)
+	res.Warnings = warns
+	if err != nil {
+		return res, err
+	}
+	branches := remoteBranches(repo, opt.Remote)
+	send, why := map[string]bool{}, map[string]string{}
+	for ref := range local {
+		topic := nr.topicOf(ref)
+		ok, reason := policy.decide(topic, opt.Remote, branches)
+		send[ref], why[topic] = ok, reason
+	}
+	pushed, rounds, err := nr.exchange(ctx, opt.MaxRounds, send, &res.Merged)
 	res.Pushed, res.Rounds = pushed, rounds
+	for _, t := range pushed {
+		res.Reasons[t] = why[t]
+	}
+	if after, terr := nr.trackingRefs(); terr == nil {
+		for ref, v := range local {
+			if topic := nr.topicOf(ref); !send[ref] && after[nr.trackingRef(ref)] != v {
+				res.Kept = append(res.Kept, topic)
+				res.Reasons[topic] = why[topic]
+			}
+		}
+	}
 	sortUnique(&res.Fetched)
 	sortUnique(&res.Merged)
 	sortUnique(&res.Pushed)
+	sortUnique(&res.Kept)
 	return res, err
 }
 
@@ -126,29 +164,13 @@ type notesRemote struct {
 }
 
 func newNotesRemote(repo *gitstore.Repo, remote string) *notesRemote {
-	prefix := repo.RefPrefix()
 	return &notesRemote{
 		repo:     repo,
 		notes:    repo.Notes(),
 		remote:   remote,
-		prefix:   prefix,
-		tracking: TrackingPrefix + trackingName(remote) + "/" + strings.TrimPrefix(prefix, "refs/notes/"),
+		prefix:   repo.RefPrefix(),
+		tracking: repo.TrackingPrefixOf(remote),
 	}
-}
-
-// maxTrackingName bounds the ref-name component that stands for a remote:
-// it is a directory name, which must fit the file system's 255-byte limit.
-const maxTrackingName = 200
-
-// trackingName is the one ref-name component that stands for a remote name
-// or URL: the name escaped like a topic, or, when that would be too long (a
-// URL with a deep path), "%%" and the SHA-256 of the name; EncodeTopic never
-// writes "%%", so the two forms cannot collide.
-func trackingName(remote string) string {
-	if enc := gitstore.EncodeTopic(remote); len(enc) <= maxTrackingName {
-		return enc
-	}
-	return fmt.Sprintf("%%%%%x", sha256.Sum256([]byte(remote)))
 }
 
 // trackingRef maps a local topic ref to its tracking ref.
@@ -210,9 +232,16 @@ func (nr *notesRemote) fetch(ctx context.Context, refs []string) error {
 }
 
 // mergeTracking merges tracking refs (all, or those of the local refs in
-// only) into the local topic refs and returns the topics that moved.
+// only) into the local topic refs of the same topic and returns the topics
+// that moved. A topic with no local ref gets none: readers see it in the
+// tracking ref, and a local ref would make it one of this clone's topics,
+// which a push elsewhere could share.
 func (nr *notesRemote) mergeTracking(ctx context.Context, only []string) ([]string, error) {
 	tracking, err := nr.trackingRefs()
+	if err != nil {
+		return nil, err
+	}
+	local, err := nr.localRefs()
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +263,9 @@ func (nr *notesRemote) mergeTracking(ctx context.Context, only []string) ([]stri
 		if err != nil || gitstore.ValidateTopic(topic) != nil {
 			continue // not a ref git codex wrote
 		}
+		if _, ok := local[nr.prefix+enc]; !ok {
+			continue
+		}
 		changed, err := nr.notes.MergeFrom(ctx, topic, tracking[tref])
 		if err != nil {
 			return merged, fmt.Errorf("merge notes of %s from %s: %w", topic, nr.remote, err)
@@ -245,11 +277,12 @@ func (nr *notesRemote) mergeTracking(ctx context.Context, only []string) ([]stri
 	return merged, nil
 }
 
-// exchange pushes every local topic ref whose value differs from its
-// tracking ref, without force; rejected refs are fetched, merged and pushed
-// again, at most maxRounds times. Topics that moved by merging are added to
-// *merged. It returns the topics pushed and the number of rejected rounds.
-func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, merged *[]string) ([]string, int, error) {
+// exchange pushes every local topic ref in send whose value differs from
+// its tracking ref, without force; rejected refs are fetched, merged and
+// pushed again, at most maxRounds times. Topics that moved by merging are
+// added to *merged. It returns the topics pushed and the number of rejected
+// rounds. A ref not in send is never pushed.
+func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, send map[string]bool, merged *[]string) ([]string, int, error) {
 	if maxRounds <= 0 {
 		maxRounds = DefaultMaxRounds
 	}
@@ -265,7 +298,7 @@ func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, merged *[]st
 		}
 		todo := map[string]string{}
 		for ref, v := range local {
-			if tracking[nr.trackingRef(ref)] != v && !nr.skip[ref] {
+			if send[ref] && tracking[nr.trackingRef(ref)] != v && !nr.skip[ref] {
 				todo[ref] = v
 			}
 		}

@@ -161,3 +161,11 @@ func gitOr(dir, def string, args ...string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// share shares topic with remote (git codex share).
+func share(t testing.TB, repo *gitstore.Repo, topic, remote string) {
+	t.Helper()
+	if _, err := ShareTopic(context.Background(), repo, topic, remote, false); err != nil {
+		t.Fatalf("share %s with %s: %v", topic, remote, err)
+	}
+}

@@ -60,6 +60,10 @@ func TestSyncRemoteNamesAndURLs(t *testing.T) {
 				before = gitOr(dir, "", "config", "--get-regexp", `^remote\.`)
 				remote = tt.remote
 			}
+			// A fresh Repo, as a new process would have: the remote
+			// was added since the last one read the configuration.
+			repo := openRepo(t, dir)
+			share(t, repo, "topic", remote)
 			res, err := Sync(ctx, repo, SyncOptions{Remote: remote})
 			if err != nil {
 				t.Fatalf("sync with %s: %v", remote, err)

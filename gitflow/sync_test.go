@@ -3,6 +3,7 @@ package gitflow
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -16,6 +17,8 @@ func TestSyncThreeClonesConverge(t *testing.T) {
 	bare, clones := bareWithClones(t, 3)
 	want := map[string]bool{}
 	for i, dir := range clones {
+		// Every topic travels (the sharing rule has its own tests).
+		gittest.Git(t, dir, "config", ShareKey, ShareAll)
 		repo := openRepo(t, dir)
 		h, err := repo.Head()
 		if err != nil {
@@ -72,27 +75,48 @@ func TestSyncReportsWhatChanged(t *testing.T) {
 	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
 	ha, _ := a.Head()
 	addTurn(t, a, "topic", "S1", ha.Target(), "from a", gitstore.Usage{})
+	addTurn(t, a, "mine", "S2", ha.Target(), "only a's", gitstore.Usage{})
+	share(t, a, "topic", "origin")
 
 	tests := []struct {
-		name string
-		repo *gitstore.Repo
-		want SyncResult
+		name   string
+		repo   *gitstore.Repo
+		before func()
+		want   SyncResult
 	}{
-		{"first push", a, SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{"topic"}}},
-		{"other clone fetches", b, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{"topic"}, Pushed: []string{}}},
-		{"nothing left", a, SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{}}},
+		{"first push", a, nil, SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{"topic"},
+			Kept: []string{"mine"}, Reasons: map[string]string{"topic": ReasonShared, "mine": ReasonNotShared}}},
+		// b has no topic of its own: it reads a's from the tracking ref.
+		{"other clone fetches", b, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{}, Pushed: []string{},
+			Kept: []string{}, Reasons: map[string]string{}}},
+		{"other clone continues it", b, func() { addTurn(t, b, "topic", "S1", ha.Target(), "from b", gitstore.Usage{}) },
+			SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{"topic"}, Pushed: []string{"topic"},
+				Kept: []string{}, Reasons: map[string]string{"topic": ReasonOnRemote}}},
+		{"back in a", a, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{"topic"}, Pushed: []string{},
+			Kept: []string{"mine"}, Reasons: map[string]string{"mine": ReasonNotShared}}},
+		{"nothing left", a, nil, SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{},
+			Kept: []string{"mine"}, Reasons: map[string]string{"mine": ReasonNotShared}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.before != nil {
+				tt.before()
+			}
 			got, err := Sync(ctx, tt.repo, SyncOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !equalStrings(got.Fetched, tt.want.Fetched) || !equalStrings(got.Merged, tt.want.Merged) ||
-				!equalStrings(got.Pushed, tt.want.Pushed) || got.Remote != tt.want.Remote {
+				!equalStrings(got.Pushed, tt.want.Pushed) || !equalStrings(got.Kept, tt.want.Kept) ||
+				!reflect.DeepEqual(got.Reasons, tt.want.Reasons) || got.Remote != tt.want.Remote {
 				t.Errorf("Sync = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+	// The second clone sees the whole session, though it holds only its own turn.
+	recs, _, err := b.Notes().WithRemotes().Read(ctx, "topic")
+	if err != nil || len(recs) != 4 {
+		t.Errorf("b reads %d records of topic (%v), want 4", len(recs), err)
 	}
 }
 
@@ -123,6 +147,8 @@ func TestSyncRacingLocalWriter(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		want[addTurn(t, other, "race", "S2", ho.Target(), "remote side", gitstore.Usage{})] = true
 	}
+	share(t, other, "race", "origin")
+	share(t, openRepo(t, clones[0]), "race", "origin")
 	if _, err := Sync(ctx, other, SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -176,11 +202,12 @@ func TestExchangeRetriesAfterRejection(t *testing.T) {
 		addTurn(t, a, "t", "SA", ha.Target(), "a", gitstore.Usage{}): true,
 		addTurn(t, b, "t", "SB", ha.Target(), "b", gitstore.Usage{}): true,
 	}
+	share(t, a, "t", "origin")
 	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var merged []string
-	pushed, rounds, err := newNotesRemote(b, "origin").exchange(ctx, 3, &merged)
+	pushed, rounds, err := newNotesRemote(b, "origin").exchange(ctx, 3, map[string]bool{"refs/notes/codex/t": true}, &merged)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,12 +227,13 @@ func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
 	ha, _ := a.Head()
 	addTurn(t, a, "t", "SA", ha.Target(), "a", gitstore.Usage{})
 	addTurn(t, b, "t", "SB", ha.Target(), "b", gitstore.Usage{})
+	share(t, a, "t", "origin")
 	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	_ = bare
 	var merged []string
-	_, _, err := newNotesRemote(b, "origin").exchange(ctx, 1, &merged)
+	_, _, err := newNotesRemote(b, "origin").exchange(ctx, 1, map[string]bool{"refs/notes/codex/t": true}, &merged)
 	if !errors.Is(err, ErrDiverged) {
 		t.Fatalf("exchange with one round = %v, want ErrDiverged", err)
 	}

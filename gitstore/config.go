@@ -102,7 +102,9 @@ func readConfigFile(path string, cfg map[string][]string) (bool, error) {
 		}
 		for _, ss := range s.Subsections {
 			for _, o := range ss.Options {
-				k := strings.ToLower(name + "." + ss.Name + "." + o.Key)
+				// The subsection keeps its case, as git keeps it
+				// (branch.Feature.remote, codex.topic.Fix.share).
+				k := name + "." + ss.Name + "." + strings.ToLower(o.Key)
 				cfg[k] = append(cfg[k], o.Value)
 			}
 		}
@@ -122,10 +124,21 @@ func (r *Repo) gitConfigList() (map[string][]string, error) {
 			continue
 		}
 		k, v, _ := strings.Cut(string(kv), "\n")
-		k = strings.ToLower(k)
+		k = canonicalKey(k)
 		cfg[k] = append(cfg[k], v)
 	}
 	return cfg, nil
+}
+
+// canonicalKey spells a config key the way git compares keys: the section
+// and the variable name are case-insensitive (lower-cased here), a
+// subsection between them is case-sensitive and kept as it is.
+func canonicalKey(key string) string {
+	first, last := strings.IndexByte(key, '.'), strings.LastIndexByte(key, '.')
+	if first < 0 || first == last {
+		return strings.ToLower(key)
+	}
+	return strings.ToLower(key[:first]) + key[first:last] + strings.ToLower(key[last:])
 }
 
 // configTrue reports whether the last value of a config key is true.

@@ -1,6 +1,8 @@
 // Package gitstore owns all access to the git repository: finding it (also from
 // subdirectories, linked worktrees and hooks), reading commits and trees, and
-// storing session records as git notes under refs/notes/codex/<topic>.
+// storing session records as git notes under refs/notes/codex/<topic>. Notes
+// fetched from remotes live under refs/notes/remotes/<remote>/codex/<topic>;
+// NotesStore.WithRemotes reads both, and nothing here writes the fetched ones.
 //
 // It is the only package that imports go-git. Refs are never updated through
 // go-git's reference storage: every update of a shared ref is a compare-and-swap

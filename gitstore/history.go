@@ -191,6 +191,32 @@ func parseRevList(out []byte) ([]Commit, error) {
 	return commits, nil
 }
 
+// NewCommits returns the commits reachable from tips and from none of bases
+// — what a push of tips sends to a remote that has bases — through one `git
+// rev-list`. Ids that name no object here (a remote's commit never
+// fetched) are ignored.
+func (r *Repo) NewCommits(ctx context.Context, tips, bases []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(tips) == 0 {
+		return out, nil
+	}
+	var in strings.Builder
+	for _, t := range tips {
+		in.WriteString(t + "\n")
+	}
+	for _, b := range bases {
+		in.WriteString("^" + b + "\n")
+	}
+	ids, err := r.Git(ctx, strings.NewReader(in.String()), "rev-list", "--ignore-missing", "--stdin")
+	if err != nil {
+		return nil, fmt.Errorf("list the commits a push sends: %w", err)
+	}
+	for _, id := range strings.Fields(string(ids)) {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // PatchID returns the stable patch-id of a commit's change against its
 // first parent ("" for merges and empty changes), through git's own
 // `diff-tree -p | patch-id --stable`.

@@ -29,21 +29,38 @@ const fanoutThreshold = 256
 // implements Store.
 type NotesStore struct {
 	r *Repo
+	// remotes: readers also see the notes fetched from remotes
+	// (WithRemotes).
+	remotes bool
 }
 
-// Notes returns the notes-backed Store of this repository.
+// Notes returns the notes-backed Store of this repository: the local topic
+// refs only, which are what git codex writes and sends.
 func (r *Repo) Notes() *NotesStore { return &NotesStore{r: r} }
+
+// WithRemotes returns a store that reads, besides the local topic refs, the
+// notes fetched from remotes into refs/notes/remotes/<remote>/… (by sync, by
+// the pre-push hook, or by a plain `git fetch` into that namespace, as a CI
+// job does): Topics is the union of local and fetched topics, Read the union
+// of their records (a record is one immutable line with a unique id, so a
+// copy in several refs is one record). Records only the fetched notes hold
+// carry the remote's name in Record.Remote. The fetched refs are never
+// written: Append writes the local topic ref, which is how a teammate's
+// session is continued here.
+func (n *NotesStore) WithRemotes() *NotesStore { return &NotesStore{r: n.r, remotes: true} }
 
 // Ref is the notes ref that stores topic.
 func (n *NotesStore) Ref(topic string) string { return n.r.TopicRef(topic) }
 
-// Topics lists topics with a notes ref.
+// Topics lists topics with a notes ref (with WithRemotes, a local or a
+// fetched one).
 func (n *NotesStore) Topics(ctx context.Context) ([]string, error) {
 	prefix := n.r.RefPrefix()
 	refs, err := n.r.ListRefs(prefix)
 	if err != nil {
 		return nil, err
 	}
+	seen := map[string]bool{}
 	var topics []string
 	for name := range refs {
 		enc := strings.TrimPrefix(name, prefix)
@@ -54,7 +71,20 @@ func (n *NotesStore) Topics(ctx context.Context) ([]string, error) {
 		if err != nil {
 			continue
 		}
+		seen[t] = true
 		topics = append(topics, t)
+	}
+	if n.remotes {
+		tracked, err := n.r.TrackedTopics()
+		if err != nil {
+			return nil, err
+		}
+		for _, tr := range tracked {
+			if !seen[tr.Topic] {
+				seen[tr.Topic] = true
+				topics = append(topics, tr.Topic)
+			}
+		}
 	}
 	sort.Strings(topics)
 	return topics, nil
@@ -232,21 +262,101 @@ func (n *NotesStore) Read(ctx context.Context, topic string) ([]Record, []Warnin
 	if err != nil {
 		return nil, nil, err
 	}
-	return flatten(byObj, n.r.commitOrder()), warns, nil
+	recs := flatten(byObj, n.r.commitOrder())
+	if n.remotes {
+		// flatten may pick a fetched copy of a record the local ref
+		// also holds (on another commit): it is still a local record.
+		local := map[string]bool{}
+		for _, rs := range byObj {
+			for _, r := range rs {
+				if r.Remote == "" {
+					local[r.ID] = true
+				}
+			}
+		}
+		for i := range recs {
+			if local[recs[i].ID] {
+				recs[i].Remote = ""
+			}
+		}
+	}
+	return recs, warns, nil
 }
 
 // ReadByObject returns topic's records grouped by the object their note
 // annotates. A record reattached to several commits appears under each.
+// With WithRemotes, the fetched notes of the topic are added: on each
+// object a record appears once, the local copy first.
 func (n *NotesStore) ReadByObject(ctx context.Context, topic string) (map[string][]Record, []Warning, error) {
 	ref := n.Ref(topic)
 	head, err := n.r.ReadRef(ref)
-	if errors.Is(err, ErrNotFound) {
-		return map[string][]Record{}, nil, nil
+	var out map[string][]Record
+	var warns []Warning
+	switch {
+	case errors.Is(err, ErrNotFound):
+		out = map[string][]Record{}
+	case err != nil:
+		return nil, nil, err
+	default:
+		if out, warns, err = n.ReadCommit(ctx, ref, head); err != nil {
+			return nil, nil, err
+		}
 	}
+	if !n.remotes {
+		return out, warns, nil
+	}
+	tracked, err := n.r.TrackedTopics()
 	if err != nil {
 		return nil, nil, err
 	}
-	return n.ReadCommit(ctx, ref, head)
+	read := map[string]bool{head: head != ""}
+	for _, tr := range tracked {
+		if tr.Topic != topic || read[tr.Commit] {
+			continue // the same notes commit holds the same records
+		}
+		read[tr.Commit] = true
+		byObj, ws, err := n.ReadCommit(ctx, tr.Ref, tr.Commit)
+		if err != nil {
+			return nil, nil, err
+		}
+		warns = append(warns, ws...)
+		for obj, recs := range byObj {
+			have := make(map[string]bool, len(out[obj]))
+			for _, r := range out[obj] {
+				have[r.ID] = true
+			}
+			for _, r := range recs {
+				if !have[r.ID] {
+					have[r.ID] = true
+					r.Remote = tr.Remote
+					out[obj] = append(out[obj], r)
+				}
+			}
+		}
+	}
+	return out, warns, nil
+}
+
+// NotedObjects returns the ids of the objects notes commit id annotates:
+// the paths of its notes tree, without reading a note.
+func (n *NotesStore) NotedObjects(ctx context.Context, id string) ([]string, error) {
+	n.r.mu.Lock()
+	defer n.r.mu.Unlock()
+	w := n.r.newTreeWriter()
+	c, err := w.commit(plumbing.NewHash(id))
+	if err != nil {
+		return nil, fmt.Errorf("read notes commit %s: %w", shortHash(id), err)
+	}
+	notes, err := w.allNotes(c.TreeHash)
+	if err != nil {
+		return nil, fmt.Errorf("read notes commit %s: %w", shortHash(id), err)
+	}
+	objs := make([]string, 0, len(notes))
+	for obj := range notes {
+		objs = append(objs, obj)
+	}
+	sort.Strings(objs)
+	return objs, ctx.Err()
 }
 
 // ReadCommit reads the notes tree of notes commit id (ref names it in warnings).

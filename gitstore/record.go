@@ -104,6 +104,10 @@ type Record struct {
 	// NoteObject is the object the note holding this record annotates. It is
 	// filled in by readers and never written.
 	NoteObject string `json:"-"`
+	// Remote names the remote whose fetched notes alone hold this record
+	// ("" when the local topic ref holds it): see NotesStore.WithRemotes.
+	// It is filled in by readers and never written.
+	Remote string `json:"-"`
 }
 
 // Timestamp parses Time; a record with a bad time sorts as the zero time.

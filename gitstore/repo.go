@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -485,7 +486,20 @@ func (r *Repo) ConfigAll(key string) []string {
 	r.cfgOnce.Do(func() {
 		r.cfg, r.cfgErr = r.loadConfig()
 	})
-	return r.cfg[strings.ToLower(key)]
+	return r.cfg[canonicalKey(key)]
+}
+
+// Remotes lists the configured remotes (those with a remote.<name>.url), sorted.
+func (r *Repo) Remotes() []string {
+	r.ConfigAll("remote.origin.url") // loads the configuration
+	var out []string
+	for k := range r.cfg {
+		if name, ok := strings.CutPrefix(k, "remote."); ok && strings.HasSuffix(name, ".url") {
+			out = append(out, strings.TrimSuffix(name, ".url"))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ConfigBool reads a boolean config key the way git spells booleans.
@@ -518,6 +532,33 @@ func (r *Repo) ConfigInt(key string, def int) int {
 func (r *Repo) SetConfig(ctx context.Context, key, value string) error {
 	if _, err := r.Git(ctx, nil, "config", "--local", key, value); err != nil {
 		return fmt.Errorf("set config %s: %w", key, err)
+	}
+	r.cfgOnce = sync.Once{}
+	return nil
+}
+
+// AddConfig adds value to the multi-valued key in the repository's local
+// config (`git config --add`), unless the key already has exactly that value.
+func (r *Repo) AddConfig(ctx context.Context, key, value string) error {
+	for _, v := range r.ConfigAll(key) {
+		if v == value {
+			return nil
+		}
+	}
+	if _, err := r.Git(ctx, nil, "config", "--local", "--add", key, value); err != nil {
+		return fmt.Errorf("add config %s: %w", key, err)
+	}
+	r.cfgOnce = sync.Once{}
+	return nil
+}
+
+// UnsetConfigValue removes the values of key equal to value from the local
+// config; none is not an error.
+func (r *Repo) UnsetConfigValue(ctx context.Context, key, value string) error {
+	_, err := r.Git(ctx, nil, "config", "--local", "--fixed-value", "--unset-all", key, value)
+	var ee *exec.ExitError
+	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 5) {
+		return fmt.Errorf("unset config %s: %w", key, err)
 	}
 	r.cfgOnce = sync.Once{}
 	return nil

@@ -32,3 +32,18 @@ func TestConformanceNotes(t *testing.T) {
 		return r.Notes()
 	})
 }
+
+// The read view that also sees fetched notes is a Store like any other.
+func TestConformanceNotesWithRemotes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) gitstore.Store {
+		gittest.Hermetic(t)
+		dir := t.TempDir()
+		gittest.Git(t, dir, "init", "-q")
+		r, err := gitstore.Open(dir, os.Getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r.Notes().WithRemotes()
+	})
+}

@@ -135,7 +135,7 @@ func (e *Engine) checkContext(ctx context.Context, named []string) ([]string, er
 		case err == nil:
 			out = append(out, f)
 		case defaults[f] && errors.Is(err, worktree.ErrNotFound):
-			e.warnf("warning: %s is missing; 'git codex init' scaffolds it", f)
+			e.warnf("warning: the first message tells the model to read %s, which does not exist; 'git codex init' scaffolds it", f)
 			out = append(out, f) // the first message still names it
 		case defaults[f]:
 			e.warnf("warning: %s left out: %v", f, err)

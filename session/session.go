@@ -30,6 +30,11 @@ type Session struct {
 	// Forks counts turns that share their parent with an earlier turn
 	// (concurrent replies from two clones).
 	Forks int
+	// Remote names the remote whose fetched notes alone hold the session
+	// (a teammate's session read from refs/notes/remotes/<remote>/…); ""
+	// when some of its records are in the local topic ref. A reply makes
+	// it local: the new turn is written to the local ref.
+	Remote string
 }
 
 // Turn is one user message and the newest answer to it.
@@ -176,12 +181,17 @@ func recordAfter(a, b gitstore.Record) bool {
 // build assembles the session id from the records of one topic.
 func build(id string, recs []gitstore.Record) (*Session, error) {
 	s := &Session{ID: id}
-	found := false
+	found, local := false, false
 	answers := map[string]*gitstore.Record{}
 	parents := map[string]bool{}
 	for _, r := range recs {
 		if r.Session != id {
 			continue
+		}
+		if r.Remote == "" {
+			local = true
+		} else if s.Remote == "" {
+			s.Remote = r.Remote
 		}
 		switch r.Kind {
 		case gitstore.KindSession:
@@ -211,6 +221,9 @@ func build(id string, recs []gitstore.Record) (*Session, error) {
 	}
 	if !found {
 		return nil, fmt.Errorf("read session %s: %w", id, ErrNoSession)
+	}
+	if local {
+		s.Remote = ""
 	}
 	for i := range s.Turns {
 		s.Turns[i].Answer = answers[s.Turns[i].Record.ID]

@@ -23,6 +23,9 @@ type Overview struct {
 	Started   string         `json:"started"`
 	Last      string         `json:"last_activity"`
 	Summary   string         `json:"summary,omitempty"`
+	// Remote names the remote whose fetched notes alone hold the session
+	// (see Session.Remote); "" for a session of this clone.
+	Remote string `json:"remote,omitempty"`
 }
 
 // Sessions returns every session of topic, oldest first. Reading needs no
@@ -76,7 +79,7 @@ func overview(s *Session, current bool) Overview {
 		ID: s.ID, Topic: s.Topic, Current: current,
 		Engine: s.Open.Engine, Model: s.Open.Model, Title: s.Open.Title,
 		Status: "open", Turns: len(s.Turns), Forks: s.Forks,
-		Started: s.Open.Time, Last: s.Open.Time,
+		Started: s.Open.Time, Last: s.Open.Time, Remote: s.Remote,
 	}
 	if s.Closed {
 		o.Status = "closed"

@@ -89,6 +89,8 @@ func commands(e *Env) []*cli.Command {
 		newStatsCommand(e),
 		newHookCommand(e),
 		newSyncCommand(e),
+		newShareCommand(e),
+		newUnshareCommand(e),
 		newLogCommand(e),
 		newPRSummaryCommand(e),
 		newReattachCommand(e),

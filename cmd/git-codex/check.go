@@ -72,7 +72,8 @@ func newCheckCommand(e *Env) *cli.Command {
 		Usage:     "exit 3 when a context file is missing or session storage is damaged; say what to run",
 		UsageText: "git codex check [--json]",
 		Description: "Checks, without changing anything:\n" +
-			"  - ARCHITECTURE.md and AGENTS.md exist at the top of the work tree and are not empty;\n" +
+			"  - ARCHITECTURE.md and AGENTS.md exist at the top of the work tree and are not empty,\n" +
+			"    and (a warning only) are committed: untracked or changed files reach no clone;\n" +
 			"  - the notes refs under refs/notes/codex/ are sound: no zero-byte or garbage ref files,\n" +
 			"    no stale .lock files, no ref pointing at a missing object;\n" +
 			"  - (a warning only) the pre-push hook and the notes-rewrite config 'init' sets are in place;\n" +
@@ -105,6 +106,15 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 		}
 		rep.Stale = repoctx.Stale(root)
 		rep.Strict = repo.ConfigBool(strictContextKey, false)
+		// A file in place here but not committed passes the check above,
+		// yet no clone (teammate, CI) gets it: a warning.
+		probs, err := repoctx.CheckTracked(c.Context, repo)
+		if err != nil {
+			rep.Warnings = append(rep.Warnings, err.Error())
+		}
+		for _, p := range probs {
+			rep.Warnings = append(rep.Warnings, p.File+" "+p.Detail+" (run '"+repoctx.CommitHint(p)+"')")
+		}
 	}
 	rep.Storage, err = gitflow.VerifyStorage(c.Context, repo)
 	if err != nil {

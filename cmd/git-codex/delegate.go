@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/gitflow"
 	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/session"
 )
@@ -23,6 +24,9 @@ type DelegateOptions struct {
 	Criteria      string
 	Inline        bool
 	Engine, Model string
+	// Private marks the topic private before anything is stored: its
+	// sessions never leave this machine.
+	Private bool
 }
 
 func newDelegateCommand(e *Env) *cli.Command {
@@ -33,13 +37,15 @@ func newDelegateCommand(e *Env) *cli.Command {
 		Description: "Opens a new session on the topic (default: the current branch). The first message\n" +
 			"references ARCHITECTURE.md, AGENTS.md and every --context file instead of pasting them;\n" +
 			"the model reads them with read-only file tools. The new session becomes the topic's\n" +
-			"current one; earlier sessions stay readable with -s (a second opinion).\n\n" +
+			"current one; earlier sessions stay readable with -s (a second opinion). With --private\n" +
+			"the topic stays on this machine: no push or sync sends it (see 'git codex share').\n\n" +
 			"Examples:\n" +
 			"  git codex delegate \"Find why the cache test is flaky\"\n" +
 			"  git codex delegate --context internal/cache/cache.go --focus \"eviction\" \\\n" +
 			"      --expect \"root cause and a patch plan\" \"Investigate the flaky cache test\"\n" +
 			"  git codex delegate -t review-42 --model gpt-5-mini -F task.md\n" +
-			"  git codex delegate --engine chat --inline-context \"Explain the storage layer\"",
+			"  git codex delegate --engine chat --inline-context \"Explain the storage layer\"\n" +
+			"  git codex delegate --private -t scratch \"Review this unreleased design\"",
 		Flags: []cli.Flag{
 			topicFlag(),
 			&cli.StringSliceFlag{Name: "context", Aliases: []string{"c"}, Usage: "a further `FILE` to reference (repeatable)"},
@@ -51,6 +57,7 @@ func newDelegateCommand(e *Env) *cli.Command {
 			&cli.BoolFlag{Name: "inline-context", Usage: "attach the context files' contents instead of offering file tools"},
 			&cli.StringFlag{Name: "model", Usage: "the model `NAME` (default: OPENAI_PRIMARY_MODEL, codex.model, gpt-5)"},
 			&cli.StringFlag{Name: "engine", Usage: "responses or chat (default: codex.engine, responses)"},
+			&cli.BoolFlag{Name: "private", Usage: "keep the topic on this machine: no push or sync ever sends it"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, "TASK"); err != nil {
@@ -60,7 +67,7 @@ func newDelegateCommand(e *Env) *cli.Command {
 				Topic: c.String("topic"), Task: c.Args().Slice(), File: c.String("file"),
 				Context: c.StringSlice("context"), Focus: c.String("focus"), Scope: c.String("scope"),
 				Expect: c.String("expect"), Criteria: c.String("criteria"), Inline: c.Bool("inline-context"),
-				Engine: c.String("engine"), Model: c.String("model"),
+				Engine: c.String("engine"), Model: c.String("model"), Private: c.Bool("private"),
 			})
 		},
 	}
@@ -87,6 +94,21 @@ func runDelegate(ctx context.Context, e *Env, opts DelegateOptions) error {
 		return err
 	}
 	warnAgentBan(e, repo.WorkTree())
+	if opts.Private {
+		// Before the first record exists, so that no push running
+		// meanwhile can send it.
+		if err := gitflow.MakePrivate(ctx, repo, topic); err != nil {
+			return err
+		}
+		on, err := gitflow.RemotesWith(repo, topic)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stderr, "git-codex: topic %s is private: no push or sync sends it\n", topic)
+		if len(on) > 0 {
+			fmt.Fprintf(e.Stderr, "git-codex: warning: %s already has earlier notes of %s; they stay there\n", strings.Join(on, ", "), topic)
+		}
+	}
 	_, err = eng.Delegate(ctx, session.DelegateOptions{
 		Topic: topic, Task: strings.TrimSpace(task), Context: files,
 		Focus: opts.Focus, Scope: opts.Scope, Expect: opts.Expect, Criteria: opts.Criteria,

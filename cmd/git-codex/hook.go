@@ -23,17 +23,22 @@ func newHookCommand(e *Env) *cli.Command {
 		UsageText: "git codex hook pre-push REMOTE URL",
 		Subcommands: []*cli.Command{{
 			Name:      "pre-push",
-			Usage:     "check the context files and send the session notes along with a push",
+			Usage:     "check the context files and send the shared session notes along with a push",
 			UsageText: "git codex hook pre-push REMOTE URL  (git's ref lines on standard input)",
 			Description: "Run by the pre-push hook that 'git codex init' installs, with the arguments and\n" +
 				"standard input git gives the hook. It:\n" +
 				"  - checks that ARCHITECTURE.md and AGENTS.md exist: a warning, or a refused push\n" +
-				"    (exit 1) when 'git config codex.requireContextFiles true';\n" +
-				"  - sends every local session topic (refs/notes/codex/*) to the same remote, without\n" +
-				"    force and with --no-verify; when the remote's notes moved it fetches, merges\n" +
-				"    (union of records) and pushes again. All topics are sent, not only those on the\n" +
-				"    pushed commits. Topics the remote already has (per refs/notes/remotes/REMOTE/…)\n" +
-				"    cost no network; a push without any session notes starts no process.\n" +
+				"    (exit 1) when 'git config codex.requireContextFiles true'; one that is untracked or\n" +
+				"    has uncommitted changes is a warning (the push does not carry it);\n" +
+				"  - sends the local session topics (refs/notes/codex/*) shared with that remote, and\n" +
+				"    prints which and why: by default a topic whose branch the push sends or whose\n" +
+				"    records are attached to a commit it sends, a topic the remote already has, and\n" +
+				"    topics shared with 'git codex share' (or all of them with codex.share=all).\n" +
+				"    Private topics (delegate --private) never leave. It pushes without force and with\n" +
+				"    --no-verify; when the remote's notes moved it fetches, merges (union of records)\n" +
+				"    and pushes again. Topics the remote already has as they are (per\n" +
+				"    refs/notes/remotes/REMOTE/…) cost no network; a push without any session notes\n" +
+				"    starts no process.\n" +
 				"A failure to send notes never fails your push: it prints one warning line and the\n" +
 				"next 'git codex sync' catches up. Nothing is sent when the push only deletes refs.\n\n" +
 				"Examples:\n" +
@@ -76,7 +81,20 @@ func runHookPrePush(c *cli.Context, e *Env, opts HookOptions) error {
 		fmt.Fprintf(e.Stderr, "git-codex: warning: %s\n", w)
 	}
 	if len(res.Pushed) > 0 {
-		fmt.Fprintf(e.Stderr, "git-codex: sent session notes (%s) to %s\n", strings.Join(res.Pushed, ", "), opts.Remote)
+		fmt.Fprintf(e.Stderr, "git-codex: sent session notes to %s: %s\n", opts.Remote, topicsWithReasons(res.Pushed, res.Reasons))
 	}
 	return nil
+}
+
+// topicsWithReasons lists topics with why each was (or was not) sent:
+// "main (its branch is pushed), review (shared with 'git codex share')".
+func topicsWithReasons(topics []string, reasons map[string]string) string {
+	parts := make([]string, len(topics))
+	for i, t := range topics {
+		parts[i] = t
+		if r := reasons[t]; r != "" {
+			parts[i] += " (" + r + ")"
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,18 +62,12 @@ func TestHookPushOverGitDaemon(t *testing.T) {
 	hookEnv(t)
 	base := t.TempDir()
 	gittest.Git(t, base, "init", "-q", "--bare", "r.git")
-	port := freePort(t)
-	daemon := exec.Command("git", "daemon", "--export-all", "--enable=receive-pack", "--reuseaddr",
-		"--base-path="+base, fmt.Sprintf("--port=%d", port), "--listen=127.0.0.1", base)
-	if err := daemon.Start(); err != nil {
+	daemonURL, stop, err := startGitDaemon(base, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_ = daemon.Process.Kill()
-		_ = daemon.Wait()
-	})
-	url := fmt.Sprintf("git://127.0.0.1:%d/r.git", port)
-	waitForDaemon(t, url)
+	t.Cleanup(stop)
+	url := daemonURL + "/r.git"
 
 	dir := workWithHook(t, true)
 	addNote(t, dir, "01JA0000000000000000000T01")
@@ -82,7 +77,7 @@ func TestHookPushOverGitDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatalf("git push: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "sent session notes (main) to "+url) {
+	if !strings.Contains(string(out), "sent session notes to "+url+": main (its branch is pushed)") {
 		t.Errorf("hook output = %q, want the notes sent", out)
 	}
 	note := gittest.Git(t, base, "--git-dir=r.git", "log", "-1", "--notes=codex/main", "--format=%N", "main")
@@ -101,30 +96,44 @@ func TestHookPushOverGitDaemon(t *testing.T) {
 	}
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+// startGitDaemon serves the repositories under base over git:// on a free
+// loopback port, pushes allowed, until stop is called. env is the daemon's
+// environment (nil: this process's). It returns the base URL once the
+// daemon accepts connections (readiness, not a timing assertion).
+func startGitDaemon(base string, env []string) (url string, stop func(), err error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return "", nil, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// waitForDaemon polls until the daemon answers (readiness, not a timing
-// assertion).
-func waitForDaemon(t testing.TB, url string) {
-	t.Helper()
-	var out []byte
-	var err error
-	for i := 0; i < 100; i++ {
-		out, err = exec.Command("git", "ls-remote", url).CombinedOutput()
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	daemon := exec.Command("git", "daemon", "--export-all", "--enable=receive-pack", "--reuseaddr",
+		"--base-path="+base, fmt.Sprintf("--port=%d", port), "--listen=127.0.0.1", base)
+	daemon.Env = env
+	// `git daemon` runs git-daemon as a child: killing the git process
+	// alone would leave the daemon running, so it gets a process group of
+	// its own and stop ends the group.
+	daemon.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := daemon.Start(); err != nil {
+		return "", nil, err
+	}
+	stop = func() {
+		_ = syscall.Kill(-daemon.Process.Pid, syscall.SIGKILL)
+		_ = daemon.Wait()
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", addr)
 		if err == nil {
-			return
+			c.Close()
+			return "git://" + addr, stop, nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		if i == 200 {
+			stop()
+			return "", nil, fmt.Errorf("git daemon did not come up on %s: %w", addr, err)
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
-	t.Fatalf("git daemon did not come up: %v\n%s", err, out)
 }
 
 // BenchmarkPush measures what the pre-push hook adds to a real `git push`

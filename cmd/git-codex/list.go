@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/gitflow"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -17,13 +19,24 @@ type ListOptions struct {
 	JSON  bool
 }
 
+// listEntry is one row of `list`: a session and its topic's sharing.
+type listEntry struct {
+	session.Overview
+	Sharing gitflow.TopicSharing `json:"sharing"`
+}
+
 func newListCommand(e *Env) *cli.Command {
 	return &cli.Command{
 		Name:      "list",
-		Usage:     "list sessions by topic: status, turns, tokens, last activity, summary",
+		Usage:     "list sessions by topic: status, turns, tokens, last activity, sharing, summary",
 		UsageText: "git codex list [-t TOPIC] [--json]",
-		Description: "Lists every session stored in this repository (all topics unless -t is given).\n" +
-			"The topic's current session, the one 'reply' continues, is marked with '*'.\n\n" +
+		Description: "Lists every session stored in this repository (all topics unless -t is given), and\n" +
+			"the sessions fetched from remotes into refs/notes/remotes/REMOTE/ (by sync, the pre-push\n" +
+			"hook or a plain git fetch): those only a remote holds show SHARING 'remote: NAME'.\n" +
+			"The topic's current session, the one 'reply' continues, is marked with '*'. SHARING is\n" +
+			"the topic's: 'private' (never leaves this machine), 'local' (on no remote yet; a push\n" +
+			"of its branch or of a commit it is attached to shares it) or the remotes every push\n" +
+			"and sync there sends it to (see 'git codex share').\n\n" +
 			"Examples:\n" +
 			"  git codex list\n" +
 			"  git codex list -t feature/login --json | jq '.[] | select(.status==\"open\")'",
@@ -56,22 +69,43 @@ func runList(c *cli.Context, e *Env, opts ListOptions) error {
 	if err != nil {
 		return err
 	}
+	repo, _ := e.Repo()
+	var names []string
+	for _, o := range all {
+		names = append(names, o.Topic)
+	}
+	sharing, err := gitflow.Sharing(repo, names)
+	if err != nil {
+		return err
+	}
+	entries := make([]listEntry, 0, len(all)) // `jq '.[]'` needs an array, even an empty one
+	for _, o := range all {
+		entries = append(entries, listEntry{Overview: o, Sharing: sharing[o.Topic]})
+	}
 	if opts.JSON {
-		if all == nil {
-			all = []session.Overview{} // `jq '.[]'` needs an array, even an empty one
-		}
-		return writeJSON(e.Stdout, all)
+		return writeJSON(e.Stdout, entries)
 	}
 	if len(all) == 0 {
 		fmt.Fprintln(e.Stderr, "no sessions yet; open one with: git codex delegate \"TASK\"")
 		return nil
 	}
-	return printList(e.Stdout, all)
+	return printList(e.Stdout, entries)
 }
 
-func printList(w io.Writer, all []session.Overview) error {
+// sharingColumn is what the SHARING column shows for a row.
+func sharingColumn(l listEntry) string {
+	switch {
+	case l.Remote != "":
+		return "remote: " + l.Remote
+	case l.Sharing.State == gitflow.StateShared:
+		return strings.Join(l.Sharing.SharedWith, ",")
+	}
+	return l.Sharing.State
+}
+
+func printList(w io.Writer, all []listEntry) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TOPIC\tSESSION\tSTATUS\tTURNS\tTOKENS (in/cached/out)\tLAST ACTIVITY\tSUMMARY")
+	fmt.Fprintln(tw, "TOPIC\tSESSION\tSTATUS\tTURNS\tTOKENS (in/cached/out)\tLAST ACTIVITY\tSHARING\tSUMMARY")
 	for _, o := range all {
 		mark := " "
 		if o.Current {
@@ -85,21 +119,23 @@ func printList(w io.Writer, all []session.Overview) error {
 		if title == "" {
 			title = o.Title
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%d\t%d/%d/%d\t%s\t%s\n", o.Topic, mark, shortID(o.ID), status, o.Turns,
-			o.Usage.Input, o.Usage.Cached, o.Usage.Output, shortTime(o.Last), oneLine(title, 60))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%d\t%d/%d/%d\t%s\t%s\t%s\n", o.Topic, mark, shortID(o.ID), status, o.Turns,
+			o.Usage.Input, o.Usage.Cached, o.Usage.Output, shortTime(o.Last), sharingColumn(o), oneLine(title, 60))
 	}
 	return tw.Flush()
 }
 
 // readEngine builds a session engine for commands that only read sessions:
 // it needs no model configuration and sends nothing. newSessionEngine adds
-// the model configuration to it.
+// the model configuration to it. Its store reads the local topics and those
+// fetched from remotes (read-only; new records go to the local topic ref,
+// which is how a teammate's fetched session is continued).
 func readEngine(e *Env) (*session.Engine, error) {
 	repo, err := e.Repo()
 	if err != nil {
 		return nil, err
 	}
-	return &session.Engine{Store: repo.Notes(), Repo: repo, Now: e.Now, Stdout: e.Stdout, Stderr: e.Stderr}, nil
+	return &session.Engine{Store: repo.Notes().WithRemotes(), Repo: repo, Now: e.Now, Stdout: e.Stdout, Stderr: e.Stderr}, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

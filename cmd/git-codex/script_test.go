@@ -36,8 +36,9 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			return setupOpenAI(env)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitcode,
-			"openai":   cmdOpenAI,
+			"exitcode":  cmdExitcode,
+			"openai":    cmdOpenAI,
+			"gitdaemon": cmdGitDaemon,
 		},
 	}
 }
@@ -58,6 +59,27 @@ func setupScriptEnv(t *testing.T, env *testscript.Env) error {
 	env.Setenv("NO_COLOR", "1")
 	env.Setenv("OPENAI_API_KEY", "")
 	return nil
+}
+
+// cmdGitDaemon serves the bare repositories under a directory through a
+// real `git daemon` on loopback for the rest of the script, and sets
+// $GITDAEMON to its base URL: `gitdaemon srv`, then
+// `exec git clone $GITDAEMON/r.git`. The daemon runs with the script's
+// hermetic git environment.
+func cmdGitDaemon(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gitdaemon DIR")
+	}
+	env := []string{"PATH=" + ts.Getenv("PATH")}
+	for k := range gittest.Env(ts.Getenv("HOME")) {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	base := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(base, 0o755))
+	url, stop, err := startGitDaemon(base, env)
+	ts.Check(err)
+	ts.Defer(stop)
+	ts.Setenv("GITDAEMON", url)
 }
 
 // cmdExitcode runs a command and checks its exit code: `exitcode 3 exec git codex check`.

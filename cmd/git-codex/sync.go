@@ -18,13 +18,17 @@ type SyncOptions struct {
 func newSyncCommand(e *Env) *cli.Command {
 	return &cli.Command{
 		Name:      "sync",
-		Usage:     "fetch the remote's session notes, merge them (nothing lost) and push back",
+		Usage:     "fetch the remote's session notes, merge them (nothing lost) and push back the shared ones",
 		UsageText: "git codex sync [--json] [REMOTE]",
 		Description: "Fetches refs/notes/codex/* from REMOTE (default: the branch's upstream remote, else\n" +
-			"origin) into refs/notes/remotes/REMOTE/codex/*, merges each into the local topic as a\n" +
-			"union of records, and pushes every topic the remote lacks, without force; when the\n" +
-			"remote moves in between it fetches, merges and pushes again. Running it twice changes\n" +
-			"nothing the second time. Your remote.* settings are never touched.\n\n" +
+			"origin) into refs/notes/remotes/REMOTE/codex/*, where list, show, log, pr-summary and\n" +
+			"stats read them; merges each into the local topic of the same name, if there is one, as\n" +
+			"a union of records; and pushes, without force, the local topics shared with REMOTE that\n" +
+			"it lacks (the pre-push hook's rule, with \"the remote has the topic's branch\" in place\n" +
+			"of \"the push sends it\"; see 'git codex share'). Topics not shared stay here and are\n" +
+			"listed as kept. When the remote moves in between it fetches, merges and pushes again.\n" +
+			"Running it twice changes nothing the second time. Your remote.* settings are never\n" +
+			"touched, and nothing on the remote is ever deleted.\n\n" +
 			"Examples:\n" +
 			"  git codex sync\n" +
 			"  git codex sync upstream --json | jq .pushed",
@@ -53,19 +57,30 @@ func runSync(c *cli.Context, e *Env, opts SyncOptions) error {
 	if opts.JSON {
 		return writeJSON(e.Stdout, res)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(e.Stderr, "git-codex: warning: %s\n", w)
+	}
 	if !res.Changed() {
-		_, err = fmt.Fprintf(e.Stdout, "session notes up to date with %s\n", res.Remote)
-		return err
-	}
-	var parts []string
-	for _, p := range []struct {
-		verb   string
-		topics []string
-	}{{"fetched", res.Fetched}, {"merged", res.Merged}, {"pushed", res.Pushed}} {
-		if len(p.topics) > 0 {
-			parts = append(parts, p.verb+" "+strings.Join(p.topics, ", "))
+		fmt.Fprintf(e.Stdout, "session notes up to date with %s\n", res.Remote)
+	} else {
+		var parts []string
+		for _, p := range []struct {
+			verb   string
+			topics string
+		}{
+			{"fetched", strings.Join(res.Fetched, ", ")},
+			{"merged", strings.Join(res.Merged, ", ")},
+			{"pushed", topicsWithReasons(res.Pushed, res.Reasons)},
+		} {
+			if p.topics != "" {
+				parts = append(parts, p.verb+" "+p.topics)
+			}
 		}
+		fmt.Fprintf(e.Stdout, "synced session notes with %s: %s\n", res.Remote, strings.Join(parts, "; "))
 	}
-	_, err = fmt.Fprintf(e.Stdout, "synced session notes with %s: %s\n", res.Remote, strings.Join(parts, "; "))
+	if len(res.Kept) > 0 {
+		_, err = fmt.Fprintf(e.Stdout, "not sent to %s: %s ('git codex share TOPIC %s' shares one)\n",
+			res.Remote, topicsWithReasons(res.Kept, res.Reasons), shellWord(res.Remote))
+	}
 	return err
 }

@@ -1,0 +1,166 @@
+package gitstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// maxIndexDecode is the largest index file UncommittedPaths decodes itself;
+// a larger one is left to `git status`, which reads it faster.
+const maxIndexDecode = 1 << 20
+
+// UncommittedPaths sorts those of paths (relative to the top of the work
+// tree, slash-separated) that a clone of HEAD would not get as they are
+// here: untracked lists the files git does not track (ignored or not),
+// changed the tracked ones whose work-tree or staged content differs from
+// HEAD. Paths that do not exist are left out of both; so is everything in a
+// bare repository.
+//
+// It answers from the index and HEAD's tree when it can tell for sure
+// without git (the common case: the files committed and untouched since,
+// which the pre-push hook must establish without starting a process), and
+// asks `git status` otherwise: a stat that differs from the index, a racy
+// entry, a filter or symbolic link, a conflict, an index it cannot decode
+// or that is large.
+func (r *Repo) UncommittedPaths(ctx context.Context, paths ...string) (untracked, changed []string, err error) {
+	if r.workTree == "" {
+		return nil, nil, nil
+	}
+	var present []string
+	for _, p := range paths {
+		if _, err := os.Lstat(filepath.Join(r.workTree, filepath.FromSlash(p))); err == nil {
+			present = append(present, p)
+		}
+	}
+	if len(present) == 0 {
+		return nil, nil, nil
+	}
+	if u, c, ok := r.uncommittedFromIndex(present); ok {
+		return u, c, nil
+	}
+	return r.uncommittedFromStatus(ctx, present)
+}
+
+// uncommittedFromIndex is UncommittedPaths without git; ok is false when it
+// cannot be sure.
+func (r *Repo) uncommittedFromIndex(paths []string) (untracked, changed []string, ok bool) {
+	if r.getenv("GIT_INDEX_FILE") != "" {
+		return nil, nil, false
+	}
+	indexPath := filepath.Join(r.gitDir, "index")
+	fi, err := os.Stat(indexPath)
+	if err != nil || fi.Size() > maxIndexDecode {
+		return nil, nil, false
+	}
+	data, err := os.ReadFile(indexPath)
+	if err != nil {
+		return nil, nil, false
+	}
+	var idx index.Index
+	// Split indexes and sparse directories are mandatory extensions the
+	// decoder refuses: git answers for those.
+	if err := index.NewDecoder(bytes.NewReader(data)).Decode(&idx); err != nil {
+		return nil, nil, false
+	}
+	entries := map[string]*index.Entry{}
+	for _, e := range idx.Entries {
+		// Stage 0 is a merged entry (go-git's index.Merged constant says 1,
+		// the same as AncestorMode; its decoder stores git's stage bits).
+		if e.Stage != 0 || e.SkipWorktree || e.IntentToAdd {
+			for _, p := range paths {
+				if e.Name == p {
+					return nil, nil, false // a conflict, sparse or `add -N` entry: ask git
+				}
+			}
+			continue
+		}
+		entries[e.Name] = e
+	}
+	head, err := r.Head()
+	if err != nil {
+		return nil, nil, false
+	}
+	var tree *object.Tree
+	if !head.Unborn() {
+		c, err := object.GetCommit(r.objects(), plumbing.NewHash(head.Commit))
+		if err != nil {
+			return nil, nil, false
+		}
+		if tree, err = c.Tree(); err != nil {
+			return nil, nil, false
+		}
+	}
+	for _, p := range paths {
+		e := entries[p]
+		if e == nil {
+			untracked = append(untracked, p)
+			continue
+		}
+		if e.Mode != filemode.Regular && e.Mode != filemode.Executable {
+			return nil, nil, false
+		}
+		wf, err := os.Lstat(filepath.Join(r.workTree, filepath.FromSlash(p)))
+		if err != nil || !wf.Mode().IsRegular() {
+			return nil, nil, false
+		}
+		// The entry's stat data vouches for the file only when the file
+		// was not written in the same instant as the index (git's racy
+		// case) — otherwise git must compare the contents.
+		if int64(e.Size) != wf.Size() || !e.ModifiedAt.Equal(wf.ModTime()) || !e.ModifiedAt.Before(fi.ModTime()) {
+			return nil, nil, false
+		}
+		committed := plumbing.ZeroHash
+		if tree != nil {
+			te, err := tree.FindEntry(p)
+			switch {
+			case err == nil:
+				committed = te.Hash
+			case errors.Is(err, object.ErrEntryNotFound), errors.Is(err, object.ErrDirectoryNotFound):
+			default:
+				return nil, nil, false
+			}
+		}
+		if committed != e.Hash {
+			changed = append(changed, p)
+		}
+	}
+	return untracked, changed, true
+}
+
+// uncommittedFromStatus is UncommittedPaths through `git status`.
+func (r *Repo) uncommittedFromStatus(ctx context.Context, paths []string) (untracked, changed []string, err error) {
+	args := append([]string{"--literal-pathspecs", "--no-optional-locks", "status", "--porcelain=v1", "-z",
+		"--ignored=matching", "--untracked-files=all", "--"}, paths...)
+	out, err := r.Git(ctx, nil, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("status of %s: %w", strings.Join(paths, ", "), err)
+	}
+	fields := bytes.Split(out, []byte{0})
+	for i := 0; i < len(fields); i++ {
+		f := string(fields[i])
+		if len(f) < 4 {
+			continue
+		}
+		xy, path := f[:2], f[3:]
+		switch {
+		case xy == "??" || xy == "!!":
+			untracked = append(untracked, path)
+		default:
+			changed = append(changed, path)
+		}
+		if xy[0] == 'R' || xy[0] == 'C' {
+			i++ // the source path of a rename or copy follows
+		}
+	}
+	return untracked, changed, nil
+}
