@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -159,21 +158,9 @@ type configState struct {
 
 // HooksDir returns the directory git runs hooks from: core.hooksPath when set
 // (relative paths are relative to the top of the work tree, ~ is expanded),
-// otherwise <common git dir>/hooks. It asks git itself.
+// otherwise <common git dir>/hooks.
 func HooksDir(ctx context.Context, repo *gitstore.Repo) (string, error) {
-	out, err := repo.Git(ctx, nil, "rev-parse", "--git-path", "hooks")
-	if err != nil {
-		return "", fmt.Errorf("find hooks directory: %w", err)
-	}
-	dir := strings.TrimSpace(string(out))
-	if !filepath.IsAbs(dir) {
-		base := repo.WorkTree()
-		if base == "" {
-			base = repo.GitDir()
-		}
-		dir = filepath.Join(base, dir)
-	}
-	return filepath.Clean(dir), nil
+	return repo.HooksPath(ctx)
 }
 
 // Install installs the pre-push hook into the hooks directory git uses and
@@ -301,7 +288,7 @@ func writeHook(path string) error {
 func installConfig(ctx context.Context, repo *gitstore.Repo, st *installState) ([]Change, error) {
 	var out []Change
 	glob := repo.RefPrefix() + "*"
-	vals, err := configGet(ctx, repo, "--get-all", rewriteRefKey)
+	vals, err := repo.ConfigGetAll(ctx, rewriteRefKey, gitstore.ConfigGetOptions{})
 	if err != nil {
 		return out, err
 	}
@@ -311,8 +298,8 @@ func installConfig(ctx context.Context, repo *gitstore.Repo, st *installState) (
 			c.Detail = "already covered by " + by
 		}
 	} else {
-		if _, err := repo.Git(ctx, nil, "config", "--local", "--add", rewriteRefKey, glob); err != nil {
-			return out, fmt.Errorf("set config %s: %w", rewriteRefKey, err)
+		if err := repo.AddConfig(ctx, rewriteRefKey, glob); err != nil {
+			return out, err
 		}
 		st.Config = append(st.Config, configState{Key: rewriteRefKey, Value: glob, Added: true})
 		c.Action = "added"
@@ -328,19 +315,15 @@ func installConfig(ctx context.Context, repo *gitstore.Repo, st *installState) (
 		{rewriteRebase, "true", true},
 	} {
 		c := Change{Kind: "config", Target: kv.key, Value: kv.value, Action: "unchanged"}
-		args := []string{"--get", kv.key}
-		if kv.isBool {
-			args = []string{"--type=bool", "--get", kv.key}
-		}
-		cur, err := configGet(ctx, repo, args...)
+		cur, ok, err := repo.ConfigGet(ctx, kv.key, gitstore.ConfigGetOptions{Bool: kv.isBool})
 		if err != nil {
 			return out, err
 		}
-		if len(cur) == 1 && strings.EqualFold(cur[0], kv.value) {
+		if ok && strings.EqualFold(cur, kv.value) {
 			out = append(out, c)
 			continue
 		}
-		prev, err := configGet(ctx, repo, "--local", "--get", kv.key)
+		prev, hadPrev, err := repo.ConfigGet(ctx, kv.key, gitstore.ConfigGetOptions{Local: true})
 		if err != nil {
 			return out, err
 		}
@@ -348,8 +331,8 @@ func installConfig(ctx context.Context, repo *gitstore.Repo, st *installState) (
 			return out, err
 		}
 		s := configState{Key: kv.key, Value: kv.value}
-		if len(prev) > 0 {
-			s.HadPrevious, s.Previous = true, prev[len(prev)-1]
+		if hadPrev {
+			s.HadPrevious, s.Previous = true, prev
 			c.Detail = "was " + s.Previous
 		}
 		st.Config = append(st.Config, s)
@@ -452,22 +435,21 @@ func uninstallHook(repo *gitstore.Repo, h hookState) []Change {
 func uninstallConfig(ctx context.Context, repo *gitstore.Repo, s configState) (Change, error) {
 	c := Change{Kind: "config", Target: s.Key, Value: s.Value}
 	if s.Added {
-		_, err := repo.Git(ctx, nil, "config", "--local", "--fixed-value", "--unset-all", s.Key, s.Value)
-		if exitCode(err) == 5 { // nothing matched: the user removed it already
-			c.Action = "unchanged"
-			return c, nil
-		}
+		removed, err := repo.UnsetConfigValue(ctx, s.Key, s.Value)
 		if err != nil {
-			return c, fmt.Errorf("unset config %s: %w", s.Key, err)
+			return c, err
 		}
 		c.Action = "removed"
+		if !removed { // nothing matched: the user removed it already
+			c.Action = "unchanged"
+		}
 		return c, nil
 	}
-	cur, err := configGet(ctx, repo, "--local", "--get", s.Key)
+	cur, ok, err := repo.ConfigGet(ctx, s.Key, gitstore.ConfigGetOptions{Local: true})
 	if err != nil {
 		return c, err
 	}
-	if len(cur) == 0 || cur[len(cur)-1] != s.Value {
+	if !ok || cur != s.Value {
 		c.Action, c.Detail = "kept", "changed since init"
 		return c, nil
 	}
@@ -483,33 +465,6 @@ func uninstallConfig(ctx context.Context, repo *gitstore.Repo, s configState) (C
 	}
 	c.Action = "unset"
 	return c, nil
-}
-
-// configGet runs `git config ARGS…` and returns its lines; a missing key is
-// no values, not an error.
-func configGet(ctx context.Context, repo *gitstore.Repo, args ...string) ([]string, error) {
-	out, err := repo.Git(ctx, nil, append([]string{"config"}, args...)...)
-	if exitCode(err) == 1 {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read config %s: %w", args[len(args)-1], err)
-	}
-	var vals []string
-	for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		if l != "" {
-			vals = append(vals, l)
-		}
-	}
-	return vals, nil
-}
-
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	return 0
 }
 
 func loadState(repo *gitstore.Repo) (installState, error) {

@@ -1,7 +1,6 @@
 package gitflow
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -50,28 +49,27 @@ func Status(ctx context.Context, repo *gitstore.Repo) (InstallStatus, error) {
 		}
 	}
 	glob := repo.RefPrefix() + "*"
-	vals, err := configGet(ctx, repo, "--get-all", rewriteRefKey)
+	vals, err := repo.ConfigGetAll(ctx, rewriteRefKey, gitstore.ConfigGetOptions{})
 	if err != nil {
 		return s, err
 	}
 	if coveringValue(vals, glob) == "" {
 		s.MissingConfig = append(s.MissingConfig, rewriteRefKey+"="+glob)
 	}
-	for _, kv := range [][3]string{
-		{rewriteModeKey, "cat_sort_uniq", ""},
-		{rewriteAmend, "true", "--type=bool"},
-		{rewriteRebase, "true", "--type=bool"},
+	for _, kv := range []struct {
+		key, value string
+		isBool     bool
+	}{
+		{rewriteModeKey, "cat_sort_uniq", false},
+		{rewriteAmend, "true", true},
+		{rewriteRebase, "true", true},
 	} {
-		args := []string{"--get", kv[0]}
-		if kv[2] != "" {
-			args = append([]string{kv[2]}, args...)
-		}
-		cur, err := configGet(ctx, repo, args...)
+		cur, ok, err := repo.ConfigGet(ctx, kv.key, gitstore.ConfigGetOptions{Bool: kv.isBool})
 		if err != nil {
 			return s, err
 		}
-		if len(cur) != 1 || !strings.EqualFold(cur[0], kv[1]) {
-			s.MissingConfig = append(s.MissingConfig, kv[0]+"="+kv[1])
+		if !ok || !strings.EqualFold(cur, kv.value) {
+			s.MissingConfig = append(s.MissingConfig, kv.key+"="+kv.value)
 		}
 	}
 	return s, nil
@@ -166,31 +164,28 @@ func VerifyStorage(ctx context.Context, repo *gitstore.Repo) ([]StorageProblem, 
 		return probs, nil
 	}
 	refs := make([]string, 0, len(values))
-	var in bytes.Buffer
+	ids := make([]string, 0, len(values))
 	for ref := range values {
 		refs = append(refs, ref)
 	}
 	sort.Strings(refs)
 	for _, ref := range refs {
-		in.WriteString(values[ref] + "\n")
+		ids = append(ids, values[ref])
 	}
-	out, err := repo.Git(ctx, &in, "cat-file", "--batch-check")
+	types, err := repo.ObjectTypes(ctx, ids)
 	if err != nil {
 		return probs, fmt.Errorf("verify notes objects: %w", err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for i := 0; sc.Scan() && i < len(refs); i++ {
-		f := strings.Fields(sc.Text())
-		ref := refs[i]
-		switch {
-		case len(f) >= 2 && f[1] == "missing":
+	for _, ref := range refs {
+		switch typ, ok := types[values[ref]]; {
+		case !ok:
 			probs = append(probs, StorageProblem{
 				Ref: ref, Detail: "points at " + values[ref][:12] + ", which is missing from the object store",
 				Fix: "git update-ref -d " + ref + " && git codex sync   # sync restores the topic from the remote if it was pushed",
 			})
-		case len(f) >= 2 && f[1] != "commit":
+		case typ != "commit":
 			probs = append(probs, StorageProblem{
-				Ref: ref, Detail: "points at a " + f[1] + ", not a notes commit",
+				Ref: ref, Detail: "points at a " + typ + ", not a notes commit",
 				Fix: "git update-ref -d " + ref,
 			})
 		}

@@ -5,10 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	repoctx "github.com/git-codex/git-codex/context"
 	"io"
 	"os"
 	"strings"
+
+	repoctx "github.com/git-codex/git-codex/context"
 
 	"github.com/git-codex/git-codex/gitstore"
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"regexp"
 	"sort"
 	"strconv"
@@ -246,7 +245,7 @@ func findReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, src
 			compute = append(compute, id)
 		}
 	}
-	pids, err := patchIDs(ctx, repo, compute)
+	pids, err := repo.PatchIDs(ctx, compute)
 	if err != nil {
 		return nil, err
 	}
@@ -494,53 +493,13 @@ func notedSubjects(srcs map[string]*source) map[string][]string {
 	return out
 }
 
-// patchIDs computes the stable patch-ids of commits in two git processes
-// (`diff-tree --stdin -p | patch-id --stable`), whatever their number.
-// Merges and empty commits get none.
-func patchIDs(ctx context.Context, repo *gitstore.Repo, commits []string) (map[string]string, error) {
-	out := map[string]string{}
-	if len(commits) == 0 {
-		return out, nil
-	}
-	// The same diff options as gitstore.Repo.PatchID, so that computed
-	// ids compare equal with the ids stored in records.
-	diff, err := repo.Git(ctx, strings.NewReader(strings.Join(commits, "\n")+"\n"),
-		"-c", "core.quotePath=true", "diff-tree", "--stdin", "-p", "--root", "--no-color", "--no-ext-diff",
-		"--no-textconv", "--no-renames")
-	if err != nil {
-		return nil, fmt.Errorf("compute patch-ids: %w", err)
-	}
-	if len(diff) == 0 {
-		return out, nil
-	}
-	ids, err := repo.Git(ctx, strings.NewReader(string(diff)), "patch-id", "--stable")
-	if err != nil {
-		return nil, fmt.Errorf("compute patch-ids: %w", err)
-	}
-	for _, line := range strings.Split(string(ids), "\n") {
-		pid, commit, ok := strings.Cut(strings.TrimSpace(line), " ")
-		if ok {
-			out[commit] = pid
-		}
-	}
-	return out, nil
-}
-
 // isAncestor reports whether a is an ancestor of b; a commit that does not
 // exist here (exists false) is an ancestor of nothing.
 func isAncestor(ctx context.Context, repo *gitstore.Repo, exists bool, a, b string) (bool, error) {
 	if !exists {
 		return false, nil
 	}
-	_, err := repo.Git(ctx, nil, "merge-base", "--is-ancestor", a, b)
-	if err == nil {
-		return true, nil
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 1 {
-		return false, nil
-	}
-	return false, fmt.Errorf("is %s an ancestor of %s: %w", short(a), short(b), err)
+	return repo.IsAncestor(ctx, a, b)
 }
 
 // ReattachOptions selects the commits Reattach looks at.
@@ -676,7 +635,7 @@ func startRevList(ctx context.Context, repo *gitstore.Repo, revs []string, max i
 	}
 	done := make(chan result, 1)
 	go func() {
-		commits, err := repo.RevList(ctx, revs, max)
+		commits, err := repo.RevList(ctx, gitstore.RevListOptions{Revs: revs, Max: max})
 		done <- result{commits, err}
 	}()
 	return func() ([]gitstore.Commit, error) {

@@ -280,7 +280,7 @@ func ShareTopic(ctx context.Context, repo *gitstore.Repo, topic, remote string, 
 		}
 		res.WasPrivate = true
 	}
-	if err := repo.UnsetConfigValue(ctx, topicKey(topic, "unshare"), remote); err != nil {
+	if _, err := repo.UnsetConfigValue(ctx, topicKey(topic, "unshare"), remote); err != nil {
 		return res, fmt.Errorf("share %s: %w", topic, err)
 	}
 	if err := repo.AddConfig(ctx, topicKey(topic, "share"), remote); err != nil {
@@ -319,7 +319,7 @@ func UnshareTopic(ctx context.Context, repo *gitstore.Repo, topic, remote string
 			return res, fmt.Errorf("unshare %s: %w", topic, err)
 		}
 		res.Remote = remote
-		if err := repo.UnsetConfigValue(ctx, topicKey(topic, "share"), remote); err != nil {
+		if _, err := repo.UnsetConfigValue(ctx, topicKey(topic, "share"), remote); err != nil {
 			return res, fmt.Errorf("unshare %s: %w", topic, err)
 		}
 		if err := repo.AddConfig(ctx, topicKey(topic, "unshare"), remote); err != nil {

@@ -95,9 +95,8 @@ func (t Tokens) Total() int { return t.Input + t.Output }
 func DefaultBase(ctx context.Context, repo *gitstore.Repo, head string) (commit, ref string, err error) {
 	var cands []string
 	if h, err := repo.Head(); err == nil && h.Branch != "" {
-		if up, err := repo.Git(ctx, nil, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"); err == nil {
-			u := strings.TrimSpace(string(up))
-			if u != "" && u[strings.LastIndexByte(u, '/')+1:] != h.Branch[strings.LastIndexByte(h.Branch, '/')+1:] {
+		if u, err := repo.Upstream(ctx); err == nil && u != "" {
+			if u[strings.LastIndexByte(u, '/')+1:] != h.Branch[strings.LastIndexByte(h.Branch, '/')+1:] {
 				cands = append(cands, u)
 			}
 		}
@@ -107,11 +106,11 @@ func DefaultBase(ctx context.Context, repo *gitstore.Repo, head string) (commit,
 		if _, err := repo.Resolve(ctx, c); err != nil {
 			continue
 		}
-		out, err := repo.Git(ctx, nil, "merge-base", c, head)
+		base, err := repo.MergeBase(ctx, c, head)
 		if err != nil {
 			continue
 		}
-		return strings.TrimSpace(string(out)), c, nil
+		return base, c, nil
 	}
 	return "", "", fmt.Errorf("%w: pass --base", ErrNoBase)
 }

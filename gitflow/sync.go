@@ -1,8 +1,6 @@
 package gitflow
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,7 +14,7 @@ import (
 // to exchange notes. The pushes also pass --no-verify, so the pre-push hook
 // never runs for them; the guard makes a hook that runs anyway (an older
 // hook script, a wrapper) return at once instead of recursing.
-const GuardEnv = "GIT_CODEX_NOTES_PUSH"
+const GuardEnv = gitstore.GuardEnv
 
 // TrackingPrefix is where fetched remote notes refs are kept:
 // refs/notes/remotes/<remote>/<rest of the notes prefix>. It is a private
@@ -215,17 +213,14 @@ func topLevel(repo *gitstore.Repo, prefix string) (map[string]string, error) {
 // (forced: it is private, and merging happens afterwards). With refs nil it
 // fetches all of them and prunes tracking refs the remote no longer has.
 func (nr *notesRemote) fetch(ctx context.Context, refs []string) error {
-	args := []string{"fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-auto-maintenance",
-		"--no-recurse-submodules"}
+	var specs []string
 	if refs == nil {
-		args = append(args, "--prune", nr.remote, "+"+nr.prefix+"*:"+nr.tracking+"*")
-	} else {
-		args = append(args, nr.remote)
-		for _, ref := range refs {
-			args = append(args, "+"+ref+":"+nr.trackingRef(ref))
-		}
+		specs = []string{"+" + nr.prefix + "*:" + nr.tracking + "*"}
 	}
-	if _, err := runGit(ctx, nr.repo, args...); err != nil {
+	for _, ref := range refs {
+		specs = append(specs, "+"+ref+":"+nr.trackingRef(ref))
+	}
+	if err := nr.repo.FetchRefs(ctx, nr.remote, specs, gitstore.FetchOptions{Prune: refs == nil}); err != nil {
 		return fmt.Errorf("fetch notes from %s: %w", nr.remote, err)
 	}
 	return nil
@@ -335,24 +330,12 @@ func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, send map[str
 // the remote now has, and the refs rejected because the remote moved
 // (worth a fetch, merge and retry). Other failures are errors.
 func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]string) (ok, retry []string, err error) {
-	var args []string
-	if !strings.ContainsAny(nr.remote, "=\n") {
-		// A remote added with --mirror=push refuses refspecs; this push
-		// names its refs, so it turns the setting off for itself only.
-		args = append(args, "-c", "remote."+nr.remote+".mirror=false")
-	}
-	args = append(args, "push", "--porcelain", "--no-verify", nr.remote)
-	names := sortedKeys(refs)
-	for _, ref := range names {
-		args = append(args, refs[ref]+":"+ref)
-	}
-	out, runErr := runGit(ctx, nr.repo, args...)
-	status := parsePorcelain(out)
+	status, runErr := nr.repo.PushRefs(ctx, nr.remote, refs)
 	var failed []string
-	for _, ref := range names {
+	for _, ref := range sortedKeys(refs) {
 		st, found := status[ref]
 		switch {
-		case found && st.ok():
+		case found && st.OK():
 			ok = append(ok, ref)
 			tref := nr.trackingRef(ref)
 			// The tracking ref is a cache of the remote's state; a
@@ -360,57 +343,27 @@ func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]strin
 			if uerr := nr.repo.UpdateRef(ctx, tref, tracking[tref], refs[ref]); uerr != nil && !errors.Is(uerr, gitstore.ErrConflict) {
 				return ok, retry, fmt.Errorf("record pushed notes of %s: %w", nr.topicOf(ref), uerr)
 			}
-		case found && st.retryable():
+		case found && retryable(st):
 			retry = append(retry, ref)
 		case found:
-			failed = append(failed, nr.topicOf(ref)+": "+st.summary)
+			failed = append(failed, nr.topicOf(ref)+": "+st.Summary)
 		}
 	}
 	if len(failed) > 0 {
 		return ok, retry, fmt.Errorf("push notes to %s: %s", nr.remote, strings.Join(failed, "; "))
 	}
-	if runErr != nil && len(ok)+len(retry) < len(names) {
+	if runErr != nil && len(ok)+len(retry) < len(refs) {
 		return ok, retry, fmt.Errorf("push notes to %s: %w", nr.remote, runErr)
 	}
 	return ok, retry, nil
 }
 
-// pushStatus is one ref line of `git push --porcelain`.
-type pushStatus struct {
-	flag    byte
-	summary string
-}
-
-func (s pushStatus) ok() bool { return strings.IndexByte(" +-*=", s.flag) >= 0 }
-
-func (s pushStatus) retryable() bool {
-	return s.flag == '!' && !strings.Contains(s.summary, "remote rejected") &&
-		(strings.Contains(s.summary, "fetch first") || strings.Contains(s.summary, "non-fast-forward") ||
-			strings.Contains(s.summary, "stale info") || strings.Contains(s.summary, "rejected"))
-}
-
-// parsePorcelain reads `git push --porcelain` output: "<flag>\t<from>:<to>\t<summary>".
-func parsePorcelain(out []byte) map[string]pushStatus {
-	status := map[string]pushStatus{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		parts := strings.SplitN(sc.Text(), "\t", 3)
-		if len(parts) < 3 || len(parts[0]) != 1 {
-			continue
-		}
-		_, to, found := strings.Cut(parts[1], ":")
-		if !found {
-			continue
-		}
-		status[to] = pushStatus{flag: parts[0][0], summary: parts[2]}
-	}
-	return status
-}
-
-// runGit runs git in the repository with the guard against recursing into
-// our own pre-push hook and without terminal prompts (it may run inside a hook).
-func runGit(ctx context.Context, repo *gitstore.Repo, args ...string) ([]byte, error) {
-	return repo.GitEnv(ctx, []string{GuardEnv + "=1", "GIT_TERMINAL_PROMPT=0"}, nil, args...)
+// retryable reports whether a rejected ref is worth a fetch, merge and push
+// again: the remote moved (not a hook or a policy refusing it).
+func retryable(s gitstore.PushStatus) bool {
+	return s.Flag == '!' && !strings.Contains(s.Summary, "remote rejected") &&
+		(strings.Contains(s.Summary, "fetch first") || strings.Contains(s.Summary, "non-fast-forward") ||
+			strings.Contains(s.Summary, "stale info") || strings.Contains(s.Summary, "rejected"))
 }
 
 func sortedKeys(m map[string]string) []string {

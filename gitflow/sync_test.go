@@ -239,31 +239,23 @@ func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
 	}
 }
 
-func TestParsePorcelain(t *testing.T) {
-	out := "To ../r.git\n" +
-		"*\t0123:refs/notes/codex/a\t[new reference]\n" +
-		"!\t4567:refs/notes/codex/b\t[rejected] (fetch first)\n" +
-		"!\t89ab:refs/notes/codex/c\t[remote rejected] (hook declined)\n" +
-		"=\tcdef:refs/notes/codex/d\t[up to date]\n" +
-		"Done\n"
+// Which push rejections are answered with fetch, merge and push again (git
+// push --porcelain's lines are parsed by gitstore, TestParsePorcelain).
+func TestRetryable(t *testing.T) {
 	tests := []struct {
-		ref         string
-		ok, retry   bool
-		wantPresent bool
+		status gitstore.PushStatus
+		retry  bool
 	}{
-		{"refs/notes/codex/a", true, false, true},
-		{"refs/notes/codex/b", false, true, true},
-		{"refs/notes/codex/c", false, false, true},
-		{"refs/notes/codex/d", true, false, true},
-		{"refs/notes/codex/e", false, false, false},
+		{gitstore.PushStatus{Flag: '*', Summary: "[new reference]"}, false},
+		{gitstore.PushStatus{Flag: '!', Summary: "[rejected] (fetch first)"}, true},
+		{gitstore.PushStatus{Flag: '!', Summary: "[remote rejected] (hook declined)"}, false},
+		{gitstore.PushStatus{Flag: '=', Summary: "[up to date]"}, false},
+		{gitstore.PushStatus{}, false},
 	}
-	st := parsePorcelain([]byte(out))
 	for _, tt := range tests {
-		t.Run(tt.ref, func(t *testing.T) {
-			s, found := st[tt.ref]
-			if found != tt.wantPresent || s.ok() != tt.ok || s.retryable() != tt.retry {
-				t.Errorf("status %+v found %v: ok %v retry %v; want found %v ok %v retry %v",
-					s, found, s.ok(), s.retryable(), tt.wantPresent, tt.ok, tt.retry)
+		t.Run(tt.status.Summary, func(t *testing.T) {
+			if got := retryable(tt.status); got != tt.retry {
+				t.Errorf("retryable(%+v) = %v, want %v", tt.status, got, tt.retry)
 			}
 		})
 	}

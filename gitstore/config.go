@@ -4,13 +4,172 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing/format/config"
 )
+
+// Config returns the last value of a git config key (as `git config --get`),
+// read once per Repo through the git binary so includes, worktree config and
+// global/system files all count.
+func (r *Repo) Config(key string) (string, bool) {
+	vs := r.ConfigAll(key)
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[len(vs)-1], true
+}
+
+// ConfigAll returns every value of a multi-valued config key.
+func (r *Repo) ConfigAll(key string) []string {
+	r.cfgOnce.Do(func() {
+		r.cfg, r.cfgErr = r.loadConfig()
+	})
+	return r.cfg[canonicalKey(key)]
+}
+
+// Remotes lists the configured remotes (those with a remote.<name>.url), sorted.
+func (r *Repo) Remotes() []string {
+	r.ConfigAll("remote.origin.url") // loads the configuration
+	var out []string
+	for k := range r.cfg {
+		if name, ok := strings.CutPrefix(k, "remote."); ok && strings.HasSuffix(name, ".url") {
+			out = append(out, strings.TrimSuffix(name, ".url"))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ConfigBool reads a boolean config key the way git spells booleans.
+func (r *Repo) ConfigBool(key string, def bool) bool {
+	v, ok := r.Config(key)
+	if !ok {
+		return def
+	}
+	if b, ok := parseBool(v); ok {
+		return b
+	}
+	return def
+}
+
+// ConfigInt reads an integer config key.
+func (r *Repo) ConfigInt(key string, def int) int {
+	v, ok := r.Config(key)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return def
+	}
+	return n
+}
+
+// SetConfig writes key=value to the repository's local config through the
+// git binary (which keeps the user's formatting and comments).
+func (r *Repo) SetConfig(ctx context.Context, key, value string) error {
+	if _, err := r.git(ctx, nil, "config", "--local", key, value); err != nil {
+		return fmt.Errorf("set config %s: %w", key, err)
+	}
+	r.cfgOnce = sync.Once{}
+	return nil
+}
+
+// AddConfig adds value to the multi-valued key in the repository's local
+// config (`git config --add`), unless the key already has exactly that value.
+func (r *Repo) AddConfig(ctx context.Context, key, value string) error {
+	for _, v := range r.ConfigAll(key) {
+		if v == value {
+			return nil
+		}
+	}
+	if _, err := r.git(ctx, nil, "config", "--local", "--add", key, value); err != nil {
+		return fmt.Errorf("add config %s: %w", key, err)
+	}
+	r.cfgOnce = sync.Once{}
+	return nil
+}
+
+// UnsetConfigValue removes the values of key equal to value from the local
+// config and reports whether there were any; none is not an error.
+func (r *Repo) UnsetConfigValue(ctx context.Context, key, value string) (bool, error) {
+	_, err := r.git(ctx, nil, "config", "--local", "--fixed-value", "--unset-all", key, value)
+	r.cfgOnce = sync.Once{}
+	switch {
+	case err == nil:
+		return true, nil
+	case exitCode(err) == 5: // nothing matched
+		return false, nil
+	}
+	return false, fmt.Errorf("unset config %s: %w", key, err)
+}
+
+// UnsetConfig removes key from the local config; a missing key is not an error.
+func (r *Repo) UnsetConfig(ctx context.Context, key string) error {
+	_, err := r.git(ctx, nil, "config", "--local", "--unset-all", key)
+	r.cfgOnce = sync.Once{}
+	if err != nil && exitCode(err) != 5 {
+		return fmt.Errorf("unset config %s: %w", key, err)
+	}
+	return nil
+}
+
+// ConfigGetOptions narrows ConfigGet and ConfigGetAll.
+type ConfigGetOptions struct {
+	// Local reads the repository's own config file only.
+	Local bool
+	// Bool normalises the values as git booleans ("true"/"false").
+	Bool bool
+}
+
+// ConfigGet asks git for the current value of key (the last one when it has
+// several), as `git config --get` prints it; ok is false when it is not set.
+// Unlike Config it reads the files again, and it can read one scope.
+func (r *Repo) ConfigGet(ctx context.Context, key string, opt ConfigGetOptions) (value string, ok bool, err error) {
+	vs, err := r.configGet(ctx, "--get", key, opt)
+	if err != nil || len(vs) == 0 {
+		return "", false, err
+	}
+	return vs[len(vs)-1], true, nil
+}
+
+// ConfigGetAll asks git for every value of key (`git config --get-all`);
+// none when it is not set.
+func (r *Repo) ConfigGetAll(ctx context.Context, key string, opt ConfigGetOptions) ([]string, error) {
+	return r.configGet(ctx, "--get-all", key, opt)
+}
+
+func (r *Repo) configGet(ctx context.Context, mode, key string, opt ConfigGetOptions) ([]string, error) {
+	args := []string{"config"}
+	if opt.Local {
+		args = append(args, "--local")
+	}
+	if opt.Bool {
+		args = append(args, "--type=bool")
+	}
+	out, err := r.git(ctx, nil, append(args, mode, key)...)
+	if exitCode(err) == 1 {
+		return nil, nil // not set
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", key, err)
+	}
+	var vals []string
+	for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		if l != "" {
+			vals = append(vals, l)
+		}
+	}
+	return vals, nil
+}
 
 // loadConfig reads the configuration the way `git config --list` sees it:
 // system, global (XDG then ~/.gitconfig), local, then worktree files, later
@@ -114,7 +273,7 @@ func readConfigFile(path string, cfg map[string][]string) (bool, error) {
 
 // gitConfigList asks git for the whole configuration.
 func (r *Repo) gitConfigList() (map[string][]string, error) {
-	out, err := r.Git(context.Background(), nil, "config", "-z", "--list")
+	out, err := r.git(context.Background(), nil, "config", "-z", "--list")
 	if err != nil {
 		return nil, err
 	}

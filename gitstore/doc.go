@@ -4,6 +4,12 @@
 // fetched from remotes live under refs/notes/remotes/<remote>/codex/<topic>;
 // NotesStore.WithRemotes reads both, and nothing here writes the fetched ones.
 //
+// It is the repository port of the layers above: they call named, typed
+// operations (RevList, PatchIDs, IsAncestor, MergeBase, FetchRefs, PushRefs,
+// ConfigGet, …), never a git argument list, so that every git invocation and
+// its flags live here once. A git process that fails comes back as a
+// *GitError (verb, exit code, standard error).
+//
 // It is the only package that imports go-git. Refs are never updated through
 // go-git's reference storage: every update of a shared ref is a compare-and-swap
 // through git's own lock-file protocol (see lock.go), so that many processes and

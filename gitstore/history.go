@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -54,6 +55,35 @@ func (r *Repo) Commit(id string) (Commit, error) {
 	return toCommit(c), nil
 }
 
+// ObjectTypes asks git for the type of each object id ("commit", "tree",
+// "blob", "tag"); ids that name no object are left out. One `git cat-file
+// --batch-check` process answers for all of them.
+func (r *Repo) ObjectTypes(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var in bytes.Buffer
+	for _, id := range ids {
+		in.WriteString(id + "\n")
+	}
+	res, err := r.git(ctx, &in, "cat-file", "--batch-check")
+	if err != nil {
+		return nil, fmt.Errorf("look up objects: %w", err)
+	}
+	// One line per id, in order: "<id> <type> <size>" or "<id> missing".
+	lines := strings.Split(strings.TrimRight(string(res), "\n"), "\n")
+	for i, l := range lines {
+		if i >= len(ids) {
+			break
+		}
+		if f := strings.Fields(l); len(f) >= 2 && f[1] != "missing" {
+			out[ids[i]] = f[1]
+		}
+	}
+	return out, nil
+}
+
 // Resolve turns any git revision (branch, tag, HEAD~2, abbreviated id) into
 // a full commit id through `git rev-parse`. Returns ErrNotFound when it
 // names nothing.
@@ -71,7 +101,7 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
 		}
 		return h.Commit, nil
 	}
-	out, err := r.Git(ctx, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+	out, err := r.git(ctx, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
@@ -81,74 +111,52 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// LogOptions selects commits like `git log Include… ^Exclude…`.
-type LogOptions struct {
-	Include     []string // commit ids
-	Exclude     []string // commit ids
-	Max         int      // 0 = no limit
+// RevListOptions selects commits like `git rev-list` arguments do.
+type RevListOptions struct {
+	// Revs are git revision arguments ("main", "a..b", "^x"); none lists
+	// nothing.
+	Revs []string
+	// Max bounds the number of commits; 0 means all.
+	Max int
+	// FirstParent follows only the first parent of merges.
 	FirstParent bool
+	// Paths limits the commits to those that change these paths (git's
+	// default history simplification, as `git log -- PATH`).
+	Paths []string
 }
 
-// Log calls fn for the commits reachable from Include and not from Exclude,
-// in git's default order, at most Max: it is `git rev-list Include…
-// ^Exclude…` (see RevList), so the order, the exclusions and the commit-graph
-// are git's own. Returning ErrStopWalk from fn stops quietly.
-func (r *Repo) Log(ctx context.Context, opt LogOptions, fn func(Commit) error) error {
-	if len(opt.Include) == 0 {
-		return nil
-	}
-	revs := append([]string(nil), opt.Include...)
-	for _, id := range opt.Exclude {
-		revs = append(revs, "^"+id)
-	}
-	commits, err := r.revList(ctx, revs, opt.Max, opt.FirstParent)
-	if err != nil {
-		return err
-	}
-	for _, c := range commits {
-		if err := fn(c); err != nil {
-			if errors.Is(err, ErrStopWalk) {
-				return nil
-			}
-			return err
-		}
-	}
-	return nil
-}
-
-// ErrStopWalk stops Log without an error.
-var ErrStopWalk = errors.New("stop walk")
-
-// RevList returns the commits named by git revision arguments ("main",
-// "a..b", "^x"), newest first as `git log` orders them, at most max (0: all).
-// It is one `git rev-list` process printing every field Commit holds: on a
-// large repository that is twice as fast as reading the commits one by one,
-// and it uses the commit-graph. Returns ErrNotFound (wrapped) when a
+// RevList returns the commits opt names, newest first as `git log` orders
+// them. It is one `git rev-list` process printing every field Commit holds:
+// on a large repository that is twice as fast as reading the commits one by
+// one, and it uses the commit-graph. Returns ErrNotFound (wrapped) when a
 // revision names nothing.
-func (r *Repo) RevList(ctx context.Context, revs []string, max int) ([]Commit, error) {
-	return r.revList(ctx, revs, max, false)
-}
-
-func (r *Repo) revList(ctx context.Context, revs []string, max int, firstParent bool) ([]Commit, error) {
-	for _, rev := range revs {
+func (r *Repo) RevList(ctx context.Context, opt RevListOptions) ([]Commit, error) {
+	if len(opt.Revs) == 0 {
+		return nil, nil
+	}
+	for _, rev := range opt.Revs {
 		if strings.HasPrefix(rev, "-") {
 			return nil, fmt.Errorf("revision %q: options are not revisions: %w", rev, ErrNotFound)
 		}
 	}
 	args := []string{"rev-list", "--format=" + revFormat}
-	if max > 0 {
-		args = append(args, fmt.Sprintf("--max-count=%d", max))
+	if opt.Max > 0 {
+		args = append(args, fmt.Sprintf("--max-count=%d", opt.Max))
 	}
-	if firstParent {
+	if opt.FirstParent {
 		args = append(args, "--first-parent")
 	}
-	args = append(append(args, revs...), "--")
-	out, err := r.Git(ctx, nil, args...)
+	args = append(append(args, opt.Revs...), "--")
+	args = append(args, opt.Paths...)
+	if len(opt.Paths) > 0 {
+		args = append([]string{"--literal-pathspecs"}, args...)
+	}
+	out, err := r.git(ctx, nil, args...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("list commits %s: %w (%v)", strings.Join(revs, " "), ErrNotFound, err)
+		return nil, fmt.Errorf("list commits %s: %w (%w)", strings.Join(opt.Revs, " "), ErrNotFound, err)
 	}
 	return parseRevList(out)
 }
@@ -207,7 +215,7 @@ func (r *Repo) NewCommits(ctx context.Context, tips, bases []string) (map[string
 	for _, b := range bases {
 		in.WriteString("^" + b + "\n")
 	}
-	ids, err := r.Git(ctx, strings.NewReader(in.String()), "rev-list", "--ignore-missing", "--stdin")
+	ids, err := r.git(ctx, strings.NewReader(in.String()), "rev-list", "--ignore-missing", "--stdin")
 	if err != nil {
 		return nil, fmt.Errorf("list the commits a push sends: %w", err)
 	}
@@ -218,25 +226,84 @@ func (r *Repo) NewCommits(ctx context.Context, tips, bases []string) (map[string
 }
 
 // PatchID returns the stable patch-id of a commit's change against its
-// first parent ("" for merges and empty changes), through git's own
-// `diff-tree -p | patch-id --stable`.
+// first parent ("" for merges and empty changes); see PatchIDs.
 func (r *Repo) PatchID(ctx context.Context, commit string) (string, error) {
-	// The id is compared across clones: pin what user configuration could
-	// change in the diff text (core.quotePath=false rewrites the file
-	// names of the headers; the plumbing diff-tree ignores the diff.* UI
-	// settings).
-	diff, err := r.Git(ctx, nil, "-c", "core.quotePath=true", "diff-tree", "-p", "--no-color", "--no-ext-diff",
-		"--no-textconv", "--no-renames", "--root", commit)
+	ids, err := r.PatchIDs(ctx, []string{commit})
 	if err != nil {
 		return "", fmt.Errorf("patch-id of %s: %w", shortHash(commit), err)
 	}
-	if len(strings.TrimSpace(string(diff))) <= 40 {
+	return ids[commit], nil
+}
+
+// PatchIDs computes the stable patch-ids of commits in two git processes
+// (`diff-tree --stdin -p | patch-id --stable`), whatever their number.
+// Merges and empty changes get none. The ids are compared across clones, so
+// everything user configuration could change in the diff text is pinned
+// (core.quotePath=false rewrites the file names of the headers; the
+// plumbing diff-tree ignores the diff.* UI settings).
+func (r *Repo) PatchIDs(ctx context.Context, commits []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(commits) == 0 {
+		return out, nil
+	}
+	diff, err := r.git(ctx, strings.NewReader(strings.Join(commits, "\n")+"\n"),
+		"-c", "core.quotePath=true", "diff-tree", "--stdin", "-p", "--root", "--no-color", "--no-ext-diff",
+		"--no-textconv", "--no-renames")
+	if err != nil {
+		return nil, fmt.Errorf("compute patch-ids: %w", err)
+	}
+	if len(diff) == 0 {
+		return out, nil
+	}
+	ids, err := r.git(ctx, bytes.NewReader(diff), "patch-id", "--stable")
+	if err != nil {
+		return nil, fmt.Errorf("compute patch-ids: %w", err)
+	}
+	for _, line := range strings.Split(string(ids), "\n") {
+		pid, commit, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if ok {
+			out[commit] = pid
+		}
+	}
+	return out, nil
+}
+
+// IsAncestor reports whether commit a is an ancestor of b, through git
+// (which uses the commit-graph and generation numbers).
+func (r *Repo) IsAncestor(ctx context.Context, a, b string) (bool, error) {
+	_, err := r.git(ctx, nil, "merge-base", "--is-ancestor", a, b)
+	switch {
+	case err == nil:
+		return true, nil
+	case exitCode(err) == 1:
+		return false, nil
+	}
+	return false, fmt.Errorf("is %s an ancestor of %s: %w", shortHash(a), shortHash(b), err)
+}
+
+// MergeBase returns the best common ancestor of revisions a and b (`git
+// merge-base`). Returns ErrNotFound (wrapped) when they have none or a
+// revision names nothing.
+func (r *Repo) MergeBase(ctx context.Context, a, b string) (string, error) {
+	out, err := r.git(ctx, nil, "merge-base", "--end-of-options", a, b)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", fmt.Errorf("merge-base of %s and %s: %w (%w)", a, b, ErrNotFound, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Upstream names the current branch's upstream as git abbreviates it
+// ("origin/main"), or "" when there is none (no branch, no upstream).
+func (r *Repo) Upstream(ctx context.Context) (string, error) {
+	out, err := r.git(ctx, nil, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
 		return "", nil
 	}
-	out, err := r.Git(ctx, strings.NewReader(string(diff)), "patch-id", "--stable")
-	if err != nil {
-		return "", fmt.Errorf("patch-id of %s: %w", shortHash(commit), err)
-	}
-	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-	return id, nil
+	return strings.TrimSpace(string(out)), nil
 }

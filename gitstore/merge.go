@@ -2,9 +2,7 @@ package gitstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -45,12 +43,12 @@ func (n *NotesStore) MergeFrom(ctx context.Context, topic, other string) (bool, 
 	case local == "":
 		return true, l.commit(other)
 	}
-	if ok, err := n.r.isAncestor(ctx, other, local); err != nil {
+	if ok, err := n.r.IsAncestor(ctx, other, local); err != nil {
 		return false, err
 	} else if ok {
 		return false, nil
 	}
-	if ok, err := n.r.isAncestor(ctx, local, other); err != nil {
+	if ok, err := n.r.IsAncestor(ctx, local, other); err != nil {
 		return false, err
 	} else if ok {
 		return true, l.commit(other)
@@ -150,18 +148,4 @@ func (w *treeWriter) writeNotesTree(notes map[string][][]byte, keep []object.Tre
 		root = append(root, object.TreeEntry{Name: dir, Mode: filemode.Dir, Hash: sh})
 	}
 	return w.writeTree(root)
-}
-
-// isAncestor reports whether commit a is an ancestor of b, through git
-// (which uses the commit-graph and generation numbers).
-func (r *Repo) isAncestor(ctx context.Context, a, b string) (bool, error) {
-	_, err := r.Git(ctx, nil, "merge-base", "--is-ancestor", a, b)
-	if err == nil {
-		return true, nil
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 1 {
-		return false, nil
-	}
-	return false, fmt.Errorf("is %s an ancestor of %s: %w", shortHash(a), shortHash(b), err)
 }

@@ -482,7 +482,7 @@ func (r *Repo) commitOrder() func(a, b string) bool {
 		}
 		v := false
 		if head.Commit != "" {
-			v, _ = r.isAncestor(context.Background(), id, head.Commit)
+			v, _ = r.IsAncestor(context.Background(), id, head.Commit)
 		}
 		onHead[id] = v
 		return v

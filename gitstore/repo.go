@@ -2,16 +2,13 @@ package gitstore
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,7 +31,7 @@ type Repo struct {
 	commonDir string // objects and shared refs
 	workTree  string // "" for a bare repository
 	// commonFromEnv: commonDir came from GIT_COMMON_DIR, which git run by
-	// Repo.Git must then be given too.
+	// Repo.git must then be given too.
 	commonFromEnv bool
 	getenv        func(string) string
 
@@ -97,7 +94,7 @@ func Open(dir string, getenv func(string) string) (*Repo, error) {
 	r.commonDir = r.gitDir
 	if cd := getenv("GIT_COMMON_DIR"); cd != "" {
 		// Relative to where git was started, like GIT_DIR; made absolute
-		// so that git run from the work tree (Repo.Git) agrees.
+		// so that git run from the work tree (Repo.git) agrees.
 		if !filepath.IsAbs(cd) {
 			cd = filepath.Join(abs, cd)
 		}
@@ -208,6 +205,25 @@ func (r *Repo) objects() storer.EncodedObjectStorer {
 		r.objs, r.closer = st, st
 	})
 	return r.objs
+}
+
+// HooksPath returns the directory git runs hooks from: core.hooksPath when
+// set (relative paths are relative to the top of the work tree, ~ is
+// expanded), otherwise <common git dir>/hooks. It asks git itself.
+func (r *Repo) HooksPath(ctx context.Context) (string, error) {
+	out, err := r.git(ctx, nil, "rev-parse", "--git-path", "hooks")
+	if err != nil {
+		return "", fmt.Errorf("find hooks directory: %w", err)
+	}
+	dir := strings.TrimSpace(string(out))
+	if !filepath.IsAbs(dir) {
+		base := r.workTree
+		if base == "" {
+			base = r.gitDir
+		}
+		dir = filepath.Join(base, dir)
+	}
+	return filepath.Clean(dir), nil
 }
 
 // Head describes what HEAD points at.
@@ -400,179 +416,6 @@ func (r *Repo) ListRefs(prefix string) (map[string]string, error) {
 		out[name] = v
 	}
 	return out, nil
-}
-
-// Git runs the git binary in this repository and returns its standard output.
-// Standard error is folded into the returned error.
-func (r *Repo) Git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
-	return r.GitEnv(ctx, nil, stdin, args...)
-}
-
-// GitEnv is Git with extra environment variables ("KEY=value") for the git
-// process, e.g. a guard against recursing into our own hook.
-func (r *Repo) GitEnv(ctx context.Context, env []string, stdin io.Reader, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = r.workTree
-	if cmd.Dir == "" {
-		cmd.Dir = r.gitDir
-	}
-	// The repository is the one Open found, whatever the inherited
-	// environment says (relative GIT_COMMON_DIR, hooks' GIT_DIR).
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k != "GIT_DIR" && k != "GIT_WORK_TREE" && k != "GIT_COMMON_DIR" {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "GIT_DIR="+r.gitDir)
-	if r.commonFromEnv {
-		cmd.Env = append(cmd.Env, "GIT_COMMON_DIR="+r.commonDir)
-	}
-	if r.workTree != "" {
-		cmd.Env = append(cmd.Env, "GIT_WORK_TREE="+r.workTree)
-	}
-	cmd.Env = append(cmd.Env, env...)
-	cmd.Stdin = stdin
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if msg := gitMessage(stderr.String()); msg != "" {
-			return stdout.Bytes(), fmt.Errorf("git %s: %s: %w", gitVerb(args), msg, err)
-		}
-		return stdout.Bytes(), fmt.Errorf("git %s: %w", gitVerb(args), err)
-	}
-	return stdout.Bytes(), nil
-}
-
-// gitVerb names a git command line by its subcommand and arguments, leaving
-// out leading `-c key=value` options.
-func gitVerb(args []string) string {
-	i := 0
-	for i+1 < len(args) && args[i] == "-c" {
-		i += 2
-	}
-	return strings.Join(args[i:], " ")
-}
-
-// gitMessage picks the line of git's standard error that says what went
-// wrong: the first "fatal:" or "error:" line, else the last line.
-func gitMessage(stderr string) string {
-	s := strings.TrimSpace(stderr)
-	if s == "" {
-		return ""
-	}
-	lines := strings.Split(s, "\n")
-	for _, l := range lines {
-		if strings.HasPrefix(l, "fatal: ") || strings.HasPrefix(l, "error: ") {
-			return strings.TrimSpace(l)
-		}
-	}
-	return strings.TrimSpace(lines[len(lines)-1])
-}
-
-// Config returns the last value of a git config key (as `git config --get`),
-// read once per Repo through the git binary so includes, worktree config and
-// global/system files all count.
-func (r *Repo) Config(key string) (string, bool) {
-	vs := r.ConfigAll(key)
-	if len(vs) == 0 {
-		return "", false
-	}
-	return vs[len(vs)-1], true
-}
-
-// ConfigAll returns every value of a multi-valued config key.
-func (r *Repo) ConfigAll(key string) []string {
-	r.cfgOnce.Do(func() {
-		r.cfg, r.cfgErr = r.loadConfig()
-	})
-	return r.cfg[canonicalKey(key)]
-}
-
-// Remotes lists the configured remotes (those with a remote.<name>.url), sorted.
-func (r *Repo) Remotes() []string {
-	r.ConfigAll("remote.origin.url") // loads the configuration
-	var out []string
-	for k := range r.cfg {
-		if name, ok := strings.CutPrefix(k, "remote."); ok && strings.HasSuffix(name, ".url") {
-			out = append(out, strings.TrimSuffix(name, ".url"))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// ConfigBool reads a boolean config key the way git spells booleans.
-func (r *Repo) ConfigBool(key string, def bool) bool {
-	v, ok := r.Config(key)
-	if !ok {
-		return def
-	}
-	if b, ok := parseBool(v); ok {
-		return b
-	}
-	return def
-}
-
-// ConfigInt reads an integer config key.
-func (r *Repo) ConfigInt(key string, def int) int {
-	v, ok := r.Config(key)
-	if !ok {
-		return def
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil {
-		return def
-	}
-	return n
-}
-
-// SetConfig writes key=value to the repository's local config through the
-// git binary (which keeps the user's formatting and comments).
-func (r *Repo) SetConfig(ctx context.Context, key, value string) error {
-	if _, err := r.Git(ctx, nil, "config", "--local", key, value); err != nil {
-		return fmt.Errorf("set config %s: %w", key, err)
-	}
-	r.cfgOnce = sync.Once{}
-	return nil
-}
-
-// AddConfig adds value to the multi-valued key in the repository's local
-// config (`git config --add`), unless the key already has exactly that value.
-func (r *Repo) AddConfig(ctx context.Context, key, value string) error {
-	for _, v := range r.ConfigAll(key) {
-		if v == value {
-			return nil
-		}
-	}
-	if _, err := r.Git(ctx, nil, "config", "--local", "--add", key, value); err != nil {
-		return fmt.Errorf("add config %s: %w", key, err)
-	}
-	r.cfgOnce = sync.Once{}
-	return nil
-}
-
-// UnsetConfigValue removes the values of key equal to value from the local
-// config; none is not an error.
-func (r *Repo) UnsetConfigValue(ctx context.Context, key, value string) error {
-	_, err := r.Git(ctx, nil, "config", "--local", "--fixed-value", "--unset-all", key, value)
-	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 5) {
-		return fmt.Errorf("unset config %s: %w", key, err)
-	}
-	r.cfgOnce = sync.Once{}
-	return nil
-}
-
-// UnsetConfig removes key from the local config; a missing key is not an error.
-func (r *Repo) UnsetConfig(ctx context.Context, key string) error {
-	_, err := r.Git(ctx, nil, "config", "--local", "--unset-all", key)
-	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 5) {
-		return fmt.Errorf("unset config %s: %w", key, err)
-	}
-	r.cfgOnce = sync.Once{}
-	return nil
 }
 
 func isNotDir(err error) bool {

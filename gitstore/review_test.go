@@ -383,7 +383,7 @@ func TestReviewObjectsRepackedAfterOpen(t *testing.T) {
 	}
 }
 
-// Git run by Repo.Git must see the same repository as Open did, also when
+// Git run by Repo.git must see the same repository as Open did, also when
 // GIT_COMMON_DIR was given relative to the starting directory.
 func TestReviewRelativeCommonDir(t *testing.T) {
 	main := newRepo(t)
@@ -407,9 +407,9 @@ func TestReviewRelativeCommonDir(t *testing.T) {
 	if !filepath.IsAbs(r.CommonDir()) || r.CommonDir() != filepath.Join(main, ".git") {
 		t.Fatalf("CommonDir = %q", r.CommonDir())
 	}
-	out, err := r.Git(context.Background(), nil, "rev-parse", "--git-common-dir")
+	out, err := r.git(context.Background(), nil, "rev-parse", "--git-common-dir")
 	if err != nil || filepath.Clean(strings.TrimSpace(string(out))) != filepath.Join(main, ".git") {
-		t.Fatalf("git under Repo.Git sees common dir %q, %v", out, err)
+		t.Fatalf("git under Repo.git sees common dir %q, %v", out, err)
 	}
 }
 
@@ -482,11 +482,17 @@ func TestReviewLogMatchesRevList(t *testing.T) {
 				args = append(args, "^"+x)
 			}
 			want := strings.Fields(git(t, dir, args...))
-			var got []string
-			err := r.Log(ctx, LogOptions{Include: tc.include, Exclude: tc.exclude, Max: tc.max, FirstParent: tc.firstParent},
-				func(c Commit) error { got = append(got, c.Hash); return nil })
+			spec := append([]string(nil), tc.include...)
+			for _, x := range tc.exclude {
+				spec = append(spec, "^"+x)
+			}
+			commits, err := r.RevList(ctx, RevListOptions{Revs: spec, Max: tc.max, FirstParent: tc.firstParent})
 			if err != nil {
 				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range commits {
+				got = append(got, c.Hash)
 			}
 			if strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Fatalf("git %s\n got  %v\n want %v", strings.Join(args, " "), short(got), short(want))

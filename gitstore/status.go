@@ -141,7 +141,7 @@ func (r *Repo) uncommittedFromIndex(paths []string) (untracked, changed []string
 func (r *Repo) uncommittedFromStatus(ctx context.Context, paths []string) (untracked, changed []string, err error) {
 	args := append([]string{"--literal-pathspecs", "--no-optional-locks", "status", "--porcelain=v1", "-z",
 		"--ignored=matching", "--untracked-files=all", "--"}, paths...)
-	out, err := r.Git(ctx, nil, args...)
+	out, err := r.git(ctx, nil, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("status of %s: %w", strings.Join(paths, ", "), err)
 	}
@@ -163,4 +163,27 @@ func (r *Repo) uncommittedFromStatus(ctx context.Context, paths []string) (untra
 		}
 	}
 	return untracked, changed, nil
+}
+
+// IndexBlob returns the blob id git's index holds at stage 0 for rel (a
+// slash path from the top of the work tree), when rel is tracked there as
+// a regular file. It asks the git binary, which reads every index format
+// (split, sparse) and knows the repository's hash.
+func (r *Repo) IndexBlob(ctx context.Context, rel string) (string, bool) {
+	out, err := r.git(ctx, nil, "--literal-pathspecs", "ls-files", "--stage", "-z", "--", rel)
+	if err != nil {
+		return "", false
+	}
+	// Each entry is "<mode> <blob id> <stage>\t<path>\x00".
+	for _, entry := range bytes.Split(out, []byte{0}) {
+		meta, path, ok := bytes.Cut(entry, []byte{'\t'})
+		if !ok || string(path) != rel {
+			continue
+		}
+		f := bytes.Fields(meta)
+		if len(f) == 3 && string(f[2]) == "0" && (string(f[0]) == "100644" || string(f[0]) == "100755") {
+			return string(f[1]), true
+		}
+	}
+	return "", false
 }

@@ -136,10 +136,10 @@ func TestConfigSubsectionsKeepCase(t *testing.T) {
 	if err := r.AddConfig(ctx, "codex.topic.Fix.share", "other"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.UnsetConfigValue(ctx, "codex.topic.Fix.share", "other"); err != nil {
+	if _, err := r.UnsetConfigValue(ctx, "codex.topic.Fix.share", "other"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.UnsetConfigValue(ctx, "codex.topic.Fix.share", "never-set"); err != nil {
+	if _, err := r.UnsetConfigValue(ctx, "codex.topic.Fix.share", "never-set"); err != nil {
 		t.Fatal(err)
 	}
 	fresh := openRepo(t, dir)

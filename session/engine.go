@@ -72,8 +72,11 @@ type Repo interface {
 	Head() (gitstore.Head, error)
 	// WorkTree is the absolute top directory of the work tree.
 	WorkTree() string
-	// Git runs the git binary in the repository (used for the git_log tool).
-	Git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error)
+	// RevList lists commits (the git_log tool).
+	RevList(ctx context.Context, opt gitstore.RevListOptions) ([]gitstore.Commit, error)
+	// IndexBlob is the blob id git's index holds for a tracked file (the
+	// file tools' hard-link rule).
+	IndexBlob(ctx context.Context, rel string) (string, bool)
 }
 
 // Engine runs sessions. Build it with its dependencies; the zero values of

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,9 +24,10 @@ type fakeRepo struct {
 
 func (r *fakeRepo) Head() (gitstore.Head, error) { return r.head, nil }
 func (r *fakeRepo) WorkTree() string             { return r.dir }
-func (r *fakeRepo) Git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
-	return []byte("abc1234 2026-01-02 Test User\n    initial commit\n"), nil
+func (r *fakeRepo) RevList(ctx context.Context, opt gitstore.RevListOptions) ([]gitstore.Commit, error) {
+	return []gitstore.Commit{{Hash: "abc1234", Time: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Author: "Test User", Subject: "initial commit"}}, nil
 }
+func (r *fakeRepo) IndexBlob(ctx context.Context, rel string) (string, bool) { return "", false }
 
 // tick is a clock that advances one millisecond per call, so records sort
 // in the order they were made.

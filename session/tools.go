@@ -1,9 +1,11 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"strings"
+
+	"github.com/git-codex/git-codex/gitstore"
 
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/worktree"
@@ -28,41 +30,29 @@ func (e *Engine) tools() ([]model.Tool, model.ToolFunc, error) {
 	return tools, t.Call, nil
 }
 
-// gitLog answers the git_log tool: the last n commits touching path.
+// gitLog answers the git_log tool: the last n commits touching path, one
+// "<id> <date> <author>" line and the indented subject each.
 func (e *Engine) gitLog(ctx context.Context, path string, n int) (string, error) {
 	if n <= 0 {
 		n = 20
 	}
-	args := []string{"log", "-n", itoa(n), "--date=short", "--format=%h %ad %an%n    %s"}
+	opt := gitstore.RevListOptions{Revs: []string{"HEAD"}, Max: n}
 	if path != "" {
-		args = append(args, "--", path)
+		opt.Paths = []string{path}
 	}
-	out, err := e.Repo.Git(ctx, nil, args...)
+	commits, err := e.Repo.RevList(ctx, opt)
 	if err != nil {
 		return "", fmt.Errorf("read git log: %w", err)
 	}
-	return string(out), nil
+	var b strings.Builder
+	for _, c := range commits {
+		fmt.Fprintf(&b, "%s %s %s\n    %s\n", short(c.Hash), c.Time.Format("2006-01-02"), c.Author, c.Subject)
+	}
+	return b.String(), nil
 }
 
 // tracked answers the file tools' hard-link rule: the blob id git's index
-// holds at stage 0 for rel (a slash path from the work-tree root), when rel
-// is tracked there as a regular file. It asks the git binary, which reads
-// every index format (split, sparse) and knows the repository's hash.
+// holds at stage 0 for rel, when rel is tracked there as a regular file.
 func (e *Engine) tracked(ctx context.Context, rel string) (string, bool) {
-	out, err := e.Repo.Git(ctx, nil, "--literal-pathspecs", "ls-files", "--stage", "-z", "--", rel)
-	if err != nil {
-		return "", false
-	}
-	// Each entry is "<mode> <blob id> <stage>\t<path>\x00".
-	for _, entry := range bytes.Split(out, []byte{0}) {
-		meta, path, ok := bytes.Cut(entry, []byte{'\t'})
-		if !ok || string(path) != rel {
-			continue
-		}
-		f := bytes.Fields(meta)
-		if len(f) == 3 && string(f[2]) == "0" && (string(f[0]) == "100644" || string(f[0]) == "100755") {
-			return string(f[1]), true
-		}
-	}
-	return "", false
+	return e.Repo.IndexBlob(ctx, rel)
 }
