@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
 )
 
 // localConfig returns the repository's local config, one key=value a line.
@@ -370,7 +370,7 @@ func TestVerifyStorage(t *testing.T) {
 			hermeticGit(t)
 			dir := gittest.NewRepo(t)
 			repo := openRepo(t, dir)
-			addTurn(t, repo, "a", "s1", gittest.Git(t, dir, "rev-parse", "HEAD"), "hello", gitstore.Usage{})
+			addTurn(t, repo, "a", "s1", gittest.Git(t, dir, "rev-parse", "HEAD"), "hello", session.Usage{})
 			tt.damage(t, dir)
 			probs, err := VerifyStorage(context.Background(), openRepo(t, dir))
 			if err != nil {

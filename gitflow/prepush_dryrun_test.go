@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
 )
 
 func TestGitPushDryRun(t *testing.T) {
@@ -49,7 +49,7 @@ func TestPrePushDryRunSendsNothing(t *testing.T) {
 	bare, clones := bareWithClones(t, 1)
 	repo := openRepo(t, clones[0])
 	h, _ := repo.Head()
-	addTurn(t, repo, "topic", "S", h.Target(), "x", gitstore.Usage{})
+	addTurn(t, repo, "topic", "S", h.Target(), "x", session.Usage{})
 	res, err := PrePush(context.Background(), repo, PrePushOptions{Remote: "origin", URL: bare,
 		RefLines: strings.NewReader("refs/heads/main " + h.Target() + " refs/heads/main " + h.Target() + "\n"),
 		DryRun:   func() bool { return true }})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
 )
 
 const (
@@ -73,7 +74,7 @@ func TestPrePush(t *testing.T) {
 					topic = "main"
 				}
 				h, _ := repo.Head()
-				addTurn(t, repo, topic, "S", h.Target(), "hello", gitstore.Usage{})
+				addTurn(t, repo, topic, "S", h.Target(), "hello", session.Usage{})
 			}
 			getenv := func(k string) string {
 				if k == GuardEnv && tt.guard {
@@ -111,7 +112,7 @@ func TestPrePushSkipsUnchangedNotesWithoutNetwork(t *testing.T) {
 	gittest.Git(t, clones[0], "config", "codex.topic.topic.share", "origin")
 	repo := openRepo(t, clones[0])
 	h, _ := repo.Head()
-	want := map[string]bool{addTurn(t, repo, "topic", "S", h.Target(), "hello", gitstore.Usage{}): true}
+	want := map[string]bool{addTurn(t, repo, "topic", "S", h.Target(), "hello", session.Usage{}): true}
 	opt := PrePushOptions{Remote: "origin", URL: bare, RefLines: strings.NewReader("")}
 	res, err := PrePush(ctx, repo, opt)
 	if err != nil || len(res.Pushed) != 1 {
@@ -128,7 +129,7 @@ func TestPrePushSkipsUnchangedNotesWithoutNetwork(t *testing.T) {
 		t.Errorf("second PrePush = %+v, %v; want a quiet skip", res, err)
 	}
 	// A new turn makes it talk to the remote again (and warn, as it is gone).
-	addTurn(t, repo, "topic", "S", h.Target(), "again", gitstore.Usage{})
+	addTurn(t, repo, "topic", "S", h.Target(), "again", session.Usage{})
 	res, err = PrePush(ctx, repo, opt)
 	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "does not appear to be a git repository") {
 		t.Errorf("third PrePush = %+v, %v; want one warning", res, err)
@@ -148,8 +149,8 @@ func TestPrePushMergesDivergedRemoteNotes(t *testing.T) {
 	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
 	h, _ := a.Head()
 	want := map[string]bool{
-		addTurn(t, a, "topic", "SA", h.Target(), "a", gitstore.Usage{}): true,
-		addTurn(t, b, "topic", "SB", h.Target(), "b", gitstore.Usage{}): true,
+		addTurn(t, a, "topic", "SA", h.Target(), "a", session.Usage{}): true,
+		addTurn(t, b, "topic", "SB", h.Target(), "b", session.Usage{}): true,
 	}
 	for _, r := range []*gitstore.Repo{a, b} {
 		res, err := PrePush(ctx, r, PrePushOptions{Remote: "origin", RefLines: strings.NewReader("")})
@@ -205,7 +206,7 @@ func BenchmarkPrePushUpToDate(b *testing.B) {
 	bare, clones := bareWithClones(b, 1)
 	repo := openRepo(b, clones[0])
 	h, _ := repo.Head()
-	addTurn(b, repo, "topic", "S", h.Target(), "x", gitstore.Usage{})
+	addTurn(b, repo, "topic", "S", h.Target(), "x", session.Usage{})
 	ctx := context.Background()
 	if _, err := PrePush(ctx, repo, PrePushOptions{Remote: "origin", URL: bare, RefLines: strings.NewReader("")}); err != nil {
 		b.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
 )
 
 // Index holds every record of every topic, read once, grouped the ways the
@@ -19,11 +20,11 @@ type Index struct {
 	// ByObject maps an annotated object (a commit, or the empty tree) to
 	// the records of its notes in all topics, sorted by time then id.
 	// Record.Topic is filled in from the ref when a line lacks it.
-	ByObject map[string][]gitstore.Record
+	ByObject map[string][]session.Record
 	// BySession maps a session id to all its records, unique by id, sorted.
-	BySession map[string][]gitstore.Record
+	BySession map[string][]session.Record
 	// Answers maps a turn id to the answer records that reply to it.
-	Answers map[string][]gitstore.Record
+	Answers map[string][]session.Record
 	// Warnings are the lines the readers skipped.
 	Warnings []gitstore.Warning
 }
@@ -76,9 +77,9 @@ func loadIndex(ctx context.Context, repo *gitstore.Repo, cache *indexCache, remo
 		}
 	}
 	idx := &Index{
-		ByObject:  map[string][]gitstore.Record{},
-		BySession: map[string][]gitstore.Record{},
-		Answers:   map[string][]gitstore.Record{},
+		ByObject:  map[string][]session.Record{},
+		BySession: map[string][]session.Record{},
+		Answers:   map[string][]session.Record{},
 	}
 	fresh := newIndexCache()
 	dirty := false
@@ -93,7 +94,7 @@ func loadIndex(ctx context.Context, repo *gitstore.Repo, cache *indexCache, remo
 			if err != nil {
 				return nil, nil, fmt.Errorf("read topic %s: %w", src.topic, err)
 			}
-			ct, dirty = cachedNotes{ByObject: byObj, Warnings: warns}, true
+			ct, dirty = decodeNotes(byObj, warns, src.ref), true
 		}
 		fresh.Notes[src.commit] = ct
 		idx.Warnings = append(idx.Warnings, ct.Warnings...)
@@ -110,7 +111,7 @@ func loadIndex(ctx context.Context, repo *gitstore.Repo, cache *indexCache, remo
 				if r.Session != "" {
 					idx.BySession[r.Session] = append(idx.BySession[r.Session], r)
 				}
-				if r.Kind == gitstore.KindAnswer && r.Turn != "" {
+				if r.Kind == session.KindAnswer && r.Turn != "" {
 					idx.Answers[r.Turn] = append(idx.Answers[r.Turn], r)
 				}
 			}
@@ -123,18 +124,36 @@ func loadIndex(ctx context.Context, repo *gitstore.Repo, cache *indexCache, remo
 		idx.ByObject[obj] = uniqueSorted(recs)
 	}
 	for _, recs := range idx.BySession {
-		gitstore.SortRecords(recs)
+		session.SortRecords(recs)
 	}
 	for _, recs := range idx.Answers {
-		gitstore.SortRecords(recs)
+		session.SortRecords(recs)
 	}
 	return idx, fresh, nil
 }
 
+// decodeNotes decodes the records of one notes commit; a record that does
+// not fit the session schema is skipped with a warning.
+func decodeNotes(byObj map[string][]gitstore.Record, warns []gitstore.Warning, ref string) cachedNotes {
+	out := cachedNotes{ByObject: make(map[string][]session.Record, len(byObj)), Warnings: warns}
+	for obj, recs := range byObj {
+		for _, g := range recs {
+			r, err := session.Decode(g)
+			if err != nil {
+				out.Warnings = append(out.Warnings, gitstore.Warning{Ref: ref, Object: obj, Record: g.ID,
+					Reason: "skipped malformed record: " + clip(err.Error(), 80)})
+				continue
+			}
+			out.ByObject[obj] = append(out.ByObject[obj], r)
+		}
+	}
+	return out
+}
+
 // uniqueSorted sorts records by time and id and drops repeated ids (the
 // same record in two notes of one object, or in two topics).
-func uniqueSorted(recs []gitstore.Record) []gitstore.Record {
-	gitstore.SortRecords(recs)
+func uniqueSorted(recs []session.Record) []session.Record {
+	session.SortRecords(recs)
 	out := recs[:0]
 	for i, r := range recs {
 		if i > 0 && r.ID == recs[i-1].ID {
@@ -166,11 +185,11 @@ const (
 // Match is a commit without notes and the records of one topic found for it
 // on another (noted) commit.
 type Match struct {
-	Commit  string            `json:"commit"`
-	Source  string            `json:"source"`
-	Topic   string            `json:"topic"`
-	Rule    string            `json:"rule"`
-	Records []gitstore.Record `json:"-"`
+	Commit  string           `json:"commit"`
+	Source  string           `json:"source"`
+	Topic   string           `json:"topic"`
+	Rule    string           `json:"rule"`
+	Records []session.Record `json:"-"`
 }
 
 var (
@@ -448,7 +467,7 @@ func (s *source) confirm(repo *gitstore.Repo) bool {
 
 // allLive reports whether every record of recs is noted on an existing
 // commit as well (reattached or copied there by git).
-func allLive(recs []gitstore.Record, live map[string]bool) bool {
+func allLive(recs []session.Record, live map[string]bool) bool {
 	for _, r := range recs {
 		if !live[r.ID] {
 			return false
@@ -463,7 +482,7 @@ func authorSecond(c *gitstore.Commit) string {
 }
 
 // splitByTopic makes one Match per topic of recs.
-func splitByTopic(commit, src, rule string, recs []gitstore.Record) []Match {
+func splitByTopic(commit, src, rule string, recs []session.Record) []Match {
 	var out []Match
 	pos := map[string]int{}
 	for _, r := range recs {
@@ -540,7 +559,7 @@ func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]
 	}
 	notes := repo.Notes()
 	for _, m := range matches {
-		recs := append([]gitstore.Record(nil), m.Records...)
+		recs := append([]session.Record(nil), m.Records...)
 		t := now()
 		var sessions []string
 		for _, r := range m.Records {
@@ -549,13 +568,21 @@ func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]
 			}
 		}
 		for _, s := range sessions {
-			recs = append(recs, gitstore.Record{
-				Time: gitstore.FormatTime(t), ID: gitstore.NewID(t), Kind: gitstore.KindEvent,
+			recs = append(recs, session.Record{
+				Time: gitstore.FormatTime(t), ID: gitstore.NewID(t), Kind: session.KindEvent,
 				Session: s, Topic: m.Topic, Commit: m.Commit, Event: "reattach",
 				Text: fmt.Sprintf("records of %s reattached to %s (%s)", short(m.Source), short(m.Commit), m.Rule),
 			})
 		}
-		if err := notes.Append(ctx, m.Topic, m.Commit, recs...); err != nil {
+		lines := make([]gitstore.Record, 0, len(recs))
+		for _, r := range recs {
+			g, err := r.Encode()
+			if err != nil {
+				return matches, fmt.Errorf("reattach %s to %s: %w", short(m.Source), short(m.Commit), err)
+			}
+			lines = append(lines, g)
+		}
+		if err := notes.Append(ctx, m.Topic, m.Commit, lines...); err != nil {
 			return matches, fmt.Errorf("reattach %s to %s: %w", short(m.Source), short(m.Commit), err)
 		}
 	}

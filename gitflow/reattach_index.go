@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
 )
 
 // The history index cache keeps what LoadIndex read of each notes commit —
@@ -28,7 +29,7 @@ import (
 // complete file), and deleting it loses nothing.
 
 // indexCacheVersion changes when the cached shape changes.
-const indexCacheVersion = 2
+const indexCacheVersion = 3
 
 type indexCache struct {
 	Version int
@@ -41,7 +42,7 @@ type indexCache struct {
 }
 
 type cachedNotes struct {
-	ByObject map[string][]gitstore.Record
+	ByObject map[string][]session.Record
 	Warnings []gitstore.Warning
 }
 

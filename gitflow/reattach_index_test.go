@@ -9,6 +9,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
 )
 
 // indexIDs lists the record ids of an index by annotated object, as
@@ -45,19 +46,19 @@ func TestLoadIndexCache(t *testing.T) {
 			if !ok {
 				t.Fatal("no cache entry for topic feature after LoadIndex")
 			}
-			ct.ByObject = map[string][]gitstore.Record{noted: {{ID: "CACHED", Kind: gitstore.KindTurn, Topic: "feature"}}}
+			ct.ByObject = map[string][]session.Record{noted: {{ID: "CACHED", Kind: session.KindTurn, Topic: "feature"}}}
 			c.Notes[head] = ct
 			writeIndexCache(repo, c)
 			return "CACHED"
 		}},
 		{"a moved notes ref is read again", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
-			return addTurn(t, repo, "feature", "S", noted, "one more", gitstore.Usage{})
+			return addTurn(t, repo, "feature", "S", noted, "one more", session.Usage{})
 		}},
 		{"another executable's cache is not used", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
 			c := readIndexCache(repo)
 			head := gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature"))
 			ct := c.Notes[head]
-			ct.ByObject = map[string][]gitstore.Record{noted: {{ID: "CACHED", Kind: gitstore.KindTurn}}}
+			ct.ByObject = map[string][]session.Record{noted: {{ID: "CACHED", Kind: session.KindTurn}}}
 			c.Notes[head], c.Binary = ct, "another build"
 			writeIndexCache(repo, c)
 			return "-CACHED"
@@ -69,7 +70,7 @@ func TestLoadIndexCache(t *testing.T) {
 			return "-CACHED"
 		}},
 		{"a deleted topic is dropped", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
-			id := addTurn(t, repo, "other", "S2", noted, "elsewhere", gitstore.Usage{})
+			id := addTurn(t, repo, "other", "S2", noted, "elsewhere", session.Usage{})
 			if _, err := LoadIndex(ctx, repo); err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +83,7 @@ func TestLoadIndexCache(t *testing.T) {
 			dir := gittest.NewRepo(t)
 			noted := gittest.Git(t, dir, "rev-parse", "HEAD")
 			repo := openRepo(t, dir)
-			first := addTurn(t, repo, "feature", "S", noted, "write it", gitstore.Usage{})
+			first := addTurn(t, repo, "feature", "S", noted, "write it", session.Usage{})
 			if _, err := LoadIndex(ctx, repo); err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +119,7 @@ func TestCachedHeaderOfCollectedCommit(t *testing.T) {
 	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 	noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
 	gittest.Git(t, dir, "checkout", "-q", "main")
-	addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", gitstore.Usage{})
+	addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})
 	if _, _, err := Log(ctx, openRepo(t, dir), LogOptions{Max: 1}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
 )
 
 // rewriteConfig is what `git codex init` sets so that git itself copies
@@ -60,7 +61,7 @@ func TestNotesFollowGitRewrites(t *testing.T) {
 			gittest.Git(t, dir, "checkout", "-q", "main")
 			commitFile(t, dir, 2, "m.txt", "main\n", "main moves")
 			gittest.Git(t, dir, "checkout", "-q", "feature")
-			id := addTurn(t, openRepo(t, dir), "feature", "S", old, "work on the feature", gitstore.Usage{})
+			id := addTurn(t, openRepo(t, dir), "feature", "S", old, "work on the feature", session.Usage{})
 
 			tt.rewrite(t, dir)
 			head := gittest.Git(t, dir, "rev-parse", "HEAD")
@@ -126,7 +127,7 @@ func TestFindReattachments(t *testing.T) {
 			commitFile(t, dir, 2, "g.txt", "second\n", "second commit")
 			gittest.Git(t, dir, "checkout", "-q", "main")
 			commitFile(t, dir, 3, "m.txt", "main\n", "main moves")
-			id := addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", gitstore.Usage{Input: 5})
+			id := addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{Input: 5})
 			tt.build(t, dir, noted)
 
 			repo := openRepo(t, dir)
@@ -171,7 +172,7 @@ func TestReattachWritesAndIsIdempotent(t *testing.T) {
 	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 	noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
 	gittest.Git(t, dir, "checkout", "-q", "main")
-	id := addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", gitstore.Usage{})
+	id := addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})
 	gitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
 	picked := gittest.Git(t, dir, "rev-parse", "HEAD")
 
@@ -272,8 +273,8 @@ func TestFindReattachmentsByPatchID(t *testing.T) {
 			gittest.Git(t, dir, "checkout", "-q", "main")
 			commitFile(t, dir, 3, "m.txt", "main\n", "main moves")
 			repo := openRepo(t, dir)
-			turn := gitstore.Record{Time: "2026-01-02T05:00:00.000000000Z", ID: "01JA0000000000000000000T01",
-				Kind: gitstore.KindTurn, Session: "S", Topic: "feature", Commit: noted, Text: "write the feature"}
+			turn := session.Record{Time: "2026-01-02T05:00:00.000000000Z", ID: "01JA0000000000000000000T01",
+				Kind: session.KindTurn, Session: "S", Topic: "feature", Commit: noted, Text: "write the feature"}
 			if tt.storePID {
 				pid, err := repo.PatchID(ctx, noted)
 				if err != nil || pid == "" {
@@ -281,7 +282,7 @@ func TestFindReattachmentsByPatchID(t *testing.T) {
 				}
 				turn.PatchID = pid
 			}
-			if err := repo.Notes().Append(ctx, "feature", noted, turn); err != nil {
+			if err := appendRecords(repo, "feature", noted, turn); err != nil {
 				t.Fatal(err)
 			}
 			rev, want := tt.rewrite(t, dir, noted)
@@ -347,7 +348,7 @@ func TestPatchIDWork(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			idx := &Index{ByObject: map[string][]gitstore.Record{}}
+			idx := &Index{ByObject: map[string][]session.Record{}}
 			srcs := map[string]*source{}
 			for _, s := range tt.srcs {
 				srcs[s.id] = s
@@ -356,7 +357,7 @@ func TestPatchIDWork(t *testing.T) {
 					ids = []string{"rec-" + s.id}
 				}
 				for _, id := range ids {
-					idx.ByObject[s.id] = append(idx.ByObject[s.id], gitstore.Record{ID: id, Commit: s.id, PatchID: s.pid})
+					idx.ByObject[s.id] = append(idx.ByObject[s.id], session.Record{ID: id, Commit: s.id, PatchID: s.pid})
 				}
 			}
 			got := patchIDWork(targets, srcs, idx)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
 )
 
 // shareFixture is a clone whose main is on the remote, with a new branch
@@ -43,7 +44,7 @@ func newShareFixture(t *testing.T) shareFixture {
 		"shr":     f.main,       // shared with origin by 'share'
 		"main":    f.main,       // its branch is on the remote
 	} {
-		addTurn(t, repo, topic, "S-"+topic, target, "about "+topic, gitstore.Usage{})
+		addTurn(t, repo, topic, "S-"+topic, target, "about "+topic, session.Usage{})
 	}
 	gittest.Git(t, f.dir, "config", "codex.topic.priv.private", "true")
 	gittest.Git(t, f.dir, "config", "codex.topic.uns.unshare", "origin")
@@ -142,7 +143,7 @@ func TestShareStaysAndUnshare(t *testing.T) {
 	if err != nil || res.Reasons["on-tip"] != ReasonCommit {
 		t.Fatalf("first push = %+v, %v", res, err)
 	}
-	addTurn(t, openRepo(t, f.dir), "on-tip", "S-on-tip", f.tip, "later", gitstore.Usage{})
+	addTurn(t, openRepo(t, f.dir), "on-tip", "S-on-tip", f.tip, "later", session.Usage{})
 	if res := push(); res.Reasons["on-tip"] != ReasonOnRemote {
 		t.Errorf("second push sent %v; want on-tip as already on the remote", res.Reasons)
 	}
@@ -152,7 +153,7 @@ func TestShareStaysAndUnshare(t *testing.T) {
 		t.Fatalf("UnshareTopic = %+v, %v", u, err)
 	}
 	before := gittest.Git(t, f.bare, "rev-parse", "refs/notes/codex/on-tip")
-	addTurn(t, openRepo(t, f.dir), "on-tip", "S-on-tip", f.tip, "after unshare", gitstore.Usage{})
+	addTurn(t, openRepo(t, f.dir), "on-tip", "S-on-tip", f.tip, "after unshare", session.Usage{})
 	if res := push(); len(res.Pushed) != 0 {
 		t.Errorf("push after unshare sent %v", res.Pushed)
 	}
@@ -183,7 +184,7 @@ func TestShareStaysAndUnshare(t *testing.T) {
 	if err != nil || !u.Private || !reflect.DeepEqual(u.StaysOn, []string{"origin"}) {
 		t.Fatalf("unshare --private = %+v, %v", u, err)
 	}
-	addTurn(t, openRepo(t, f.dir), "priv", "S-priv", f.tip, "secret", gitstore.Usage{})
+	addTurn(t, openRepo(t, f.dir), "priv", "S-priv", f.tip, "secret", session.Usage{})
 	if res := push(); len(res.Pushed) != 0 {
 		t.Errorf("push after unshare --private sent %v", res.Pushed)
 	}
@@ -292,7 +293,7 @@ func TestHistoryViewsReadFetchedNotes(t *testing.T) {
 	a, b := clones[0], clones[1]
 	gittest.Git(t, a, "checkout", "-q", "-b", "feature")
 	c := commitFile(t, a, 1, "f.txt", "one\n", "feature one")
-	addTurn(t, openRepo(t, a), "feature", "S1", c, "write the feature", gitstore.Usage{Input: 7})
+	addTurn(t, openRepo(t, a), "feature", "S1", c, "write the feature", session.Usage{Input: 7})
 	gittest.Git(t, a, "push", "-q", "origin", "feature", "refs/notes/codex/feature")
 
 	gittest.Git(t, b, "fetch", "-q", "origin", "refs/notes/codex/*:refs/notes/remotes/origin/codex/*")

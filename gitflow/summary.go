@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
 )
 
 // ErrNoBase is returned by DefaultBase when no base can be guessed.
@@ -75,7 +76,7 @@ type Tokens struct {
 	Output int `json:"output"`
 }
 
-func (t *Tokens) add(u *gitstore.Usage) {
+func (t *Tokens) add(u *session.Usage) {
 	if u != nil {
 		t.Input += u.Input
 		t.Cached += u.Cached
@@ -149,7 +150,7 @@ func buildSummary(idx *Index, base, baseRef, head string, commits []gitstore.Com
 		Commits: []SummaryCommit{}, Sessions: []SummarySession{}, Decisions: []string{}, OpenItems: []string{}}
 	sessCommits := map[string][]string{}
 	sessRules := map[string][]string{}
-	attach := func(c *SummaryCommit, recs []gitstore.Record, rule string) {
+	attach := func(c *SummaryCommit, recs []session.Record, rule string) {
 		for _, r := range recs {
 			if r.Session == "" {
 				continue
@@ -212,37 +213,37 @@ func buildSummary(idx *Index, base, baseRef, head string, commits []gitstore.Com
 // title, model, status, turn count, token totals and the latest closing
 // summary (a compaction summary, with Through set, only when there is no
 // closing one).
-func summarizeSession(id string, recs []gitstore.Record) SummarySession {
+func summarizeSession(id string, recs []session.Record) SummarySession {
 	ss := SummarySession{ID: id, Status: "open"}
-	var closing, compaction *gitstore.Record
+	var closing, compaction *session.Record
 	for i := range recs {
 		r := &recs[i]
 		if ss.Topic == "" {
 			ss.Topic = r.Topic
 		}
 		switch r.Kind {
-		case gitstore.KindSession:
+		case session.KindSession:
 			ss.Engine, ss.Model = r.Engine, r.Model
 			if r.Title != "" {
 				ss.Title = r.Title
 			}
-		case gitstore.KindTurn:
+		case session.KindTurn:
 			ss.Turns++
 			if ss.Title == "" {
 				ss.Title = firstLine(r.Text)
 			}
-		case gitstore.KindAnswer:
+		case session.KindAnswer:
 			ss.Tokens.add(r.Usage)
 			if r.Model != "" {
 				ss.Model = r.Model
 			}
-		case gitstore.KindSummary:
+		case session.KindSummary:
 			if r.Through == "" {
 				closing = r
 			} else {
 				compaction = r
 			}
-		case gitstore.KindClose:
+		case session.KindClose:
 			ss.Status = "closed"
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
 )
 
 // LogOptions selects what Log shows.
@@ -36,10 +37,10 @@ type TurnView struct {
 	Turn    string `json:"turn"`
 	Time    string `json:"ts"`
 	// Message is the user's message; Answer the model's latest answer.
-	Message string          `json:"message"`
-	Answer  string          `json:"answer,omitempty"`
-	Status  string          `json:"status,omitempty"`
-	Usage   *gitstore.Usage `json:"usage,omitempty"`
+	Message string         `json:"message"`
+	Answer  string         `json:"answer,omitempty"`
+	Status  string         `json:"status,omitempty"`
+	Usage   *session.Usage `json:"usage,omitempty"`
 	// Via names the reattachment rule when the turn was found on another
 	// commit (see FindReattachments), and From that commit.
 	Via  string `json:"via,omitempty"`
@@ -76,10 +77,10 @@ func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, 
 
 // turns makes the turn views of the KindTurn records among recs, each with
 // its latest answer, in record order.
-func (idx *Index) turns(recs []gitstore.Record, via, from string) []TurnView {
+func (idx *Index) turns(recs []session.Record, via, from string) []TurnView {
 	var out []TurnView
 	for _, r := range recs {
-		if r.Kind != gitstore.KindTurn {
+		if r.Kind != session.KindTurn {
 			continue
 		}
 		tv := TurnView{Topic: r.Topic, Session: r.Session, Turn: r.ID, Time: r.Time, Message: r.Text, Via: via, From: from}
@@ -118,7 +119,7 @@ func WriteLog(w io.Writer, entries []LogEntry) error {
 	return ew.err
 }
 
-func tokenNote(u *gitstore.Usage, status string) string {
+func tokenNote(u *session.Usage, status string) string {
 	var parts []string
 	if u != nil {
 		parts = append(parts, fmt.Sprintf("%s tokens", commas(u.Input+u.Output)))

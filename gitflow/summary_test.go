@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -39,8 +39,8 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 // rec makes a record with fixed id and time so output is byte-stable.
-func rec(kind gitstore.Kind, id, minute string, session, topic string) gitstore.Record {
-	return gitstore.Record{Time: "2026-01-02T05:" + minute + ":00.000000000Z", ID: id, Kind: kind, Session: session, Topic: topic}
+func rec(kind session.Kind, id, minute string, sess, topic string) session.Record {
+	return session.Record{Time: "2026-01-02T05:" + minute + ":00.000000000Z", ID: id, Kind: kind, Session: sess, Topic: topic}
 }
 
 // historyFixture builds a feature branch with two sessions: S1 on its own
@@ -60,41 +60,40 @@ func historyFixture(t *testing.T) string {
 
 	const s1, s2 = "01JA0000000000000000000000", "01JB0000000000000000000000"
 	repo := openRepo(t, dir)
-	ctx := context.Background()
-	sess := rec(gitstore.KindSession, s1, "00", s1, "feature")
+	sess := rec(session.KindSession, s1, "00", s1, "feature")
 	sess.Engine, sess.Model, sess.Title = "responses", "gpt-5", "Build the expression parser"
-	t1 := rec(gitstore.KindTurn, "01JA0000000000000000000T01", "01", s1, "feature")
+	t1 := rec(session.KindTurn, "01JA0000000000000000000T01", "01", s1, "feature")
 	t1.Text = "## Context\nSee ARCHITECTURE.md\n## Task\nWrite a recursive-descent parser\n"
-	a1 := rec(gitstore.KindAnswer, "01JA0000000000000000000A01", "02", s1, "feature")
-	a1.Turn, a1.Text, a1.Usage = t1.ID, "Wrote parser.go with a Pratt loop.\nDetails follow.", &gitstore.Usage{Input: 12000, Cached: 0, Output: 800}
-	t2 := rec(gitstore.KindTurn, "01JA0000000000000000000T02", "03", s1, "feature")
+	a1 := rec(session.KindAnswer, "01JA0000000000000000000A01", "02", s1, "feature")
+	a1.Turn, a1.Text, a1.Usage = t1.ID, "Wrote parser.go with a Pratt loop.\nDetails follow.", &session.Usage{Input: 12000, Cached: 0, Output: 800}
+	t2 := rec(session.KindTurn, "01JA0000000000000000000T02", "03", s1, "feature")
 	t2.Text, t2.Parent = "Also: return positioned errors", t1.ID
-	a2 := rec(gitstore.KindAnswer, "01JA0000000000000000000A02", "04", s1, "feature")
-	a2.Turn, a2.Text, a2.Usage = t2.ID, "Errors now carry line and column.", &gitstore.Usage{Input: 900, Cached: 11000, Output: 300}
-	sum := rec(gitstore.KindSummary, "01JA0000000000000000000S01", "05", s1, "feature")
+	a2 := rec(session.KindAnswer, "01JA0000000000000000000A02", "04", s1, "feature")
+	a2.Turn, a2.Text, a2.Usage = t2.ID, "Errors now carry line and column.", &session.Usage{Input: 900, Cached: 11000, Output: 300}
+	sum := rec(session.KindSummary, "01JA0000000000000000000S01", "05", s1, "feature")
 	sum.Text = "Added a Pratt parser with positioned errors."
 	sum.Decisions = []string{"Pratt parsing instead of a generator", "Errors carry line and column"}
 	sum.Next = []string{"Fuzz the parser"}
-	closed := rec(gitstore.KindClose, "01JA0000000000000000000C01", "06", s1, "feature")
+	closed := rec(session.KindClose, "01JA0000000000000000000C01", "06", s1, "feature")
 	for _, step := range []struct {
 		target string
-		recs   []gitstore.Record
+		recs   []session.Record
 	}{
-		{a, []gitstore.Record{sess, t1, a1}},
-		{b, []gitstore.Record{t2, a2, sum, closed}},
+		{a, []session.Record{sess, t1, a1}},
+		{b, []session.Record{t2, a2, sum, closed}},
 	} {
 		for i := range step.recs {
 			step.recs[i].Commit = step.target
 		}
-		if err := repo.Notes().Append(ctx, "feature", step.target, step.recs...); err != nil {
+		if err := appendRecords(repo, "feature", step.target, step.recs...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h1 := rec(gitstore.KindTurn, "01JB0000000000000000000T01", "10", s2, "hotfix")
+	h1 := rec(session.KindTurn, "01JB0000000000000000000T01", "10", s2, "hotfix")
 	h1.Text, h1.Commit = "Fix: crash on empty input", hot
-	ha := rec(gitstore.KindAnswer, "01JB0000000000000000000A01", "11", s2, "hotfix")
-	ha.Turn, ha.Text, ha.Commit, ha.Usage = h1.ID, "Guarded the empty case.", hot, &gitstore.Usage{Input: 3000, Output: 120}
-	if err := repo.Notes().Append(ctx, "hotfix", hot, h1, ha); err != nil {
+	ha := rec(session.KindAnswer, "01JB0000000000000000000A01", "11", s2, "hotfix")
+	ha.Turn, ha.Text, ha.Commit, ha.Usage = h1.ID, "Guarded the empty case.", hot, &session.Usage{Input: 3000, Output: 120}
+	if err := appendRecords(repo, "hotfix", hot, h1, ha); err != nil {
 		t.Fatal(err)
 	}
 	return dir

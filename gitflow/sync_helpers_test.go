@@ -12,6 +12,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
 )
 
 // hermeticGit makes git ignore the user's and the system's configuration and
@@ -85,18 +86,31 @@ func nextTime() time.Time {
 
 // addTurn appends a turn and its answer to topic on target and returns the
 // turn's id.
-func addTurn(t testing.TB, repo *gitstore.Repo, topic, session, target, text string, usage gitstore.Usage) string {
+func addTurn(t testing.TB, repo *gitstore.Repo, topic, sess, target, text string, usage session.Usage) string {
 	t.Helper()
 	now := nextTime()
-	turn := gitstore.Record{Time: gitstore.FormatTime(now), ID: gitstore.NewID(now), Kind: gitstore.KindTurn,
-		Session: session, Topic: topic, Commit: target, Text: text}
+	turn := session.Record{Time: gitstore.FormatTime(now), ID: gitstore.NewID(now), Kind: session.KindTurn,
+		Session: sess, Topic: topic, Commit: target, Text: text}
 	now = nextTime()
-	ans := gitstore.Record{Time: gitstore.FormatTime(now), ID: gitstore.NewID(now), Kind: gitstore.KindAnswer,
-		Session: session, Topic: topic, Commit: target, Turn: turn.ID, Text: "answer to " + text, Usage: &usage}
-	if err := repo.Notes().Append(context.Background(), topic, target, turn, ans); err != nil {
+	ans := session.Record{Time: gitstore.FormatTime(now), ID: gitstore.NewID(now), Kind: session.KindAnswer,
+		Session: sess, Topic: topic, Commit: target, Turn: turn.ID, Text: "answer to " + text, Usage: &usage}
+	if err := appendRecords(repo, topic, target, turn, ans); err != nil {
 		t.Fatalf("append: %v", err)
 	}
 	return turn.ID
+}
+
+// appendRecords stores session records in topic's notes ref.
+func appendRecords(repo *gitstore.Repo, topic, target string, recs ...session.Record) error {
+	lines := make([]gitstore.Record, 0, len(recs))
+	for _, r := range recs {
+		g, err := r.Encode()
+		if err != nil {
+			return err
+		}
+		lines = append(lines, g)
+	}
+	return repo.Notes().Append(context.Background(), topic, target, lines...)
 }
 
 // recordIDs reads every record id of topic in dir (through a fresh Repo).

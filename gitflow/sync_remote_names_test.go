@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
 )
 
 // Sync works with remotes named with slashes and odd characters, with URLs
@@ -21,7 +21,7 @@ func TestSyncRemoteNamesAndURLs(t *testing.T) {
 	dir := gittest.NewRepo(t)
 	repo := openRepo(t, dir)
 	h, _ := repo.Head()
-	id := addTurn(t, repo, "topic", "S1", h.Target(), "hello", gitstore.Usage{})
+	id := addTurn(t, repo, "topic", "S1", h.Target(), "hello", session.Usage{})
 
 	long := t.TempDir()
 	for i := 0; i < 12; i++ {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
 )
 
 func TestSyncThreeClonesConverge(t *testing.T) {
@@ -26,11 +27,11 @@ func TestSyncThreeClonesConverge(t *testing.T) {
 		}
 		// Every clone continues the same session on the same topic.
 		for j := 0; j < 2; j++ {
-			id := addTurn(t, repo, "feature/x", "S1", h.Target(), "turn from clone", gitstore.Usage{Input: 10 * (i + 1)})
+			id := addTurn(t, repo, "feature/x", "S1", h.Target(), "turn from clone", session.Usage{Input: 10 * (i + 1)})
 			want[id] = true
 		}
 		// And one clone-only topic each, which sync must carry too.
-		want[addTurn(t, repo, "solo", "S"+string(rune('A'+i)), h.Target(), "solo", gitstore.Usage{})] = true
+		want[addTurn(t, repo, "solo", "S"+string(rune('A'+i)), h.Target(), "solo", session.Usage{})] = true
 	}
 	for round := 0; round < 2; round++ {
 		for _, dir := range clones {
@@ -74,8 +75,8 @@ func TestSyncReportsWhatChanged(t *testing.T) {
 	_, clones := bareWithClones(t, 2)
 	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
 	ha, _ := a.Head()
-	addTurn(t, a, "topic", "S1", ha.Target(), "from a", gitstore.Usage{})
-	addTurn(t, a, "mine", "S2", ha.Target(), "only a's", gitstore.Usage{})
+	addTurn(t, a, "topic", "S1", ha.Target(), "from a", session.Usage{})
+	addTurn(t, a, "mine", "S2", ha.Target(), "only a's", session.Usage{})
 	share(t, a, "topic", "origin")
 
 	tests := []struct {
@@ -89,7 +90,7 @@ func TestSyncReportsWhatChanged(t *testing.T) {
 		// b has no topic of its own: it reads a's from the tracking ref.
 		{"other clone fetches", b, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{}, Pushed: []string{},
 			Kept: []string{}, Reasons: map[string]string{}}},
-		{"other clone continues it", b, func() { addTurn(t, b, "topic", "S1", ha.Target(), "from b", gitstore.Usage{}) },
+		{"other clone continues it", b, func() { addTurn(t, b, "topic", "S1", ha.Target(), "from b", session.Usage{}) },
 			SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{"topic"}, Pushed: []string{"topic"},
 				Kept: []string{}, Reasons: map[string]string{"topic": ReasonOnRemote}}},
 		{"back in a", a, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{"topic"}, Pushed: []string{},
@@ -125,7 +126,7 @@ func TestSyncBadRemoteIsAnError(t *testing.T) {
 	dir := gittest.NewRepo(t)
 	repo := openRepo(t, dir)
 	h, _ := repo.Head()
-	addTurn(t, repo, "t", "S", h.Target(), "x", gitstore.Usage{})
+	addTurn(t, repo, "t", "S", h.Target(), "x", session.Usage{})
 	if _, err := Sync(context.Background(), repo, SyncOptions{Remote: "nowhere"}); err == nil {
 		t.Fatal("sync with a remote that does not exist succeeded")
 	}
@@ -145,7 +146,7 @@ func TestSyncRacingLocalWriter(t *testing.T) {
 	ho, _ := other.Head()
 	want := map[string]bool{}
 	for i := 0; i < 5; i++ {
-		want[addTurn(t, other, "race", "S2", ho.Target(), "remote side", gitstore.Usage{})] = true
+		want[addTurn(t, other, "race", "S2", ho.Target(), "remote side", session.Usage{})] = true
 	}
 	share(t, other, "race", "origin")
 	share(t, openRepo(t, clones[0]), "race", "origin")
@@ -167,7 +168,7 @@ func TestSyncRacingLocalWriter(t *testing.T) {
 		defer w.Close()
 		h, _ := w.Head()
 		for i := 0; i < 40; i++ {
-			id := addTurn(t, w, "race", "S1", h.Target(), "local writer", gitstore.Usage{})
+			id := addTurn(t, w, "race", "S1", h.Target(), "local writer", session.Usage{})
 			mu.Lock()
 			want[id] = true
 			mu.Unlock()
@@ -199,8 +200,8 @@ func TestExchangeRetriesAfterRejection(t *testing.T) {
 	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
 	ha, _ := a.Head()
 	want := map[string]bool{
-		addTurn(t, a, "t", "SA", ha.Target(), "a", gitstore.Usage{}): true,
-		addTurn(t, b, "t", "SB", ha.Target(), "b", gitstore.Usage{}): true,
+		addTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{}): true,
+		addTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{}): true,
 	}
 	share(t, a, "t", "origin")
 	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
@@ -225,8 +226,8 @@ func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
 	bare, clones := bareWithClones(t, 2)
 	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
 	ha, _ := a.Head()
-	addTurn(t, a, "t", "SA", ha.Target(), "a", gitstore.Usage{})
-	addTurn(t, b, "t", "SB", ha.Target(), "b", gitstore.Usage{})
+	addTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{})
+	addTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{})
 	share(t, a, "t", "origin")
 	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
 		t.Fatal(err)

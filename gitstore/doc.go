@@ -1,6 +1,9 @@
 // Package gitstore owns all access to the git repository: finding it (also from
 // subdirectories, linked worktrees and hooks), reading commits and trees, and
-// storing session records as git notes under refs/notes/codex/<topic>. Notes
+// storing records as git notes under refs/notes/codex/<topic>. A record is an
+// opaque line of JSON: storage reads only its envelope (id, time, kind,
+// commit, patch-id) and returns every copy of it; what the other fields mean,
+// and which copy of a rewritten record to show, belong to package session. Notes
 // fetched from remotes live under refs/notes/remotes/<remote>/codex/<topic>;
 // NotesStore.WithRemotes reads both, and nothing here writes the fetched ones.
 //
@@ -16,5 +19,6 @@
 // the git CLI itself can write at once without losing a record, and a killed
 // process leaves either the old or the new state.
 //
-// It must not know about models, prompts or the command line.
+// It must not know about models, prompts, the session schema or the command
+// line.
 package gitstore

@@ -28,7 +28,7 @@ func (m *MemoryStore) Append(ctx context.Context, topic, target string, recs ...
 	if err != nil {
 		return err
 	}
-	lines, err := encodeRecords(recs, nil)
+	lines, err := scrubRecords(recs, nil)
 	if err != nil || len(lines) == 0 {
 		return err
 	}
@@ -58,7 +58,7 @@ func (m *MemoryStore) Read(ctx context.Context, topic string) ([]Record, []Warni
 		byObj[obj] = recs
 		warns = append(warns, ws...)
 	}
-	return flatten(byObj, nil), warns, nil
+	return flattenCopies(byObj), warns, nil
 }
 
 // Topics implements Store.

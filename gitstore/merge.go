@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -96,56 +95,4 @@ func (n *NotesStore) MergeFrom(ctx context.Context, topic, other string) (bool, 
 		return false, err
 	}
 	return true, nil
-}
-
-// nonNotes returns the top-level entries of a notes tree that are neither
-// notes nor fan-out directories.
-func (w *treeWriter) nonNotes(root plumbing.Hash) ([]object.TreeEntry, error) {
-	t, err := w.tree(root)
-	if err != nil {
-		return nil, err
-	}
-	var out []object.TreeEntry
-	for _, e := range t.Entries {
-		fanout := e.Mode == filemode.Dir && len(e.Name) == 2 && isHex(e.Name)
-		note := isNoteMode(e.Mode) && len(e.Name) == 40 && isHex(e.Name)
-		if !fanout && !note {
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
-// writeNotesTree writes a whole notes tree from note contents per object,
-// flat below fanoutThreshold notes and 2/38 above, with the entries of keep
-// (non-notes) at the top.
-func (w *treeWriter) writeNotesTree(notes map[string][][]byte, keep []object.TreeEntry) (plumbing.Hash, error) {
-	blobs := map[string]plumbing.Hash{}
-	for obj, parts := range notes {
-		h, err := w.writeBlob(mergeLines(parts...))
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		blobs[obj] = h
-	}
-	if len(blobs) <= fanoutThreshold {
-		es := append([]object.TreeEntry(nil), keep...)
-		for obj, h := range blobs {
-			es = append(es, object.TreeEntry{Name: obj, Mode: filemode.Regular, Hash: h})
-		}
-		return w.writeTree(es)
-	}
-	buckets := map[string][]object.TreeEntry{}
-	for obj, h := range blobs {
-		buckets[obj[:2]] = append(buckets[obj[:2]], object.TreeEntry{Name: obj[2:], Mode: filemode.Regular, Hash: h})
-	}
-	root := append([]object.TreeEntry(nil), keep...)
-	for dir, es := range buckets {
-		sh, err := w.writeTree(es)
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		root = append(root, object.TreeEntry{Name: dir, Mode: filemode.Dir, Hash: sh})
-	}
-	return w.writeTree(root)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Adversarial tests from the storage-layer review: every case is a path on
@@ -38,11 +39,7 @@ func mkTree(t *testing.T, dir string, entries ...string) string {
 
 func line(t *testing.T, r Record) string {
 	t.Helper()
-	b, err := r.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(r.Line)
 }
 
 // An upper-case object id is a valid hash to go-git, but our reader only
@@ -159,7 +156,7 @@ func TestReviewMergeFromDifferentLayouts(t *testing.T) {
 	recs, _, err := s.Read(ctx, "lay")
 	var texts []string
 	for _, x := range recs {
-		texts = append(texts, x.Text)
+		texts = append(texts, textOf(x))
 	}
 	sort.Strings(texts)
 	if err != nil || strings.Join(texts, ",") != "base,local,remote deep,remote flat other" {
@@ -225,17 +222,17 @@ func TestReviewRefPathIsDirectory(t *testing.T) {
 // Redaction must not rewrite the caller's records in place.
 func TestReviewRedactionLeavesCallerRecordAlone(t *testing.T) {
 	secret := "OPENAI_API_KEY=sk-abcdefghijklmnopqrstuvwxyz0123456789"
-	x := rec("t")
-	x.Context = []string{secret}
-	x.Decisions = []string{secret}
-	x.Next = []string{secret}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	x := testRecord{Time: FormatTime(now), ID: NewID(now), Kind: kindTurn, Text: "t",
+		Context: []string{secret}, Decisions: []string{secret}, Next: []string{secret}}.record()
+	before := string(x.Line)
 	s := NewMemoryStore()
 	appendOK(t, s, "t", EmptyTree, x)
-	if x.Context[0] != secret || x.Decisions[0] != secret || x.Next[0] != secret {
-		t.Fatalf("caller's record was redacted in place: %+v", x)
+	if string(x.Line) != before || strings.Count(before, secret) != 3 {
+		t.Fatalf("caller's record was redacted in place: %s", x.Line)
 	}
 	recs, _, _ := s.Read(context.Background(), "t")
-	if len(recs) != 1 || strings.Contains(recs[0].Context[0], "abcdefghijklmnopqrstuvwxyz") {
+	if len(recs) != 1 || strings.Contains(string(recs[0].Line), "abcdefghijklmnopqrstuvwxyz") {
 		t.Fatalf("stored %+v", recs)
 	}
 }

@@ -23,28 +23,43 @@ var (
 	ErrInvalidTopic = errors.New("invalid topic")
 )
 
-// Warning describes data a reader skipped (a malformed line in a note).
+// Warning describes data a reader skipped (a malformed line in a note, or
+// a record the layer above could not decode).
 type Warning struct {
-	Ref    string // the notes ref
+	Ref    string // the notes ref ("" when unknown)
 	Object string // the annotated object the note belongs to
-	Line   int    // 1-based line number within the note
+	Line   int    // 1-based line number within the note (0 when unknown)
+	Record string // the record's id, when the line is a record
 	Reason string
 }
 
 func (w Warning) String() string {
-	return w.Ref + ": note on " + shortHash(w.Object) + ": line " + itoa(w.Line) + ": " + w.Reason
+	s := "note on " + shortHash(w.Object)
+	if w.Ref != "" {
+		s = w.Ref + ": " + s
+	}
+	if w.Line > 0 {
+		s += ": line " + itoa(w.Line)
+	}
+	if w.Record != "" {
+		s += ": record " + w.Record
+	}
+	return s + ": " + w.Reason
 }
 
-// Store reads and writes session records. NotesStore (git notes) and
+// Store reads and writes records: opaque lines of JSON, one note per
+// annotated object, one notes ref per topic. NotesStore (git notes) and
 // MemoryStore (tests) implement it; storetest holds the conformance suite.
 type Store interface {
-	// Append adds recs to the note that annotates target (a commit id or the
-	// empty tree id) in topic's notes ref. Secrets in text fields are redacted
-	// before anything is written. Concurrent appends never lose a record.
+	// Append adds recs (their Line; see ParseRecord) to the note that
+	// annotates target (a commit id or the empty tree id) in topic's notes
+	// ref. Every string value of every line is redacted before anything is
+	// written. Concurrent appends never lose a record.
 	Append(ctx context.Context, topic, target string, recs ...Record) error
-	// Read returns all records of topic sorted by time then id, each with
-	// NoteObject set, plus warnings for lines it skipped. A topic without a
-	// ref returns no records and no error.
+	// Read returns every copy of every record of topic, one per note that
+	// holds it, each with NoteObject set, sorted by time, id and note
+	// object, plus warnings for lines it skipped. A topic without a ref
+	// returns no records and no error.
 	Read(ctx context.Context, topic string) ([]Record, []Warning, error)
 	// Topics lists the topics that have a notes ref, sorted.
 	Topics(ctx context.Context) ([]string, error)

@@ -40,7 +40,7 @@ func childAppend() int {
 	}
 	for i := 0; n == 0 || i < n; i++ {
 		now := time.Now()
-		rec := Record{Time: FormatTime(now), ID: NewID(now), Kind: KindTurn, Session: "S", Text: fmt.Sprintf("%s-%d", prefix, i)}
+		rec := testRecord{Time: FormatTime(now), ID: NewID(now), Kind: kindTurn, Session: "S", Text: fmt.Sprintf("%s-%d", prefix, i)}.record()
 		if err := s.Append(context.Background(), topic, target, rec); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -90,7 +90,7 @@ func startReadyChild(t *testing.T, dir, topic, prefix, target string) *exec.Cmd 
 func gitCLIWriter(dir, ref, target, prefix string, n int) error {
 	priv := "refs/notes/private-" + prefix
 	for i := 0; i < n; i++ {
-		line, _ := Record{Time: FormatTime(time.Now()), ID: NewID(time.Now()), Kind: KindTurn, Text: fmt.Sprintf("%s-%d", prefix, i)}.Marshal()
+		line, _ := testRecord{Time: FormatTime(time.Now()), ID: NewID(time.Now()), Kind: kindTurn, Text: fmt.Sprintf("%s-%d", prefix, i)}.Marshal()
 		for attempt := 0; ; attempt++ {
 			if attempt > 500 {
 				return fmt.Errorf("%s: gave up", prefix)
@@ -207,7 +207,7 @@ func concurrentWriters(t *testing.T, packRefs bool, cliWriters int) {
 	want := procs*each + cliWriters*cliEach
 	seen := map[string]bool{}
 	for _, x := range recs {
-		seen[x.Text] = true
+		seen[textOf(x)] = true
 	}
 	t.Logf("shared topic: %d records of %d written (%d by processes, %d by git CLI writers), %d pack-refs runs",
 		len(seen), want, procs*each, cliWriters*cliEach, packs)

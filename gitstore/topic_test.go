@@ -64,7 +64,7 @@ func FuzzEncodeTopic(f *testing.F) {
 }
 
 func FuzzParseNote(f *testing.F) {
-	good, _ := Record{Time: "2026-01-01T00:00:00.000000000Z", ID: "X", Kind: KindTurn, Text: "hi"}.Marshal()
+	good, _ := testRecord{Time: "2026-01-01T00:00:00.000000000Z", ID: "X", Kind: kindTurn, Text: "hi"}.Marshal()
 	for _, s := range []string{string(good), "", "\n\n", "{", `{"id":1}`, `{"v":1,"id":"a","kind":"turn","usage":{"input":"x"}}`, string(good[:len(good)/2])} {
 		f.Add([]byte(s))
 	}

@@ -214,7 +214,7 @@ func TestSixTurnEconomy(t *testing.T) {
 // context files in full through read_file.
 func checkContextRead(t *testing.T, h *harness, scale float64) {
 	t.Helper()
-	answers := h.records("main", gitstore.KindAnswer)
+	answers := h.records("main", KindAnswer)
 	if len(answers) != len(sixTurns) {
 		t.Fatalf("answers = %d, want %d", len(answers), len(sixTurns))
 	}

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/redact"
 )
@@ -64,12 +63,12 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 	if err != nil {
 		return res, err
 	}
-	rec := e.record(gitstore.KindSummary, s)
+	rec := e.record(KindSummary, s)
 	rec.Commit, rec.Turn = target, r.Turn
 	rec.Text, rec.Decisions, rec.Next = sum.Found, sum.Decisions, sum.Next
-	closing := e.record(gitstore.KindClose, s)
+	closing := e.record(KindClose, s)
 	closing.Commit, closing.Turn = target, r.Turn
-	if err := e.Store.Append(ctx, s.Topic, target, rec, closing); err != nil {
+	if err := e.append(ctx, s.Topic, target, rec, closing); err != nil {
 		return res, fmt.Errorf("store summary: %w", err)
 	}
 	if opt.WriteFile != "" {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
 )
@@ -101,13 +100,13 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, o
 	}
 	sum := prompt.ParseSummary(resp.Text)
 	text, decisions := keepDecisions(s.Compaction(), resp.Text, sum.Decisions)
-	rec := e.record(gitstore.KindSummary, s)
+	rec := e.record(KindSummary, s)
 	rec.Commit, rec.Through, rec.Text, rec.Decisions, rec.Next = target, s.LastTurnID(), text, decisions, sum.Next
 	rec.Model, rec.ResponseID, rec.BytesSent = resp.Model, resp.ID, resp.BytesSent
 	if u := resp.Usage; u != (model.Usage{}) {
-		rec.Usage = &gitstore.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
+		rec.Usage = &Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
 	}
-	if err := e.Store.Append(ctx, s.Topic, target, rec); err != nil {
+	if err := e.append(ctx, s.Topic, target, rec); err != nil {
 		return res, fmt.Errorf("store compaction summary: %w", err)
 	}
 	s.Summaries = append(s.Summaries, rec)
@@ -118,7 +117,7 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, o
 // keepDecisions carries the decisions of the previous compaction that the
 // new summary left out into it (its text is what later requests replay), so
 // that compacting again never drops a decision.
-func keepDecisions(prev *gitstore.Record, text string, decisions []string) (string, []string) {
+func keepDecisions(prev *Record, text string, decisions []string) (string, []string) {
 	if prev == nil {
 		return text, decisions
 	}

@@ -9,8 +9,11 @@
 // client, streaming the answer, tool calls answered by repoctx's read-only
 // file tools → store the answer, usage and response id attached to HEAD.
 //
-// The package reads and writes git only through the gitstore.Store and the
-// small Repo interface below; it must not import go-git, go-openai or
+// It owns the session schema (record.go: the kinds and fields of a record,
+// encoded to and decoded from storage's opaque lines) and the read policy
+// (read.go: which copy of a record git copied to rewritten commits is
+// shown). It reads and writes git only through the gitstore.Store and the
+// small Repo interface in engine.go; it must not import go-git, go-openai or
 // urfave/cli, and it never talks to the user beyond the writers it is given
 // (answers to Stdout, progress and warnings to Stderr). Errors are returned as
 // wrapped sentinels (this package's, model's, gitstore's) for the command

@@ -77,6 +77,10 @@ type Repo interface {
 	// IndexBlob is the blob id git's index holds for a tracked file (the
 	// file tools' hard-link rule).
 	IndexBlob(ctx context.Context, rel string) (string, bool)
+	// Commit and IsAncestor answer the read policy (read.go) about the
+	// commits copies of a record sit on.
+	Commit(id string) (gitstore.Commit, error)
+	IsAncestor(ctx context.Context, a, b string) (bool, error)
 }
 
 // Engine runs sessions. Build it with its dependencies; the zero values of
@@ -164,13 +168,22 @@ func (e *Engine) client(engine, modelName string) (model.Client, error) {
 }
 
 // record returns a record of kind k with time and id filled in.
-func (e *Engine) record(k gitstore.Kind, s *Session) gitstore.Record {
+func (e *Engine) record(k Kind, s *Session) Record {
 	now := e.now()
-	r := gitstore.Record{Time: gitstore.FormatTime(now), ID: gitstore.NewID(now), Kind: k}
+	r := Record{Time: gitstore.FormatTime(now), ID: gitstore.NewID(now), Kind: k}
 	if s != nil {
 		r.Session, r.Topic = s.ID, s.Topic
 	}
 	return r
+}
+
+// append stores recs, attached to target, in topic's notes ref.
+func (e *Engine) append(ctx context.Context, topic, target string, recs ...Record) error {
+	g, err := encodeAll(recs...)
+	if err != nil {
+		return err
+	}
+	return e.Store.Append(ctx, topic, target, g...)
 }
 
 // head returns the object records attach to now.
@@ -186,7 +199,7 @@ func (e *Engine) head() (string, error) {
 // per Engine.
 func (e *Engine) warnSkipped(warns []gitstore.Warning) {
 	for _, w := range warns {
-		key := gitstore.Warning{Ref: w.Ref, Object: w.Object, Line: w.Line}
+		key := gitstore.Warning{Ref: w.Ref, Object: w.Object, Line: w.Line, Record: w.Record}
 		if e.warned[key] {
 			continue
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/openaitest"
 	"github.com/git-codex/git-codex/model"
 )
@@ -46,8 +45,8 @@ func TestInvestigativeSessionResponses(t *testing.T) {
 		prev = replies[i].ResponseID
 	}
 
-	turns := h.records("main", gitstore.KindTurn)
-	answers := h.records("main", gitstore.KindAnswer)
+	turns := h.records("main", KindTurn)
+	answers := h.records("main", KindAnswer)
 	if len(turns) != 4 || len(answers) != 4 {
 		t.Fatalf("turns=%d answers=%d, want 4 and 4", len(turns), len(answers))
 	}
@@ -149,7 +148,7 @@ func TestChatAutoCompact(t *testing.T) {
 	h.reply("Tell me everything")
 	h.srv.Enqueue(openaitest.Reply{Text: "### Found\nThe cache is fine.\n### Decided\n- keep the TTL\n### Next\n- nothing"})
 	h.reply("And now?")
-	sums := h.records("main", gitstore.KindSummary)
+	sums := h.records("main", KindSummary)
 	if len(sums) != 1 || sums[0].Through == "" {
 		t.Fatalf("summaries = %+v, want one compaction", sums)
 	}
@@ -211,8 +210,8 @@ func TestFaults(t *testing.T) {
 			if c.wantErr == nil && err != nil || c.wantErr != nil && !errors.Is(err, c.wantErr) {
 				t.Fatalf("err = %v, want %v", err, c.wantErr)
 			}
-			turns := h.records("main", gitstore.KindTurn)
-			answers := h.records("main", gitstore.KindAnswer)
+			turns := h.records("main", KindTurn)
+			answers := h.records("main", KindAnswer)
 			if len(turns) != 2 || len(answers) != 2 {
 				t.Fatalf("turns=%d answers=%d: the message and the answer must be stored", len(turns), len(answers))
 			}
@@ -224,7 +223,7 @@ func TestFaults(t *testing.T) {
 				t.Errorf("incomplete answer lacks partial text or error: %+v", a)
 			}
 			if c.wantEvent != "" {
-				evs := h.records("main", gitstore.KindEvent)
+				evs := h.records("main", KindEvent)
 				if len(evs) != 1 || evs[0].Event != c.wantEvent || evs[0].Turn != turns[1].ID {
 					t.Errorf("events = %+v, want one %q", evs, c.wantEvent)
 				}
@@ -282,7 +281,7 @@ func TestInterruptStoresPartialAnswer(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	answers := h.records("main", gitstore.KindAnswer)
+	answers := h.records("main", KindAnswer)
 	if len(answers) != 2 || answers[1].Status != StatusIncomplete || answers[1].Text == "" {
 		t.Fatalf("partial answer not stored as incomplete: %+v", answers)
 	}
@@ -302,8 +301,8 @@ func TestNoAPIKeyRecordsMessageFirst(t *testing.T) {
 	if n := len(h.srv.Requests()); n != 0 {
 		t.Errorf("sent %d requests without a key", n)
 	}
-	turns, answers := h.records("main", gitstore.KindTurn), h.records("main", gitstore.KindAnswer)
-	if len(h.records("main", gitstore.KindSession)) != 1 || len(turns) != 1 || !strings.Contains(turns[0].Text, "Investigate the cache") {
+	turns, answers := h.records("main", KindTurn), h.records("main", KindAnswer)
+	if len(h.records("main", KindSession)) != 1 || len(turns) != 1 || !strings.Contains(turns[0].Text, "Investigate the cache") {
 		t.Fatalf("the task was not stored: turns %+v", turns)
 	}
 	if len(answers) != 1 || answers[0].Status != StatusError || !strings.Contains(answers[0].Error, "OPENAI_API_KEY") {
@@ -316,7 +315,7 @@ func TestNoAPIKeyRecordsMessageFirst(t *testing.T) {
 	if _, err := h.eng.Reply(context.Background(), ReplyOptions{Target: Target{Topic: "main"}, Message: "Also: check PELICAN"}); !errors.Is(err, ErrNoAPIKey) {
 		t.Fatalf("reply err = %v, want ErrNoAPIKey", err)
 	}
-	turns = h.records("main", gitstore.KindTurn)
+	turns = h.records("main", KindTurn)
 	if last := turns[len(turns)-1]; !strings.Contains(last.Text, "PELICAN") {
 		t.Fatalf("the reply was not stored: %+v", last)
 	}
@@ -353,13 +352,13 @@ func TestFix(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := len(h.records("main", gitstore.KindTurn))
-			beforeEv := len(h.records("main", gitstore.KindEvent))
+			before := len(h.records("main", KindTurn))
+			beforeEv := len(h.records("main", KindEvent))
 			res, err := h.eng.Fix(context.Background(), FixOptions{Target: Target{Topic: "main"}, Command: c.cmd, Max: c.max})
 			if c.wantErr == nil && err != nil || c.wantErr != nil && !errors.Is(err, c.wantErr) {
 				t.Fatalf("err = %v, want %v", err, c.wantErr)
 			}
-			turns := h.records("main", gitstore.KindTurn)
+			turns := h.records("main", KindTurn)
 			if got := len(turns) - before; got != c.turns {
 				t.Errorf("turns added = %d, want %d", got, c.turns)
 			}
@@ -369,7 +368,7 @@ func TestFix(t *testing.T) {
 					t.Errorf("fix message = %q", last)
 				}
 			}
-			evs := h.records("main", gitstore.KindEvent)
+			evs := h.records("main", KindEvent)
 			if got := len(evs) > beforeEv; got != c.event || res.Passed != c.event {
 				t.Errorf("pass event = %v, passed = %v, want %v", got, res.Passed, c.event)
 			}
@@ -388,11 +387,11 @@ func TestCloseWritesSummary(t *testing.T) {
 	if !strings.Contains(res.Found, "TTL was in seconds") || len(res.Decisions) != 2 || len(res.Next) != 1 {
 		t.Errorf("parsed summary = %+v", res)
 	}
-	sums := h.records("main", gitstore.KindSummary)
+	sums := h.records("main", KindSummary)
 	if len(sums) != 1 || sums[0].Through != "" || len(sums[0].Decisions) != 2 {
 		t.Errorf("summary records = %+v", sums)
 	}
-	if len(h.records("main", gitstore.KindClose)) != 1 {
+	if len(h.records("main", KindClose)) != 1 {
 		t.Error("no close record")
 	}
 	md, err := os.ReadFile(filepath.Join(h.repo.dir, "docs", "cache.md"))
@@ -456,7 +455,7 @@ func TestStats(t *testing.T) {
 		t.Errorf("figures = %+v", f)
 	}
 	sent := 0
-	for _, a := range h.records("main", gitstore.KindAnswer) {
+	for _, a := range h.records("main", KindAnswer) {
 		sent += a.BytesSent
 	}
 	if f.BytesSent != sent || f.OneOffBytes <= f.BytesSent {
@@ -481,7 +480,7 @@ func TestToolCallsAnsweredAndRecorded(t *testing.T) {
 			if res.Text != "Get returns its key." {
 				t.Errorf("answer = %q", res.Text)
 			}
-			a := h.records("main", gitstore.KindAnswer)[0]
+			a := h.records("main", KindAnswer)[0]
 			if len(a.ToolCalls) != 3 {
 				t.Fatalf("tool calls = %+v", a.ToolCalls)
 			}

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/prompt"
 )
 
@@ -72,9 +71,9 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 			if err != nil {
 				return res, err
 			}
-			ev := e.record(gitstore.KindEvent, s)
+			ev := e.record(KindEvent, s)
 			ev.Commit, ev.Event, ev.Text, ev.Turn = target, EventFixPass, cmdline, s.LastTurnID()
-			if err := e.Store.Append(ctx, s.Topic, target, ev); err != nil {
+			if err := e.append(ctx, s.Topic, target, ev); err != nil {
 				return res, fmt.Errorf("store fix result: %w", err)
 			}
 			return res, nil

@@ -92,7 +92,7 @@ func TestForkRestartsFromGit(t *testing.T) {
 	if !strings.Contains(s.Turns[1].Record.Text, "PELICAN") || strings.Index(in, "PELICAN") > strings.Index(in, "FLAMINGO") {
 		t.Errorf("turns not rebuilt in time order:\n%s", in)
 	}
-	evs := h.records("main", gitstore.KindEvent)
+	evs := h.records("main", KindEvent)
 	if len(evs) != 1 || evs[0].Event != EventRestart || evs[0].Turn != res.Turn || !strings.Contains(evs[0].Text, "fork") {
 		t.Errorf("events = %+v, want one restart naming the fork", evs)
 	}
@@ -106,7 +106,7 @@ func TestForkRestartsFromGit(t *testing.T) {
 	if got := reqs[len(reqs)-1]["previous_response_id"]; got != res.ResponseID {
 		t.Errorf("after the restart chained from %v, want %s", got, res.ResponseID)
 	}
-	if n := len(h.records("main", gitstore.KindEvent)); n != 1 {
+	if n := len(h.records("main", KindEvent)); n != 1 {
 		t.Errorf("%d events: restarted again although nothing forked since", n)
 	}
 }
@@ -156,7 +156,7 @@ func TestWrongTopicForSession(t *testing.T) {
 	if !errors.Is(err, ErrWrongTopic) || !strings.Contains(err.Error(), `"p1"`) || !strings.Contains(err.Error(), `"main"`) {
 		t.Fatalf("err = %v, want ErrWrongTopic naming p1 and main", err)
 	}
-	if n := len(h.records("main", gitstore.KindTurn)); n != 1 {
+	if n := len(h.records("main", KindTurn)); n != 1 {
 		t.Errorf("%d turns stored", n)
 	}
 	// The right topic, or none, finds it.
@@ -246,7 +246,7 @@ func TestFixQuotesCommand(t *testing.T) {
 	if !strings.Contains(h.errOut.String(), want) || !strings.Contains(err.Error(), want) {
 		t.Errorf("command not quoted as typed; stderr:\n%s\nerr: %v", h.errOut.String(), err)
 	}
-	turns := h.records("main", gitstore.KindTurn)
+	turns := h.records("main", KindTurn)
 	if !strings.Contains(turns[len(turns)-1].Text, want) {
 		t.Errorf("message to the model lacks %s:\n%s", want, turns[len(turns)-1].Text)
 	}

@@ -28,6 +28,10 @@ func (r *fakeRepo) RevList(ctx context.Context, opt gitstore.RevListOptions) ([]
 	return []gitstore.Commit{{Hash: "abc1234", Time: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Author: "Test User", Subject: "initial commit"}}, nil
 }
 func (r *fakeRepo) IndexBlob(ctx context.Context, rel string) (string, bool) { return "", false }
+func (r *fakeRepo) Commit(id string) (gitstore.Commit, error) {
+	return gitstore.Commit{}, gitstore.ErrNotFound
+}
+func (r *fakeRepo) IsAncestor(ctx context.Context, a, b string) (bool, error) { return false, nil }
 
 // tick is a clock that advances one millisecond per call, so records sort
 // in the order they were made.
@@ -97,16 +101,16 @@ func newHarness(t *testing.T, engine model.Engine) *harness {
 }
 
 // records returns the stored records of topic of the given kind ("" = all).
-func (h *harness) records(topic string, kind gitstore.Kind) []gitstore.Record {
+func (h *harness) records(topic string, kind Kind) []Record {
 	h.t.Helper()
-	recs, warns, err := h.store.Read(context.Background(), topic)
+	recs, warns, err := readRecords(context.Background(), h.store, nil, topic)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	if len(warns) > 0 {
 		h.t.Fatalf("warnings: %v", warns)
 	}
-	var out []gitstore.Record
+	var out []Record
 	for _, r := range recs {
 		if kind == "" || r.Kind == kind {
 			out = append(out, r)

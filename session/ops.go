@@ -98,17 +98,17 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 
 	now := e.now()
 	s := &Session{ID: gitstore.NewID(now), Topic: opt.Topic, Inline: opt.Inline}
-	open := e.record(gitstore.KindSession, s)
+	open := e.record(KindSession, s)
 	open.ID = s.ID
 	open.Commit, open.Engine, open.Model = target, engine, modelName
 	open.Title, open.Text, open.Context = firstLine(opt.Task, 72), opt.Task, files
-	recs := []gitstore.Record{open}
+	recs := []Record{open}
 	if opt.Inline {
-		ev := e.record(gitstore.KindEvent, s)
+		ev := e.record(KindEvent, s)
 		ev.Commit, ev.Event = target, EventInline
 		recs = append(recs, ev)
 	}
-	if err := e.Store.Append(ctx, s.Topic, target, recs...); err != nil {
+	if err := e.append(ctx, s.Topic, target, recs...); err != nil {
 		return Result{}, fmt.Errorf("store new session: %w", err)
 	}
 	s.Open = open

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/openaitest"
 	"github.com/git-codex/git-codex/model"
 )
@@ -58,7 +57,7 @@ func TestCloseWriteStaysInWorkTree(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(filepath.Dir(h.repo.dir), "escaped.md")); err == nil {
 				t.Error("../escaped.md was written")
 			}
-			if n := len(h.records("main", gitstore.KindClose)); n != 0 {
+			if n := len(h.records("main", KindClose)); n != 0 {
 				t.Errorf("session closed (%d close records) although the summary could not be written", n)
 			}
 		})
@@ -83,7 +82,7 @@ func TestChatCompactionInterruptedKeepsMessage(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	found := false
-	for _, r := range h.records("main", gitstore.KindTurn) {
+	for _, r := range h.records("main", KindTurn) {
 		if strings.Contains(r.Text, "please keep this message") {
 			found = true
 		}
@@ -173,7 +172,7 @@ func TestCompactAfterProviderForgot(t *testing.T) {
 	if res.Through == "" || !strings.Contains(res.Summary, "TTL bug") {
 		t.Errorf("compaction = %+v", res)
 	}
-	sums := h.records("main", gitstore.KindSummary)
+	sums := h.records("main", KindSummary)
 	if len(sums) != 1 || len(sums[0].Decisions) != 1 {
 		t.Errorf("summary records = %+v", sums)
 	}
@@ -195,7 +194,7 @@ func TestCompactionKeepsEarlierDecisions(t *testing.T) {
 	if _, err := h.eng.Compact(context.Background(), Target{Topic: "main"}); err != nil {
 		t.Fatal(err)
 	}
-	sums := h.records("main", gitstore.KindSummary)
+	sums := h.records("main", KindSummary)
 	last := sums[len(sums)-1]
 	joined := strings.Join(last.Decisions, "|")
 	for _, want := range []string{"use time.Duration for TTLs", "keep LRU eviction"} {
@@ -238,7 +237,7 @@ func TestFixDoesNotSendTheAPIKey(t *testing.T) {
 			t.Errorf("request %d carries the API key", i+1)
 		}
 	}
-	for _, r := range h.records("main", gitstore.KindTurn) {
+	for _, r := range h.records("main", KindTurn) {
 		if strings.Contains(r.Text, key) {
 			t.Errorf("stored turn carries the API key: %q", r.Text)
 		}
@@ -267,7 +266,7 @@ func TestInterruptBetweenToolRoundsDoesNotBreakChain(t *testing.T) {
 	if res.Status != StatusComplete {
 		t.Errorf("status = %s", res.Status)
 	}
-	answers := h.records("main", gitstore.KindAnswer)
+	answers := h.records("main", KindAnswer)
 	if a := answers[1]; a.Status != StatusIncomplete || !strings.Contains(a.Text, "Let me look.") || len(a.ToolCalls) == 0 {
 		t.Errorf("the interrupted answer = %+v, want incomplete with its text and tool call", a)
 	}

@@ -14,7 +14,7 @@ type Session struct {
 	ID    string
 	Topic string
 	// Open is the KindSession record: engine, model, title, task, context files.
-	Open gitstore.Record
+	Open Record
 	// Inline reports that the session sends file contents inline and offers
 	// the model no tools (--inline-context).
 	Inline bool
@@ -22,9 +22,9 @@ type Session struct {
 	Turns []Turn
 	// Summaries are the KindSummary records oldest first: compactions (with
 	// Through set) and the closing summary.
-	Summaries []gitstore.Record
+	Summaries []Record
 	// Events are the KindEvent records oldest first.
-	Events []gitstore.Record
+	Events []Record
 	// Closed is set once a KindClose record exists.
 	Closed bool
 	// Forks counts turns that share their parent with an earlier turn
@@ -39,10 +39,10 @@ type Session struct {
 
 // Turn is one user message and the newest answer to it.
 type Turn struct {
-	Record gitstore.Record
+	Record Record
 	// Answer is nil when no answer was stored (the request failed before
 	// anything was stored, or the process was killed).
-	Answer *gitstore.Record
+	Answer *Record
 }
 
 // LastTurnID returns the id of the newest turn, "" before the first.
@@ -54,7 +54,7 @@ func (s *Session) LastTurnID() string {
 }
 
 // Compaction returns the newest compaction summary, or nil.
-func (s *Session) Compaction() *gitstore.Record {
+func (s *Session) Compaction() *Record {
 	for i := len(s.Summaries) - 1; i >= 0; i-- {
 		if s.Summaries[i].Through != "" {
 			return &s.Summaries[i]
@@ -64,7 +64,7 @@ func (s *Session) Compaction() *gitstore.Record {
 }
 
 // Summary returns the closing summary (the newest summary without Through), or nil.
-func (s *Session) Summary() *gitstore.Record {
+func (s *Session) Summary() *Record {
 	for i := len(s.Summaries) - 1; i >= 0; i-- {
 		if s.Summaries[i].Through == "" {
 			return &s.Summaries[i]
@@ -171,7 +171,7 @@ func (s *Session) ForkOf(i int) int {
 	return 0
 }
 
-func recordAfter(a, b gitstore.Record) bool {
+func recordAfter(a, b Record) bool {
 	if a.Time != b.Time {
 		return a.Time > b.Time
 	}
@@ -179,10 +179,10 @@ func recordAfter(a, b gitstore.Record) bool {
 }
 
 // build assembles the session id from the records of one topic.
-func build(id string, recs []gitstore.Record) (*Session, error) {
+func build(id string, recs []Record) (*Session, error) {
 	s := &Session{ID: id}
 	found, local := false, false
-	answers := map[string]*gitstore.Record{}
+	answers := map[string]*Record{}
 	parents := map[string]bool{}
 	for _, r := range recs {
 		if r.Session != id {
@@ -194,25 +194,25 @@ func build(id string, recs []gitstore.Record) (*Session, error) {
 			s.Remote = r.Remote
 		}
 		switch r.Kind {
-		case gitstore.KindSession:
+		case KindSession:
 			if !found {
 				s.Open, found = r, true
 				s.Topic = r.Topic
 			}
-		case gitstore.KindTurn:
+		case KindTurn:
 			if parents[r.Parent] {
 				s.Forks++
 			}
 			parents[r.Parent] = true
 			s.Turns = append(s.Turns, Turn{Record: r})
-		case gitstore.KindAnswer:
+		case KindAnswer:
 			a := r
 			answers[r.Turn] = &a // records are sorted: the newest answer wins
-		case gitstore.KindSummary:
+		case KindSummary:
 			s.Summaries = append(s.Summaries, r)
-		case gitstore.KindClose:
+		case KindClose:
 			s.Closed = true
-		case gitstore.KindEvent:
+		case KindEvent:
 			s.Events = append(s.Events, r)
 			if r.Event == EventInline {
 				s.Inline = true
@@ -252,7 +252,7 @@ func (e *Engine) Load(ctx context.Context, topic, prefix string) (*Session, erro
 	}
 	latest := ""
 	for _, r := range recs {
-		if r.Kind == gitstore.KindSession {
+		if r.Kind == KindSession {
 			latest = r.Session // sorted by time: the last one is the newest
 		}
 	}
@@ -268,7 +268,7 @@ func (e *Engine) Load(ctx context.Context, topic, prefix string) (*Session, erro
 }
 
 // read returns the records of topic and reports its malformed lines.
-func (e *Engine) read(ctx context.Context, topic string) ([]gitstore.Record, error) {
+func (e *Engine) read(ctx context.Context, topic string) ([]Record, error) {
 	recs, warns, err := e.readQuiet(ctx, topic)
 	if err != nil {
 		return nil, err
@@ -279,8 +279,8 @@ func (e *Engine) read(ctx context.Context, topic string) ([]gitstore.Record, err
 
 // readQuiet returns the records of topic and its malformed lines, for the
 // caller to report when the topic matters to its result.
-func (e *Engine) readQuiet(ctx context.Context, topic string) ([]gitstore.Record, []gitstore.Warning, error) {
-	recs, warns, err := e.Store.Read(ctx, topic)
+func (e *Engine) readQuiet(ctx context.Context, topic string) ([]Record, []gitstore.Warning, error) {
+	recs, warns, err := readRecords(ctx, e.Store, e.Repo, topic)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read sessions of topic %q: %w", topic, err)
 	}
@@ -295,7 +295,7 @@ func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error
 	want := strings.ToUpper(prefix)
 	type match struct {
 		id, topic string
-		recs      []gitstore.Record
+		recs      []Record
 	}
 	seen := map[string]bool{}
 	var matches []match
@@ -312,7 +312,7 @@ func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error
 		warns[t] = ws
 		found := false
 		for _, r := range recs {
-			if r.Kind == gitstore.KindSession && strings.HasPrefix(strings.ToUpper(r.Session), want) && !seen[r.Session] {
+			if r.Kind == KindSession && strings.HasPrefix(strings.ToUpper(r.Session), want) && !seen[r.Session] {
 				seen[r.Session] = true
 				found = true
 				matches = append(matches, match{r.Session, t, recs})
@@ -338,7 +338,7 @@ func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error
 				if e.warned == nil {
 					e.warned = map[gitstore.Warning]bool{}
 				}
-				e.warned[gitstore.Warning{Ref: w.Ref, Object: w.Object, Line: w.Line}] = true
+				e.warned[gitstore.Warning{Ref: w.Ref, Object: w.Object, Line: w.Line, Record: w.Record}] = true
 			}
 		}
 		e.warnf("warning: skipped %d malformed note line(s) in topic(s) %s; 'git codex check' lists them", n, strings.Join(other, ", "))

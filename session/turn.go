@@ -60,10 +60,10 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	patchID := e.patchID(ctx, s, target)
 
 	// 1. The user's message is stored before anything is sent.
-	turn := e.record(gitstore.KindTurn, s)
+	turn := e.record(KindTurn, s)
 	turn.Commit, turn.Parent, turn.Text = target, s.LastTurnID(), x.text
 	turn.PatchID = patchID.known
-	if err := e.Store.Append(ctx, s.Topic, target, turn); err != nil {
+	if err := e.append(ctx, s.Topic, target, turn); err != nil {
 		return res, fmt.Errorf("store turn: %w", err)
 	}
 	res.Turn = turn.ID
@@ -86,10 +86,10 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		// The chain misses turns (a fork, or replies from another clone):
 		// restart from the whole transcript so the model sees every turn.
 		e.warnf("session %s: %s; rebuilding its context from git", short(s.ID), restart)
-		ev := e.record(gitstore.KindEvent, s)
+		ev := e.record(KindEvent, s)
 		ev.Commit, ev.Turn, ev.Event = target, turn.ID, EventRestart
 		ev.Text = restart + "; context rebuilt from the git transcript"
-		if err := e.Store.Append(ctx, s.Topic, target, ev); err != nil {
+		if err := e.append(ctx, s.Topic, target, ev); err != nil {
 			return res, fmt.Errorf("store restart event: %w", err)
 		}
 		res.Restarted = true
@@ -107,10 +107,10 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	if errors.Is(sendErr, model.ErrPreviousNotFound) {
 		// The provider forgot the session: rebuild it from git and resend.
 		e.warnf("the provider no longer knows this session; restarting it with the context rebuilt from git")
-		ev := e.record(gitstore.KindEvent, s)
+		ev := e.record(KindEvent, s)
 		ev.Commit, ev.Turn, ev.Event = target, turn.ID, EventRestart
 		ev.Text = "previous response " + req.PreviousResponseID + " not found; context rebuilt from the git transcript"
-		if err := e.Store.Append(ctx, s.Topic, target, ev); err != nil {
+		if err := e.append(ctx, s.Topic, target, ev); err != nil {
 			return res, fmt.Errorf("store restart event: %w", err)
 		}
 		req.PreviousResponseID = ""
@@ -131,7 +131,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	recs := e.answerRecords(s, target, turn.ID, resp, sendErr)
 	recs[len(recs)-1].PatchID = patchID.wait(storeCtx)
 	if len(recs) > 0 {
-		if err := e.Store.Append(storeCtx, s.Topic, target, recs...); err != nil {
+		if err := e.append(storeCtx, s.Topic, target, recs...); err != nil {
 			if sendErr != nil {
 				return res, errors.Join(sendErr, fmt.Errorf("store answer: %w", err))
 			}
@@ -160,15 +160,15 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 
 // answerRecords turns the model's response into the answer record (and a
 // fallback event when another model answered).
-func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Response, sendErr error) []gitstore.Record {
-	var recs []gitstore.Record
+func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Response, sendErr error) []Record {
+	var recs []Record
 	if resp.Model != "" && s.Open.Model != "" && resp.Model != s.Open.Model && sendErr == nil {
-		ev := e.record(gitstore.KindEvent, s)
+		ev := e.record(KindEvent, s)
 		ev.Commit, ev.Turn, ev.Event, ev.Model = target, turnID, EventFallback, resp.Model
 		ev.Text = "model " + s.Open.Model + " not available; answered by " + resp.Model
 		recs = append(recs, ev)
 	}
-	a := e.record(gitstore.KindAnswer, s)
+	a := e.record(KindAnswer, s)
 	a.Commit, a.Turn = target, turnID
 	a.Model = resp.Model
 	if a.Model == "" {
@@ -176,10 +176,10 @@ func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Res
 	}
 	a.Text, a.ResponseID, a.BytesSent = resp.Text, resp.ID, resp.BytesSent
 	if u := resp.Usage; u != (model.Usage{}) {
-		a.Usage = &gitstore.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
+		a.Usage = &Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
 	}
 	for _, c := range resp.ToolCalls {
-		a.ToolCalls = append(a.ToolCalls, gitstore.ToolCall{Name: c.Name, Args: c.Args, Result: clip(c.Result, 2048), Error: c.Error})
+		a.ToolCalls = append(a.ToolCalls, ToolCall{Name: c.Name, Args: c.Args, Result: clip(c.Result, 2048), Error: c.Error})
 	}
 	switch {
 	case sendErr != nil && (resp.Text != "" || resp.Incomplete):
@@ -398,7 +398,7 @@ func (e *Engine) patchID(ctx context.Context, s *Session, target string) pending
 	}
 	for i := len(s.Turns) - 1; i >= 0; i-- {
 		t := s.Turns[i]
-		for _, r := range []*gitstore.Record{&t.Record, t.Answer} {
+		for _, r := range []*Record{&t.Record, t.Answer} {
 			if r != nil && r.Commit == target && r.PatchID != "" {
 				return pendingPatchID{known: r.PatchID}
 			}

@@ -9,20 +9,20 @@ import (
 
 // Overview is one session as `list` shows it.
 type Overview struct {
-	ID        string         `json:"id"`
-	Topic     string         `json:"topic"`
-	Current   bool           `json:"current"` // the topic's newest session, which reply continues
-	Engine    string         `json:"engine,omitempty"`
-	Model     string         `json:"model,omitempty"`
-	Title     string         `json:"title,omitempty"`
-	Status    string         `json:"status"` // open or closed
-	Turns     int            `json:"turns"`
-	Forks     int            `json:"forks,omitempty"`
-	Usage     gitstore.Usage `json:"usage"`
-	BytesSent int            `json:"bytes_sent"`
-	Started   string         `json:"started"`
-	Last      string         `json:"last_activity"`
-	Summary   string         `json:"summary,omitempty"`
+	ID        string `json:"id"`
+	Topic     string `json:"topic"`
+	Current   bool   `json:"current"` // the topic's newest session, which reply continues
+	Engine    string `json:"engine,omitempty"`
+	Model     string `json:"model,omitempty"`
+	Title     string `json:"title,omitempty"`
+	Status    string `json:"status"` // open or closed
+	Turns     int    `json:"turns"`
+	Forks     int    `json:"forks,omitempty"`
+	Usage     Usage  `json:"usage"`
+	BytesSent int    `json:"bytes_sent"`
+	Started   string `json:"started"`
+	Last      string `json:"last_activity"`
+	Summary   string `json:"summary,omitempty"`
 	// Remote names the remote whose fetched notes alone hold the session
 	// (see Session.Remote); "" for a session of this clone.
 	Remote string `json:"remote,omitempty"`
@@ -38,7 +38,7 @@ func (e *Engine) Sessions(ctx context.Context, topic string) ([]*Session, error)
 	var out []*Session
 	seen := map[string]bool{}
 	for _, r := range recs {
-		if r.Kind != gitstore.KindSession || seen[r.Session] {
+		if r.Kind != KindSession || seen[r.Session] {
 			continue
 		}
 		seen[r.Session] = true
@@ -110,4 +110,45 @@ func later(a, b string) string {
 		return b
 	}
 	return a
+}
+
+// Audit is what readers skip in one topic and what was left half done.
+type Audit struct {
+	Topic string
+	// Skipped are the malformed lines and records readers skip.
+	Skipped []gitstore.Warning
+	// Unanswered are the turns without an answer: the process was
+	// interrupted or killed after the user's message was stored.
+	Unanswered []Record
+}
+
+// AuditTopics reads every topic of store, in order, and reports what readers
+// skip (hand edits) and the turns left without an answer (a killed
+// process). Neither is damage: nothing is lost, readers cope.
+func AuditTopics(ctx context.Context, store gitstore.Store) ([]Audit, error) {
+	topics, err := store.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Audit
+	for _, t := range topics {
+		recs, ws, err := readRecords(ctx, store, nil, t)
+		if err != nil {
+			return nil, err
+		}
+		a := Audit{Topic: t, Skipped: ws}
+		answered := map[string]bool{}
+		for _, r := range recs {
+			if r.Kind == KindAnswer {
+				answered[r.Turn] = true
+			}
+		}
+		for _, r := range recs {
+			if r.Kind == KindTurn && !answered[r.ID] {
+				a.Unanswered = append(a.Unanswered, r)
+			}
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }

@@ -23,9 +23,9 @@ func TestMalformedLineWarnings(t *testing.T) {
 		h.eng.Store = warningStore{h.store}
 		h.delegate("Investigate the cache")
 		for _, topic := range []string{"other-a", "other-b"} {
-			r := h.eng.record(gitstore.KindSession, &Session{ID: "01OTHER" + topic, Topic: topic})
+			r := h.eng.record(KindSession, &Session{ID: "01OTHER" + topic, Topic: topic})
 			r.ID = r.Session
-			if err := h.store.Append(context.Background(), topic, "1111111111111111111111111111111111111111", r); err != nil {
+			if err := h.eng.append(context.Background(), topic, "1111111111111111111111111111111111111111", r); err != nil {
 				t.Fatal(err)
 			}
 		}

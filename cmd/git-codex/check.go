@@ -9,6 +9,7 @@ import (
 	repoctx "github.com/git-codex/git-codex/context"
 	"github.com/git-codex/git-codex/gitflow"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
 )
 
 // CheckOptions are the inputs of `git codex check`.
@@ -36,31 +37,18 @@ type checkReport struct {
 // answer (a killed process). Neither is damage: nothing is lost, readers
 // cope, so they are warnings.
 func recordWarnings(c *cli.Context, repo *gitstore.Repo) ([]string, error) {
-	store := repo.Notes()
-	topics, err := store.Topics(c.Context)
+	audits, err := session.AuditTopics(c.Context, repo.Notes())
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, t := range topics {
-		recs, warns, err := store.Read(c.Context, t)
-		if err != nil {
-			return nil, err
-		}
-		for _, w := range warns {
+	for _, a := range audits {
+		for _, w := range a.Skipped {
 			out = append(out, "skipped by readers: "+w.String())
 		}
-		answered := map[string]bool{}
-		for _, r := range recs {
-			if r.Kind == gitstore.KindAnswer {
-				answered[r.Turn] = true
-			}
-		}
-		for _, r := range recs {
-			if r.Kind == gitstore.KindTurn && !answered[r.ID] {
-				out = append(out, fmt.Sprintf("topic %s: turn %s of session %s has no answer (interrupted?); the next 'git codex reply -s %s' sends it again",
-					t, shortID(r.ID), shortID(r.Session), shortID(r.Session)))
-			}
+		for _, r := range a.Unanswered {
+			out = append(out, fmt.Sprintf("topic %s: turn %s of session %s has no answer (interrupted?); the next 'git codex reply -s %s' sends it again",
+				a.Topic, shortID(r.ID), shortID(r.Session), shortID(r.Session)))
 		}
 	}
 	return out, nil

@@ -82,26 +82,26 @@ func runShow(c *cli.Context, e *Env, opts ShowOptions, arg string) error {
 
 // transcript is the --json form of a session.
 type transcript struct {
-	ID        string            `json:"id"`
-	Topic     string            `json:"topic"`
-	Engine    string            `json:"engine,omitempty"`
-	Model     string            `json:"model,omitempty"`
-	Title     string            `json:"title,omitempty"`
-	Context   []string          `json:"context,omitempty"`
-	Status    string            `json:"status"`
-	Started   string            `json:"started"`
-	Turns     []transcriptTurn  `json:"turns"`
-	Summaries []gitstore.Record `json:"summaries,omitempty"`
-	Events    []gitstore.Record `json:"events,omitempty"`
+	ID        string           `json:"id"`
+	Topic     string           `json:"topic"`
+	Engine    string           `json:"engine,omitempty"`
+	Model     string           `json:"model,omitempty"`
+	Title     string           `json:"title,omitempty"`
+	Context   []string         `json:"context,omitempty"`
+	Status    string           `json:"status"`
+	Started   string           `json:"started"`
+	Turns     []transcriptTurn `json:"turns"`
+	Summaries []session.Record `json:"summaries,omitempty"`
+	Events    []session.Record `json:"events,omitempty"`
 }
 
 type transcriptTurn struct {
-	ID      string           `json:"id"`
-	Parent  string           `json:"parent,omitempty"`
-	Commit  string           `json:"commit"`
-	Time    string           `json:"time"`
-	Message string           `json:"message"`
-	Answer  *gitstore.Record `json:"answer,omitempty"`
+	ID      string          `json:"id"`
+	Parent  string          `json:"parent,omitempty"`
+	Commit  string          `json:"commit"`
+	Time    string          `json:"time"`
+	Message string          `json:"message"`
+	Answer  *session.Record `json:"answer,omitempty"`
 }
 
 func transcriptOf(s *session.Session) transcript {
@@ -124,7 +124,7 @@ func transcriptOf(s *session.Session) transcript {
 
 // noteTarget is the commit a record is attached to: the note it was read
 // from, else the commit it recorded.
-func noteTarget(r gitstore.Record) string {
+func noteTarget(r session.Record) string {
 	if r.NoteObject != "" {
 		return r.NoteObject
 	}

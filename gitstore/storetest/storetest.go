@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -41,7 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gitstore.Store) {
 		if recs[2].NoteObject != Targets[1] || recs[0].NoteObject != Targets[0] {
 			t.Fatalf("NoteObject = %q/%q", recs[0].NoteObject, recs[2].NoteObject)
 		}
-		if recs[0].V != gitstore.RecordVersion || recs[0].Text != "first" {
+		if string(recs[0].Line) != string(a.Line) || text(t, recs[0]) != "first" || recs[0].ID != a.ID || recs[0].Time != a.Time {
 			t.Fatalf("record came back as %+v", recs[0])
 		}
 	})
@@ -60,7 +61,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gitstore.Store) {
 		}
 		for _, tp := range topics {
 			recs := mustRead(t, s, tp)
-			if len(recs) != 1 || recs[0].Text != tp {
+			if len(recs) != 1 || text(t, recs[0]) != tp {
 				t.Fatalf("topic %q holds %+v", tp, recs)
 			}
 		}
@@ -76,11 +77,21 @@ func Run(t *testing.T, newStore func(t *testing.T) gitstore.Store) {
 	})
 	t.Run("SecretsAreRedacted", func(t *testing.T) {
 		s := newStore(t)
-		r := mk(1, "my key is sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD ok")
-		r.ToolCalls = []gitstore.ToolCall{{Name: "read_file", Result: "OPENAI_API_KEY=sk-abcdefghijklmnopqrstuvwxyz0123456789"}}
+		// Every string value is redacted, also in nested objects and arrays.
+		r := mkLine(t, 1, `"text":"my key is sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD ok",`+
+			`"tool_calls":[{"name":"read_file","result":"OPENAI_API_KEY=sk-abcdefghijklmnopqrstuvwxyz0123456789"}]`)
 		mustAppend(t, s, "t", Targets[0], r)
 		got := mustRead(t, s, "t")[0]
-		for _, text := range []string{got.Text, got.ToolCalls[0].Result} {
+		var v struct {
+			Text      string `json:"text"`
+			ToolCalls []struct {
+				Result string `json:"result"`
+			} `json:"tool_calls"`
+		}
+		if err := json.Unmarshal(got.Line, &v); err != nil || len(v.ToolCalls) != 1 || got.ID != r.ID {
+			t.Fatalf("record came back as %s (%v)", got.Line, err)
+		}
+		for _, text := range []string{v.Text, v.ToolCalls[0].Result} {
 			if containsAny(text, "abcdefghijklmnopqrstuvwxyz0123456789") {
 				t.Fatalf("secret stored: %q", text)
 			}
@@ -88,10 +99,9 @@ func Run(t *testing.T, newStore func(t *testing.T) gitstore.Store) {
 	})
 	t.Run("UnknownKindsAndFieldsAreKept", func(t *testing.T) {
 		s := newStore(t)
-		r := mk(1, "x")
-		r.Kind = "from-the-future"
+		r := mkKind(t, 1, "from-the-future", `"text":"x","shape":{"of":["things",2,"come"]}`)
 		mustAppend(t, s, "t", Targets[0], r)
-		if recs := mustRead(t, s, "t"); len(recs) != 1 || recs[0].Kind != "from-the-future" {
+		if recs := mustRead(t, s, "t"); len(recs) != 1 || recs[0].Kind != "from-the-future" || string(recs[0].Line) != string(r.Line) {
 			t.Fatalf("unknown kind lost: %+v", recs)
 		}
 	})
@@ -100,8 +110,10 @@ func Run(t *testing.T, newStore func(t *testing.T) gitstore.Store) {
 		if err := s.Append(context.Background(), "", Targets[0], mk(1, "x")); err == nil {
 			t.Fatal("empty topic accepted")
 		}
-		if err := s.Append(context.Background(), "t", Targets[0], gitstore.Record{Kind: gitstore.KindTurn}); err == nil {
-			t.Fatal("record without id accepted")
+		for _, line := range []string{`{"v":1,"kind":"turn"}`, `{"v":1,"id":"X"}`, "not json", `{"v":1,"id":"X",` + "\n" + `"kind":"turn"}`, ""} {
+			if err := s.Append(context.Background(), "t", Targets[0], gitstore.Record{Line: []byte(line)}); err == nil {
+				t.Fatalf("record %q accepted", line)
+			}
 		}
 	})
 	t.Run("ConcurrentAppendsLoseNothing", func(t *testing.T) {
@@ -133,9 +145,41 @@ func Run(t *testing.T, newStore func(t *testing.T) gitstore.Store) {
 
 var base = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
+// mk builds a turn record holding text.
 func mk(i int, text string) gitstore.Record {
+	b, _ := json.Marshal(text)
+	return mkLine(nil, i, `"session":"S","text":`+string(b))
+}
+
+// mkLine builds a record from the fields after the envelope (a JSON object's
+// members, without braces). The suite knows nothing of the session schema:
+// a record is a line of JSON whose first keys are v, ts and id.
+func mkLine(t *testing.T, i int, fields string) gitstore.Record { return mkKind(t, i, "turn", fields) }
+
+// mkKind is mkLine for a record of another kind.
+func mkKind(t *testing.T, i int, kind, fields string) gitstore.Record {
 	ts := base.Add(time.Duration(i) * time.Millisecond)
-	return gitstore.Record{Time: gitstore.FormatTime(ts), ID: gitstore.NewID(ts), Kind: gitstore.KindTurn, Session: "S", Text: text}
+	line := fmt.Sprintf(`{"v":1,"ts":%q,"id":%q,"kind":%q,%s}`, gitstore.FormatTime(ts), gitstore.NewID(ts), kind, fields)
+	r, err := gitstore.ParseRecord([]byte(line))
+	if err != nil {
+		if t != nil {
+			t.Fatalf("ParseRecord(%s): %v", line, err)
+		}
+		panic(err)
+	}
+	return r
+}
+
+// text reads the "text" field of a record.
+func text(t *testing.T, r gitstore.Record) string {
+	t.Helper()
+	var v struct {
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(r.Line, &v); err != nil {
+		t.Fatalf("record %s: %v", r.Line, err)
+	}
+	return v.Text
 }
 
 func mustAppend(t *testing.T, s gitstore.Store, topic, target string, recs ...gitstore.Record) {

@@ -18,7 +18,7 @@ const module = "github.com/git-codex/git-codex"
 var allowed = map[string][]string{
 	"cmd/git-codex":             {"session", "gitflow", "scaffold", "model", "prompt", "worktree", "context", "gitstore", "redact"},
 	"session":                   {"model", "prompt", "worktree", "context", "gitstore", "redact"},
-	"gitflow":                   {"context", "gitstore", "redact"},
+	"gitflow":                   {"session", "context", "gitstore", "redact"},
 	"scaffold":                  {"context"},
 	"model":                     {"redact"},
 	"prompt":                    {"context", "redact"},

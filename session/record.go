@@ -1,0 +1,172 @@
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// The session schema: what one line of a note means. Storage (gitstore)
+// keeps lines as opaque records and reads only their envelope (id, time,
+// kind, commit, patch-id); this file owns every other field. Readers accept
+// any version and ignore kinds and fields they do not know.
+
+// RecordVersion is the schema version written into every record.
+const RecordVersion = 1
+
+// Kind names what a record describes. Readers ignore kinds they do not know.
+type Kind string
+
+// Record kinds written by git codex.
+const (
+	// KindSession opens a session: engine, model, task, context files.
+	KindSession Kind = "session"
+	// KindTurn is the user's message of one turn. It is written before the
+	// request is sent, so nothing the user typed is ever lost.
+	KindTurn Kind = "turn"
+	// KindAnswer is the model's answer to the turn named in Turn.
+	KindAnswer Kind = "answer"
+	// KindSummary is a summary of the session (from close) or of its older
+	// turns (from compact, with Through set).
+	KindSummary Kind = "summary"
+	// KindClose marks a session closed.
+	KindClose Kind = "close"
+	// KindEvent records something that happened to a session: a restart after
+	// the provider forgot it, a fallback model, a reattachment.
+	KindEvent Kind = "event"
+)
+
+// Usage is the token usage the provider reported for one answer.
+type Usage struct {
+	Input  int `json:"input,omitempty"`
+	Cached int `json:"cached,omitempty"`
+	Output int `json:"output,omitempty"`
+}
+
+// ToolCall is one read-only tool call the model made while answering.
+type ToolCall struct {
+	Name   string `json:"name"`
+	Args   string `json:"args,omitempty"`
+	Result string `json:"result,omitempty"` // possibly truncated
+	Error  string `json:"error,omitempty"`
+}
+
+// Record is one immutable line of a note. The first three JSON keys are the
+// version, the timestamp and the unique id (storage's canonical order: see
+// gitstore.Record).
+//
+// Field order below is the canonical key order; do not reorder.
+type Record struct {
+	V       int    `json:"v"`
+	Time    string `json:"ts"`
+	ID      string `json:"id"`
+	Kind    Kind   `json:"kind"`
+	Session string `json:"session,omitempty"`
+	Topic   string `json:"topic,omitempty"`
+	// Commit is the commit (or empty tree) the record is attached to.
+	Commit string `json:"commit,omitempty"`
+	// PatchID is the stable patch-id of Commit, so records can be found again
+	// after cherry-picks and squash merges.
+	PatchID string `json:"patch_id,omitempty"`
+
+	// Parent is the previous turn of the session (KindTurn); two turns with
+	// the same parent are a visible fork.
+	Parent string `json:"parent,omitempty"`
+	// Turn is the turn an answer or event refers to.
+	Turn string `json:"turn,omitempty"`
+
+	Engine  string   `json:"engine,omitempty"`
+	Model   string   `json:"model,omitempty"`
+	Title   string   `json:"title,omitempty"`
+	Context []string `json:"context,omitempty"`
+
+	Text      string     `json:"text,omitempty"`
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
+	Usage     *Usage     `json:"usage,omitempty"`
+	// ResponseID is the provider's id for the answer (previous_response_id).
+	ResponseID string `json:"response_id,omitempty"`
+	// BytesSent counts the request bytes sent for this answer.
+	BytesSent int `json:"bytes_sent,omitempty"`
+	// Status is "complete" (default when empty), "incomplete" or "error".
+	Status string `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
+
+	// Decisions and Next are parts of a summary.
+	Decisions []string `json:"decisions,omitempty"`
+	Next      []string `json:"next,omitempty"`
+	// Through is the last turn a compaction summary covers.
+	Through string `json:"through,omitempty"`
+	// Event names what a KindEvent record describes ("restart", "fallback", …).
+	Event string `json:"event,omitempty"`
+
+	// NoteObject is the object the note holding this record annotates. It is
+	// filled in by readers and never written.
+	NoteObject string `json:"-"`
+	// Remote names the remote whose fetched notes alone hold this record
+	// ("" when the local topic ref holds it). It is filled in by readers and
+	// never written.
+	Remote string `json:"-"`
+}
+
+// Timestamp parses Time; a record with a bad time sorts as the zero time.
+func (r Record) Timestamp() time.Time {
+	t, err := time.Parse(time.RFC3339Nano, r.Time)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// Encode returns the storage record of r: its canonical one-line JSON (no
+// trailing newline; HTML escaping off, so text reads naturally with plain
+// git) and the envelope storage reads.
+func (r Record) Encode() (gitstore.Record, error) {
+	if r.ID == "" || r.Kind == "" || r.Time == "" {
+		return gitstore.Record{}, fmt.Errorf("encode record: id, kind and ts are required")
+	}
+	if r.V == 0 {
+		r.V = RecordVersion
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return gitstore.Record{}, fmt.Errorf("encode record %s: %w", r.ID, err)
+	}
+	return gitstore.Record{
+		ID: r.ID, Time: r.Time, Kind: string(r.Kind), Commit: r.Commit, PatchID: r.PatchID,
+		Line: bytes.TrimRight(buf.Bytes(), "\n"),
+	}, nil
+}
+
+// Decode reads the session record a storage record holds, with the
+// reader's NoteObject and Remote.
+func Decode(g gitstore.Record) (Record, error) {
+	var r Record
+	if err := json.Unmarshal(g.Line, &r); err != nil {
+		return Record{}, fmt.Errorf("decode record %s: %w", g.ID, err)
+	}
+	r.NoteObject, r.Remote = g.NoteObject, g.Remote
+	return r, nil
+}
+
+// encodeAll encodes recs for gitstore.Store.Append.
+func encodeAll(recs ...Record) ([]gitstore.Record, error) {
+	out := make([]gitstore.Record, 0, len(recs))
+	for _, r := range recs {
+		g, err := r.Encode()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// SortRecords orders records by time, then id.
+func SortRecords(recs []Record) {
+	sortRecords(recs)
+}
