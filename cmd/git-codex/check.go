@@ -7,8 +7,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	repoctx "github.com/git-codex/git-codex/context"
-	"github.com/git-codex/git-codex/gitflow"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/hooks"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -19,11 +19,11 @@ type CheckOptions struct {
 
 // checkReport is what check prints with --json.
 type checkReport struct {
-	OK       bool                     `json:"ok"`
-	Context  []repoctx.Problem        `json:"context"`
-	Storage  []gitflow.StorageProblem `json:"storage"`
-	Install  *gitflow.InstallStatus   `json:"install,omitempty"`
-	Warnings []string                 `json:"warnings,omitempty"`
+	OK       bool                      `json:"ok"`
+	Context  []repoctx.Problem         `json:"context"`
+	Storage  []gitstore.StorageProblem `json:"storage"`
+	Install  *hooks.InstallStatus      `json:"install,omitempty"`
+	Warnings []string                  `json:"warnings,omitempty"`
 	// Stale lists where ARCHITECTURE.md no longer matches the tree: warnings,
 	// or problems when codex.strictContext is true (Strict).
 	Stale  []repoctx.Staleness `json:"stale,omitempty"`
@@ -87,7 +87,7 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := checkReport{Context: []repoctx.Problem{}, Storage: []gitflow.StorageProblem{}}
+	rep := checkReport{Context: []repoctx.Problem{}, Storage: []gitstore.StorageProblem{}}
 	if root := repo.WorkTree(); root != "" {
 		if p := repoctx.Check(root); p != nil {
 			rep.Context = p
@@ -104,14 +104,14 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 			rep.Warnings = append(rep.Warnings, p.File+" "+p.Detail+" (run '"+repoctx.CommitHint(p)+"')")
 		}
 	}
-	rep.Storage, err = gitflow.VerifyStorage(c.Context, repo)
+	rep.Storage, err = repo.VerifyNotesRefs(c.Context)
 	if err != nil {
 		return err
 	}
 	if rep.Storage == nil {
-		rep.Storage = []gitflow.StorageProblem{}
+		rep.Storage = []gitstore.StorageProblem{}
 	}
-	if st, err := gitflow.Status(c.Context, repo); err != nil {
+	if st, err := hooks.Status(c.Context, repo); err != nil {
 		rep.Warnings = append(rep.Warnings, "could not inspect the hook: "+err.Error())
 	} else {
 		rep.Install = &st

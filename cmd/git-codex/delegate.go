@@ -8,7 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/notesync"
 	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/session"
 )
@@ -97,10 +97,10 @@ func runDelegate(ctx context.Context, e *Env, opts DelegateOptions) error {
 	if opts.Private {
 		// Before the first record exists, so that no push running
 		// meanwhile can send it.
-		if err := gitflow.MakePrivate(ctx, repo, topic); err != nil {
+		if err := notesync.MakePrivate(ctx, repo, topic); err != nil {
 			return err
 		}
-		on, err := gitflow.RemotesWith(repo, topic)
+		on, err := notesync.RemotesWith(repo, topic)
 		if err != nil {
 			return err
 		}

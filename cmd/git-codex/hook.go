@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/hooks"
 )
 
 // HookOptions are the inputs of `git codex hook pre-push`.
@@ -66,10 +66,10 @@ func runHookPrePush(c *cli.Context, e *Env, opts HookOptions) error {
 		fmt.Fprintf(e.Stderr, "git-codex: warning: session notes not sent: %v\n", err)
 		return nil
 	}
-	res, err := gitflow.PrePush(c.Context, repo, gitflow.PrePushOptions{
+	res, err := hooks.PrePush(c.Context, repo, hooks.PrePushOptions{
 		Remote: opts.Remote, URL: opts.URL, RefLines: e.Stdin, Getenv: e.Getenv,
 	})
-	if errors.Is(err, gitflow.ErrContextFilesMissing) {
+	if errors.Is(err, hooks.ErrContextFilesMissing) {
 		return withHint(exitError, fmt.Errorf("push refused: missing %s", strings.Join(res.MissingContext, ", ")),
 			"run 'git codex init' to scaffold them, or 'git config codex.requireContextFiles false'")
 	}

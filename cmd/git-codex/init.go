@@ -6,7 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/hooks"
 	"github.com/git-codex/git-codex/scaffold"
 )
 
@@ -27,7 +27,7 @@ type InitOptions struct {
 type initReport struct {
 	Context  []scaffold.Written `json:"context,omitempty"`
 	HooksDir string             `json:"hooksDir,omitempty"`
-	Changes  []gitflow.Change   `json:"changes,omitempty"`
+	Changes  []hooks.Change     `json:"changes,omitempty"`
 }
 
 func newInitCommand(e *Env) *cli.Command {
@@ -96,7 +96,7 @@ func runInit(c *cli.Context, e *Env, opts InitOptions) error {
 	}
 	var rep initReport
 	if opts.Uninstall {
-		res, err := gitflow.Uninstall(c.Context, repo)
+		res, err := hooks.Uninstall(c.Context, repo)
 		rep.HooksDir, rep.Changes = res.HooksDir, res.Changes
 		if perr := printInit(e, opts, rep); err == nil {
 			err = perr
@@ -126,7 +126,7 @@ func runInit(c *cli.Context, e *Env, opts InitOptions) error {
 		}
 	}
 	if !opts.NoHooks {
-		res, err := gitflow.Install(c.Context, repo)
+		res, err := hooks.Install(c.Context, repo)
 		rep.HooksDir, rep.Changes = res.HooksDir, res.Changes
 		if err != nil {
 			_ = printInit(e, opts, rep)
@@ -164,7 +164,7 @@ func printInit(e *Env, opts InitOptions, rep initReport) error {
 	return nil
 }
 
-func printChange(w io.Writer, c gitflow.Change) {
+func printChange(w io.Writer, c hooks.Change) {
 	what := c.Target
 	if c.Kind == "config" && c.Value != "" {
 		what += " = " + c.Value

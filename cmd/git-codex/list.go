@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/notesync"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -22,7 +22,7 @@ type ListOptions struct {
 // listEntry is one row of `list`: a session and its topic's sharing.
 type listEntry struct {
 	session.Overview
-	Sharing gitflow.TopicSharing `json:"sharing"`
+	Sharing notesync.TopicSharing `json:"sharing"`
 }
 
 func newListCommand(e *Env) *cli.Command {
@@ -74,7 +74,7 @@ func runList(c *cli.Context, e *Env, opts ListOptions) error {
 	for _, o := range all {
 		names = append(names, o.Topic)
 	}
-	sharing, err := gitflow.Sharing(repo, names)
+	sharing, err := notesync.Sharing(repo, names)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func sharingColumn(l listEntry) string {
 	switch {
 	case l.Remote != "":
 		return "remote: " + l.Remote
-	case l.Sharing.State == gitflow.StateShared:
+	case l.Sharing.State == notesync.StateShared:
 		return strings.Join(l.Sharing.SharedWith, ",")
 	}
 	return l.Sharing.State

@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitflow"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/history"
 )
 
 // LogOptions are the inputs of `git codex log`.
@@ -52,7 +52,7 @@ func runLog(c *cli.Context, e *Env, opts LogOptions) error {
 	if err != nil {
 		return err
 	}
-	entries, warns, err := gitflow.Log(c.Context, repo, gitflow.LogOptions{Revs: opts.Revs, Max: opts.Max})
+	entries, warns, err := history.Log(c.Context, repo, history.LogOptions{Revs: opts.Revs, Max: opts.Max})
 	if errors.Is(err, gitstore.ErrNotFound) {
 		return withHint(exitUsage, err, "name commits as git log does: 'main..HEAD', 'HEAD~5..', a branch")
 	}
@@ -64,9 +64,9 @@ func runLog(c *cli.Context, e *Env, opts LogOptions) error {
 	}
 	if opts.JSON {
 		if entries == nil {
-			entries = []gitflow.LogEntry{}
+			entries = []history.LogEntry{}
 		}
 		return writeJSON(e.Stdout, entries)
 	}
-	return gitflow.WriteLog(e.Stdout, entries)
+	return history.WriteLog(e.Stdout, entries)
 }

@@ -9,8 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitflow"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/history"
 	"github.com/git-codex/git-codex/prompt"
 )
 
@@ -69,9 +69,9 @@ func runPRSummary(c *cli.Context, e *Env, opts PRSummaryOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := gitflow.Summarize(c.Context, repo, gitflow.SummaryOptions{Base: opts.Base})
+	s, err := history.Summarize(c.Context, repo, history.SummaryOptions{Base: opts.Base})
 	switch {
-	case errors.Is(err, gitflow.ErrNoBase):
+	case errors.Is(err, history.ErrNoBase):
 		return withHint(exitUsage, err, "pass --base REF, e.g. --base origin/main")
 	case errors.Is(err, gitstore.ErrNotFound):
 		return withHint(exitUsage, err, "name an existing branch or commit with --base")
@@ -84,7 +84,7 @@ func runPRSummary(c *cli.Context, e *Env, opts PRSummaryOptions) error {
 	if opts.LLM {
 		return polishSummary(c, e, s)
 	}
-	if err := gitflow.WriteMarkdown(e.Stdout, s); err != nil {
+	if err := history.WriteMarkdown(e.Stdout, s); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
@@ -93,9 +93,9 @@ func runPRSummary(c *cli.Context, e *Env, opts PRSummaryOptions) error {
 // polishSummary sends the deterministic draft to the model and prints its
 // rewrite; when the model cannot answer it prints the draft and warns, so
 // a pipeline into `gh pr create` still gets a description.
-func polishSummary(c *cli.Context, e *Env, s *gitflow.PRSummary) error {
+func polishSummary(c *cli.Context, e *Env, s *history.PRSummary) error {
 	var draft bytes.Buffer
-	if err := gitflow.WriteMarkdown(&draft, s); err != nil {
+	if err := history.WriteMarkdown(&draft, s); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	eng, _, err := newSessionEngine(e, "", "")

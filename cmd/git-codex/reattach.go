@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitflow"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/history"
 )
 
 // ReattachOptions are the inputs of `git codex reattach`.
@@ -55,7 +55,7 @@ func runReattach(c *cli.Context, e *Env, opts ReattachOptions) error {
 	if err != nil {
 		return err
 	}
-	matches, err := gitflow.Reattach(c.Context, repo, gitflow.ReattachOptions{
+	matches, err := history.Reattach(c.Context, repo, history.ReattachOptions{
 		Revs: opts.Revs, Max: opts.Max, DryRun: opts.DryRun, Now: e.Now,
 	})
 	if errors.Is(err, gitstore.ErrNotFound) {
@@ -66,7 +66,7 @@ func runReattach(c *cli.Context, e *Env, opts ReattachOptions) error {
 	}
 	if opts.JSON {
 		if matches == nil {
-			matches = []gitflow.Match{}
+			matches = []history.Match{}
 		}
 		return writeJSON(e.Stdout, matches)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/notesync"
 )
 
 // ShareOptions are the inputs of `git codex share`.
@@ -99,14 +99,14 @@ func runShare(c *cli.Context, e *Env, opts ShareOptions) error {
 		return err
 	}
 	if opts.Remote == "" {
-		opts.Remote = gitflow.DefaultRemote(repo)
+		opts.Remote = notesync.DefaultRemote(repo)
 	}
-	res, err := gitflow.ShareTopic(c.Context, repo, opts.Topic, opts.Remote, opts.Force)
+	res, err := notesync.ShareTopic(c.Context, repo, opts.Topic, opts.Remote, opts.Force)
 	switch {
-	case errors.Is(err, gitflow.ErrPrivateTopic):
+	case errors.Is(err, notesync.ErrPrivateTopic):
 		return withHint(exitError, fmt.Errorf("topic %s is private: it never leaves this machine", opts.Topic),
 			fmt.Sprintf("to share it anyway, run 'git codex share -f %s %s'", shellWord(opts.Topic), shellWord(opts.Remote)))
-	case errors.Is(err, gitflow.ErrNoSuchRemote):
+	case errors.Is(err, notesync.ErrNoSuchRemote):
 		return withHint(exitUsage, err, "name a remote from 'git remote', or a URL")
 	case err != nil:
 		return err
@@ -128,10 +128,10 @@ func runUnshare(c *cli.Context, e *Env, opts UnshareOptions) error {
 		return err
 	}
 	if opts.Remote == "" && !opts.Private {
-		opts.Remote = gitflow.DefaultRemote(repo)
+		opts.Remote = notesync.DefaultRemote(repo)
 	}
-	res, err := gitflow.UnshareTopic(c.Context, repo, opts.Topic, opts.Remote, opts.Private)
-	if errors.Is(err, gitflow.ErrNoSuchRemote) {
+	res, err := notesync.UnshareTopic(c.Context, repo, opts.Topic, opts.Remote, opts.Private)
+	if errors.Is(err, notesync.ErrNoSuchRemote) {
 		return withHint(exitUsage, err, "name a remote from 'git remote', or a URL")
 	}
 	if err != nil {

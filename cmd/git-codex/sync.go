@@ -6,7 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/notesync"
 )
 
 // SyncOptions are the inputs of `git codex sync`.
@@ -50,7 +50,7 @@ func runSync(c *cli.Context, e *Env, opts SyncOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := gitflow.Sync(c.Context, repo, gitflow.SyncOptions{Remote: opts.Remote})
+	res, err := notesync.Sync(c.Context, repo, notesync.SyncOptions{Remote: opts.Remote})
 	if err != nil {
 		return withHint(exitError, err, "check the remote with 'git remote -v', then run 'git codex sync' again")
 	}

@@ -9,11 +9,13 @@
 package gittest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The fixed identity and date of every commit made under Hermetic.
@@ -129,4 +131,78 @@ func NewRepo(t testing.TB) string {
 	Git(t, dir, "add", ".")
 	Git(t, dir, "commit", "-q", "-m", "first")
 	return dir
+}
+
+// GitAt runs git with a given author and committer date (distinct dates
+// keep commit order and ids deterministic).
+func GitAt(t testing.TB, dir, date string, args ...string) string {
+	t.Helper()
+	return GitEnv(t, dir, []string{"GIT_AUTHOR_DATE=" + date, "GIT_COMMITTER_DATE=" + date}, args...)
+}
+
+// CommitFile writes a file and commits it at the given minute of the fixed
+// day, and returns the commit's id.
+func CommitFile(t testing.TB, dir string, minute int, name, content, msg string) string {
+	t.Helper()
+	WriteFile(t, dir, name, content)
+	Git(t, dir, "add", name)
+	GitAt(t, dir, fmt.Sprintf("2026-01-02T04:%02d:00Z", minute), "commit", "-q", "-m", msg)
+	return Git(t, dir, "rev-parse", "HEAD")
+}
+
+// WriteFile writes a file below dir, making its directories.
+func WriteFile(t testing.TB, dir, name, content string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CommitContextFiles writes and commits ARCHITECTURE.md and AGENTS.md. The
+// files are dated a minute back, so that the index written right after them
+// vouches for them (a file as new as the index is "racy" and makes git
+// compare contents).
+func CommitContextFiles(t testing.TB, dir string) {
+	t.Helper()
+	past := time.Now().Add(-time.Minute)
+	for _, f := range []string{"ARCHITECTURE.md", "AGENTS.md"} {
+		WriteFile(t, dir, f, "# "+f+"\n")
+		if err := os.Chtimes(filepath.Join(dir, f), past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	Git(t, dir, "add", "ARCHITECTURE.md", "AGENTS.md")
+	Git(t, dir, "commit", "-q", "-m", "context files")
+}
+
+// BareWithClones makes a bare remote holding one commit (NewRepo's) and n
+// clones of it, and returns their paths. Call Hermetic first.
+func BareWithClones(t testing.TB, n int) (string, []string) {
+	t.Helper()
+	seed := NewRepo(t)
+	bare := filepath.Join(t.TempDir(), "remote.git")
+	Git(t, seed, "clone", "-q", "--bare", seed, bare)
+	var clones []string
+	for i := 0; i < n; i++ {
+		dir := filepath.Join(t.TempDir(), fmt.Sprintf("clone%d", i))
+		Git(t, seed, "clone", "-q", bare, dir)
+		clones = append(clones, dir)
+	}
+	return bare, clones
+}
+
+// GitOr runs git in dir and returns its trimmed standard output, or def
+// when it fails.
+func GitOr(dir, def string, args ...string) string {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return def
+	}
+	return strings.TrimSpace(string(out))
 }

@@ -16,9 +16,11 @@ const module = "github.com/git-codex/git-codex"
 // it may import (its own subpackages aside). A package missing from the table
 // fails the test: adding one is a decision about the architecture, made here.
 var allowed = map[string][]string{
-	"cmd/git-codex":             {"session", "gitflow", "scaffold", "model", "prompt", "worktree", "context", "gitstore", "redact"},
+	"cmd/git-codex":             {"history", "notesync", "hooks", "session", "scaffold", "model", "prompt", "worktree", "context", "gitstore", "redact"},
+	"history":                   {"session", "gitstore"},
+	"hooks":                     {"notesync", "context", "gitstore"},
+	"notesync":                  {"gitstore"},
 	"session":                   {"model", "prompt", "worktree", "context", "gitstore", "redact"},
-	"gitflow":                   {"session", "context", "gitstore", "redact"},
 	"scaffold":                  {"context"},
 	"model":                     {"redact"},
 	"prompt":                    {"context", "redact"},
@@ -30,6 +32,7 @@ var allowed = map[string][]string{
 	"gitstore/internal/objread": {"gitstore/packidx"},
 	"redact":                    {},
 	"internal/gittest":          {},
+	"internal/repotest":         {"gitstore", "session"},
 	"internal/openaitest":       {},
 	"internal/layers":           {},
 	"bench/mkbigrepo":           {},
@@ -145,8 +148,11 @@ func TestLayerRuleCatchesViolations(t *testing.T) {
 			g["prompt"] = append(g["prompt"], "github.com/sashabaranov/go-openai")
 		}, "prompt imports github.com/sashabaranov/go-openai: only model"},
 		{"urfave/cli below the command layer", func(g map[string][]string) {
-			g["gitflow"] = append(g["gitflow"], "github.com/urfave/cli/v2")
-		}, "gitflow imports github.com/urfave/cli/v2: only cmd/git-codex"},
+			g["notesync"] = append(g["notesync"], "github.com/urfave/cli/v2")
+		}, "notesync imports github.com/urfave/cli/v2: only cmd/git-codex"},
+		{"a workflow imports the engine", func(g map[string][]string) {
+			g["notesync"] = append(g["notesync"], module+"/session")
+		}, "notesync imports session: not allowed"},
 		{"a package nobody placed", func(g map[string][]string) {
 			g["util"] = nil
 		}, "util: not in the layer table"},

@@ -1,0 +1,159 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
+)
+
+// Index holds every record of every topic, read once, grouped the ways the
+// history views need them.
+type Index struct {
+	// ByObject maps an annotated object (a commit, or the empty tree) to
+	// the records of its notes in all topics, sorted by time then id.
+	// Record.Topic is filled in from the ref when a line lacks it.
+	ByObject map[string][]session.Record
+	// BySession maps a session id to all its records, unique by id, sorted.
+	BySession map[string][]session.Record
+	// Answers maps a turn id to the answer records that reply to it.
+	Answers map[string][]session.Record
+	// Warnings are the lines the readers skipped.
+	Warnings []gitstore.Warning
+}
+
+// LoadIndex reads all topics of the repository's notes store: the local
+// topic refs and, for the read-only history views, those fetched from
+// remotes (refs/notes/remotes/<remote>/…). A notes commit's records come
+// from the history index cache (see cache.go) when they were read
+// before.
+func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
+	cache := readIndexCache(repo)
+	idx, fresh, err := loadIndex(ctx, notesOf(repo), cache, true)
+	if err == nil && fresh != nil {
+		fresh.Commits = cache.Commits
+		writeIndexCache(repo, fresh)
+	}
+	return idx, err
+}
+
+// loadIndex is LoadIndex with the cache read; it returns the cache to write
+// back, nil when cache was up to date (its Commits left for the caller).
+// With remotes, the fetched notes count too; without, only local topics
+// (what Reattach may copy from).
+func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remotes bool) (*Index, *indexCache, error) {
+	topics, err := notes.Topics(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list topics: %w", err)
+	}
+	type source struct{ ref, topic, commit string }
+	var srcs []source
+	for _, topic := range topics {
+		ref := notes.Ref(topic)
+		head, err := notes.ReadRef(ref)
+		if errors.Is(err, gitstore.ErrNotFound) {
+			continue // deleted since it was listed
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read topic %s: %w", topic, err)
+		}
+		srcs = append(srcs, source{ref, topic, head})
+	}
+	if remotes {
+		tracked, err := notes.TrackedTopics()
+		if err != nil {
+			return nil, nil, fmt.Errorf("list fetched topics: %w", err)
+		}
+		for _, tr := range tracked {
+			srcs = append(srcs, source{tr.Ref, tr.Topic, tr.Commit})
+		}
+	}
+	idx := &Index{
+		ByObject:  map[string][]session.Record{},
+		BySession: map[string][]session.Record{},
+		Answers:   map[string][]session.Record{},
+	}
+	fresh := newIndexCache()
+	dirty := false
+	seen := map[string]bool{}
+	for _, src := range srcs {
+		if _, done := fresh.Notes[src.commit]; done {
+			continue // a tracking ref where the local ref is: the same records
+		}
+		ct, ok := cache.Notes[src.commit]
+		if !ok {
+			byObj, warns, err := notes.ReadCommit(ctx, src.ref, src.commit)
+			if err != nil {
+				return nil, nil, fmt.Errorf("read topic %s: %w", src.topic, err)
+			}
+			ct, dirty = decodeNotes(byObj, warns, src.ref), true
+		}
+		fresh.Notes[src.commit] = ct
+		idx.Warnings = append(idx.Warnings, ct.Warnings...)
+		for obj, recs := range ct.ByObject {
+			for _, r := range recs {
+				if r.Topic == "" {
+					r.Topic = src.topic
+				}
+				idx.ByObject[obj] = append(idx.ByObject[obj], r)
+				if seen[r.ID] {
+					continue
+				}
+				seen[r.ID] = true
+				if r.Session != "" {
+					idx.BySession[r.Session] = append(idx.BySession[r.Session], r)
+				}
+				if r.Kind == session.KindAnswer && r.Turn != "" {
+					idx.Answers[r.Turn] = append(idx.Answers[r.Turn], r)
+				}
+			}
+		}
+	}
+	if !dirty && len(fresh.Notes) == len(cache.Notes) {
+		fresh = nil
+	}
+	for obj, recs := range idx.ByObject {
+		idx.ByObject[obj] = uniqueSorted(recs)
+	}
+	for _, recs := range idx.BySession {
+		session.SortRecords(recs)
+	}
+	for _, recs := range idx.Answers {
+		session.SortRecords(recs)
+	}
+	return idx, fresh, nil
+}
+
+// decodeNotes decodes the records of one notes commit; a record that does
+// not fit the session schema is skipped with a warning.
+func decodeNotes(byObj map[string][]gitstore.Record, warns []gitstore.Warning, ref string) cachedNotes {
+	out := cachedNotes{ByObject: make(map[string][]session.Record, len(byObj)), Warnings: warns}
+	for obj, recs := range byObj {
+		for _, g := range recs {
+			r, err := session.Decode(g)
+			if err != nil {
+				out.Warnings = append(out.Warnings, gitstore.Warning{Ref: ref, Object: obj, Record: g.ID,
+					Reason: "skipped malformed record: " + clip(err.Error(), 80)})
+				continue
+			}
+			out.ByObject[obj] = append(out.ByObject[obj], r)
+		}
+	}
+	return out
+}
+
+// uniqueSorted sorts records by time and id and drops repeated ids (the
+// same record in two notes of one object, or in two topics).
+func uniqueSorted(recs []session.Record) []session.Record {
+	session.SortRecords(recs)
+	out := recs[:0]
+	for i, r := range recs {
+		if i > 0 && r.ID == recs[i-1].ID {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}

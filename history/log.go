@@ -1,0 +1,191 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
+)
+
+// LogOptions selects what Log shows.
+type LogOptions struct {
+	// Revs are git revision arguments; empty means HEAD.
+	Revs []string
+	// Max bounds the number of commits; 0 means all.
+	Max int
+}
+
+// LogEntry is one commit and the conversation turns attached to it.
+type LogEntry struct {
+	Commit string    `json:"commit"`
+	Author string    `json:"author"`
+	Email  string    `json:"email"`
+	Date   time.Time `json:"date"`
+	// Subject is the first line of the commit message.
+	Subject string     `json:"subject"`
+	Turns   []TurnView `json:"turns"`
+}
+
+// TurnView is one turn as history views show it.
+type TurnView struct {
+	Topic   string `json:"topic"`
+	Session string `json:"session"`
+	Turn    string `json:"turn"`
+	Time    string `json:"ts"`
+	// Message is the user's message; Answer the model's latest answer.
+	Message string         `json:"message"`
+	Answer  string         `json:"answer,omitempty"`
+	Status  string         `json:"status,omitempty"`
+	Usage   *session.Usage `json:"usage,omitempty"`
+	// Via names the reattachment rule when the turn was found on another
+	// commit (see FindReattachments), and From that commit.
+	Via  string `json:"via,omitempty"`
+	From string `json:"from,omitempty"`
+}
+
+// Log returns the commits of opt.Revs, newest first, each with the turns
+// attached to it in any topic. Commits without notes get the turns found for
+// them by FindReattachments (marked with Via); nothing is written.
+func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, []gitstore.Warning, error) {
+	h, err := readHistory(ctx, repo, opt.Revs, opt.Max, true)
+	if h == nil {
+		return nil, nil, err
+	}
+	if err != nil {
+		return nil, h.idx.Warnings, err
+	}
+	commits, idx, matches := h.commits, h.idx, h.matches
+	byCommit := map[string][]Match{}
+	for _, m := range matches {
+		byCommit[m.Commit] = append(byCommit[m.Commit], m)
+	}
+	entries := make([]LogEntry, 0, len(commits))
+	for _, c := range commits {
+		e := LogEntry{Commit: c.Hash, Author: c.Author, Email: c.Email, Date: c.Time, Subject: c.Subject, Turns: []TurnView{}}
+		e.Turns = append(e.Turns, idx.turns(idx.ByObject[c.Hash], "", "")...)
+		for _, m := range byCommit[c.Hash] {
+			e.Turns = append(e.Turns, idx.turns(m.Records, m.Rule, m.Source)...)
+		}
+		entries = append(entries, e)
+	}
+	return entries, idx.Warnings, nil
+}
+
+// turns makes the turn views of the KindTurn records among recs, each with
+// its latest answer, in record order.
+func (idx *Index) turns(recs []session.Record, via, from string) []TurnView {
+	var out []TurnView
+	for _, r := range recs {
+		if r.Kind != session.KindTurn {
+			continue
+		}
+		tv := TurnView{Topic: r.Topic, Session: r.Session, Turn: r.ID, Time: r.Time, Message: r.Text, Via: via, From: from}
+		if as := idx.Answers[r.ID]; len(as) > 0 {
+			a := as[len(as)-1]
+			tv.Answer, tv.Status, tv.Usage = a.Text, a.Status, a.Usage
+		}
+		out = append(out, tv)
+	}
+	return out
+}
+
+// WriteLog prints entries like `git log --oneline` with author and date,
+// each followed by its turns: topic, short session id, the first line of
+// the user's message, the first line of the answer and the tokens.
+func WriteLog(w io.Writer, entries []LogEntry) error {
+	ew := &errWriter{w: w}
+	for _, e := range entries {
+		ew.printf("%s %s %s  %s\n", short(e.Commit), e.Date.UTC().Format("2006-01-02"), e.Author, e.Subject)
+		for _, t := range e.Turns {
+			via := ""
+			if t.Via != "" {
+				via = fmt.Sprintf(" (via %s from %s)", t.Via, short(t.From))
+			}
+			ew.printf("    [%s %s]%s %s\n", t.Topic, shortSession(t.Session), via, clip(firstLine(t.Message), 100))
+			switch {
+			case t.Answer != "":
+				ew.printf("      → %s%s\n", clip(firstLine(t.Answer), 100), tokenNote(t.Usage, t.Status))
+			case t.Status != "":
+				ew.printf("      → (%s)\n", t.Status)
+			default:
+				ew.printf("      → (no answer)\n")
+			}
+		}
+	}
+	return ew.err
+}
+
+func tokenNote(u *session.Usage, status string) string {
+	var parts []string
+	if u != nil {
+		parts = append(parts, fmt.Sprintf("%s tokens", commas(u.Input+u.Output)))
+	}
+	if status != "" && status != "complete" {
+		parts = append(parts, status)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "  (" + strings.Join(parts, ", ") + ")"
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+// firstLine is the headline of a message: its first non-empty line, or for
+// a structured first message the first line of its "## Task" section.
+func firstLine(s string) string {
+	if _, task, ok := strings.Cut(s, "## Task\n"); ok {
+		s = task
+	}
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(strings.TrimLeft(s, "# "))
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func shortSession(id string) string {
+	if len(id) > 10 {
+		return id[:10]
+	}
+	return id
+}
+
+// commas formats n with thousands separators.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,176 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
+)
+
+// ReattachOptions selects the commits Reattach looks at.
+type ReattachOptions struct {
+	// Revs are git revision arguments ("main..feature", "HEAD~5..");
+	// empty means HEAD.
+	Revs []string
+	// Max bounds the number of commits looked at; 0 means no bound.
+	Max int
+	// DryRun finds matches without writing.
+	DryRun bool
+	// Now stamps the reattach event records.
+	Now func() time.Time
+}
+
+// Reattach finds records for commits without notes (FindReattachments) and
+// adds their existing lines to the note of the new commit, in the records'
+// own topic. Records are immutable and unique by id, so this copies lines,
+// never makes new records of them: a union of notes stays deduplicated, and
+// plain `git log --notes=codex/<topic>` shows them on the new commit. One
+// event record per session and commit ("reattach", naming the source commit
+// and rule) is added with them. Running it again finds nothing to do: the
+// commits have notes now.
+func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]Match, error) {
+	// Only this clone's own topics are copied from: a teammate's fetched
+	// session is not made one of this clone's topics behind its back.
+	h, err := readHistory(ctx, repo, opt.Revs, opt.Max, false)
+	if err != nil {
+		return nil, err
+	}
+	matches := h.matches
+	if opt.DryRun {
+		return matches, err
+	}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	notes := repo.Notes()
+	for _, m := range matches {
+		recs := append([]session.Record(nil), m.Records...)
+		t := now()
+		var sessions []string
+		for _, r := range m.Records {
+			if r.Session != "" && !contains(sessions, r.Session) {
+				sessions = append(sessions, r.Session)
+			}
+		}
+		for _, s := range sessions {
+			recs = append(recs, session.Record{
+				Time: gitstore.FormatTime(t), ID: gitstore.NewID(t), Kind: session.KindEvent,
+				Session: s, Topic: m.Topic, Commit: m.Commit, Event: "reattach",
+				Text: fmt.Sprintf("records of %s reattached to %s (%s)", short(m.Source), short(m.Commit), m.Rule),
+			})
+		}
+		lines := make([]gitstore.Record, 0, len(recs))
+		for _, r := range recs {
+			g, err := r.Encode()
+			if err != nil {
+				return matches, fmt.Errorf("reattach %s to %s: %w", short(m.Source), short(m.Commit), err)
+			}
+			lines = append(lines, g)
+		}
+		if err := notes.Append(ctx, m.Topic, m.Commit, lines...); err != nil {
+			return matches, fmt.Errorf("reattach %s to %s: %w", short(m.Source), short(m.Commit), err)
+		}
+	}
+	return matches, nil
+}
+
+// history is what the history views read: the commits of a revision range,
+// the index of all records and the reattachments found for the commits.
+type history struct {
+	commits []gitstore.Commit
+	idx     *Index
+	matches []Match
+}
+
+// readHistory lists the commits of revs (at most max, 0: all) with one git
+// process that runs while this one reads the index and the noted commits,
+// then finds the reattachments. On a reattachment error it returns the
+// history read so far with the error.
+func readHistory(ctx context.Context, repo *gitstore.Repo, revs []string, max int, remotes bool) (*history, error) {
+	walkCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	revList := startRevList(walkCtx, repo, revs, max)
+	cache := readIndexCache(repo)
+	idx, fresh, err := loadIndex(ctx, notesOf(repo), cache, remotes)
+	var srcs map[string]*source
+	if err == nil {
+		var headers map[string]gitstore.Commit
+		var changed bool
+		srcs, headers, changed = readSources(repo, idx, nil, cache.Commits)
+		if changed && fresh == nil {
+			fresh = cache
+		}
+		if fresh != nil {
+			fresh.Commits = headers
+			writeIndexCache(repo, fresh)
+		}
+	}
+	commits, rerr := revList()
+	if rerr != nil {
+		return nil, rerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	h := &history{commits: commits, idx: idx}
+	h.matches, err = findReattachments(ctx, repo, idx, srcs, withoutNotes(idx, commits))
+	return h, err
+}
+
+// RevList returns the commits named by git revision arguments (default
+// HEAD), newest first as `git log` orders them, at most max (0: all).
+// Returns gitstore.ErrNotFound wrapped when a revision names nothing.
+func RevList(ctx context.Context, repo *gitstore.Repo, revs []string, max int) ([]gitstore.Commit, error) {
+	return startRevList(ctx, repo, revs, max)()
+}
+
+// startRevList starts RevList and returns the function that waits for its
+// answer, so that the git rev-list process runs while the caller goes on
+// (reading the notes, say); Repo.RevList only runs git, sharing no state.
+func startRevList(ctx context.Context, repo revisions, revs []string, max int) func() ([]gitstore.Commit, error) {
+	fail := func(err error) func() ([]gitstore.Commit, error) {
+		return func() ([]gitstore.Commit, error) { return nil, err }
+	}
+	if len(revs) == 0 {
+		h, err := repo.Head()
+		if err != nil {
+			return fail(err)
+		}
+		if h.Unborn() {
+			return fail(nil)
+		}
+		revs = []string{"HEAD"}
+	}
+	type result struct {
+		commits []gitstore.Commit
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		commits, err := repo.RevList(ctx, gitstore.RevListOptions{Revs: revs, Max: max})
+		done <- result{commits, err}
+	}()
+	return func() ([]gitstore.Commit, error) {
+		res := <-done
+		return res.commits, res.err
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func short(id string) string {
+	if len(id) > 7 {
+		return id[:7]
+	}
+	return id
+}

@@ -1,0 +1,368 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
+)
+
+// ErrNoBase is returned by DefaultBase when no base can be guessed.
+var ErrNoBase = errors.New("no base branch found")
+
+// SummaryOptions selects the commits a PR summary describes.
+type SummaryOptions struct {
+	// Base is a revision; "" means DefaultBase.
+	Base string
+	// Head is a revision; "" means HEAD.
+	Head string
+}
+
+// PRSummary describes base..head: the commits, the sessions attached to
+// them and what those sessions concluded. It holds no time of "now" and
+// lists everything in a stable order, so the same history gives the same
+// bytes.
+type PRSummary struct {
+	Base     string           `json:"base"`
+	BaseRef  string           `json:"base_ref"`
+	Head     string           `json:"head"`
+	Commits  []SummaryCommit  `json:"commits"`
+	Sessions []SummarySession `json:"sessions"`
+	// Decisions and OpenItems gather the sessions' summaries' Decisions and
+	// Next, in session order, without repeats.
+	Decisions []string `json:"decisions"`
+	OpenItems []string `json:"open_items"`
+	Tokens    Tokens   `json:"tokens"`
+}
+
+// SummaryCommit is one commit of the range.
+type SummaryCommit struct {
+	Commit  string `json:"commit"`
+	Subject string `json:"subject"`
+	Author  string `json:"author"`
+	// Sessions are the ids of the sessions with turns on this commit.
+	Sessions []string `json:"sessions"`
+}
+
+// SummarySession is one session attached to the range.
+type SummarySession struct {
+	ID     string `json:"id"`
+	Topic  string `json:"topic"`
+	Title  string `json:"title"`
+	Engine string `json:"engine,omitempty"`
+	Model  string `json:"model,omitempty"`
+	Status string `json:"status"` // "open" or "closed"
+	Turns  int    `json:"turns"`
+	Tokens Tokens `json:"tokens"`
+	// Commits are the range's commits the session has turns on.
+	Commits []string `json:"commits"`
+	// Reattached names the rules by which some of its turns were found on
+	// commits other than the ones they were recorded on.
+	Reattached []string `json:"reattached,omitempty"`
+	Summary    string   `json:"summary,omitempty"`
+	Decisions  []string `json:"decisions,omitempty"`
+	Next       []string `json:"next,omitempty"`
+}
+
+// Tokens adds up usage.
+type Tokens struct {
+	Input  int `json:"input"`
+	Cached int `json:"cached"`
+	Output int `json:"output"`
+}
+
+func (t *Tokens) add(u *session.Usage) {
+	if u != nil {
+		t.Input += u.Input
+		t.Cached += u.Cached
+		t.Output += u.Output
+	}
+}
+
+// Total is input plus output tokens.
+func (t Tokens) Total() int { return t.Input + t.Output }
+
+// DefaultBase finds the base of a pull request from HEAD and returns the
+// merge-base commit and the ref it came from: the branch's upstream when it
+// is a different branch (a branch made with --track origin/main), else
+// origin/HEAD, else origin/main, origin/master, main, master. An upstream of
+// the same name (origin/feature for feature) is where the branch is pushed,
+// not what it is merged into, and is skipped.
+func DefaultBase(ctx context.Context, repo *gitstore.Repo, head string) (commit, ref string, err error) {
+	return defaultBase(ctx, repo, head)
+}
+
+func defaultBase(ctx context.Context, repo revisions, head string) (commit, ref string, err error) {
+	var cands []string
+	if h, err := repo.Head(); err == nil && h.Branch != "" {
+		if u, err := repo.Upstream(ctx); err == nil && u != "" {
+			if u[strings.LastIndexByte(u, '/')+1:] != h.Branch[strings.LastIndexByte(h.Branch, '/')+1:] {
+				cands = append(cands, u)
+			}
+		}
+	}
+	cands = append(cands, "origin/HEAD", "origin/main", "origin/master", "main", "master")
+	for _, c := range cands {
+		if _, err := repo.Resolve(ctx, c); err != nil {
+			continue
+		}
+		base, err := repo.MergeBase(ctx, c, head)
+		if err != nil {
+			continue
+		}
+		return base, c, nil
+	}
+	return "", "", fmt.Errorf("%w: pass --base", ErrNoBase)
+}
+
+// Summarize builds the PR summary of base..head.
+func Summarize(ctx context.Context, repo *gitstore.Repo, opt SummaryOptions) (*PRSummary, error) {
+	head := opt.Head
+	if head == "" {
+		head = "HEAD"
+	}
+	headID, err := repo.Resolve(ctx, head)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", head, err)
+	}
+	var baseID, baseRef string
+	if opt.Base == "" {
+		if baseID, baseRef, err = DefaultBase(ctx, repo, headID); err != nil {
+			return nil, err
+		}
+	} else {
+		baseRef = opt.Base
+		if baseID, err = repo.Resolve(ctx, opt.Base); err != nil {
+			return nil, fmt.Errorf("resolve base %s: %w", opt.Base, err)
+		}
+	}
+	h, err := readHistory(ctx, repo, []string{headID, "^" + baseID}, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	return buildSummary(h.idx, baseID, baseRef, headID, h.commits, h.matches), nil
+}
+
+// buildSummary assembles the summary from the index; it does no IO.
+func buildSummary(idx *Index, base, baseRef, head string, commits []gitstore.Commit, matches []Match) *PRSummary {
+	s := &PRSummary{Base: base, BaseRef: baseRef, Head: head,
+		Commits: []SummaryCommit{}, Sessions: []SummarySession{}, Decisions: []string{}, OpenItems: []string{}}
+	sessCommits := map[string][]string{}
+	sessRules := map[string][]string{}
+	attach := func(c *SummaryCommit, recs []session.Record, rule string) {
+		for _, r := range recs {
+			if r.Session == "" {
+				continue
+			}
+			if !contains(c.Sessions, r.Session) {
+				c.Sessions = append(c.Sessions, r.Session)
+			}
+			if !contains(sessCommits[r.Session], c.Commit) {
+				sessCommits[r.Session] = append(sessCommits[r.Session], c.Commit)
+			}
+			if rule != "" && !contains(sessRules[r.Session], rule) {
+				sessRules[r.Session] = append(sessRules[r.Session], rule)
+			}
+		}
+	}
+	byCommit := map[string][]Match{}
+	for _, m := range matches {
+		byCommit[m.Commit] = append(byCommit[m.Commit], m)
+	}
+	// Oldest first reads like the story of the branch.
+	for i := len(commits) - 1; i >= 0; i-- {
+		c := commits[i]
+		sc := SummaryCommit{Commit: c.Hash, Subject: c.Subject, Author: c.Author, Sessions: []string{}}
+		attach(&sc, idx.ByObject[c.Hash], "")
+		for _, m := range byCommit[c.Hash] {
+			attach(&sc, m.Records, m.Rule)
+		}
+		sort.Strings(sc.Sessions)
+		s.Commits = append(s.Commits, sc)
+	}
+	ids := make([]string, 0, len(sessCommits))
+	for id := range sessCommits {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // session ids sort by creation time
+	for _, id := range ids {
+		ss := summarizeSession(id, idx.BySession[id])
+		ss.Commits = sessCommits[id]
+		ss.Reattached = sessRules[id]
+		sort.Strings(ss.Reattached)
+		s.Sessions = append(s.Sessions, ss)
+		s.Tokens.Input += ss.Tokens.Input
+		s.Tokens.Cached += ss.Tokens.Cached
+		s.Tokens.Output += ss.Tokens.Output
+		for _, d := range ss.Decisions {
+			if !contains(s.Decisions, d) {
+				s.Decisions = append(s.Decisions, d)
+			}
+		}
+		for _, n := range ss.Next {
+			if !contains(s.OpenItems, n) {
+				s.OpenItems = append(s.OpenItems, n)
+			}
+		}
+	}
+	return s
+}
+
+// summarizeSession condenses one session's records (sorted by time): its
+// title, model, status, turn count, token totals and the latest closing
+// summary (a compaction summary, with Through set, only when there is no
+// closing one).
+func summarizeSession(id string, recs []session.Record) SummarySession {
+	ss := SummarySession{ID: id, Status: "open"}
+	var closing, compaction *session.Record
+	for i := range recs {
+		r := &recs[i]
+		if ss.Topic == "" {
+			ss.Topic = r.Topic
+		}
+		switch r.Kind {
+		case session.KindSession:
+			ss.Engine, ss.Model = r.Engine, r.Model
+			if r.Title != "" {
+				ss.Title = r.Title
+			}
+		case session.KindTurn:
+			ss.Turns++
+			if ss.Title == "" {
+				ss.Title = firstLine(r.Text)
+			}
+		case session.KindAnswer:
+			ss.Tokens.add(r.Usage)
+			if r.Model != "" {
+				ss.Model = r.Model
+			}
+		case session.KindSummary:
+			if r.Through == "" {
+				closing = r
+			} else {
+				compaction = r
+			}
+		case session.KindClose:
+			ss.Status = "closed"
+		}
+	}
+	if closing == nil {
+		closing = compaction
+	}
+	if closing != nil {
+		ss.Summary = strings.TrimSpace(closing.Text)
+		ss.Decisions = closing.Decisions
+		ss.Next = closing.Next
+	}
+	if ss.Title == "" {
+		ss.Title = "session " + shortSession(id)
+	}
+	return ss
+}
+
+// WriteMarkdown renders s as a pull-request description (GitHub markdown),
+// ready for `gh pr create --body-file -`.
+func WriteMarkdown(w io.Writer, s *PRSummary) error {
+	ew := &errWriter{w: w}
+	if len(s.Sessions) > 0 {
+		var summaries []string
+		for _, ss := range s.Sessions {
+			if ss.Summary != "" {
+				summaries = append(summaries, ss.Summary)
+			}
+		}
+		if len(summaries) > 1 {
+			// Several sessions: say which one concluded what.
+			summaries = summaries[:0]
+			for _, ss := range s.Sessions {
+				if ss.Summary != "" {
+					summaries = append(summaries, "**"+mdEscape(ss.Title)+".** "+ss.Summary)
+				}
+			}
+		}
+		if len(summaries) > 0 {
+			ew.printf("## Summary\n\n%s\n\n", strings.Join(summaries, "\n\n"))
+		}
+	}
+	ew.printf("## Commits\n\n")
+	if len(s.Commits) == 0 {
+		ew.printf("No commits between %s and %s.\n\n", mdRef(s.BaseRef, s.Base), short(s.Head))
+	}
+	for _, c := range s.Commits {
+		sess := ""
+		if len(c.Sessions) > 0 {
+			var ids []string
+			for _, id := range c.Sessions {
+				ids = append(ids, "`"+shortSession(id)+"`")
+			}
+			sess = " — session " + strings.Join(ids, ", ")
+		}
+		ew.printf("- `%s` %s%s\n", short(c.Commit), mdEscape(c.Subject), sess)
+	}
+	if len(s.Commits) > 0 {
+		ew.printf("\n")
+	}
+	ew.printf("## Sessions\n\n")
+	if len(s.Sessions) == 0 {
+		ew.printf("No agent sessions are attached to these commits.\n")
+		return ew.err
+	}
+	for _, ss := range s.Sessions {
+		ew.printf("### %s\n\n", mdEscape(ss.Title))
+		facts := []string{"topic `" + ss.Topic + "`", "session `" + shortSession(ss.ID) + "`"}
+		if ss.Model != "" {
+			facts = append(facts, "model `"+ss.Model+"`")
+		}
+		facts = append(facts, plural(ss.Turns, "turn"), commas(ss.Tokens.Total())+" tokens", ss.Status)
+		ew.printf("%s\n", strings.Join(facts, " · "))
+		if len(ss.Reattached) > 0 {
+			ew.printf("\nSome turns were recorded on commits since rewritten; found again by %s.\n", strings.Join(ss.Reattached, ", "))
+		}
+		ew.printf("\n")
+	}
+	if len(s.Decisions) > 0 {
+		ew.printf("## Decisions\n\n")
+		for _, d := range s.Decisions {
+			ew.printf("- %s\n", d)
+		}
+		ew.printf("\n")
+	}
+	if len(s.OpenItems) > 0 {
+		ew.printf("## Open items\n\n")
+		for _, n := range s.OpenItems {
+			ew.printf("- [ ] %s\n", n)
+		}
+		ew.printf("\n")
+	}
+	ew.printf("## Tokens\n\n| session | input | cached | output |\n|---|---:|---:|---:|\n")
+	for _, ss := range s.Sessions {
+		ew.printf("| `%s` | %s | %s | %s |\n", shortSession(ss.ID), commas(ss.Tokens.Input), commas(ss.Tokens.Cached), commas(ss.Tokens.Output))
+	}
+	ew.printf("| **total** | %s | %s | %s |\n", commas(s.Tokens.Input), commas(s.Tokens.Cached), commas(s.Tokens.Output))
+	return ew.err
+}
+
+func mdRef(ref, id string) string {
+	if ref != "" {
+		return "`" + ref + "`"
+	}
+	return "`" + short(id) + "`"
+}
+
+// mdEscape keeps a one-line text from turning into markup it did not mean.
+func mdEscape(s string) string {
+	r := strings.NewReplacer("\n", " ", "<", "&lt;", ">", "&gt;")
+	return r.Replace(strings.TrimSpace(s))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

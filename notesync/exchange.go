@@ -1,0 +1,249 @@
+package notesync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// notesRemote exchanges the topic notes refs of one repository with one
+// remote.
+type notesRemote struct {
+	repo     exchanger
+	remote   string
+	prefix   string // local notes prefix, "refs/notes/codex/"
+	tracking string // "refs/notes/remotes/<remote>/codex/"
+	// skip holds local refs never to push (the user's push sends them).
+	skip map[string]bool
+}
+
+func newNotesRemote(repo exchanger, remote string) *notesRemote {
+	return &notesRemote{
+		repo:     repo,
+		remote:   remote,
+		prefix:   repo.RefPrefix(),
+		tracking: repo.TrackingPrefixOf(remote),
+	}
+}
+
+// trackingRef maps a local topic ref to its tracking ref.
+func (nr *notesRemote) trackingRef(ref string) string {
+	return nr.tracking + strings.TrimPrefix(ref, nr.prefix)
+}
+
+// topicOf names the topic of a local or tracking ref (the encoded name
+// when it does not decode).
+func (nr *notesRemote) topicOf(ref string) string {
+	enc := ref[strings.LastIndexByte(ref, '/')+1:]
+	if t, err := gitstore.DecodeTopic(enc); err == nil {
+		return t
+	}
+	return enc
+}
+
+// localRefs returns the topic refs of this repository (one level below the
+// prefix; anything deeper was not written by git codex).
+func (nr *notesRemote) localRefs() (map[string]string, error) {
+	return topLevel(nr.repo, nr.prefix)
+}
+
+func (nr *notesRemote) trackingRefs() (map[string]string, error) {
+	return topLevel(nr.repo, nr.tracking)
+}
+
+func topLevel(repo refs, prefix string) (map[string]string, error) {
+	refs, err := repo.ListRefs(prefix)
+	if err != nil {
+		return nil, err
+	}
+	for name := range refs {
+		if strings.Contains(strings.TrimPrefix(name, prefix), "/") {
+			delete(refs, name)
+		}
+	}
+	return refs, nil
+}
+
+// fetch copies the remote's topic refs into the tracking namespace
+// (forced: it is private, and merging happens afterwards). With refs nil it
+// fetches all of them and prunes tracking refs the remote no longer has.
+func (nr *notesRemote) fetch(ctx context.Context, refs []string) error {
+	var specs []string
+	if refs == nil {
+		specs = []string{"+" + nr.prefix + "*:" + nr.tracking + "*"}
+	}
+	for _, ref := range refs {
+		specs = append(specs, "+"+ref+":"+nr.trackingRef(ref))
+	}
+	if err := nr.repo.FetchRefs(ctx, nr.remote, specs, gitstore.FetchOptions{Prune: refs == nil}); err != nil {
+		return fmt.Errorf("fetch notes from %s: %w", nr.remote, err)
+	}
+	return nil
+}
+
+// mergeTracking merges tracking refs (all, or those of the local refs in
+// only) into the local topic refs of the same topic and returns the topics
+// that moved. A topic with no local ref gets none: readers see it in the
+// tracking ref, and a local ref would make it one of this clone's topics,
+// which a push elsewhere could share.
+func (nr *notesRemote) mergeTracking(ctx context.Context, only []string) ([]string, error) {
+	tracking, err := nr.trackingRefs()
+	if err != nil {
+		return nil, err
+	}
+	local, err := nr.localRefs()
+	if err != nil {
+		return nil, err
+	}
+	var want map[string]bool
+	if only != nil {
+		want = map[string]bool{}
+		for _, ref := range only {
+			want[nr.trackingRef(ref)] = true
+		}
+	}
+	names := sortedKeys(tracking)
+	var merged []string
+	for _, tref := range names {
+		if want != nil && !want[tref] {
+			continue
+		}
+		enc := strings.TrimPrefix(tref, nr.tracking)
+		topic, err := gitstore.DecodeTopic(enc)
+		if err != nil || gitstore.ValidateTopic(topic) != nil {
+			continue // not a ref git codex wrote
+		}
+		if _, ok := local[nr.prefix+enc]; !ok {
+			continue
+		}
+		changed, err := nr.repo.MergeFrom(ctx, topic, tracking[tref])
+		if err != nil {
+			return merged, fmt.Errorf("merge notes of %s from %s: %w", topic, nr.remote, err)
+		}
+		if changed {
+			merged = append(merged, topic)
+		}
+	}
+	return merged, nil
+}
+
+// exchange pushes every local topic ref in send whose value differs from
+// its tracking ref, without force; rejected refs are fetched, merged and
+// pushed again, at most maxRounds times. Topics that moved by merging are
+// added to *merged. It returns the topics pushed and the number of rejected
+// rounds. A ref not in send is never pushed.
+func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, send map[string]bool, merged *[]string) ([]string, int, error) {
+	if maxRounds <= 0 {
+		maxRounds = DefaultMaxRounds
+	}
+	var pushed []string
+	for round := 0; ; round++ {
+		local, err := nr.localRefs()
+		if err != nil {
+			return pushed, round, err
+		}
+		tracking, err := nr.trackingRefs()
+		if err != nil {
+			return pushed, round, err
+		}
+		todo := map[string]string{}
+		for ref, v := range local {
+			if send[ref] && tracking[nr.trackingRef(ref)] != v && !nr.skip[ref] {
+				todo[ref] = v
+			}
+		}
+		if len(todo) == 0 {
+			return pushed, round, nil
+		}
+		ok, retry, err := nr.push(ctx, todo, tracking)
+		for _, ref := range ok {
+			pushed = append(pushed, nr.topicOf(ref))
+		}
+		if err != nil {
+			return pushed, round, err
+		}
+		if len(retry) == 0 {
+			return pushed, round, nil
+		}
+		if round+1 >= maxRounds {
+			return pushed, round + 1, fmt.Errorf("push notes to %s: %w after %d rounds (%s)",
+				nr.remote, ErrDiverged, maxRounds, strings.Join(retry, ", "))
+		}
+		if err := nr.fetch(ctx, retry); err != nil {
+			return pushed, round + 1, err
+		}
+		m, err := nr.mergeTracking(ctx, retry)
+		*merged = append(*merged, m...)
+		if err != nil {
+			return pushed, round + 1, err
+		}
+	}
+}
+
+// push sends refs (name → the exact commit to send) without force and
+// records the remote's new state in the tracking refs. It returns the refs
+// the remote now has, and the refs rejected because the remote moved
+// (worth a fetch, merge and retry). Other failures are errors.
+func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]string) (ok, retry []string, err error) {
+	status, runErr := nr.repo.PushRefs(ctx, nr.remote, refs)
+	var failed []string
+	for _, ref := range sortedKeys(refs) {
+		st, found := status[ref]
+		switch {
+		case found && st.OK():
+			ok = append(ok, ref)
+			tref := nr.trackingRef(ref)
+			// The tracking ref is a cache of the remote's state; a
+			// concurrent sync that moved it first wins, harmlessly.
+			if uerr := nr.repo.UpdateRef(ctx, tref, tracking[tref], refs[ref]); uerr != nil && !errors.Is(uerr, gitstore.ErrConflict) {
+				return ok, retry, fmt.Errorf("record pushed notes of %s: %w", nr.topicOf(ref), uerr)
+			}
+		case found && retryable(st):
+			retry = append(retry, ref)
+		case found:
+			failed = append(failed, nr.topicOf(ref)+": "+st.Summary)
+		}
+	}
+	if len(failed) > 0 {
+		return ok, retry, fmt.Errorf("push notes to %s: %s", nr.remote, strings.Join(failed, "; "))
+	}
+	if runErr != nil && len(ok)+len(retry) < len(refs) {
+		return ok, retry, fmt.Errorf("push notes to %s: %w", nr.remote, runErr)
+	}
+	return ok, retry, nil
+}
+
+// retryable reports whether a rejected ref is worth a fetch, merge and push
+// again: the remote moved (not a hook or a policy refusing it).
+func retryable(s gitstore.PushStatus) bool {
+	return s.Flag == '!' && !strings.Contains(s.Summary, "remote rejected") &&
+		(strings.Contains(s.Summary, "fetch first") || strings.Contains(s.Summary, "non-fast-forward") ||
+			strings.Contains(s.Summary, "stale info") || strings.Contains(s.Summary, "rejected"))
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortUnique(s *[]string) {
+	sort.Strings(*s)
+	out := (*s)[:0]
+	for i, v := range *s {
+		if i == 0 || v != (*s)[i-1] {
+			out = append(out, v)
+		}
+	}
+	*s = out
+	if *s == nil {
+		*s = []string{}
+	}
+}

@@ -1,0 +1,264 @@
+package notesync
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/session"
+)
+
+func TestSyncThreeClonesConverge(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	bare, clones := bareWithClones(t, 3)
+	want := map[string]bool{}
+	for i, dir := range clones {
+		// Every topic travels (the sharing rule has its own tests).
+		gittest.Git(t, dir, "config", ShareKey, ShareAll)
+		repo := openRepo(t, dir)
+		h, err := repo.Head()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every clone continues the same session on the same topic.
+		for j := 0; j < 2; j++ {
+			id := addTurn(t, repo, "feature/x", "S1", h.Target(), "turn from clone", session.Usage{Input: 10 * (i + 1)})
+			want[id] = true
+		}
+		// And one clone-only topic each, which sync must carry too.
+		want[addTurn(t, repo, "solo", "S"+string(rune('A'+i)), h.Target(), "solo", session.Usage{})] = true
+	}
+	for round := 0; round < 2; round++ {
+		for _, dir := range clones {
+			if _, err := Sync(ctx, openRepo(t, dir), SyncOptions{}); err != nil {
+				t.Fatalf("round %d: sync %s: %v", round, dir, err)
+			}
+		}
+	}
+	for _, dir := range clones {
+		got := recordIDs(t, dir, "feature/x")
+		for id := range recordIDs(t, dir, "solo") {
+			got[id] = true
+		}
+		if m := missing(want, got); len(m) > 0 {
+			t.Errorf("%s misses %d records: %v", dir, len(m), m)
+		}
+	}
+	remote := remoteNoteIDs(t, bare, "refs/notes/codex/feature%2Fx")
+	for id := range remoteNoteIDs(t, bare, "refs/notes/codex/solo") {
+		remote[id] = true
+	}
+	if m := missing(want, remote); len(m) > 0 {
+		t.Errorf("remote misses %d records: %v", len(m), m)
+	}
+
+	// Idempotent: another round changes and pushes nothing anywhere.
+	for _, dir := range clones {
+		res, err := Sync(ctx, openRepo(t, dir), SyncOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Changed() || res.Rounds != 0 {
+			t.Errorf("repeated sync in %s changed something: %+v", dir, res)
+		}
+	}
+}
+
+func TestSyncReportsWhatChanged(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	_, clones := bareWithClones(t, 2)
+	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
+	ha, _ := a.Head()
+	addTurn(t, a, "topic", "S1", ha.Target(), "from a", session.Usage{})
+	addTurn(t, a, "mine", "S2", ha.Target(), "only a's", session.Usage{})
+	share(t, a, "topic", "origin")
+
+	tests := []struct {
+		name   string
+		repo   *gitstore.Repo
+		before func()
+		want   SyncResult
+	}{
+		{"first push", a, nil, SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{"topic"},
+			Kept: []string{"mine"}, Reasons: map[string]string{"topic": ReasonShared, "mine": ReasonNotShared}}},
+		// b has no topic of its own: it reads a's from the tracking ref.
+		{"other clone fetches", b, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{}, Pushed: []string{},
+			Kept: []string{}, Reasons: map[string]string{}}},
+		{"other clone continues it", b, func() { addTurn(t, b, "topic", "S1", ha.Target(), "from b", session.Usage{}) },
+			SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{"topic"}, Pushed: []string{"topic"},
+				Kept: []string{}, Reasons: map[string]string{"topic": ReasonOnRemote}}},
+		{"back in a", a, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{"topic"}, Pushed: []string{},
+			Kept: []string{"mine"}, Reasons: map[string]string{"mine": ReasonNotShared}}},
+		{"nothing left", a, nil, SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{}, Pushed: []string{},
+			Kept: []string{"mine"}, Reasons: map[string]string{"mine": ReasonNotShared}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.before != nil {
+				tt.before()
+			}
+			got, err := Sync(ctx, tt.repo, SyncOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Fetched, tt.want.Fetched) || !slices.Equal(got.Merged, tt.want.Merged) ||
+				!slices.Equal(got.Pushed, tt.want.Pushed) || !slices.Equal(got.Kept, tt.want.Kept) ||
+				!reflect.DeepEqual(got.Reasons, tt.want.Reasons) || got.Remote != tt.want.Remote {
+				t.Errorf("Sync = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	// The second clone sees the whole session, though it holds only its own turn.
+	recs, _, err := b.Notes().WithRemotes().Read(ctx, "topic")
+	if err != nil || len(recs) != 4 {
+		t.Errorf("b reads %d records of topic (%v), want 4", len(recs), err)
+	}
+}
+
+func TestSyncBadRemoteIsAnError(t *testing.T) {
+	hermeticGit(t)
+	dir := gittest.NewRepo(t)
+	repo := openRepo(t, dir)
+	h, _ := repo.Head()
+	addTurn(t, repo, "t", "S", h.Target(), "x", session.Usage{})
+	if _, err := Sync(context.Background(), repo, SyncOptions{Remote: "nowhere"}); err == nil {
+		t.Fatal("sync with a remote that does not exist succeeded")
+	}
+	if got := gitOr(dir, "none", "config", "--get-regexp", "^remote\\."); got != "none" {
+		t.Errorf("sync wrote remote config: %q", got)
+	}
+}
+
+// A writer appending in the same clone while sync runs loses nothing: the
+// merge is a compare-and-swap under the ref lock, and whatever the push
+// missed goes with the next sync.
+func TestSyncRacingLocalWriter(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	bare, clones := bareWithClones(t, 2)
+	other := openRepo(t, clones[1])
+	ho, _ := other.Head()
+	want := map[string]bool{}
+	for i := 0; i < 5; i++ {
+		want[addTurn(t, other, "race", "S2", ho.Target(), "remote side", session.Usage{})] = true
+	}
+	share(t, other, "race", "origin")
+	share(t, openRepo(t, clones[0]), "race", "origin")
+	if _, err := Sync(ctx, other, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// A separate Repo, as a separate process would have.
+		w, err := gitstore.Open(clones[0], nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer w.Close()
+		h, _ := w.Head()
+		for i := 0; i < 40; i++ {
+			id := addTurn(t, w, "race", "S1", h.Target(), "local writer", session.Usage{})
+			mu.Lock()
+			want[id] = true
+			mu.Unlock()
+		}
+	}()
+	for i := 0; i < 5; i++ {
+		if _, err := Sync(ctx, openRepo(t, clones[0]), SyncOptions{}); err != nil {
+			t.Fatalf("sync %d: %v", i, err)
+		}
+	}
+	wg.Wait()
+	if _, err := Sync(ctx, openRepo(t, clones[0]), SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if m := missing(want, recordIDs(t, clones[0], "race")); len(m) > 0 {
+		t.Errorf("local clone lost %d records", len(m))
+	}
+	if m := missing(want, remoteNoteIDs(t, bare, "refs/notes/codex/race")); len(m) > 0 {
+		t.Errorf("remote misses %d records", len(m))
+	}
+}
+
+// Pushing into a remote whose notes moved is rejected, then answered with
+// fetch, merge and a push that succeeds (the exchange the hook uses).
+func TestExchangeRetriesAfterRejection(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	bare, clones := bareWithClones(t, 2)
+	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
+	ha, _ := a.Head()
+	want := map[string]bool{
+		addTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{}): true,
+		addTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{}): true,
+	}
+	share(t, a, "t", "origin")
+	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var merged []string
+	pushed, rounds, err := newNotesRemote(wrap(b), "origin").exchange(ctx, 3, map[string]bool{"refs/notes/codex/t": true}, &merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rounds != 1 || !slices.Equal(pushed, []string{"t"}) || !slices.Equal(merged, []string{"t"}) {
+		t.Errorf("exchange: rounds %d pushed %v merged %v; want 1 [t] [t]", rounds, pushed, merged)
+	}
+	if m := missing(want, remoteNoteIDs(t, bare, "refs/notes/codex/t")); len(m) > 0 {
+		t.Errorf("remote misses %v", m)
+	}
+}
+
+func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	bare, clones := bareWithClones(t, 2)
+	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
+	ha, _ := a.Head()
+	addTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{})
+	addTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{})
+	share(t, a, "t", "origin")
+	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = bare
+	var merged []string
+	_, _, err := newNotesRemote(wrap(b), "origin").exchange(ctx, 1, map[string]bool{"refs/notes/codex/t": true}, &merged)
+	if !errors.Is(err, ErrDiverged) {
+		t.Fatalf("exchange with one round = %v, want ErrDiverged", err)
+	}
+}
+
+// Which push rejections are answered with fetch, merge and push again (git
+// push --porcelain's lines are parsed by gitstore, TestParsePorcelain).
+func TestRetryable(t *testing.T) {
+	tests := []struct {
+		status gitstore.PushStatus
+		retry  bool
+	}{
+		{gitstore.PushStatus{Flag: '*', Summary: "[new reference]"}, false},
+		{gitstore.PushStatus{Flag: '!', Summary: "[rejected] (fetch first)"}, true},
+		{gitstore.PushStatus{Flag: '!', Summary: "[remote rejected] (hook declined)"}, false},
+		{gitstore.PushStatus{Flag: '=', Summary: "[up to date]"}, false},
+		{gitstore.PushStatus{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.status.Summary, func(t *testing.T) {
+			if got := retryable(tt.status); got != tt.retry {
+				t.Errorf("retryable(%+v) = %v, want %v", tt.status, got, tt.retry)
+			}
+		})
+	}
+}
