@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -139,7 +138,7 @@ func TestSixTurnEconomy(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/context=%.0fKiB", engine, 22*scale), func(t *testing.T) {
 				h := newHarness(t, engine)
 				writeContext(t, h.repo.dir, scale)
-				h.eng.Stdout = io.Discard
+				h.eng.Out = textOutput{}
 
 				h.srv.Enqueue(openaitest.Reply{ToolCalls: readContextCalls()})
 				for range sixTurns {
@@ -266,7 +265,7 @@ func BenchmarkReply(b *testing.B) {
 				Store:  repo.Notes(),
 				Repo:   repo,
 				Config: model.Config{Engine: model.EngineResponses, BaseURL: srv.URL(), Model: "test-model"},
-				Stdout: io.Discard, Stderr: io.Discard,
+				Out:    textOutput{},
 			}
 			if store == "memory" {
 				eng.Store = gitstore.NewMemoryStore()

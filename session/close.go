@@ -96,7 +96,7 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 		}
 		res.Written = path
 	}
-	e.warnf("session %s closed", short(s.ID))
+	e.notify(EventClosed, s, "session "+short(s.ID)+" closed")
 	return res, nil
 }
 

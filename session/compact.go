@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/git-codex/git-codex/model"
@@ -36,7 +35,7 @@ func (e *Engine) Compact(ctx context.Context, t Target) (CompactResult, error) {
 	if err != nil {
 		return CompactResult{}, err
 	}
-	return e.compact(ctx, s, client, e.stdout(), 2)
+	return e.compact(ctx, s, client, true, 2)
 }
 
 // autoCompact compacts a chat session whose replayed history outgrew the
@@ -50,7 +49,7 @@ func (e *Engine) autoCompact(ctx context.Context, s *Session, client model.Clien
 	if size <= limit {
 		return nil
 	}
-	e.warnf("history of session %s is %d bytes (over %d); compacting it first", short(s.ID), size, limit)
+	e.notify(EventCompact, s, fmt.Sprintf("history of session %s is %d bytes (over %d); compacting it first", short(s.ID), size, limit))
 	// After a compaction one turn is enough: a single long answer would
 	// otherwise be replayed whole on every request. Before the first, the
 	// first turn alone is not worth it (its message is replayed anyway).
@@ -58,22 +57,22 @@ func (e *Engine) autoCompact(ctx context.Context, s *Session, client model.Clien
 	if s.Compaction() != nil {
 		minTurns = 1
 	}
-	if _, err := e.compact(ctx, s, client, io.Discard, minTurns); err != nil {
+	if _, err := e.compact(ctx, s, client, false, minTurns); err != nil {
 		if ctx.Err() != nil {
 			return err
 		}
-		e.warnf("compaction failed, sending the full history: %v", err)
+		e.notify(EventCompact, s, fmt.Sprintf("compaction failed, sending the full history: %v", err))
 	}
 	return nil
 }
 
 // compact summarises the turns after the newest compaction when there are
-// at least minTurns of them.
-func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, out io.Writer, minTurns int) (CompactResult, error) {
+// at least minTurns of them; show streams the summary to the Output.
+func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, show bool, minTurns int) (CompactResult, error) {
 	res := CompactResult{Session: s.ID}
 	recent := s.recent()
 	if len(recent) < minTurns {
-		e.warnf("session %s has nothing to compact", short(s.ID))
+		e.notify(EventCompact, s, "session "+short(s.ID)+" has nothing to compact")
 		return res, nil
 	}
 	req, _, err := e.request(s, exchange{text: prompt.CompactRequest()})
@@ -81,13 +80,13 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, o
 		return res, err
 	}
 	req.Tools, req.Call = nil, nil
-	resp, err := e.stream(ctx, client, req, out)
+	resp, err := e.stream(ctx, client, req, show)
 	if errors.Is(err, model.ErrPreviousNotFound) && req.PreviousResponseID != "" {
 		// The provider forgot the chain: summarise the transcript from git.
 		sent := resp.BytesSent
 		req.PreviousResponseID = ""
 		req.Input = e.rebuild(s, prompt.CompactRequest())
-		resp, err = e.stream(ctx, client, req, out)
+		resp, err = e.stream(ctx, client, req, show)
 		resp.BytesSent += sent
 	}
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent

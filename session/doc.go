@@ -14,8 +14,10 @@
 // (read.go: which copy of a record git copied to rewritten commits is
 // shown). It reads and writes git only through the gitstore.Store and the
 // small Repo interface in engine.go; it must not import go-git, go-openai or
-// urfave/cli, and it never talks to the user beyond the writers it is given
-// (answers to Stdout, progress and warnings to Stderr). Errors are returned as
-// wrapped sentinels (this package's, model's, gitstore's) for the command
-// layer to map to exit codes.
+// urfave/cli. It never writes to a terminal or a file descriptor of its own:
+// it reports the answer as it streams, tool calls, retries, warnings,
+// progress and the approvals it needs to the Output it is given (output.go),
+// which each front end implements (the command line, the MCP server, the
+// workflow runner). Errors are returned as wrapped sentinels (this
+// package's, model's, gitstore's) for the front end to map to exit codes.
 package session

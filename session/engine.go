@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -53,14 +52,6 @@ const (
 	StatusError      = "error"
 )
 
-// Event names stored in KindEvent records.
-const (
-	EventRestart  = "restart"        // the provider forgot the session; context rebuilt from git
-	EventFallback = "fallback"       // the configured model was not found; the fallback answered
-	EventInline   = "inline-context" // the session sends file contents inline, without tools
-	EventFixPass  = "fix-passed"     // a verification command passed
-)
-
 // DefaultCompactThreshold is the history size (bytes) above which the chat
 // engine compacts a session before replaying it.
 const DefaultCompactThreshold = 48 << 10
@@ -97,11 +88,9 @@ type Engine struct {
 	NewClient func(model.Config) (model.Client, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Stdout receives the streamed answers; Stderr progress and warnings.
-	Stdout, Stderr io.Writer
-	// Spinner shows a spinner on Stderr while waiting for the first token
-	// (set it only when Stderr is a terminal).
-	Spinner bool
+	// Out receives the streamed answers, progress, warnings and questions;
+	// nil reports nowhere.
+	Out Output
 	// CompactThreshold bounds the replayed history of chat sessions in bytes;
 	// 0 means DefaultCompactThreshold.
 	CompactThreshold int
@@ -118,20 +107,6 @@ func (e *Engine) now() time.Time {
 		return e.Now()
 	}
 	return time.Now()
-}
-
-func (e *Engine) stdout() io.Writer {
-	if e.Stdout == nil {
-		return io.Discard
-	}
-	return e.Stdout
-}
-
-func (e *Engine) stderr() io.Writer {
-	if e.Stderr == nil {
-		return io.Discard
-	}
-	return e.Stderr
 }
 
 // checkConfig fails when no request could succeed: no key and no base URL
@@ -207,13 +182,8 @@ func (e *Engine) warnSkipped(warns []gitstore.Warning) {
 			e.warned = map[gitstore.Warning]bool{}
 		}
 		e.warned[key] = true
-		e.warnf("warning: skipped %s", w.String())
+		e.notify(EventWarning, nil, "skipped "+w.String())
 	}
-}
-
-// warnf writes one progress or warning line to Stderr.
-func (e *Engine) warnf(format string, args ...any) {
-	fmt.Fprintf(e.stderr(), "git-codex: "+format+"\n", args...)
 }
 
 // short is the id prefix shown to people (list shows the same).

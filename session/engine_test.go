@@ -195,11 +195,11 @@ func TestFaults(t *testing.T) {
 		}, model.ErrUnavailable, StatusIncomplete, ""},
 		{"previous response forgotten", func(h *harness) {
 			h.srv.Forget()
-		}, nil, StatusComplete, EventRestart},
+		}, nil, StatusComplete, RecordRestart},
 		{"model not found falls back", func(h *harness) {
 			h.eng.Config.FallbackModel = "fallback-model"
 			h.srv.MissingModels("test-model")
-		}, nil, StatusComplete, EventFallback},
+		}, nil, StatusComplete, RecordFallback},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -274,7 +274,7 @@ func TestInterruptStoresPartialAnswer(t *testing.T) {
 	h.delegate("Investigate the cache")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h.eng.Stdout = cancelWriter{cancel}
+	h.eng.Out = textOutput{out: cancelWriter{cancel}}
 	h.srv.SetChunkSize(4)
 	h.srv.Enqueue(openaitest.Reply{Text: strings.Repeat("word ", 2000)})
 	_, err := h.eng.Reply(ctx, ReplyOptions{Target: Target{Topic: "main"}, Message: "Tell me a lot"})
@@ -516,5 +516,46 @@ func TestUnansweredMessagesAreResent(t *testing.T) {
 	in := inputText(last)
 	if !strings.Contains(in, "Also: the TTL unit") || !strings.Contains(in, "And the locks?") {
 		t.Errorf("input lacks the unanswered message:\n%s", in)
+	}
+}
+
+// recorder keeps what the engine reports.
+type recorder struct {
+	deltas strings.Builder
+	events []Event
+}
+
+func (r *recorder) Delta(text string)                                   { r.deltas.WriteString(text) }
+func (r *recorder) Event(ev Event)                                      { r.events = append(r.events, ev) }
+func (r *recorder) Approve(context.Context, Approval) (Decision, error) { return Deny, nil }
+
+// The engine reports through its Output, and only there: the session it
+// opens, the request it waits on, the tool calls, the answer as it streams
+// and its end, in that order.
+func TestOutputEvents(t *testing.T) {
+	h := newHarness(t, model.EngineResponses)
+	rec := &recorder{}
+	h.eng.Out = rec
+	h.srv.Enqueue(
+		openaitest.Reply{ToolCalls: []openaitest.ToolCall{{Name: "read_file", Arguments: `{"path":"cache/cache.go"}`}}},
+		openaitest.Reply{Text: "Get returns its key."},
+	)
+	res := h.delegate("What does Get return?")
+	if rec.deltas.String() != "Get returns its key." {
+		t.Errorf("deltas = %q", rec.deltas.String())
+	}
+	var kinds []string
+	for _, ev := range rec.events {
+		kinds = append(kinds, string(ev.Kind))
+	}
+	if got := strings.Join(kinds, " "); got != "opened waiting tool answer-end" {
+		t.Errorf("events = %s", got)
+	}
+	if rec.events[0].Session != res.Session || !strings.Contains(rec.events[0].Text, "opened on topic") ||
+		!strings.Contains(rec.events[2].Text, "read_file") {
+		t.Errorf("events = %+v", rec.events)
+	}
+	if h.out.Len()+h.errOut.Len() != 0 {
+		t.Errorf("the engine wrote elsewhere: %q %q", h.out, h.errOut)
 	}
 }

@@ -60,25 +60,25 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 	}
 	for res.Rounds < rounds {
 		res.Rounds++
-		out, code, runErr := e.run(ctx, opt.Command)
+		out, code, runErr := e.run(ctx, s.ID, opt.Command)
 		if runErr != nil {
 			return res, runErr
 		}
 		if code == 0 {
 			res.Passed = true
-			e.warnf("`%s` passed", cmdline)
+			e.notify(EventCommand, s, "`"+cmdline+"` passed")
 			target, err := e.head()
 			if err != nil {
 				return res, err
 			}
 			ev := e.record(KindEvent, s)
-			ev.Commit, ev.Event, ev.Text, ev.Turn = target, EventFixPass, cmdline, s.LastTurnID()
+			ev.Commit, ev.Event, ev.Text, ev.Turn = target, RecordFixPass, cmdline, s.LastTurnID()
 			if err := e.append(ctx, s.Topic, target, ev); err != nil {
 				return res, fmt.Errorf("store fix result: %w", err)
 			}
 			return res, nil
 		}
-		e.warnf("`%s` failed (exit %d); sending the failure to session %s", cmdline, code, short(s.ID))
+		e.notify(EventCommand, s, fmt.Sprintf("`%s` failed (exit %d); sending the failure to session %s", cmdline, code, short(s.ID)))
 		msg := prompt.FixFailed(cmdline, out, tail)
 		r, err := e.send(ctx, s, exchange{text: msg})
 		res.Answers = append(res.Answers, r)
@@ -89,10 +89,10 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 	return res, fmt.Errorf("run `%s`: %w after %d round(s); the failure was sent to session %s", cmdline, ErrFixFailed, res.Rounds, short(s.ID))
 }
 
-// run runs argv in the work tree, copying its output to Stderr, and returns
+// run runs argv in the work tree, reporting its output (EventOutput), and returns
 // the combined output and the exit code. err is only for a command that could
 // not be started or was interrupted.
-func (e *Engine) run(ctx context.Context, argv []string) (string, int, error) {
+func (e *Engine) run(ctx context.Context, session string, argv []string) (string, int, error) {
 	var cmd *exec.Cmd
 	if len(argv) == 1 && strings.ContainsAny(argv[0], " \t|&;<>$'\"") {
 		cmd = exec.CommandContext(ctx, "sh", "-c", argv[0])
@@ -101,7 +101,7 @@ func (e *Engine) run(ctx context.Context, argv []string) (string, int, error) {
 	}
 	cmd.Dir = e.Repo.WorkTree()
 	buf := &tailBuffer{max: maxFixOutput}
-	w := io.MultiWriter(buf, e.stderr())
+	w := io.MultiWriter(buf, outputWriter{out: e.output(), session: session})
 	cmd.Stdout, cmd.Stderr = w, w
 	err := cmd.Run()
 	if ctx.Err() != nil {

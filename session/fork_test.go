@@ -21,7 +21,7 @@ func (h *harness) clone() (*Engine, *gitstore.MemoryStore) {
 	store := gitstore.NewMemoryStore()
 	copyRecords(h.t, h.store, store)
 	eng := *h.eng
-	eng.Store, eng.Stdout, eng.Stderr, eng.warned = store, &bytes.Buffer{}, &bytes.Buffer{}, nil
+	eng.Store, eng.Out, eng.warned = store, textOutput{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, nil
 	return &eng, store
 }
 
@@ -93,7 +93,7 @@ func TestForkRestartsFromGit(t *testing.T) {
 		t.Errorf("turns not rebuilt in time order:\n%s", in)
 	}
 	evs := h.records("main", KindEvent)
-	if len(evs) != 1 || evs[0].Event != EventRestart || evs[0].Turn != res.Turn || !strings.Contains(evs[0].Text, "fork") {
+	if len(evs) != 1 || evs[0].Event != RecordRestart || evs[0].Turn != res.Turn || !strings.Contains(evs[0].Text, "fork") {
 		t.Errorf("events = %+v, want one restart naming the fork", evs)
 	}
 	if lines := strings.Count(h.errOut.String(), "rebuilding its context from git"); lines != 1 {

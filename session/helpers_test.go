@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +34,29 @@ func (r *fakeRepo) Commit(id string) (gitstore.Commit, error) {
 	return gitstore.Commit{}, gitstore.ErrNotFound
 }
 func (r *fakeRepo) IsAncestor(ctx context.Context, a, b string) (bool, error) { return false, nil }
+
+// textOutput renders the engine's output as text: the answer to out, one
+// "git-codex: <kind>: <text>" line per event to err, a command's output as
+// it is. A nil writer drops its part.
+type textOutput struct{ out, err io.Writer }
+
+func (o textOutput) Delta(text string) {
+	if o.out != nil {
+		_, _ = io.WriteString(o.out, text)
+	}
+}
+
+func (o textOutput) Event(ev Event) {
+	switch {
+	case o.err == nil, ev.Kind == EventWaiting, ev.Kind == EventAnswerEnd:
+	case ev.Kind == EventOutput:
+		_, _ = io.WriteString(o.err, ev.Text)
+	default:
+		fmt.Fprintf(o.err, "git-codex: %s: %s\n", ev.Kind, ev.Text)
+	}
+}
+
+func (o textOutput) Approve(context.Context, Approval) (Decision, error) { return Deny, nil }
 
 // tick is a clock that advances one millisecond per call, so records sort
 // in the order they were made.
@@ -93,9 +118,8 @@ func newHarness(t *testing.T, engine model.Engine) *harness {
 			Model:   "test-model",
 			Sleep:   func(ctx context.Context, d time.Duration) error { return ctx.Err() },
 		},
-		Now:    clock.now,
-		Stdout: h.out,
-		Stderr: h.errOut,
+		Now: clock.now,
+		Out: textOutput{out: h.out, err: h.errOut},
 	}
 	return h
 }

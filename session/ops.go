@@ -105,14 +105,14 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	recs := []Record{open}
 	if opt.Inline {
 		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Event = target, EventInline
+		ev.Commit, ev.Event = target, RecordInline
 		recs = append(recs, ev)
 	}
 	if err := e.append(ctx, s.Topic, target, recs...); err != nil {
 		return Result{}, fmt.Errorf("store new session: %w", err)
 	}
 	s.Open = open
-	e.warnf("session %s opened on topic %q (%s, %s)", short(s.ID), s.Topic, engine, modelName)
+	e.notify(EventOpened, s, fmt.Sprintf("session %s opened on topic %q (%s, %s)", short(s.ID), s.Topic, engine, modelName))
 	return e.send(ctx, s, exchange{text: first, fresh: true})
 }
 
@@ -135,10 +135,10 @@ func (e *Engine) checkContext(ctx context.Context, named []string) ([]string, er
 		case err == nil:
 			out = append(out, f)
 		case defaults[f] && errors.Is(err, worktree.ErrNotFound):
-			e.warnf("warning: the first message tells the model to read %s, which does not exist; 'git codex init' scaffolds it", f)
+			e.notify(EventWarning, nil, "the first message tells the model to read "+f+", which does not exist; 'git codex init' scaffolds it")
 			out = append(out, f) // the first message still names it
 		case defaults[f]:
-			e.warnf("warning: %s left out: %v", f, err)
+			e.notify(EventWarning, nil, fmt.Sprintf("%s left out: %v", f, err))
 		case errors.Is(err, worktree.ErrNotFound):
 			return nil, fmt.Errorf("open session: %s: %w", f, ErrContextFile)
 		default:

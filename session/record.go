@@ -39,6 +39,14 @@ const (
 	KindEvent Kind = "event"
 )
 
+// Event names stored in KindEvent records (Record.Event).
+const (
+	RecordRestart  = "restart"        // the provider forgot the session; context rebuilt from git
+	RecordFallback = "fallback"       // the configured model was not found; the fallback answered
+	RecordInline   = "inline-context" // the session sends file contents inline, without tools
+	RecordFixPass  = "fix-passed"     // a verification command passed
+)
+
 // Usage is the token usage the provider reported for one answer.
 type Usage struct {
 	Input  int `json:"input,omitempty"`

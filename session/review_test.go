@@ -76,7 +76,7 @@ func TestChatCompactionInterruptedKeepsMessage(t *testing.T) {
 	defer cancel()
 	// The compaction's answer streams into io.Discard; cancel on the
 	// compaction warning instead.
-	h.eng.Stderr = &cancelOn{w: h.errOut, word: "compacting", cancel: cancel}
+	h.eng.Out = textOutput{out: h.out, err: &cancelOn{w: h.errOut, word: "compacting", cancel: cancel}}
 	_, err := h.eng.Reply(ctx, ReplyOptions{Target: Target{Topic: "main"}, Message: "please keep this message"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
@@ -109,9 +109,9 @@ func (c *cancelOn) Write(p []byte) (int, error) {
 // must not be held in memory whole; its tail (the part sent) is kept.
 func TestFixOutputCaptureBounded(t *testing.T) {
 	h := newHarness(t, model.EngineResponses)
-	h.eng.Stderr = nil // the copy for the terminal is streamed, not kept
+	h.eng.Out = nil // the copy for the terminal is streamed, not kept
 	script := `i=0; while [ $i -lt 20000 ]; do echo "line $i of a long and noisy test log that goes on and on"; i=$((i+1)); done; echo 'boom: the last line'; exit 1`
-	out, code, err := h.eng.run(context.Background(), []string{"sh", "-c", script})
+	out, code, err := h.eng.run(context.Background(), "", []string{"sh", "-c", script})
 	if err != nil || code != 1 {
 		t.Fatalf("run: code %d, err %v", code, err)
 	}
@@ -252,13 +252,13 @@ func TestInterruptBetweenToolRoundsDoesNotBreakChain(t *testing.T) {
 	h.delegate("Investigate the cache")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h.eng.Stderr = &cancelOn{w: h.errOut, word: "tool:", cancel: cancel}
+	h.eng.Out = textOutput{out: h.out, err: &cancelOn{w: h.errOut, word: "tool:", cancel: cancel}}
 	h.srv.Enqueue(openaitest.Reply{Text: "Let me look.", ToolCalls: []openaitest.ToolCall{{Name: "read_file", Arguments: `{"path":"cache/cache.go"}`}}})
 	_, err := h.eng.Reply(ctx, ReplyOptions{Target: Target{Topic: "main"}, Message: "Read the cache"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	h.eng.Stderr = h.errOut
+	h.eng.Out = textOutput{out: h.out, err: h.errOut}
 	res, err := h.eng.Reply(context.Background(), ReplyOptions{Target: Target{Topic: "main"}, Message: "Go on"})
 	if err != nil {
 		t.Fatalf("the reply after the interrupted tool round failed: %v", err)

@@ -122,7 +122,7 @@ func (s *Session) unseen(at int) []int {
 	}
 	restarted := map[string]bool{}
 	for _, ev := range s.Events {
-		if ev.Event == EventRestart && ev.Turn != "" {
+		if ev.Event == RecordRestart && ev.Turn != "" {
 			restarted[ev.Turn] = true
 		}
 	}
@@ -214,7 +214,7 @@ func build(id string, recs []Record) (*Session, error) {
 			s.Closed = true
 		case KindEvent:
 			s.Events = append(s.Events, r)
-			if r.Event == EventInline {
+			if r.Event == RecordInline {
 				s.Inline = true
 			}
 		}
@@ -341,7 +341,7 @@ func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error
 				e.warned[gitstore.Warning{Ref: w.Ref, Object: w.Object, Line: w.Line, Record: w.Record}] = true
 			}
 		}
-		e.warnf("warning: skipped %d malformed note line(s) in topic(s) %s; 'git codex check' lists them", n, strings.Join(other, ", "))
+		e.notify(EventWarning, nil, fmt.Sprintf("skipped %d malformed note line(s) in topic(s) %s; 'git codex check' lists them", n, strings.Join(other, ", ")))
 	}
 	switch len(matches) {
 	case 0:

@@ -42,7 +42,7 @@ type exchange struct {
 
 // send is the reply flow (SPEC §7), after the session has been resolved:
 // store the user's message as a turn record first, render the request, send
-// it streaming the answer to Stdout, recover from a forgotten session, store
+// it streaming the answer to the Output, recover from a forgotten session, store
 // the answer attached to HEAD.
 func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, error) {
 	res := Result{Session: s.ID, Topic: s.Topic}
@@ -85,9 +85,9 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	if restart != "" {
 		// The chain misses turns (a fork, or replies from another clone):
 		// restart from the whole transcript so the model sees every turn.
-		e.warnf("session %s: %s; rebuilding its context from git", short(s.ID), restart)
+		e.notify(EventRestart, s, "session "+short(s.ID)+": "+restart+"; rebuilding its context from git")
 		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Turn, ev.Event = target, turn.ID, EventRestart
+		ev.Commit, ev.Turn, ev.Event = target, turn.ID, RecordRestart
 		ev.Text = restart + "; context rebuilt from the git transcript"
 		if err := e.append(ctx, s.Topic, target, ev); err != nil {
 			return res, fmt.Errorf("store restart event: %w", err)
@@ -102,13 +102,13 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		sendErr = e.checkConfig()
 	}
 	if sendErr == nil {
-		resp, sendErr = e.stream(ctx, client, req, e.stdout())
+		resp, sendErr = e.stream(ctx, client, req, true)
 	}
 	if errors.Is(sendErr, model.ErrPreviousNotFound) {
 		// The provider forgot the session: rebuild it from git and resend.
-		e.warnf("the provider no longer knows this session; restarting it with the context rebuilt from git")
+		e.notify(EventRestart, s, "the provider no longer knows this session; restarting it with the context rebuilt from git")
 		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Turn, ev.Event = target, turn.ID, EventRestart
+		ev.Commit, ev.Turn, ev.Event = target, turn.ID, RecordRestart
 		ev.Text = "previous response " + req.PreviousResponseID + " not found; context rebuilt from the git transcript"
 		if err := e.append(ctx, s.Topic, target, ev); err != nil {
 			return res, fmt.Errorf("store restart event: %w", err)
@@ -117,7 +117,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		req.Input = e.rebuild(s, x.text)
 		res.Restarted = true
 		sent := resp.BytesSent
-		resp, sendErr = e.stream(ctx, client, req, e.stdout())
+		resp, sendErr = e.stream(ctx, client, req, true)
 		resp.BytesSent += sent
 	}
 
@@ -164,7 +164,7 @@ func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Res
 	var recs []Record
 	if resp.Model != "" && s.Open.Model != "" && resp.Model != s.Open.Model && sendErr == nil {
 		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Turn, ev.Event, ev.Model = target, turnID, EventFallback, resp.Model
+		ev.Commit, ev.Turn, ev.Event, ev.Model = target, turnID, RecordFallback, resp.Model
 		ev.Text = "model " + s.Open.Model + " not available; answered by " + resp.Model
 		recs = append(recs, ev)
 	}

@@ -63,7 +63,7 @@ func runClose(ctx context.Context, e *Env, opts CloseOptions) error {
 		write = filepath.Join(e.Dir, write)
 	}
 	if opts.JSON {
-		eng.Stdout = nil // the answer goes into the JSON document instead
+		eng.Out = newTermOutput(e, false) // the answer goes into the JSON document instead
 	}
 	res, err := eng.Close(ctx, session.CloseOptions{Target: target, WriteFile: write})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -66,7 +65,7 @@ func improveDrafts(ctx context.Context, e *Env, root string, opts InitOptions) (
 	if err != nil {
 		return out, err
 	}
-	eng.Stdout = io.Discard // the answer holds whole files: it is parsed and shown as a diff
+	eng.Out = newTermOutput(e, false) // the answer holds whole files: it is parsed and shown as a diff
 	fmt.Fprintf(e.Stderr, "git-codex: asking the model to improve %s (topic %s)…\n", strings.Join(names, " and "), prompt.InitTopic)
 	res, err := eng.Delegate(ctx, session.DelegateOptions{Topic: prompt.InitTopic, Task: prompt.InitImproveTask(names)})
 	if err != nil {

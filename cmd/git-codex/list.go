@@ -135,7 +135,7 @@ func readEngine(e *Env) (*session.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session.Engine{Store: repo.Notes().WithRemotes(), Repo: repo, Now: e.Now, Stdout: e.Stdout, Stderr: e.Stderr}, nil
+	return &session.Engine{Store: repo.Notes().WithRemotes(), Repo: repo, Now: e.Now, Out: newTermOutput(e, true)}, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

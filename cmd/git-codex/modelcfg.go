@@ -105,7 +105,6 @@ func newSessionEngine(e *Env, engineFlag, modelFlag string) (*session.Engine, *g
 	// into a task, or a tool result may echo it.
 	repo.AddSecrets(cfg.APIKey)
 	eng.Config = cfg
-	eng.Spinner = e.IsTTY && isTerminal(e.Stderr)
 	eng.CompactThreshold = compactThreshold(repo)
 	return eng, repo, nil
 }

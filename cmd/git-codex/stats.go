@@ -50,7 +50,7 @@ func runStats(ctx context.Context, e *Env, opts StatsOptions) error {
 	if err != nil {
 		return err
 	}
-	eng := &session.Engine{Store: repo.Notes(), Repo: repo, Stderr: e.Stderr}
+	eng := &session.Engine{Store: repo.Notes(), Repo: repo, Out: newTermOutput(e, true)}
 	stats, err := eng.Stats(ctx, opts.Topic)
 	if err != nil {
 		return sessionError(err)
