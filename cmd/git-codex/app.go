@@ -31,16 +31,15 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 
 // run is Main with the Env already built; tests call it directly.
 func run(ctx context.Context, e *Env, args []string) int {
-	app := newApp(e)
-	err := app.RunContext(withEnv(ctx, e), gitStyleArgs(args))
+	err := newApp(e, commands(e)).RunContext(ctx, gitStyleArgs(args))
 	if err == nil {
 		return exitOK
 	}
 	return report(e, err)
 }
 
-func newApp(e *Env) *cli.App {
-	cmds := commands(e)
+// newApp is the command line of git codex with the given commands.
+func newApp(e *Env, cmds []*cli.Command) *cli.App {
 	sort.SliceStable(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
 	for _, c := range cmds {
 		setUsageHandler(c)
@@ -76,26 +75,28 @@ func newApp(e *Env) *cli.App {
 	}
 }
 
-// commands is the command table. Each command lives in its own file.
+// commands is the command table. Each command lives in its own file:
+// newXCommand fills an XOptions from the flags and arguments and hands it
+// to runX (or, in tests, to the runF they pass instead).
 func commands(e *Env) []*cli.Command {
 	return []*cli.Command{
-		newListCommand(e),
-		newShowCommand(e),
-		newDelegateCommand(e),
-		newReplyCommand(e),
-		newFixCommand(e),
-		newCloseCommand(e),
-		newCompactCommand(e),
-		newStatsCommand(e),
-		newHookCommand(e),
-		newSyncCommand(e),
-		newShareCommand(e),
-		newUnshareCommand(e),
-		newLogCommand(e),
-		newPRSummaryCommand(e),
-		newReattachCommand(e),
-		newInitCommand(e),
-		newCheckCommand(e),
+		newListCommand(e, nil),
+		newShowCommand(e, nil),
+		newDelegateCommand(e, nil),
+		newReplyCommand(e, nil),
+		newFixCommand(e, nil),
+		newCloseCommand(e, nil),
+		newCompactCommand(e, nil),
+		newStatsCommand(e, nil),
+		newHookCommand(e, nil),
+		newSyncCommand(e, nil),
+		newShareCommand(e, nil),
+		newUnshareCommand(e, nil),
+		newLogCommand(e, nil),
+		newPRSummaryCommand(e, nil),
+		newReattachCommand(e, nil),
+		newInitCommand(e, nil),
+		newCheckCommand(e, nil),
 	}
 }
 
@@ -113,14 +114,6 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		name += " " + c.Command.Name
 	}
 	return usageErrorf(fmt.Sprintf("run '%s --help'", name), "%v", err)
-}
-
-// envFrom returns the Env a command runs with.
-func envFrom(c *cli.Context) *Env {
-	if e, ok := c.Context.Value(ctxKey{}).(*Env); ok {
-		return e
-	}
-	panic(errors.New("git-codex: command run without an Env"))
 }
 
 // gitStyleArgs accepts git's habit of gluing a number to -n ("log -n1",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -36,8 +37,8 @@ type checkReport struct {
 // was left half done: malformed lines (hand edits) and turns without an
 // answer (a killed process). Neither is damage: nothing is lost, readers
 // cope, so they are warnings.
-func recordWarnings(c *cli.Context, repo *gitstore.Repo) ([]string, error) {
-	audits, err := session.AuditTopics(c.Context, repo.Notes())
+func recordWarnings(ctx context.Context, repo *gitstore.Repo) ([]string, error) {
+	audits, err := session.AuditTopics(ctx, repo.Notes())
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +55,10 @@ func recordWarnings(c *cli.Context, repo *gitstore.Repo) ([]string, error) {
 	return out, nil
 }
 
-func newCheckCommand(e *Env) *cli.Command {
+func newCheckCommand(e *Env, runF func(context.Context, *CheckOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *CheckOptions) error { return runCheck(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "check",
 		Usage:     "exit 3 when a context file is missing or session storage is damaged; say what to run",
@@ -77,12 +81,12 @@ func newCheckCommand(e *Env) *cli.Command {
 			if c.Args().Present() {
 				return usageErrorf("run 'git codex check --help'", "check takes no arguments")
 			}
-			return runCheck(c, envFrom(c), CheckOptions{JSON: c.Bool("json")})
+			return runF(c.Context, &CheckOptions{JSON: c.Bool("json")})
 		},
 	}
 }
 
-func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
+func runCheck(ctx context.Context, e *Env, opts *CheckOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		return err
@@ -96,7 +100,7 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 		rep.Strict = repo.ConfigBool(strictContextKey, false)
 		// A file in place here but not committed passes the check above,
 		// yet no clone (teammate, CI) gets it: a warning.
-		probs, err := repoctx.CheckTracked(c.Context, repo)
+		probs, err := repoctx.CheckTracked(ctx, repo)
 		if err != nil {
 			rep.Warnings = append(rep.Warnings, err.Error())
 		}
@@ -104,14 +108,14 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 			rep.Warnings = append(rep.Warnings, p.File+" "+p.Detail+" (run '"+repoctx.CommitHint(p)+"')")
 		}
 	}
-	rep.Storage, err = repo.VerifyNotesRefs(c.Context)
+	rep.Storage, err = repo.VerifyNotesRefs(ctx)
 	if err != nil {
 		return err
 	}
 	if rep.Storage == nil {
 		rep.Storage = []gitstore.StorageProblem{}
 	}
-	if st, err := hooks.Status(c.Context, repo); err != nil {
+	if st, err := hooks.Status(ctx, repo); err != nil {
 		rep.Warnings = append(rep.Warnings, "could not inspect the hook: "+err.Error())
 	} else {
 		rep.Install = &st
@@ -123,7 +127,7 @@ func runCheck(c *cli.Context, e *Env, opts CheckOptions) error {
 		}
 	}
 	if len(rep.Storage) == 0 {
-		w, err := recordWarnings(c, repo)
+		w, err := recordWarnings(ctx, repo)
 		if err != nil {
 			return err
 		}

@@ -18,7 +18,10 @@ type CloseOptions struct {
 	JSON           bool
 }
 
-func newCloseCommand(e *Env) *cli.Command {
+func newCloseCommand(e *Env, runF func(context.Context, *CloseOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *CloseOptions) error { return runClose(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "close",
 		Usage:     "ask for the final summary, store it and mark the session closed",
@@ -41,7 +44,7 @@ func newCloseCommand(e *Env) *cli.Command {
 			if c.NArg() > 0 {
 				return usageErrorf("run 'git codex close --help'", "close takes no arguments")
 			}
-			return runClose(c.Context, envFrom(c), CloseOptions{
+			return runF(c.Context, &CloseOptions{
 				Topic: c.String("topic"), Session: c.String("session"),
 				Write: c.String("write"), JSON: c.Bool("json"),
 			})
@@ -49,21 +52,19 @@ func newCloseCommand(e *Env) *cli.Command {
 	}
 }
 
-func runClose(ctx context.Context, e *Env, opts CloseOptions) error {
-	eng, repo, err := newSessionEngine(e, "", "")
+func runClose(ctx context.Context, e *Env, opts *CloseOptions) error {
+	// With --json the answer goes into the JSON document instead.
+	eng, err := e.Engine(EngineOptions{Model: true, HideAnswer: opts.JSON})
 	if err != nil {
 		return err
 	}
-	target, err := sessionTarget(repo, opts.Topic, opts.Session)
+	target, err := sessionTarget(e, opts.Topic, opts.Session)
 	if err != nil {
 		return err
 	}
 	write := opts.Write
 	if write != "" && !filepath.IsAbs(write) {
 		write = filepath.Join(e.Dir, write)
-	}
-	if opts.JSON {
-		eng.Out = newTermOutput(e, false) // the answer goes into the JSON document instead
 	}
 	res, err := eng.Close(ctx, session.CloseOptions{Target: target, WriteFile: write})
 	if err != nil {

@@ -12,7 +12,10 @@ type CompactOptions struct {
 	Topic, Session string
 }
 
-func newCompactCommand(e *Env) *cli.Command {
+func newCompactCommand(e *Env, runF func(context.Context, *CompactOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *CompactOptions) error { return runCompact(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "compact",
 		Usage:     "reduce a long session: a summary of old turns, then the recent turns",
@@ -32,17 +35,17 @@ func newCompactCommand(e *Env) *cli.Command {
 			if c.NArg() > 0 {
 				return usageErrorf("run 'git codex compact --help'", "compact takes no arguments")
 			}
-			return runCompact(c.Context, envFrom(c), CompactOptions{Topic: c.String("topic"), Session: c.String("session")})
+			return runF(c.Context, &CompactOptions{Topic: c.String("topic"), Session: c.String("session")})
 		},
 	}
 }
 
-func runCompact(ctx context.Context, e *Env, opts CompactOptions) error {
-	eng, repo, err := newSessionEngine(e, "", "")
+func runCompact(ctx context.Context, e *Env, opts *CompactOptions) error {
+	eng, err := e.Engine(EngineOptions{Model: true})
 	if err != nil {
 		return err
 	}
-	target, err := sessionTarget(repo, opts.Topic, opts.Session)
+	target, err := sessionTarget(e, opts.Topic, opts.Session)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,10 @@ type DelegateOptions struct {
 	Private bool
 }
 
-func newDelegateCommand(e *Env) *cli.Command {
+func newDelegateCommand(e *Env, runF func(context.Context, *DelegateOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *DelegateOptions) error { return runDelegate(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "delegate",
 		Usage:     "open a new session with a structured first message and stream the answer",
@@ -63,7 +66,7 @@ func newDelegateCommand(e *Env) *cli.Command {
 			if err := checkArgs(c, "TASK"); err != nil {
 				return err
 			}
-			return runDelegate(c.Context, envFrom(c), DelegateOptions{
+			return runF(c.Context, &DelegateOptions{
 				Topic: c.String("topic"), Task: c.Args().Slice(), File: c.String("file"),
 				Context: c.StringSlice("context"), Focus: c.String("focus"), Scope: c.String("scope"),
 				Expect: c.String("expect"), Criteria: c.String("criteria"), Inline: c.Bool("inline-context"),
@@ -73,15 +76,16 @@ func newDelegateCommand(e *Env) *cli.Command {
 	}
 }
 
-func runDelegate(ctx context.Context, e *Env, opts DelegateOptions) error {
+func runDelegate(ctx context.Context, e *Env, opts *DelegateOptions) error {
 	task, err := prompt.ReadMessage(opts.Task, opts.File, messageStdin(e))
 	if err != nil {
 		return messageError(err, "task", "pass the task as an argument, or with -F FILE")
 	}
-	eng, repo, err := newSessionEngine(e, opts.Engine, opts.Model)
+	eng, err := e.Engine(EngineOptions{Model: true, Engine: opts.Engine, ModelName: opts.Model})
 	if err != nil {
 		return err
 	}
+	repo, _ := e.Repo()
 	topic, err := topicOf(repo, opts.Topic)
 	if err != nil {
 		return err

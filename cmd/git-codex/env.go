@@ -1,13 +1,13 @@
 package main
 
 import (
-	"context"
 	"io"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/session"
 )
 
 // Env is the one dependency struct every command receives. Main builds it;
@@ -38,6 +38,45 @@ func (e *Env) Repo() (*gitstore.Repo, error) {
 	return e.repo, e.repoErr
 }
 
+// EngineOptions say what a command needs of the session engine.
+type EngineOptions struct {
+	// Model is set for commands that talk to the model: the engine gets
+	// the model configuration (flags, then environment, then git config)
+	// and the API key is kept out of everything written. Engine and
+	// ModelName are the --engine and --model flags.
+	Model             bool
+	Engine, ModelName string
+	// HideAnswer keeps the answer off stdout (it goes into a JSON
+	// document, or is parsed).
+	HideAnswer bool
+}
+
+// Engine builds the session engine for this command, the one way every
+// command gets it: over the repository's notes (the local topics and, read
+// only, those fetched from remotes; new records go to the local topic ref,
+// which is how a teammate's fetched session is continued), reporting to the
+// terminal. Commands that only read need no model configuration.
+func (e *Env) Engine(opt EngineOptions) (*session.Engine, error) {
+	repo, err := e.Repo()
+	if err != nil {
+		return nil, err
+	}
+	eng := &session.Engine{Store: repo.Notes().WithRemotes(), Repo: repo, Now: e.Now, Out: newTermOutput(e, !opt.HideAnswer)}
+	if !opt.Model {
+		return eng, nil
+	}
+	cfg, err := modelConfig(repo, e.Getenv, opt.Engine, opt.ModelName)
+	if err != nil {
+		return nil, err
+	}
+	// The key is never written, whatever its shape: a user may paste it
+	// into a task, or a tool result may echo it.
+	repo.AddSecrets(cfg.APIKey)
+	eng.Config = cfg
+	eng.CompactThreshold = compactThreshold(repo)
+	return eng, nil
+}
+
 // close releases what the lazy fields opened.
 func (e *Env) close() {
 	if e.repo != nil {
@@ -57,8 +96,3 @@ func newEnv(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		Color:  tty && getenv("NO_COLOR") == "",
 	}
 }
-
-// ctxKey carries the Env through urfave/cli's context.
-type ctxKey struct{}
-
-func withEnv(ctx context.Context, e *Env) context.Context { return context.WithValue(ctx, ctxKey{}, e) }

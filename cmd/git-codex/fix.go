@@ -15,7 +15,10 @@ type FixOptions struct {
 	Max            int
 }
 
-func newFixCommand(e *Env) *cli.Command {
+func newFixCommand(e *Env, runF func(context.Context, *FixOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *FixOptions) error { return runFix(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "fix",
 		Usage:     "run a verification command; on failure send its output tail to the session",
@@ -39,7 +42,7 @@ func newFixCommand(e *Env) *cli.Command {
 			if c.NArg() == 0 {
 				return usageErrorf("run 'git codex fix --help'", "fix needs a command after --")
 			}
-			return runFix(c.Context, envFrom(c), FixOptions{
+			return runF(c.Context, &FixOptions{
 				Topic: c.String("topic"), Session: c.String("session"),
 				Command: c.Args().Slice(), Max: c.Int("max"),
 			})
@@ -47,12 +50,12 @@ func newFixCommand(e *Env) *cli.Command {
 	}
 }
 
-func runFix(ctx context.Context, e *Env, opts FixOptions) error {
-	eng, repo, err := newSessionEngine(e, "", "")
+func runFix(ctx context.Context, e *Env, opts *FixOptions) error {
+	eng, err := e.Engine(EngineOptions{Model: true})
 	if err != nil {
 		return err
 	}
-	target, err := sessionTarget(repo, opts.Topic, opts.Session)
+	target, err := sessionTarget(e, opts.Topic, opts.Session)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"github.com/urfave/cli/v2"
-
-	"github.com/git-codex/git-codex/gitstore"
 )
 
 func topicFlag() cli.Flag {
@@ -16,10 +14,4 @@ func sessionFlag() cli.Flag {
 
 func jsonFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "json", Usage: "print data as JSON"}
-}
-
-// resolveTopic returns --topic or the current branch. A detached HEAD without
-// --topic is a usage error.
-func resolveTopic(c *cli.Context, repo *gitstore.Repo) (string, error) {
-	return topicOf(repo, c.String("topic"))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,7 +17,10 @@ type HookOptions struct {
 	URL    string
 }
 
-func newHookCommand(e *Env) *cli.Command {
+func newHookCommand(e *Env, runF func(context.Context, *HookOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *HookOptions) error { return runHookPrePush(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "hook",
 		Usage:     "do the work of a git hook (what .githooks/pre-push runs)",
@@ -47,7 +51,7 @@ func newHookCommand(e *Env) *cli.Command {
 				if c.NArg() < 1 || c.NArg() > 2 {
 					return usageErrorf("run 'git codex hook pre-push --help'", "hook pre-push takes REMOTE and URL")
 				}
-				return runHookPrePush(c, envFrom(c), HookOptions{Remote: c.Args().Get(0), URL: c.Args().Get(1)})
+				return runF(c.Context, &HookOptions{Remote: c.Args().Get(0), URL: c.Args().Get(1)})
 			},
 		}},
 		Action: func(c *cli.Context) error {
@@ -59,14 +63,14 @@ func newHookCommand(e *Env) *cli.Command {
 	}
 }
 
-func runHookPrePush(c *cli.Context, e *Env, opts HookOptions) error {
+func runHookPrePush(ctx context.Context, e *Env, opts *HookOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		// Never fail the user's push on our own account.
 		fmt.Fprintf(e.Stderr, "git-codex: warning: session notes not sent: %v\n", err)
 		return nil
 	}
-	res, err := hooks.PrePush(c.Context, repo, hooks.PrePushOptions{
+	res, err := hooks.PrePush(ctx, repo, hooks.PrePushOptions{
 		Remote: opts.Remote, URL: opts.URL, RefLines: e.Stdin, Getenv: e.Getenv,
 	})
 	if errors.Is(err, hooks.ErrContextFilesMissing) {

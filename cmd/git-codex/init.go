@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -30,7 +31,10 @@ type initReport struct {
 	Changes  []hooks.Change     `json:"changes,omitempty"`
 }
 
-func newInitCommand(e *Env) *cli.Command {
+func newInitCommand(e *Env, runF func(context.Context, *InitOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *InitOptions) error { return runInit(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "init",
 		Usage:     "scaffold ARCHITECTURE.md and AGENTS.md, install the pre-push hook, set notes config",
@@ -68,7 +72,7 @@ func newInitCommand(e *Env) *cli.Command {
 			if c.Args().Present() {
 				return usageErrorf("run 'git codex init --help'", "init takes no arguments")
 			}
-			opts := InitOptions{
+			opts := &InitOptions{
 				Force: c.Bool("force"), NoScaffold: c.Bool("no-scaffold"), NoHooks: c.Bool("no-hooks"),
 				Uninstall: c.Bool("uninstall"), JSON: c.Bool("json"), LLM: c.Bool("llm"), Yes: c.Bool("yes"),
 			}
@@ -84,19 +88,19 @@ func newInitCommand(e *Env) *cli.Command {
 			if opts.Uninstall && opts.LLM {
 				return usageErrorf("run 'git codex init --uninstall' alone", "--uninstall takes no other option but --json")
 			}
-			return runInit(c, envFrom(c), opts)
+			return runF(c.Context, opts)
 		},
 	}
 }
 
-func runInit(c *cli.Context, e *Env, opts InitOptions) error {
+func runInit(ctx context.Context, e *Env, opts *InitOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		return err
 	}
 	var rep initReport
 	if opts.Uninstall {
-		res, err := hooks.Uninstall(c.Context, repo)
+		res, err := hooks.Uninstall(ctx, repo)
 		rep.HooksDir, rep.Changes = res.HooksDir, res.Changes
 		if perr := printInit(e, opts, rep); err == nil {
 			err = perr
@@ -115,7 +119,7 @@ func runInit(c *cli.Context, e *Env, opts InitOptions) error {
 		} else {
 			fmt.Fprintln(e.Stderr, "git-codex: checking context files…")
 			if opts.LLM {
-				rep.Context, err = improveDrafts(c.Context, e, root, opts)
+				rep.Context, err = improveDrafts(ctx, e, root, opts)
 			} else {
 				rep.Context, err = scaffold.Scaffold(root, scaffold.ScaffoldOptions{Force: opts.Force})
 			}
@@ -126,7 +130,7 @@ func runInit(c *cli.Context, e *Env, opts InitOptions) error {
 		}
 	}
 	if !opts.NoHooks {
-		res, err := hooks.Install(c.Context, repo)
+		res, err := hooks.Install(ctx, repo)
 		rep.HooksDir, rep.Changes = res.HooksDir, res.Changes
 		if err != nil {
 			_ = printInit(e, opts, rep)
@@ -136,7 +140,7 @@ func runInit(c *cli.Context, e *Env, opts InitOptions) error {
 	return printInit(e, opts, rep)
 }
 
-func printInit(e *Env, opts InitOptions, rep initReport) error {
+func printInit(e *Env, opts *InitOptions, rep initReport) error {
 	if opts.JSON {
 		return writeJSON(e.Stdout, rep)
 	}

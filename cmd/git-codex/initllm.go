@@ -22,7 +22,7 @@ import (
 // with the read-only tools), its version is shown as a diff and written
 // when accepted. Otherwise the files are put back as they were, so a
 // second run (with --yes) finds the same state.
-func improveDrafts(ctx context.Context, e *Env, root string, opts InitOptions) ([]scaffold.Written, error) {
+func improveDrafts(ctx context.Context, e *Env, root string, opts *InitOptions) ([]scaffold.Written, error) {
 	drafts, err := scaffold.Drafts(root, scaffold.ScaffoldOptions{Force: opts.Force})
 	if err != nil {
 		return nil, err
@@ -61,11 +61,11 @@ func improveDrafts(ctx context.Context, e *Env, root string, opts InitOptions) (
 		names = append(names, d.File)
 	}
 
-	eng, _, err := newSessionEngine(e, "", "")
+	// The answer holds whole files: it is parsed and shown as a diff.
+	eng, err := e.Engine(EngineOptions{Model: true, HideAnswer: true})
 	if err != nil {
 		return out, err
 	}
-	eng.Out = newTermOutput(e, false) // the answer holds whole files: it is parsed and shown as a diff
 	fmt.Fprintf(e.Stderr, "git-codex: asking the model to improve %s (topic %s)…\n", strings.Join(names, " and "), prompt.InitTopic)
 	res, err := eng.Delegate(ctx, session.DelegateOptions{Topic: prompt.InitTopic, Task: prompt.InitImproveTask(names)})
 	if err != nil {

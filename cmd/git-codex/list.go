@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,7 +26,10 @@ type listEntry struct {
 	Sharing notesync.TopicSharing `json:"sharing"`
 }
 
-func newListCommand(e *Env) *cli.Command {
+func newListCommand(e *Env, runF func(context.Context, *ListOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *ListOptions) error { return runList(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "list",
 		Usage:     "list sessions by topic: status, turns, tokens, last activity, sharing, summary",
@@ -51,13 +55,13 @@ func newListCommand(e *Env) *cli.Command {
 			if c.Args().Present() {
 				return usageErrorf("run 'git codex list --help'", "list takes no arguments")
 			}
-			return runList(c, envFrom(c), ListOptions{Topic: c.String("topic"), JSON: c.Bool("json")})
+			return runF(c.Context, &ListOptions{Topic: c.String("topic"), JSON: c.Bool("json")})
 		},
 	}
 }
 
-func runList(c *cli.Context, e *Env, opts ListOptions) error {
-	eng, err := readEngine(e)
+func runList(ctx context.Context, e *Env, opts *ListOptions) error {
+	eng, err := e.Engine(EngineOptions{})
 	if err != nil {
 		return err
 	}
@@ -65,7 +69,7 @@ func runList(c *cli.Context, e *Env, opts ListOptions) error {
 	if opts.Topic != "" {
 		topics = []string{opts.Topic}
 	}
-	all, err := eng.List(c.Context, topics...)
+	all, err := eng.List(ctx, topics...)
 	if err != nil {
 		return err
 	}
@@ -123,19 +127,6 @@ func printList(w io.Writer, all []listEntry) error {
 			o.Usage.Input, o.Usage.Cached, o.Usage.Output, shortTime(o.Last), sharingColumn(o), oneLine(title, 60))
 	}
 	return tw.Flush()
-}
-
-// readEngine builds a session engine for commands that only read sessions:
-// it needs no model configuration and sends nothing. newSessionEngine adds
-// the model configuration to it. Its store reads the local topics and those
-// fetched from remotes (read-only; new records go to the local topic ref,
-// which is how a teammate's fetched session is continued).
-func readEngine(e *Env) (*session.Engine, error) {
-	repo, err := e.Repo()
-	if err != nil {
-		return nil, err
-	}
-	return &session.Engine{Store: repo.Notes().WithRemotes(), Repo: repo, Now: e.Now, Out: newTermOutput(e, true)}, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -17,7 +18,10 @@ type LogOptions struct {
 	JSON bool
 }
 
-func newLogCommand(e *Env) *cli.Command {
+func newLogCommand(e *Env, runF func(context.Context, *LogOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *LogOptions) error { return runLog(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "log",
 		Usage:     "show commits with the conversation turns attached to them, like git log",
@@ -42,17 +46,17 @@ func newLogCommand(e *Env) *cli.Command {
 			if c.Int("max-count") < 0 {
 				return usageErrorf("run 'git codex log --help'", "-n must not be negative")
 			}
-			return runLog(c, envFrom(c), LogOptions{Max: c.Int("max-count"), Revs: c.Args().Slice(), JSON: c.Bool("json")})
+			return runF(c.Context, &LogOptions{Max: c.Int("max-count"), Revs: c.Args().Slice(), JSON: c.Bool("json")})
 		},
 	}
 }
 
-func runLog(c *cli.Context, e *Env, opts LogOptions) error {
+func runLog(ctx context.Context, e *Env, opts *LogOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		return err
 	}
-	entries, warns, err := history.Log(c.Context, repo, history.LogOptions{Revs: opts.Revs, Max: opts.Max})
+	entries, warns, err := history.Log(ctx, repo, history.LogOptions{Revs: opts.Revs, Max: opts.Max})
 	if errors.Is(err, gitstore.ErrNotFound) {
 		return withHint(exitUsage, err, "name commits as git log does: 'main..HEAD', 'HEAD~5..', a branch")
 	}

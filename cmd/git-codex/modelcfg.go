@@ -89,41 +89,25 @@ func compactThreshold(cfg configSource) int {
 	return n * mult
 }
 
-// newSessionEngine opens the repository and builds the session engine with
-// the model configuration for this command.
-func newSessionEngine(e *Env, engineFlag, modelFlag string) (*session.Engine, *gitstore.Repo, error) {
-	eng, err := readEngine(e)
-	if err != nil {
-		return nil, nil, err
-	}
-	repo, _ := e.Repo()
-	cfg, err := modelConfig(repo, e.Getenv, engineFlag, modelFlag)
-	if err != nil {
-		return nil, nil, err
-	}
-	// The key is never written, whatever its shape: a user may paste it
-	// into a task, or a tool result may echo it.
-	repo.AddSecrets(cfg.APIKey)
-	eng.Config = cfg
-	eng.CompactThreshold = compactThreshold(repo)
-	return eng, repo, nil
-}
-
 // sessionTarget resolves -t/-s: with -s the session is searched across
 // topics, so no branch is needed.
-func sessionTarget(repo *gitstore.Repo, topic, id string) (session.Target, error) {
+func sessionTarget(e *Env, topic, id string) (session.Target, error) {
 	if id != "" {
 		return session.Target{Topic: topic, Session: id}, nil
 	}
-	topic, err := topicOf(repo, topic)
+	repo, err := e.Repo()
+	if err != nil {
+		return session.Target{}, err
+	}
+	topic, err = topicOf(repo, topic)
 	if err != nil {
 		return session.Target{}, err
 	}
 	return session.Target{Topic: topic}, nil
 }
 
-// topicOf is resolveTopic for options already taken from the flags: --topic,
-// or the current branch; a detached HEAD without --topic is a usage error.
+// topicOf is the topic a command works on: --topic, or the current branch;
+// a detached HEAD without --topic is a usage error.
 func topicOf(repo *gitstore.Repo, topic string) (string, error) {
 	if topic != "" {
 		if err := gitstore.ValidateTopic(topic); err != nil {

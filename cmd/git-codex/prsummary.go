@@ -22,7 +22,10 @@ type PRSummaryOptions struct {
 	LLM bool
 }
 
-func newPRSummaryCommand(e *Env) *cli.Command {
+func newPRSummaryCommand(e *Env, runF func(context.Context, *PRSummaryOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *PRSummaryOptions) error { return runPRSummary(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "pr-summary",
 		Usage:     "describe base..HEAD for a pull request: commits, sessions, decisions, open items",
@@ -59,17 +62,17 @@ func newPRSummaryCommand(e *Env) *cli.Command {
 			if c.Bool("llm") && f == "json" {
 				return usageErrorf("drop --llm for JSON output", "--llm rewrites markdown; it does not apply to --format json")
 			}
-			return runPRSummary(c, envFrom(c), PRSummaryOptions{Base: c.String("base"), Format: f, LLM: c.Bool("llm")})
+			return runF(c.Context, &PRSummaryOptions{Base: c.String("base"), Format: f, LLM: c.Bool("llm")})
 		},
 	}
 }
 
-func runPRSummary(c *cli.Context, e *Env, opts PRSummaryOptions) error {
+func runPRSummary(ctx context.Context, e *Env, opts *PRSummaryOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		return err
 	}
-	s, err := history.Summarize(c.Context, repo, history.SummaryOptions{Base: opts.Base})
+	s, err := history.Summarize(ctx, repo, history.SummaryOptions{Base: opts.Base})
 	switch {
 	case errors.Is(err, history.ErrNoBase):
 		return withHint(exitUsage, err, "pass --base REF, e.g. --base origin/main")
@@ -82,7 +85,7 @@ func runPRSummary(c *cli.Context, e *Env, opts PRSummaryOptions) error {
 		return writeJSON(e.Stdout, s)
 	}
 	if opts.LLM {
-		return polishSummary(c, e, s)
+		return polishSummary(ctx, e, s)
 	}
 	if err := history.WriteMarkdown(e.Stdout, s); err != nil {
 		return fmt.Errorf("write summary: %w", err)
@@ -93,15 +96,15 @@ func runPRSummary(c *cli.Context, e *Env, opts PRSummaryOptions) error {
 // polishSummary sends the deterministic draft to the model and prints its
 // rewrite; when the model cannot answer it prints the draft and warns, so
 // a pipeline into `gh pr create` still gets a description.
-func polishSummary(c *cli.Context, e *Env, s *history.PRSummary) error {
+func polishSummary(ctx context.Context, e *Env, s *history.PRSummary) error {
 	var draft bytes.Buffer
 	if err := history.WriteMarkdown(&draft, s); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
-	eng, _, err := newSessionEngine(e, "", "")
+	eng, err := e.Engine(EngineOptions{Model: true})
 	if err == nil {
 		var text string
-		text, err = eng.OneShot(c.Context, prompt.PolishInstructions(), draft.String())
+		text, err = eng.OneShot(ctx, prompt.PolishInstructions(), draft.String())
 		if err == nil {
 			fmt.Fprintln(e.Stdout, strings.TrimSpace(text))
 			return nil

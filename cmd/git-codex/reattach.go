@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -18,7 +19,10 @@ type ReattachOptions struct {
 	JSON   bool
 }
 
-func newReattachCommand(e *Env) *cli.Command {
+func newReattachCommand(e *Env, runF func(context.Context, *ReattachOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *ReattachOptions) error { return runReattach(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "reattach",
 		Usage:     "attach turns to commits that lost their notes (cherry-pick, squash merge)",
@@ -43,19 +47,19 @@ func newReattachCommand(e *Env) *cli.Command {
 			if c.Int("max-count") < 0 {
 				return usageErrorf("run 'git codex reattach --help'", "-n must not be negative")
 			}
-			return runReattach(c, envFrom(c), ReattachOptions{
+			return runF(c.Context, &ReattachOptions{
 				Max: c.Int("max-count"), Revs: c.Args().Slice(), DryRun: c.Bool("dry-run"), JSON: c.Bool("json"),
 			})
 		},
 	}
 }
 
-func runReattach(c *cli.Context, e *Env, opts ReattachOptions) error {
+func runReattach(ctx context.Context, e *Env, opts *ReattachOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		return err
 	}
-	matches, err := history.Reattach(c.Context, repo, history.ReattachOptions{
+	matches, err := history.Reattach(ctx, repo, history.ReattachOptions{
 		Revs: opts.Revs, Max: opts.Max, DryRun: opts.DryRun, Now: e.Now,
 	})
 	if errors.Is(err, gitstore.ErrNotFound) {

@@ -16,7 +16,10 @@ type ReplyOptions struct {
 	File           string
 }
 
-func newReplyCommand(e *Env) *cli.Command {
+func newReplyCommand(e *Env, runF func(context.Context, *ReplyOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *ReplyOptions) error { return runReply(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "reply",
 		Usage:     "continue the topic's current session; sends only the new message",
@@ -37,7 +40,7 @@ func newReplyCommand(e *Env) *cli.Command {
 			if err := checkArgs(c, "MESSAGE"); err != nil {
 				return err
 			}
-			return runReply(c.Context, envFrom(c), ReplyOptions{
+			return runF(c.Context, &ReplyOptions{
 				Topic: c.String("topic"), Session: c.String("session"),
 				Message: c.Args().Slice(), File: c.String("file"),
 			})
@@ -45,16 +48,16 @@ func newReplyCommand(e *Env) *cli.Command {
 	}
 }
 
-func runReply(ctx context.Context, e *Env, opts ReplyOptions) error {
+func runReply(ctx context.Context, e *Env, opts *ReplyOptions) error {
 	msg, err := prompt.ReadMessage(opts.Message, opts.File, messageStdin(e))
 	if err != nil {
 		return messageError(err, "message", "pass the message as an argument, or with -F FILE")
 	}
-	eng, repo, err := newSessionEngine(e, "", "")
+	eng, err := e.Engine(EngineOptions{Model: true})
 	if err != nil {
 		return err
 	}
-	target, err := sessionTarget(repo, opts.Topic, opts.Session)
+	target, err := sessionTarget(e, opts.Topic, opts.Session)
 	if err != nil {
 		return err
 	}

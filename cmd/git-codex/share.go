@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -26,7 +27,10 @@ type UnshareOptions struct {
 	JSON    bool
 }
 
-func newShareCommand(e *Env) *cli.Command {
+func newShareCommand(e *Env, runF func(context.Context, *ShareOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *ShareOptions) error { return runShare(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "share",
 		Usage:     "send a topic's sessions to a remote with every push and sync there",
@@ -54,13 +58,16 @@ func newShareCommand(e *Env) *cli.Command {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return usageErrorf("run 'git codex share --help'", "share takes TOPIC and an optional REMOTE")
 			}
-			return runShare(c, envFrom(c), ShareOptions{Topic: c.Args().Get(0), Remote: c.Args().Get(1),
+			return runF(c.Context, &ShareOptions{Topic: c.Args().Get(0), Remote: c.Args().Get(1),
 				Force: c.Bool("force"), JSON: c.Bool("json")})
 		},
 	}
 }
 
-func newUnshareCommand(e *Env) *cli.Command {
+func newUnshareCommand(e *Env, runF func(context.Context, *UnshareOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *UnshareOptions) error { return runUnshare(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "unshare",
 		Usage:     "stop sending a topic's sessions to a remote (nothing is deleted there)",
@@ -87,13 +94,13 @@ func newUnshareCommand(e *Env) *cli.Command {
 			if c.Bool("private") && c.NArg() == 2 {
 				return usageErrorf("leave REMOTE out: a private topic goes to no remote", "unshare --private takes no REMOTE")
 			}
-			return runUnshare(c, envFrom(c), UnshareOptions{Topic: c.Args().Get(0), Remote: c.Args().Get(1),
+			return runF(c.Context, &UnshareOptions{Topic: c.Args().Get(0), Remote: c.Args().Get(1),
 				Private: c.Bool("private"), JSON: c.Bool("json")})
 		},
 	}
 }
 
-func runShare(c *cli.Context, e *Env, opts ShareOptions) error {
+func runShare(ctx context.Context, e *Env, opts *ShareOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		return err
@@ -101,7 +108,7 @@ func runShare(c *cli.Context, e *Env, opts ShareOptions) error {
 	if opts.Remote == "" {
 		opts.Remote = notesync.DefaultRemote(repo)
 	}
-	res, err := notesync.ShareTopic(c.Context, repo, opts.Topic, opts.Remote, opts.Force)
+	res, err := notesync.ShareTopic(ctx, repo, opts.Topic, opts.Remote, opts.Force)
 	switch {
 	case errors.Is(err, notesync.ErrPrivateTopic):
 		return withHint(exitError, fmt.Errorf("topic %s is private: it never leaves this machine", opts.Topic),
@@ -122,7 +129,7 @@ func runShare(c *cli.Context, e *Env, opts ShareOptions) error {
 	return err
 }
 
-func runUnshare(c *cli.Context, e *Env, opts UnshareOptions) error {
+func runUnshare(ctx context.Context, e *Env, opts *UnshareOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		return err
@@ -130,7 +137,7 @@ func runUnshare(c *cli.Context, e *Env, opts UnshareOptions) error {
 	if opts.Remote == "" && !opts.Private {
 		opts.Remote = notesync.DefaultRemote(repo)
 	}
-	res, err := notesync.UnshareTopic(c.Context, repo, opts.Topic, opts.Remote, opts.Private)
+	res, err := notesync.UnshareTopic(ctx, repo, opts.Topic, opts.Remote, opts.Private)
 	if errors.Is(err, notesync.ErrNoSuchRemote) {
 		return withHint(exitUsage, err, "name a remote from 'git remote', or a URL")
 	}

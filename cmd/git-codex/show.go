@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,9 +18,14 @@ type ShowOptions struct {
 	Topic   string
 	Session string
 	JSON    bool
+	// Arg is the positional argument: a session id prefix or a topic.
+	Arg string
 }
 
-func newShowCommand(e *Env) *cli.Command {
+func newShowCommand(e *Env, runF func(context.Context, *ShowOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *ShowOptions) error { return runShow(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "show",
 		Usage:     "show one session's transcript, with the commit each turn is attached to",
@@ -35,17 +41,17 @@ func newShowCommand(e *Env) *cli.Command {
 			if err := checkArgs(c, "ID"); err != nil {
 				return err
 			}
-			opts := ShowOptions{Topic: c.String("topic"), Session: c.String("session"), JSON: c.Bool("json")}
 			if c.NArg() > 1 {
 				return usageErrorf("run 'git codex show --help'", "show takes at most one argument")
 			}
-			return runShow(c, envFrom(c), opts, c.Args().First())
+			return runF(c.Context, &ShowOptions{Topic: c.String("topic"), Session: c.String("session"), JSON: c.Bool("json"),
+				Arg: c.Args().First()})
 		},
 	}
 }
 
-func runShow(c *cli.Context, e *Env, opts ShowOptions, arg string) error {
-	eng, err := readEngine(e)
+func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
+	eng, err := e.Engine(EngineOptions{})
 	if err != nil {
 		return err
 	}
@@ -53,19 +59,19 @@ func runShow(c *cli.Context, e *Env, opts ShowOptions, arg string) error {
 	var s *session.Session
 	switch {
 	case opts.Session != "":
-		s, err = eng.Load(c.Context, opts.Topic, opts.Session)
-	case arg != "":
+		s, err = eng.Load(ctx, opts.Topic, opts.Session)
+	case opts.Arg != "":
 		// An argument names a session id prefix first, a topic second.
-		s, err = eng.Load(c.Context, "", arg)
+		s, err = eng.Load(ctx, "", opts.Arg)
 		if errors.Is(err, session.ErrNoSession) {
-			s, err = eng.Load(c.Context, arg, "")
+			s, err = eng.Load(ctx, opts.Arg, "")
 		}
 	default:
-		topic, terr := resolveTopic(c, repo)
+		topic, terr := topicOf(repo, opts.Topic)
 		if terr != nil {
 			return terr
 		}
-		s, err = eng.Load(c.Context, topic, "")
+		s, err = eng.Load(ctx, topic, "")
 	}
 	if errors.Is(err, session.ErrNoSession) {
 		return withHint(exitError, err, "see 'git codex list', or open a session with 'git codex delegate'")

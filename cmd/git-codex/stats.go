@@ -17,7 +17,10 @@ type StatsOptions struct {
 	JSON  bool
 }
 
-func newStatsCommand(e *Env) *cli.Command {
+func newStatsCommand(e *Env, runF func(context.Context, *StatsOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *StatsOptions) error { return runStats(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "stats",
 		Usage:     "tokens and bytes per session and topic, and the saving against one-off delegations",
@@ -40,17 +43,16 @@ func newStatsCommand(e *Env) *cli.Command {
 			if c.NArg() > 0 {
 				return usageErrorf("run 'git codex stats --help'", "stats takes no arguments")
 			}
-			return runStats(c.Context, envFrom(c), StatsOptions{Topic: c.String("topic"), JSON: c.Bool("json")})
+			return runF(c.Context, &StatsOptions{Topic: c.String("topic"), JSON: c.Bool("json")})
 		},
 	}
 }
 
-func runStats(ctx context.Context, e *Env, opts StatsOptions) error {
-	repo, err := e.Repo()
+func runStats(ctx context.Context, e *Env, opts *StatsOptions) error {
+	eng, err := e.Engine(EngineOptions{})
 	if err != nil {
 		return err
 	}
-	eng := &session.Engine{Store: repo.Notes(), Repo: repo, Out: newTermOutput(e, true)}
 	stats, err := eng.Stats(ctx, opts.Topic)
 	if err != nil {
 		return sessionError(err)

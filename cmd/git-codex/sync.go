@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -15,7 +16,10 @@ type SyncOptions struct {
 	JSON   bool
 }
 
-func newSyncCommand(e *Env) *cli.Command {
+func newSyncCommand(e *Env, runF func(context.Context, *SyncOptions) error) *cli.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, opts *SyncOptions) error { return runSync(ctx, e, opts) }
+	}
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "fetch the remote's session notes, merge them (nothing lost) and push back the shared ones",
@@ -40,17 +44,17 @@ func newSyncCommand(e *Env) *cli.Command {
 			if c.NArg() > 1 {
 				return usageErrorf("run 'git codex sync --help'", "sync takes at most one remote")
 			}
-			return runSync(c, envFrom(c), SyncOptions{Remote: c.Args().First(), JSON: c.Bool("json")})
+			return runF(c.Context, &SyncOptions{Remote: c.Args().First(), JSON: c.Bool("json")})
 		},
 	}
 }
 
-func runSync(c *cli.Context, e *Env, opts SyncOptions) error {
+func runSync(ctx context.Context, e *Env, opts *SyncOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		return err
 	}
-	res, err := notesync.Sync(c.Context, repo, notesync.SyncOptions{Remote: opts.Remote})
+	res, err := notesync.Sync(ctx, repo, notesync.SyncOptions{Remote: opts.Remote})
 	if err != nil {
 		return withHint(exitError, err, "check the remote with 'git remote -v', then run 'git codex sync' again")
 	}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Table tests from the command line to the options struct, one table per
+// command (gh's pkg/cmd/*/*_test.go style): each command is built with a
+// runF that captures what it would run with, so nothing else runs.
+
+// parseCase is one command line and what it must give: the options, or a
+// usage error whose message contains wantErr.
+type parseCase[O any] struct {
+	name    string
+	args    string // after "git codex <command>", split on spaces; '' is an empty argument
+	want    O
+	wantErr string
+}
+
+// parseWith runs "git codex" plus argv through an app holding the one
+// command build makes, and returns the options its runF received (nil when
+// it was not called) and the run's error.
+func parseWith[O any](t *testing.T, build func(*Env, func(context.Context, *O) error) *cli.Command, argv []string) (*O, error) {
+	t.Helper()
+	e := newEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, func(string) string { return "" })
+	var got *O
+	cmd := build(e, func(ctx context.Context, o *O) error {
+		if ctx == nil {
+			t.Error("runF got no context")
+		}
+		got = o
+		return nil
+	})
+	err := newApp(e, []*cli.Command{cmd}).RunContext(context.Background(), gitStyleArgs(append([]string{"git-codex"}, argv...)))
+	return got, err
+}
+
+// runTable checks every case of one command.
+func runTable[O any](t *testing.T, command string, build func(*Env, func(context.Context, *O) error) *cli.Command, cases []parseCase[O]) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			argv := []string{command}
+			if c.args != "" {
+				for _, a := range strings.Split(c.args, " ") {
+					if a == "''" {
+						a = ""
+					}
+					argv = append(argv, a)
+				}
+			}
+			got, err := parseWith(t, build, argv)
+			if c.wantErr != "" {
+				var ue *userError
+				if !errors.As(err, &ue) || ue.code != exitUsage || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("git codex %s: err = %v, want a usage error containing %q", strings.Join(argv, " "), err, c.wantErr)
+				}
+				if got != nil {
+					t.Errorf("the command ran despite the usage error: %+v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("git codex %s: %v", strings.Join(argv, " "), err)
+			}
+			if got == nil || !reflect.DeepEqual(*got, c.want) {
+				t.Errorf("git codex %s:\n got %+v\nwant %+v", strings.Join(argv, " "), got, c.want)
+			}
+		})
+	}
+}
+
+func TestListOptions(t *testing.T) {
+	runTable(t, "list", newListCommand, []parseCase[ListOptions]{
+		{name: "defaults", want: ListOptions{}},
+		{name: "topic", args: "-t feature/x --json", want: ListOptions{Topic: "feature/x", JSON: true}},
+		{name: "long topic", args: "--topic=x", want: ListOptions{Topic: "x"}},
+		{name: "an argument", args: "x", wantErr: "list takes no arguments"},
+		{name: "empty topic", args: "--topic=", wantErr: "--topic needs a non-empty value"},
+	})
+}
+
+func TestShowOptions(t *testing.T) {
+	runTable(t, "show", newShowCommand, []parseCase[ShowOptions]{
+		{name: "defaults", want: ShowOptions{}},
+		{name: "id or topic", args: "01JD3", want: ShowOptions{Arg: "01JD3"}},
+		{name: "flags", args: "-t main -s 01JD --json", want: ShowOptions{Topic: "main", Session: "01JD", JSON: true}},
+		{name: "two arguments", args: "a b", wantErr: "at most one argument"},
+		{name: "flag after the id", args: "01JD --json", wantErr: "flags go before the arguments"},
+		{name: "empty session", args: "-s ''", wantErr: "--session needs a non-empty value"},
+	})
+}
+
+func TestDelegateOptions(t *testing.T) {
+	runTable(t, "delegate", newDelegateCommand, []parseCase[DelegateOptions]{
+		{name: "task words", args: "Find the bug", want: DelegateOptions{Task: []string{"Find", "the", "bug"}}},
+		{name: "every flag", args: "-t t1 -c a.go -c b.go --focus f --scope s --expect e --criteria c -F task.md --inline-context --model m --engine chat --private",
+			want: DelegateOptions{Topic: "t1", Context: []string{"a.go", "b.go"}, Focus: "f", Scope: "s", Expect: "e", Criteria: "c",
+				File: "task.md", Inline: true, Model: "m", Engine: "chat", Private: true, Task: []string{}}},
+		{name: "text after --", args: "Explain -- --weird", want: DelegateOptions{Task: []string{"Explain", "--", "--weird"}}},
+		{name: "flag after the task", args: "Find the bug --model m", wantErr: "flags go before the task"},
+		{name: "mistyped flag after the task", args: "Find --modle m", wantErr: "unknown flag --modle"},
+		{name: "unknown flag", args: "--nope x", wantErr: "flag provided but not defined"},
+	})
+}
+
+func TestReplyOptions(t *testing.T) {
+	runTable(t, "reply", newReplyCommand, []parseCase[ReplyOptions]{
+		{name: "message", args: "Also: the retry path", want: ReplyOptions{Message: []string{"Also:", "the", "retry", "path"}}},
+		{name: "flags", args: "-t t1 -s 01JQ -F -", want: ReplyOptions{Topic: "t1", Session: "01JQ", File: "-", Message: []string{}}},
+		{name: "flag after the message", args: "hello -t p1", wantErr: "flags go before the message: git codex reply -t TOPIC MESSAGE"},
+		{name: "empty topic", args: "-t '' hi", wantErr: "--topic needs a non-empty value"},
+	})
+}
+
+func TestFixOptions(t *testing.T) {
+	runTable(t, "fix", newFixCommand, []parseCase[FixOptions]{
+		{name: "command", args: "-- go test ./...", want: FixOptions{Command: []string{"go", "test", "./..."}, Max: 1}},
+		{name: "flags", args: "-t t1 -s 01JQ --max 3 -- make lint", want: FixOptions{Topic: "t1", Session: "01JQ", Max: 3, Command: []string{"make", "lint"}}},
+		{name: "no command", args: "", wantErr: "fix needs a command after --"},
+		{name: "not a number", args: "--max x -- true", wantErr: "invalid value"},
+	})
+}
+
+func TestCloseOptions(t *testing.T) {
+	runTable(t, "close", newCloseCommand, []parseCase[CloseOptions]{
+		{name: "defaults", want: CloseOptions{}},
+		{name: "flags", args: "-t t1 -s 01JQ --json -w docs/x.md", want: CloseOptions{Topic: "t1", Session: "01JQ", JSON: true, Write: "docs/x.md"}},
+		{name: "an argument", args: "x", wantErr: "close takes no arguments"},
+	})
+}
+
+func TestCompactOptions(t *testing.T) {
+	runTable(t, "compact", newCompactCommand, []parseCase[CompactOptions]{
+		{name: "defaults", want: CompactOptions{}},
+		{name: "flags", args: "-t t1 --session 01JQ", want: CompactOptions{Topic: "t1", Session: "01JQ"}},
+		{name: "an argument", args: "x", wantErr: "compact takes no arguments"},
+	})
+}
+
+func TestStatsOptions(t *testing.T) {
+	runTable(t, "stats", newStatsCommand, []parseCase[StatsOptions]{
+		{name: "defaults", want: StatsOptions{}},
+		{name: "flags", args: "-t main --json", want: StatsOptions{Topic: "main", JSON: true}},
+		{name: "an argument", args: "x", wantErr: "stats takes no arguments"},
+		{name: "flag after an argument", args: "x --json", wantErr: "git codex stats --json"},
+	})
+}
+
+func TestHookOptions(t *testing.T) {
+	runTable(t, "hook", newHookCommand, []parseCase[HookOptions]{
+		{name: "remote and URL", args: "pre-push origin https://example.com/r.git", want: HookOptions{Remote: "origin", URL: "https://example.com/r.git"}},
+		{name: "remote only", args: "pre-push origin", want: HookOptions{Remote: "origin"}},
+		{name: "no remote", args: "pre-push", wantErr: "hook pre-push takes REMOTE and URL"},
+		{name: "too many", args: "pre-push a b c", wantErr: "hook pre-push takes REMOTE and URL"},
+		{name: "unknown hook", args: "post-commit", wantErr: `unknown hook "post-commit"`},
+	})
+}
+
+func TestSyncOptions(t *testing.T) {
+	runTable(t, "sync", newSyncCommand, []parseCase[SyncOptions]{
+		{name: "defaults", want: SyncOptions{}},
+		{name: "remote and json", args: "--json upstream", want: SyncOptions{Remote: "upstream", JSON: true}},
+		{name: "two remotes", args: "a b", wantErr: "sync takes at most one remote"},
+	})
+}
+
+func TestShareOptions(t *testing.T) {
+	runTable(t, "share", newShareCommand, []parseCase[ShareOptions]{
+		{name: "topic", args: "review-42", want: ShareOptions{Topic: "review-42"}},
+		{name: "everything", args: "-f --json exp upstream", want: ShareOptions{Topic: "exp", Remote: "upstream", Force: true, JSON: true}},
+		{name: "no topic", args: "", wantErr: "share takes TOPIC and an optional REMOTE"},
+		{name: "three", args: "a b c", wantErr: "share takes TOPIC and an optional REMOTE"},
+	})
+	runTable(t, "unshare", newUnshareCommand, []parseCase[UnshareOptions]{
+		{name: "topic", args: "exp", want: UnshareOptions{Topic: "exp"}},
+		{name: "remote", args: "--json exp upstream", want: UnshareOptions{Topic: "exp", Remote: "upstream", JSON: true}},
+		{name: "private", args: "--private scratch", want: UnshareOptions{Topic: "scratch", Private: true}},
+		{name: "private with a remote", args: "--private scratch origin", wantErr: "unshare --private takes no REMOTE"},
+		{name: "no topic", args: "", wantErr: "unshare takes TOPIC and an optional REMOTE"},
+	})
+}
+
+func TestLogOptions(t *testing.T) {
+	runTable(t, "log", newLogCommand, []parseCase[LogOptions]{
+		{name: "defaults", want: LogOptions{Revs: []string{}}},
+		{name: "git style -n", args: "-n5 main..HEAD", want: LogOptions{Max: 5, Revs: []string{"main..HEAD"}}},
+		{name: "git style -N", args: "-3", want: LogOptions{Max: 3, Revs: []string{}}},
+		{name: "long", args: "--max-count 7 --json a b", want: LogOptions{Max: 7, JSON: true, Revs: []string{"a", "b"}}},
+		{name: "negative", args: "--max-count=-1", wantErr: "-n must not be negative"},
+	})
+}
+
+func TestPRSummaryOptions(t *testing.T) {
+	runTable(t, "pr-summary", newPRSummaryCommand, []parseCase[PRSummaryOptions]{
+		{name: "defaults", want: PRSummaryOptions{Format: "markdown"}},
+		{name: "base and json", args: "--base origin/main --json", want: PRSummaryOptions{Base: "origin/main", Format: "json"}},
+		{name: "format", args: "--format json", want: PRSummaryOptions{Format: "json"}},
+		{name: "llm", args: "--llm", want: PRSummaryOptions{Format: "markdown", LLM: true}},
+		{name: "unknown format", args: "--format html", wantErr: `unknown format "html"`},
+		{name: "llm and json", args: "--llm --json", wantErr: "--llm rewrites markdown"},
+		{name: "an argument", args: "main", wantErr: "pr-summary takes no arguments"},
+	})
+}
+
+func TestReattachOptions(t *testing.T) {
+	runTable(t, "reattach", newReattachCommand, []parseCase[ReattachOptions]{
+		{name: "defaults", want: ReattachOptions{Max: 100, Revs: []string{}}},
+		{name: "flags", args: "-n 0 --dry-run --json origin/main~20..origin/main", want: ReattachOptions{DryRun: true, JSON: true, Revs: []string{"origin/main~20..origin/main"}}},
+		{name: "negative", args: "-n -2", wantErr: "-n must not be negative"},
+	})
+}
+
+func TestInitOptions(t *testing.T) {
+	runTable(t, "init", newInitCommand, []parseCase[InitOptions]{
+		{name: "defaults", want: InitOptions{}},
+		{name: "redraft", args: "--force --no-hooks --json", want: InitOptions{Force: true, NoHooks: true, JSON: true}},
+		{name: "llm", args: "--force --llm -y", want: InitOptions{Force: true, LLM: true, Yes: true}},
+		{name: "hooks only", args: "--no-scaffold", want: InitOptions{NoScaffold: true}},
+		{name: "uninstall", args: "--uninstall --json", want: InitOptions{Uninstall: true, JSON: true}},
+		{name: "yes without llm", args: "--yes", wantErr: "--yes confirms the model's version: it needs --llm"},
+		{name: "llm without drafts", args: "--llm --no-scaffold", wantErr: "--llm improves the drafts that --no-scaffold skips"},
+		{name: "uninstall and more", args: "--uninstall --force", wantErr: "--uninstall takes no other option but --json"},
+		{name: "uninstall and llm", args: "--uninstall --llm", wantErr: "--uninstall takes no other option but --json"},
+		{name: "an argument", args: "here", wantErr: "init takes no arguments"},
+	})
+}
+
+func TestCheckOptions(t *testing.T) {
+	runTable(t, "check", newCheckCommand, []parseCase[CheckOptions]{
+		{name: "defaults", want: CheckOptions{}},
+		{name: "json", args: "--json", want: CheckOptions{JSON: true}},
+		{name: "an argument", args: "x", wantErr: "check takes no arguments"},
+	})
+}
+
+// Every command of the table has an options test above.
+func TestEveryCommandHasAnOptionsTable(t *testing.T) {
+	tested := map[string]bool{"list": true, "show": true, "delegate": true, "reply": true, "fix": true, "close": true,
+		"compact": true, "stats": true, "hook": true, "sync": true, "share": true, "unshare": true, "log": true,
+		"pr-summary": true, "reattach": true, "init": true, "check": true}
+	e := newEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, func(string) string { return "" })
+	for _, c := range commands(e) {
+		if !tested[c.Name] {
+			t.Errorf("command %s has no options table", c.Name)
+		}
+	}
+}
