@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // GitError is the failure of one git process that a typed operation of Repo
@@ -68,6 +69,10 @@ func (r *Repo) git(ctx context.Context, stdin io.Reader, args ...string) ([]byte
 // gitEnv is git with extra environment variables ("KEY=value").
 func (r *Repo) gitEnv(ctx context.Context, env []string, stdin io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
+	// When ctx ends git is killed, but a process it started (a remote's
+	// upload-pack, ssh) may hold the output pipes open: stop waiting for
+	// them soon after.
+	cmd.WaitDelay = time.Second
 	cmd.Dir = r.workTree
 	if cmd.Dir == "" {
 		cmd.Dir = r.gitDir

@@ -85,8 +85,8 @@ func (r *Repo) ObjectTypes(ctx context.Context, ids []string) (map[string]string
 }
 
 // Resolve turns any git revision (branch, tag, HEAD~2, abbreviated id) into
-// a full commit id through `git rev-parse`. Returns ErrNotFound when it
-// names nothing.
+// a full commit id through `git rev-parse`. Returns ErrUnknownRevision (an
+// ErrNotFound) when it names nothing.
 func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
 	if plumbing.IsHash(rev) {
 		return rev, nil
@@ -97,7 +97,7 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
 			return "", err
 		}
 		if h.Commit == "" {
-			return "", fmt.Errorf("HEAD: unborn branch %s: %w", h.Branch, ErrNotFound)
+			return "", fmt.Errorf("HEAD: unborn branch %s: %w", h.Branch, ErrUnknownRevision)
 		}
 		return h.Commit, nil
 	}
@@ -106,7 +106,7 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", fmt.Errorf("revision %q: %w", rev, ErrNotFound)
+		return "", fmt.Errorf("revision %q: %w", rev, ErrUnknownRevision)
 	}
 	return strings.TrimSpace(string(out)), nil
 }
@@ -129,14 +129,14 @@ type RevListOptions struct {
 // them. It is one `git rev-list` process printing every field Commit holds:
 // on a large repository that is twice as fast as reading the commits one by
 // one, and it uses the commit-graph. Returns ErrNotFound (wrapped) when a
-// revision names nothing.
+// revision names nothing (ErrUnknownRevision).
 func (r *Repo) RevList(ctx context.Context, opt RevListOptions) ([]Commit, error) {
 	if len(opt.Revs) == 0 {
 		return nil, nil
 	}
 	for _, rev := range opt.Revs {
 		if strings.HasPrefix(rev, "-") {
-			return nil, fmt.Errorf("revision %q: options are not revisions: %w", rev, ErrNotFound)
+			return nil, fmt.Errorf("revision %q: options are not revisions: %w", rev, ErrUnknownRevision)
 		}
 	}
 	args := []string{"rev-list", "--format=" + revFormat}
@@ -156,7 +156,7 @@ func (r *Repo) RevList(ctx context.Context, opt RevListOptions) ([]Commit, error
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("list commits %s: %w (%w)", strings.Join(opt.Revs, " "), ErrNotFound, err)
+		return nil, fmt.Errorf("list commits %s: %w (%w)", strings.Join(opt.Revs, " "), ErrUnknownRevision, err)
 	}
 	return parseRevList(out)
 }
@@ -290,7 +290,7 @@ func (r *Repo) MergeBase(ctx context.Context, a, b string) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", fmt.Errorf("merge-base of %s and %s: %w (%w)", a, b, ErrNotFound, err)
+		return "", fmt.Errorf("merge-base of %s and %s: %w (%w)", a, b, ErrUnknownRevision, err)
 	}
 	return strings.TrimSpace(string(out)), nil
 }

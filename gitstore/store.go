@@ -3,6 +3,7 @@ package gitstore
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Sentinel errors. Callers compare with errors.Is.
@@ -11,6 +12,10 @@ var (
 	ErrNotRepository = errors.New("not a git repository")
 	// ErrNotFound is returned when a topic, session or revision does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrUnknownRevision is returned when a revision names no commit (a typo,
+	// a branch of another clone, HEAD on an unborn branch). It is an
+	// ErrNotFound, and reads the same.
+	ErrUnknownRevision = fmt.Errorf("%w", ErrNotFound)
 	// ErrConflict is returned by a compare-and-swap whose expected old value
 	// no longer matches; Append retries it internally.
 	ErrConflict = errors.New("ref changed concurrently")

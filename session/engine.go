@@ -39,6 +39,10 @@ var (
 	// ErrWrongTopic is returned when both a topic and a session id are given
 	// and the session belongs to another topic; the text names both.
 	ErrWrongTopic = errors.New("session belongs to another topic")
+	// ErrInterrupted is returned, with context.Canceled, when a request was
+	// interrupted after the user's message, and what the model said so
+	// far, were stored (the partial answer as incomplete).
+	ErrInterrupted = errors.New("interrupted; what was said so far is stored")
 	// ErrOutsideWorkTree is returned by Close when the file to write the
 	// summary to is not inside the work tree (or is inside .git, or reached
 	// through a symbolic link that leaves the tree).

@@ -150,8 +150,8 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	}
 	if sendErr != nil {
 		if errors.Is(sendErr, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
-			// The command layer says "interrupted" once; nothing more here.
-			return res, fmt.Errorf("send turn %s: %w", short(turn.ID), context.Canceled)
+			// The front end says "interrupted" once; nothing more here.
+			return res, fmt.Errorf("send turn %s: %w (%w)", short(turn.ID), context.Canceled, ErrInterrupted)
 		}
 		return res, fmt.Errorf("send turn %s: %w", short(turn.ID), sendErr)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -158,7 +157,7 @@ func runCheck(ctx context.Context, e *Env, opts *CheckOptions) error {
 			hint += ", and fix the storage problems with the commands shown"
 		}
 	}
-	return withHint(exitCheck, errors.New(countNoun(n, "problem")+" found"), hint)
+	return sayInstead(errCheckFailed, countNoun(n, "problem")+" found", hint)
 }
 
 func printCheck(e *Env, rep checkReport) {

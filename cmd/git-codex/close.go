@@ -68,7 +68,7 @@ func runClose(ctx context.Context, e *Env, opts *CloseOptions) error {
 	}
 	res, err := eng.Close(ctx, session.CloseOptions{Target: target, WriteFile: write})
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(e.Stdout)

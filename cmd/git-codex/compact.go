@@ -51,7 +51,7 @@ func runCompact(ctx context.Context, e *Env, opts *CompactOptions) error {
 	}
 	res, err := eng.Compact(ctx, target)
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	if res.Through != "" {
 		fmt.Fprintf(e.Stderr, "git-codex: compacted %d turns of session %s\n", res.Turns, shortID(res.Session))

@@ -91,7 +91,7 @@ func runDelegate(ctx context.Context, e *Env, opts *DelegateOptions) error {
 		return err
 	}
 	if repo.WorkTree() == "" {
-		return sessionError(fmt.Errorf("open session: %w", session.ErrNoWorkTree))
+		return fmt.Errorf("open session: %w", session.ErrNoWorkTree)
 	}
 	files, err := treePaths(repo.WorkTree(), e.Dir, opts.Context)
 	if err != nil {
@@ -118,7 +118,7 @@ func runDelegate(ctx context.Context, e *Env, opts *DelegateOptions) error {
 		Focus: opts.Focus, Scope: opts.Scope, Expect: opts.Expect, Criteria: opts.Criteria,
 		Inline: opts.Inline, Engine: opts.Engine, Model: opts.Model,
 	})
-	return sessionError(err)
+	return err
 }
 
 // treePaths turns --context paths, relative to the current directory, into

@@ -60,5 +60,5 @@ func runFix(ctx context.Context, e *Env, opts *FixOptions) error {
 		return err
 	}
 	_, err = eng.Fix(ctx, session.FixOptions{Target: target, Command: opts.Command, Max: opts.Max})
-	return sessionError(err)
+	return err
 }

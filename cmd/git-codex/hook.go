@@ -74,8 +74,7 @@ func runHookPrePush(ctx context.Context, e *Env, opts *HookOptions) error {
 		Remote: opts.Remote, URL: opts.URL, RefLines: e.Stdin, Getenv: e.Getenv,
 	})
 	if errors.Is(err, hooks.ErrContextFilesMissing) {
-		return withHint(exitError, fmt.Errorf("push refused: missing %s", strings.Join(res.MissingContext, ", ")),
-			"run 'git codex init' to scaffold them, or 'git config codex.requireContextFiles false'")
+		return sayInstead(err, "push refused: missing "+strings.Join(res.MissingContext, ", "), "")
 	}
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "git-codex: warning: %v\n", err)

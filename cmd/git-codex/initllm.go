@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -69,11 +68,11 @@ func improveDrafts(ctx context.Context, e *Env, root string, opts *InitOptions) 
 	fmt.Fprintf(e.Stderr, "git-codex: asking the model to improve %s (topic %s)…\n", strings.Join(names, " and "), prompt.InitTopic)
 	res, err := eng.Delegate(ctx, session.DelegateOptions{Topic: prompt.InitTopic, Task: prompt.InitImproveTask(names)})
 	if err != nil {
-		return out, sessionError(err)
+		return out, err
 	}
 	improved := prompt.ParseFiles(res.Text, names)
 	if len(improved) == 0 {
-		return out, withHint(exitModel, errors.New("the model's answer holds no context file"),
+		return out, sayInstead(errModelAnswer, "the model's answer holds no context file",
 			"read it with 'git codex show -t "+prompt.InitTopic+"'; the drafts were not written")
 	}
 	changed := false

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/history"
 )
 
@@ -57,9 +55,6 @@ func runLog(ctx context.Context, e *Env, opts *LogOptions) error {
 		return err
 	}
 	entries, warns, err := history.Log(ctx, repo, history.LogOptions{Revs: opts.Revs, Max: opts.Max})
-	if errors.Is(err, gitstore.ErrNotFound) {
-		return withHint(exitUsage, err, "name commits as git log does: 'main..HEAD', 'HEAD~5..', a branch")
-	}
 	if err != nil {
 		return err
 	}

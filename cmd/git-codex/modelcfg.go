@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/session"
-	"github.com/git-codex/git-codex/worktree"
 )
 
 // defaultModel is used when neither --model, OPENAI_PRIMARY_MODEL nor
@@ -59,8 +57,8 @@ func modelConfig(cfg configSource, getenv func(string) string, engineFlag, model
 	if v := get("codex.idleTimeout"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return c, &userError{code: exitConfig, msg: fmt.Sprintf("codex.idleTimeout %q is not a positive duration", v),
-				hint: "use Go duration syntax, e.g. git config codex.idleTimeout 90s (or 2m)"}
+			return c, sayInstead(errBadConfig, fmt.Sprintf("codex.idleTimeout %q is not a positive duration", v),
+				"use Go duration syntax, e.g. git config codex.idleTimeout 90s (or 2m)")
 		}
 		c.IdleTimeout = d
 	}
@@ -123,68 +121,6 @@ func topicOf(repo *gitstore.Repo, topic string) (string, error) {
 		return "", usageErrorf("pass -t TOPIC, or check out a branch", "HEAD is detached, so there is no branch to name the topic")
 	}
 	return h.Branch, nil
-}
-
-// sessionError maps the errors of the session engine and the model client to
-// exit codes and next steps (see errors.go for the codes).
-func sessionError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ue *userError
-	if errors.As(err, &ue) {
-		return err
-	}
-	code, hint := modelExitCode(err)
-	if code == exitOK {
-		return err
-	}
-	if code == exitInterrupted {
-		return &userError{code: code, msg: "interrupted; what was said so far is stored", err: err}
-	}
-	return withHint(code, err, hint)
-}
-
-// modelExitCode returns the exit code and next step for an error of the
-// session engine or the model client, or exitOK when it has no special code.
-func modelExitCode(err error) (int, string) {
-	switch {
-	case errors.Is(err, context.Canceled):
-		return exitInterrupted, ""
-	case errors.Is(err, session.ErrNoAPIKey):
-		return exitConfig, "set OPENAI_API_KEY (or OPENAI_BASE_URL / git config codex.baseURL for a local server); your message is stored, 'git codex reply' sends it along"
-	case errors.Is(err, model.ErrAuth):
-		return exitConfig, "check OPENAI_API_KEY: the model API refused it"
-	case errors.Is(err, model.ErrModelNotFound):
-		return exitConfig, "set git config codex.fallbackModel, or open a session with another model: git codex delegate --model M"
-	case errors.Is(err, model.ErrQuota):
-		return exitModel, "the account is out of quota; check billing with the provider"
-	case errors.Is(err, model.ErrRateLimited):
-		return exitModel, "still rate limited after retrying; try again later (your message is stored)"
-	case errors.Is(err, model.ErrUnavailable):
-		return exitModel, "the model API is unavailable; try again later (your message is stored)"
-	case errors.Is(err, model.ErrBadRequest), errors.Is(err, model.ErrPreviousNotFound), errors.Is(err, model.ErrToolLimit):
-		return exitModel, ""
-	case errors.Is(err, session.ErrNoSession):
-		return exitError, "open one with 'git codex delegate TASK', or name another with -t/-s"
-	case errors.Is(err, session.ErrAmbiguous):
-		return exitUsage, "give more characters of the session id"
-	case errors.Is(err, session.ErrClosed):
-		return exitError, "open a new session with 'git codex delegate TASK'"
-	case errors.Is(err, session.ErrWrongTopic):
-		return exitUsage, "drop -t to find the session in any topic, or name a session of that topic"
-	case errors.Is(err, session.ErrOutsideWorkTree):
-		return exitUsage, "write the summary inside the work tree (not into .git, not through a symbolic link out of it); the session is still open"
-	case errors.Is(err, session.ErrNoWorkTree):
-		return exitError, "run delegate in a checkout with a work tree (git clone without --bare, or git worktree add)"
-	case errors.Is(err, worktree.ErrRefused):
-		return exitUsage, "the model's file tools refuse it too: name files inside the work tree, outside .git, not on the secret deny list"
-	case errors.Is(err, session.ErrContextFile):
-		return exitUsage, "name files that exist; --context paths are relative to the current directory"
-	case errors.Is(err, session.ErrEmptyMessage):
-		return exitUsage, "pass the text as an argument, or with -F FILE (-F - reads stdin)"
-	}
-	return exitOK, ""
 }
 
 // messageError turns an error of prompt.ReadMessage into one usage error

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/git-codex/git-codex/model"
-	"github.com/git-codex/git-codex/session"
 )
 
 type mapConfig map[string]string
@@ -62,8 +58,7 @@ func TestModelConfig(t *testing.T) {
 			getenv := func(k string) string { return c.env[k] }
 			got, err := modelConfig(c.cfg, getenv, c.engine, c.mdl)
 			if c.wantCode != 0 {
-				var ue *userError
-				if !errors.As(err, &ue) || ue.code != c.wantCode {
+				if code, _, _ := classify(err); err == nil || code != c.wantCode {
 					t.Fatalf("err = %v, want exit code %d", err, c.wantCode)
 				}
 				return
@@ -99,40 +94,6 @@ func TestCompactThreshold(t *testing.T) {
 			}
 			if got := compactThreshold(cfg); got != c.want {
 				t.Errorf("compactThreshold(%q) = %d, want %d", c.value, got, c.want)
-			}
-		})
-	}
-}
-
-func TestModelExitCode(t *testing.T) {
-	cases := []struct {
-		name string
-		err  error
-		want int
-	}{
-		{"no key", session.ErrNoAPIKey, exitConfig},
-		{"auth", model.ErrAuth, exitConfig},
-		{"model not found", model.ErrModelNotFound, exitConfig},
-		{"quota", model.ErrQuota, exitModel},
-		{"rate limited", model.ErrRateLimited, exitModel},
-		{"unavailable", model.ErrUnavailable, exitModel},
-		{"bad request", model.ErrBadRequest, exitModel},
-		{"interrupted", context.Canceled, exitInterrupted},
-		{"no session", session.ErrNoSession, exitError},
-		{"ambiguous", session.ErrAmbiguous, exitUsage},
-		{"closed", session.ErrClosed, exitError},
-		{"fix failed", session.ErrFixFailed, exitOK},
-		{"other", errors.New("disk full"), exitOK},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			wrapped := fmt.Errorf("send turn: %w", c.err)
-			if got, _ := modelExitCode(wrapped); got != c.want {
-				t.Errorf("modelExitCode(%v) = %d, want %d", wrapped, got, c.want)
-			}
-			mapped := sessionError(wrapped)
-			if !errors.Is(mapped, c.err) {
-				t.Errorf("sessionError lost the cause: %v", mapped)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,8 +57,7 @@ func runTable[O any](t *testing.T, command string, build func(*Env, func(context
 			}
 			got, err := parseWith(t, build, argv)
 			if c.wantErr != "" {
-				var ue *userError
-				if !errors.As(err, &ue) || ue.code != exitUsage || !strings.Contains(err.Error(), c.wantErr) {
+				if code, _, _ := classify(err); err == nil || code != exitUsage || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("git codex %s: err = %v, want a usage error containing %q", strings.Join(argv, " "), err, c.wantErr)
 				}
 				if got != nil {

@@ -73,12 +73,10 @@ func runPRSummary(ctx context.Context, e *Env, opts *PRSummaryOptions) error {
 		return err
 	}
 	s, err := history.Summarize(ctx, repo, history.SummaryOptions{Base: opts.Base})
-	switch {
-	case errors.Is(err, history.ErrNoBase):
-		return withHint(exitUsage, err, "pass --base REF, e.g. --base origin/main")
-	case errors.Is(err, gitstore.ErrNotFound):
-		return withHint(exitUsage, err, "name an existing branch or commit with --base")
-	case err != nil:
+	if errors.Is(err, gitstore.ErrUnknownRevision) {
+		return withHint(err, "name an existing branch or commit with --base")
+	}
+	if err != nil {
 		return err
 	}
 	if opts.Format == "json" {

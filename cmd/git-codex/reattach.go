@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/history"
 )
 
@@ -62,9 +60,6 @@ func runReattach(ctx context.Context, e *Env, opts *ReattachOptions) error {
 	matches, err := history.Reattach(ctx, repo, history.ReattachOptions{
 		Revs: opts.Revs, Max: opts.Max, DryRun: opts.DryRun, Now: e.Now,
 	})
-	if errors.Is(err, gitstore.ErrNotFound) {
-		return withHint(exitUsage, err, "name commits as git log does: 'main..HEAD', 'HEAD~5..', a branch")
-	}
 	if err != nil {
 		return err
 	}

@@ -62,5 +62,5 @@ func runReply(ctx context.Context, e *Env, opts *ReplyOptions) error {
 		return err
 	}
 	_, err = eng.Reply(ctx, session.ReplyOptions{Target: target, Message: msg})
-	return sessionError(err)
+	return err
 }

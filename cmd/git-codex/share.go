@@ -111,10 +111,8 @@ func runShare(ctx context.Context, e *Env, opts *ShareOptions) error {
 	res, err := notesync.ShareTopic(ctx, repo, opts.Topic, opts.Remote, opts.Force)
 	switch {
 	case errors.Is(err, notesync.ErrPrivateTopic):
-		return withHint(exitError, fmt.Errorf("topic %s is private: it never leaves this machine", opts.Topic),
+		return sayInstead(err, fmt.Sprintf("topic %s is private: it never leaves this machine", opts.Topic),
 			fmt.Sprintf("to share it anyway, run 'git codex share -f %s %s'", shellWord(opts.Topic), shellWord(opts.Remote)))
-	case errors.Is(err, notesync.ErrNoSuchRemote):
-		return withHint(exitUsage, err, "name a remote from 'git remote', or a URL")
 	case err != nil:
 		return err
 	}
@@ -138,9 +136,6 @@ func runUnshare(ctx context.Context, e *Env, opts *UnshareOptions) error {
 		opts.Remote = notesync.DefaultRemote(repo)
 	}
 	res, err := notesync.UnshareTopic(ctx, repo, opts.Topic, opts.Remote, opts.Private)
-	if errors.Is(err, notesync.ErrNoSuchRemote) {
-		return withHint(exitUsage, err, "name a remote from 'git remote', or a URL")
-	}
 	if err != nil {
 		return err
 	}

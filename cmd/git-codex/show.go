@@ -74,10 +74,10 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 		s, err = eng.Load(ctx, topic, "")
 	}
 	if errors.Is(err, session.ErrNoSession) {
-		return withHint(exitError, err, "see 'git codex list', or open a session with 'git codex delegate'")
+		return withHint(err, "see 'git codex list', or open a session with 'git codex delegate'")
 	}
 	if err != nil {
-		return sessionError(err) // an ambiguous prefix is a usage error (exit 2)
+		return err
 	}
 	if opts.JSON {
 		return writeJSON(e.Stdout, transcriptOf(s))

@@ -55,7 +55,7 @@ func runStats(ctx context.Context, e *Env, opts *StatsOptions) error {
 	}
 	stats, err := eng.Stats(ctx, opts.Topic)
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	if opts.JSON {
 		if stats == nil {

@@ -56,7 +56,7 @@ func runSync(ctx context.Context, e *Env, opts *SyncOptions) error {
 	}
 	res, err := notesync.Sync(ctx, repo, notesync.SyncOptions{Remote: opts.Remote})
 	if err != nil {
-		return withHint(exitError, err, "check the remote with 'git remote -v', then run 'git codex sync' again")
+		return withHint(err, "check the remote with 'git remote -v', then run 'git codex sync' again")
 	}
 	if opts.JSON {
 		return writeJSON(e.Stdout, res)
