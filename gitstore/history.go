@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
@@ -47,10 +49,10 @@ func (r *Repo) Commit(id string) (Commit, error) {
 	}
 	c, err := object.GetCommit(r.objects(), plumbing.NewHash(id))
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		return Commit{}, fmt.Errorf("commit %s: %w", shortHash(id), ErrNotFound)
+		return Commit{}, fmt.Errorf("commit %s: %w", text.ShortID(id), ErrNotFound)
 	}
 	if err != nil {
-		return Commit{}, fmt.Errorf("read commit %s: %w", shortHash(id), err)
+		return Commit{}, fmt.Errorf("read commit %s: %w", text.ShortID(id), err)
 	}
 	return toCommit(c), nil
 }
@@ -186,7 +188,7 @@ func parseRevList(out []byte) ([]Commit, error) {
 		at, err1 := time.Parse(time.RFC3339, f[4])
 		ct, err2 := time.Parse(time.RFC3339, f[5])
 		if len(hash) != 40 || err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("list commits: unexpected git rev-list output near %q", truncate(f[0], 60))
+			return nil, fmt.Errorf("list commits: unexpected git rev-list output near %q", text.Cut(f[0], 61))
 		}
 		subject, body, _ := strings.Cut(f[6], "\n")
 		commits = append(commits, Commit{
@@ -230,7 +232,7 @@ func (r *Repo) NewCommits(ctx context.Context, tips, bases []string) (map[string
 func (r *Repo) PatchID(ctx context.Context, commit string) (string, error) {
 	ids, err := r.PatchIDs(ctx, []string{commit})
 	if err != nil {
-		return "", fmt.Errorf("patch-id of %s: %w", shortHash(commit), err)
+		return "", fmt.Errorf("patch-id of %s: %w", text.ShortID(commit), err)
 	}
 	return ids[commit], nil
 }
@@ -278,7 +280,7 @@ func (r *Repo) IsAncestor(ctx context.Context, a, b string) (bool, error) {
 	case exitCode(err) == 1:
 		return false, nil
 	}
-	return false, fmt.Errorf("is %s an ancestor of %s: %w", shortHash(a), shortHash(b), err)
+	return false, fmt.Errorf("is %s an ancestor of %s: %w", text.ShortID(a), text.ShortID(b), err)
 }
 
 // MergeBase returns the best common ancestor of revisions a and b (`git

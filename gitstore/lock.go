@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/git-codex/git-codex/internal/text"
 )
 
 // lockTimeout bounds how long a writer waits for another writer's lock
@@ -150,7 +152,7 @@ func (r *Repo) UpdateRef(ctx context.Context, name, old, new string) error {
 		return err
 	}
 	if cur != old || strings.HasPrefix(cur, "ref: ") {
-		return fmt.Errorf("update %s: expected %q, found %q: %w", name, shortHash(old), shortHash(cur), ErrConflict)
+		return fmt.Errorf("update %s: expected %q, found %q: %w", name, text.ShortID(old), text.ShortID(cur), ErrConflict)
 	}
 	return l.commit(new)
 }

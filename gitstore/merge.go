@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
@@ -77,7 +79,7 @@ func (n *NotesStore) MergeFrom(ctx context.Context, topic, other string) (bool, 
 			for _, bh := range blobs {
 				b, err := w.blob(bh)
 				if err != nil {
-					return false, fmt.Errorf("merge into %s: read note on %s: %w", ref, shortHash(obj), err)
+					return false, fmt.Errorf("merge into %s: read note on %s: %w", ref, text.ShortID(obj), err)
 				}
 				merged[obj] = append(merged[obj], b)
 			}

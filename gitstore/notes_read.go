@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -99,11 +101,11 @@ func (n *NotesStore) NotedObjects(ctx context.Context, id string) ([]string, err
 	w := n.r.newTreeWriter()
 	c, err := w.commit(plumbing.NewHash(id))
 	if err != nil {
-		return nil, fmt.Errorf("read notes commit %s: %w", shortHash(id), err)
+		return nil, fmt.Errorf("read notes commit %s: %w", text.ShortID(id), err)
 	}
 	notes, err := w.allNotes(c.TreeHash)
 	if err != nil {
-		return nil, fmt.Errorf("read notes commit %s: %w", shortHash(id), err)
+		return nil, fmt.Errorf("read notes commit %s: %w", text.ShortID(id), err)
 	}
 	objs := make([]string, 0, len(notes))
 	for obj := range notes {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/git-codex/git-codex/internal/text"
 )
 
 // TimeLayout is the fixed-width UTC timestamp layout of the "ts" field, so
@@ -123,7 +125,7 @@ func ParseNote(data []byte) ([]Record, []Warning) {
 			warns = append(warns, Warning{Line: i + 1, Reason: "skipped line without id or kind"})
 			continue
 		case err != nil:
-			warns = append(warns, Warning{Line: i + 1, Reason: "skipped malformed line: " + truncate(err.Error(), 80)})
+			warns = append(warns, Warning{Line: i + 1, Reason: "skipped malformed line: " + text.Cut(err.Error(), 81)})
 			continue
 		}
 		recs = append(recs, r)

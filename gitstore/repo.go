@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
@@ -310,7 +312,7 @@ func (r *Repo) readRefOnce(name string) (string, error) {
 		if strings.HasPrefix(s, "ref: ") || plumbing.IsHash(s) {
 			return s, nil
 		}
-		return "", fmt.Errorf("read ref %s: broken ref file (%q)", name, truncate(s, 60))
+		return "", fmt.Errorf("read ref %s: broken ref file (%q)", name, text.Cut(s, 61))
 	case errors.Is(err, fs.ErrNotExist), isNotDir(err), errors.Is(err, syscall.EISDIR):
 		// No loose ref; a directory there holds other refs below it.
 	default:
@@ -421,20 +423,6 @@ func (r *Repo) ListRefs(prefix string) (map[string]string, error) {
 func isNotDir(err error) bool {
 	var pe *fs.PathError
 	return errors.As(err, &pe) && strings.Contains(pe.Err.Error(), "not a directory")
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
-func shortHash(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

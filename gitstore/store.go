@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/git-codex/git-codex/internal/text"
 )
 
 // Sentinel errors. Callers compare with errors.Is.
@@ -39,7 +41,7 @@ type Warning struct {
 }
 
 func (w Warning) String() string {
-	s := "note on " + shortHash(w.Object)
+	s := "note on " + text.ShortID(w.Object)
 	if w.Ref != "" {
 		s = w.Ref + ": " + s
 	}

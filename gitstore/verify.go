@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/git-codex/git-codex/internal/text"
 )
 
 // StaleLockAge is the age from which a ref lock file is reported as left
@@ -81,7 +83,7 @@ func (repo *Repo) VerifyNotesRefs(ctx context.Context) ([]StorageProblem, error)
 			// a symbolic ref: resolved by git, nothing to check here
 		case !isObjectID(v):
 			probs = append(probs, StorageProblem{
-				Ref: ref, Path: p, Detail: fmt.Sprintf("broken ref file (holds %q, not an object id)", clipText(v, 40)),
+				Ref: ref, Path: p, Detail: fmt.Sprintf("broken ref file (holds %q, not an object id)", text.Cut(v, 41)),
 				Fix: fmt.Sprintf("rm '%s' && git codex sync   # sync restores the topic from the remote if it was pushed", p),
 			})
 		default:
@@ -160,11 +162,4 @@ func isObjectID(s string) bool {
 		}
 	}
 	return true
-}
-
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

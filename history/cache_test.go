@@ -8,6 +8,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -17,7 +18,7 @@ func indexIDs(idx *Index) []string {
 	var out []string
 	for obj, recs := range idx.ByObject {
 		for _, r := range recs {
-			out = append(out, short(obj)+":"+r.ID+":"+r.Topic)
+			out = append(out, text.ShortID(obj)+":"+r.ID+":"+r.Topic)
 		}
 	}
 	sort.Strings(out)

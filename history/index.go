@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
 )
@@ -135,7 +137,7 @@ func decodeNotes(byObj map[string][]gitstore.Record, warns []gitstore.Warning, r
 			r, err := session.Decode(g)
 			if err != nil {
 				out.Warnings = append(out.Warnings, gitstore.Warning{Ref: ref, Object: obj, Record: g.ID,
-					Reason: "skipped malformed record: " + clip(err.Error(), 80)})
+					Reason: "skipped malformed record: " + text.Cut(err.Error(), 80)})
 				continue
 			}
 			out.ByObject[obj] = append(out.ByObject[obj], r)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
 )
@@ -99,16 +101,16 @@ func (idx *Index) turns(recs []session.Record, via, from string) []TurnView {
 func WriteLog(w io.Writer, entries []LogEntry) error {
 	ew := &errWriter{w: w}
 	for _, e := range entries {
-		ew.printf("%s %s %s  %s\n", short(e.Commit), e.Date.UTC().Format("2006-01-02"), e.Author, e.Subject)
+		ew.printf("%s %s %s  %s\n", text.ShortID(e.Commit), e.Date.UTC().Format("2006-01-02"), e.Author, e.Subject)
 		for _, t := range e.Turns {
 			via := ""
 			if t.Via != "" {
-				via = fmt.Sprintf(" (via %s from %s)", t.Via, short(t.From))
+				via = fmt.Sprintf(" (via %s from %s)", t.Via, text.ShortID(t.From))
 			}
-			ew.printf("    [%s %s]%s %s\n", t.Topic, shortSession(t.Session), via, clip(firstLine(t.Message), 100))
+			ew.printf("    [%s %s]%s %s\n", t.Topic, text.ShortID(t.Session), via, text.Cut(headline(t.Message), 100))
 			switch {
 			case t.Answer != "":
-				ew.printf("      → %s%s\n", clip(firstLine(t.Answer), 100), tokenNote(t.Usage, t.Status))
+				ew.printf("      → %s%s\n", text.Cut(headline(t.Answer), 100), tokenNote(t.Usage, t.Status))
 			case t.Status != "":
 				ew.printf("      → (%s)\n", t.Status)
 			default:
@@ -144,32 +146,14 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
-// firstLine is the headline of a message: its first non-empty line, or for
-// a structured first message the first line of its "## Task" section.
-func firstLine(s string) string {
+// headline is what a message is about: its first non-empty line, or for a
+// structured first message the first line of its "## Task" section.
+func headline(s string) string {
 	if _, task, ok := strings.Cut(s, "## Task\n"); ok {
 		s = task
 	}
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
+	s = text.FirstLine(strings.TrimSpace(s))
 	return strings.TrimSpace(strings.TrimLeft(s, "# "))
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
-func shortSession(id string) string {
-	if len(id) > 10 {
-		return id[:10]
-	}
-	return id
 }
 
 // commas formats n with thousands separators.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
 )
@@ -59,19 +61,19 @@ func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]
 			recs = append(recs, session.Record{
 				Time: gitstore.FormatTime(t), ID: gitstore.NewID(t), Kind: session.KindEvent,
 				Session: s, Topic: m.Topic, Commit: m.Commit, Event: "reattach",
-				Text: fmt.Sprintf("records of %s reattached to %s (%s)", short(m.Source), short(m.Commit), m.Rule),
+				Text: fmt.Sprintf("records of %s reattached to %s (%s)", text.ShortID(m.Source), text.ShortID(m.Commit), m.Rule),
 			})
 		}
 		lines := make([]gitstore.Record, 0, len(recs))
 		for _, r := range recs {
 			g, err := r.Encode()
 			if err != nil {
-				return matches, fmt.Errorf("reattach %s to %s: %w", short(m.Source), short(m.Commit), err)
+				return matches, fmt.Errorf("reattach %s to %s: %w", text.ShortID(m.Source), text.ShortID(m.Commit), err)
 			}
 			lines = append(lines, g)
 		}
 		if err := notes.Append(ctx, m.Topic, m.Commit, lines...); err != nil {
-			return matches, fmt.Errorf("reattach %s to %s: %w", short(m.Source), short(m.Commit), err)
+			return matches, fmt.Errorf("reattach %s to %s: %w", text.ShortID(m.Source), text.ShortID(m.Commit), err)
 		}
 	}
 	return matches, nil
@@ -166,11 +168,4 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
-}
-
-func short(id string) string {
-	if len(id) > 7 {
-		return id[:7]
-	}
-	return id
 }

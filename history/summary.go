@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
 )
@@ -234,7 +236,7 @@ func summarizeSession(id string, recs []session.Record) SummarySession {
 		case session.KindTurn:
 			ss.Turns++
 			if ss.Title == "" {
-				ss.Title = firstLine(r.Text)
+				ss.Title = headline(r.Text)
 			}
 		case session.KindAnswer:
 			ss.Tokens.add(r.Usage)
@@ -260,7 +262,7 @@ func summarizeSession(id string, recs []session.Record) SummarySession {
 		ss.Next = closing.Next
 	}
 	if ss.Title == "" {
-		ss.Title = "session " + shortSession(id)
+		ss.Title = "session " + text.ShortID(id)
 	}
 	return ss
 }
@@ -291,18 +293,18 @@ func WriteMarkdown(w io.Writer, s *PRSummary) error {
 	}
 	ew.printf("## Commits\n\n")
 	if len(s.Commits) == 0 {
-		ew.printf("No commits between %s and %s.\n\n", mdRef(s.BaseRef, s.Base), short(s.Head))
+		ew.printf("No commits between %s and %s.\n\n", mdRef(s.BaseRef, s.Base), text.ShortID(s.Head))
 	}
 	for _, c := range s.Commits {
 		sess := ""
 		if len(c.Sessions) > 0 {
 			var ids []string
 			for _, id := range c.Sessions {
-				ids = append(ids, "`"+shortSession(id)+"`")
+				ids = append(ids, "`"+text.ShortID(id)+"`")
 			}
 			sess = " — session " + strings.Join(ids, ", ")
 		}
-		ew.printf("- `%s` %s%s\n", short(c.Commit), mdEscape(c.Subject), sess)
+		ew.printf("- `%s` %s%s\n", text.ShortID(c.Commit), mdEscape(c.Subject), sess)
 	}
 	if len(s.Commits) > 0 {
 		ew.printf("\n")
@@ -314,7 +316,7 @@ func WriteMarkdown(w io.Writer, s *PRSummary) error {
 	}
 	for _, ss := range s.Sessions {
 		ew.printf("### %s\n\n", mdEscape(ss.Title))
-		facts := []string{"topic `" + ss.Topic + "`", "session `" + shortSession(ss.ID) + "`"}
+		facts := []string{"topic `" + ss.Topic + "`", "session `" + text.ShortID(ss.ID) + "`"}
 		if ss.Model != "" {
 			facts = append(facts, "model `"+ss.Model+"`")
 		}
@@ -341,7 +343,7 @@ func WriteMarkdown(w io.Writer, s *PRSummary) error {
 	}
 	ew.printf("## Tokens\n\n| session | input | cached | output |\n|---|---:|---:|---:|\n")
 	for _, ss := range s.Sessions {
-		ew.printf("| `%s` | %s | %s | %s |\n", shortSession(ss.ID), commas(ss.Tokens.Input), commas(ss.Tokens.Cached), commas(ss.Tokens.Output))
+		ew.printf("| `%s` | %s | %s | %s |\n", text.ShortID(ss.ID), commas(ss.Tokens.Input), commas(ss.Tokens.Cached), commas(ss.Tokens.Output))
 	}
 	ew.printf("| **total** | %s | %s | %s |\n", commas(s.Tokens.Input), commas(s.Tokens.Cached), commas(s.Tokens.Output))
 	return ew.err
@@ -351,7 +353,7 @@ func mdRef(ref, id string) string {
 	if ref != "" {
 		return "`" + ref + "`"
 	}
-	return "`" + short(id) + "`"
+	return "`" + text.ShortID(id) + "`"
 }
 
 // mdEscape keeps a one-line text from turning into markup it did not mean.

@@ -65,6 +65,7 @@ func newClient(t testing.TB, srv *openaitest.Server, engine model.Engine, h *har
 	return c
 }
 
+//lint:ignore ST1008 the stream's text comes last, after the error it may explain
 func send(t testing.TB, c model.Client, h *harness, req model.Request) (model.Response, error, string) {
 	t.Helper()
 	var streamed strings.Builder

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -99,7 +101,7 @@ func (t *turn) tool(ctx context.Context, name, args string, exhausted bool) stri
 		tc.Error = "no tools available"
 		out = "error: no tools are available"
 	default:
-		t.event(Event{Kind: EventTool, Detail: name + " " + clip(args, 120)})
+		t.event(Event{Kind: EventTool, Detail: name + " " + text.Cut(args, 121)})
 		res, err := t.req.Call(ctx, name, args)
 		if err != nil {
 			tc.Error = err.Error()
@@ -111,13 +113,6 @@ func (t *turn) tool(ctx context.Context, name, args string, exhausted bool) stri
 	}
 	t.resp.ToolCalls = append(t.resp.ToolCalls, tc)
 	return out
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }
 
 // do runs one round: fn makes a single HTTP attempt (streaming text through
@@ -227,6 +222,8 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 
 // classify maps an attempt's error to a sentinel, whether it is worth
 // retrying, and a one-line detail holding the provider's message.
+//
+//lint:ignore ST1008 the first result is the kind of failure, a sentinel, not an error of classify
 func classify(err error, a *attempt) (kind error, retry bool, detail string) {
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
@@ -236,7 +233,7 @@ func classify(err error, a *attempt) (kind error, retry bool, detail string) {
 		return classifyAPI(apiErr.HTTPStatusCode, code, apiErr.Type, apiErr.Message)
 	case errors.As(err, &reqErr):
 		body := strings.Join(strings.Fields(string(reqErr.Body)), " ")
-		return classifyAPI(reqErr.HTTPStatusCode, "", "", clip(body, 200))
+		return classifyAPI(reqErr.HTTPStatusCode, "", "", text.Cut(body, 201))
 	case errors.Is(err, errAttemptTimeout), errors.Is(err, errIdleTimeout):
 		return ErrUnavailable, true, err.Error()
 	case errors.Is(err, errStreamCut), errors.Is(err, io.ErrUnexpectedEOF):
@@ -254,6 +251,7 @@ func classify(err error, a *attempt) (kind error, retry bool, detail string) {
 	return ErrUnavailable, false, err.Error()
 }
 
+//lint:ignore ST1008 as classify: the first result is the kind of failure
 func classifyAPI(status int, code, typ, msg string) (error, bool, string) {
 	detail := msg
 	switch {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/redact"
 )
@@ -96,7 +98,7 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 		}
 		res.Written = path
 	}
-	e.notify(EventClosed, s, "session "+short(s.ID)+" closed")
+	e.notify(EventClosed, s, "session "+text.ShortID(s.ID)+" closed")
 	return res, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
 )
@@ -49,7 +51,7 @@ func (e *Engine) autoCompact(ctx context.Context, s *Session, client model.Clien
 	if size <= limit {
 		return nil
 	}
-	e.notify(EventCompact, s, fmt.Sprintf("history of session %s is %d bytes (over %d); compacting it first", short(s.ID), size, limit))
+	e.notify(EventCompact, s, fmt.Sprintf("history of session %s is %d bytes (over %d); compacting it first", text.ShortID(s.ID), size, limit))
 	// After a compaction one turn is enough: a single long answer would
 	// otherwise be replayed whole on every request. Before the first, the
 	// first turn alone is not worth it (its message is replayed anyway).
@@ -72,7 +74,7 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, s
 	res := CompactResult{Session: s.ID}
 	recent := s.recent()
 	if len(recent) < minTurns {
-		e.notify(EventCompact, s, "session "+short(s.ID)+" has nothing to compact")
+		e.notify(EventCompact, s, "session "+text.ShortID(s.ID)+" has nothing to compact")
 		return res, nil
 	}
 	req, _, err := e.request(s, exchange{text: prompt.CompactRequest()})
@@ -91,7 +93,7 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, s
 	}
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
 	if err != nil {
-		return res, fmt.Errorf("compact session %s: %w", short(s.ID), err)
+		return res, fmt.Errorf("compact session %s: %w", text.ShortID(s.ID), err)
 	}
 	target, err := e.head()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/model"
 )
 
@@ -190,30 +191,11 @@ func (e *Engine) warnSkipped(warns []gitstore.Warning) {
 	}
 }
 
-// short is the id prefix shown to people (list shows the same).
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
-}
-
-func firstLine(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.TrimSpace(strings.TrimLeft(s, "#"))
-	if len(s) > n {
-		cut := n
-		for cut > 0 && !utf8Start(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
-
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// headline is the first line of s without markdown heading marks, cut to
+// n characters (and an ellipsis when cut).
+func headline(s string, n int) string {
+	s = text.FirstLine(strings.TrimSpace(s))
+	return text.Cut(strings.TrimSpace(strings.TrimLeft(s, "#")), n+1)
+}

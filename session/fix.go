@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/prompt"
 )
 
@@ -78,7 +80,7 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 			}
 			return res, nil
 		}
-		e.notify(EventCommand, s, fmt.Sprintf("`%s` failed (exit %d); sending the failure to session %s", cmdline, code, short(s.ID)))
+		e.notify(EventCommand, s, fmt.Sprintf("`%s` failed (exit %d); sending the failure to session %s", cmdline, code, text.ShortID(s.ID)))
 		msg := prompt.FixFailed(cmdline, out, tail)
 		r, err := e.send(ctx, s, exchange{text: msg})
 		res.Answers = append(res.Answers, r)
@@ -86,7 +88,7 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 			return res, err
 		}
 	}
-	return res, fmt.Errorf("run `%s`: %w after %d round(s); the failure was sent to session %s", cmdline, ErrFixFailed, res.Rounds, short(s.ID))
+	return res, fmt.Errorf("run `%s`: %w after %d round(s); the failure was sent to session %s", cmdline, ErrFixFailed, res.Rounds, text.ShortID(s.ID))
 }
 
 // run runs argv in the work tree, reporting its output (EventOutput), and returns

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
@@ -101,7 +103,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	open := e.record(KindSession, s)
 	open.ID = s.ID
 	open.Commit, open.Engine, open.Model = target, engine, modelName
-	open.Title, open.Text, open.Context = firstLine(opt.Task, 72), opt.Task, files
+	open.Title, open.Text, open.Context = headline(opt.Task, 72), opt.Task, files
 	recs := []Record{open}
 	if opt.Inline {
 		ev := e.record(KindEvent, s)
@@ -112,7 +114,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 		return Result{}, fmt.Errorf("store new session: %w", err)
 	}
 	s.Open = open
-	e.notify(EventOpened, s, fmt.Sprintf("session %s opened on topic %q (%s, %s)", short(s.ID), s.Topic, engine, modelName))
+	e.notify(EventOpened, s, fmt.Sprintf("session %s opened on topic %q (%s, %s)", text.ShortID(s.ID), s.Topic, engine, modelName))
 	return e.send(ctx, s, exchange{text: first, fresh: true})
 }
 
@@ -202,7 +204,7 @@ func (e *Engine) load(ctx context.Context, t Target) (*Session, error) {
 		return nil, err
 	}
 	if s.Closed {
-		return nil, fmt.Errorf("continue session %s: %w", short(s.ID), ErrClosed)
+		return nil, fmt.Errorf("continue session %s: %w", text.ShortID(s.ID), ErrClosed)
 	}
 	return s, nil
 }

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/gitstore"
 )
 
@@ -136,7 +138,7 @@ func decodeAll(recs []gitstore.Record) ([]Record, []gitstore.Warning) {
 		r, err := Decode(g)
 		if err != nil {
 			warns = append(warns, gitstore.Warning{Object: g.NoteObject, Record: g.ID,
-				Reason: "skipped malformed record: " + cutRunes(err.Error(), 80)})
+				Reason: "skipped malformed record: " + text.Cut(err.Error(), 80)})
 			continue
 		}
 		out = append(out, r)
@@ -159,15 +161,6 @@ func readRecords(ctx context.Context, store gitstore.Store, repo commitLookup, t
 	}
 	recs, ws := decodeAll(choose(copies, newer))
 	return recs, append(warns, ws...), nil
-}
-
-// cutRunes cuts s to at most n runes, marking a cut with "…".
-func cutRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func sortRecords(recs []Record) {

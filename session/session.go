@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/gitstore"
 )
 
@@ -242,7 +244,7 @@ func (e *Engine) Load(ctx context.Context, topic, prefix string) (*Session, erro
 	if prefix != "" {
 		s, err := e.loadPrefix(ctx, prefix)
 		if err == nil && topic != "" && s.Topic != topic {
-			return nil, fmt.Errorf("find session %q in topic %q: %w: %s is on topic %q", prefix, topic, ErrWrongTopic, short(s.ID), s.Topic)
+			return nil, fmt.Errorf("find session %q in topic %q: %w: %s is on topic %q", prefix, topic, ErrWrongTopic, text.ShortID(s.ID), s.Topic)
 		}
 		return s, err
 	}

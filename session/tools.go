@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/gitstore"
 
 	"github.com/git-codex/git-codex/model"
@@ -46,7 +48,7 @@ func (e *Engine) gitLog(ctx context.Context, path string, n int) (string, error)
 	}
 	var b strings.Builder
 	for _, c := range commits {
-		fmt.Fprintf(&b, "%s %s %s\n    %s\n", short(c.Hash), c.Time.Format("2006-01-02"), c.Author, c.Subject)
+		fmt.Fprintf(&b, "%s %s %s\n    %s\n", text.ShortID(c.Hash), c.Time.Format("2006-01-02"), c.Author, c.Subject)
 	}
 	return b.String(), nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
@@ -34,8 +36,6 @@ type Result struct {
 type exchange struct {
 	// text is the user's message as stored in the turn record.
 	text string
-	// kind is what the turn is for ("" for a plain message, "close", "compact").
-	storeTurn bool
 	// fresh sends without previous_response_id or history (the first turn).
 	fresh bool
 }
@@ -85,7 +85,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	if restart != "" {
 		// The chain misses turns (a fork, or replies from another clone):
 		// restart from the whole transcript so the model sees every turn.
-		e.notify(EventRestart, s, "session "+short(s.ID)+": "+restart+"; rebuilding its context from git")
+		e.notify(EventRestart, s, "session "+text.ShortID(s.ID)+": "+restart+"; rebuilding its context from git")
 		ev := e.record(KindEvent, s)
 		ev.Commit, ev.Turn, ev.Event = target, turn.ID, RecordRestart
 		ev.Text = restart + "; context rebuilt from the git transcript"
@@ -151,9 +151,9 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	if sendErr != nil {
 		if errors.Is(sendErr, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
 			// The front end says "interrupted" once; nothing more here.
-			return res, fmt.Errorf("send turn %s: %w (%w)", short(turn.ID), context.Canceled, ErrInterrupted)
+			return res, fmt.Errorf("send turn %s: %w (%w)", text.ShortID(turn.ID), context.Canceled, ErrInterrupted)
 		}
-		return res, fmt.Errorf("send turn %s: %w", short(turn.ID), sendErr)
+		return res, fmt.Errorf("send turn %s: %w", text.ShortID(turn.ID), sendErr)
 	}
 	return res, nil
 }
@@ -179,7 +179,7 @@ func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Res
 		a.Usage = &Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
 	}
 	for _, c := range resp.ToolCalls {
-		a.ToolCalls = append(a.ToolCalls, ToolCall{Name: c.Name, Args: c.Args, Result: clip(c.Result, 2048), Error: c.Error})
+		a.ToolCalls = append(a.ToolCalls, ToolCall{Name: c.Name, Args: c.Args, Result: clipResult(c.Result, 2048), Error: c.Error})
 	}
 	switch {
 	case sendErr != nil && (resp.Text != "" || resp.Incomplete):
@@ -350,17 +350,6 @@ func historyBytes(msgs []model.Message) int {
 	return n
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8Start(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "\n[… truncated]"
-}
-
 // pendingPatchID is the patch-id of the commit a turn attaches to: known at
 // once when an earlier record of the session on the same commit has it,
 // otherwise computed while the model answers, so that records remember it
@@ -417,4 +406,13 @@ func (e *Engine) patchID(ctx context.Context, s *Session, target string) pending
 		ch <- id
 	}()
 	return pendingPatchID{ch: ch}
+}
+
+// clipResult keeps at most n bytes of a tool result in the answer record,
+// saying so when it cut.
+func clipResult(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return text.CutBytes(s, n) + "\n[… truncated]"
 }

@@ -100,7 +100,7 @@ func overview(s *Session, current bool) Overview {
 		o.Last = later(o.Last, r.Time)
 	}
 	if sum := s.Summary(); sum != nil {
-		o.Summary = firstLine(sum.Text, 120)
+		o.Summary = headline(sum.Text, 120)
 	}
 	return o
 }

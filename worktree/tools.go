@@ -16,6 +16,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/git-codex/git-codex/redact"
 )
 
@@ -301,14 +303,14 @@ func (t *Tools) readFile(ctx context.Context, p string, start, end int) (out str
 		if end > 0 && lineNo > end {
 			break
 		}
-		text := buf
+		data := buf
 		if cut {
-			text = cutRune(text)
+			data = cutRune(data)
 		}
-		if !utf8.Valid(text) {
+		if !utf8.Valid(data) {
 			return "", fmt.Errorf("%w: %s is not UTF-8 text (line %d)", ErrRefused, rel, lineNo)
 		}
-		line := strings.TrimRight(string(text), "\r\n")
+		line := strings.TrimRight(string(data), "\r\n")
 		entry := fmt.Sprintf("%6d\t%s\n", lineNo, line)
 		if b.Len()+len(entry) > t.opts.MaxReadBytes {
 			truncated = true
@@ -316,7 +318,7 @@ func (t *Tools) readFile(ctx context.Context, p string, start, end int) (out str
 				break
 			}
 			// A single line over the cap (minified code): show its start.
-			entry = fmt.Sprintf("%6d\t%s… [line cut at the cap]\n", lineNo, truncateUTF8(line, max(0, t.opts.MaxReadBytes-64)))
+			entry = fmt.Sprintf("%6d\t%s… [line cut at the cap]\n", lineNo, text.CutBytes(line, max(0, t.opts.MaxReadBytes-64)))
 			b.WriteString(entry)
 			last = lineNo
 			break
@@ -660,11 +662,11 @@ func (t *Tools) searchData(re *regexp.Regexp, data []byte, rel string, max int, 
 		if !re.Match(line) {
 			continue
 		}
-		text := strings.TrimRight(string(line), "\r")
-		if len(text) > maxLineBytes {
-			text = truncateUTF8(text, maxLineBytes) + "…"
+		found := strings.TrimRight(string(line), "\r")
+		if len(found) > maxLineBytes {
+			found = text.CutBytes(found, maxLineBytes) + "…"
 		}
-		entry := fmt.Sprintf("%s:%d: %s\n", rel, lineNo, text)
+		entry := fmt.Sprintf("%s:%d: %s\n", rel, lineNo, found)
 		if b.Len()+len(entry) > t.opts.MaxReadBytes {
 			break
 		}
@@ -672,16 +674,6 @@ func (t *Tools) searchData(re *regexp.Regexp, data []byte, rel string, max int, 
 		n++
 	}
 	return n
-}
-
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // gitLog runs the injected GitLog for a confined path.
@@ -713,7 +705,7 @@ func (t *Tools) gitLog(ctx context.Context, p string, n int) (string, error) {
 		return "", fmt.Errorf("read history: %w", err)
 	}
 	if len(out) > t.opts.MaxReadBytes {
-		out = truncateUTF8(out, t.opts.MaxReadBytes) + "\n[truncated; ask for fewer commits]\n"
+		out = text.CutBytes(out, t.opts.MaxReadBytes) + "\n[truncated; ask for fewer commits]\n"
 	}
 	if strings.TrimSpace(out) == "" {
 		return "no commits\n", nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/urfave/cli/v2"
 
 	repoctx "github.com/git-codex/git-codex/context"
@@ -48,7 +50,7 @@ func recordWarnings(ctx context.Context, repo *gitstore.Repo) ([]string, error) 
 		}
 		for _, r := range a.Unanswered {
 			out = append(out, fmt.Sprintf("topic %s: turn %s of session %s has no answer (interrupted?); the next 'git codex reply -s %s' sends it again",
-				a.Topic, shortID(r.ID), shortID(r.Session), shortID(r.Session)))
+				a.Topic, text.ShortID(r.ID), text.ShortID(r.Session), text.ShortID(r.Session)))
 		}
 	}
 	return out, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/urfave/cli/v2"
 )
 
@@ -54,7 +56,7 @@ func runCompact(ctx context.Context, e *Env, opts *CompactOptions) error {
 		return err
 	}
 	if res.Through != "" {
-		fmt.Fprintf(e.Stderr, "git-codex: compacted %d turns of session %s\n", res.Turns, shortID(res.Session))
+		fmt.Fprintf(e.Stderr, "git-codex: compacted %d turns of session %s\n", res.Turns, text.ShortID(res.Session))
 	}
 	return nil
 }

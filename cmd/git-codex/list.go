@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/git-codex/git-codex/notesync"
@@ -123,8 +125,8 @@ func printList(w io.Writer, all []listEntry) error {
 		if title == "" {
 			title = o.Title
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%d\t%d/%d/%d\t%s\t%s\t%s\n", o.Topic, mark, shortID(o.ID), status, o.Turns,
-			o.Usage.Input, o.Usage.Cached, o.Usage.Output, shortTime(o.Last), sharingColumn(o), oneLine(title, 60))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%d\t%d/%d/%d\t%s\t%s\t%s\n", o.Topic, mark, text.ShortID(o.ID), status, o.Turns,
+			o.Usage.Input, o.Usage.Cached, o.Usage.Output, shortTime(o.Last), sharingColumn(o), text.Cut(text.FirstLine(title), 60))
 	}
 	return tw.Flush()
 }
@@ -136,32 +138,10 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
-}
-
 // shortTime shows a record timestamp to the second.
 func shortTime(ts string) string {
 	if len(ts) >= 19 {
 		return ts[:10] + " " + ts[11:19]
 	}
 	return ts
-}
-
-// oneLine returns the first line of s, cut to n runes.
-func oneLine(s string, n int) string {
-	for i, r := range s {
-		if r == '\n' {
-			s = s[:i]
-			break
-		}
-	}
-	rs := []rune(s)
-	if len(rs) > n {
-		return string(rs[:n-1]) + "…"
-	}
-	return s
 }

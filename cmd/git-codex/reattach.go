@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/git-codex/git-codex/history"
@@ -78,8 +80,8 @@ func runReattach(ctx context.Context, e *Env, opts *ReattachOptions) error {
 		verb = "would reattach"
 	}
 	for _, m := range matches {
-		if _, err := fmt.Fprintf(e.Stdout, "%s %d records of topic %s from %.7s to %.7s (%s)\n",
-			verb, len(m.Records), m.Topic, m.Source, m.Commit, m.Rule); err != nil {
+		if _, err := fmt.Fprintf(e.Stdout, "%s %d records of topic %s from %s to %s (%s)\n",
+			verb, len(m.Records), m.Topic, text.ShortID(m.Source), text.ShortID(m.Commit), m.Rule); err != nil {
 			return err
 		}
 	}

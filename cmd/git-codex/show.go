@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/git-codex/git-codex/gitstore"
@@ -144,7 +146,7 @@ func printTranscript(w io.Writer, s *session.Session) {
 	}
 	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s\n", s.ID, s.Topic, s.Open.Engine, s.Open.Model, status)
 	if s.Open.Title != "" {
-		fmt.Fprintf(w, "task: %s\n", oneLine(s.Open.Title, 100))
+		fmt.Fprintf(w, "task: %s\n", text.Cut(text.FirstLine(s.Open.Title), 100))
 	}
 	if len(s.Open.Context) > 0 {
 		fmt.Fprintf(w, "context: %s\n", strings.Join(s.Open.Context, ", "))
@@ -158,7 +160,7 @@ func printTranscript(w io.Writer, s *session.Session) {
 		if f := s.ForkOf(i); f != 0 {
 			fork = fmt.Sprintf(" (fork: same parent as turn %d)", f)
 		}
-		fmt.Fprintf(w, "\n── turn %d%s · commit %s · %s\n", i+1, fork, shortHash(commit), shortTime(t.Record.Time))
+		fmt.Fprintf(w, "\n── turn %d%s · commit %s · %s\n", i+1, fork, text.ShortID(commit), shortTime(t.Record.Time))
 		fmt.Fprintf(w, "» %s\n", indent(strings.TrimSpace(t.Record.Text)))
 		if a := t.Answer; a != nil {
 			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))
@@ -167,7 +169,7 @@ func printTranscript(w io.Writer, s *session.Session) {
 				notes = append(notes, a.Status)
 			}
 			if a.Error != "" {
-				notes = append(notes, "error: "+oneLine(a.Error, 80))
+				notes = append(notes, "error: "+text.Cut(text.FirstLine(a.Error), 80))
 			}
 			if a.Usage != nil {
 				notes = append(notes, fmt.Sprintf("tokens in %d (cached %d) out %d", a.Usage.Input, a.Usage.Cached, a.Usage.Output))
@@ -194,10 +196,3 @@ func printTranscript(w io.Writer, s *session.Session) {
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
-
-func shortHash(h string) string {
-	if len(h) > 10 {
-		return h[:10]
-	}
-	return h
-}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/git-codex/git-codex/internal/text"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/git-codex/git-codex/session"
@@ -77,7 +79,7 @@ func runStats(ctx context.Context, e *Env, opts *StatsOptions) error {
 		fmt.Fprintf(w, "topic %s\n", t.Topic)
 		fmt.Fprintln(w, "SESSION\tTURNS\tINPUT\tCACHED\tOUTPUT\tSENT\tONE-OFF\tSAVED\tTITLE")
 		for _, s := range t.Sessions {
-			row(w, shortID(s.ID), s.Figures, s.Title)
+			row(w, text.ShortID(s.ID), s.Figures, s.Title)
 		}
 		row(w, "total", t.Total, "")
 	}
