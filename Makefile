@@ -1,6 +1,8 @@
 # Build, test and measure git-codex. `make help` lists the targets.
 GO ?= go
 BIN ?= $(shell $(GO) env GOPATH)/bin
+# STATICCHECK is pinned: a new release may report new things.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: help build install test race e2e bench lint fuzz ci
 
@@ -11,7 +13,7 @@ help:
 	@echo "race     the test suite under the race detector (needs gcc)"
 	@echo "e2e      only the end-to-end testscript scripts"
 	@echo "bench    benchmarks that print figures"
-	@echo "lint     gofmt, go vet, go mod tidy check"
+	@echo "lint     gofmt, go vet, staticcheck (pinned), go mod tidy check"
 	@echo "fuzz     fuzz the record reader and topic encoding for 30s each"
 
 build:
@@ -36,6 +38,7 @@ bench:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
 
 fuzz:
