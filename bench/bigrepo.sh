@@ -4,7 +4,12 @@
 # wall time of RUNS runs (default 5) and the peak RSS of each command.
 # Commands git codex does not have yet are printed as TODO and skipped.
 # CODEX_SRC=DIR builds git-codex from another checkout (to compare a change:
-# `git archive REV | tar -x -C DIR` makes one without touching the work tree).
+# `git archive REV | tar -x -C DIR` makes one without touching the work tree);
+# BIN=FILE uses a git-codex binary already built instead of building one.
+# BEFORE=FILE compares: every git codex command is also measured with that
+# binary (an older build), in the same run, each binary's runs in a block
+# after one untimed warm-up run (the history cache belongs to one binary),
+# and the two medians are printed side by side.
 # A small repository runs the same table: COMMITS=400 FILES=3 bigrepo.sh DIR.
 # Ends with the targets and whether each median meets it; the log
 # ratio comes from runs of both commands interleaved (load hits both alike).
@@ -25,7 +30,11 @@ bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 (cd "$root" && go build -o "$bin/objread" ./gitstore/internal/objread)
 have_codex=0
-if (cd "${CODEX_SRC:-$root}" && go build -o "$bin/git-codex" ./cmd/git-codex) 2>"$bin/build.log"; then
+if [ -n "${BIN:-}" ]; then
+	cp "$BIN" "$bin/git-codex"
+	have_codex=1
+	export PATH="$bin:$PATH"
+elif (cd "${CODEX_SRC:-$root}" && go build -o "$bin/git-codex" ./cmd/git-codex) 2>"$bin/build.log"; then
 	have_codex=1
 	export PATH="$bin:$PATH"
 else
@@ -90,16 +99,33 @@ verdict() {
 	printf '%-40s %8.1f %-4s (goal ≤ %s %s) %s\n' "$1" "$2" "$4" "$3" "$4" "$ok"
 }
 
-# codex LABEL ARGS… — measure `git codex ARGS…` when the command exists.
+if [ -n "${BEFORE:-}" ]; then
+	mkdir -p "$bin/before"
+	cp "$BEFORE" "$bin/before/git-codex"
+fi
+
+# codex LABEL ARGS… — measure `git codex ARGS…` when the command exists;
+# with BEFORE, measure the older binary too and print both.
 codex() {
 	local label=$1
 	shift
-	if [ "$have_codex" = 1 ] && git-codex "$1" --help >/dev/null 2>&1; then
-		measure "$label" git codex "$@"
-	else
+	if [ "$have_codex" != 1 ] || ! git-codex "$1" --help >/dev/null 2>&1; then
 		printf '%-58s TODO: git codex %s does not exist yet\n' "$label" "$1"
 		last_ms=999999 last_mib=999999
+		return 0
 	fi
+	if [ -z "${BEFORE:-}" ]; then
+		measure "$label" git codex "$@"
+		return 0
+	fi
+	local before_ms before_mib
+	PATH="$bin/before:$PATH" git codex "$@" >/dev/null 2>&1 </dev/stdin || true
+	PATH="$bin/before:$PATH" measure "$label (before)" git codex "$@" >"$bin/line"
+	before_ms=$last_ms before_mib=$last_mib
+	git codex "$@" >/dev/null 2>&1 </dev/stdin || true
+	measure "$label (after)" git codex "$@" >"$bin/line2"
+	grep -h FAILED "$bin/line" "$bin/line2" || true
+	printf '%-58s %8.1f ms → %8.1f ms   %6.1f → %6.1f MiB\n' "$label" "$before_ms" "$last_ms" "$before_mib" "$last_mib"
 }
 
 echo
