@@ -5,7 +5,9 @@
 // context-file checks, the recursion guard and dry-run detection — which
 // hands the sending of notes to package notesync.
 //
-// It works on a gitstore.Repo through the small interfaces it declares. It
+// Install, Uninstall and Status work through the small interfaces it
+// declares (repo.go); PrePush works on a *gitstore.Repo, which notesync.Send
+// needs whole. It
 // must not import go-git, the model client or urfave/cli, must never change
 // the user's remote.* settings, and must leave every change it makes to
 // hooks and configuration recorded so that it can be undone.

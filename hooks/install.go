@@ -57,13 +57,6 @@ func (r InstallResult) Changed() bool {
 	return false
 }
 
-// HooksDir returns the directory git runs hooks from: core.hooksPath when set
-// (relative paths are relative to the top of the work tree, ~ is expanded),
-// otherwise <common git dir>/hooks.
-func HooksDir(ctx context.Context, repo *gitstore.Repo) (string, error) {
-	return repo.HooksPath(ctx)
-}
-
 // Install installs the pre-push hook into the hooks directory git uses and
 // sets the notes-rewrite configuration:
 //

@@ -162,12 +162,3 @@ func readRecords(ctx context.Context, store gitstore.Store, repo commitLookup, t
 	recs, ws := decodeAll(choose(copies, newer))
 	return recs, append(warns, ws...), nil
 }
-
-func sortRecords(recs []Record) {
-	sort.SliceStable(recs, func(i, j int) bool {
-		if recs[i].Time != recs[j].Time {
-			return recs[i].Time < recs[j].Time
-		}
-		return recs[i].ID < recs[j].ID
-	})
-}

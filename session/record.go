@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
@@ -176,5 +177,10 @@ func encodeAll(recs ...Record) ([]gitstore.Record, error) {
 
 // SortRecords orders records by time, then id.
 func SortRecords(recs []Record) {
-	sortRecords(recs)
+	sort.SliceStable(recs, func(i, j int) bool {
+		if recs[i].Time != recs[j].Time {
+			return recs[i].Time < recs[j].Time
+		}
+		return recs[i].ID < recs[j].ID
+	})
 }

@@ -76,6 +76,9 @@ func runHookPrePush(ctx context.Context, e *Env, opts *HookOptions) error {
 	if errors.Is(err, hooks.ErrContextFilesMissing) {
 		return sayInstead(err, "push refused: missing "+strings.Join(res.MissingContext, ", "), "")
 	}
+	if ctx.Err() != nil {
+		return ctx.Err() // Ctrl-C stopped the push and the hook with it
+	}
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "git-codex: warning: %v\n", err)
 		return nil
