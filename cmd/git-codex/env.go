@@ -10,7 +10,7 @@ import (
 	"github.com/git-codex/git-codex/session"
 )
 
-// Env is the one dependency struct every command receives. Main builds it;
+// Env is the one dependency struct every command closes over. Main builds it;
 // tests replace fields. Fields that cost anything are opened lazily.
 type Env struct {
 	Stdin  io.Reader
