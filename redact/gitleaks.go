@@ -35,6 +35,10 @@ type gitleaksRule struct {
 	// needs are literals (lower case) every match holds: a window without
 	// them is skipped. Only wide rules compute them.
 	needs []string
+	// opReach bounds, for a rule run anchored at its keywords, where the
+	// operator of NAME = VALUE can be: the longest keyword, 20 more name
+	// characters and 3 quotes or spaces.
+	opReach int
 	// How the rule runs (see gitleaksFindings): anchored at each keyword
 	// (named rules), around its keywords over several lines (wide rules),
 	// or on the lines around each keyword.
@@ -64,6 +68,9 @@ const (
 
 func (r *gitleaksRule) compile() *regexp.Regexp {
 	r.once.Do(func() {
+		for _, k := range r.keywords {
+			r.opReach = max(r.opReach, len(k)+24)
+		}
 		switch re := r.re; {
 		case strings.HasPrefix(re, namePrefix):
 			r.rx = regexp.MustCompile(`(?i)^` + re[len(namePrefix):])
@@ -378,10 +385,10 @@ func lineEnd(s string, pos int) int {
 	return len(s)
 }
 
-// gitleaksFindings returns the secrets gitleaks' rules find in s. Only the
-// rules with a keyword in s run, each on the parts of s around its
-// keywords.
-func gitleaksFindings(s string) []finding {
+// gitleaksFindings returns the secrets gitleaks' rules find in s that known
+// (what other finders found) does not already cover. Only the rules with a
+// keyword in s run, each on the parts of s around its keywords.
+func gitleaksFindings(s string, known []finding) []finding {
 	hits := ruleKeywords().hits(s)
 	if len(hits) == 0 {
 		return nil
@@ -393,14 +400,14 @@ func gitleaksFindings(s string) []finding {
 	sort.Ints(ids) // a deterministic order, for the kind overlaps get
 	var out []finding
 	for _, i := range ids {
-		out = append(out, gitleaksFindingsFor(s, i, hits[i])...)
+		out = append(out, gitleaksFindingsFor(s, i, hits[i], known)...)
 	}
 	return out
 }
 
 // gitleaksFindingsFor returns what rule i finds in s around its keywords
-// at hits.
-func gitleaksFindingsFor(s string, i int, hits []int) []finding {
+// at hits, and known does not cover.
+func gitleaksFindingsFor(s string, i int, hits []int, known []finding) []finding {
 	r := gitleaksRules[i]
 	rx := r.compile()
 	var out []finding
@@ -410,14 +417,16 @@ func gitleaksFindingsFor(s string, i int, hits []int) []finding {
 			if r.how == anchoredToken && pos > 0 && isWordByte(s[pos-1]) {
 				continue // \b
 			}
-			if r.how == anchored && strings.IndexAny(s[pos:min(len(s), pos+operatorReach)], "=:>,|") < 0 {
+			if r.how == anchored && strings.IndexAny(s[pos:min(len(s), pos+r.opReach)], "=:>,|") < 0 {
 				continue // no operator after the name: not an assignment
 			}
-			// A NAME = VALUE match: the name (keyword and up to 20 more
-			// characters), an operator, and a value of up to 150.
-			part := s[pos:min(len(s), pos+anchoredReach)]
+			reach := tokenReach
+			if r.how == anchored {
+				reach = nameReach
+			}
+			part := s[pos:min(len(s), pos+reach)]
 			if m := rx.FindStringSubmatchIndex(part); m != nil {
-				if f, ok := r.check(s, pos, m); ok {
+				if f, ok := r.check(s, pos, m, known); ok {
 					out = append(out, f)
 				}
 			}
@@ -435,7 +444,7 @@ func gitleaksFindingsFor(s string, i int, hits []int) []finding {
 				}
 			}
 			for _, m := range rx.FindAllStringSubmatchIndex(s[w.start:w.end], -1) {
-				if f, ok := r.check(s, w.start, m); ok {
+				if f, ok := r.check(s, w.start, m, known); ok {
 					out = append(out, f)
 				}
 			}
@@ -444,21 +453,22 @@ func gitleaksFindingsFor(s string, i int, hits []int) []finding {
 	return out
 }
 
-// Reach of the rules around their keywords: anchored rules match within
-// anchoredReach bytes of it; wide rules (a Kubernetes secret's kind and
-// data, a curl command and its header) within wideReach bytes either side.
+// Reach of the rules around their keywords. A NAME = VALUE match ends
+// within nameReach bytes of its keyword (up to 34 bytes of keyword, 20 more
+// of name, quotes and an operator, a value of up to 150); a token within
+// tokenReach; a wide rule's (a Kubernetes secret's kind and data, a curl
+// command and its header) within wideReach bytes either side. The shorter
+// the part, the less Go's backtracking matcher clears per attempt.
 const (
-	anchoredReach = 512
-	wideReach     = 512
-	// operatorReach bounds where a named rule's operator (=, :, =>, …)
-	// can be: after the keyword (up to 34 bytes, gitleaks' longest), 20
-	// more name characters and 3 quotes or spaces.
-	operatorReach = 64
+	nameReach  = 256
+	tokenReach = 1024
+	wideReach  = 512
 )
 
 // check applies r's secret group, entropy threshold and allowlists to one
-// match m (offsets relative to base) and returns the secret it found.
-func (r *gitleaksRule) check(s string, base int, m []int) (finding, bool) {
+// match m (offsets relative to base) and returns the secret it found,
+// unless known covers it already (which spares the allowlists).
+func (r *gitleaksRule) check(s string, base int, m []int, known []finding) (finding, bool) {
 	match := span{base + m[0], base + m[1]}
 	if r.how == anchored {
 		// The match as gitleaks sees it starts up to 50 name characters
@@ -489,6 +499,12 @@ func (r *gitleaksRule) check(s string, base int, m []int) (finding, bool) {
 		return finding{}, false
 	}
 	sec := s[secret.start:secret.end]
+	wide := widen(s, secret)
+	for _, k := range known {
+		if k.start <= wide.start && wide.end <= k.end && !placeholder(s[k.start:k.end]) {
+			return finding{}, false
+		}
+	}
 	if r.entropy != 0 && entropy(sec) <= r.entropy {
 		return finding{}, false
 	}
@@ -507,7 +523,7 @@ func (r *gitleaksRule) check(s string, base int, m []int) (finding, bool) {
 	if r.id == "generic-api-key" {
 		prio = prioGeneric
 	}
-	return finding{widen(s, secret), r.id, prio}, true
+	return finding{wide, r.id, prio}, true
 }
 
 // widen extends sp over the base64 token it is part of: some rules report

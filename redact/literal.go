@@ -7,12 +7,12 @@ import (
 	"strings"
 )
 
-// ConfiguredSecret is the marker kind of a value named by Literal.
-const ConfiguredSecret = "configured-secret"
+// literalKind is the marker kind of a value named by Literal.
+const literalKind = "configured-secret"
 
 // Literal returns s with every occurrence of value (a secret this program
 // knows literally, such as the configured API key, whatever its
-// characters) replaced by Marker(ConfiguredSecret): as written, and in the
+// characters) replaced by "[REDACTED:configured-secret]": as written, and in the
 // escaped forms JSON gives it, since tool arguments are JSON text. A value
 // shorter than 8 bytes is replaced only where it stands alone, not inside a
 // longer word, so that a short key does not take every word holding it with
@@ -55,7 +55,7 @@ func literalForms(value string) []string {
 // replaceLiteral replaces form in s; alone, only where the bytes around it
 // do not continue a word it starts or ends with.
 func replaceLiteral(s, form string, alone bool) string {
-	marker := Marker(ConfiguredSecret)
+	marker := Marker(literalKind)
 	if !alone {
 		return strings.ReplaceAll(s, form, marker)
 	}

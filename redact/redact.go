@@ -61,7 +61,7 @@ func String(s string) string {
 		fs = rules[i].find(s, i, fs)
 	}
 	fs = assignments(s, prioAssign, fs)
-	fs = append(fs, gitleaksFindings(s)...)
+	fs = append(fs, gitleaksFindings(s, fs)...)
 	fs = pemBodies(s, prioPEM, fs)
 	fs = bareTokens(s, prioToken, fs)
 	return replace(s, fs)
