@@ -12,7 +12,7 @@ help:
 	@echo "e2e      only the end-to-end testscript scripts"
 	@echo "bench    benchmarks that print figures"
 	@echo "lint     gofmt, go vet, go mod tidy check"
-	@echo "fuzz     fuzz the record reader and topic encoding for 30s each"
+	@echo "fuzz     fuzz the record reader, topic encoding and redaction for 30s each"
 
 build:
 	$(GO) build -o git-codex ./cmd/git-codex
@@ -31,6 +31,7 @@ e2e:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 100x -count 5 ./gitstore/ ./model/ ./session/
+	$(GO) test -run '^$$' -bench . -count 5 ./redact/
 	@echo "large repository: bash bench/bigrepo.sh"
 
 lint:
@@ -41,6 +42,7 @@ lint:
 fuzz:
 	$(GO) test ./gitstore -run '^$$' -fuzz FuzzParseNote -fuzztime 30s
 	$(GO) test ./gitstore -run '^$$' -fuzz FuzzEncodeTopic -fuzztime 30s
+	$(GO) test ./redact -run '^$$' -fuzz FuzzString -fuzztime 30s
 
 ci:
 	bash .ci/run

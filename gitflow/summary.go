@@ -230,7 +230,7 @@ func summarizeSession(id string, recs []gitstore.Record) SummarySession {
 		case gitstore.KindTurn:
 			ss.Turns++
 			if ss.Title == "" {
-				ss.Title = firstLine(r.Text)
+				ss.Title = headline(r.Text, 0)
 			}
 		case gitstore.KindAnswer:
 			ss.Tokens.add(r.Usage)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/redact"
 )
 
 // LogOptions selects what Log shows.
@@ -104,10 +105,10 @@ func WriteLog(w io.Writer, entries []LogEntry) error {
 			if t.Via != "" {
 				via = fmt.Sprintf(" (via %s from %s)", t.Via, short(t.From))
 			}
-			ew.printf("    [%s %s]%s %s\n", t.Topic, shortSession(t.Session), via, clip(firstLine(t.Message), 100))
+			ew.printf("    [%s %s]%s %s\n", t.Topic, shortSession(t.Session), via, headline(t.Message, 100))
 			switch {
 			case t.Answer != "":
-				ew.printf("      → %s%s\n", clip(firstLine(t.Answer), 100), tokenNote(t.Usage, t.Status))
+				ew.printf("      → %s%s\n", headline(t.Answer, 100), tokenNote(t.Usage, t.Status))
 			case t.Status != "":
 				ew.printf("      → (%s)\n", t.Status)
 			default:
@@ -143,25 +144,17 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
-// firstLine is the headline of a message: its first non-empty line, or for
-// a structured first message the first line of its "## Task" section.
-func firstLine(s string) string {
+// headline is the headline of a message, redacted and cut to n runes: its
+// first non-empty line, or for a structured first message the first line of
+// its "## Task" section (n <= 0: the whole line).
+func headline(s string, n int) string {
 	if _, task, ok := strings.Cut(s, "## Task\n"); ok {
 		s = task
 	}
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+	if n <= 0 {
+		n = len(s)
 	}
-	return strings.TrimSpace(strings.TrimLeft(s, "# "))
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
+	return redact.Line(s, n)
 }
 
 func shortSession(id string) string {

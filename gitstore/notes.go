@@ -192,68 +192,80 @@ func (r *Repo) noteCommit(old, target string, lines [][]byte) (string, error) {
 	return commit.String(), nil
 }
 
-// encodeRecords redacts and marshals recs into canonical lines.
+// encodeRecords redacts and marshals recs into canonical lines; literals
+// are values never to be written (see AddSecrets).
 func encodeRecords(recs []Record, literals []string) ([][]byte, error) {
 	lines := make([][]byte, 0, len(recs))
 	for _, rec := range recs {
-		redactRecord(&rec)
+		redactRecord(&rec, literals)
 		b, err := rec.Marshal()
 		if err != nil {
 			return nil, err
-		}
-		for _, lit := range literals {
-			b = bytes.ReplaceAll(b, []byte(lit), []byte("[REDACTED:configured-secret]"))
 		}
 		lines = append(lines, b)
 	}
 	return lines, nil
 }
 
-// AddSecrets names literal values (the configured API key, whatever its
-// shape) that records written through this repository's NotesStore must
-// never contain: they are replaced like any other secret. Values shorter
-// than 8 bytes or containing characters JSON escapes are ignored.
+// AddSecrets names literal values (the configured API key) that records
+// written through this repository's NotesStore must never contain, whatever
+// their characters or length: they are replaced in every field, as written
+// and JSON-escaped (see redact.Literal). Empty values are ignored.
 func (r *Repo) AddSecrets(values ...string) {
 	for _, v := range values {
-		v = strings.TrimSpace(v)
-		if len(v) < 8 || strings.ContainsAny(v, "\"<>&\\\n") {
-			continue
+		if v = strings.TrimSpace(v); v != "" {
+			r.secrets = append(r.secrets, v)
 		}
-		r.secrets = append(r.secrets, v)
 	}
 }
 
-// redactRecord removes secrets from every free-text field: notes are pushed
-// to shared remotes.
-func redactRecord(r *Record) {
-	r.Title = redact.String(r.Title)
-	r.Text = redact.String(r.Text)
-	r.Error = redact.String(r.Error)
-	// Fresh slices: the caller's record is never rewritten in place.
-	r.Context = redactAll(r.Context)
-	r.Decisions = redactAll(r.Decisions)
-	r.Next = redactAll(r.Next)
+// redactRecord removes secrets from a record before it is written: notes
+// are pushed to shared remotes. The literals go from every string field;
+// the free-text fields (title, text, error, context, decisions, next, tool
+// calls) are redacted whole, and everything derived from them (a title cut
+// from a task, a clipped tool result) was cut from redacted text already.
+func redactRecord(r *Record, literals []string) {
+	clean := func(s string) string {
+		for _, v := range literals {
+			s = redact.Literal(s, v)
+		}
+		return redact.String(s)
+	}
+	all := func(ss []string) []string {
+		if ss == nil {
+			return nil
+		}
+		out := make([]string, len(ss)) // the caller's record is never rewritten in place
+		for i, s := range ss {
+			out[i] = clean(s)
+		}
+		return out
+	}
+	if len(literals) > 0 {
+		for _, f := range []*string{&r.Session, &r.Topic, &r.Commit, &r.PatchID, &r.Parent, &r.Turn,
+			&r.Engine, &r.Model, &r.ResponseID, &r.Status, &r.Through, &r.Event} {
+			for _, v := range literals {
+				*f = redact.Literal(*f, v)
+			}
+		}
+	}
+	r.Title = clean(r.Title)
+	r.Text = clean(r.Text)
+	r.Error = clean(r.Error)
+	r.Context = all(r.Context)
+	r.Decisions = all(r.Decisions)
+	r.Next = all(r.Next)
 	if len(r.ToolCalls) > 0 {
 		calls := make([]ToolCall, len(r.ToolCalls))
 		for i, c := range r.ToolCalls {
-			c.Args = redact.String(c.Args)
-			c.Result = redact.String(c.Result)
-			c.Error = redact.String(c.Error)
+			c.Name = clean(c.Name)
+			c.Args = clean(c.Args)
+			c.Result = clean(c.Result)
+			c.Error = clean(c.Error)
 			calls[i] = c
 		}
 		r.ToolCalls = calls
 	}
-}
-
-func redactAll(ss []string) []string {
-	if ss == nil {
-		return nil
-	}
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = redact.String(s)
-	}
-	return out
 }
 
 // Read returns every record of topic, sorted by time then id.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/git-codex/git-codex/redact"
 )
 
 // errStreamCut reports a stream that ended before the response completed.
@@ -99,7 +101,7 @@ func (t *turn) tool(ctx context.Context, name, args string, exhausted bool) stri
 		tc.Error = "no tools available"
 		out = "error: no tools are available"
 	default:
-		t.event(Event{Kind: EventTool, Detail: name + " " + clip(args, 120)})
+		t.event(Event{Kind: EventTool, Detail: name + " " + redact.Clip(args, 120, "…")})
 		res, err := t.req.Call(ctx, name, args)
 		if err != nil {
 			tc.Error = err.Error()
@@ -111,13 +113,6 @@ func (t *turn) tool(ctx context.Context, name, args string, exhausted bool) stri
 	}
 	t.resp.ToolCalls = append(t.resp.ToolCalls, tc)
 	return out
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }
 
 // do runs one round: fn makes a single HTTP attempt (streaming text through
@@ -236,7 +231,7 @@ func classify(err error, a *attempt) (kind error, retry bool, detail string) {
 		return classifyAPI(apiErr.HTTPStatusCode, code, apiErr.Type, apiErr.Message)
 	case errors.As(err, &reqErr):
 		body := strings.Join(strings.Fields(string(reqErr.Body)), " ")
-		return classifyAPI(reqErr.HTTPStatusCode, "", "", clip(body, 200))
+		return classifyAPI(reqErr.HTTPStatusCode, "", "", redact.Clip(body, 200, "…"))
 	case errors.Is(err, errAttemptTimeout), errors.Is(err, errIdleTimeout):
 		return ErrUnavailable, true, err.Error()
 	case errors.Is(err, errStreamCut), errors.Is(err, io.ErrUnexpectedEOF):

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/redact"
 )
 
 // Sentinel errors of the session engine. The command layer maps them to exit
@@ -208,22 +208,8 @@ func short(id string) string {
 	return id
 }
 
-func firstLine(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.TrimSpace(strings.TrimLeft(s, "#"))
-	if len(s) > n {
-		cut := n
-		for cut > 0 && !utf8Start(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+// redactor redacts with the rules and the configured API key; titles and
+// clipped results are cut from its output only (see redact.Redactor).
+func (e *Engine) redactor() redact.Redactor { return redact.New(e.Config.APIKey) }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -101,7 +101,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	open := e.record(gitstore.KindSession, s)
 	open.ID = s.ID
 	open.Commit, open.Engine, open.Model = target, engine, modelName
-	open.Title, open.Text, open.Context = firstLine(opt.Task, 72), opt.Task, files
+	open.Title, open.Text, open.Context = e.redactor().Line(opt.Task, 72), opt.Task, files
 	recs := []gitstore.Record{open}
 	if opt.Inline {
 		ev := e.record(gitstore.KindEvent, s)

@@ -179,7 +179,7 @@ func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Res
 		a.Usage = &gitstore.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
 	}
 	for _, c := range resp.ToolCalls {
-		a.ToolCalls = append(a.ToolCalls, gitstore.ToolCall{Name: c.Name, Args: c.Args, Result: clip(c.Result, 2048), Error: c.Error})
+		a.ToolCalls = append(a.ToolCalls, gitstore.ToolCall{Name: c.Name, Args: c.Args, Result: e.redactor().Clip(c.Result, 2048, "\n[… truncated]"), Error: c.Error})
 	}
 	switch {
 	case sendErr != nil && (resp.Text != "" || resp.Incomplete):
@@ -348,17 +348,6 @@ func historyBytes(msgs []model.Message) int {
 		n += len(m.Content) + 16
 	}
 	return n
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8Start(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "\n[… truncated]"
 }
 
 // pendingPatchID is the patch-id of the commit a turn attaches to: known at

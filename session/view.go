@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/redact"
 )
 
 // Overview is one session as `list` shows it.
@@ -100,7 +101,7 @@ func overview(s *Session, current bool) Overview {
 		o.Last = later(o.Last, r.Time)
 	}
 	if sum := s.Summary(); sum != nil {
-		o.Summary = firstLine(sum.Text, 120)
+		o.Summary = redact.Line(sum.Text, 120)
 	}
 	return o
 }

@@ -316,7 +316,8 @@ func (t *Tools) readFile(ctx context.Context, p string, start, end int) (out str
 				break
 			}
 			// A single line over the cap (minified code): show its start.
-			entry = fmt.Sprintf("%6d\t%s… [line cut at the cap]\n", lineNo, truncateUTF8(line, max(0, t.opts.MaxReadBytes-64)))
+			// Redacted before it is cut: a key cut in half matches nothing.
+			entry = fmt.Sprintf("%6d\t%s… [line cut at the cap]\n", lineNo, truncateUTF8(redact.String(line), max(0, t.opts.MaxReadBytes-64)))
 			b.WriteString(entry)
 			last = lineNo
 			break
@@ -662,7 +663,10 @@ func (t *Tools) searchData(re *regexp.Regexp, data []byte, rel string, max int, 
 		}
 		text := strings.TrimRight(string(line), "\r")
 		if len(text) > maxLineBytes {
-			text = truncateUTF8(text, maxLineBytes) + "…"
+			// Redacted before it is cut: a key cut in half matches nothing.
+			if text = redact.String(text); len(text) > maxLineBytes {
+				text = truncateUTF8(text, maxLineBytes) + "…"
+			}
 		}
 		entry := fmt.Sprintf("%s:%d: %s\n", rel, lineNo, text)
 		if b.Len()+len(entry) > t.opts.MaxReadBytes {

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/git-codex/git-codex/gitflow"
+	"github.com/git-codex/git-codex/redact"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -160,17 +161,6 @@ func shortTime(ts string) string {
 	return ts
 }
 
-// oneLine returns the first line of s, cut to n runes.
-func oneLine(s string, n int) string {
-	for i, r := range s {
-		if r == '\n' {
-			s = s[:i]
-			break
-		}
-	}
-	rs := []rune(s)
-	if len(rs) > n {
-		return string(rs[:n-1]) + "…"
-	}
-	return s
-}
+// oneLine returns the first line of s, redacted, cut to n runes: columns
+// are cut from redacted text only (see redact.Line).
+func oneLine(s string, n int) string { return redact.Line(s, n) }
