@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 )
 
 // Main runs git-codex with the given arguments and streams and returns the
@@ -31,8 +33,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 
 // run is Main with the Env already built; tests call it directly.
 func run(ctx context.Context, e *Env, args []string) int {
+	args, out, err := ui.TakeOutputFlags(args)
+	if err != nil {
+		return report(e, usageErrorf("use --color=always, --color=never or --color=auto", "%v", err))
+	}
+	e.Output = out
 	app := newApp(e)
-	err := app.RunContext(withEnv(ctx, e), gitStyleArgs(args))
+	if helpWanted(args) {
+		paintHelp(app, e.Palette())
+	}
+	err = app.RunContext(withEnv(ctx, e), gitStyleArgs(args))
 	if err == nil {
 		return exitOK
 	}

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"regexp"
+	"strings"
+
 	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 )
 
 // newHelpCommand replaces urfave/cli's help command, which prints nothing and
@@ -46,4 +51,51 @@ func visibleCommands(cmds []*cli.Command) []*cli.Command {
 		}
 	}
 	return out
+}
+
+// helpWanted reports whether the command line asks for help text: no
+// command, help, or -h/--help before a literal "--".
+func helpWanted(args []string) bool {
+	if len(args) <= 1 {
+		return true
+	}
+	for _, a := range args[1:] {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--help", "help", "h":
+			return true
+		}
+	}
+	return false
+}
+
+// helpHeading finds the section headings of urfave/cli's help templates
+// ("NAME:", "GLOBAL OPTIONS:").
+var helpHeading = regexp.MustCompile(`(?m)^([A-Z][A-Z ]*[A-Z]):`)
+
+// paintHelp makes the help texts show their headings in the palette's header
+// colour; with colour off it changes nothing.
+func paintHelp(app *cli.App, p ui.Palette) {
+	if !p.Enabled() {
+		return
+	}
+	paint := func(tmpl string) string {
+		return helpHeading.ReplaceAllStringFunc(tmpl, func(h string) string {
+			return p.Paint(ui.SlotHeader, strings.TrimSuffix(h, ":")) + ":"
+		})
+	}
+	app.CustomAppHelpTemplate = paint(cli.AppHelpTemplate)
+	var walk func(cmds []*cli.Command)
+	walk = func(cmds []*cli.Command) {
+		for _, c := range cmds {
+			if len(c.Subcommands) > 0 {
+				c.CustomHelpTemplate = paint(cli.SubcommandHelpTemplate)
+				walk(c.Subcommands)
+			} else {
+				c.CustomHelpTemplate = paint(cli.CommandHelpTemplate)
+			}
+		}
+	}
+	walk(app.Commands)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/git-codex/git-codex/internal/gittest"
@@ -25,6 +26,7 @@ func TestMain(m *testing.M) {
 			}}
 			os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 		},
+		"git-uidemo": func() { os.Exit(uiDemo()) },
 	})
 }
 
@@ -43,12 +45,19 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			if err := setupScriptEnv(t, env); err != nil {
 				return err
 			}
+			var keys []string
+			for _, kv := range env.Vars {
+				k, _, _ := strings.Cut(kv, "=")
+				keys = append(keys, k)
+			}
+			env.Values[ptyVars{}] = keys
 			return setupOpenAI(env)
 		},
 		Condition: scriptCondition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
 			"openai":   cmdOpenAI,
+			"pty":      cmdPty,
 		},
 	}
 }
