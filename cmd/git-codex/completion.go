@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -80,6 +81,11 @@ func newCompleteCommand(e *Env) *cli.Command {
 			cur := ""
 			if len(args) > 0 {
 				cur, args = args[len(args)-1], args[:len(args)-1]
+			}
+			// The output flags (--no-pager, --color…) may stand anywhere;
+			// the command table does not know them.
+			if rest, _, err := ui.TakeOutputFlags(append([]string{""}, args...)); err == nil {
+				args = rest[1:]
 			}
 			writeCompletions(envFrom(c).Stdout, completeWords(c.Context, c.App, args, cur, shell, repoValues{envFrom(c)}))
 			return nil
