@@ -59,6 +59,10 @@ const (
 	EventFallback = "fallback"       // the configured model was not found; the fallback answered
 	EventInline   = "inline-context" // the session sends file contents inline, without tools
 	EventFixPass  = "fix-passed"     // a verification command passed
+	// EventEngine records a switch of the session's engine (reply --engine);
+	// its Engine field names the new one and the request it came with
+	// restarted from the git transcript.
+	EventEngine = "engine"
 )
 
 // DefaultCompactThreshold is the history size (bytes) above which the chat

@@ -38,7 +38,23 @@ type exchange struct {
 	storeTurn bool
 	// fresh sends without previous_response_id or history (the first turn).
 	fresh bool
+	// engine, when set and not the session's, switches the session to it
+	// (an engine event stored with the turn); the request restarts from the
+	// git transcript.
+	engine string
 }
+
+// SendError is returned when a request failed after the user's message was
+// stored as a turn record: nothing typed is lost, and the next reply sends
+// it along. It wraps the cause (model's and this package's sentinels).
+type SendError struct {
+	// Turn is the id of the stored turn record.
+	Turn string
+	Err  error
+}
+
+func (e *SendError) Error() string { return "send turn " + short(e.Turn) + ": " + e.Err.Error() }
+func (e *SendError) Unwrap() error { return e.Err }
 
 // send is the reply flow (SPEC §7), after the session has been resolved:
 // store the user's message as a turn record first, render the request, send
@@ -49,7 +65,12 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	// The configured key never travels in a message (a pasted key, or a
 	// failing command that printed it): not to the model, not into notes.
 	x.text = e.scrubKey(x.text)
-	client, err := e.client(s.Open.Engine, s.Open.Model)
+	engine := s.Engine()
+	switchEngine := x.engine != "" && x.engine != engine && !x.fresh
+	if switchEngine {
+		engine = x.engine
+	}
+	client, err := e.client(engine, s.Open.Model)
 	if err != nil {
 		return res, err
 	}
@@ -63,17 +84,30 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	turn := e.record(gitstore.KindTurn, s)
 	turn.Commit, turn.Parent, turn.Text = target, s.LastTurnID(), x.text
 	turn.PatchID = patchID.known
-	if err := e.Store.Append(ctx, s.Topic, target, turn); err != nil {
+	recs := []gitstore.Record{turn}
+	if switchEngine {
+		// Stored with the turn: the request below restarts from the
+		// transcript, and later requests chain from its answer.
+		ev := e.record(gitstore.KindEvent, s)
+		ev.Commit, ev.Turn, ev.Event, ev.Engine = target, turn.ID, EventEngine, engine
+		ev.Text = "engine changed from " + s.Engine() + " to " + engine + "; context rebuilt from the git transcript"
+		recs = append(recs, ev)
+		e.warnf("session %s: switching from the %s engine to %s; rebuilding its context from git", short(s.ID), s.Engine(), engine)
+	}
+	if err := e.Store.Append(ctx, s.Topic, target, recs...); err != nil {
 		return res, fmt.Errorf("store turn: %w", err)
 	}
 	res.Turn = turn.ID
+	if switchEngine {
+		s.Events = append(s.Events, recs[1])
+	}
 
 	// A chat session whose replay outgrew the threshold is compacted first
 	// (after the message is stored: an interrupted compaction loses nothing;
 	// s.Turns does not hold the new turn yet, so the summary covers the
 	// turns before it).
 	var sendErr error
-	if s.Open.Engine == string(model.EngineChat) && !x.fresh {
+	if s.Engine() == string(model.EngineChat) && !x.fresh {
 		sendErr = e.autoCompact(ctx, s, client)
 	}
 
@@ -128,14 +162,14 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		storeCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 	}
-	recs := e.answerRecords(s, target, turn.ID, resp, sendErr)
+	recs = e.answerRecords(s, target, turn.ID, resp, sendErr)
 	recs[len(recs)-1].PatchID = patchID.wait(storeCtx)
 	if len(recs) > 0 {
 		if err := e.Store.Append(storeCtx, s.Topic, target, recs...); err != nil {
 			if sendErr != nil {
-				return res, errors.Join(sendErr, fmt.Errorf("store answer: %w", err))
+				return res, &SendError{Turn: turn.ID, Err: errors.Join(sendErr, fmt.Errorf("store answer: %w", err))}
 			}
-			return res, fmt.Errorf("store answer: %w", err)
+			return res, &SendError{Turn: turn.ID, Err: fmt.Errorf("store answer: %w", err)}
 		}
 		a := recs[len(recs)-1]
 		res.Answer, res.Status = a.ID, a.Status
@@ -151,9 +185,9 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	if sendErr != nil {
 		if errors.Is(sendErr, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
 			// The command layer says "interrupted" once; nothing more here.
-			return res, fmt.Errorf("send turn %s: %w", short(turn.ID), context.Canceled)
+			return res, &SendError{Turn: turn.ID, Err: context.Canceled}
 		}
-		return res, fmt.Errorf("send turn %s: %w", short(turn.ID), sendErr)
+		return res, &SendError{Turn: turn.ID, Err: sendErr}
 	}
 	return res, nil
 }
@@ -213,7 +247,7 @@ func (e *Engine) request(s *Session, x exchange) (req model.Request, restart str
 	if x.fresh {
 		return req, "", nil
 	}
-	switch model.Engine(s.Open.Engine) {
+	switch model.Engine(s.Engine()) {
 	case model.EngineChat:
 		req.History = history(s) // every turn from git, forks included
 	default:

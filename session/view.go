@@ -78,7 +78,7 @@ func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error)
 func overview(s *Session, current bool) Overview {
 	o := Overview{
 		ID: s.ID, Topic: s.Topic, Current: current,
-		Engine: s.Open.Engine, Model: s.Open.Model, Title: s.Open.Title,
+		Engine: s.Engine(), Model: s.Open.Model, Title: s.Open.Title,
 		Status: "open", Turns: len(s.Turns), Forks: s.Forks,
 		Started: s.Open.Time, Last: s.Open.Time, Remote: s.Remote,
 	}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 )
 
 // Main runs git-codex with the given arguments and streams and returns the
@@ -31,8 +33,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 
 // run is Main with the Env already built; tests call it directly.
 func run(ctx context.Context, e *Env, args []string) int {
+	args, out, err := ui.TakeOutputFlags(args)
+	if err != nil {
+		return report(e, usageErrorf("use --color=always, --color=never or --color=auto", "%v", err))
+	}
+	e.Output = out
 	app := newApp(e)
-	err := app.RunContext(withEnv(ctx, e), gitStyleArgs(args))
+	if helpWanted(args) {
+		paintHelp(app, e.Palette())
+	}
+	err = app.RunContext(withEnv(ctx, e), gitStyleArgs(args))
 	if err == nil {
 		return exitOK
 	}
@@ -53,11 +63,14 @@ func newApp(e *Env) *cli.App {
 		Description: "Sessions are opened once with file-based context (delegate), continued with short\n" +
 			"follow-ups (reply), and stored as git notes under refs/notes/codex/<topic>, each turn\n" +
 			"attached to the commit that was HEAD. See 'git codex <command> --help'.",
-		Reader:          e.Stdin,
-		Writer:          e.Stdout,
-		ErrWriter:       e.Stderr,
-		Suggest:         true,
-		HideVersion:     true,
+		Reader:      e.Stdin,
+		Writer:      e.Stdout,
+		ErrWriter:   e.Stderr,
+		Suggest:     true,
+		HideVersion: true,
+		// The help command is ours (help.go); urfave/cli then leaves out
+		// its -h/--help flag, so it is added here.
+		Flags:           []cli.Flag{cli.HelpFlag},
 		Commands:        cmds,
 		ExitErrHandler:  func(*cli.Context, error) {}, // Main maps errors to exit codes
 		OnUsageError:    onUsageError,
@@ -96,6 +109,11 @@ func commands(e *Env) []*cli.Command {
 		newReattachCommand(e),
 		newInitCommand(e),
 		newCheckCommand(e),
+		newHelpCommand(e),
+		newVersionCommand(e),
+		newInstallManCommand(e),
+		newCompletionCommand(e),
+		newCompleteCommand(e),
 	}
 }
 
@@ -109,7 +127,7 @@ func setUsageHandler(c *cli.Command) {
 
 func onUsageError(c *cli.Context, err error, _ bool) error {
 	name := "git codex"
-	if c.Command != nil && c.Command.Name != "" {
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		name += " " + c.Command.Name
 	}
 	return usageErrorf(fmt.Sprintf("run '%s --help'", name), "%v", err)
@@ -123,9 +141,10 @@ func envFrom(c *cli.Context) *Env {
 	panic(errors.New("git-codex: command run without an Env"))
 }
 
-// gitStyleArgs accepts git's habit of gluing a number to -n ("log -n1",
-// "log -5") by splitting it into "-n 1", which urfave/cli understands.
-// Nothing after a literal "--" is touched.
+// gitStyleArgs accepts git's habits: gluing a number to -n ("log -n1",
+// "log -5"), split into "-n 1", which urfave/cli understands; and
+// "--version" as the version command, as git does. Nothing after a literal
+// "--" is touched.
 func gitStyleArgs(args []string) []string {
 	out := make([]string, 0, len(args)+1)
 	for i, a := range args {
@@ -133,6 +152,8 @@ func gitStyleArgs(args []string) []string {
 			return append(out, args[i:]...)
 		}
 		switch {
+		case i == 1 && a == "--version":
+			out = append(out, "version")
 		case len(a) > 2 && strings.HasPrefix(a, "-n") && isDigits(a[2:]):
 			out = append(out, "-n", a[2:])
 		case len(a) > 1 && a[0] == '-' && isDigits(a[1:]) && i > 0 && args[1] == "log":

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
 )
 
@@ -22,8 +23,12 @@ type Env struct {
 	Dir string
 	// IsTTY reports whether Stdout is a terminal (colour, spinner).
 	IsTTY bool
-	// Color is IsTTY without NO_COLOR.
-	Color bool
+	// Output holds --color/--no-color and --no-pager/-P, taken from the
+	// command line before the commands parse it.
+	Output ui.OutputFlags
+
+	paletteOnce sync.Once
+	palette     ui.Palette
 
 	repoOnce sync.Once
 	repo     *gitstore.Repo
@@ -36,6 +41,25 @@ func (e *Env) Repo() (*gitstore.Repo, error) {
 		e.repo, e.repoErr = gitstore.Open(e.Dir, e.Getenv)
 	})
 	return e.repo, e.repoErr
+}
+
+// Palette decides once whether to colour (--color, color.codex, NO_COLOR,
+// color.ui, a terminal) and returns the palette to paint with.
+func (e *Env) Palette() ui.Palette {
+	e.paletteOnce.Do(func() {
+		on := ui.UseColor(ui.ColorInputs{Flag: e.Output.Color, Config: e.config, Getenv: e.Getenv, IsTTY: e.IsTTY})
+		e.palette = ui.NewPalette(on, e.config)
+	})
+	return e.palette
+}
+
+// config reads git config through the repository; outside one there is none.
+func (e *Env) config(key string) (string, bool) {
+	repo, err := e.Repo()
+	if err != nil {
+		return "", false
+	}
+	return repo.Config(key)
 }
 
 // close releases what the lazy fields opened.
@@ -54,7 +78,6 @@ func newEnv(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		Now:    time.Now,
 		Dir:    dir,
 		IsTTY:  tty,
-		Color:  tty && getenv("NO_COLOR") == "",
 	}
 }
 

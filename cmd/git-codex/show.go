@@ -106,7 +106,7 @@ type transcriptTurn struct {
 
 func transcriptOf(s *session.Session) transcript {
 	t := transcript{
-		ID: s.ID, Topic: s.Topic, Engine: s.Open.Engine, Model: s.Open.Model, Title: s.Open.Title,
+		ID: s.ID, Topic: s.Topic, Engine: s.Engine(), Model: s.Open.Model, Title: s.Open.Title,
 		Context: s.Open.Context, Status: "open", Started: s.Open.Time,
 		Turns: []transcriptTurn{}, Summaries: s.Summaries, Events: s.Events,
 	}
@@ -136,7 +136,7 @@ func printTranscript(w io.Writer, s *session.Session) {
 	if s.Closed {
 		status = "closed"
 	}
-	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s\n", s.ID, s.Topic, s.Open.Engine, s.Open.Model, status)
+	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s\n", s.ID, s.Topic, s.Engine(), s.Open.Model, status)
 	if s.Open.Title != "" {
 		fmt.Fprintf(w, "task: %s\n", oneLine(s.Open.Title, 100))
 	}
