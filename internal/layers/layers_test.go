@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"gitstore/storetest":        {"gitstore"},
 	"gitstore/internal/objread": {"gitstore/packidx"},
 	"redact":                    {},
+	"pricing":                   {},
 	"internal/gittest":          {},
 	"internal/openaitest":       {},
 	"internal/layers":           {},
