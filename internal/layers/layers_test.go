@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"gitstore/storetest":        {"gitstore"},
 	"gitstore/internal/objread": {"gitstore/packidx"},
 	"redact":                    {},
+	"workflow":                  {},
 	"pricing":                   {},
 	"internal/gittest":          {},
 	"internal/openaitest":       {},
@@ -44,6 +45,9 @@ var external = []struct {
 	{"github.com/go-git/", []string{"gitstore", "gitstore/packidx", "gitstore/internal/objread"}},
 	{"github.com/sashabaranov/go-openai", []string{"model"}},
 	{"github.com/urfave/cli", []string{"cmd/git-codex"}},
+	// Workflow files need line and column for every error, syntax errors
+	// included, which go.yaml.in/yaml/v3 does not give.
+	{"github.com/goccy/go-yaml", []string{"workflow"}},
 }
 
 // violations checks an import graph (package → its imports, module packages
