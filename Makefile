@@ -30,8 +30,9 @@ e2e:
 	$(GO) test ./cmd/git-codex -run TestScripts -v
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 100x -count 5 ./gitstore/ ./model/ ./session/
+	$(GO) test -run '^$$' -bench . -benchtime 100x -count 5 ./gitstore/ ./model/ ./session/ ./workflow/
 	$(GO) test -run '^$$' -bench . -count 5 ./redact/
+	$(GO) test -count 1 -v -run TestCriticalPathFigures ./workflow/ | grep -E 'wall'
 	@echo "large repository: bash bench/bigrepo.sh"
 
 lint:
