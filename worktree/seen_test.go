@@ -185,6 +185,71 @@ func TestSeenAcrossProcesses(t *testing.T) {
 	}
 }
 
+// TestSeenAndEdits: the editor refuses to patch a file that changed since
+// the model read it, records its own patches (so the next patch needs no
+// re-read), and a re-read shows the model its change as a diff.
+func TestSeenAndEdits(t *testing.T) {
+	root := t.TempDir()
+	filler := strings.Repeat("// A comment line long enough to make the file larger than a diff of it.\n", 30)
+	if err := os.WriteFile(filepath.Join(root, "a.go"), []byte("package a\n\n"+filler+"var X = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := newSeen(t, 1, nil, nil)
+	tools := newTools(t, root, worktree.ToolOptions{Seen: s})
+	e := newEditor(t, root, worktree.EditOptions{Seen: s})
+	patch := func(diff string) error {
+		p, err := e.Prepare(context.Background(), worktree.Operation{Type: worktree.OpUpdate, Path: "a.go", Diff: diff})
+		if err == nil {
+			err = p.Commit(context.Background())
+		}
+		return err
+	}
+	// Never read: no stale check.
+	if err := patch("-var X = 1\n+var X = 2\n"); err != nil {
+		t.Fatalf("patch of an unread file: %v", err)
+	}
+	if last, ok := s.Last("a.go"); !ok || !last.Edited || last.Blob != blobID(t, "package a\n\n"+filler+"var X = 2\n", "sha1") {
+		t.Errorf("after the patch, Last = %+v, %v", last, ok)
+	}
+	read(t, tools, "a.go")
+	s.SetTurn(2)
+	if err := patch("-var X = 2\n+var X = 3\n"); err != nil {
+		t.Fatalf("patch after a read: %v", err)
+	}
+	if err := patch("-var X = 3\n+var X = 4\n"); err != nil {
+		t.Fatalf("second patch without a re-read: %v", err)
+	}
+	if got := read(t, tools, "a.go"); !strings.Contains(got, "changed since you read it in turn 1") || !strings.Contains(got, "-var X = 2\n+var X = 4\n") {
+		t.Errorf("re-read after the model's patches: %q", got)
+	}
+	if err := os.WriteFile(filepath.Join(root, "a.go"), []byte("package a\n\n"+filler+"var X = 4 // the user's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := patch("-var X = 4 // the user's\n+var X = 5\n")
+	if !errors.Is(err, worktree.ErrStale) || !strings.Contains(err.Error(), "a.go changed since you read it in turn 2") {
+		t.Errorf("patch after the user's edit: %v", err)
+	}
+	read(t, tools, "a.go")
+	if err := patch("-var X = 4 // the user's\n+var X = 5\n"); err != nil {
+		t.Errorf("patch after a re-read: %v", err)
+	}
+	if err := patch("-var X = 5\n+var X = 6\n"); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(root, "a.go"), []byte("package a\n"), 0o644)
+	if err := patch("-package a\n+package b\n"); !errors.Is(err, worktree.ErrStale) || !strings.Contains(err.Error(), "changed since you patched it in turn 2") {
+		t.Errorf("patch after the user changed the model's patch: %v", err)
+	}
+	p, err := e.Prepare(context.Background(), worktree.Operation{Type: worktree.OpDelete, Path: "a.go"})
+	if !errors.Is(err, worktree.ErrStale) {
+		t.Fatalf("delete of a stale file: %v, %v", p, err)
+	}
+	s.Forget("a.go")
+	if _, ok := s.Last("a.go"); ok {
+		t.Errorf("Forget kept the path")
+	}
+}
+
 // TestContextDeltaFigures is the 10-turn session of the issue, at the
 // tools' level: a model re-reads an 8 KB ARCHITECTURE.md every turn. It
 // prints the bytes of read_file's answers with and without a Seen, and of
