@@ -828,3 +828,56 @@ func TestWriteFile(t *testing.T) {
 		}
 	})
 }
+
+// TestCommitNeverOverwritesACreatedFile: a file that appears at a created
+// path after the check (here, just before it is installed) is never
+// overwritten: the commit fails, the earlier files are restored, and the
+// newcomer stays.
+func TestCommitNeverOverwritesACreatedFile(t *testing.T) {
+	_, root := editTree(t)
+	e := newEditor(t, root, worktree.EditOptions{})
+	p, err := e.Prepare(context.Background(),
+		worktree.Operation{Type: worktree.OpUpdate, Path: "README.md", Diff: "-A demo project.\n+A patched project.\n"},
+		worktree.Operation{Type: worktree.OpCreate, Path: "NEW.md", Diff: "+the model's\n"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worktree.SetCommitFault(t, func(path string) error {
+		if path == "NEW.md" {
+			return os.WriteFile(filepath.Join(root, "NEW.md"), []byte("the user's\n"), 0o644)
+		}
+		return nil
+	})
+	err = p.Commit(context.Background())
+	if !errors.Is(err, worktree.ErrExists) || !strings.Contains(err.Error(), "NEW.md was created meanwhile") {
+		t.Fatalf("Commit: %v, want ErrExists", err)
+	}
+	if got := readFile(t, filepath.Join(root, "NEW.md")); got != "the user's\n" {
+		t.Errorf("NEW.md = %q", got)
+	}
+	if got := readFile(t, filepath.Join(root, "README.md")); got != "# Demo\n\nA demo project.\n" {
+		t.Errorf("README.md not restored: %q", got)
+	}
+}
+
+// TestEditSHA256: in a SHA-256 repository the blob ids are git's SHA-256
+// ones; an unknown object format is refused.
+func TestEditSHA256(t *testing.T) {
+	_, root := editTree(t)
+	e := newEditor(t, root, worktree.EditOptions{Format: worktree.SHA256})
+	p, err := e.Prepare(context.Background(), worktree.Operation{Type: worktree.OpUpdate, Path: "README.md", Diff: "-A demo project.\n+A patched project.\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Changes[0]
+	if c.BeforeBlob != blobID(t, "# Demo\n\nA demo project.\n", "sha256") || c.AfterBlob != blobID(t, "# Demo\n\nA patched project.\n", "sha256") {
+		t.Errorf("blobs %s → %s", c.BeforeBlob, c.AfterBlob)
+	}
+	if _, err := worktree.NewEditor(root, worktree.EditOptions{Format: "md5"}); err == nil {
+		t.Errorf("NewEditor accepted object format md5")
+	}
+	if _, err := worktree.NewSeen("md5", 1, nil, nil); err == nil {
+		t.Errorf("NewSeen accepted object format md5")
+	}
+}

@@ -345,7 +345,10 @@ const (
 	brkCRLF
 )
 
-const bom = "\xef\xbb\xbf"
+const (
+	bom     = "\xef\xbb\xbf"
+	bomRune = "\ufeff"
+)
 
 func splitText(b []byte) text {
 	var t text
@@ -482,6 +485,24 @@ func applyHunks(t text, hunks []hunk) ([]byte, int, *PatchError) {
 	}
 	var edits []edit
 	cursor, fuzzy := 0, 0
+	if t.bom {
+		// read_file shows the mark at the start of line 1. A diff line that
+		// copies it means the line without it, and adds no second mark: in
+		// a file with the mark, no line is taken to start with another.
+		for _, h := range hunks {
+			for i := range h.anchors {
+				h.anchors[i].text = strings.TrimPrefix(h.anchors[i].text, bomRune)
+			}
+			for i := range h.old {
+				h.old[i] = strings.TrimPrefix(h.old[i], bomRune)
+			}
+			for _, c := range h.changes {
+				for i := range c.ins {
+					c.ins[i] = strings.TrimPrefix(c.ins[i], bomRune)
+				}
+			}
+		}
+	}
 	for k, h := range hunks {
 		// Where the search for the hunk's lines starts, said for a message.
 		from := "in the file"
