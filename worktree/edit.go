@@ -119,6 +119,9 @@ func (c *Change) Summary() string {
 		}
 		return fmt.Sprintf("%d lines", n)
 	}
+	if strings.HasPrefix(c.Diff, "Binary files ") {
+		lines = func(int) string { return "binary" }
+	}
 	var s string
 	switch {
 	case c.BeforeBlob == "" && c.AfterBlob != "":

@@ -210,7 +210,7 @@ func TestEditApplies(t *testing.T) {
 			path:   "bin/tool.bin",
 			before: "\x7fELF\x00\x00\x00hello", gone: true,
 			diff:   []string{"Binary files a/bin/tool.bin and /dev/null differ\n"},
-			output: "deleted bin/tool.bin (0 lines)\n",
+			output: "deleted bin/tool.bin (binary)\n",
 		},
 		{
 			name:   "update an empty file",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 
 	udiff "github.com/aymanbagabas/go-udiff"
@@ -115,16 +116,10 @@ func (s *Seen) Entries() []SeenEntry {
 			vs = append(vs, v)
 		}
 	}
-	out := make([]SeenEntry, 0, len(vs))
-	for len(vs) > 0 {
-		i := 0
-		for j := range vs {
-			if vs[j].seq < vs[i].seq {
-				i = j
-			}
-		}
-		out = append(out, vs[i].SeenEntry)
-		vs = append(vs[:i], vs[i+1:]...)
+	sort.Slice(vs, func(i, j int) bool { return vs[i].seq < vs[j].seq })
+	out := make([]SeenEntry, len(vs))
+	for i, v := range vs {
+		out[i] = v.SeenEntry
 	}
 	return out
 }
