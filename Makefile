@@ -12,7 +12,7 @@ help:
 	@echo "e2e      only the end-to-end testscript scripts"
 	@echo "bench    benchmarks that print figures"
 	@echo "lint     gofmt, go vet, go mod tidy check"
-	@echo "fuzz     fuzz the record reader, topic encoding and redaction for 30s each"
+	@echo "fuzz     fuzz the record reader, topic encoding, redaction and the V4A applier for 30s each"
 
 build:
 	$(GO) build -o git-codex ./cmd/git-codex
@@ -44,6 +44,8 @@ fuzz:
 	$(GO) test ./gitstore -run '^$$' -fuzz FuzzParseNote -fuzztime 30s
 	$(GO) test ./gitstore -run '^$$' -fuzz FuzzEncodeTopic -fuzztime 30s
 	$(GO) test ./redact -run '^$$' -fuzz FuzzString -fuzztime 30s
+	$(GO) test ./worktree -run '^$$' -fuzz FuzzApplyV4A -fuzztime 30s
+	$(GO) test ./worktree -run '^$$' -fuzz FuzzV4ARoundTrip -fuzztime 30s
 
 ci:
 	bash .ci/run
