@@ -14,7 +14,7 @@ help:
 	@echo "e2e      only the end-to-end testscript scripts"
 	@echo "bench    benchmarks that print figures"
 	@echo "lint     gofmt, go vet, staticcheck (pinned), go mod tidy check"
-	@echo "fuzz     fuzz the record reader and topic encoding for 30s each"
+	@echo "fuzz     fuzz the record reader, topic encoding, redaction and the V4A applier for 30s each"
 
 build:
 	$(GO) build -o git-codex ./cmd/git-codex
@@ -32,7 +32,9 @@ e2e:
 	$(GO) test ./cmd/git-codex -run TestScripts -v
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 100x -count 5 ./gitstore/ ./model/ ./session/
+	$(GO) test -run '^$$' -bench . -benchtime 100x -count 5 ./gitstore/ ./model/ ./session/ ./workflow/
+	$(GO) test -run '^$$' -bench . -count 5 ./redact/
+	$(GO) test -count 1 -v -run TestCriticalPathFigures ./workflow/ | grep -E 'wall'
 	@echo "large repository: bash bench/bigrepo.sh"
 
 lint:
@@ -44,6 +46,9 @@ lint:
 fuzz:
 	$(GO) test ./gitstore -run '^$$' -fuzz FuzzParseNote -fuzztime 30s
 	$(GO) test ./gitstore -run '^$$' -fuzz FuzzEncodeTopic -fuzztime 30s
+	$(GO) test ./redact -run '^$$' -fuzz FuzzString -fuzztime 30s
+	$(GO) test ./worktree -run '^$$' -fuzz FuzzApplyV4A -fuzztime 30s
+	$(GO) test ./worktree -run '^$$' -fuzz FuzzV4ARoundTrip -fuzztime 30s
 
 ci:
 	bash .ci/run

@@ -52,11 +52,22 @@ type testRecord struct {
 	Kind    string   `json:"kind"`
 	Session string   `json:"session,omitempty"`
 	Commit  string   `json:"commit,omitempty"`
+	Model   string   `json:"model,omitempty"`
+	Title   string   `json:"title,omitempty"`
 	Context []string `json:"context,omitempty"`
 	Text    string   `json:"text,omitempty"`
+	// ToolCalls nest objects in a record, as the session schema does.
+	ToolCalls []testToolCall `json:"tool_calls,omitempty"`
 	// Decisions and Next are parts of a summary.
 	Decisions []string `json:"decisions,omitempty"`
 	Next      []string `json:"next,omitempty"`
+}
+
+type testToolCall struct {
+	Name   string `json:"name"`
+	Args   string `json:"args,omitempty"`
+	Result string `json:"result,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Marshal returns the record's line.

@@ -3,6 +3,7 @@ package gitstore
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -10,13 +11,26 @@ import (
 // follows the same rules as NotesStore: redaction, canonical lines,
 // union semantics per note.
 type MemoryStore struct {
-	mu    sync.Mutex
-	notes map[string]map[string][]byte // topic → object → note
+	mu      sync.Mutex
+	notes   map[string]map[string][]byte // topic → object → note
+	secrets []string
 }
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{notes: map[string]map[string][]byte{}}
+}
+
+// AddSecrets names literal values never to be written, as Repo.AddSecrets
+// does for a NotesStore.
+func (m *MemoryStore) AddSecrets(values ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, v := range values {
+		if v = strings.TrimSpace(v); v != "" {
+			m.secrets = append(m.secrets, v)
+		}
+	}
 }
 
 // Append implements Store.
@@ -28,12 +42,12 @@ func (m *MemoryStore) Append(ctx context.Context, topic, target string, recs ...
 	if err != nil {
 		return err
 	}
-	lines, err := scrubRecords(recs, nil)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	lines, err := scrubRecords(recs, m.secrets)
 	if err != nil || len(lines) == 0 {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.notes[topic] == nil {
 		m.notes[topic] = map[string][]byte{}
 	}

@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -588,5 +589,40 @@ func TestReviewMergeFromKeepsLocalNonNotes(t *testing.T) {
 	}
 	if recs, _, _ := s.Read(ctx, "nn"); len(recs) != 3 {
 		t.Fatalf("merged %d records", len(recs))
+	}
+}
+
+// The configured key is never written, whatever its characters or length:
+// not as written, not JSON-escaped (tool arguments are JSON), in no field
+// (issue 8: a key holding "<>&\ or shorter than 8 bytes reached titles and
+// tool results).
+func TestReviewSecretsOfAnyShapeNeverWritten(t *testing.T) {
+	for _, key := range []string{`k"<>&\y`, "abc7", "QAQAQAQAQAQAQAQAQAQA"} {
+		t.Run(key, func(t *testing.T) {
+			dir := newRepo(t)
+			r := openRepo(t, dir)
+			r.AddSecrets(key)
+			head := git(t, dir, "rev-parse", "HEAD")
+			args, err := json.Marshal(map[string]string{"path": "x", "content": "key " + key + " end"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seq++
+			now := time.Date(2026, 1, 2, 3, 4, 5, seq, time.UTC)
+			x := testRecord{Time: FormatTime(now), ID: NewID(now), Kind: kindTurn, Session: "S1",
+				Text: "text " + key + " end", Title: "title " + key, Model: key, Context: []string{key},
+				ToolCalls: []testToolCall{{Name: "write_file", Args: string(args), Result: "wrote " + key, Error: key + ": no"}}}.record()
+			appendOK(t, r.Notes(), "t", head, x)
+			note := git(t, dir, "notes", "--ref="+r.TopicRef("t"), "show", head)
+			escaped, _ := json.Marshal(key)
+			for _, form := range []string{key, string(escaped[1 : len(escaped)-1]), strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`).Replace(string(escaped[1 : len(escaped)-1]))} {
+				if strings.Contains(note, form) {
+					t.Errorf("the key is written as %s:\n%s", form, note)
+				}
+			}
+			if n := strings.Count(note, "[REDACTED:configured-secret]"); n < 7 {
+				t.Errorf("%d markers, want 7:\n%s", n, note)
+			}
+		})
 	}
 }

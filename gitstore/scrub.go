@@ -27,12 +27,9 @@ func scrubRecords(recs []Record, literals []string) ([][]byte, error) {
 		if _, err := ParseRecord(rec.Line); err != nil {
 			return nil, fmt.Errorf("write record %s: %w", rec.ID, err)
 		}
-		line, err := scrubLine(rec.Line)
+		line, err := scrubLine(rec.Line, literals)
 		if err != nil {
 			return nil, fmt.Errorf("write record %s: %w", rec.ID, err)
-		}
-		for _, lit := range literals {
-			line = bytes.ReplaceAll(line, []byte(lit), []byte("[REDACTED:configured-secret]"))
 		}
 		lines = append(lines, line)
 	}
@@ -40,9 +37,11 @@ func scrubRecords(recs []Record, literals []string) ([][]byte, error) {
 }
 
 // scrubLine returns line (a valid JSON object) with every string value
-// redacted, keys and key order kept; the bytes of values redaction leaves
-// alone are kept as they are, so a line written twice is the same line.
-func scrubLine(line []byte) ([]byte, error) {
+// redacted and the literals replaced (redact.Literal, on the decoded value,
+// so escaped forms are found too), keys and key order kept; the bytes of
+// values redaction leaves alone are kept as they are, so a line written twice
+// is the same line.
+func scrubLine(line []byte, literals []string) ([]byte, error) {
 	var out []byte // nil until something changes
 	done := 0      // line[:done] is in out
 	depth := 0
@@ -79,7 +78,11 @@ func scrubLine(line []byte) ([]byte, error) {
 			continue
 		}
 		s := unquote(lit)
-		if red := redact.String(s); red != s {
+		red := s
+		for _, v := range literals {
+			red = redact.Literal(red, v)
+		}
+		if red = redact.String(red); red != s {
 			enc, err := marshalString(red)
 			if err != nil {
 				return nil, err
@@ -131,16 +134,14 @@ func marshalString(s string) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-// AddSecrets names literal values (the configured API key, whatever its
-// shape) that records written through this repository's NotesStore must
-// never contain: they are replaced like any other secret. Values shorter
-// than 8 bytes or containing characters JSON escapes are ignored.
+// AddSecrets names literal values (the configured API key) that records
+// written through this repository's NotesStore must never contain, whatever
+// their characters or length: they are replaced in every string value, as
+// written and JSON-escaped (see redact.Literal). Empty values are ignored.
 func (r *Repo) AddSecrets(values ...string) {
 	for _, v := range values {
-		v = strings.TrimSpace(v)
-		if len(v) < 8 || strings.ContainsAny(v, "\"<>&\\\n") {
-			continue
+		if v = strings.TrimSpace(v); v != "" {
+			r.secrets = append(r.secrets, v)
 		}
-		r.secrets = append(r.secrets, v)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/redact"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -107,10 +108,10 @@ func WriteLog(w io.Writer, entries []LogEntry) error {
 			if t.Via != "" {
 				via = fmt.Sprintf(" (via %s from %s)", t.Via, text.ShortID(t.From))
 			}
-			ew.printf("    [%s %s]%s %s\n", t.Topic, text.ShortID(t.Session), via, text.Cut(headline(t.Message), 100))
+			ew.printf("    [%s %s]%s %s\n", t.Topic, text.ShortID(t.Session), via, headline(t.Message, 100))
 			switch {
 			case t.Answer != "":
-				ew.printf("      → %s%s\n", text.Cut(headline(t.Answer), 100), tokenNote(t.Usage, t.Status))
+				ew.printf("      → %s%s\n", headline(t.Answer, 100), tokenNote(t.Usage, t.Status))
 			case t.Status != "":
 				ew.printf("      → (%s)\n", t.Status)
 			default:
@@ -146,14 +147,17 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
-// headline is what a message is about: its first non-empty line, or for a
-// structured first message the first line of its "## Task" section.
-func headline(s string) string {
+// headline is the headline of a message, redacted and cut to n runes: its
+// first non-empty line, or for a structured first message the first line of
+// its "## Task" section (n <= 0: the whole line).
+func headline(s string, n int) string {
 	if _, task, ok := strings.Cut(s, "## Task\n"); ok {
 		s = task
 	}
-	s = text.FirstLine(strings.TrimSpace(s))
-	return strings.TrimSpace(strings.TrimLeft(s, "# "))
+	if n <= 0 {
+		n = len(s)
+	}
+	return redact.Line(s, n)
 }
 
 // commas formats n with thousands separators.

@@ -236,7 +236,7 @@ func summarizeSession(id string, recs []session.Record) SummarySession {
 		case session.KindTurn:
 			ss.Turns++
 			if ss.Title == "" {
-				ss.Title = headline(r.Text)
+				ss.Title = headline(r.Text, 0)
 			}
 		case session.KindAnswer:
 			ss.Tokens.add(r.Usage)

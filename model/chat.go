@@ -30,6 +30,9 @@ func (c *chatClient) Send(ctx context.Context, req Request) (Response, error) {
 	if err := t.checkKey(); err != nil {
 		return t.resp, fmt.Errorf("send chat request: %w", err)
 	}
+	if err := t.checkBaseURL(ctx); err != nil {
+		return t.resp, fmt.Errorf("send chat request: %w", err)
+	}
 	var tools []openai.Tool
 	for _, tl := range req.Tools {
 		tools = append(tools, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{

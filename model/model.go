@@ -15,8 +15,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -38,6 +40,9 @@ type Config struct {
 	Engine Engine
 	// BaseURL is OPENAI_BASE_URL or codex.baseURL; "" means OpenAI.
 	BaseURL string
+	// BaseURLSource names where BaseURL came from ("OPENAI_BASE_URL"), so
+	// an ErrBaseURL error can say what to fix.
+	BaseURLSource string
 	// APIKey may be "" for local servers that need none.
 	APIKey        string
 	Model         string
@@ -58,6 +63,9 @@ type Config struct {
 	Sleep func(context.Context, time.Duration) error
 	// HTTPClient, when set, carries the requests (its Transport is wrapped).
 	HTTPClient *http.Client
+	// LookupHost resolves BaseURL's host before the first request of a turn
+	// (nil means net.DefaultResolver.LookupHost); tests inject it.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
 }
 
 // Role is a chat message role.
@@ -175,6 +183,13 @@ var (
 	ErrUnavailable = errors.New("model API unavailable")
 	// ErrBadRequest: the server rejected the request as invalid.
 	ErrBadRequest = errors.New("model API rejected the request")
+	// ErrNoResponsesAPI: the server answered 404 or 405 on the Responses
+	// endpoint (and not because of the model): it offers Chat Completions
+	// only, so the chat engine is needed.
+	ErrNoResponsesAPI = errors.New("the server does not speak the Responses API")
+	// ErrBaseURL: Config.BaseURL is not an http:// or https:// URL, or its
+	// host does not resolve. Never retried.
+	ErrBaseURL = errors.New("model API base URL unusable")
 	// ErrToolLimit: the model kept calling tools after it was asked to answer
 	// without them.
 	ErrToolLimit = errors.New("model kept calling tools past the round limit")
@@ -220,6 +235,9 @@ func New(cfg Config) (Client, error) {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
+	if cfg.LookupHost == nil {
+		cfg.LookupHost = net.DefaultResolver.LookupHost
+	}
 	oc := openai.DefaultConfig(cfg.APIKey)
 	if cfg.BaseURL != "" {
 		oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -255,4 +273,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 type client struct {
 	cfg Config
 	api *openai.Client
+	// resolved is set once BaseURL's host resolved (checkBaseURL).
+	resolved atomic.Bool
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -670,6 +671,150 @@ func TestIdleTimeout(t *testing.T) {
 				}
 				if n := len(srv.Requests()); n != tc.wantRequests {
 					t.Errorf("requests = %d, want %d", n, tc.wantRequests)
+				}
+			})
+		}
+	}
+}
+
+// TestErrorBodies checks that the HTTP status and the server's message reach
+// the error whatever shape the error body has, and that a server without the
+// Responses API is told apart from other rejections.
+func TestErrorBodies(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		want     map[model.Engine]error
+		wantReqs int // per engine; retried errors make MaxRetries+1
+		contains []string
+	}{
+		{name: "404 from a router without the endpoint", status: 404, body: "404 page not found",
+			want:     map[model.Engine]error{model.EngineResponses: model.ErrNoResponsesAPI, model.EngineChat: model.ErrBadRequest},
+			wantReqs: 1, contains: []string{"404 Not Found: 404 page not found"}},
+		{name: "405 on the endpoint", status: 405, body: "",
+			want:     map[model.Engine]error{model.EngineResponses: model.ErrNoResponsesAPI, model.EngineChat: model.ErrBadRequest},
+			wantReqs: 1, contains: []string{"405 Method Not Allowed"}},
+		{name: "OpenAI-style 404 for an unknown URL", status: 404, body: `{"error":{"message":"Invalid URL (POST /v1/responses)","type":"invalid_request_error","param":null,"code":null}}`,
+			want:     map[model.Engine]error{model.EngineResponses: model.ErrNoResponsesAPI, model.EngineChat: model.ErrBadRequest},
+			wantReqs: 1, contains: []string{"404 Not Found: Invalid URL"}},
+		{name: "404 naming the model", status: 404, body: `{"error":{"message":"model \"llama9\" not found, try pulling it first","type":"api_error"}}`,
+			want:     map[model.Engine]error{model.EngineResponses: model.ErrModelNotFound, model.EngineChat: model.ErrModelNotFound},
+			wantReqs: 1, contains: []string{`404 Not Found: model "llama9" not found`}},
+		{name: "500 with the error as a string", status: 500, body: `{"error":"llama runner process has terminated: signal: killed"}`,
+			want:     map[model.Engine]error{model.EngineResponses: model.ErrUnavailable, model.EngineChat: model.ErrUnavailable},
+			wantReqs: 2, contains: []string{"500 Internal Server Error: llama runner process has terminated"}},
+		{name: "400 with the error as a string", status: 400, body: `{"error":"model is required"}`,
+			want:     map[model.Engine]error{model.EngineResponses: model.ErrBadRequest, model.EngineChat: model.ErrBadRequest},
+			wantReqs: 1, contains: []string{"400 Bad Request: model is required"}},
+		{name: "500 without a body", status: 500, body: "",
+			want:     map[model.Engine]error{model.EngineResponses: model.ErrUnavailable, model.EngineChat: model.ErrUnavailable},
+			wantReqs: 2, contains: []string{"500 Internal Server Error"}},
+		{name: "422 FastAPI detail", status: 422, body: `{"detail":[{"loc":["body","model"],"msg":"field required"}]}`,
+			want:     map[model.Engine]error{model.EngineResponses: model.ErrBadRequest, model.EngineChat: model.ErrBadRequest},
+			wantReqs: 1, contains: []string{"422 Unprocessable Entity: [{", "field required"}},
+		{name: "502 from a proxy", status: 502, body: "<html><body>Bad gateway</body></html>",
+			want:     map[model.Engine]error{model.EngineResponses: model.ErrUnavailable, model.EngineChat: model.ErrUnavailable},
+			wantReqs: 2, contains: []string{"502 Bad Gateway: <html><body>Bad gateway"}},
+	}
+	for _, engine := range engines {
+		for _, tc := range tests {
+			t.Run(string(engine)+"/"+tc.name, func(t *testing.T) {
+				var reqs int
+				ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					reqs++
+					w.WriteHeader(tc.status)
+					_, _ = w.Write([]byte(tc.body))
+				}))
+				defer ts.Close()
+				h := &harness{}
+				c, err := model.New(model.Config{Engine: engine, BaseURL: ts.URL + "/v1", Model: "m", MaxRetries: 1, Sleep: h.sleep})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = c.Send(context.Background(), model.Request{Input: "x"})
+				if !errors.Is(err, tc.want[engine]) {
+					t.Fatalf("err = %v, want %v", err, tc.want[engine])
+				}
+				for _, s := range tc.contains {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q lacks %q", err, s)
+					}
+				}
+				if strings.HasSuffix(err.Error(), ":") {
+					t.Errorf("error ends without a reason: %q", err)
+				}
+				if reqs != tc.wantReqs {
+					t.Errorf("requests = %d, want %d", reqs, tc.wantReqs)
+				}
+			})
+		}
+	}
+}
+
+func TestBaseURLChecked(t *testing.T) {
+	srv := openaitest.New(t)
+	port := srv.URL()[strings.LastIndex(srv.URL(), ":"):] // ":1234/v1"
+	notFound := func(_ context.Context, host string) ([]string, error) {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	tests := []struct {
+		name       string
+		baseURL    string
+		lookup     func(context.Context, string) ([]string, error)
+		wantErr    error
+		wantLookup []string
+		contains   string
+	}{
+		{name: "no scheme", baseURL: "localhost" + port, wantErr: model.ErrBaseURL, contains: `OPENAI_BASE_URL "localhost:`},
+		{name: "other scheme", baseURL: "ftp://127.0.0.1" + port, wantErr: model.ErrBaseURL, contains: `"ftp://127.0.0.1`},
+		{name: "host does not resolve", baseURL: "http://nosuch.invalid/v1", lookup: notFound, wantErr: model.ErrBaseURL,
+			wantLookup: []string{"nosuch.invalid"}, contains: `the host "nosuch.invalid" of OPENAI_BASE_URL http://nosuch.invalid/v1 does not resolve (no such host)`},
+		{name: "credentials stay out of the error", baseURL: "https://user:hunter2@nosuch.invalid/v1", lookup: notFound, wantErr: model.ErrBaseURL,
+			wantLookup: []string{"nosuch.invalid"}, contains: "https://user:xxxxx@nosuch.invalid/v1"},
+		{name: "an IP address needs no look-up", baseURL: srv.URL()},
+		{name: "a name is looked up once per client", baseURL: "http://localhost" + port,
+			lookup: func(_ context.Context, host string) ([]string, error) { return []string{"127.0.0.1"}, nil }, wantLookup: []string{"localhost"}},
+	}
+	for _, engine := range engines {
+		for _, tc := range tests {
+			t.Run(string(engine)+"/"+tc.name, func(t *testing.T) {
+				var looked []string
+				cfg := model.Config{Engine: engine, BaseURL: tc.baseURL, BaseURLSource: "OPENAI_BASE_URL", Model: "m", Sleep: (&harness{}).sleep,
+					LookupHost: func(ctx context.Context, host string) ([]string, error) {
+						looked = append(looked, host)
+						if tc.lookup == nil {
+							t.Errorf("unexpected look-up of %q", host)
+							return nil, errors.New("unexpected")
+						}
+						return tc.lookup(ctx, host)
+					}}
+				c, err := model.New(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				before := len(srv.Requests())
+				for range 2 {
+					_, err = c.Send(context.Background(), model.Request{Input: "x"})
+					if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+						t.Fatalf("err = %v, want %v", err, tc.wantErr)
+					}
+				}
+				if err != nil && !strings.Contains(err.Error(), tc.contains) {
+					t.Errorf("error %q lacks %q", err, tc.contains)
+				}
+				if err != nil && strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("error leaks the password: %v", err)
+				}
+				if tc.wantErr != nil && len(srv.Requests()) != before {
+					t.Errorf("a request was sent despite %v", err)
+				}
+				wantLookup := tc.wantLookup
+				if tc.wantErr != nil && wantLookup != nil {
+					wantLookup = append(wantLookup, wantLookup...) // a failed look-up is tried again next turn
+				}
+				if strings.Join(looked, " ") != strings.Join(wantLookup, " ") {
+					t.Errorf("look-ups = %q, want %q", looked, wantLookup)
 				}
 			})
 		}

@@ -31,6 +31,9 @@ func (r *responsesClient) Send(ctx context.Context, req Request) (Response, erro
 	if err := t.checkKey(); err != nil {
 		return t.resp, fmt.Errorf("send responses request: %w", err)
 	}
+	if err := t.checkBaseURL(ctx); err != nil {
+		return t.resp, fmt.Errorf("send responses request: %w", err)
+	}
 	var tools []openai.ResponseTool
 	for _, tl := range req.Tools {
 		// go-openai's Tool nests functions under "function" (the Chat

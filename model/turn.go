@@ -2,21 +2,23 @@ package model
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/git-codex/git-codex/internal/text"
-
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/git-codex/git-codex/redact"
 )
 
 // errStreamCut reports a stream that ended before the response completed.
@@ -44,6 +46,49 @@ func newTurn(c *client, req Request) *turn {
 		req.MaxToolRounds = DefaultMaxToolRounds
 	}
 	return &turn{c: c, req: req, model: c.cfg.Model, resp: Response{Model: c.cfg.Model}}
+}
+
+// resolveTimeout bounds the look-up of the base URL's host: a name that
+// does not resolve fails the turn at once instead of after the retries.
+const resolveTimeout = 3 * time.Second
+
+// checkBaseURL fails with ErrBaseURL when Config.BaseURL is not an http://
+// or https:// URL or its host does not resolve (looked up once per client;
+// IP addresses need no look-up).
+func (t *turn) checkBaseURL(ctx context.Context) error {
+	raw := t.c.cfg.BaseURL
+	if raw == "" || t.c.resolved.Load() {
+		return nil
+	}
+	src := t.c.cfg.BaseURLSource
+	if src == "" {
+		src = "the base URL"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: %s %q is not an http:// or https:// URL", ErrBaseURL, src, t.redact(raw))
+	}
+	host := u.Hostname()
+	if net.ParseIP(host) == nil {
+		rctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+		defer cancel()
+		if _, err := t.c.cfg.LookupHost(rctx, host); err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("resolve %s: %w", host, ctx.Err())
+			}
+			reason := err.Error()
+			var dnsErr *net.DNSError
+			switch {
+			case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+				reason = "no such host"
+			case errors.Is(err, context.DeadlineExceeded):
+				reason = "no answer within " + resolveTimeout.String()
+			}
+			return fmt.Errorf("%w: the host %q of %s %s does not resolve (%s)", ErrBaseURL, host, src, t.redact(u.Redacted()), reason)
+		}
+	}
+	t.c.resolved.Store(true)
+	return nil
 }
 
 // checkKey refuses to call OpenAI itself without a key; local servers
@@ -101,7 +146,7 @@ func (t *turn) tool(ctx context.Context, name, args string, exhausted bool) stri
 		tc.Error = "no tools available"
 		out = "error: no tools are available"
 	default:
-		t.event(Event{Kind: EventTool, Detail: name + " " + text.Cut(args, 121)})
+		t.event(Event{Kind: EventTool, Detail: name + " " + redact.Clip(args, 120, "…")})
 		res, err := t.req.Call(ctx, name, args)
 		if err != nil {
 			tc.Error = err.Error()
@@ -151,7 +196,7 @@ func (t *turn) do(ctx context.Context, fn func(ctx context.Context, model string
 		case errors.Is(cause, errIdleTimeout):
 			err = fmt.Errorf("%w: nothing received for %s", errIdleTimeout, cfg.IdleTimeout)
 		}
-		kind, retry, detail := classify(err, a)
+		kind, retry, detail := classify(err, a, cfg.Engine)
 		detail = strings.TrimRight(t.redact(detail), ". ")
 		if t.emitted {
 			// Text already reached the user: a retry would repeat it.
@@ -221,25 +266,41 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 }
 
 // classify maps an attempt's error to a sentinel, whether it is worth
-// retrying, and a one-line detail holding the provider's message.
+// retrying, and a one-line detail that always holds the HTTP status (when
+// there was a response) and the server's message. engine tells which
+// endpoint was asked, so a 404 or 405 from a server without the Responses
+// API can be told apart from any other rejection.
 //
 //lint:ignore ST1008 the first result is the kind of failure, a sentinel, not an error of classify
-func classify(err error, a *attempt) (kind error, retry bool, detail string) {
-	var apiErr *openai.APIError
+func classify(err error, a *attempt, engine Engine) (kind error, retry bool, detail string) {
 	var reqErr *openai.RequestError
+	var apiErr *openai.APIError
+	var dnsErr *net.DNSError
 	switch {
+	case errors.As(err, &reqErr):
+		// The body was not an OpenAI error object: Ollama's {"error": "…"},
+		// FastAPI's {"detail": …}, plain text, HTML or nothing. go-openai may
+		// wrap an empty APIError here; the status and the body are what count.
+		code, typ, msg := "", "", ""
+		if errors.As(reqErr.Err, &apiErr) {
+			code, _ = apiErr.Code.(string)
+			typ, msg = apiErr.Type, apiErr.Message
+		}
+		if msg == "" {
+			msg = bodyMessage(reqErr.Body)
+		}
+		return classifyAPI(engine, reqErr.HTTPStatusCode, code, typ, msg)
 	case errors.As(err, &apiErr):
 		code, _ := apiErr.Code.(string)
-		return classifyAPI(apiErr.HTTPStatusCode, code, apiErr.Type, apiErr.Message)
-	case errors.As(err, &reqErr):
-		body := strings.Join(strings.Fields(string(reqErr.Body)), " ")
-		return classifyAPI(reqErr.HTTPStatusCode, "", "", text.Cut(body, 201))
+		return classifyAPI(engine, apiErr.HTTPStatusCode, code, apiErr.Type, apiErr.Message)
 	case errors.Is(err, errAttemptTimeout), errors.Is(err, errIdleTimeout):
 		return ErrUnavailable, true, err.Error()
 	case errors.Is(err, errStreamCut), errors.Is(err, io.ErrUnexpectedEOF):
 		return ErrUnavailable, true, errStreamCut.Error()
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return ErrUnavailable, false, "connection refused: " + err.Error()
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return ErrBaseURL, false, fmt.Sprintf("host %q does not resolve", dnsErr.Name)
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
@@ -251,16 +312,49 @@ func classify(err error, a *attempt) (kind error, retry bool, detail string) {
 	return ErrUnavailable, false, err.Error()
 }
 
+// bodyMessage finds the message in an error body that is not an OpenAI
+// error object: {"error": "…"}, {"detail": …}, {"message": "…"}, or the text
+// itself (whitespace folded, clipped).
+func bodyMessage(body []byte) string {
+	var m map[string]any
+	if json.Unmarshal(body, &m) == nil {
+		for _, k := range []string{"error", "message", "detail"} {
+			switch v := m[k].(type) {
+			case string:
+				if v != "" {
+					return redact.Clip(v, 200, "…")
+				}
+			case nil:
+			default:
+				if b, err := json.Marshal(v); err == nil {
+					return redact.Clip(string(b), 200, "…")
+				}
+			}
+		}
+	}
+	return redact.Clip(strings.Join(strings.Fields(string(body)), " "), 200, "…")
+}
+
 //lint:ignore ST1008 as classify: the first result is the kind of failure
-func classifyAPI(status int, code, typ, msg string) (error, bool, string) {
-	detail := msg
+func classifyAPI(engine Engine, status int, code, typ, msg string) (error, bool, string) {
+	msg = strings.TrimSpace(msg)
+	var detail string
 	switch {
 	case status != 0 && code != "":
-		detail = fmt.Sprintf("%d %s: %s", status, code, msg)
+		detail = fmt.Sprintf("%d %s", status, code)
 	case status != 0:
-		detail = fmt.Sprintf("%d: %s", status, msg)
+		detail = strings.TrimSpace(fmt.Sprintf("%d %s", status, http.StatusText(status)))
 	case code != "":
-		detail = code + ": " + msg
+		detail = code
+	}
+	switch {
+	case detail == "":
+		detail = msg
+	case msg != "":
+		detail += ": " + msg
+	}
+	if detail == "" {
+		detail = "the server gave no reason"
 	}
 	lower := strings.ToLower(msg)
 	switch {
@@ -278,8 +372,10 @@ func classifyAPI(status int, code, typ, msg string) (error, bool, string) {
 		return ErrUnavailable, true, detail
 	case status == http.StatusRequestTimeout || status == http.StatusConflict:
 		return ErrUnavailable, true, detail
-	case status == http.StatusNotFound:
-		return ErrBadRequest, false, detail + " (does the server offer this API? the chat engine suits servers without the Responses API)"
+	case (status == http.StatusNotFound || status == http.StatusMethodNotAllowed) && engine != EngineChat:
+		return ErrNoResponsesAPI, false, detail
+	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
+		return ErrBadRequest, false, detail + " (is the base URL right? it usually ends in /v1)"
 	case status >= 400:
 		return ErrBadRequest, false, detail
 	}

@@ -293,13 +293,15 @@ const (
 // FixFailed returns the follow-up sent when a verification command failed:
 // "Failed: `cmd`", the last maxTail lines of its output (DefaultTailLines
 // when maxTail <= 0; never more than MaxTailBytes), then "Fix." Colour
-// codes and carriage-return progress are stripped and secrets redacted.
+// codes and carriage-return progress are stripped and secrets redacted —
+// in the whole output, before its tail is cut: a key whose first half or
+// BEGIN line falls before the tail would match nothing after.
 func FixFailed(cmd, output string, maxTail int) string {
 	if maxTail <= 0 {
 		maxTail = DefaultTailLines
 	}
-	tail, omitted := tailLines(cleanOutput(output), maxTail, MaxTailBytes)
-	cmd = oneLine(cmd)
+	tail, omitted := tailLines(redact.String(cleanOutput(output)), maxTail, MaxTailBytes)
+	cmd = redact.String(oneLine(cmd))
 	var b strings.Builder
 	fmt.Fprintf(&b, "Failed: `%s`", cmd)
 	if tail == "" {
@@ -314,7 +316,7 @@ func FixFailed(cmd, output string, maxTail int) string {
 		b.WriteString(fence + "\n" + tail + "\n" + fence + "\n")
 	}
 	b.WriteString("Fix.")
-	return redact.String(b.String())
+	return b.String()
 }
 
 // cleanOutput removes ANSI escape sequences and, on each line, everything

@@ -3,6 +3,8 @@ package prompt
 import (
 	"fmt"
 	"strings"
+
+	"github.com/git-codex/git-codex/redact"
 )
 
 // Turn is one exchange of a session's transcript, as recorded in git.
@@ -62,11 +64,9 @@ func Rebuild(transcript []Turn, summary string) string {
 
 func writeTurn(b *strings.Builder, role, text string, shorten bool) {
 	if shorten && len(text) > MaxOlderAnswerBytes {
-		cut := MaxOlderAnswerBytes
-		for cut > 0 && text[cut]&0xc0 == 0x80 {
-			cut--
+		if head, left := redact.Cut(text, MaxOlderAnswerBytes); left > 0 {
+			text = head + fmt.Sprintf("\n[… %d more bytes omitted]", left)
 		}
-		text = text[:cut] + fmt.Sprintf("\n[… %d more bytes omitted]", len(text)-cut)
 	}
 	fmt.Fprintf(b, "\n<turn role=%q>\n%s\n</turn>\n", role, text)
 }

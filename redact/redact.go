@@ -1,189 +1,70 @@
-// Package redact replaces secrets in text with "[REDACTED:<kind>]" markers:
-// provider API keys and tokens, private-key blocks, credentials in URLs and
-// Authorization headers, and .env-style assignments whose name looks secret
-// (the name is kept, the value replaced).
+// Package redact replaces secrets in text with "[REDACTED:<kind>]" markers
+// before anything is stored, and derives the short texts (titles, columns,
+// clipped tool results) that are cut from redacted text only.
 //
 // It exists because session records are stored in git notes, and notes get
 // pushed to shared remotes: every text field passes through String before it
-// is written. It is pure string processing with no I/O; it must stay fast
-// enough to run on every record and must leave ordinary prose, code, git
-// object ids and UUIDs unchanged. Redaction is idempotent.
+// is written, and everything cut from a text goes through Cut or Line, which
+// redact the whole text first — a key cut in half no longer matches any
+// rule. It is pure string processing with no I/O; it must stay fast enough
+// to run on every record and must leave ordinary prose, code, git object ids
+// and UUIDs unchanged. Redaction is idempotent.
+//
+// What it finds, in order of precedence where findings overlap:
+//
+//   - its own rules (rules.go): the formats records have always named
+//     (openai-key, github-token, private-key, …), passwords in URLs;
+//   - assignments whose name looks secret, in the forms code and
+//     configuration write them (assign.go): the name is kept, the value
+//     replaced;
+//   - gitleaks' default rule set (gitleaks_rules.go, generated from the
+//     gitleaks module by `go generate`): over 200 providers' formats, each
+//     rule compiled the first time one of its keywords occurs;
+//   - private-key bodies without their BEGIN line, and tokens that look
+//     machine-generated wherever they stand (token.go).
+//
+// gitleaks is used as a rule set, not as a library: importing its detector
+// would add about 160 packages (viper, archive readers, a WebAssembly
+// runtime), and building it costs about 30 ms per process, a reply's whole
+// budget; compiling all its rules eagerly costs about 10 ms.
 package redact
 
 import (
-	"regexp"
+	"sort"
 	"strings"
 )
 
 // Marker returns the replacement text for a secret of the given kind.
 func Marker(kind string) string { return "[REDACTED:" + kind + "]" }
 
-// markerPrefix starts every marker; values that already start with it are
-// left alone so that redacting twice changes nothing.
+// markerPrefix starts every marker; text inside a marker is never matched
+// again, so that redacting twice changes nothing.
 const markerPrefix = "[REDACTED"
 
-// rule is one kind of secret. The regexp runs only when the text contains one
-// of the keywords (in the line, for line rules),
-// which keeps the common case — text with no secret in it — cheap.
-type rule struct {
-	kind     string
-	keywords []string
-	// multiline rules run on the whole text, the others line by line.
-	multiline bool
-	re        *regexp.Regexp
-	// group is the submatch that holds the secret (0 = the whole match).
-	group int
-	// keep, when set, decides per match whether to leave it alone; it gets
-	// the submatches and the text after the match, and returns the kind to
-	// use ("" = leave unchanged).
-	keep func(sub []string, rest string) string
-	// scan, when set, replaces re: it redacts one line.
-	scan func(line string) string
-}
-
-// rules run in order: specific token formats first, so that the generic
-// assignment and URL rules see markers rather than raw tokens and keep the
-// more precise kind.
-var rules = []rule{
-	{
-		kind:      "private-key",
-		keywords:  []string{"PRIVATE KEY-----"},
-		multiline: true,
-		re:        regexp.MustCompile(`(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)`),
-	},
-	{
-		kind:     "anthropic-key",
-		keywords: []string{"sk-ant-"},
-		re:       regexp.MustCompile(`\bsk-ant-[A-Za-z0-9_-]{20,}`),
-	},
-	{
-		kind:     "openai-key",
-		keywords: []string{"sk-"},
-		re:       regexp.MustCompile(`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}`),
-		keep: func(sub []string, _ string) string {
-			for _, p := range []string{"sk-proj-", "sk-svcacct-", "sk-admin-"} {
-				if strings.HasPrefix(sub[0], p) {
-					return "openai-key" // these prefixes only ever start keys
-				}
-			}
-			return mixedIf(sub[0][3:], "openai-key")
-		},
-	},
-	{
-		kind:     "stripe-key",
-		keywords: []string{"_live_", "_test_", "whsec_"},
-		re:       regexp.MustCompile(`\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})`),
-	},
-	{
-		kind:     "github-token",
-		keywords: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
-		re:       regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`),
-	},
-	{
-		kind:     "gitlab-token",
-		keywords: []string{"glpat-"},
-		re:       regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`),
-	},
-	{
-		kind:     "npm-token",
-		keywords: []string{"npm_"},
-		re:       regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`),
-	},
-	{
-		kind:     "aws-access-key-id",
-		keywords: []string{"AKIA", "ASIA"},
-		re:       regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`),
-	},
-	{
-		kind:     "slack-token",
-		keywords: []string{"xox", "xapp-", "hooks.slack.com"},
-		re:       regexp.MustCompile(`\b(?:xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/]{20,})`),
-	},
-	{
-		kind:     "google-api-key",
-		keywords: []string{"AIza"},
-		re:       regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}`),
-	},
-	{
-		kind:     "jwt",
-		keywords: []string{"eyJ"},
-		re:       regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`),
-	},
-	{
-		kind:     "bearer-token",
-		keywords: spellings("authorization"),
-		re:       regexp.MustCompile(`(?i)authorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|token|basic)[ \t]+([A-Za-z0-9._~+/=-]{8,})`),
-		group:    1,
-	},
-	{
-		kind:     "password",
-		keywords: []string{"://"},
-		re:       regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@"'<>]*:([^\s/@"'<>]+)@`),
-		group:    1,
-		keep: func(sub []string, _ string) string {
-			if strings.HasPrefix(sub[1], "$") || strings.HasPrefix(sub[1], markerPrefix) {
-				return ""
-			}
-			return "password"
-		},
-	},
-	{
-		kind:     "secret",
-		keywords: spellings("key", "token", "secret", "pass", "pwd", "credential", "auth"),
-		// A hand-written scanner: the equivalent regexp has no literal to
-		// anchor on and cost 25 times more than all other rules together.
-		scan: assignments,
-	},
-}
+// Priorities of the finders: where findings overlap, they merge and the
+// lowest priority names the kind.
+const (
+	prioAssign   = 100
+	prioGitleaks = 200
+	prioGeneric  = 300 // gitleaks' generic-api-key
+	prioPEM      = 400
+	prioToken    = 500
+)
 
 // String returns s with every secret it recognises replaced by a marker.
 func String(s string) string {
 	if s == "" {
 		return s
 	}
+	var fs []finding
 	for i := range rules {
-		r := &rules[i]
-		if r.multiline {
-			if containsAny(s, r.keywords) {
-				s = r.apply(s)
-			}
-			continue
-		}
-		s = r.applyLines(s)
+		fs = rules[i].find(s, i, fs)
 	}
-	return s
-}
-
-// applyLines runs r on each line holding one of its keywords: most text
-// holds none, and regexp cost grows with the bytes it scans.
-func (r *rule) applyLines(s string) string {
-	if !containsAny(s, r.keywords) {
-		return s
-	}
-	var b strings.Builder
-	done := 0 // s[:done] is already in b
-	for pos := 0; pos < len(s); {
-		end := strings.IndexByte(s[pos:], '\n')
-		if end < 0 {
-			end = len(s)
-		} else {
-			end += pos
-		}
-		line := s[pos:end]
-		if containsAny(line, r.keywords) {
-			if out := r.apply(line); out != line {
-				b.WriteString(s[done:pos])
-				b.WriteString(out)
-				done = end
-			}
-		}
-		pos = end + 1
-	}
-	if done == 0 {
-		return s
-	}
-	b.WriteString(s[done:])
-	return b.String()
+	fs = assignments(s, prioAssign, fs)
+	fs = append(fs, gitleaksFindings(s, fs)...)
+	fs = pemBodies(s, prioPEM, fs)
+	fs = bareTokens(s, prioToken, fs)
+	return replace(s, fs)
 }
 
 // Strings redacts every element of ss into a new slice (nil stays nil).
@@ -198,338 +79,120 @@ func Strings(ss []string) []string {
 	return out
 }
 
-// containsAny reports whether s contains one of words.
-func containsAny(s string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(s, w) {
+// finding is a secret a finder found: where it is, which kind it is, and
+// the finder's priority.
+type finding struct {
+	span
+	kind string
+	prio int
+}
+
+// replace returns s with each finding replaced by its marker. Findings
+// that overlap a marker already in s are dropped; overlapping findings
+// merge, and the one with the lowest priority names the kind.
+func replace(s string, fs []finding) string {
+	if len(fs) == 0 {
+		return s
+	}
+	if strings.Contains(s, markerPrefix) {
+		marks := markerSpans(s)
+		kept := fs[:0]
+		for _, f := range fs {
+			if !overlapsAny(f.span, marks) {
+				kept = append(kept, f)
+			}
+		}
+		fs = kept
+		if len(fs) == 0 {
+			return s
+		}
+	}
+	kept := fs[:0]
+	for _, f := range fs {
+		// gitleaks' rules judge placeholders themselves (entropy, allowlists).
+		if f.prio >= prioGitleaks && f.prio < prioToken || !placeholder(s[f.start:f.end]) {
+			kept = append(kept, f)
+		}
+	}
+	if fs = kept; len(fs) == 0 {
+		return s
+	}
+	sortFindings(fs)
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	for i := 0; i < len(fs); {
+		f := fs[i]
+		end, kind, prio := f.end, f.kind, f.prio
+		j := i + 1
+		for ; j < len(fs) && fs[j].start < end; j++ {
+			end = max(end, fs[j].end)
+			if fs[j].prio < prio {
+				kind, prio = fs[j].kind, fs[j].prio
+			}
+		}
+		b.WriteString(s[last:f.start])
+		b.WriteString(Marker(kind))
+		last = end
+		i = j
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// placeholder reports whether v is a placeholder written where a secret
+// goes (ghp_xxxxxxxxxxxxxxxxxxxx, AKIAXXXXXXXXXXXXXXXX, ********): eight
+// bytes or more, most of them one repeated character.
+func placeholder(v string) bool {
+	if len(v) < 8 {
+		return false
+	}
+	var count [256]int
+	top := 0
+	for i := 0; i < len(v); i++ {
+		count[v[i]]++
+		top = max(top, count[v[i]])
+	}
+	return 5*top >= 3*len(v)
+}
+
+func overlapsAny(sp span, spans []span) bool {
+	for _, o := range spans {
+		if sp.start < o.end && o.start < sp.end {
 			return true
 		}
 	}
 	return false
 }
 
-// spellings returns each word as written and in upper and title case
-// (key, KEY, Key), which covers how names are written (API_KEY, apiKey)
-// without lower-casing every line.
-func spellings(words ...string) []string {
-	var out []string
-	for _, w := range words {
-		out = append(out, w, strings.ToUpper(w), strings.ToUpper(w[:1])+w[1:])
+// markerSpans returns where the markers already in s are.
+func markerSpans(s string) []span {
+	var out []span
+	for off := 0; ; {
+		i := strings.Index(s[off:], markerPrefix)
+		if i < 0 {
+			return out
+		}
+		start := off + i
+		end := strings.IndexByte(s[start:], ']')
+		if end < 0 {
+			return out
+		}
+		out = append(out, span{start, start + end + 1})
+		off = start + end + 1
 	}
-	return out
 }
 
-func (r *rule) apply(s string) string {
-	if r.scan != nil {
-		return r.scan(s)
-	}
-	matches := r.re.FindAllStringSubmatchIndex(s, -1)
-	if matches == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, m := range matches {
-		start, end := m[2*r.group], m[2*r.group+1]
-		if start < 0 {
-			continue
+// sortFindings orders fs by start, longer first, then by priority.
+func sortFindings(fs []finding) {
+	sort.Slice(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.start != b.start {
+			return a.start < b.start
 		}
-		kind := r.kind
-		if r.keep != nil {
-			sub := make([]string, len(m)/2)
-			for i := range sub {
-				if m[2*i] >= 0 {
-					sub[i] = s[m[2*i]:m[2*i+1]]
-				}
-			}
-			if kind = r.keep(sub, s[m[1]:]); kind == "" {
-				continue
-			}
+		if a.end != b.end {
+			return a.end > b.end
 		}
-		if start < last {
-			continue
-		}
-		// A quoted value keeps its quotes: only the secret is replaced.
-		if v := s[start:end]; len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			start, end = start+1, end-1
-		}
-		b.WriteString(s[last:start])
-		b.WriteString(Marker(kind))
-		last = end
-	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-// mixedIf returns kind when tail holds both letters and digits, as random
-// keys do, so that long kebab-case identifiers starting "sk-" survive.
-func mixedIf(tail, kind string) string {
-	var letter, digit bool
-	for _, c := range tail {
-		switch {
-		case c >= '0' && c <= '9':
-			digit = true
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			letter = true
-		}
-	}
-	if letter && digit {
-		return kind
-	}
-	return ""
-}
-
-// assignments redacts the values of NAME=VALUE, NAME: VALUE and
-// NAME := VALUE assignments in line whose name looks secret (see assignment).
-// The name may be quoted (JSON) and must start the line or follow
-// whitespace, ';', ',', '{' or '('.
-func assignments(line string) string {
-	var b strings.Builder
-	done := 0
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		if c != '=' && c != ':' {
-			continue
-		}
-		sepStart, sepEnd := i, i+1
-		next := byte(0)
-		if i+1 < len(line) {
-			next = line[i+1]
-		}
-		switch {
-		case c == ':' && next == '=':
-			sepEnd = i + 2
-		case c == ':' && (next == ':' || next == '/'):
-			i++ // "::" or "://"
-			continue
-		case c == '=' && (next == '=' || next == '>' || next == '~'):
-			i++ // "==", "=>", "=~"
-			continue
-		case c == '=' && i > 0 && strings.IndexByte("=!<>+-*/%&|^:", line[i-1]) >= 0:
-			continue // "!=", "+=", …
-		}
-		// The name, backwards from the separator.
-		ne := sepStart
-		for ne > 0 && (line[ne-1] == ' ' || line[ne-1] == '\t') {
-			ne--
-		}
-		if ne > 0 && (line[ne-1] == '"' || line[ne-1] == '\'') {
-			ne--
-		}
-		ns := ne
-		for ns > 0 && isNameByte(line[ns-1]) {
-			ns--
-		}
-		for ns < ne && !isNameStart(line[ns]) {
-			ns++
-		}
-		if ns == ne {
-			continue
-		}
-		before := ns
-		if before > 0 && (line[before-1] == '"' || line[before-1] == '\'') {
-			before--
-		}
-		if before > 0 && strings.IndexByte(" \t;,{(", line[before-1]) < 0 {
-			continue
-		}
-		name := line[ns:ne]
-		if secretName(name) == "" {
-			continue
-		}
-		// The value, forwards from the separator.
-		vs := sepEnd
-		for vs < len(line) && (line[vs] == ' ' || line[vs] == '\t') {
-			vs++
-		}
-		ve := valueEnd(line, vs)
-		if ve == vs {
-			continue
-		}
-		kind := assignment([]string{"", name, line[sepStart:vs], line[vs:ve]}, line[ve:])
-		i = ve - 1
-		if kind == "" {
-			continue
-		}
-		rs, re := vs, ve
-		if q := line[vs]; q == '"' || q == '\'' {
-			rs, re = vs+1, ve-1
-		}
-		b.WriteString(line[done:rs])
-		b.WriteString(Marker(kind))
-		done = re
-	}
-	if done == 0 {
-		return line
-	}
-	b.WriteString(line[done:])
-	return b.String()
-}
-
-// valueEnd returns the end of the value starting at line[vs]: a quoted
-// string (closing quote included; "" when unterminated) or a bare word.
-func valueEnd(line string, vs int) int {
-	if vs >= len(line) {
-		return vs
-	}
-	switch q := line[vs]; q {
-	case '"', '\'':
-		for k := vs + 1; k < len(line); k++ {
-			if q == '"' && line[k] == '\\' {
-				k++
-				continue
-			}
-			if line[k] == q {
-				return k + 1
-			}
-		}
-		return vs
-	}
-	if strings.IndexByte("\"'#;,=(){}[]<>$", line[vs]) >= 0 {
-		return vs
-	}
-	k := vs
-	for k < len(line) && strings.IndexByte(" \t\r\"'#;,)]}", line[k]) < 0 {
-		k++
-	}
-	return k
-}
-
-func isNameStart(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-func isNameByte(c byte) bool {
-	return isNameStart(c) || c >= '0' && c <= '9' || c == '.' || c == '-'
-}
-
-// assignment decides whether NAME=VALUE (sub[1] the name, sub[2] the
-// separator, sub[3] the value) holds a secret, and of which kind. Values that
-// are references or code rather than literals are left alone: $VAR, ${VAR},
-// calls, indexing, dotted identifiers, type names, empty strings and existing
-// markers. A bare value after a colon counts only when it ends the line (YAML),
-// so prose such as "Token: it expires hourly" is left alone.
-func assignment(sub []string, rest string) string {
-	kind := secretName(sub[1])
-	if kind == "" {
-		return ""
-	}
-	v := sub[3]
-	quoted := len(v) >= 2 && (v[0] == '"' || v[0] == '\'')
-	if quoted {
-		v = v[1 : len(v)-1]
-	}
-	if v == "" || strings.HasPrefix(v, markerPrefix) {
-		return ""
-	}
-	switch v[0] {
-	case '$', '{', '<', '%', '*':
-		return ""
-	}
-	if strings.HasPrefix(v, "process.env") || strings.Contains(v, "{{") {
-		return ""
-	}
-	if quoted {
-		return kind
-	}
-	if strings.TrimSpace(sub[2]) == ":" {
-		line, _, _ := strings.Cut(rest, "\n")
-		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, ",") && !strings.HasPrefix(line, "}") {
-			return ""
-		}
-	}
-	if strings.ContainsAny(v, "()[]") || dotted.MatchString(v) {
-		return ""
-	}
-	lv := strings.ToLower(v)
-	switch lv {
-	case "true", "false", "null", "nil", "none", "undefined", "string", "str", "int",
-		"number", "bool", "boolean", "bytes", "any", "optional", "required":
-		return ""
-	}
-	name := sub[1]
-	if k := strings.LastIndexByte(name, '.'); k >= 0 {
-		name = name[k+1:]
-	}
-	if ident.MatchString(v) && normalise(v) == normalise(name) {
-		return "" // Token: token
-	}
-	return kind
-}
-
-var (
-	dotted = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$`)
-	ident  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
-
-// normalise turns apiKey, api-key, api.key and API_KEY into API_KEY.
-func normalise(name string) string {
-	var b strings.Builder
-	var prevLower bool
-	for _, c := range name {
-		switch {
-		case c == '-' || c == '.' || c == '_':
-			b.WriteByte('_')
-			prevLower = false
-			continue
-		case c >= 'A' && c <= 'Z':
-			if prevLower {
-				b.WriteByte('_')
-			}
-			prevLower = false
-		case c >= 'a' && c <= 'z':
-			prevLower = true
-			c -= 'a' - 'A'
-		default:
-			prevLower = c >= '0' && c <= '9'
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// nameIs reports whether the normalised name n is word or ends in _word.
-func nameIs(n, word string) bool {
-	return n == word || len(n) > len(word) && strings.HasSuffix(n, word) && n[len(n)-len(word)-1] == '_'
-}
-
-// notSecretKeys end in _KEY but name database or cache keys, or public halves.
-var notSecretKeys = []string{"PUBLIC_KEY", "PRIMARY_KEY", "FOREIGN_KEY", "SORT_KEY", "PARTITION_KEY",
-	"CACHE_KEY", "HASH_KEY", "RANGE_KEY", "SHORTCUT_KEY", "HOT_KEY", "MAP_KEY", "DICT_KEY", "LOOKUP_KEY",
-	"IDEMPOTENCY_KEY", "ROUTING_KEY", "KEY_KEY", "SSH_KEY_PATH"}
-
-// secretName returns the marker kind for a variable name that looks like it
-// holds a secret, or "".
-func secretName(name string) string {
-	n := strings.Trim(normalise(name), "_")
-	for _, ns := range notSecretKeys {
-		if nameIs(n, ns) {
-			return ""
-		}
-	}
-	is := func(words ...string) bool {
-		for _, w := range words {
-			if nameIs(n, w) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case strings.Contains(n, "AWS_SECRET"):
-		return "aws-secret-key"
-	case is("PASSWORD", "PASSWD", "PASSPHRASE", "DB_PWD") || strings.HasPrefix(n, "PASSWORD_"):
-		return "password"
-	case is("TOKEN", "ACCESS_TOKEN", "REFRESH_TOKEN"):
-		return "token"
-	case is("SECRET", "CLIENT_SECRET", "SECRET_KEY") || strings.HasPrefix(n, "SECRET_"):
-		return "secret"
-	case is("KEY", "APIKEY", "CREDENTIALS", "CREDENTIAL", "AUTH") && n != "KEY" && n != "AUTH":
-		return "secret"
-	}
-	return ""
+		return a.prio < b.prio
+	})
 }

@@ -23,41 +23,46 @@ func loadArchive(t testing.TB, name string) *txtar.Archive {
 }
 
 // TestSecretsCorpus checks every fabricated secret in testdata/secrets.txtar
-// is replaced exactly as its .want file says, and that redacting the result
-// again changes nothing.
+// (the formats records have always named) and testdata/channels.txtar (the
+// forms this program's channels carry: a realistic .env, code idioms, cut
+// values, private-key bodies without their BEGIN line) is replaced exactly
+// as its .want file says, and that redacting the result again changes
+// nothing.
 func TestSecretsCorpus(t *testing.T) {
-	a := loadArchive(t, "secrets.txtar")
-	want := map[string]string{}
-	for _, f := range a.Files {
-		if name, ok := strings.CutSuffix(f.Name, ".want"); ok {
-			want[name] = string(f.Data)
+	for _, file := range []string{"secrets.txtar", "channels.txtar"} {
+		a := loadArchive(t, file)
+		want := map[string]string{}
+		for _, f := range a.Files {
+			if name, ok := strings.CutSuffix(f.Name, ".want"); ok {
+				want[name] = string(f.Data)
+			}
 		}
-	}
-	cases := 0
-	for _, f := range a.Files {
-		name, ok := strings.CutSuffix(f.Name, ".in")
-		if !ok {
-			continue
-		}
-		cases++
-		t.Run(name, func(t *testing.T) {
-			w, ok := want[name]
+		cases := 0
+		for _, f := range a.Files {
+			name, ok := strings.CutSuffix(f.Name, ".in")
 			if !ok {
-				t.Fatalf("no %s.want", name)
+				continue
 			}
-			got := redact.String(string(f.Data))
-			// An unterminated private key is redacted to the end of the text,
-			// trailing newline included.
-			if strings.TrimRight(got, "\n") != strings.TrimRight(w, "\n") {
-				t.Errorf("redact.String mismatch\n got:\n%s\nwant:\n%s", got, w)
-			}
-			if again := redact.String(got); again != got {
-				t.Errorf("not idempotent\nonce:\n%s\ntwice:\n%s", got, again)
-			}
-		})
-	}
-	if cases != len(want) {
-		t.Errorf("%d .in files but %d .want files", cases, len(want))
+			cases++
+			t.Run(name, func(t *testing.T) {
+				w, ok := want[name]
+				if !ok {
+					t.Fatalf("no %s.want", name)
+				}
+				got := redact.String(string(f.Data))
+				// An unterminated private key is redacted to the end of the
+				// text, trailing newline included.
+				if strings.TrimRight(got, "\n") != strings.TrimRight(w, "\n") {
+					t.Errorf("redact.String mismatch\n got:\n%s\nwant:\n%s", got, w)
+				}
+				if again := redact.String(got); again != got {
+					t.Errorf("not idempotent\nonce:\n%s\ntwice:\n%s", got, again)
+				}
+			})
+		}
+		if cases != len(want) {
+			t.Errorf("%s: %d .in files but %d .want files", file, cases, len(want))
+		}
 	}
 }
 
@@ -112,6 +117,56 @@ func TestStrings(t *testing.T) {
 	}
 }
 
+func TestLiteral(t *testing.T) {
+	tests := []struct {
+		name, in, value, want string
+	}{
+		{"as written", "key QAQAQAQAQAQA here", "QAQAQAQAQAQA", "key [REDACTED:configured-secret] here"},
+		{"inside a word when long", "xQAQAQAQAQAQAy", "QAQAQAQAQAQA", "x[REDACTED:configured-secret]y"},
+		{"JSON-escaped", `{"content":"k\"<>&\\y"}`, `k"<>&\y`, `{"content":"[REDACTED:configured-secret]"}`},
+		{"JSON with HTML escapes", `"k\"\u003c\u003e\u0026\\y"`, `k"<>&\y`, `"[REDACTED:configured-secret]"`},
+		{"short, standing alone", "use abc7 now, not abc7x", "abc7", "use [REDACTED:configured-secret] now, not abc7x"},
+		{"short, odd characters", `pass <&> in`, "<&>", "pass [REDACTED:configured-secret] in"},
+		{"surrounding space ignored", "the key", " key ", "the [REDACTED:configured-secret]"},
+		{"empty value", "nothing", "", "nothing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := redact.Literal(tt.in, tt.value); got != tt.want {
+				t.Errorf("Literal(%q, %q) = %q, want %q", tt.in, tt.value, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDerive(t *testing.T) {
+	const tok = "ghp_Zx9aQ2vL8mK3pR7tW4yN6cF1hJ5dG0sA2eU8"
+	r := redact.New("QAQAQAQAQAQA", "")
+	tests := []struct {
+		name, got, want string
+	}{
+		{"line: first non-empty, heading marks gone", redact.Line("\n\n## Fix the cache\nmore", 40), "Fix the cache"},
+		{"line: cut after redaction", redact.Line("word word "+tok+" please", 20), "word word [REDACTED…"},
+		{"line: runes, not bytes", redact.Line("ééééé", 3), "éé…"},
+		{"line: fits", redact.Line("short", 5), "short"},
+		{"clip: cut after redaction", redact.Clip("x "+tok+" y", 12, "…"), "x [REDACTED:…"},
+		{"clip: nothing cut, no mark", redact.Clip("x "+tok, 100, "…"), "x [REDACTED:github-token]"},
+		{"redactor: literal first", r.Line("my key QAQAQAQAQAQA ok", 100), "my key [REDACTED:configured-secret] ok"},
+		{"redactor: literal across the cut", r.Clip("my key QAQAQAQAQAQA ok", 12, "…"), "my key [REDA…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+	head, left := redact.Cut("abc "+tok, 6)
+	if head != "abc [R" || left != len("abc [REDACTED:github-token]")-6 {
+		t.Errorf("Cut = %q, %d", head, left)
+	}
+}
+
 func benchText(b *testing.B, file string) string {
 	var sb strings.Builder
 	for _, f := range loadArchive(b, file).Files {
@@ -120,12 +175,25 @@ func benchText(b *testing.B, file string) string {
 	return sb.String()
 }
 
+// recordText is typical record text of about 2 KiB: an answer in prose with
+// a little code, no secret in it.
+func recordText() string {
+	return strings.Repeat("The model read ARCHITECTURE.md and proposed a change to gitstore: "+
+		"the token usage of each turn is recorded, and the key of the cache is the topic. ", 10) +
+		"```go\nfunc (c *Cache) Get(key string) (string, bool) {\n\tv, ok := c.m[key]\n\treturn v, ok\n}\n```\n" +
+		"Commit 3f2a9c1d4b5e6f708192a3b4c5d6e7f8091a2b3c, session 01KDYAK349CR19GXX9RBCRTZWP.\n"
+}
+
 // BenchmarkString measures redaction of typical record text: prose and code
-// with no secrets (the common case) and the corpus of secrets.
+// with no secrets (the common case), the same with secrets, and the corpora
+// of look-alikes and of secrets.
 func BenchmarkString(b *testing.B) {
 	for _, bc := range []struct{ name, text string }{
+		{"record-2KiB", recordText()},
+		{"record-2KiB-secrets", recordText() + "export OPENAI_API_KEY=sk-proj-Qz7Lm2Kv9Xp4Rt8Wn3Yb6Cf1Hj5Dg0SaEu\n" +
+			"DB_PASS=tR4vK9mQ2xLp and the key Zx8vQ2mK9pL4tR7wN3yB6cF1hJ5dG0sA2eU8iO4k\n"},
 		{"harmless", strings.Repeat(benchText(b, "harmless.txtar"), 4)},
-		{"secrets", benchText(b, "secrets.txtar")},
+		{"secrets", benchText(b, "secrets.txtar") + benchText(b, "channels.txtar")},
 		{"prose-4KiB", strings.Repeat("The model read ARCHITECTURE.md and proposed a change to gitstore. ", 64)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -137,10 +205,27 @@ func BenchmarkString(b *testing.B) {
 	}
 }
 
+// BenchmarkFirstCall measures what redacting a record costs the first time
+// in a process, when the rules its text calls for are compiled.
+func BenchmarkFirstCall(b *testing.B) {
+	for _, bc := range []struct{ name, text string }{
+		{"record-2KiB", recordText()},
+		{"harmless", benchText(b, "harmless.txtar")},
+		{"secrets", benchText(b, "secrets.txtar") + benchText(b, "channels.txtar")},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				redact.Forget()
+				redact.String(bc.text)
+			}
+		})
+	}
+}
+
 // FuzzString checks redaction never panics, keeps valid UTF-8 valid and is
 // idempotent.
 func FuzzString(f *testing.F) {
-	for _, name := range []string{"secrets.txtar", "harmless.txtar"} {
+	for _, name := range []string{"secrets.txtar", "channels.txtar", "harmless.txtar"} {
 		for _, file := range loadArchive(f, name).Files {
 			f.Add(string(file.Data))
 		}

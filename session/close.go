@@ -92,7 +92,7 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 		}
 		// The file lands in the work tree and is usually committed: it gets
 		// the same scrubbing as the notes.
-		doc := e.scrubKey(redact.String(Markdown(res)))
+		doc := e.redactor().String(Markdown(res))
 		if err := os.WriteFile(real, []byte(doc), 0o644); err != nil {
 			return res, fmt.Errorf("write summary: %w", err)
 		}
@@ -102,12 +102,10 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 	return res, nil
 }
 
-// scrubKey replaces the configured API key in text.
+// scrubKey replaces the configured API key in text, whatever its
+// characters or length (see redact.Literal).
 func (e *Engine) scrubKey(text string) string {
-	if k := strings.TrimSpace(e.Config.APIKey); len(k) >= 8 {
-		text = strings.ReplaceAll(text, k, "[REDACTED:configured-secret]")
-	}
-	return text
+	return redact.Literal(text, e.Config.APIKey)
 }
 
 // summaryPath returns the real path close --write may write p to (p is

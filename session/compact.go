@@ -33,7 +33,7 @@ func (e *Engine) Compact(ctx context.Context, t Target) (CompactResult, error) {
 	if err != nil {
 		return CompactResult{}, err
 	}
-	client, err := e.client(s.Open.Engine, s.Open.Model)
+	client, err := e.client(s.Engine(), s.Open.Model)
 	if err != nil {
 		return CompactResult{}, err
 	}

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
-	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/redact"
 )
 
 // Sentinel errors of the session engine. The command layer maps them to exit
@@ -191,11 +190,8 @@ func (e *Engine) warnSkipped(warns []gitstore.Warning) {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
+// redactor redacts with the rules and the configured API key; titles and
+// clipped results are cut from its output only (see redact.Redactor).
+func (e *Engine) redactor() redact.Redactor { return redact.New(e.Config.APIKey) }
 
-// headline is the first line of s without markdown heading marks, cut to
-// n characters (and an ellipsis when cut).
-func headline(s string, n int) string {
-	s = text.FirstLine(strings.TrimSpace(s))
-	return text.Cut(strings.TrimSpace(strings.TrimLeft(s, "#")), n+1)
-}
+func itoa(n int) string { return strconv.Itoa(n) }

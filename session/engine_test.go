@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -557,5 +558,109 @@ func TestOutputEvents(t *testing.T) {
 	}
 	if h.out.Len()+h.errOut.Len() != 0 {
 		t.Errorf("the engine wrote elsewhere: %q %q", h.out, h.errOut)
+	}
+}
+
+// TestReplySwitchesEngine: reply --engine moves a session to the other
+// engine. The switch is recorded as an engine event with the message, the
+// request restarts from the transcript in git, and later requests continue
+// on the new engine (chaining again on the responses engine).
+func TestReplySwitchesEngine(t *testing.T) {
+	h := newHarness(t, model.EngineResponses)
+	h.delegate("Investigate the cache")
+	h.reply("Also: remember the word PELICAN")
+	switchTo := func(engine, msg string) Result {
+		t.Helper()
+		res, err := h.eng.Reply(context.Background(), ReplyOptions{Target: Target{Topic: "main"}, Message: msg, Engine: engine})
+		if err != nil {
+			t.Fatalf("reply --engine %s: %v", engine, err)
+		}
+		return res
+	}
+	lastRequest := func() (string, map[string]any) {
+		reqs := h.srv.Requests()
+		r := reqs[len(reqs)-1]
+		return r.Path, r.JSON
+	}
+
+	switchTo("chat", "What was the word?")
+	path, body := lastRequest()
+	if !strings.HasSuffix(path, "/chat/completions") {
+		t.Fatalf("switched reply went to %s", path)
+	}
+	hist, _ := json.Marshal(body["messages"])
+	for _, want := range []string{"Investigate the cache", "PELICAN", "What was the word?"} {
+		if !strings.Contains(string(hist), want) {
+			t.Errorf("chat replay lacks %q: %s", want, hist)
+		}
+	}
+	evs := h.records("main", KindEvent)
+	if len(evs) != 1 || evs[0].Event != RecordEngine || evs[0].Engine != "chat" || evs[0].Turn == "" ||
+		!strings.Contains(evs[0].Text, "from responses to chat") {
+		t.Fatalf("engine events = %+v", evs)
+	}
+	if !strings.Contains(h.errOut.String(), "switching from the responses engine to chat") {
+		t.Errorf("the switch is not reported on stderr: %s", h.errOut.String())
+	}
+	h.reply("Also: the TTL")
+	if path, _ := lastRequest(); !strings.HasSuffix(path, "/chat/completions") {
+		t.Errorf("the session did not stay on chat: %s", path)
+	}
+	s, err := h.eng.Load(context.Background(), "main", "")
+	if err != nil || s.Engine() != "chat" || s.Open.Engine != "responses" {
+		t.Fatalf("Load: engine %q (opened with %q), err %v", s.Engine(), s.Open.Engine, err)
+	}
+
+	// Back to responses: the chat answers' ids must not be chained from.
+	back := switchTo("responses", "Summarise the word and the TTL")
+	path, body = lastRequest()
+	if !strings.HasSuffix(path, "/responses") {
+		t.Fatalf("switched reply went to %s", path)
+	}
+	if p := body["previous_response_id"]; p != nil && p != "" {
+		t.Errorf("the switch chained to %v instead of restarting", p)
+	}
+	for _, want := range []string{"Investigate the cache", "PELICAN", "the TTL", "Summarise"} {
+		if !strings.Contains(inputText(body), want) {
+			t.Errorf("rebuilt input lacks %q", want)
+		}
+	}
+	h.reply("Thanks")
+	if _, body := lastRequest(); body["previous_response_id"] != back.ResponseID {
+		t.Errorf("after the switch chained to %v, want %s", body["previous_response_id"], back.ResponseID)
+	}
+
+	// The same engine again is no switch; an unknown one is refused.
+	before := len(h.records("main", KindEvent))
+	switchTo("responses", "Still there?")
+	if n := len(h.records("main", KindEvent)); n != before {
+		t.Errorf("a reply on the same engine stored %d engine events", n-before)
+	}
+	if _, err := h.eng.Reply(context.Background(), ReplyOptions{Target: Target{Topic: "main"}, Message: "x", Engine: "codex"}); err == nil {
+		t.Error("an unknown engine was accepted")
+	}
+}
+
+// TestSendErrorMarksStoredMessages: an error after the message was stored is
+// a *SendError naming the turn; one before (fix without a session, or
+// without a key) is not, so nobody claims the message was kept.
+func TestSendErrorMarksStoredMessages(t *testing.T) {
+	h := newHarness(t, model.EngineResponses)
+	h.eng.Config.BaseURL = ""
+	_, err := h.eng.Delegate(context.Background(), DelegateOptions{Topic: "main", Task: "Investigate the cache"})
+	var se *SendError
+	if !errors.As(err, &se) || se.Turn == "" || !errors.Is(err, ErrNoAPIKey) {
+		t.Fatalf("delegate without a key: %v, want a *SendError wrapping ErrNoAPIKey", err)
+	}
+	if turns := h.records("main", KindTurn); len(turns) != 1 || turns[0].ID != se.Turn {
+		t.Errorf("SendError names turn %s, stored %+v", se.Turn, turns)
+	}
+	_, err = h.eng.Fix(context.Background(), FixOptions{Target: Target{Topic: "main"}, Command: []string{"false"}})
+	if !errors.Is(err, ErrNoAPIKey) || errors.As(err, &se) {
+		t.Errorf("fix without a key: %v, want ErrNoAPIKey and no SendError", err)
+	}
+	_, err = h.eng.Fix(context.Background(), FixOptions{Target: Target{Topic: "other"}, Command: []string{"false"}})
+	if !errors.Is(err, ErrNoSession) || errors.As(err, &se) {
+		t.Errorf("fix without a session or a key: %v, want ErrNoSession and no SendError", err)
 	}
 }

@@ -103,7 +103,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	open := e.record(KindSession, s)
 	open.ID = s.ID
 	open.Commit, open.Engine, open.Model = target, engine, modelName
-	open.Title, open.Text, open.Context = headline(opt.Task, 72), opt.Task, files
+	open.Title, open.Text, open.Context = e.redactor().Line(opt.Task, 72), opt.Task, files
 	recs := []Record{open}
 	if opt.Inline {
 		ev := e.record(KindEvent, s)
@@ -171,6 +171,11 @@ type Target struct {
 type ReplyOptions struct {
 	Target
 	Message string
+	// Engine, when set and not the session's engine, switches the session
+	// to it: an engine event is stored with the message, and the request
+	// restarts from the transcript in git (the new engine knows nothing of
+	// the old one's server-side state).
+	Engine string
 }
 
 // Reply continues a session with a new message; only that message is sent.
@@ -184,17 +189,25 @@ func (e *Engine) Reply(ctx context.Context, opt ReplyOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return e.send(ctx, s, exchange{text: prompt.Reply(opt.Message)})
+	if opt.Engine != "" && opt.Engine != string(model.EngineResponses) && opt.Engine != string(model.EngineChat) {
+		return Result{}, fmt.Errorf("reply: unknown engine %q (want %q or %q)", opt.Engine, model.EngineResponses, model.EngineChat)
+	}
+	return e.send(ctx, s, exchange{text: prompt.Reply(opt.Message), engine: opt.Engine})
 }
 
-// open checks the configuration, then resolves an open session. It is for
+// open resolves an open session, then checks the configuration. It is for
 // requests the tool writes itself (fix, close, compact): those fail before
-// anything is stored or run.
+// anything is stored or run. A missing session is reported first: it is
+// the first thing to fix, and delegate works (storing the task) without a key.
 func (e *Engine) open(ctx context.Context, t Target) (*Session, error) {
+	s, err := e.load(ctx, t)
+	if err != nil {
+		return nil, err
+	}
 	if err := e.checkConfig(); err != nil {
 		return nil, err
 	}
-	return e.load(ctx, t)
+	return s, nil
 }
 
 // load resolves an open session.

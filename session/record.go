@@ -46,6 +46,10 @@ const (
 	RecordFallback = "fallback"       // the configured model was not found; the fallback answered
 	RecordInline   = "inline-context" // the session sends file contents inline, without tools
 	RecordFixPass  = "fix-passed"     // a verification command passed
+	// RecordEngine records a switch of the session's engine (reply
+	// --engine); its Engine field names the new one and the request it came
+	// with restarted from the git transcript.
+	RecordEngine = "engine"
 )
 
 // Usage is the token usage the provider reported for one answer.

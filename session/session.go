@@ -47,6 +47,25 @@ type Turn struct {
 	Answer *Record
 }
 
+// Engine returns the engine the session talks through: the newest engine
+// event's (reply --engine), else the one it was opened with.
+func (s *Session) Engine() string {
+	if ev := s.engineSwitch(); ev != nil {
+		return ev.Engine
+	}
+	return s.Open.Engine
+}
+
+// engineSwitch returns the newest engine event, or nil.
+func (s *Session) engineSwitch() *Record {
+	for i := len(s.Events) - 1; i >= 0; i-- {
+		if s.Events[i].Event == RecordEngine && s.Events[i].Engine != "" {
+			return &s.Events[i]
+		}
+	}
+	return nil
+}
+
 // LastTurnID returns the id of the newest turn, "" before the first.
 func (s *Session) LastTurnID() string {
 	if len(s.Turns) == 0 {
@@ -96,8 +115,9 @@ func (s *Session) recent() []Turn {
 
 // chainID returns the response id the next responses-engine request chains
 // from, and the index of the turn it answered. It is "" when the session has
-// no answer with an id yet, or when a compaction is newer than that answer:
-// then the next request restarts from the context rebuilt from git.
+// no answer with an id yet, or when a compaction or an engine switch is newer
+// than that answer: then the next request restarts from the context rebuilt
+// from git.
 func (s *Session) chainID() (string, int) {
 	for i := len(s.Turns) - 1; i >= 0; i-- {
 		a := s.Turns[i].Answer
@@ -105,6 +125,9 @@ func (s *Session) chainID() (string, int) {
 			continue
 		}
 		if c := s.Compaction(); c != nil && recordAfter(*c, *a) {
+			return "", -1
+		}
+		if ev := s.engineSwitch(); ev != nil && recordAfter(*ev, *a) {
 			return "", -1
 		}
 		return a.ResponseID, i
@@ -116,7 +139,7 @@ func (s *Session) chainID() (string, int) {
 // provider's chain ending with turn at's answer has not seen: turns that
 // are not its ancestors (following Parent) — a fork, or a turn answered by
 // another clone. A turn whose request restarted from the git transcript (a
-// restart event names it) saw every earlier turn; so did the first request
+// restart or engine event names it) saw every earlier turn; so did the first request
 // after a compaction, for the turns the summary covers.
 func (s *Session) unseen(at int) []int {
 	if at < 0 || at >= len(s.Turns) {
@@ -124,7 +147,7 @@ func (s *Session) unseen(at int) []int {
 	}
 	restarted := map[string]bool{}
 	for _, ev := range s.Events {
-		if ev.Event == RecordRestart && ev.Turn != "" {
+		if (ev.Event == RecordRestart || ev.Event == RecordEngine) && ev.Turn != "" {
 			restarted[ev.Turn] = true
 		}
 	}

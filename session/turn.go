@@ -38,7 +38,23 @@ type exchange struct {
 	text string
 	// fresh sends without previous_response_id or history (the first turn).
 	fresh bool
+	// engine, when set and not the session's, switches the session to it
+	// (an engine event stored with the turn); the request restarts from the
+	// git transcript.
+	engine string
 }
+
+// SendError is returned when a request failed after the user's message was
+// stored as a turn record: nothing typed is lost, and the next reply sends
+// it along. It wraps the cause (model's and this package's sentinels).
+type SendError struct {
+	// Turn is the id of the stored turn record.
+	Turn string
+	Err  error
+}
+
+func (e *SendError) Error() string { return "send turn " + text.ShortID(e.Turn) + ": " + e.Err.Error() }
+func (e *SendError) Unwrap() error { return e.Err }
 
 // send is the reply flow (SPEC §7), after the session has been resolved:
 // store the user's message as a turn record first, render the request, send
@@ -49,7 +65,12 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	// The configured key never travels in a message (a pasted key, or a
 	// failing command that printed it): not to the model, not into notes.
 	x.text = e.scrubKey(x.text)
-	client, err := e.client(s.Open.Engine, s.Open.Model)
+	engine := s.Engine()
+	switchEngine := x.engine != "" && x.engine != engine && !x.fresh
+	if switchEngine {
+		engine = x.engine
+	}
+	client, err := e.client(engine, s.Open.Model)
 	if err != nil {
 		return res, err
 	}
@@ -63,17 +84,31 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	turn := e.record(KindTurn, s)
 	turn.Commit, turn.Parent, turn.Text = target, s.LastTurnID(), x.text
 	turn.PatchID = patchID.known
-	if err := e.append(ctx, s.Topic, target, turn); err != nil {
+	recs := []Record{turn}
+	if switchEngine {
+		// Stored with the turn: the request below restarts from the
+		// transcript, and later requests chain from its answer.
+		ev := e.record(KindEvent, s)
+		ev.Commit, ev.Turn, ev.Event, ev.Engine = target, turn.ID, RecordEngine, engine
+		ev.Text = "engine changed from " + s.Engine() + " to " + engine + "; context rebuilt from the git transcript"
+		recs = append(recs, ev)
+		e.notify(EventRestart, s, fmt.Sprintf("session %s: switching from the %s engine to %s; rebuilding its context from git",
+			text.ShortID(s.ID), s.Engine(), engine))
+	}
+	if err := e.append(ctx, s.Topic, target, recs...); err != nil {
 		return res, fmt.Errorf("store turn: %w", err)
 	}
 	res.Turn = turn.ID
+	if switchEngine {
+		s.Events = append(s.Events, recs[1])
+	}
 
 	// A chat session whose replay outgrew the threshold is compacted first
 	// (after the message is stored: an interrupted compaction loses nothing;
 	// s.Turns does not hold the new turn yet, so the summary covers the
 	// turns before it).
 	var sendErr error
-	if s.Open.Engine == string(model.EngineChat) && !x.fresh {
+	if s.Engine() == string(model.EngineChat) && !x.fresh {
 		sendErr = e.autoCompact(ctx, s, client)
 	}
 
@@ -128,14 +163,14 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		storeCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 	}
-	recs := e.answerRecords(s, target, turn.ID, resp, sendErr)
+	recs = e.answerRecords(s, target, turn.ID, resp, sendErr)
 	recs[len(recs)-1].PatchID = patchID.wait(storeCtx)
 	if len(recs) > 0 {
 		if err := e.append(storeCtx, s.Topic, target, recs...); err != nil {
 			if sendErr != nil {
-				return res, errors.Join(sendErr, fmt.Errorf("store answer: %w", err))
+				return res, &SendError{Turn: turn.ID, Err: errors.Join(sendErr, fmt.Errorf("store answer: %w", err))}
 			}
-			return res, fmt.Errorf("store answer: %w", err)
+			return res, &SendError{Turn: turn.ID, Err: fmt.Errorf("store answer: %w", err)}
 		}
 		a := recs[len(recs)-1]
 		res.Answer, res.Status = a.ID, a.Status
@@ -151,9 +186,9 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	if sendErr != nil {
 		if errors.Is(sendErr, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
 			// The front end says "interrupted" once; nothing more here.
-			return res, fmt.Errorf("send turn %s: %w (%w)", text.ShortID(turn.ID), context.Canceled, ErrInterrupted)
+			return res, &SendError{Turn: turn.ID, Err: fmt.Errorf("%w (%w)", context.Canceled, ErrInterrupted)}
 		}
-		return res, fmt.Errorf("send turn %s: %w", text.ShortID(turn.ID), sendErr)
+		return res, &SendError{Turn: turn.ID, Err: sendErr}
 	}
 	return res, nil
 }
@@ -179,7 +214,7 @@ func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Res
 		a.Usage = &Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
 	}
 	for _, c := range resp.ToolCalls {
-		a.ToolCalls = append(a.ToolCalls, ToolCall{Name: c.Name, Args: c.Args, Result: clipResult(c.Result, 2048), Error: c.Error})
+		a.ToolCalls = append(a.ToolCalls, ToolCall{Name: c.Name, Args: c.Args, Result: e.redactor().Clip(c.Result, 2048, "\n[… truncated]"), Error: c.Error})
 	}
 	switch {
 	case sendErr != nil && (resp.Text != "" || resp.Incomplete):
@@ -213,7 +248,7 @@ func (e *Engine) request(s *Session, x exchange) (req model.Request, restart str
 	if x.fresh {
 		return req, "", nil
 	}
-	switch model.Engine(s.Open.Engine) {
+	switch model.Engine(s.Engine()) {
 	case model.EngineChat:
 		req.History = history(s) // every turn from git, forks included
 	default:
@@ -406,13 +441,4 @@ func (e *Engine) patchID(ctx context.Context, s *Session, target string) pending
 		ch <- id
 	}()
 	return pendingPatchID{ch: ch}
-}
-
-// clipResult keeps at most n bytes of a tool result in the answer record,
-// saying so when it cut.
-func clipResult(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return text.CutBytes(s, n) + "\n[… truncated]"
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/redact"
 )
 
 // Overview is one session as `list` shows it.
@@ -77,7 +78,7 @@ func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error)
 func overview(s *Session, current bool) Overview {
 	o := Overview{
 		ID: s.ID, Topic: s.Topic, Current: current,
-		Engine: s.Open.Engine, Model: s.Open.Model, Title: s.Open.Title,
+		Engine: s.Engine(), Model: s.Open.Model, Title: s.Open.Title,
 		Status: "open", Turns: len(s.Turns), Forks: s.Forks,
 		Started: s.Open.Time, Last: s.Open.Time, Remote: s.Remote,
 	}
@@ -100,7 +101,7 @@ func overview(s *Session, current bool) Overview {
 		o.Last = later(o.Last, r.Time)
 	}
 	if sum := s.Summary(); sum != nil {
-		o.Summary = headline(sum.Text, 120)
+		o.Summary = redact.Line(sum.Text, 120)
 	}
 	return o
 }

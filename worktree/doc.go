@@ -1,9 +1,13 @@
 // Package worktree owns the model's access to the work tree: the read-only
 // file tools (read a file range, list a directory, search text, read git
-// history), inline context, and the path rules every access obeys. It must
-// never follow a path out of the work tree (no "..", absolute paths, symlinks
-// leaving the tree or anything under .git), never read a file on the secret
-// deny list, and never import go-git or go-openai.
+// history), inline context, the edits of the apply_patch tool (the V4A diff
+// format, ApplyV4A; the Editor that prepares, commits and undoes patches;
+// WriteFile for close --write), what the model already saw of each file
+// (Seen, for short re-reads and stale-file checks), and the path rules every
+// access obeys. It must never follow a path out of the work tree (no "..",
+// absolute paths, symlinks leaving the tree or anything under .git), never
+// read or write a file on the secret deny list, and never import go-git or
+// go-openai: blobs are hashed here, but stored by the session.
 //
 // The work tree may be hostile: its files may be links, special files or
 // paths another process renames while a tool reads them. Every read (the
@@ -42,4 +46,26 @@
 //   - Cancellation. Every read and every directory entry checks the context,
 //     and Tools.Call returns as soon as the context is done, even if the tool
 //     is stuck in a system call: Ctrl-C always ends a turn.
+//
+// Every write (Editor, WriteFile) follows the same rules, and these:
+//
+//   - Check, then write where the check looked. The path as named and as
+//     resolved must pass the rules; directories missing on the way are made
+//     one at a time from the root (mkdirat), every directory is opened from
+//     the root without following a link, and the final name is never
+//     followed: a symlink, a directory or a special file there is refused.
+//   - Replace, never write in place. New content goes to a temporary file
+//     beside the target (O_CREAT|O_EXCL|O_NOFOLLOW), synced, then renamed
+//     over it, or linked to the name for a new file so that nothing created
+//     meanwhile is overwritten. A hard link to the old file (perhaps outside
+//     the tree) is thereby never written through, and a killed process
+//     leaves each file with its old content or its new one.
+//   - All or nothing. A patch is worked out in memory first (every hunk of
+//     every operation); at commit each file must still be what it was worked
+//     out from (its blob), and a failure at any file restores those already
+//     written.
+//   - Read what is patched under the read rules: a file with several hard
+//     links only as git tracks it, text only, at most EditOptions.MaxFileBytes.
+//   - Stale files. With a Seen, a file whose blob is not the one the model
+//     last read or wrote is not patched (ErrStale): the model reads it again.
 package worktree

@@ -28,6 +28,7 @@ var errChanged = errors.New("it changed while being opened (renamed or replaced 
 // fileStat is what the file system says about one name, not following it.
 type fileStat struct {
 	mode  fs.FileMode // only the type bits
+	perm  fs.FileMode // the permission bits
 	size  int64
 	nlink uint64
 }
@@ -164,7 +165,7 @@ func openSource(ctx context.Context, dir *os.File, name, rel, inside string, tra
 	if err != nil {
 		return nil, openErr(rel, err)
 	}
-	s := &source{ctx: ctx, f: f, r: f, rel: rel, size: st.size}
+	s := &source{ctx: ctx, f: f, r: f, rel: rel, size: st.size, perm: st.perm}
 	if st.nlink > 1 {
 		if err := s.expectTracked(tracked, inside, st.nlink); err != nil {
 			f.Close()
@@ -182,8 +183,9 @@ type source struct {
 	f    *os.File
 	r    io.Reader
 	rel  string
-	size int64 // as fstat saw it when opened
-	n    int64 // bytes read
+	size int64       // as fstat saw it when opened
+	perm fs.FileMode // likewise
+	n    int64       // bytes read
 	hash hash.Hash
 	want string // the blob id git tracks; set with hash
 }

@@ -39,7 +39,7 @@ func lstatAt(dir *os.File, name string) (fileStat, error) {
 	if err != nil {
 		return fileStat{}, err
 	}
-	return fileStat{mode: fi.Mode().Type(), size: fi.Size(), nlink: 1}, nil
+	return fileStat{mode: fi.Mode().Type(), perm: fi.Mode().Perm(), size: fi.Size(), nlink: 1}, nil
 }
 
 func openFileAt(dir *os.File, name string) (*os.File, fileStat, error) {
@@ -60,5 +60,5 @@ func openFileAt(dir *os.File, name string) (*os.File, fileStat, error) {
 		f.Close()
 		return nil, fileStat{}, &fs.PathError{Op: "open", Path: p, Err: errChanged}
 	}
-	return f, fileStat{size: after.Size(), nlink: 1}, nil
+	return f, fileStat{perm: after.Mode().Perm(), size: after.Size(), nlink: 1}, nil
 }

@@ -126,5 +126,5 @@ func statOf(st *unix.Stat_t) fileStat {
 	default:
 		mode = fs.ModeIrregular
 	}
-	return fileStat{mode: mode, size: st.Size, nlink: uint64(st.Nlink)}
+	return fileStat{mode: mode, perm: fs.FileMode(st.Mode) & fs.ModePerm, size: st.Size, nlink: uint64(st.Nlink)}
 }

@@ -49,6 +49,7 @@ const (
 	defaultGitLogN      = 20
 	maxGitLogN          = 200
 	sniffBytes          = 8000
+	maxSeenBytes        = 4 << 20
 )
 
 // ToolOptions configures Tools. Zero values mean the defaults.
@@ -67,6 +68,11 @@ type ToolOptions struct {
 	// session engine; when nil every file with more than one hard link is
 	// refused.
 	Tracked TrackedFunc
+	// Seen, when set, makes read_file answer a re-read of a file the model
+	// already saw with "unchanged since turn N" or a diff (see Seen), and
+	// record every read. read_file then reads files up to 4 MiB whole, to
+	// know their blob id. When nil, read_file answers every read in full.
+	Seen *Seen
 }
 
 // ToolSpec describes one tool to the model: its name, what it does and a
@@ -266,7 +272,31 @@ func (t *Tools) readFile(ctx context.Context, p string, start, end int) (out str
 		return "", fmt.Errorf("%w: %s is %d bytes, over the %d-byte cap; read it in parts with start_line and end_line (e.g. start_line=1, end_line=400)",
 			ErrRefused, rel, src.size, t.opts.MaxReadBytes)
 	}
-	br := bufio.NewReaderSize(src, readBufBytes)
+	if t.opts.Seen != nil && src.size <= maxSeenBytes {
+		// The whole file, to know its blob id: a re-read can then be
+		// answered from what the model saw.
+		data, err := io.ReadAll(io.LimitReader(src, maxSeenBytes+1))
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", rel, err)
+		}
+		if err := src.verify(); err != nil {
+			return "", err
+		}
+		if len(data) <= maxSeenBytes {
+			full, err := t.formatLines(bufio.NewReaderSize(bytes.NewReader(data), readBufBytes), rel, start, end)
+			if err != nil {
+				return "", err
+			}
+			return t.opts.Seen.answer(ctx, rel, tg.inside, start, end, data, full), nil
+		}
+		return "", fmt.Errorf("%w: %s grew while being read; read it again", ErrRefused, rel)
+	}
+	return t.formatLines(bufio.NewReaderSize(src, readBufBytes), rel, start, end)
+}
+
+// formatLines is read_file's answer: lines [start, end] of what br reads
+// (the file rel), with line numbers, within the result cap.
+func (t *Tools) formatLines(br *bufio.Reader, rel string, start, end int) (string, error) {
 	if err := sniffText(br, rel); err != nil {
 		return "", err
 	}
@@ -318,7 +348,8 @@ func (t *Tools) readFile(ctx context.Context, p string, start, end int) (out str
 				break
 			}
 			// A single line over the cap (minified code): show its start.
-			entry = fmt.Sprintf("%6d\t%s… [line cut at the cap]\n", lineNo, text.CutBytes(line, max(0, t.opts.MaxReadBytes-64)))
+			// Redacted before it is cut: a key cut in half matches nothing.
+			entry = fmt.Sprintf("%6d\t%s… [line cut at the cap]\n", lineNo, text.CutBytes(redact.String(line), max(0, t.opts.MaxReadBytes-64)))
 			b.WriteString(entry)
 			last = lineNo
 			break
@@ -338,7 +369,7 @@ func (t *Tools) readFile(ctx context.Context, p string, start, end int) (out str
 	default:
 		head = fmt.Sprintf("%s lines %d-%d\n", rel, start, last)
 	}
-	out = head + b.String()
+	out := head + b.String()
 	if truncated {
 		out += fmt.Sprintf("[truncated at the %d-byte cap after line %d; continue with start_line=%d]\n", t.opts.MaxReadBytes, last, last+1)
 	}
@@ -664,7 +695,10 @@ func (t *Tools) searchData(re *regexp.Regexp, data []byte, rel string, max int, 
 		}
 		found := strings.TrimRight(string(line), "\r")
 		if len(found) > maxLineBytes {
-			found = text.CutBytes(found, maxLineBytes) + "…"
+			// Redacted before it is cut: a key cut in half matches nothing.
+			if found = redact.String(found); len(found) > maxLineBytes {
+				found = text.CutBytes(found, maxLineBytes) + "…"
+			}
 		}
 		entry := fmt.Sprintf("%s:%d: %s\n", rel, lineNo, found)
 		if b.Len()+len(entry) > t.opts.MaxReadBytes {

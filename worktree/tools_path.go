@@ -49,7 +49,7 @@ func deniedPath(rel string) string {
 		lp := strings.ToLower(p)
 		if lp == ".git" {
 			// A .git directory, or the .git file of a worktree or submodule.
-			return "git's own storage (.git) is not readable"
+			return "git's own storage (.git) is off limits"
 		}
 		if deniedDirs[lp] {
 			return fmt.Sprintf("%s/ is on the secret deny list", p)

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 )
 
 // Main runs git-codex with the given arguments and streams and returns the
@@ -31,7 +33,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 
 // run is Main with the Env already built; tests call it directly.
 func run(ctx context.Context, e *Env, args []string) int {
-	err := newApp(e, commands(e)).RunContext(ctx, gitStyleArgs(args))
+	args, out, err := ui.TakeOutputFlags(args)
+	if err != nil {
+		return report(e, usageErrorf("use --color=always, --color=never or --color=auto", "%v", err))
+	}
+	e.Output = out
+	app := newApp(e, commands(e))
+	if helpWanted(args) {
+		paintHelp(app, e.Palette())
+	}
+	err = app.RunContext(ctx, gitStyleArgs(args))
 	if err == nil {
 		return exitOK
 	}
@@ -52,11 +63,14 @@ func newApp(e *Env, cmds []*cli.Command) *cli.App {
 		Description: "Sessions are opened once with file-based context (delegate), continued with short\n" +
 			"follow-ups (reply), and stored as git notes under refs/notes/codex/<topic>, each turn\n" +
 			"attached to the commit that was HEAD. See 'git codex <command> --help'.",
-		Reader:          e.Stdin,
-		Writer:          e.Stdout,
-		ErrWriter:       e.Stderr,
-		Suggest:         true,
-		HideVersion:     true,
+		Reader:      e.Stdin,
+		Writer:      e.Stdout,
+		ErrWriter:   e.Stderr,
+		Suggest:     true,
+		HideVersion: true,
+		// The help command is ours (help.go); urfave/cli then leaves out
+		// its -h/--help flag, so it is added here.
+		Flags:           []cli.Flag{cli.HelpFlag},
 		Commands:        cmds,
 		ExitErrHandler:  func(*cli.Context, error) {}, // Main maps errors to exit codes
 		OnUsageError:    onUsageError,
@@ -97,6 +111,11 @@ func commands(e *Env) []*cli.Command {
 		newReattachCommand(e, nil),
 		newInitCommand(e, nil),
 		newCheckCommand(e, nil),
+		newHelpCommand(e, nil),
+		newVersionCommand(e, nil),
+		newInstallManCommand(e, nil),
+		newCompletionCommand(e, nil),
+		newCompleteCommand(e, nil),
 	}
 }
 
@@ -110,15 +129,16 @@ func setUsageHandler(c *cli.Command) {
 
 func onUsageError(c *cli.Context, err error, _ bool) error {
 	name := "git codex"
-	if c.Command != nil && c.Command.Name != "" {
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		name += " " + c.Command.Name
 	}
 	return usageErrorf(fmt.Sprintf("run '%s --help'", name), "%v", err)
 }
 
-// gitStyleArgs accepts git's habit of gluing a number to -n ("log -n1",
-// "log -5") by splitting it into "-n 1", which urfave/cli understands.
-// Nothing after a literal "--" is touched.
+// gitStyleArgs accepts git's habits: gluing a number to -n ("log -n1",
+// "log -5"), split into "-n 1", which urfave/cli understands; and
+// "--version" as the version command, as git does. Nothing after a literal
+// "--" is touched.
 func gitStyleArgs(args []string) []string {
 	out := make([]string, 0, len(args)+1)
 	for i, a := range args {
@@ -126,6 +146,8 @@ func gitStyleArgs(args []string) []string {
 			return append(out, args[i:]...)
 		}
 		switch {
+		case i == 1 && a == "--version":
+			out = append(out, "version")
 		case len(a) > 2 && strings.HasPrefix(a, "-n") && isDigits(a[2:]):
 			out = append(out, "-n", a[2:])
 		case len(a) > 1 && a[0] == '-' && isDigits(a[1:]) && i > 0 && args[1] == "log":

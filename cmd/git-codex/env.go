@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
 )
@@ -22,8 +23,12 @@ type Env struct {
 	Dir string
 	// IsTTY reports whether Stdout is a terminal (colour, spinner).
 	IsTTY bool
-	// Color is IsTTY without NO_COLOR.
-	Color bool
+	// Output holds --color/--no-color and --no-pager/-P, taken from the
+	// command line before the commands parse it.
+	Output ui.OutputFlags
+
+	paletteOnce sync.Once
+	palette     ui.Palette
 
 	repoOnce sync.Once
 	repo     *gitstore.Repo
@@ -49,6 +54,8 @@ type EngineOptions struct {
 	// HideAnswer keeps the answer off stdout (it goes into a JSON
 	// document, or is parsed).
 	HideAnswer bool
+	// Quiet reports nothing at all (shell completion must stay silent).
+	Quiet bool
 }
 
 // Engine builds the session engine for this command, the one way every
@@ -61,7 +68,10 @@ func (e *Env) Engine(opt EngineOptions) (*session.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng := &session.Engine{Store: repo.Notes().WithRemotes(), Repo: repo, Now: e.Now, Out: newTermOutput(e, !opt.HideAnswer)}
+	eng := &session.Engine{Store: repo.Notes().WithRemotes(), Repo: repo, Now: e.Now}
+	if !opt.Quiet {
+		eng.Out = newTermOutput(e, !opt.HideAnswer)
+	}
 	if !opt.Model {
 		return eng, nil
 	}
@@ -75,6 +85,25 @@ func (e *Env) Engine(opt EngineOptions) (*session.Engine, error) {
 	eng.Config = cfg
 	eng.CompactThreshold = compactThreshold(repo)
 	return eng, nil
+}
+
+// Palette decides once whether to colour (--color, color.codex, NO_COLOR,
+// color.ui, a terminal) and returns the palette to paint with.
+func (e *Env) Palette() ui.Palette {
+	e.paletteOnce.Do(func() {
+		on := ui.UseColor(ui.ColorInputs{Flag: e.Output.Color, Config: e.config, Getenv: e.Getenv, IsTTY: e.IsTTY})
+		e.palette = ui.NewPalette(on, e.config)
+	})
+	return e.palette
+}
+
+// config reads git config through the repository; outside one there is none.
+func (e *Env) config(key string) (string, bool) {
+	repo, err := e.Repo()
+	if err != nil {
+		return "", false
+	}
+	return repo.Config(key)
 }
 
 // close releases what the lazy fields opened.
@@ -93,6 +122,5 @@ func newEnv(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		Now:    time.Now,
 		Dir:    dir,
 		IsTTY:  tty,
-		Color:  tty && getenv("NO_COLOR") == "",
 	}
 }

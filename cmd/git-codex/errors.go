@@ -101,6 +101,15 @@ func classify(err error) (code int, msg, hint string) {
 
 // cause returns the exit code and next step for the cause of err.
 func cause(err error) (int, string) {
+	// A hint says the message is stored only when it was (a
+	// *session.SendError: the request failed after the turn was written).
+	var sent *session.SendError
+	stored := func(hint, also string) string {
+		if errors.As(err, &sent) {
+			return hint + also
+		}
+		return hint
+	}
 	switch {
 	// The command layer's own.
 	case errors.Is(err, errCheckFailed):
@@ -112,17 +121,24 @@ func cause(err error) (int, string) {
 
 	// The model and its configuration.
 	case errors.Is(err, session.ErrNoAPIKey):
-		return exitConfig, "set OPENAI_API_KEY (or OPENAI_BASE_URL / git config codex.baseURL for a local server); your message is stored, 'git codex reply' sends it along"
+		return exitConfig, stored("set OPENAI_API_KEY (or OPENAI_BASE_URL / git config codex.baseURL for a local server)",
+			"; your message is stored, 'git codex reply' sends it along")
+	case errors.Is(err, model.ErrNoResponsesAPI):
+		return exitConfig, stored("this server does not speak the Responses API: git config codex.engine chat",
+			"; then 'git codex reply --engine chat' moves this session over (your message is stored and sent along)")
+	case errors.Is(err, model.ErrBaseURL):
+		return exitConfig, stored("point it at the server with http:// or https:// and a host that resolves, e.g. OPENAI_BASE_URL=http://localhost:11434/v1",
+			"; your message is stored, 'git codex reply' sends it along")
 	case errors.Is(err, model.ErrAuth):
-		return exitConfig, "check OPENAI_API_KEY: the model API refused it"
+		return exitConfig, stored("check OPENAI_API_KEY: the model API refused it", " (your message is stored)")
 	case errors.Is(err, model.ErrModelNotFound):
 		return exitConfig, "set git config codex.fallbackModel, or open a session with another model: git codex delegate --model M"
 	case errors.Is(err, model.ErrQuota):
 		return exitModel, "the account is out of quota; check billing with the provider"
 	case errors.Is(err, model.ErrRateLimited):
-		return exitModel, "still rate limited after retrying; try again later (your message is stored)"
+		return exitModel, stored("still rate limited after retrying; try again later", " (your message is stored)")
 	case errors.Is(err, model.ErrUnavailable):
-		return exitModel, "the model API is unavailable; try again later (your message is stored)"
+		return exitModel, stored("the model API is unavailable; try again later", " (your message is stored)")
 	case errors.Is(err, model.ErrBadRequest), errors.Is(err, model.ErrPreviousNotFound), errors.Is(err, model.ErrToolLimit):
 		return exitModel, ""
 

@@ -35,6 +35,8 @@ func TestClassify(t *testing.T) {
 		{"rate limited", model.ErrRateLimited, exitModel},
 		{"unavailable", model.ErrUnavailable, exitModel},
 		{"bad request", model.ErrBadRequest, exitModel},
+		{"no responses API", model.ErrNoResponsesAPI, exitConfig},
+		{"base URL", model.ErrBaseURL, exitConfig},
 		{"an unusable answer", errModelAnswer, exitModel},
 		{"interrupted", context.Canceled, exitInterrupted},
 		{"no session", session.ErrNoSession, exitError},

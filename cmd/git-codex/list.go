@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/git-codex/git-codex/notesync"
+	"github.com/git-codex/git-codex/redact"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -126,7 +127,7 @@ func printList(w io.Writer, all []listEntry) error {
 			title = o.Title
 		}
 		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%d\t%d/%d/%d\t%s\t%s\t%s\n", o.Topic, mark, text.ShortID(o.ID), status, o.Turns,
-			o.Usage.Input, o.Usage.Cached, o.Usage.Output, shortTime(o.Last), sharingColumn(o), text.Cut(text.FirstLine(title), 60))
+			o.Usage.Input, o.Usage.Cached, o.Usage.Output, shortTime(o.Last), sharingColumn(o), oneLine(title, 60))
 	}
 	return tw.Flush()
 }
@@ -145,3 +146,7 @@ func shortTime(ts string) string {
 	}
 	return ts
 }
+
+// oneLine returns the first line of s, redacted, cut to n runes: columns
+// are cut from redacted text only (see redact.Line).
+func oneLine(s string, n int) string { return redact.Line(s, n) }

@@ -50,6 +50,12 @@ func modelConfig(cfg configSource, getenv func(string) string, engineFlag, model
 		BaseURL:       first(getenv("OPENAI_BASE_URL"), get("codex.baseURL")),
 		APIKey:        strings.TrimSpace(getenv("OPENAI_API_KEY")),
 	}
+	switch {
+	case strings.TrimSpace(getenv("OPENAI_BASE_URL")) != "":
+		c.BaseURLSource = "OPENAI_BASE_URL"
+	case c.BaseURL != "":
+		c.BaseURLSource = "git config codex.baseURL"
+	}
 	if c.Engine != model.EngineResponses && c.Engine != model.EngineChat {
 		return c, usageErrorf("use --engine responses or --engine chat (or git config codex.engine)",
 			"unknown engine %q", c.Engine)

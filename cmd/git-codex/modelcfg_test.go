@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/session"
 )
 
 type mapConfig map[string]string
@@ -24,13 +27,13 @@ func TestModelConfig(t *testing.T) {
 		{
 			name: "git config",
 			cfg:  mapConfig{"codex.engine": "chat", "codex.model": "llama3", "codex.fallbackModel": "llama2", "codex.baseURL": "http://127.0.0.1:11434/v1"},
-			want: model.Config{Engine: model.EngineChat, Model: "llama3", FallbackModel: "llama2", BaseURL: "http://127.0.0.1:11434/v1"},
+			want: model.Config{Engine: model.EngineChat, Model: "llama3", FallbackModel: "llama2", BaseURL: "http://127.0.0.1:11434/v1", BaseURLSource: "git config codex.baseURL"},
 		},
 		{
 			name: "environment beats git config",
 			cfg:  mapConfig{"codex.model": "llama3", "codex.baseURL": "http://a/v1"},
 			env:  map[string]string{"OPENAI_PRIMARY_MODEL": "gpt-5-mini", "OPENAI_BASE_URL": "http://b/v1", "OPENAI_API_KEY": "sk-test"},
-			want: model.Config{Engine: model.EngineResponses, Model: "gpt-5-mini", BaseURL: "http://b/v1", APIKey: "sk-test"},
+			want: model.Config{Engine: model.EngineResponses, Model: "gpt-5-mini", BaseURL: "http://b/v1", BaseURLSource: "OPENAI_BASE_URL", APIKey: "sk-test"},
 		},
 		{
 			name:   "flags beat everything",
@@ -67,7 +70,7 @@ func TestModelConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Engine != c.want.Engine || got.Model != c.want.Model || got.FallbackModel != c.want.FallbackModel ||
-				got.BaseURL != c.want.BaseURL || got.APIKey != c.want.APIKey || got.IdleTimeout != c.want.IdleTimeout {
+				got.BaseURL != c.want.BaseURL || got.BaseURLSource != c.want.BaseURLSource || got.APIKey != c.want.APIKey || got.IdleTimeout != c.want.IdleTimeout {
 				t.Errorf("got %+v\nwant %+v", got, c.want)
 			}
 		})
@@ -96,5 +99,25 @@ func TestCompactThreshold(t *testing.T) {
 				t.Errorf("compactThreshold(%q) = %d, want %d", c.value, got, c.want)
 			}
 		})
+	}
+}
+
+// TestHintsClaimStorageOnlyWhenStored: "your message is stored" is said only
+// of errors that came after the message was stored (a *session.SendError).
+func TestHintsClaimStorageOnlyWhenStored(t *testing.T) {
+	for _, cause := range []error{session.ErrNoAPIKey, model.ErrNoResponsesAPI, model.ErrBaseURL, model.ErrAuth, model.ErrRateLimited, model.ErrUnavailable} {
+		t.Run(cause.Error(), func(t *testing.T) {
+			_, _, before := classify(fmt.Errorf("check model configuration: %w", cause))
+			_, _, after := classify(&session.SendError{Turn: "01TURN", Err: cause})
+			if strings.Contains(before, "stored") {
+				t.Errorf("hint before storing claims storage: %q", before)
+			}
+			if !strings.Contains(after, "stored") || !strings.HasPrefix(after, before) {
+				t.Errorf("hint after storing = %q, want %q plus the storage note", after, before)
+			}
+		})
+	}
+	if _, _, hint := classify(model.ErrNoResponsesAPI); !strings.Contains(hint, "git config codex.engine chat") {
+		t.Errorf("no-responses hint = %q", hint)
 	}
 }

@@ -34,6 +34,8 @@ func setupOpenAI(env *testscript.Env) error {
 //	openai missing MODEL...            make models answer 404 model_not_found
 //	openai require-key KEY             demand this API key (401 otherwise)
 //	openai usage IN CACHED OUT         fix the usage figures of every answer
+//	openai no-responses STATUS         answer POST /v1/responses with STATUS
+//	                                   (404, 405; 0 serves it again)
 //	openai requests                    print one line per model request:
 //	                                   path, model, previous_response_id, input bytes, body bytes
 //	openai request N                   print the JSON body of model request N (1-based)
@@ -46,7 +48,7 @@ func cmdOpenAI(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("openai: no test server in this script")
 	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: openai reply|fault|forget|missing|require-key|usage|requests|request ...")
+		ts.Fatalf("usage: openai reply|fault|forget|missing|require-key|usage|no-responses|requests|request ...")
 	}
 	switch args[0] {
 	case "reply":
@@ -87,6 +89,11 @@ func cmdOpenAI(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: openai usage IN CACHED OUT")
 		}
 		srv.SetUsage(&openaitest.Usage{Input: atoi(ts, args[1]), Cached: atoi(ts, args[2]), Output: atoi(ts, args[3])})
+	case "no-responses":
+		if len(args) != 2 {
+			ts.Fatalf("usage: openai no-responses STATUS")
+		}
+		srv.DisableResponses(atoi(ts, args[1]))
 	case "requests":
 		for _, r := range modelRequests(srv) {
 			prev, _ := r.JSON["previous_response_id"].(string)

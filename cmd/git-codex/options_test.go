@@ -243,11 +243,59 @@ func TestCheckOptions(t *testing.T) {
 func TestEveryCommandHasAnOptionsTable(t *testing.T) {
 	tested := map[string]bool{"list": true, "show": true, "delegate": true, "reply": true, "fix": true, "close": true,
 		"compact": true, "stats": true, "hook": true, "sync": true, "share": true, "unshare": true, "log": true,
-		"pr-summary": true, "reattach": true, "init": true, "check": true}
+		"pr-summary": true, "reattach": true, "init": true, "check": true,
+		"help": true, "version": true, "install-man": true, "completion": true, "__complete": true}
 	e := newEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, func(string) string { return "" })
 	for _, c := range commands(e) {
 		if !tested[c.Name] {
 			t.Errorf("command %s has no options table", c.Name)
 		}
+	}
+}
+
+func TestVersionOptions(t *testing.T) {
+	runTable(t, "version", newVersionCommand, []parseCase[VersionOptions]{
+		{name: "defaults", want: VersionOptions{}},
+		{name: "an argument", args: "x", wantErr: "version takes no arguments"},
+	})
+}
+
+func TestCompletionOptions(t *testing.T) {
+	runTable(t, "completion", newCompletionCommand, []parseCase[CompletionOptions]{
+		{name: "bash", args: "bash", want: CompletionOptions{Shell: "bash"}},
+		{name: "fish", args: "fish", want: CompletionOptions{Shell: "fish"}},
+		{name: "no shell", args: "", wantErr: "completion takes one shell name"},
+		{name: "two shells", args: "bash zsh", wantErr: "completion takes one shell name"},
+	})
+}
+
+// The commands about the command line itself carry the running app in their
+// options (unexported, so the tables compare the rest).
+func TestHelpOptions(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{{nil, nil}, {[]string{"reply"}, []string{"reply"}}, {[]string{"reply", "x"}, []string{"reply", "x"}}} {
+		got, err := parseWith(t, newHelpCommand, append([]string{"help"}, c.args...))
+		if err != nil || got == nil || len(got.Topics) != len(c.want) || (len(c.want) > 0 && !reflect.DeepEqual(got.Topics, c.want)) || got.app == nil {
+			t.Errorf("help %v: %+v, %v; want topics %q and the app", c.args, got, err, c.want)
+		}
+	}
+}
+
+func TestInstallManOptions(t *testing.T) {
+	got, err := parseWith(t, newInstallManCommand, []string{"install-man", "--prefix", "/opt/x", "--stdout"})
+	if err != nil || got == nil || got.Prefix != "/opt/x" || !got.Stdout || got.app == nil {
+		t.Errorf("install-man: %+v, %v", got, err)
+	}
+	if _, err := parseWith(t, newInstallManCommand, []string{"install-man", "x"}); err == nil || !strings.Contains(err.Error(), "install-man takes no arguments") {
+		t.Errorf("install-man x: %v", err)
+	}
+}
+
+func TestCompleteOptions(t *testing.T) {
+	got, err := parseWith(t, newCompleteCommand, []string{"__complete", "--shell", "zsh", "--", "reply", "--no-pager", "-t", "fe"})
+	if err != nil || got == nil || got.Shell != "zsh" || !reflect.DeepEqual(got.Words, []string{"reply", "-t"}) || got.Current != "fe" || got.app == nil {
+		t.Errorf("__complete: %+v, %v", got, err)
 	}
 }

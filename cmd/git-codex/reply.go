@@ -14,6 +14,8 @@ type ReplyOptions struct {
 	Topic, Session string
 	Message        []string
 	File           string
+	// Engine switches the session to another engine ("" keeps it).
+	Engine string
 }
 
 func newReplyCommand(e *Env, runF func(context.Context, *ReplyOptions) error) *cli.Command {
@@ -28,13 +30,18 @@ func newReplyCommand(e *Env, runF func(context.Context, *ReplyOptions) error) *c
 			"responses engine only the new text travels, chained to the previous answer; the\n" +
 			"context is never sent again. Keep follow-ups short: \"Fix: …\", \"Also: …\",\n" +
 			"\"Based on that …\".\n\n" +
+			"--engine chat|responses moves the session to the other engine (say, for a server\n" +
+			"without the Responses API): the switch is recorded and the request restarts from\n" +
+			"the transcript in git; later replies stay on the new engine.\n\n" +
 			"Examples:\n" +
 			"  git codex reply \"Also: check the retry path\"\n" +
 			"  git codex reply -s 01JQ7 \"Based on that, which option is safer?\"\n" +
-			"  git diff | git codex reply -F -",
+			"  git diff | git codex reply -F -\n" +
+			"  git codex reply --engine chat \"Go on\"",
 		Flags: []cli.Flag{
 			topicFlag(), sessionFlag(),
 			&cli.StringFlag{Name: "file", Aliases: []string{"F"}, Usage: "read the message from `FILE` (- for stdin)"},
+			&cli.StringFlag{Name: "engine", Usage: "switch the session to `ENGINE` (responses or chat), restarting it from the transcript"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, "MESSAGE"); err != nil {
@@ -42,7 +49,7 @@ func newReplyCommand(e *Env, runF func(context.Context, *ReplyOptions) error) *c
 			}
 			return runF(c.Context, &ReplyOptions{
 				Topic: c.String("topic"), Session: c.String("session"),
-				Message: c.Args().Slice(), File: c.String("file"),
+				Message: c.Args().Slice(), File: c.String("file"), Engine: c.String("engine"),
 			})
 		},
 	}
@@ -53,7 +60,7 @@ func runReply(ctx context.Context, e *Env, opts *ReplyOptions) error {
 	if err != nil {
 		return messageError(err, "message", "pass the message as an argument, or with -F FILE")
 	}
-	eng, err := e.Engine(EngineOptions{Model: true})
+	eng, err := e.Engine(EngineOptions{Model: true, Engine: opts.Engine})
 	if err != nil {
 		return err
 	}
@@ -61,6 +68,10 @@ func runReply(ctx context.Context, e *Env, opts *ReplyOptions) error {
 	if err != nil {
 		return err
 	}
-	_, err = eng.Reply(ctx, session.ReplyOptions{Target: target, Message: msg})
+	engine := ""
+	if opts.Engine != "" {
+		engine = string(eng.Config.Engine) // validated and lower-cased
+	}
+	_, err = eng.Reply(ctx, session.ReplyOptions{Target: target, Message: msg, Engine: engine})
 	return err
 }

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/git-codex/git-codex/internal/gittest"
@@ -14,7 +18,15 @@ import (
 // TestMain lets the test binary act as git-codex when testscript runs it.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"git-codex": func() { os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)) },
+		"git-codex": func() {
+			// Tests talk to loopback only: a host name that is not in
+			// /etc/hosts fails to resolve instead of asking a DNS server.
+			net.DefaultResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+				return nil, errors.New("no DNS server in tests")
+			}}
+			os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+		},
+		"git-uidemo": func() { os.Exit(uiDemo()) },
 	})
 }
 
@@ -33,12 +45,20 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			if err := setupScriptEnv(t, env); err != nil {
 				return err
 			}
+			var keys []string
+			for _, kv := range env.Vars {
+				k, _, _ := strings.Cut(kv, "=")
+				keys = append(keys, k)
+			}
+			env.Values[ptyVars{}] = keys
 			return setupOpenAI(env)
 		},
+		Condition: scriptCondition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode":  cmdExitcode,
 			"openai":    cmdOpenAI,
 			"gitdaemon": cmdGitDaemon,
+			"pty":       cmdPty,
 		},
 	}
 }
@@ -56,6 +76,7 @@ func setupScriptEnv(t *testing.T, env *testscript.Env) error {
 	for k, v := range gittest.Env(home) {
 		env.Setenv(k, v)
 	}
+	env.Setenv("GIT_COMPLETION", gitCompletionScript())
 	env.Setenv("NO_COLOR", "1")
 	env.Setenv("OPENAI_API_KEY", "")
 	return nil
@@ -119,4 +140,31 @@ func exitCode(err error) (int, bool) {
 		return code, true
 	}
 	return 0, false
+}
+
+// scriptCondition answers the scripts' own conditions:
+//
+//	[gitcompletion]  git's bash completion script is installed ($GIT_COMPLETION)
+func scriptCondition(cond string) (bool, error) {
+	switch cond {
+	case "gitcompletion":
+		return gitCompletionScript() != "", nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
+}
+
+// gitCompletionScript finds git's bash completion script where
+// distributions install it, or returns "".
+func gitCompletionScript() string {
+	for _, p := range []string{
+		"/usr/share/bash-completion/completions/git",                 // Debian, Ubuntu
+		"/usr/share/git/completion/git-completion.bash",              // Arch
+		"/usr/share/git-core/contrib/completion/git-completion.bash", // Fedora
+		"/etc/bash_completion.d/git",
+	} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/git-codex/git-codex/internal/text"
+	"github.com/git-codex/git-codex/redact"
 
 	"github.com/urfave/cli/v2"
 
@@ -114,7 +115,7 @@ type transcriptTurn struct {
 
 func transcriptOf(s *session.Session) transcript {
 	t := transcript{
-		ID: s.ID, Topic: s.Topic, Engine: s.Open.Engine, Model: s.Open.Model, Title: s.Open.Title,
+		ID: s.ID, Topic: s.Topic, Engine: s.Engine(), Model: s.Open.Model, Title: s.Open.Title,
 		Context: s.Open.Context, Status: "open", Started: s.Open.Time,
 		Turns: []transcriptTurn{}, Summaries: s.Summaries, Events: s.Events,
 	}
@@ -144,9 +145,9 @@ func printTranscript(w io.Writer, s *session.Session) {
 	if s.Closed {
 		status = "closed"
 	}
-	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s\n", s.ID, s.Topic, s.Open.Engine, s.Open.Model, status)
+	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s\n", s.ID, s.Topic, s.Engine(), s.Open.Model, status)
 	if s.Open.Title != "" {
-		fmt.Fprintf(w, "task: %s\n", text.Cut(text.FirstLine(s.Open.Title), 100))
+		fmt.Fprintf(w, "task: %s\n", redact.Line(s.Open.Title, 100))
 	}
 	if len(s.Open.Context) > 0 {
 		fmt.Fprintf(w, "context: %s\n", strings.Join(s.Open.Context, ", "))
@@ -169,7 +170,7 @@ func printTranscript(w io.Writer, s *session.Session) {
 				notes = append(notes, a.Status)
 			}
 			if a.Error != "" {
-				notes = append(notes, "error: "+text.Cut(text.FirstLine(a.Error), 80))
+				notes = append(notes, "error: "+redact.Line(a.Error, 80))
 			}
 			if a.Usage != nil {
 				notes = append(notes, fmt.Sprintf("tokens in %d (cached %d) out %d", a.Usage.Input, a.Usage.Cached, a.Usage.Output))

@@ -3,13 +3,30 @@ package openaitest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 )
 
 func strp(s string) *string { return &s }
 
 // handleResponses serves POST /v1/responses.
 func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	noResp := s.noResp
+	s.mu.Unlock()
+	if noResp != 0 {
+		body, _ := io.ReadAll(r.Body)
+		s.record(r, body)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(noResp)
+		text := strings.ToLower(http.StatusText(noResp))
+		if noResp == http.StatusNotFound {
+			text = "page not found" // what Go's and gin's routers say
+		}
+		fmt.Fprintf(w, "%d %s\n", noResp, text)
+		return
+	}
 	body, req, model, f, ok := s.begin(w, r, "responses")
 	if !ok {
 		return

@@ -72,6 +72,10 @@ const (
 	FaultStall       = "stall"              // stream hangs after AfterDeltas deltas until the client leaves
 	FaultSlow        = "slow"               // wait DelayMS before answering
 	FaultBadRequest  = "bad_request"        // 400 invalid_request_error
+	// FaultServerErrorPlain is a 500 whose body is not an OpenAI error
+	// object but {"error": "<text>"}, as Ollama and other compatible
+	// servers answer.
+	FaultServerErrorPlain = "server_error_plain"
 )
 
 // Fault is a scripted failure applied to the next Count model requests
@@ -105,6 +109,7 @@ type Server struct {
 	replies   []Reply
 	faults    []Fault
 	missing   map[string]bool
+	noResp    int // status POST /v1/responses answers with; 0 = served
 	apiKey    string
 	usage     *Usage
 	stored    map[string]*stored
@@ -219,6 +224,16 @@ func (s *Server) MissingModels(names ...string) {
 	}
 }
 
+// DisableResponses makes the server one without the Responses API: POST
+// /v1/responses answers status (404 or 405) with a plain-text body, as the
+// router of a chat-only server does; 0 serves the Responses API again.
+// Chat Completions are unaffected.
+func (s *Server) DisableResponses(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noResp = status
+}
+
 // RequireKey makes the server demand "Authorization: Bearer key" (401 otherwise).
 // An empty key accepts any request, with or without a key (the default).
 func (s *Server) RequireKey(key string) {
@@ -274,6 +289,7 @@ func (s *Server) Reset() {
 	s.missing = map[string]bool{}
 	s.stored = map[string]*stored{}
 	s.apiKey, s.usage, s.lastChat = "", nil, nil
+	s.noResp = 0
 }
 
 // Control is the JSON body of POST /_control; every set field is applied.
@@ -287,6 +303,9 @@ type Control struct {
 	Usage         *Usage   `json:"usage"`
 	Forget        []string `json:"forget"`
 	ForgetAll     bool     `json:"forget_all"`
+	// DisableResponses, when set, is the status /v1/responses answers with
+	// (see Server.DisableResponses).
+	DisableResponses *int `json:"disable_responses"`
 }
 
 // Apply applies a Control, as POST /_control does.
@@ -311,6 +330,9 @@ func (s *Server) Apply(c Control) {
 	}
 	if c.ForgetAll {
 		s.Forget()
+	}
+	if c.DisableResponses != nil {
+		s.DisableResponses(*c.DisableResponses)
 	}
 }
 
@@ -463,6 +485,12 @@ func (s *Server) checkCommon(w http.ResponseWriter, r *http.Request, endpoint, m
 			return f, false
 		case FaultServerError:
 			writeError(w, http.StatusInternalServerError, "The server had an error while processing your request. Sorry about that!", "server_error", "", nil)
+			return f, false
+		case FaultServerErrorPlain:
+			hdr()
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"error":"llama runner process has terminated: signal: killed"}` + "\n"))
 			return f, false
 		case FaultUnavailable:
 			hdr()

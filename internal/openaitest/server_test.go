@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -480,5 +481,35 @@ func TestServeAndControl(t *testing.T) {
 	post(t, base+"/_control", map[string]any{"reset": true})
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("reset left %d requests", n)
+	}
+}
+
+func TestDisableResponsesAndPlainError(t *testing.T) {
+	srv := openaitest.New(t)
+	body := map[string]any{"model": "m", "input": "x", "messages": []any{map[string]any{"role": "user", "content": "x"}}}
+	for _, status := range []int{404, 405} {
+		srv.DisableResponses(status)
+		r := post(t, srv.URL()+"/responses", body)
+		b, _ := io.ReadAll(r.Body)
+		if r.StatusCode != status || !strings.HasPrefix(string(b), fmt.Sprint(status)) || strings.HasPrefix(string(b), "{") {
+			t.Errorf("disabled responses (%d): status %d body %q", status, r.StatusCode, b)
+		}
+		if r := post(t, srv.URL()+"/chat/completions", body); r.StatusCode != 200 {
+			t.Errorf("chat with responses disabled: %d", r.StatusCode)
+		}
+	}
+	srv.DisableResponses(0)
+	if r := post(t, srv.URL()+"/responses", body); r.StatusCode != 200 {
+		t.Errorf("responses enabled again: %d", r.StatusCode)
+	}
+	if n := len(srv.Requests()); n != 5 {
+		t.Errorf("requests recorded = %d, want 5", n)
+	}
+
+	srv.Inject(openaitest.Fault{Kind: openaitest.FaultServerErrorPlain})
+	r := post(t, srv.URL()+"/responses", body)
+	got := decode(t, r.Body)
+	if msg, ok := got["error"].(string); r.StatusCode != 500 || !ok || msg == "" {
+		t.Errorf("plain 500: status %d body %v", r.StatusCode, got)
 	}
 }

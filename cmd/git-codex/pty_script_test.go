@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/term"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
+)
+
+// ptyEnvKeys names the variables a command run by the pty command gets,
+// besides those the script started with: testscript cannot list a
+// script's environment, so the ones scripts set are named here.
+var ptyEnvKeys = []string{
+	"NO_COLOR", "TERM", "COLUMNS", "LINES", "GIT_PAGER", "PAGER", "LESS", "LV", "MANPATH", "MANPAGER",
+	"GIT_PAGER_IN_USE", "OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_PRIMARY_MODEL", "GIT_CONFIG_PARAMETERS",
+}
+
+// ptyVars is the testscript value holding the names of the variables the
+// script started with.
+type ptyVars struct{}
+
+// cmdPty runs a program on a pseudo-terminal, as a user in a terminal runs
+// it, and makes what the terminal showed the command's stdout (escape
+// sequences kept, "\r\n" turned into "\n"; stdout and stderr both land on the
+// terminal):
+//
+//	pty [-cols N] [-rows N] PROG [ARGS...]
+//
+// The terminal is 80x24 unless told; TERM is xterm-256color unless the
+// script set it. The program must end within 30 seconds.
+func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
+	cols, rows := 80, 24
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		n, err := strconv.Atoi(args[1])
+		if err != nil {
+			ts.Fatalf("pty: %s needs a number", args[0])
+		}
+		switch args[0] {
+		case "-cols":
+			cols = n
+		case "-rows":
+			rows = n
+		default:
+			ts.Fatalf("pty: unknown flag %s", args[0])
+		}
+		args = args[2:]
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: pty [-cols N] [-rows N] PROG [ARGS...]")
+	}
+	path := lookPathIn(args[0], ts.Getenv("PATH"))
+	if path == "" {
+		ts.Fatalf("pty: %s not found on the script's PATH", args[0])
+	}
+	cmd := exec.Command(path, args[1:]...)
+	cmd.Dir = ts.MkAbs(".")
+	keys, _ := ts.Value(ptyVars{}).([]string)
+	seen := map[string]bool{}
+	for _, k := range append(keys, ptyEnvKeys...) {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if v := ts.Getenv(k); v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	if ts.Getenv("TERM") == "" {
+		cmd.Env = append(cmd.Env, "TERM=xterm-256color")
+	}
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
+	ts.Check(err)
+	defer ptmx.Close()
+	var out bytes.Buffer
+	read := make(chan struct{})
+	go func() {
+		// Linux ends a pty's output with EIO once the last writer closed it.
+		_, _ = io.Copy(&out, ptmx)
+		close(read)
+	}()
+	timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+	err = cmd.Wait()
+	timer.Stop()
+	select {
+	case <-read:
+	case <-time.After(5 * time.Second): // a pager or daemon kept the terminal open
+	}
+	fmt.Fprint(ts.Stdout(), strings.ReplaceAll(out.String(), "\r\n", "\n"))
+	var ee *exec.ExitError
+	switch {
+	case err == nil && neg:
+		ts.Fatalf("pty %s: unexpected success", args[0])
+	case err != nil && !errors.As(err, &ee):
+		ts.Fatalf("pty %s: %v", args[0], err)
+	case err != nil && !neg:
+		ts.Fatalf("pty %s: %v", args[0], err)
+	}
+}
+
+func lookPathIn(name, path string) string {
+	if strings.Contains(name, "/") {
+		return name
+	}
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+// uiDemo is `git uidemo`, a stand-in command for the terminal scripts until
+// the commands print through package ui: it takes the output flags, decides
+// colour and the pager as a command will, and prints a painted id and the
+// decisions through the pager.
+func uiDemo() int {
+	args, flags, err := ui.TakeOutputFlags(os.Args)
+	if err != nil || len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: git uidemo [--color[=WHEN]|--no-color] [--no-pager|-P]", err)
+		return 2
+	}
+	config := func(key string) (string, bool) {
+		out, err := exec.Command("git", "config", "--get", key).Output()
+		return strings.TrimSpace(string(out)), err == nil
+	}
+	tty := term.IsTerminal(int(os.Stdout.Fd()))
+	pager, err := ui.StartPager(ui.PagerOptions{NoPager: flags.NoPager, Getenv: os.Getenv, Config: config,
+		Out: os.Stdout, Err: os.Stderr, Width: ui.TerminalWidth(os.Stdout, os.Getenv)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "uidemo:", err)
+		return 1
+	}
+	var w io.Writer = os.Stdout
+	if pager != nil {
+		w = pager.Writer()
+	}
+	on := ui.UseColor(ui.ColorInputs{Flag: flags.Color, Config: config, Getenv: os.Getenv, IsTTY: tty, Paging: pager != nil})
+	p := ui.NewPalette(on, config)
+	fmt.Fprintf(w, "color=%v pager=%v pager-in-use=%s\n", on, pager != nil, os.Getenv("GIT_PAGER_IN_USE"))
+	fmt.Fprintf(w, "session %s\n", p.Paint(ui.SlotID, "01JQ7AAAAAAA"))
+	if pager != nil {
+		_ = pager.Close()
+	}
+	return 0
+}

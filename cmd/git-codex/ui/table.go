@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"io"
+	"strings"
+)
+
+// Table writes rows in aligned columns separated by two spaces, fitted to a
+// terminal width: when a row would be wider, the Flex column (a summary or a
+// title) is cut with "…" — never wrapped, never cut inside a word when a
+// space is near. With Width 0 (not a terminal) nothing is cut, so piped
+// output stays exactly what it was.
+type Table struct {
+	// Header is the first row, painted with SlotHeader; nil for none.
+	Header []string
+	// Flex is the index of the column that gives up room; -1 for none.
+	Flex int
+	// MinFlex is the least the Flex column keeps (default 12 cells).
+	MinFlex int
+	// Width is the terminal width; 0 means do not fit.
+	Width int
+	// Palette paints the header; Paint, when set, paints a cell after it is
+	// fitted and padded widths are computed (row is 0-based, header aside).
+	Palette Palette
+	Paint   func(row, col int, text string) string
+}
+
+// Write writes the header and rows. The last column is not padded, so no
+// line ends in spaces.
+func (t Table) Write(w io.Writer, rows [][]string) error {
+	all := rows
+	if t.Header != nil {
+		all = append([][]string{t.Header}, rows...)
+	}
+	ncol := 0
+	for _, r := range all {
+		ncol = max(ncol, len(r))
+	}
+	widths := make([]int, ncol)
+	for _, r := range all {
+		for i, c := range r {
+			widths[i] = max(widths[i], Width(c))
+		}
+	}
+	flex := t.Flex
+	if flex < 0 || flex >= ncol {
+		flex = -1
+	}
+	if t.Width > 0 && flex >= 0 {
+		total := 2 * (ncol - 1)
+		for _, w := range widths {
+			total += w
+		}
+		if over := total - t.Width; over > 0 {
+			minFlex := t.MinFlex
+			if minFlex <= 0 {
+				minFlex = 12
+			}
+			widths[flex] = max(min(widths[flex], minFlex), widths[flex]-over)
+		}
+	}
+	var b strings.Builder
+	for ri, r := range all {
+		b.Reset()
+		last := len(r) - 1
+		for last > 0 && r[last] == "" {
+			last--
+		}
+		for i := 0; i <= last; i++ {
+			cell := r[i]
+			if i == flex && t.Width > 0 {
+				cell = Truncate(cell, widths[i])
+			}
+			pad := widths[i] - Width(cell)
+			switch {
+			case t.Header != nil && ri == 0:
+				cell = t.Palette.Paint(SlotHeader, cell)
+			case t.Paint != nil:
+				row := ri
+				if t.Header != nil {
+					row--
+				}
+				cell = t.Paint(row, i, cell)
+			}
+			b.WriteString(cell)
+			if i < last {
+				b.WriteString(strings.Repeat(" ", pad+2))
+			}
+		}
+		b.WriteByte('\n')
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package ui
+
+import (
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/rivo/uniseg"
+	"golang.org/x/term"
+)
+
+// Width returns the number of terminal cells s takes: wide (CJK) characters
+// count two, combining marks and zero-width joiners none.
+func Width(s string) int { return uniseg.StringWidth(s) }
+
+// Truncate cuts s to at most width cells, ending it with "…" when it was
+// cut. It cuts between grapheme clusters, at the last space when that keeps
+// at least two thirds of the room, so a word is not split when it need not be.
+func Truncate(s string, width int) string {
+	if Width(s) <= width {
+		return s
+	}
+	if width <= 0 {
+		return ""
+	}
+	room := width - 1 // for the ellipsis
+	var b strings.Builder
+	used, lastSpace := 0, -1
+	g := uniseg.NewGraphemes(s)
+	for g.Next() {
+		w := g.Width()
+		if used+w > room {
+			break
+		}
+		if g.Str() == " " {
+			lastSpace = b.Len()
+		}
+		b.WriteString(g.Str())
+		used += w
+	}
+	cut := b.String()
+	if lastSpace > 0 && Width(cut[:lastSpace]) >= room*2/3 {
+		cut = cut[:lastSpace]
+	}
+	return strings.TrimRight(cut, " ") + "…"
+}
+
+// TerminalWidth returns the width of the terminal f is, as git reckons it:
+// COLUMNS when set to a number, else the terminal's own size, else 80. It is
+// 0 when f is not a terminal: output to pipes is never fitted.
+func TerminalWidth(f *os.File, getenv func(string) string) int {
+	if f == nil || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	if getenv != nil {
+		if n, err := strconv.Atoi(getenv("COLUMNS")); err == nil && n > 0 {
+			return n
+		}
+	}
+	if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return 80
+}

@@ -1,0 +1,110 @@
+package redact
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Redactor redacts text with this package's rules and, first, the literal
+// values it was given (see Literal), and derives short texts — titles,
+// columns, clipped results — from redacted text only. A secret cut in half
+// matches no rule any more, so cutting must come last; every short text
+// stored or shown goes through Line or Clip. The zero Redactor uses the
+// rules alone.
+type Redactor struct {
+	literals []string
+}
+
+// New returns a Redactor that also replaces the given literal values
+// (empty ones are ignored).
+func New(literals ...string) Redactor {
+	var r Redactor
+	for _, v := range literals {
+		if v = strings.TrimSpace(v); v != "" {
+			r.literals = append(r.literals, v)
+		}
+	}
+	return r
+}
+
+// String returns s with r's literal values and every secret the rules find
+// replaced by markers.
+func (r Redactor) String(s string) string {
+	for _, v := range r.literals {
+		s = Literal(s, v)
+	}
+	return String(s)
+}
+
+// lineReach is how far past the first line Line redacts: further than any
+// rule reaches across lines (gitleaks' rules reach 512 bytes either side of
+// their keyword, private-key bodies need four lines), so that the first
+// line comes out as redacting the whole text would leave it, without
+// redacting all of a long text to show one line of it.
+const lineReach = 2048
+
+// Line returns the first non-empty line of s after redaction, without
+// leading white space and Markdown heading marks, cut to at most n runes
+// ("…" ends a cut line).
+func (r Redactor) Line(s string, n int) string {
+	s = strings.TrimLeft(s, " \t\r\n")
+	if end := lineEnd(s, 0) + lineReach; end < len(s) {
+		// Whole lines, so that the part redacted ends where a line does.
+		s = s[:lineEnd(s, end)]
+	}
+	s = r.String(s)
+	s = strings.TrimLeft(s, " \t\r\n")
+	s = s[:lineEnd(s, 0)]
+	s = strings.TrimSpace(strings.TrimLeft(s, "# "))
+	return cutRunes(s, n)
+}
+
+// Cut returns s after redaction, cut to at most n bytes at a character
+// boundary, and how many bytes of the redacted text it left out.
+func (r Redactor) Cut(s string, n int) (string, int) {
+	s = r.String(s)
+	if len(s) <= n {
+		return s, 0
+	}
+	cut := max(n, 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut], len(s) - cut
+}
+
+// Clip is Cut with mark appended when something was cut.
+func (r Redactor) Clip(s string, n int, mark string) string {
+	head, left := r.Cut(s, n)
+	if left > 0 {
+		head += mark
+	}
+	return head
+}
+
+// Line is Redactor.Line with the rules alone.
+func Line(s string, n int) string { return Redactor{}.Line(s, n) }
+
+// Cut is Redactor.Cut with the rules alone.
+func Cut(s string, n int) (string, int) { return Redactor{}.Cut(s, n) }
+
+// Clip is Redactor.Clip with the rules alone.
+func Clip(s string, n int, mark string) string { return Redactor{}.Clip(s, n, mark) }
+
+// cutRunes cuts s to at most n runes, the last of them "…" when cut.
+func cutRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	i, count := 0, 0
+	for i = range s {
+		if count == n-1 {
+			break
+		}
+		count++
+	}
+	return s[:i] + "…"
+}

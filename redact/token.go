@@ -1,0 +1,466 @@
+package redact
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// This file holds what a rule set misses in this program's channels: keys
+// pasted bare, with no name or prefix that a rule could key on, and the
+// bodies of private keys whose BEGIN line fell outside a command's output
+// tail or a ranged file read.
+
+// bareTokens appends the tokens of s that look machine-generated (see
+// randomToken): a key pasted alone in prose or as a value under any name.
+// Lines of base64 76 characters wide, as MIME and the base64 command wrap
+// encoded files, and the bodies of certificates and public keys are data
+// and left alone. What other finders found in out ends a token, as the
+// marker that replaces it will: a token is judged the same before and
+// after redaction.
+func bareTokens(s string, prio int, out []finding) []finding {
+	skip := dataBlocks(s)
+	for _, f := range out {
+		skip = append(skip, f.span)
+	}
+	sort.Slice(skip, func(i, j int) bool { return skip[i].start < skip[j].start })
+	next := 0 // skip[next:] may still lie ahead
+	skipped := func(i int) int {
+		for next < len(skip) && skip[next].end <= i {
+			next++
+		}
+		for k := next; k < len(skip) && skip[k].start <= i; k++ {
+			if i < skip[k].end {
+				return skip[k].end
+			}
+		}
+		return -1
+	}
+	for i := 0; i < len(s); {
+		if e := skipped(i); e >= 0 {
+			i = e
+			continue
+		}
+		if isTokenSep(s, i) {
+			if s[i] == '\\' {
+				i++ // an escape (\n, \"): its letter starts no token
+			}
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && !isTokenSep(s, j) && skipped(j) < 0 {
+			j++
+		}
+		start, end := trimToken(s, i, j)
+		if end-start >= 12 {
+			out = tokenFindings(s, start, end, prio, out)
+		}
+		i = j
+	}
+	return out
+}
+
+// isTokenSep reports whether s[i] ends a token: white space, quotes,
+// brackets, ',', ';', a backslash, or an '=' that is not base64 padding.
+func isTokenSep(s string, i int) bool {
+	switch c := s[i]; c {
+	case ' ', '\t', '\n', '\r', '"', '\'', '`', '(', ')', '[', ']', '{', '}', '<', '>', ',', ';', '\\':
+		return true
+	case '=':
+		// Padding ends a token or precedes more padding.
+		return i+1 < len(s) && s[i+1] != '=' && !isTokenSep(s, i+1)
+	default:
+		return c >= 0x80 // non-ASCII: prose, not a key
+	}
+}
+
+// trimToken drops punctuation that ends a sentence or starts a name.
+func trimToken(s string, i, j int) (int, int) {
+	for i < j && strings.IndexByte(".:!?*-_=|#&@$%~+/", s[i]) >= 0 {
+		i++
+	}
+	for j > i && strings.IndexByte(".:!?*-_|#&@$%~", s[j-1]) >= 0 {
+		j--
+	}
+	return i, j
+}
+
+// tokenFindings judges the token s[start:end]; a URL is judged by its
+// parts.
+func tokenFindings(s string, start, end, prio int, out []finding) []finding {
+	tok := s[start:end]
+	if k := strings.Index(tok, "://"); k >= 0 {
+		for i := start + k + 3; i < end; {
+			j := i
+			for j < end && strings.IndexByte("/?&=:@#", s[j]) < 0 {
+				j++
+			}
+			if j-i >= 12 && randomToken(s[i:j]) {
+				out = append(out, finding{span{i, j}, "random-token", prio})
+			}
+			i = j + 1
+		}
+		return out
+	}
+	if randomToken(tok) {
+		out = append(out, finding{span{start, end}, "random-token", prio})
+	}
+	return out
+}
+
+// dataBlocks returns the parts of s that hold encoded data rather than
+// keys, in order: MIME blocks and public PEM blocks.
+func dataBlocks(s string) []span {
+	blocks := mimeBlocks(s)
+	if !strings.Contains(s, "-----BEGIN ") {
+		return blocks
+	}
+	for off := 0; ; {
+		i := strings.Index(s[off:], "-----BEGIN ")
+		if i < 0 {
+			break
+		}
+		start := off + i
+		head := s[start:lineEnd(s, start)]
+		label, _, _ := strings.Cut(strings.TrimPrefix(head, "-----BEGIN "), "-----")
+		off = start + len(head)
+		if strings.Contains(label, "PRIVATE") {
+			continue
+		}
+		end := strings.Index(s[off:], "-----END "+label+"-----")
+		if end < 0 {
+			end = len(s) - off
+		}
+		blocks = append(blocks, span{start, off + end})
+		off += end
+	}
+	sort.Slice(blocks, func(i, j int) bool { return blocks[i].start < blocks[j].start })
+	return blocks
+}
+
+// mimeBlocks returns the runs of two or more lines of base64 76 characters
+// wide (with the shorter line that ends the run), in order.
+func mimeBlocks(s string) []span {
+	var out []span
+	run, first := 0, span{}
+	for pos := 0; pos <= len(s); {
+		end := lineEnd(s, pos)
+		c := base64Content(s, pos, end)
+		switch w := c.end - c.start; {
+		case w == 76:
+			if run == 0 {
+				first = c
+			}
+			run++
+		default:
+			if run >= 2 {
+				last := pos - 1
+				if w > 0 && w < 76 {
+					last = c.end // the closing line
+				}
+				out = append(out, span{lineStart(s, first.start), last})
+			}
+			run = 0
+		}
+		pos = end + 1
+	}
+	return out
+}
+
+// digestPrefixes start the notations of digests, which are random but no
+// secret: go.sum's h1:, subresource integrity, docker and git digests.
+var digestPrefixes = []string{"h1:", "sha1-", "sha256-", "sha384-", "sha512-", "sha1:", "sha256:", "sha512:", "md5:", "md5-"}
+
+// randomToken reports whether tok looks machine-generated rather than
+// written: 12 to 128 letters and digits, 8 of them in a row, letters at
+// least half of them, digits scattered among the letters or case switching
+// often, and no more than three in five of its letter pairs common in words
+// (see commonShare).
+// Hexadecimal strings (object ids, digests, UUIDs), ULIDs, digest
+// notations and runs of consecutive characters (alphabets in test code) are
+// left alone:
+// they fill ordinary records, and a key that is one of them is found only
+// by name (see assignments) or by a rule.
+func randomToken(tok string) bool {
+	var n, letters, digits, hexes, steps, run, longest, switches, caseSwitches int
+	prev := byte(0) // class of the previous letter or digit: 'a' or '0'
+	prevLetter := byte(0)
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if isUpper, isLower := c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z'; isUpper || isLower {
+			if prevLetter != 0 && (prevLetter >= 'A' && prevLetter <= 'Z') != isUpper {
+				caseSwitches++
+			}
+			prevLetter = c
+		}
+		class := byte(0)
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+			hexes++
+			class = '0'
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+			letters++
+			hexes++
+			class = 'a'
+		case c >= 'g' && c <= 'z', c >= 'G' && c <= 'Z':
+			letters++
+			class = 'a'
+		case c == '-':
+			hexes++
+		}
+		if class == 0 {
+			run = 0
+			continue
+		}
+		n++
+		run++
+		longest = max(longest, run)
+		if prev != 0 && prev != class {
+			switches++
+		}
+		prev = class
+		if i > 0 && tok[i-1]+1 == c {
+			steps++
+		}
+	}
+	if n < 12 || n > 128 || longest < 8 || letters == 0 || 2*letters < n || hexes == len(tok) || 4*steps > n {
+		return false
+	}
+	// Digits scattered among letters, or case switching back and forth, as
+	// random draws put them; names and versions keep their digits together
+	// (utf8, x86_64, AMD64, v1.2.3) and switch case once a word.
+	digitsScattered := digits > 0 && 6*switches >= n
+	caseScattered := n >= 14 && 3*caseSwitches >= letters
+	if !digitsScattered && !caseScattered {
+		return false
+	}
+	lower := strings.ToLower(tok)
+	for _, p := range digestPrefixes {
+		if strings.HasPrefix(lower, p) {
+			return false
+		}
+	}
+	if printfVerb.MatchString(tok) || fileName.MatchString(tok) || qualified.MatchString(tok) || ulid.MatchString(tok) {
+		return false
+	}
+	common, pairs := commonShare(tok)
+	return 5*common <= 3*pairs
+}
+
+var (
+	// printfVerb finds a format string's verbs (d%02x, %s).
+	printfVerb = regexp.MustCompile(`%[-+# 0]?[0-9]*[sdxq]`)
+	// fileName matches paths and names with an extension (d00/f01.txt).
+	fileName = regexp.MustCompile(`[./][A-Za-z0-9_-]*\.[a-z]{1,5}$`)
+	// qualified matches a package-qualified name (ssa.OpAMD64VPMAXUW128).
+	qualified = regexp.MustCompile(`^[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9_]*$`)
+	// ulid matches a ULID, the time-sortable id of every record and session.
+	ulid = regexp.MustCompile(`^[0-7][0-9A-HJKMNP-TV-Z]{25}$`)
+)
+
+// randomValue reports whether v, a value already known to sit where a
+// secret would (a URL's user name), looks random: randomToken, or a
+// hexadecimal string of 16 or more digits.
+func randomValue(v string) bool {
+	if randomToken(v) {
+		return true
+	}
+	if len(v) < 16 {
+		return false
+	}
+	var letters, digits int
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+			letters++
+		default:
+			return false
+		}
+	}
+	return letters > 0 && digits > 0
+}
+
+// commonShare returns how many of tok's letter pairs are common in written
+// words, and how many letter pairs it has. Pairs are taken within runs of
+// letters, split where case turns from lower to upper (camelCase). Names,
+// paths and prose score high; random strings low, as most of the 676 pairs
+// are rare in words.
+func commonShare(tok string) (common, pairs int) {
+	table := commonPairs()
+	for i := 1; i < len(tok); i++ {
+		a, b := tok[i-1], tok[i]
+		la, lb := toLower(a), toLower(b)
+		if la < 'a' || la > 'z' || lb < 'a' || lb > 'z' {
+			continue
+		}
+		if a >= 'a' && a <= 'z' && b >= 'A' && b <= 'Z' {
+			continue // camelCase boundary
+		}
+		pairs++
+		if table[int(la-'a')*26+int(lb-'a')] {
+			common++
+		}
+	}
+	return common, pairs
+}
+
+// commonPairsText lists the letter pairs that make up 97% of the pairs in
+// this repository's Go source and documents (230 of 676).
+const commonPairsText = "" +
+	"ab ac ad af ag ai ak al am an ap ar as at au ax ay ba be bi bj bl bo " +
+	"bu by ca ce ch ck cl co cr cs ct cu da de di do ds ea ec ed ee ef el " +
+	"em en ep eq er es et ev ew ex ey fa fe ff fi fl fm fo fr fs ft fu ge " +
+	"gi go gs gu ha he hi ho hu ic id ie if ig il im in io ip ir is it ix " +
+	"je js ka ke ki ks la ld le li ll lo ls lt lu ly ma mb md me mi mm mo " +
+	"mp ms mt mu na nc nd ne nf ng ni nl no np ns nt nu nv ny ob oc od of " +
+	"oi ok ol om on oo op or os ot ou ov ow pa pe pi pl po pp pr pt pu py " +
+	"qu ra rc rd re rf rg ri rk rm rn ro rr rs rt ru ry sa sc se sh si so " +
+	"sp ss st su sw sy ta tc td te tf th ti tl to tp tr ts tt tu tx ty ub " +
+	"uc ue ui ul um un up ur us ut va ve vi wa we wh wi wo wr xi xt yp yt"
+
+var (
+	pairsOnce  sync.Once
+	pairsTable [26 * 26]bool
+)
+
+func commonPairs() *[26 * 26]bool {
+	pairsOnce.Do(func() {
+		for _, p := range strings.Fields(commonPairsText) {
+			pairsTable[int(p[0]-'a')*26+int(p[1]-'a')] = true
+		}
+	})
+	return &pairsTable
+}
+
+// pemBodies appends the lines of s that hold the body of a private key
+// whose BEGIN line is not in s (a command's output tail, a ranged read): a
+// run of three or more lines of base64 exactly 64 or 70 characters wide (PEM
+// and OpenSSH) or any such run ending at an "-----END … PRIVATE KEY-----"
+// line, with the shorter base64 lines that open or close the run. A run
+// under a BEGIN line of something public (a certificate, a public key) is
+// left alone. Line prefixes (line numbers, diff and quote markers) are kept.
+func pemBodies(s string, prio int, out []finding) []finding {
+	type line struct {
+		content span // the base64, or empty
+		width   int  // 64 or 70 for a full body line, else 0
+	}
+	var lines []line
+	for pos := 0; pos <= len(s); {
+		end := lineEnd(s, pos)
+		c := base64Content(s, pos, end)
+		w := c.end - c.start
+		if w != 64 && w != 70 || strings.IndexByte(s[c.start:c.end], '=') >= 0 {
+			w = 0
+		}
+		lines = append(lines, line{c, w})
+		pos = end + 1
+	}
+	for i := 0; i < len(lines); {
+		if lines[i].width == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lines) && lines[j].width == lines[i].width {
+			j++
+		}
+		// lines[i:j] is a run of full lines; a shorter one may close it.
+		last := j
+		if last < len(lines) && lines[last].content.end > lines[last].content.start {
+			last++
+		}
+		endsKey := last < len(lines) && isPrivateEnd(s, lines[last].content)
+		if j-i >= 3 || endsKey {
+			first := i
+			if first > 0 && lines[first-1].content.end-lines[first-1].content.start >= 8 {
+				first-- // the cut start of the run
+			}
+			if !publicBlockAbove(s, lines[first].content.start) {
+				for _, l := range lines[first:last] {
+					if l.content.end > l.content.start {
+						out = append(out, finding{l.content, "private-key", prio})
+					}
+				}
+			}
+		}
+		i = max(j, i+1)
+	}
+	return out
+}
+
+// base64Content returns the base64 text of the line s[pos:end] after its
+// prefix (spaces, a line number and tab or colon, a diff or quote marker,
+// the ellipsis of a cut line),
+// or an empty span when the rest is not base64.
+func base64Content(s string, pos, end int) span {
+	i := pos
+	for i < end && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	k := i
+	for k < end && s[k] >= '0' && s[k] <= '9' {
+		k++
+	}
+	if k > i && k < end && (s[k] == '\t' || s[k] == ':' || s[k] == '|') {
+		i = k + 1
+	}
+	if i < end && strings.IndexByte("+-> ", s[i]) >= 0 {
+		i++
+	}
+	if strings.HasPrefix(s[i:end], "…") {
+		i += len("…") // a line cut at its start
+	}
+	for i < end && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	e := end
+	for e > i && (s[e-1] == ' ' || s[e-1] == '\t' || s[e-1] == '\r') {
+		e--
+	}
+	if e == i {
+		return span{i, i}
+	}
+	pad := e
+	for pad > i && s[pad-1] == '=' {
+		pad--
+	}
+	if e-pad > 2 {
+		return span{i, i}
+	}
+	for k := i; k < pad; k++ {
+		c := s[k]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/') {
+			return span{i, i}
+		}
+	}
+	return span{i, e}
+}
+
+// isPrivateEnd reports whether the line holding c is a private key's END
+// line.
+func isPrivateEnd(s string, c span) bool {
+	l := s[lineStart(s, c.start):lineEnd(s, c.start)]
+	return strings.Contains(l, "-----END ") && strings.Contains(l, "PRIVATE KEY")
+}
+
+// publicBlockAbove reports whether the nearest BEGIN line above pos, within
+// a few header lines, opens something public.
+func publicBlockAbove(s string, pos int) bool {
+	p := lineStart(s, pos)
+	for range 4 {
+		if p == 0 {
+			return false
+		}
+		p = lineStart(s, p-1)
+		l := s[p:lineEnd(s, p)]
+		if strings.Contains(l, "-----BEGIN ") {
+			return !strings.Contains(l, "PRIVATE")
+		}
+	}
+	return false
+}
