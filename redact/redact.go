@@ -24,8 +24,9 @@
 //     shape holds a literal of its own (dnkey-, NRII-, the -us<N> of a
 //     Mailchimp key), found wherever it stands, without the name or keyword
 //     its rule needs;
-//   - private-key bodies without their BEGIN line, and tokens that look
-//     machine-generated wherever they stand (token.go).
+//   - private-key bodies without their BEGIN line, private keys in base64,
+//     and tokens that look machine-generated wherever they stand
+//     (token.go).
 //
 // gitleaks is used as a rule set, not as a library: importing its detector
 // would add about 160 packages (viper, archive readers, a WebAssembly
