@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -21,16 +22,23 @@ import (
 
 // The figures the corpus tests hold the redactor to. Issue 8 asks for 98%
 // recall on gitleaks' samples in their context (met: 100%) and pasted bare,
-// and at most 1% of ordinary text changed (met: 0.2%). Bare, a secret
-// shaped like the identifiers ordinary records are full of — hexadecimal
-// object ids, digests and UUIDs, decimal ids, or fewer than 12 letters and
-// digits — is left alone by design; of the others 89% are caught, and
-// minBareRecall guards that figure rather than the issue's 98% (see the
-// closing note of issue 8 for what the rest are).
+// and at most 1% of ordinary text changed (met: 0.2%).
+//
+// Bare, a secret shaped like the identifiers ordinary records are full of is
+// left alone by design: hexadecimal object ids, digests, trace and request
+// ids and UUIDs (written in one case, of even length), decimal ids, or
+// fewer than 12 letters and digits (words, and the 10-byte fragments
+// gitleaks' jwt-base64 rule reports). Of the samples' distinct secrets 84%
+// are caught bare (78% before bare forms), 96% of those not shaped like
+// that (90% before); redacting the shapes
+// too would change every commit id, digest and UUID a session shows (see
+// ARCHITECTURE.md, Redaction). The floors guard these figures, and
+// bareFloor each family's.
 const (
-	minRecall       = 0.98
-	minBareRecall   = 0.85
-	maxOrdinaryRate = 0.01
+	minRecall          = 0.98
+	minBareRecall      = 0.83
+	minBareShapeRecall = 0.96
+	maxOrdinaryRate    = 0.01
 )
 
 // peerSample is one line of testdata/gitleaks/corpus.jsonl (see the README
@@ -139,18 +147,23 @@ func isBase64Byte(c byte) bool {
 
 // ordinaryShape names the shape a bare secret shares with ordinary
 // identifiers, which redaction leaves alone wherever no name or rule marks
-// it as a secret: hexadecimal (object ids, digests, UUIDs), decimal (ids,
-// numbers), or shorter than 12 letters and digits (words, fragments). ""
-// for any other secret.
+// it as a secret: "short" (fewer than 12 letters and digits: words,
+// fragments), "decimal" (ids, numbers), "uuid", or "hex32", "hex40",
+// "hex64" and "hex" for other lengths (object ids, digests, trace ids). ""
+// for any other secret, a hexadecimal one included whose letters mix cases
+// or whose odd length no id has (see randomToken).
 func ordinaryShape(secret string) string {
+	s := strings.Trim(secret, "\"'")
 	alnum, hex, dec := 0, true, true
-	for _, c := range strings.Trim(secret, "\"'") {
+	var upper, lower bool
+	for _, c := range s {
 		switch {
 		case c >= '0' && c <= '9':
 			alnum++
 		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
 			alnum++
 			dec = false
+			upper, lower = upper || c <= 'F', lower || c >= 'a'
 		case c >= 'g' && c <= 'z', c >= 'G' && c <= 'Z':
 			alnum++
 			hex, dec = false, false
@@ -164,10 +177,36 @@ func ordinaryShape(secret string) string {
 		return "short"
 	case dec:
 		return "decimal"
-	case hex:
-		return "hexadecimal"
+	case !hex || upper && lower:
+		return ""
+	case uuidShape.MatchString(s):
+		return "uuid"
+	case alnum == len(s) && alnum%2 == 1 && alnum >= 35 && !slices.Contains([]int{39, 41, 63, 65, 127, 129}, alnum):
+		return ""
+	case alnum == len(s) && (alnum == 32 || alnum == 40 || alnum == 64):
+		return fmt.Sprintf("hex%d", alnum)
 	}
-	return ""
+	return "hex"
+}
+
+var uuidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// secretOf returns the secret a rule reports, without what is no secret:
+// kubernetes-secret-yaml reports a data entry's key with its value
+// ("password: c2VjcmV0"), and pasted bare the key stays, as it should.
+func secretOf(rule, secret string) string {
+	if rule != "kubernetes-secret-yaml" {
+		return secret
+	}
+	_, v, ok := strings.Cut(secret, ":")
+	if !ok {
+		return secret
+	}
+	v = strings.TrimSpace(v)
+	if len(v) > 0 && (v[0] == '|' || v[0] == '>') {
+		v = strings.TrimSpace(strings.TrimLeft(v, "|>+-"))
+	}
+	return strings.Trim(v, "\"'")
 }
 
 // bareSentence pastes a secret alone in a line of prose.
@@ -175,12 +214,74 @@ func bareSentence(secret string) string {
 	return "I pasted " + secret + " into the form yesterday, then it worked."
 }
 
+// bareFloor is, for each rule family some of whose distinct secrets pasted
+// bare are not caught, how many must be: the figures this package reached.
+// Every other family's must all be caught. Regenerating the corpus draws
+// new random values; recheck the floors then.
+var bareFloor = map[string]int{
+	"adobe":       1,  // of 2
+	"algolia":     0,  // of 1
+	"asana":       1,  // of 2
+	"beamer":      0,  // of 1
+	"cisco":       0,  // of 1
+	"curl":        13, // of 29
+	"discord":     0,  // of 3
+	"facebook":    6,  // of 9
+	"finicity":    1,  // of 2
+	"generic":     10, // of 13
+	"hashicorp":   2,  // of 4
+	"heroku":      3,  // of 6
+	"hubspot":     0,  // of 1
+	"jwt":         34, // of 63
+	"kubernetes":  5,  // of 6
+	"kucoin":      0,  // of 2
+	"linear":      1,  // of 2
+	"mailgun":     2,  // of 3
+	"microsoft":   0,  // of 1
+	"nuget":       0,  // of 5
+	"sendbird":    0,  // of 2
+	"sentry":      15, // of 16
+	"sidekiq":     1,  // of 4
+	"sonar":       3,  // of 4
+	"squarespace": 0,  // of 1
+	"sumologic":   7,  // of 10
+}
+
+// bareBefore is, for each rule family whose bare figure this package's bare
+// forms and token rules raised, how many of its distinct secrets pasted
+// bare were caught before them (b27ac10, measured as this test measures).
+var bareBefore = map[string]int{
+	"airtable":    1,
+	"asana":       0,
+	"atlassian":   3,
+	"cloudflare":  6,
+	"curl":        11,
+	"defined":     0,
+	"facebook":    5,
+	"generic":     9,
+	"gocardless":  0,
+	"kraken":      0,
+	"linkedin":    1,
+	"lob":         0,
+	"mailchimp":   0,
+	"mailgun":     1,
+	"mattermost":  0,
+	"messagebird": 2,
+	"new":         3,
+	"plaid":       2,
+	"sonar":       0,
+	"sourcegraph": 4,
+	"twitter":     4,
+}
+
 // TestCorpusRecall measures the redactor against a corpus nobody on this
 // project wrote: the true- and false-positive samples gitleaks validates its
 // own rules with. A true positive is caught when no 8-byte run of any secret
 // the rule reports in it survives. It logs recall per rule family, in the
-// samples' own context and with each distinct secret pasted bare in prose,
-// and the share of gitleaks' false-positive samples redaction changes.
+// samples' own context and with each distinct secret pasted bare in prose
+// (before and after the bare forms, and widened to the base64 token the
+// secret sits in), what stays out of reach bare by shape, and the share of
+// gitleaks' false-positive samples redaction changes.
 func TestCorpusRecall(t *testing.T) {
 	corpus := loadPeerCorpus(t)
 	fams := map[string]*[3]tally{} // in context, bare (as reported), bare (whole token)
@@ -195,6 +296,7 @@ func TestCorpusRecall(t *testing.T) {
 	var total [1]tally
 	var fp, fpClean tally // all false-positive samples; those no gitleaks rule flags
 	var bare, bareWide, bareShaped tally
+	missedShape := map[string]int{}
 	seen := map[string]bool{}
 	seenWide := map[string]bool{}
 	var missed, missedBare, altered []string
@@ -221,7 +323,7 @@ func TestCorpusRecall(t *testing.T) {
 		out := redact.String(s.Text)
 		leak := false
 		for _, sec := range s.Secrets {
-			leak = leak || survives(s.Text, out, sec)
+			leak = leak || survives(s.Text, out, secretOf(s.Rule, sec))
 		}
 		f[0].n++
 		total[0].n++
@@ -231,16 +333,19 @@ func TestCorpusRecall(t *testing.T) {
 			missed = append(missed, s.Rule+": "+s.Text)
 		}
 		for _, sec := range s.Secrets {
+			sec = secretOf(s.Rule, sec)
 			if !seen[sec] {
 				seen[sec] = true
 				f[1].n++
 				bare.n++
 				leak := survives(bareSentence(sec), redact.String(bareSentence(sec)), sec)
+				shape := ordinaryShape(sec)
 				if leak {
 					f[1].miss++
 					bare.miss++
+					missedShape[shape]++
 				}
-				if ordinaryShape(sec) == "" {
+				if shape == "" {
 					bareShaped.n++
 					if leak {
 						bareShaped.miss++
@@ -265,22 +370,54 @@ func TestCorpusRecall(t *testing.T) {
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-22s %17s %17s %17s\n", "family", "in context", "bare", "bare (token)")
+	var raised []string
+	fmt.Fprintf(&b, "%-22s %17s %17s %17s %17s\n", "family", "in context", "bare before", "bare", "bare (token)")
 	for _, name := range names {
 		f := fams[name]
-		fmt.Fprintf(&b, "%-22s %4d/%4d %6.1f%% %4d/%4d %6.1f%% %4d/%4d %6.1f%%\n", name,
+		caught := f[1].n - f[1].miss
+		before, ok := bareBefore[name]
+		if !ok {
+			before = caught
+		}
+		fmt.Fprintf(&b, "%-22s %4d/%4d %6.1f%% %4d/%4d %6.1f%% %4d/%4d %6.1f%% %4d/%4d %6.1f%%\n", name,
 			f[0].n-f[0].miss, f[0].n, 100*f[0].rate(),
-			f[1].n-f[1].miss, f[1].n, 100*f[1].rate(),
+			before, f[1].n, 100*float64(before)/float64(max(f[1].n, 1)),
+			caught, f[1].n, 100*f[1].rate(),
 			f[2].n-f[2].miss, f[2].n, 100*f[2].rate())
+		if before != caught {
+			raised = append(raised, fmt.Sprintf("%s %d→%d/%d", name, before, caught, f[1].n))
+		}
+		floor, ok := bareFloor[name]
+		if !ok {
+			floor = f[1].n
+		}
+		if caught < floor {
+			t.Errorf("%s: %d of %d secrets caught bare, want ≥ %d", name, caught, f[1].n, floor)
+		}
+	}
+	for name := range bareFloor {
+		if fams[name] == nil {
+			t.Errorf("bareFloor names %q, a family the corpus does not hold", name)
+		}
 	}
 	t.Logf("recall per rule family (caught/samples):\n%s", b.String())
+	t.Logf("families whose bare figure the bare forms and token rules raised: %s", strings.Join(raised, ", "))
 	if testing.Verbose() {
 		t.Logf("leaked in context:\n%s", strings.Join(missed, "\n"))
-		t.Logf("leaked bare:\n%s", strings.Join(missedBare, "\n"))
+		t.Logf("leaked bare, not shaped like an ordinary identifier:\n%s", strings.Join(missedBare, "\n"))
 		t.Logf("false-positive samples no gitleaks rule flags, changed:\n%s", strings.Join(altered, "\n"))
+	}
+	var shapes []string
+	for _, sh := range []string{"hex32", "hex40", "hex64", "hex", "uuid", "decimal", "short", ""} {
+		name := sh
+		if sh == "" {
+			name = "other"
+		}
+		shapes = append(shapes, fmt.Sprintf("%s %d", name, missedShape[sh]))
 	}
 	t.Logf("in context: %d/%d caught, recall %.1f%%", total[0].n-total[0].miss, total[0].n, 100*total[0].rate())
 	t.Logf("bare (secret as gitleaks reports it): %d/%d caught, recall %.1f%%", bare.n-bare.miss, bare.n, 100*bare.rate())
+	t.Logf("bare, missed by shape: %s", strings.Join(shapes, ", "))
 	t.Logf("bare (secret widened to its token): %d/%d caught, recall %.1f%%", bareWide.n-bareWide.miss, bareWide.n, 100*bareWide.rate())
 	t.Logf("bare, leaving out the shapes of ordinary identifiers: %d/%d caught, recall %.1f%%", bareShaped.n-bareShaped.miss, bareShaped.n, 100*bareShaped.rate())
 	t.Logf("gitleaks false-positive samples changed: %d/%d (%.1f%%); of those no gitleaks rule flags: %d/%d (%.1f%%)",
@@ -288,8 +425,11 @@ func TestCorpusRecall(t *testing.T) {
 	if r := total[0].rate(); r < minRecall {
 		t.Errorf("recall in context %.1f%%, want ≥ %.0f%%", 100*r, 100*minRecall)
 	}
-	if r := bareShaped.rate(); r < minBareRecall {
-		t.Errorf("bare recall (secrets not shaped like ordinary identifiers) %.1f%%, want ≥ %.0f%%", 100*r, 100*minBareRecall)
+	if r := bare.rate(); r < minBareRecall {
+		t.Errorf("bare recall %.1f%%, want ≥ %.0f%%", 100*r, 100*minBareRecall)
+	}
+	if r := bareShaped.rate(); r < minBareShapeRecall {
+		t.Errorf("bare recall (secrets not shaped like ordinary identifiers) %.1f%%, want ≥ %.0f%%", 100*r, 100*minBareShapeRecall)
 	}
 }
 

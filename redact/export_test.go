@@ -10,6 +10,9 @@ func Forget() {
 	pairsOnce = sync.Once{}
 	for _, r := range gitleaksRules {
 		r.once, r.rx, r.needs = sync.Once{}, nil, nil
+		for _, f := range r.bare {
+			f.once, f.rx = sync.Once{}, nil
+		}
 		for _, a := range r.allow {
 			a.once, a.rx, a.stops = sync.Once{}, nil, nil
 		}

@@ -29,6 +29,9 @@ type gitleaksRule struct {
 	path     string
 	keywords []string
 	allow    []*gitleaksAllow
+	// bare are the shapes of the secret that stand out without the name
+	// or keyword the rule needs (see bareForm).
+	bare []*bareForm
 
 	once sync.Once
 	rx   *regexp.Regexp
@@ -249,6 +252,7 @@ type keywordIndex struct {
 type keyword struct {
 	word  string // lower case
 	rules []int
+	forms []formRef // the bare forms it is a literal of
 }
 
 var (
@@ -260,6 +264,7 @@ func ruleKeywords() *keywordIndex {
 	keywordsOnce.Do(func() {
 		ix := &keywordIndex{byPair: map[uint16][]keyword{}}
 		rulesOf := map[string][]int{}
+		formsOf := map[string][]formRef{}
 		var words []string
 		for i, r := range gitleaksRules {
 			if len(r.keywords) == 0 {
@@ -267,10 +272,18 @@ func ruleKeywords() *keywordIndex {
 			}
 			for _, k := range r.keywords {
 				k = strings.ToLower(k)
-				if rulesOf[k] == nil {
+				if rulesOf[k] == nil && formsOf[k] == nil {
 					words = append(words, k)
 				}
 				rulesOf[k] = append(rulesOf[k], i)
+			}
+			for j, f := range r.bare {
+				for _, k := range f.literals {
+					if rulesOf[k] == nil && formsOf[k] == nil {
+						words = append(words, k)
+					}
+					formsOf[k] = append(formsOf[k], formRef{i, j})
+				}
 			}
 		}
 		for _, w := range words {
@@ -281,7 +294,7 @@ func ruleKeywords() *keywordIndex {
 			}
 			p := uint16(w[0])<<8 | uint16(w[1])
 			ix.pairs[p/64] |= 1 << (p % 64)
-			ix.byPair[p] = append(ix.byPair[p], keyword{w, rulesOf[w]})
+			ix.byPair[p] = append(ix.byPair[p], keyword{w, rulesOf[w], formsOf[w]})
 		}
 		keywords = ix
 	})
@@ -313,10 +326,17 @@ func hasPrefixLower(s, w string) bool {
 // span is a byte range of a text.
 type span struct{ start, end int }
 
-// hits returns, for each rule with a keyword in s, where its keywords start
-// (once per position).
-func (ix *keywordIndex) hits(s string) map[int][]int {
-	var out map[int][]int
+// keywordHits are where the keywords of rules and the literals of bare
+// forms start in a text (once per position).
+type keywordHits struct {
+	rules map[int][]int
+	forms map[formRef][]int
+}
+
+// hits returns, for each rule with a keyword in s and each bare form with a
+// literal in s, where they start.
+func (ix *keywordIndex) hits(s string) keywordHits {
+	var out keywordHits
 	for i := 0; i+1 < len(s); i++ {
 		p := uint16(toLower(s[i]))<<8 | uint16(toLower(s[i+1]))
 		if ix.pairs[p/64]&(1<<(p%64)) == 0 {
@@ -326,21 +346,29 @@ func (ix *keywordIndex) hits(s string) map[int][]int {
 			if !hasPrefixLower(s[i:], k.word) {
 				continue
 			}
-			if out == nil {
-				out = map[int][]int{}
-			}
 			for _, r := range k.rules {
-				if hs := out[r]; len(hs) == 0 || hs[len(hs)-1] != i {
-					out[r] = append(hs, i)
+				if out.rules == nil {
+					out.rules = map[int][]int{}
+				}
+				if hs := out.rules[r]; len(hs) == 0 || hs[len(hs)-1] != i {
+					out.rules[r] = append(hs, i)
+				}
+			}
+			for _, f := range k.forms {
+				if out.forms == nil {
+					out.forms = map[formRef][]int{}
+				}
+				if hs := out.forms[f]; len(hs) == 0 || hs[len(hs)-1] != i {
+					out.forms[f] = append(hs, i)
 				}
 			}
 		}
 	}
 	for _, r := range ix.always {
-		if out == nil {
-			out = map[int][]int{}
+		if out.rules == nil {
+			out.rules = map[int][]int{}
 		}
-		out[r] = []int{0}
+		out.rules[r] = []int{0}
 	}
 	return out
 }
@@ -386,21 +414,34 @@ func lineEnd(s string, pos int) int {
 }
 
 // gitleaksFindings returns the secrets gitleaks' rules find in s that known
-// (what other finders found) does not already cover. Only the rules with a
-// keyword in s run, each on the parts of s around its keywords.
+// (what other finders found) does not already cover, and those their bare
+// forms find. Only the rules with a keyword in s run, each on the parts of
+// s around its keywords; only the bare forms with a literal in s run, each
+// on the tokens holding it.
 func gitleaksFindings(s string, known []finding) []finding {
 	hits := ruleKeywords().hits(s)
-	if len(hits) == 0 {
+	if len(hits.rules) == 0 && len(hits.forms) == 0 {
 		return nil
 	}
-	ids := make([]int, 0, len(hits))
-	for i := range hits {
+	ids := make([]int, 0, len(hits.rules))
+	for i := range hits.rules {
 		ids = append(ids, i)
 	}
 	sort.Ints(ids) // a deterministic order, for the kind overlaps get
 	var out []finding
 	for _, i := range ids {
-		out = append(out, gitleaksFindingsFor(s, i, hits[i], known)...)
+		out = append(out, gitleaksFindingsFor(s, i, hits.rules[i], known)...)
+	}
+	forms := make([]formRef, 0, len(hits.forms))
+	for f := range hits.forms {
+		forms = append(forms, f)
+	}
+	sort.Slice(forms, func(i, j int) bool {
+		return forms[i].rule < forms[j].rule || forms[i].rule == forms[j].rule && forms[i].form < forms[j].form
+	})
+	for _, f := range forms {
+		r := gitleaksRules[f.rule]
+		out = append(out, bareFindings(s, r, r.bare[f.form], hits.forms[f])...)
 	}
 	return out
 }

@@ -92,6 +92,9 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "airtable-personnal-access-token",
 		re:       `\b(pat[[:alnum:]]{14}\.[a-f0-9]{64})\b`,
 		keywords: []string{"airtable"},
+		bare: []*bareForm{
+			{re: `pat[0-9A-Za-z]{14}\.[0-9a-f]{64}`, literals: []string{"pat"}, minLen: 82, maxLen: 82},
+		},
 	},
 	{
 		id:       "algolia-api-key",
@@ -147,12 +150,18 @@ var gitleaksRules = []*gitleaksRule{
 		re:       `(?i)[\w.-]{0,50}?(?:(?-i:ATLASSIAN|[Aa]tlassian)|(?-i:CONFLUENCE|[Cc]onfluence)|(?-i:JIRA|[Jj]ira))(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}([a-z0-9]{20}[a-f0-9]{4})(?:[\x60'"\s;]|\\[nr]|$)|\b(ATATT3[A-Za-z0-9_\-=]{186})(?:[\x60'"\s;]|\\[nr]|$)`,
 		entropy:  3.5,
 		keywords: []string{"atlassian", "confluence", "jira", "atatt3"},
+		bare: []*bareForm{
+			{re: `(?i:ATATT3[\-0-9=A-Z_a-zſK]{186})`, literals: []string{"atatt3"}, minLen: 192, maxLen: 192},
+		},
 	},
 	{
 		id:       "authress-service-client-access-key",
 		re:       `\b((?:sc|ext|scauth|authress)_(?i)[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.(?-i:acc)[_-][a-z0-9-]{10,32}\.[a-z0-9+/_=-]{30,120})(?:[\x60'"\s;]|\\[nr]|$)`,
 		entropy:  2,
 		keywords: []string{"sc_", "ext_", "scauth_", "authress_"},
+		bare: []*bareForm{
+			{re: `(?:sc|ext|scauth|authress)_[0-9A-Za-zſK]{5,30}\.[0-9A-Za-zſK]{4,6}\.acc[\-_][\-0-9A-Za-zſK]{10,32}\.[\+\-/-9=A-Z_a-zſK]{30,120}`, literals: []string{".acc-", ".acc_"}, minLen: 59, maxLen: 204},
+		},
 	},
 	{
 		id:       "aws-access-token",
@@ -314,6 +323,9 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "defined-networking-api-token",
 		re:       `(?i)[\w.-]{0,50}?(?:dnkey)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(dnkey-[a-z0-9=_\-]{26}-[a-z0-9=_\-]{52})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"dnkey"},
+		bare: []*bareForm{
+			{re: `(?i:DNKEY-[\-0-9=A-Z_a-zſK]{26}-[\-0-9=A-Z_a-zſK]{52})`, literals: []string{"dnkey-"}, minLen: 85, maxLen: 85},
+		},
 	},
 	{
 		id:       "digitalocean-access-token",
@@ -369,11 +381,17 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "dropbox-long-lived-api-token",
 		re:       `(?i)[\w.-]{0,50}?(?:dropbox)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}([a-z0-9]{11}(AAAAAAAAAA)[a-z0-9\-_=]{43})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"dropbox"},
+		bare: []*bareForm{
+			{re: `(?i:[0-9A-Za-zſK]{11}(AAAAAAAAAA)[\-0-9=A-Z_a-zſK]{43})`, literals: []string{"aaaaaaaaaa"}, minLen: 64, maxLen: 64},
+		},
 	},
 	{
 		id:       "dropbox-short-lived-api-token",
 		re:       `(?i)[\w.-]{0,50}?(?:dropbox)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(sl\.[a-z0-9\-=_]{135})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"dropbox"},
+		bare: []*bareForm{
+			{re: `(?i:SL\.[\-0-9=A-Z_a-zſK]{135})`, literals: []string{"sl."}, minLen: 138, maxLen: 138},
+		},
 	},
 	{
 		id:       "duffel-api-token",
@@ -482,6 +500,9 @@ var gitleaksRules = []*gitleaksRule{
 		re:       `(?i)["']secret_key["']\s*=>\s*["'](sk_[\S]{29})["']`,
 		path:     `(?i)\.php$`,
 		keywords: []string{"secret_key"},
+		bare: []*bareForm{
+			{re: `(?i:SK_[^\t\n\f\r ]{29})`, literals: []string{"sk_"}, minLen: 32, maxLen: 32},
+		},
 	},
 	{
 		id:       "freshbooks-access-token",
@@ -2115,6 +2136,9 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "gocardless-api-token",
 		re:       `(?i)[\w.-]{0,50}?(?:gocardless)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(live_(?i)[a-z0-9\-_=]{40})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"live_", "gocardless"},
+		bare: []*bareForm{
+			{re: `(?i:LIVE_[\-0-9=A-Z_a-zſK]{40})`, literals: []string{"live_"}, minLen: 45, maxLen: 45},
+		},
 	},
 	{
 		id:       "grafana-api-key",
@@ -2283,11 +2307,17 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "lob-api-key",
 		re:       `(?i)[\w.-]{0,50}?(?:lob)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}((live|test)_[a-f0-9]{35})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"test_", "live_"},
+		bare: []*bareForm{
+			{re: `(?i:(LIVE|TEST)_[0-9A-Fa-f]{35})`, literals: []string{"live_", "test_"}, minLen: 40, maxLen: 40},
+		},
 	},
 	{
 		id:       "lob-pub-api-key",
 		re:       `(?i)[\w.-]{0,50}?(?:lob)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}((test|live)_pub_[a-f0-9]{31})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"test_pub", "live_pub", "_pub"},
+		bare: []*bareForm{
+			{re: `(?i:(TEST|LIVE)_PUB_[0-9A-Fa-f]{31})`, literals: []string{"live_pub_", "test_pub_"}, minLen: 40, maxLen: 40},
+		},
 	},
 	{
 		id:       "looker-client-id",
@@ -2303,16 +2333,25 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "mailchimp-api-key",
 		re:       `(?i)[\w.-]{0,50}?(?:MailchimpSDK.initialize|mailchimp)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}([a-f0-9]{32}-us\d\d)(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"mailchimp"},
+		bare: []*bareForm{
+			{re: `(?i:[0-9A-Fa-f]{32}-US[0-9][0-9])`, literals: []string{"-us"}, minLen: 37, maxLen: 37},
+		},
 	},
 	{
 		id:       "mailgun-private-api-token",
 		re:       `(?i)[\w.-]{0,50}?(?:mailgun)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(key-[a-f0-9]{32})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"mailgun"},
+		bare: []*bareForm{
+			{re: `(?i:KEY-[0-9A-Fa-f]{32})`, literals: []string{"key-"}, minLen: 36, maxLen: 36},
+		},
 	},
 	{
 		id:       "mailgun-pub-key",
 		re:       `(?i)[\w.-]{0,50}?(?:mailgun)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(pubkey-[a-f0-9]{32})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"mailgun"},
+		bare: []*bareForm{
+			{re: `(?i:PUBKEY-[0-9A-Fa-f]{32})`, literals: []string{"pubkey-"}, minLen: 39, maxLen: 39},
+		},
 	},
 	{
 		id:       "mailgun-signing-key",
@@ -2323,6 +2362,9 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "mapbox-api-token",
 		re:       `(?i)[\w.-]{0,50}?(?:mapbox)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(pk\.[a-z0-9]{60}\.[a-z0-9]{22})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"mapbox"},
+		bare: []*bareForm{
+			{re: `(?i:PK\.[0-9A-Za-zſK]{60}\.[0-9A-Za-zſK]{22})`, literals: []string{"pk."}, minLen: 86, maxLen: 86},
+		},
 	},
 	{
 		id:       "mattermost-access-token",
@@ -2359,11 +2401,17 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "new-relic-browser-api-token",
 		re:       `(?i)[\w.-]{0,50}?(?:new-relic|newrelic|new_relic)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(NRJS-[a-f0-9]{19})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"nrjs-"},
+		bare: []*bareForm{
+			{re: `(?i:NRJS-[0-9A-Fa-f]{19})`, literals: []string{"nrjs-"}, minLen: 24, maxLen: 24},
+		},
 	},
 	{
 		id:       "new-relic-insert-key",
 		re:       `(?i)[\w.-]{0,50}?(?:new-relic|newrelic|new_relic)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(NRII-[a-z0-9-]{32})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"nrii-"},
+		bare: []*bareForm{
+			{re: `(?i:NRII-[\-0-9A-Za-zſK]{32})`, literals: []string{"nrii-"}, minLen: 37, maxLen: 37},
+		},
 	},
 	{
 		id:       "new-relic-user-api-id",
@@ -2374,6 +2422,9 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "new-relic-user-api-key",
 		re:       `(?i)[\w.-]{0,50}?(?:new-relic|newrelic|new_relic)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(NRAK-[a-z0-9]{27})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"nrak"},
+		bare: []*bareForm{
+			{re: `(?i:NRAK-[0-9A-Za-zſK]{27})`, literals: []string{"nrak-"}, minLen: 32, maxLen: 32},
+		},
 	},
 	{
 		id:       "notion-api-token",
@@ -2441,6 +2492,9 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "plaid-api-token",
 		re:       `(?i)[\w.-]{0,50}?(?:plaid)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"plaid"},
+		bare: []*bareForm{
+			{re: `(?i:ACCESS-(?:SANDBOX|DEVELOPMENT|PRODUCTION)-[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})`, literals: []string{"access-development-", "access-production-", "access-sandbox-"}, minLen: 51, maxLen: 55},
+		},
 	},
 	{
 		id:       "plaid-client-id",
@@ -2691,6 +2745,9 @@ var gitleaksRules = []*gitleaksRule{
 		re:       `(?i)[\w.-]{0,50}?(?:sonar[_.-]?(login|token))(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}((?:squ_|sqp_|sqa_)?[a-z0-9=_\-]{40})(?:[\x60'"\s;]|\\[nr]|$)`,
 		group:    2,
 		keywords: []string{"sonar"},
+		bare: []*bareForm{
+			{re: `(?i:SQ(?:U_|P_|A_)[\-0-9=A-Z_a-zſK]{40})`, literals: []string{"sqa_", "sqp_", "squ_"}, minLen: 44, maxLen: 44},
+		},
 	},
 	{
 		id:       "sourcegraph-access-token",
@@ -2772,11 +2829,17 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "twitter-bearer-token",
 		re:       `(?i)[\w.-]{0,50}?(?:twitter)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(A{22}[a-zA-Z0-9%]{80,100})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"twitter"},
+		bare: []*bareForm{
+			{re: `(?i:A{22}[%0-9A-Za-zſK]{80,100})`, literals: []string{"aaaaaaaaaaaaaaaaaaaaaa"}, minLen: 102, maxLen: 122},
+		},
 	},
 	{
 		id:       "typeform-api-token",
 		re:       `(?i)[\w.-]{0,50}?(?:typeform)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(tfp_[a-z0-9\-_\.=]{59})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"tfp_"},
+		bare: []*bareForm{
+			{re: `(?i:TFP_[\-\.0-9=A-Z_a-zſK]{59})`, literals: []string{"tfp_"}, minLen: 63, maxLen: 63},
+		},
 	},
 	{
 		id:       "vault-batch-token",
@@ -2800,11 +2863,17 @@ var gitleaksRules = []*gitleaksRule{
 		id:       "yandex-access-token",
 		re:       `(?i)[\w.-]{0,50}?(?:yandex)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(t1\.[A-Z0-9a-z_-]+[=]{0,2}\.[A-Z0-9a-z_-]{86}[=]{0,2})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"yandex"},
+		bare: []*bareForm{
+			{re: `(?i:T1\.[\-0-9A-Z_a-zſK]+={0,2}\.[\-0-9A-Z_a-zſK]{86}={0,2})`, literals: []string{"t1."}, minLen: 91, maxLen: 0},
+		},
 	},
 	{
 		id:       "yandex-api-key",
 		re:       `(?i)[\w.-]{0,50}?(?:yandex)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}(AQVN[A-Za-z0-9_\-]{35,38})(?:[\x60'"\s;]|\\[nr]|$)`,
 		keywords: []string{"yandex"},
+		bare: []*bareForm{
+			{re: `(?i:AQVN[\-0-9A-Z_a-zſK]{35,38})`, literals: []string{"aqvn"}, minLen: 39, maxLen: 42},
+		},
 	},
 	{
 		id:       "yandex-aws-access-token",

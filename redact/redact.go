@@ -20,8 +20,13 @@
 //   - gitleaks' default rule set (gitleaks_rules.go, generated from the
 //     gitleaks module by `go generate`): over 200 providers' formats, each
 //     rule compiled the first time one of its keywords occurs;
-//   - private-key bodies without their BEGIN line, and tokens that look
-//     machine-generated wherever they stand (token.go).
+//   - the bare forms of those rules (bare.go): a vendor's secret whose
+//     shape holds a literal of its own (dnkey-, NRII-, the -us<N> of a
+//     Mailchimp key), found wherever it stands, without the name or keyword
+//     its rule needs;
+//   - private-key bodies without their BEGIN line, private keys in base64,
+//     and tokens that look machine-generated wherever they stand
+//     (token.go).
 //
 // gitleaks is used as a rule set, not as a library: importing its detector
 // would add about 160 packages (viper, archive readers, a WebAssembly
@@ -48,6 +53,7 @@ const (
 	prioGitleaks = 200
 	prioGeneric  = 300 // gitleaks' generic-api-key
 	prioPEM      = 400
+	prioBare     = 450 // a bare form of a gitleaks rule
 	prioToken    = 500
 )
 
@@ -109,8 +115,9 @@ func replace(s string, fs []finding) string {
 	}
 	kept := fs[:0]
 	for _, f := range fs {
-		// gitleaks' rules judge placeholders themselves (entropy, allowlists).
-		if f.prio >= prioGitleaks && f.prio < prioToken || !placeholder(s[f.start:f.end]) {
+		// gitleaks' rules judge placeholders themselves (entropy, allowlists),
+		// and a private key's body is base64 of any content.
+		if f.prio >= prioGitleaks && f.prio <= prioPEM || !placeholder(s[f.start:f.end]) {
 			kept = append(kept, f)
 		}
 	}

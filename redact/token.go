@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"regexp"
 	"sort"
 	"strings"
@@ -20,7 +21,11 @@ import (
 // marker that replaces it will: a token is judged the same before and
 // after redaction.
 func bareTokens(s string, prio int, out []finding) []finding {
-	skip := dataBlocks(s)
+	skip, keys := dataBlocks(s)
+	for _, k := range keys {
+		out = keyLines(s, k, out)
+		skip = append(skip, k)
+	}
 	for _, f := range out {
 		skip = append(skip, f.span)
 	}
@@ -55,7 +60,24 @@ func bareTokens(s string, prio int, out []finding) []finding {
 		}
 		start, end := trimToken(s, i, j)
 		if end-start >= 12 {
+			n := len(out)
 			out = tokenFindings(s, start, end, prio, out)
+			if len(out) > n && out[len(out)-1].end == j {
+				// A secret goes on after an '=' that is not padding (base64
+				// in parts, a key that holds '='): the token's rest is part
+				// of it, as its start is not (NAME=secret).
+				for j < len(s) && s[j] == '=' {
+					k := j + 1
+					for k < len(s) && !isTokenSep(s, k) && skipped(k) < 0 {
+						k++
+					}
+					if k == j+1 {
+						break
+					}
+					j = k
+				}
+				_, out[len(out)-1].end = trimToken(s, start, j)
+			}
 		}
 		i = j
 	}
@@ -104,18 +126,111 @@ func tokenFindings(s string, start, end, prio int, out []finding) []finding {
 		}
 		return out
 	}
-	if randomToken(tok) {
+	if strings.HasSuffix(s[:start], ";base64,") {
+		return out // a data: URL's content: an image, a font
+	}
+	switch encoded(tok) {
+	case "public":
+		return out
+	case "private":
+		return append(out, finding{span{start, end}, "private-key", prio})
+	}
+	if randomToken(tok) || compoundRandom(tok) {
 		out = append(out, finding{span{start, end}, "random-token", prio})
 	}
 	return out
 }
 
+// compoundRandom reports whether a part of tok, split at ':', '|', '-' or
+// '@', looks machine-generated (see randomToken): a secret joined to a user
+// name or an account id (user:secret, 1234567890|secret, 12345-secret) is
+// secret whole. Digest notations (sha256:…) are not, nor is a name pinned
+// to a commit (actions/checkout@<object id>).
+func compoundRandom(tok string) bool {
+	if !strings.ContainsAny(tok, ":|-@") || digestNotation(tok) {
+		return false
+	}
+	for _, part := range strings.FieldsFunc(tok, func(c rune) bool { return c == ':' || c == '|' || c == '-' || c == '@' }) {
+		if len(part) >= 12 && randomToken(part) {
+			return true
+		}
+	}
+	return false
+}
+
+// encoded tells what tok encodes in base64 when its first bytes say so,
+// since keys and public data look equally random:
+//
+//   - "public" for an SSH public key or certificate (the wire format starts
+//     with the length and name of an algorithm: ssh-ed25519,
+//     ecdsa-sha2-nistp256, sk-ssh-…), a certificate or public key in PEM
+//     (base64 of "-----BEGIN CERTIFICATE-----", as kubeconfig files hold
+//     them) or in DER, a SEQUENCE whose first field is a SEQUENCE;
+//   - "private" for a private key: OpenSSH's format ("openssh-key-v1"), PEM
+//     text of one, or DER whose first field is a one-byte version (0, 1 or
+//     3: PKCS#1, PKCS#8, SEC 1, PKCS#12);
+//   - "" otherwise.
+func encoded(tok string) string {
+	if len(tok) < 24 {
+		return ""
+	}
+	head := decodeHead(tok)
+	switch {
+	case strings.HasPrefix(head, "openssh-key-v1\x00"):
+		return "private"
+	case len(head) >= 8 && head[0] == 0 && head[1] == 0 && head[2] == 0:
+		name := head[4:min(len(head), 4+int(head[3]))]
+		if strings.HasPrefix(name, "ssh-") || strings.HasPrefix(name, "ecdsa-") || strings.HasPrefix(name, "sk-") {
+			return "public"
+		}
+	case strings.HasPrefix(head, "-----BEGIN "):
+		if label, _, _ := strings.Cut(head[len("-----BEGIN "):], "-----"); strings.Contains(label, "PRIVATE") {
+			return "private"
+		}
+		return "public"
+	case len(head) > 8 && head[0] == 0x30:
+		// The outer SEQUENCE's length must account for the whole token.
+		size, at := int(head[1]), 2
+		if size > 0x80 && size <= 0x83 {
+			at = 2 + size&0x7f
+			size = 0
+			for _, b := range []byte(head[2:at]) {
+				size = size<<8 | int(b)
+			}
+		}
+		whole := len(strings.TrimRight(tok, "=")) * 3 / 4
+		if at+3 > len(head) || at+size < whole-2 || at+size > whole+2 {
+			return ""
+		}
+		switch field := head[at : at+3]; {
+		case field[0] == 0x30:
+			return "public"
+		case field[0] == 0x02 && field[1] == 1 && (field[2] <= 1 || field[2] == 3):
+			return "private"
+		}
+	}
+	return ""
+}
+
+// decodeHead returns the first bytes tok encodes in base64 (standard or
+// URL alphabet), or "".
+func decodeHead(tok string) string {
+	k := min(len(tok), 64) &^ 3
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		if b, err := enc.DecodeString(tok[:k]); err == nil {
+			return string(b)
+		}
+	}
+	return ""
+}
+
 // dataBlocks returns the parts of s that hold encoded data rather than
-// keys, in order: MIME blocks and public PEM blocks.
-func dataBlocks(s string) []span {
-	blocks := mimeBlocks(s)
+// keys, in order: MIME blocks and public PEM blocks; and the MIME blocks
+// that encode a private key (base64 < id_ed25519).
+func dataBlocks(s string) (blocks, keys []span) {
+	blocks, keys = mimeBlocks(s)
 	if !strings.Contains(s, "-----BEGIN ") {
-		return blocks
+		return blocks, keys
 	}
 	for off := 0; ; {
 		i := strings.Index(s[off:], "-----BEGIN ")
@@ -137,13 +252,13 @@ func dataBlocks(s string) []span {
 		off += end
 	}
 	sort.Slice(blocks, func(i, j int) bool { return blocks[i].start < blocks[j].start })
-	return blocks
+	return blocks, keys
 }
 
 // mimeBlocks returns the runs of two or more lines of base64 76 characters
-// wide (with the shorter line that ends the run), in order.
-func mimeBlocks(s string) []span {
-	var out []span
+// wide (with the shorter line that ends the run), in order: as data, or as
+// keys when their first bytes encode a private key (see encoded).
+func mimeBlocks(s string) (data, keys []span) {
 	run, first := 0, span{}
 	for pos := 0; pos <= len(s); {
 		end := lineEnd(s, pos)
@@ -160,9 +275,27 @@ func mimeBlocks(s string) []span {
 				if w > 0 && w < 76 {
 					last = c.end // the closing line
 				}
-				out = append(out, span{lineStart(s, first.start), last})
+				block := span{lineStart(s, first.start), last}
+				if encoded(s[first.start:first.end]) == "private" {
+					keys = append(keys, block)
+				} else {
+					data = append(data, block)
+				}
 			}
 			run = 0
+		}
+		pos = end + 1
+	}
+	return data, keys
+}
+
+// keyLines appends the base64 of each line of the block b of s, a private
+// key, without the lines' prefixes.
+func keyLines(s string, b span, out []finding) []finding {
+	for pos := b.start; pos < b.end; {
+		end := min(lineEnd(s, pos), b.end)
+		if c := base64Content(s, pos, end); c.end > c.start {
+			out = append(out, finding{c, "private-key", prioPEM})
 		}
 		pos = end + 1
 	}
@@ -173,18 +306,32 @@ func mimeBlocks(s string) []span {
 // secret: go.sum's h1:, subresource integrity, docker and git digests.
 var digestPrefixes = []string{"h1:", "sha1-", "sha256-", "sha384-", "sha512-", "sha1:", "sha256:", "sha512:", "md5:", "md5-"}
 
+// digestNotation reports whether tok starts with one of digestPrefixes.
+func digestNotation(tok string) bool {
+	for _, p := range digestPrefixes {
+		if len(tok) >= len(p) && hasPrefixLower(tok, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // randomToken reports whether tok looks machine-generated rather than
-// written: 12 to 128 letters and digits, 8 of them in a row, letters at
-// least half of them, digits scattered among the letters or case switching
-// often, and no more than three in five of its letter pairs common in words
-// (see commonShare).
-// Hexadecimal strings (object ids, digests, UUIDs), ULIDs, digest
-// notations and runs of consecutive characters (alphabets in test code) are
-// left alone:
-// they fill ordinary records, and a key that is one of them is found only
-// by name (see assignments) or by a rule.
+// written: 12 to maxTokenLen letters and digits, 8 of them in a row, letters
+// at least half of them, digits scattered among the letters or case
+// switching often, and few of its letter pairs common in words (see
+// commonShare).
+//
+// Hexadecimal strings are left alone — object ids, digests, UUIDs, trace
+// and request ids fill ordinary records, and a key that is one of them is
+// found only by name (see assignments) or by a rule — unless no id or
+// digest is written that way: one whose letters mix cases, or an odd
+// number of digits (ids and digests encode whole bytes; see oddHexLength).
+// ULIDs,
+// digest notations and runs of consecutive characters (alphabets in test
+// code) are left alone too.
 func randomToken(tok string) bool {
-	var n, letters, digits, hexes, steps, run, longest, switches, caseSwitches int
+	var n, letters, digits, hexes, steps, run, longest, switches, caseSwitches, upperHex, lowerHex int
 	prev := byte(0) // class of the previous letter or digit: 'a' or '0'
 	prevLetter := byte(0)
 	for i := 0; i < len(tok); i++ {
@@ -201,7 +348,13 @@ func randomToken(tok string) bool {
 			digits++
 			hexes++
 			class = '0'
-		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+		case c >= 'a' && c <= 'f':
+			lowerHex++
+			letters++
+			hexes++
+			class = 'a'
+		case c >= 'A' && c <= 'F':
+			upperHex++
 			letters++
 			hexes++
 			class = 'a'
@@ -226,29 +379,60 @@ func randomToken(tok string) bool {
 			steps++
 		}
 	}
-	if n < 12 || n > 128 || longest < 8 || letters == 0 || 2*letters < n || hexes == len(tok) || 4*steps > n {
+	if n < 12 || n > maxTokenLen || longest < 8 || letters == 0 || 4*steps > n {
 		return false
 	}
 	// Digits scattered among letters, or case switching back and forth, as
 	// random draws put them; names and versions keep their digits together
 	// (utf8, x86_64, AMD64, v1.2.3) and switch case once a word.
 	digitsScattered := digits > 0 && 6*switches >= n
-	caseScattered := n >= 14 && 3*caseSwitches >= letters
-	if !digitsScattered && !caseScattered {
+	if hexes == len(tok)-1 && (strings.HasPrefix(tok, "0x") || tok[0] >= 'g' && tok[0] <= 'z') {
+		// A number (0x1f…), or a hash behind a letter: git describe's
+		// g<object id>, a Rust symbol's h<hash>.
 		return false
 	}
-	lower := strings.ToLower(tok)
-	for _, p := range digestPrefixes {
-		if strings.HasPrefix(lower, p) {
+	if hexes == len(tok) {
+		mixedCase := lowerHex >= 2 && upperHex >= 2 && 4*caseSwitches >= letters
+		return (mixedCase || oddHexLength(tok)) && digitsScattered && 8*letters >= n
+	}
+	caseScattered := n >= 14 && 3*caseSwitches >= letters
+	if 2*letters < n || !digitsScattered && !caseScattered {
+		return false
+	}
+	if digestNotation(tok) || printfVerb.MatchString(tok) || fileName.MatchString(tok) || qualified.MatchString(tok) || ulid.MatchString(tok) {
+		return false
+	}
+	// Few letter pairs common in words: three in five at most; seven in
+	// ten in a run of lower-case letters and digits that break it up often,
+	// as random lower-case keys are, whose few pairs make the share vary
+	// more (names with digits have humps, arg0ret0AddrReg, or punctuation,
+	// v128.load16x4_s).
+	common, pairs := commonShare(tok)
+	if 4*switches >= n && n == len(tok) && strings.ToLower(tok) == tok {
+		return 10*common <= 7*pairs
+	}
+	return 5*common <= 3*pairs
+}
+
+// oddHexLength reports whether tok, hexadecimal, has an odd number of
+// digits no id or digest has: 35 or more, and not one off the length of an
+// object id or digest (40, 64, 128), as an id miscopied in a test is.
+func oddHexLength(tok string) bool {
+	n := len(tok)
+	if n%2 == 0 || n < 35 || strings.IndexByte(tok, '-') >= 0 {
+		return false
+	}
+	for _, id := range []int{40, 64, 128} {
+		if n == id-1 || n == id+1 {
 			return false
 		}
 	}
-	if printfVerb.MatchString(tok) || fileName.MatchString(tok) || qualified.MatchString(tok) || ulid.MatchString(tok) {
-		return false
-	}
-	common, pairs := commonShare(tok)
-	return 5*common <= 3*pairs
+	return true
 }
+
+// maxTokenLen bounds the letters and digits of a token randomToken judges:
+// a longer one is data (an image, an archive), not a key.
+const maxTokenLen = 4096
 
 var (
 	// printfVerb finds a format string's verbs (d%02x, %s).

@@ -1,7 +1,8 @@
 // Command rules writes redact's copy of gitleaks' default rule set
 // (redact/gitleaks_rules.go) from the gitleaks module go.mod pins: every
 // rule's regular expression, secret group, entropy threshold, keywords and
-// allowlists, and the global allowlist, as Go data that redact compiles
+// allowlists, the global allowlist, and the bare forms it derives from each
+// rule's secret group (see bare.go), as Go data that redact compiles
 // lazily, one rule at a time. Run it with `go generate ./redact`.
 //
 // redact does not import gitleaks itself: its configuration package pulls
@@ -92,6 +93,17 @@ func run(out string) error {
 			b.WriteString("allow: []*gitleaksAllow{\n")
 			for _, a := range r.Allowlists {
 				writeAllow(&b, a)
+			}
+			b.WriteString("},\n")
+		}
+		forms, err := bareForms(&r)
+		if err != nil {
+			return fmt.Errorf("derive the bare forms of %s: %w", r.RuleID, err)
+		}
+		if len(forms) > 0 {
+			b.WriteString("bare: []*bareForm{\n")
+			for _, f := range forms {
+				fmt.Fprintf(&b, "{re: %s, literals: %#v, minLen: %d, maxLen: %d},\n", quote(f.re), f.literals, f.minLen, f.maxLen)
 			}
 			b.WriteString("},\n")
 		}
