@@ -35,8 +35,12 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// The input: a string, or a list of items (messages, function_call_output).
+	// A stateless client (store: false, no previous_response_id, as the Codex
+	// CLI) sends the whole conversation: its own earlier calls come back as
+	// function_call / custom_tool_call items next to their outputs.
 	inputText := ""
 	outputs := map[string]bool{}
+	inputCalls := map[string]bool{}
 	switch in := req["input"].(type) {
 	case string:
 		inputText = in
@@ -45,11 +49,13 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 			m, _ := it.(map[string]any)
 			typ, _ := m["type"].(string)
 			switch {
-			case typ == "function_call_output":
+			case typ == "function_call_output" || typ == "custom_tool_call_output":
 				id, _ := m["call_id"].(string)
 				outputs[id] = true
-				out, _ := m["output"].(string)
-				inputText = "tool output: " + out
+				inputText = "tool output: " + outputText(m["output"])
+			case typ == "function_call" || typ == "custom_tool_call":
+				id, _ := m["call_id"].(string)
+				inputCalls[id] = true
 			case typ == "message" || (typ == "" && m["role"] != nil):
 				inputText = contentText(m["content"])
 			}
@@ -81,9 +87,13 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		prevChain = st.tokens
-	} else if len(outputs) > 0 {
-		writeError(w, http.StatusBadRequest, "No tool call found for function call output: previous_response_id is required.", "invalid_request_error", "", strp("input"))
-		return
+	} else {
+		for id := range outputs {
+			if !inputCalls[id] {
+				writeError(w, http.StatusBadRequest, "No tool call found for function call output: previous_response_id is required.", "invalid_request_error", "", strp("input"))
+				return
+			}
+		}
 	}
 
 	toolsAllowed := len(tools) > 0 && req["tool_choice"] != "none"
@@ -97,6 +107,14 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 
 	respID := s.newID("resp")
 	var items []map[string]any
+	rsID := ""
+	if reply.Reasoning != "" {
+		rsID = s.newID("rs")
+		items = append(items, map[string]any{
+			"id": rsID, "type": "reasoning",
+			"summary": []any{map[string]any{"type": "summary_text", "text": reply.Reasoning}},
+		})
+	}
 	msgID := ""
 	if reply.Text != "" {
 		msgID = s.newID("msg")
@@ -112,7 +130,7 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 			"content": []any{map[string]any{"type": "output_text", "text": reply.Text, "annotations": []any{}}},
 		})
 	}
-	outBytes := len(reply.Text)
+	outBytes := len(reply.Reasoning) + len(reply.Text)
 	for _, c := range calls {
 		items = append(items, map[string]any{
 			"id": c.itemID, "type": "function_call", "status": "completed",
@@ -195,6 +213,21 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	send("response.created", map[string]any{"response": object("in_progress", []map[string]any{}, false)})
 	send("response.in_progress", map[string]any{"response": object("in_progress", []map[string]any{}, false)})
 	idx := 0
+	if rsID != "" {
+		send("response.output_item.added", map[string]any{"output_index": idx, "item": map[string]any{
+			"id": rsID, "type": "reasoning", "summary": []any{},
+		}})
+		part := func(text string) map[string]any { return map[string]any{"type": "summary_text", "text": text} }
+		send("response.reasoning_summary_part.added", map[string]any{"item_id": rsID, "output_index": idx, "summary_index": 0, "part": part("")})
+		for _, d := range chunks(reply.Reasoning, chunk) {
+			delta()
+			send("response.reasoning_summary_text.delta", map[string]any{"item_id": rsID, "output_index": idx, "summary_index": 0, "delta": d})
+		}
+		send("response.reasoning_summary_text.done", map[string]any{"item_id": rsID, "output_index": idx, "summary_index": 0, "text": reply.Reasoning})
+		send("response.reasoning_summary_part.done", map[string]any{"item_id": rsID, "output_index": idx, "summary_index": 0, "part": part(reply.Reasoning)})
+		send("response.output_item.done", map[string]any{"output_index": idx, "item": items[idx]})
+		idx++
+	}
 	if msgID != "" {
 		send("response.output_item.added", map[string]any{"output_index": idx, "item": map[string]any{
 			"id": msgID, "type": "message", "status": "in_progress", "role": "assistant", "content": []any{},
@@ -246,6 +279,15 @@ func orDefault(v any, d string) any {
 		return d
 	}
 	return v
+}
+
+// outputText extracts the text of a tool output: a string, or a list of
+// content parts (input_text and the like).
+func outputText(o any) string {
+	if s, ok := o.(string); ok {
+		return s
+	}
+	return contentText(o)
 }
 
 // contentText extracts the text of a message content (a string or a list of

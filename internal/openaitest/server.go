@@ -56,6 +56,9 @@ type Usage struct {
 type Reply struct {
 	Text      string     `json:"text"`
 	ToolCalls []ToolCall `json:"tool_calls"`
+	// Reasoning, when set, comes first as a reasoning output item whose
+	// summary is this text (Responses API only; the chat endpoint ignores it).
+	Reasoning string `json:"reasoning"`
 	// Usage overrides the computed usage figures when non-nil.
 	Usage *Usage `json:"usage"`
 }
