@@ -29,8 +29,10 @@ var allowed = map[string][]string{
 	"gitstore/storetest":        {"gitstore"},
 	"gitstore/internal/objread": {"gitstore/packidx"},
 	"redact":                    {},
+	"codexcli":                  {},
 	"internal/gittest":          {},
 	"internal/openaitest":       {},
+	"internal/codextest":        {"internal/openaitest"},
 	"internal/layers":           {},
 	"bench/mkbigrepo":           {},
 }
