@@ -241,6 +241,15 @@ func ApplyPatch(patch string) openaitest.ToolCall {
 	return Shell("apply_patch <<'PATCH'\n" + strings.TrimRight(patch, "\n") + "\nPATCH\n")
 }
 
+// MCPCall is a tool call of the tool an MCP server configured in Codex
+// (`-c mcp_servers.SERVER.command=…`) offers: Codex 0.169 offers each
+// server's tools in a namespace tool named mcp__SERVER. With approval
+// policy "never" Codex refuses the call unless the tool is approved in its
+// configuration (mcp_servers.SERVER.tools.TOOL.approval_mode="approve").
+func MCPCall(server, tool, args string) openaitest.ToolCall {
+	return openaitest.ToolCall{Name: tool, Namespace: "mcp__" + server, Arguments: args}
+}
+
 // ThreadID returns the Codex thread a model request belongs to (Codex sends
 // it as prompt_cache_key and client_metadata.thread_id), or "".
 func ThreadID(r openaitest.Request) string {

@@ -129,6 +129,13 @@ func TestToolCalls(t *testing.T) {
 	}
 }
 
+func TestMCPCall(t *testing.T) {
+	c := codextest.MCPCall("docs", "search", `{"q":"x"}`)
+	if c.Name != "search" || c.Namespace != "mcp__docs" || c.Arguments != `{"q":"x"}` {
+		t.Errorf("MCPCall = %+v", c)
+	}
+}
+
 func TestRequestHelpers(t *testing.T) {
 	msg := func(role, text string) map[string]any {
 		return map[string]any{"type": "message", "role": role, "content": []any{map[string]any{"type": "input_text", "text": text}}}

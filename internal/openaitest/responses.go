@@ -119,10 +119,10 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	if reply.Text != "" {
 		msgID = s.newID("msg")
 	}
-	type call struct{ itemID, callID, name, args string }
+	type call struct{ itemID, callID, name, args, namespace string }
 	var calls []call
 	for _, tc := range reply.ToolCalls {
-		calls = append(calls, call{s.newID("fc"), s.newID("call"), tc.Name, tc.Arguments})
+		calls = append(calls, call{s.newID("fc"), s.newID("call"), tc.Name, tc.Arguments, tc.Namespace})
 	}
 	if msgID != "" {
 		items = append(items, map[string]any{
@@ -132,10 +132,14 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	}
 	outBytes := len(reply.Reasoning) + len(reply.Text)
 	for _, c := range calls {
-		items = append(items, map[string]any{
+		item := map[string]any{
 			"id": c.itemID, "type": "function_call", "status": "completed",
 			"call_id": c.callID, "name": c.name, "arguments": c.args,
-		})
+		}
+		if c.namespace != "" {
+			item["namespace"] = c.namespace
+		}
+		items = append(items, item)
 		outBytes += len(c.name) + len(c.args)
 	}
 	u := Usage{Input: tokens(len(body)) + prevChain, Cached: prevChain, Output: tokens(outBytes)}
@@ -246,9 +250,13 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		idx++
 	}
 	for _, c := range calls {
-		send("response.output_item.added", map[string]any{"output_index": idx, "item": map[string]any{
+		added := map[string]any{
 			"id": c.itemID, "type": "function_call", "status": "in_progress", "call_id": c.callID, "name": c.name, "arguments": "",
-		}})
+		}
+		if c.namespace != "" {
+			added["namespace"] = c.namespace
+		}
+		send("response.output_item.added", map[string]any{"output_index": idx, "item": added})
 		for _, d := range chunks(c.args, chunk) {
 			delta()
 			send("response.function_call_arguments.delta", map[string]any{"item_id": c.itemID, "output_index": idx, "delta": d})

@@ -41,6 +41,10 @@ type Request struct {
 type ToolCall struct {
 	Name      string `json:"name"`
 	Arguments string `json:"arguments"` // JSON text
+	// Namespace, when set, names the namespace tool the function belongs to
+	// (Responses API only: {"type":"namespace","name":…,"tools":[…]}, as
+	// the Codex CLI offers MCP tools); the call carries it.
+	Namespace string `json:"namespace"`
 }
 
 // Usage is a token count the server reports.

@@ -208,6 +208,31 @@ func TestResponsesReasoning(t *testing.T) {
 	}
 }
 
+// TestResponsesNamespacedCall checks that a ToolCall's Namespace reaches
+// the function call items, streamed and final.
+func TestResponsesNamespacedCall(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.Enqueue(openaitest.Reply{ToolCalls: []openaitest.ToolCall{{Name: "echo", Namespace: "mcp__echo", Arguments: "{}"}, {Name: "plain", Arguments: "{}"}}})
+	tools := []any{map[string]any{"type": "namespace", "name": "mcp__echo", "tools": []any{map[string]any{"type": "function", "name": "echo"}}},
+		map[string]any{"type": "function", "name": "plain"}}
+	evs, err := readSSE(t, post(t, srv.URL()+"/responses", map[string]any{"model": "m", "input": "hi", "stream": true, "tools": tools}).Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []any
+	for _, e := range evs {
+		if e.name == "response.output_item.added" || e.name == "response.output_item.done" {
+			got = append(got, e.data["item"].(map[string]any)["namespace"])
+		}
+	}
+	for _, o := range evs[len(evs)-1].data["response"].(map[string]any)["output"].([]any) {
+		got = append(got, o.(map[string]any)["namespace"])
+	}
+	if want := []any{"mcp__echo", "mcp__echo", nil, nil, "mcp__echo", nil}; !reflect.DeepEqual(got, want) {
+		t.Errorf("namespaces = %v, want %v", got, want)
+	}
+}
+
 // TestResponsesStatelessToolOutput checks the stateless pattern of the
 // Codex CLI (store: false, no previous_response_id, the whole conversation
 // resent): a tool output is answered when its call is in the same input,
