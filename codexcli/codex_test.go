@@ -27,13 +27,14 @@ var record = flag.Bool("record", false, "TestCodexEndToEnd: write the real Codex
 // a loopback model server, a CODEX_HOME that keeps Codex offline and a proxy
 // that proves it.
 type realCodex struct {
-	bin *codexcli.Binary
-	dir string
-	srv *openaitest.Server
-	env *codextest.Env
+	bin  *codexcli.Binary
+	self string // this test binary
+	dir  string
+	srv  *openaitest.Server
+	env  *codextest.Env
 }
 
-func newRealCodex(t *testing.T) *realCodex {
+func newRealCodex(t testing.TB) *realCodex {
 	t.Helper()
 	path := codextest.Bin(t)
 	gittest.Hermetic(t)
@@ -51,8 +52,12 @@ func newRealCodex(t *testing.T) *realCodex {
 	gittest.Git(t, dir, "init", "-q")
 	gittest.Git(t, dir, "add", "-A")
 	gittest.Git(t, dir, "commit", "-q", "-m", "initial")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := openaitest.New(t)
-	return &realCodex{bin: bin, dir: dir, srv: srv, env: codextest.New(t, srv)}
+	return &realCodex{bin: bin, self: self, dir: dir, srv: srv, env: codextest.New(t, srv)}
 }
 
 func (rc *realCodex) request(prompt string) codexcli.Request {
@@ -96,6 +101,9 @@ func TestCodexEndToEnd(t *testing.T) {
 			}
 			req := rc.request(sc.prompt)
 			req.Sandbox = sc.sandbox
+			if sc.config != nil {
+				req.Config = append(req.Config, sc.config(rc.self)...)
+			}
 			if sc.resume != "" {
 				req.ThreadID = threads[sc.resume]
 				if req.ThreadID == "" {
@@ -243,15 +251,16 @@ type recordedRequest struct {
 // workTree and the other placeholders replace the run's temporary paths in
 // recordings.
 const (
-	workTree  = "/WORKTREE"
-	codexHome = "/CODEX_HOME"
-	serverURL = "http://127.0.0.1:9/v1"
+	workTree   = "/WORKTREE"
+	codexHome  = "/CODEX_HOME"
+	serverURL  = "http://127.0.0.1:9/v1"
+	testBinary = "/CODEXCLI_TEST_BINARY"
 )
 
 // writeRecording stores one run as testdata/streams/NAME.txtar.
 func writeRecording(t *testing.T, rc *realCodex, sc scenario, req codexcli.Request, turn *codexcli.Turn, lines [][]byte) {
 	t.Helper()
-	norm := strings.NewReplacer(rc.dir, workTree, rc.env.Home, codexHome, rc.srv.URL(), serverURL).Replace
+	norm := strings.NewReplacer(rc.dir, workTree, rc.env.Home, codexHome, rc.srv.URL(), serverURL, rc.self, testBinary).Replace
 	args, err := codexcli.Args(req)
 	if err != nil {
 		t.Fatal(err)

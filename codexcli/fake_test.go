@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(fakeStream) != "" {
 		os.Exit(fakeCodex())
 	}
+	if os.Getenv(fakeMCP) == "1" {
+		os.Exit(mcpServer())
+	}
 	os.Exit(m.Run())
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 // writeExe writes an executable shell script.
-func writeExe(t *testing.T, path, script string) string {
+func writeExe(t testing.TB, path, script string) string {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

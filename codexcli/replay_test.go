@@ -26,7 +26,7 @@ type recording struct {
 	files map[string]string
 }
 
-func loadRecording(t *testing.T, name string) recording {
+func loadRecording(t testing.TB, name string) recording {
 	t.Helper()
 	path := filepath.Join("testdata", "streams", name+".txtar")
 	a, err := txtar.ParseFile(path)
@@ -126,7 +126,7 @@ func TestRunReplay(t *testing.T) {
 				ThreadID:   rec.req.ThreadID,
 				Model:      "test-model",
 				Sandbox:    sc.sandbox,
-				Config:     (&codextest.Env{ServerURL: serverURL}).Config(),
+				Config:     config(sc),
 				Env:        append(os.Environ(), fakeStream+"="+abs, fakeLog+"="+logFile, fakeChild+"="+childFile),
 				PriorUsage: rec.req.PriorUsage,
 				Grace:      200 * time.Millisecond,
@@ -162,6 +162,15 @@ func TestRunReplay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// config is a scenario's -c overrides as recorded.
+func config(sc scenario) []string {
+	c := (&codextest.Env{ServerURL: serverURL}).Config()
+	if sc.config != nil {
+		c = append(c, sc.config(testBinary)...)
+	}
+	return c
 }
 
 // checkGone checks that the process whose pid is in file ends (or becomes

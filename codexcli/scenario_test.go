@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,6 +24,8 @@ type scenario struct {
 	// resume names the earlier scenario whose thread this turn resumes.
 	resume  string
 	sandbox string
+	// config gives extra -c overrides; self is the test binary's path.
+	config func(self string) []string
 	// wipe empties CODEX_HOME first: this machine forgets every thread.
 	wipe bool
 	// replies and fault script the model server.
@@ -42,8 +45,28 @@ type want struct {
 	reasoning []string
 	commands  []wantCommand
 	changes   []codexcli.FileChange // Path is ignored: it is absolute
+	mcp       []wantMCP
 	// errorContains is a piece of Turn.Error.
 	errorContains string
+}
+
+// wantMCP is an MCP tool call; result and error are pieces of its result
+// JSON and error message.
+type wantMCP struct {
+	server, tool, status, result, error string
+}
+
+// mcpServer configures the test binary as the MCP server "echo" (see
+// mcpServer in mcp_test.go); approve lets Codex call its tool without
+// asking, which `codex exec` cannot.
+func mcpConfig(approve bool) func(self string) []string {
+	return func(self string) []string {
+		c := []string{"mcp_servers.echo.command=" + strconv.Quote(self), `mcp_servers.echo.env={` + fakeMCP + `="1"}`}
+		if approve {
+			c = append(c, `mcp_servers.echo.tools.echo.approval_mode="approve"`)
+		}
+		return c
+	}
 }
 
 type wantCommand struct {
@@ -115,6 +138,30 @@ var scenarios = []scenario{
 		want: want{status: codexcli.TurnCompleted,
 			messages: []string{"Editing two files.", "Edited README.md and added notes.txt."},
 			changes:  []codexcli.FileChange{{Rel: "README.md", Kind: "update"}, {Rel: "notes.txt", Kind: "add"}}},
+	},
+	{
+		name:   "mcp_tool_call",
+		prompt: "Echo ping through the MCP tool.",
+		config: mcpConfig(true),
+		replies: []openaitest.Reply{
+			{Text: "Calling the echo tool.", ToolCalls: []openaitest.ToolCall{codextest.MCPCall("echo", "echo", `{"text":"ping"}`)}},
+			{Text: "The tool said: echo: ping."},
+		},
+		want: want{status: codexcli.TurnCompleted,
+			messages: []string{"Calling the echo tool.", "The tool said: echo: ping."},
+			mcp:      []wantMCP{{server: "echo", tool: "echo", status: codexcli.StatusCompleted, result: `"text":"echo: ping"`}}},
+	},
+	{
+		name:   "mcp_denied",
+		prompt: "Echo ping through the MCP tool, not approved.",
+		config: mcpConfig(false),
+		replies: []openaitest.Reply{
+			{ToolCalls: []openaitest.ToolCall{codextest.MCPCall("echo", "echo", `{"text":"ping"}`)}},
+			{Text: "The call was refused."},
+		},
+		want: want{status: codexcli.TurnCompleted,
+			messages: []string{"The call was refused."},
+			mcp:      []wantMCP{{server: "echo", tool: "echo", status: codexcli.StatusFailed, error: "requires approval"}}},
 	},
 	{
 		name:   "turn_failed",
@@ -208,6 +255,18 @@ func (w want) check(t *testing.T, turn *codexcli.Turn, err error, prior codexcli
 	}
 	if !slices.Equal(changes, w.changes) {
 		t.Errorf("file changes = %+v, want %+v", changes, w.changes)
+	}
+	calls := turn.ItemsOf(codexcli.ItemMCPToolCall)
+	if len(calls) != len(w.mcp) {
+		t.Errorf("%d MCP tool calls, want %d: %+v", len(calls), len(w.mcp), calls)
+	} else {
+		for i, c := range w.mcp {
+			got := calls[i]
+			if got.Server != c.server || got.Tool != c.tool || got.Status != c.status || !strings.Contains(string(got.Result), c.result) ||
+				!strings.Contains(got.Error, c.error) || (c.error == "") != (got.Error == "") {
+				t.Errorf("MCP call %d = %s, want %+v", i, got.Raw, c)
+			}
+		}
 	}
 	if !strings.Contains(turn.Error, w.errorContains) {
 		t.Errorf("turn error = %q, want it to contain %q", turn.Error, w.errorContains)
