@@ -32,6 +32,7 @@ e2e:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 100x -count 5 ./gitstore/ ./model/ ./session/
 	@echo "large repository: bash bench/bigrepo.sh"
+	@echo "Codex CLI driver (needs the pinned Codex, see README): $(GO) test ./codexcli -run '^\$$' -bench . -benchtime 20x"
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

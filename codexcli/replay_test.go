@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -192,7 +191,9 @@ func checkGone(t *testing.T, file string) {
 			return
 		}
 	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
+	if p, err := os.FindProcess(pid); err == nil {
+		_ = p.Kill()
+	}
 	t.Errorf("child %d of the interrupted codex is still running", pid)
 }
 
@@ -234,4 +235,29 @@ func TestRunEscalates(t *testing.T) {
 	}
 	checkGone(t, childFile)
 	t.Logf("SIGINT, SIGTERM, SIGKILL: Run returned %v after the cancel", time.Since(signalled).Round(time.Millisecond))
+}
+
+// TestRunNotStarted checks the requests Run refuses before starting Codex.
+func TestRunNotStarted(t *testing.T) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		req  codexcli.Request
+		want error
+	}{
+		{"no binary", context.Background(), codexcli.Request{}, nil},
+		{"a bad request", context.Background(), codexcli.Request{Bin: &codexcli.Binary{Path: "/bin/true"}, Approval: "untrusted"}, codexcli.ErrUnsupported},
+		{"interrupted already", done, codexcli.Request{Bin: &codexcli.Binary{Path: "/bin/true"}}, context.Canceled},
+		{"a binary that does not start", context.Background(), codexcli.Request{Bin: &codexcli.Binary{Path: filepath.Join(t.TempDir(), "codex")}}, os.ErrNotExist},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			turn, err := codexcli.Run(tt.ctx, tt.req)
+			if turn != nil || err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Errorf("Run = %v, %v; want no turn and %v", turn, err, tt.want)
+			}
+		})
+	}
 }

@@ -38,7 +38,8 @@ const notFoundMarker = "no rollout found for thread id"
 
 // Run runs one Codex turn and returns what it did. Events reach r.Sink as
 // they arrive. On error Run still returns the Turn with everything that
-// arrived, except when Codex could not be started at all (nil Turn).
+// arrived, except when Codex was not started at all (nil Turn: a bad
+// request, a binary that does not start, a context already done).
 //
 // Codex runs in its own process group, in r.Dir, with r.Prompt on standard
 // input. When ctx is cancelled, Run sends SIGINT to the group (Codex ends the
@@ -77,6 +78,9 @@ func Run(ctx context.Context, r Request) (*Turn, error) {
 	// wait for other holders to close them).
 	cmd.WaitDelay = pipeWait
 	ownGroup(cmd)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupt codex turn before it started: %w", err)
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start codex: %w", err)
 	}
