@@ -105,7 +105,8 @@ func outcome(ctx context.Context, t *Turn, werr error) error {
 		return fmt.Errorf("interrupt codex turn: %w", err)
 	}
 	if t.Status == TurnFailed {
-		return fmt.Errorf("%w: %s", ErrTurnFailed, failureMessage(t.Error))
+		t.Error = failureMessage(t.Error)
+		return fmt.Errorf("%w: %s", ErrTurnFailed, t.Error)
 	}
 	msg := stderrError(t.Stderr)
 	if strings.Contains(msg, notFoundMarker) {

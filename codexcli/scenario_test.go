@@ -168,7 +168,7 @@ var scenarios = []scenario{
 		prompt: "This request is refused.",
 		fault:  &openaitest.Fault{Kind: openaitest.FaultBadRequest},
 		want: want{status: codexcli.TurnFailed, err: codexcli.ErrTurnFailed,
-			errorContains: "scripted bad request"},
+			errorContains: "Invalid value for 'input': scripted bad request."},
 	},
 	{
 		name:   "interrupted",

@@ -55,7 +55,8 @@ type Turn struct {
 	// thread, the running total of the thread. Keep it for the next
 	// turn's Request.PriorUsage.
 	ThreadUsage Usage
-	// Error is the message of turn.failed, or of the error that ended
+	// Error is the message of turn.failed (Run shortens a provider's JSON
+	// error body to its message and code), or of the error that ended
 	// Codex.
 	Error string
 	// Warnings are non-fatal messages, each once, in order: error items
