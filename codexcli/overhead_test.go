@@ -26,16 +26,15 @@ import (
 //   - direct: exec the native binary, prompt on stdin, stdout into a buffer;
 //   - driver: what git codex does per turn: Find (with the npm wrapper
 //     resolved), Args, Run with a Sink (process group, streaming decode,
-//     the Turn);
-//   - npm-wrapper: the direct run through npm's bin/codex, as a user's PATH
-//     has it, to show what resolving the wrapper saves.
+//     the Turn).
 //
-// The modes take turns within each iteration, so load on the machine hits
-// them alike. It reports the median wall time of each, the median of the
-// per-iteration differences driver − direct (the overhead; the goal is
-// under 15 ms). Codex's own time varies by tens of milliseconds from turn to
-// turn on a loaded machine; BenchmarkDriverOverhead isolates the driver's
-// share with a Codex stand-in that only prints a recorded stream.
+// The two alternate in ABBA order, so drift and load hit them alike. It
+// reports the median wall time of each, the difference of the medians and
+// the median of the per-pair differences driver − direct (the goal is under
+// 15 ms). Codex's own time varies by tens of milliseconds from turn to turn
+// on a loaded machine; BenchmarkDriverOverhead isolates the driver's share
+// with a Codex stand-in that only prints a recorded stream. Then a few runs
+// through npm's bin/codex show what resolving the node wrapper saves.
 //
 //	CODEX_BIN=… go test ./codexcli -run '^$' -bench TurnOverhead -benchtime 20x
 func BenchmarkTurnOverhead(b *testing.B) {
@@ -82,53 +81,41 @@ func BenchmarkTurnOverhead(b *testing.B) {
 		}
 		return nil
 	}
-	modes := []struct {
-		name string
-		run  func() error
-	}{
-		{"direct", func() error { return direct(bin.Path) }},
-		{"driver", driver},
-		{"npm-wrapper", func() error { return direct(wrapper) }},
-	}
-	if wrapper == bin.Path {
-		modes = modes[:2]
-	}
-	// One warm-up turn each: the first run in an empty CODEX_HOME sets it up.
-	for _, m := range modes {
+	timed := func(f func() error) time.Duration {
 		start := time.Now()
-		if err := m.run(); err != nil {
+		if err := f(); err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("warm-up %s: %v", m.name, time.Since(start).Round(time.Millisecond))
+		return time.Since(start)
 	}
-	times := make([][]time.Duration, len(modes))
-	var diffs []time.Duration
+	// A warm-up turn each: the first run in an empty CODEX_HOME sets it up.
+	b.Logf("warm-up: direct %v, driver %v", timed(func() error { return direct(bin.Path) }).Round(time.Millisecond), timed(driver).Round(time.Millisecond))
+	var directT, driverT, diffs []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var took [3]time.Duration
-		for k := range modes {
-			m := (i + k) % len(modes)
-			start := time.Now()
-			if err := modes[m].run(); err != nil {
-				b.Fatal(err)
-			}
-			took[m] = time.Since(start)
-			times[m] = append(times[m], took[m])
+		var d, r time.Duration
+		if i%4 == 0 || i%4 == 3 {
+			d = timed(func() error { return direct(bin.Path) })
+			r = timed(driver)
+		} else {
+			r = timed(driver)
+			d = timed(func() error { return direct(bin.Path) })
 		}
-		diffs = append(diffs, took[1]-took[0])
+		directT, driverT, diffs = append(directT, d), append(driverT, r), append(diffs, r-d)
 	}
 	b.StopTimer()
+	var npmT []time.Duration
+	if wrapper != bin.Path {
+		for i := 0; i < min(b.N, 5); i++ {
+			npmT = append(npmT, timed(func() error { return direct(wrapper) }))
+		}
+	}
 	rc.srv.Reset()
-	for k, m := range modes {
-		b.ReportMetric(ms(median(times[k])), m.name+"-ms")
-	}
+	b.ReportMetric(ms(median(directT)), "direct-ms")
+	b.ReportMetric(ms(median(driverT)), "driver-ms")
 	b.ReportMetric(ms(median(diffs)), "overhead-ms")
-	var line strings.Builder
-	for k, m := range modes {
-		fmt.Fprintf(&line, "%s %.1f ms, ", m.name, ms(median(times[k])))
-	}
-	b.Logf("%d turns each, medians: %soverhead (driver − direct, paired) %.1f ms (goal: < 15 ms)",
-		b.N, line.String(), ms(median(diffs)))
+	b.Logf("%d turns each, medians: direct %.1f ms, driver %.1f ms (difference %.1f ms), paired difference %.1f ms (goal: < 15 ms); through npm's node wrapper %.1f ms (%d turns)",
+		b.N, ms(median(directT)), ms(median(driverT)), ms(median(driverT)-median(directT)), ms(median(diffs)), ms(median(npmT)), len(npmT))
 	rc.env.CheckNoEgress(b)
 }
 
