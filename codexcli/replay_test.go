@@ -130,7 +130,7 @@ func TestRunReplay(t *testing.T) {
 				PriorUsage: rec.req.PriorUsage,
 				Grace:      200 * time.Millisecond,
 				Sink: codexcli.SinkFunc(func(e codexcli.Event) {
-					if sc.interrupt && e.Type == codexcli.EventItemStarted && e.Item.Type == codexcli.ItemCommand {
+					if sc.interruptAt != nil && sc.interruptAt(e) {
 						cancel()
 					}
 				}),
@@ -156,7 +156,7 @@ func TestRunReplay(t *testing.T) {
 			if code, _ := strconv.Atoi(strings.TrimSpace(rec.files["exit"])); turn.ExitCode != code {
 				t.Errorf("exit code = %d, recorded %d", turn.ExitCode, code)
 			}
-			if sc.interrupt {
+			if sc.interruptAt != nil {
 				checkGone(t, childFile)
 			}
 		})

@@ -31,9 +31,10 @@ type scenario struct {
 	// replies and fault script the model server.
 	replies []openaitest.Reply
 	fault   *openaitest.Fault
-	// interrupt cancels the turn when a command starts running.
-	interrupt bool
-	want      want
+	// interruptAt, when set, cancels the turn at the first event it
+	// matches (Ctrl-C).
+	interruptAt func(codexcli.Event) bool
+	want        want
 }
 
 // want is what the turn must show, real or replayed.
@@ -49,6 +50,13 @@ type want struct {
 	// errorContains is a piece of Turn.Error.
 	errorContains string
 }
+
+// commandStarts and turnStarts are interruption points.
+func commandStarts(e codexcli.Event) bool {
+	return e.Type == codexcli.EventItemStarted && e.Item.Type == codexcli.ItemCommand
+}
+
+func turnStarts(e codexcli.Event) bool { return e.Type == codexcli.EventTurnStarted }
 
 // wantMCP is an MCP tool call; result and error are pieces of its result
 // JSON and error message.
@@ -177,10 +185,18 @@ var scenarios = []scenario{
 		replies: []openaitest.Reply{
 			{Text: "Starting a slow command.", ToolCalls: []openaitest.ToolCall{codextest.Shell("echo started; sleep 47; echo " + interruptMarker)}},
 		},
-		interrupt: true,
+		interruptAt: commandStarts,
 		want: want{status: codexcli.TurnInterrupted, err: context.Canceled, resumed: true,
 			messages: []string{"Starting a slow command."},
 			commands: []wantCommand{{contains: "sleep 47", status: codexcli.StatusInProgress}}},
+	},
+	{
+		name:        "interrupted_waiting",
+		prompt:      "Take your time.",
+		resume:      "file_change",
+		fault:       &openaitest.Fault{Kind: openaitest.FaultStall},
+		interruptAt: turnStarts,
+		want:        want{status: codexcli.TurnInterrupted, err: context.Canceled, resumed: true},
 	},
 	{
 		name:    "after_interrupt",

@@ -202,7 +202,9 @@ func (e *Env) Environ(base []string) []string {
 
 // Config returns the `-c` overrides that make Codex use the model server:
 // a custom Responses-API provider, without retries (a scripted fault fails
-// the turn at once instead of after Codex's backoff).
+// the turn at once instead of after Codex's backoff) and with a stream idle
+// timeout of 30 s instead of 5 minutes (a stalled stream fails a test
+// rather than hang it).
 func (e *Env) Config() []string {
 	p := "model_providers." + ProviderName + "."
 	return []string{
@@ -213,6 +215,7 @@ func (e *Env) Config() []string {
 		p + "env_key=" + strconv.Quote(KeyVar),
 		p + "request_max_retries=0",
 		p + "stream_max_retries=0",
+		p + "stream_idle_timeout_ms=30000",
 	}
 }
 
