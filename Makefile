@@ -36,6 +36,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -count 5 ./redact/
 	$(GO) test -count 1 -v -run TestCriticalPathFigures ./workflow/ | grep -E 'wall'
 	@echo "large repository: bash bench/bigrepo.sh"
+	@echo "Codex CLI driver (needs the pinned Codex, see README): $(GO) test ./codexcli -run '^\$$' -bench . -benchtime 20x"
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -36,9 +36,11 @@ var allowed = map[string][]string{
 	"internal/text":             {},
 	"workflow":                  {},
 	"pricing":                   {},
+	"codexcli":                  {},
 	"internal/gittest":          {},
 	"internal/repotest":         {"gitstore", "session"},
 	"internal/openaitest":       {},
+	"internal/codextest":        {"internal/openaitest"},
 	"internal/layers":           {},
 	"bench/mkbigrepo":           {},
 }

@@ -52,8 +52,12 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// The input: a string, or a list of items (messages, function_call_output).
+	// A stateless client (store: false, no previous_response_id, as the Codex
+	// CLI) sends the whole conversation: its own earlier calls come back as
+	// function_call / custom_tool_call items next to their outputs.
 	inputText := ""
 	outputs := map[string]bool{}
+	inputCalls := map[string]bool{}
 	switch in := req["input"].(type) {
 	case string:
 		inputText = in
@@ -62,11 +66,13 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 			m, _ := it.(map[string]any)
 			typ, _ := m["type"].(string)
 			switch {
-			case typ == "function_call_output":
+			case typ == "function_call_output" || typ == "custom_tool_call_output":
 				id, _ := m["call_id"].(string)
 				outputs[id] = true
-				out, _ := m["output"].(string)
-				inputText = "tool output: " + out
+				inputText = "tool output: " + outputText(m["output"])
+			case typ == "function_call" || typ == "custom_tool_call":
+				id, _ := m["call_id"].(string)
+				inputCalls[id] = true
 			case typ == "message" || (typ == "" && m["role"] != nil):
 				inputText = contentText(m["content"])
 			}
@@ -98,9 +104,13 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		prevChain = st.tokens
-	} else if len(outputs) > 0 {
-		writeError(w, http.StatusBadRequest, "No tool call found for function call output: previous_response_id is required.", "invalid_request_error", "", strp("input"))
-		return
+	} else {
+		for id := range outputs {
+			if !inputCalls[id] {
+				writeError(w, http.StatusBadRequest, "No tool call found for function call output: previous_response_id is required.", "invalid_request_error", "", strp("input"))
+				return
+			}
+		}
 	}
 
 	toolsAllowed := len(tools) > 0 && req["tool_choice"] != "none"
@@ -114,14 +124,22 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 
 	respID := s.newID("resp")
 	var items []map[string]any
+	rsID := ""
+	if reply.Reasoning != "" {
+		rsID = s.newID("rs")
+		items = append(items, map[string]any{
+			"id": rsID, "type": "reasoning",
+			"summary": []any{map[string]any{"type": "summary_text", "text": reply.Reasoning}},
+		})
+	}
 	msgID := ""
 	if reply.Text != "" {
 		msgID = s.newID("msg")
 	}
-	type call struct{ itemID, callID, name, args string }
+	type call struct{ itemID, callID, name, args, namespace string }
 	var calls []call
 	for _, tc := range reply.ToolCalls {
-		calls = append(calls, call{s.newID("fc"), s.newID("call"), tc.Name, tc.Arguments})
+		calls = append(calls, call{s.newID("fc"), s.newID("call"), tc.Name, tc.Arguments, tc.Namespace})
 	}
 	if msgID != "" {
 		items = append(items, map[string]any{
@@ -129,12 +147,16 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 			"content": []any{map[string]any{"type": "output_text", "text": reply.Text, "annotations": []any{}}},
 		})
 	}
-	outBytes := len(reply.Text)
+	outBytes := len(reply.Reasoning) + len(reply.Text)
 	for _, c := range calls {
-		items = append(items, map[string]any{
+		item := map[string]any{
 			"id": c.itemID, "type": "function_call", "status": "completed",
 			"call_id": c.callID, "name": c.name, "arguments": c.args,
-		})
+		}
+		if c.namespace != "" {
+			item["namespace"] = c.namespace
+		}
+		items = append(items, item)
 		outBytes += len(c.name) + len(c.args)
 	}
 	u := Usage{Input: tokens(len(body)) + prevChain, Cached: prevChain, Output: tokens(outBytes)}
@@ -212,6 +234,21 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	send("response.created", map[string]any{"response": object("in_progress", []map[string]any{}, false)})
 	send("response.in_progress", map[string]any{"response": object("in_progress", []map[string]any{}, false)})
 	idx := 0
+	if rsID != "" {
+		send("response.output_item.added", map[string]any{"output_index": idx, "item": map[string]any{
+			"id": rsID, "type": "reasoning", "summary": []any{},
+		}})
+		part := func(text string) map[string]any { return map[string]any{"type": "summary_text", "text": text} }
+		send("response.reasoning_summary_part.added", map[string]any{"item_id": rsID, "output_index": idx, "summary_index": 0, "part": part("")})
+		for _, d := range chunks(reply.Reasoning, chunk) {
+			delta()
+			send("response.reasoning_summary_text.delta", map[string]any{"item_id": rsID, "output_index": idx, "summary_index": 0, "delta": d})
+		}
+		send("response.reasoning_summary_text.done", map[string]any{"item_id": rsID, "output_index": idx, "summary_index": 0, "text": reply.Reasoning})
+		send("response.reasoning_summary_part.done", map[string]any{"item_id": rsID, "output_index": idx, "summary_index": 0, "part": part(reply.Reasoning)})
+		send("response.output_item.done", map[string]any{"output_index": idx, "item": items[idx]})
+		idx++
+	}
 	if msgID != "" {
 		send("response.output_item.added", map[string]any{"output_index": idx, "item": map[string]any{
 			"id": msgID, "type": "message", "status": "in_progress", "role": "assistant", "content": []any{},
@@ -230,9 +267,13 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		idx++
 	}
 	for _, c := range calls {
-		send("response.output_item.added", map[string]any{"output_index": idx, "item": map[string]any{
+		added := map[string]any{
 			"id": c.itemID, "type": "function_call", "status": "in_progress", "call_id": c.callID, "name": c.name, "arguments": "",
-		}})
+		}
+		if c.namespace != "" {
+			added["namespace"] = c.namespace
+		}
+		send("response.output_item.added", map[string]any{"output_index": idx, "item": added})
 		for _, d := range chunks(c.args, chunk) {
 			delta()
 			send("response.function_call_arguments.delta", map[string]any{"item_id": c.itemID, "output_index": idx, "delta": d})
@@ -263,6 +304,15 @@ func orDefault(v any, d string) any {
 		return d
 	}
 	return v
+}
+
+// outputText extracts the text of a tool output: a string, or a list of
+// content parts (input_text and the like).
+func outputText(o any) string {
+	if s, ok := o.(string); ok {
+		return s
+	}
+	return contentText(o)
 }
 
 // contentText extracts the text of a message content (a string or a list of

@@ -41,6 +41,10 @@ type Request struct {
 type ToolCall struct {
 	Name      string `json:"name"`
 	Arguments string `json:"arguments"` // JSON text
+	// Namespace, when set, names the namespace tool the function belongs to
+	// (Responses API only: {"type":"namespace","name":…,"tools":[…]}, as
+	// the Codex CLI offers MCP tools); the call carries it.
+	Namespace string `json:"namespace"`
 }
 
 // Usage is a token count the server reports.
@@ -56,6 +60,9 @@ type Usage struct {
 type Reply struct {
 	Text      string     `json:"text"`
 	ToolCalls []ToolCall `json:"tool_calls"`
+	// Reasoning, when set, comes first as a reasoning output item whose
+	// summary is this text (Responses API only; the chat endpoint ignores it).
+	Reasoning string `json:"reasoning"`
 	// Usage overrides the computed usage figures when non-nil.
 	Usage *Usage `json:"usage"`
 }

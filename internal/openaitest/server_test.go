@@ -179,6 +179,97 @@ func TestResponsesToolCallsAndChain(t *testing.T) {
 	}
 }
 
+// TestResponsesReasoning checks the reasoning item a Reply's Reasoning
+// adds before the message, as Codex reads it.
+func TestResponsesReasoning(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.SetChunkSize(64)
+	srv.Enqueue(openaitest.Reply{Reasoning: "think first", Text: "then answer"})
+	evs, err := readSSE(t, post(t, srv.URL()+"/responses", map[string]any{"model": "m", "input": "hi", "stream": true}).Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range evs {
+		types = append(types, e.name)
+	}
+	want := []string{"response.created", "response.in_progress",
+		"response.output_item.added", "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta",
+		"response.reasoning_summary_text.done", "response.reasoning_summary_part.done", "response.output_item.done",
+		"response.output_item.added", "response.content_part.added", "response.output_text.delta",
+		"response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed"}
+	if !reflect.DeepEqual(types, want) {
+		t.Errorf("events = %v\nwant %v", types, want)
+	}
+	out := evs[len(evs)-1].data["response"].(map[string]any)["output"].([]any)
+	rs := out[0].(map[string]any)
+	summary := rs["summary"].([]any)[0].(map[string]any)
+	if len(out) != 2 || rs["type"] != "reasoning" || summary["type"] != "summary_text" || summary["text"] != "think first" || evs[7].data["output_index"] != 0.0 || evs[13].data["output_index"] != 1.0 {
+		t.Errorf("output = %v", out)
+	}
+}
+
+// TestResponsesNamespacedCall checks that a ToolCall's Namespace reaches
+// the function call items, streamed and final.
+func TestResponsesNamespacedCall(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.Enqueue(openaitest.Reply{ToolCalls: []openaitest.ToolCall{{Name: "echo", Namespace: "mcp__echo", Arguments: "{}"}, {Name: "plain", Arguments: "{}"}}})
+	tools := []any{map[string]any{"type": "namespace", "name": "mcp__echo", "tools": []any{map[string]any{"type": "function", "name": "echo"}}},
+		map[string]any{"type": "function", "name": "plain"}}
+	evs, err := readSSE(t, post(t, srv.URL()+"/responses", map[string]any{"model": "m", "input": "hi", "stream": true, "tools": tools}).Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []any
+	for _, e := range evs {
+		if e.name == "response.output_item.added" || e.name == "response.output_item.done" {
+			got = append(got, e.data["item"].(map[string]any)["namespace"])
+		}
+	}
+	for _, o := range evs[len(evs)-1].data["response"].(map[string]any)["output"].([]any) {
+		got = append(got, o.(map[string]any)["namespace"])
+	}
+	if want := []any{"mcp__echo", "mcp__echo", nil, nil, "mcp__echo", nil}; !reflect.DeepEqual(got, want) {
+		t.Errorf("namespaces = %v, want %v", got, want)
+	}
+}
+
+// TestResponsesStatelessToolOutput checks the stateless pattern of the
+// Codex CLI (store: false, no previous_response_id, the whole conversation
+// resent): a tool output is answered when its call is in the same input,
+// and still refused when it is not.
+func TestResponsesStatelessToolOutput(t *testing.T) {
+	srv := openaitest.New(t)
+	call := func(typ, id string) map[string]any {
+		return map[string]any{"type": typ, "call_id": id, "name": "exec_command", "arguments": "{}"}
+	}
+	output := func(typ, id string, out any) map[string]any {
+		return map[string]any{"type": typ, "call_id": id, "output": out}
+	}
+	user := map[string]any{"type": "message", "role": "user", "content": []any{map[string]any{"type": "input_text", "text": "run it"}}}
+	tests := []struct {
+		name       string
+		input      []any
+		wantStatus int
+		wantText   string
+	}{
+		{"function call and its output", []any{user, call("function_call", "c1"), output("function_call_output", "c1", "exit 0")}, 200, "answer 1 to: tool output: exit 0"},
+		{"custom tool call, output as content parts", []any{user, call("custom_tool_call", "c2"),
+			output("custom_tool_call_output", "c2", []any{map[string]any{"type": "input_text", "text": "patched"}})}, 200, "tool output: patched"},
+		{"output without its call", []any{user, output("function_call_output", "c3", "x")}, 400, "previous_response_id is required"},
+		{"output for another call", []any{user, call("function_call", "c4"), output("function_call_output", "c5", "x")}, 400, "previous_response_id is required"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := post(t, srv.URL()+"/responses", map[string]any{"model": "m", "store": false, "input": tc.input})
+			b, _ := io.ReadAll(r.Body)
+			if r.StatusCode != tc.wantStatus || !strings.Contains(string(b), tc.wantText) {
+				t.Errorf("status %d body %s; want %d containing %q", r.StatusCode, b, tc.wantStatus, tc.wantText)
+			}
+		})
+	}
+}
+
 func TestPreviousResponseForgotten(t *testing.T) {
 	srv := openaitest.New(t)
 	first := decode(t, post(t, srv.URL()+"/responses", map[string]any{"model": "m", "input": "one"}).Body)

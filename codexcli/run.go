@@ -1,0 +1,247 @@
+package codexcli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Sentinel errors of Run; compare with errors.Is.
+var (
+	// ErrThreadNotFound: `exec resume` found no rollout for the thread on
+	// this machine (another clone, a wiped CODEX_HOME, a CI runner). The
+	// caller restarts the conversation in a new thread.
+	ErrThreadNotFound = errors.New("codex thread not found on this machine")
+	// ErrTurnFailed: Codex reported turn.failed (the model API refused or
+	// failed); the error text carries Codex's message.
+	ErrTurnFailed = errors.New("codex turn failed")
+	// ErrExited: Codex exited before the turn completed, for another reason
+	// than the above (bad configuration, a crash); the error text carries
+	// its message.
+	ErrExited = errors.New("codex exited before the turn completed")
+)
+
+// pipeWait is how long Run waits, once Codex has exited, for whatever else
+// holds its output pipes; the group's leftovers are killed after it.
+const pipeWait = 100 * time.Millisecond
+
+// notFoundMarker is how Codex 0.169 says ErrThreadNotFound on stderr:
+// "Error: thread/resume: thread/resume failed: no rollout found for thread
+// id <id> (code -32600)".
+const notFoundMarker = "no rollout found for thread id"
+
+// Run runs one Codex turn and returns what it did. Events reach r.Sink as
+// they arrive. On error Run still returns the Turn with everything that
+// arrived, except when Codex was not started at all (nil Turn: a bad
+// request, a binary that does not start, a context already done).
+//
+// Codex runs in its own process group, in r.Dir, with r.Prompt on standard
+// input. When ctx is cancelled, Run sends SIGINT to the group (Codex ends the
+// turn and keeps it in its thread), then SIGTERM and SIGKILL after r.Grace
+// each, and returns the turn with Status TurnInterrupted and an error
+// wrapping ctx.Err(). Whatever is left of the group when Codex exits is
+// killed: Run never leaves a child behind.
+//
+// Errors: ErrUnsupported (from Args), ErrThreadNotFound, ErrTurnFailed,
+// ErrExited, or the context's error.
+func Run(ctx context.Context, r Request) (*Turn, error) {
+	if r.Bin == nil {
+		return nil, fmt.Errorf("run codex: no binary (call Find first)")
+	}
+	args, err := Args(r)
+	if err != nil {
+		return nil, err
+	}
+	grace := r.Grace
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	env := r.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd := exec.Command(r.Bin.Path, args...)
+	cmd.Dir = r.Dir
+	cmd.Env = append(slices.Clip(env), r.Bin.Env...)
+	cmd.Stdin = strings.NewReader(r.Prompt)
+	col := newCollector(StreamOptions{Dir: r.Dir, ThreadID: r.ThreadID, PriorUsage: r.PriorUsage, Sink: r.Sink})
+	stderr := &boundedBuffer{head: 16 << 10, tail: 48 << 10}
+	cmd.Stdout, cmd.Stderr = col, stderr
+	// A grandchild that inherited the pipes must not hold Run after Codex
+	// exits (what Codex wrote is read at once; the delay only bounds the
+	// wait for other holders to close them).
+	cmd.WaitDelay = pipeWait
+	ownGroup(cmd)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupt codex turn before it started: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start codex: %w", err)
+	}
+	stop := watch(ctx, cmd.Process, grace)
+	werr := cmd.Wait()
+	stop()
+	col.Close()
+
+	t := col.turn
+	t.Stderr = stderr.String()
+	t.ExitCode = cmd.ProcessState.ExitCode()
+	return t, outcome(ctx, t, werr)
+}
+
+// outcome classifies how the run ended and sets the Turn's status.
+func outcome(ctx context.Context, t *Turn, werr error) error {
+	if t.Status == TurnCompleted {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		t.Status = TurnInterrupted
+		return fmt.Errorf("interrupt codex turn: %w", err)
+	}
+	if t.Status == TurnFailed {
+		t.Error = failureMessage(t.Error)
+		return fmt.Errorf("%w: %s", ErrTurnFailed, t.Error)
+	}
+	msg := stderrError(t.Stderr)
+	if strings.Contains(msg, notFoundMarker) {
+		t.Error = msg
+		return fmt.Errorf("resume codex thread: %w: %s", ErrThreadNotFound, msg)
+	}
+	switch {
+	case msg != "":
+	case werr != nil:
+		msg = werr.Error()
+	default:
+		msg = "the event stream ended without turn.completed"
+	}
+	t.Error = msg
+	return fmt.Errorf("%w (exit %d): %s", ErrExited, t.ExitCode, msg)
+}
+
+// failureMessage shortens a turn.failed message that is a provider's JSON
+// error body ({"error":{"message":…,"code":…}}) to its message and code.
+func failureMessage(s string) string {
+	var body struct {
+		Error struct {
+			Message string `json:"message"`
+			Code    any    `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal([]byte(s), &body) != nil || body.Error.Message == "" {
+		return strings.TrimSpace(s)
+	}
+	if code, ok := body.Error.Code.(string); ok && code != "" {
+		return body.Error.Message + " (" + code + ")"
+	}
+	return body.Error.Message
+}
+
+// stderrError picks Codex's error message from its stderr: the first line
+// starting with "Error" ("Error: …", "Error finding codex home: …"), else
+// the last line that is neither a warning nor part of a backtrace.
+func stderrError(s string) string {
+	lines := strings.Split(s, "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "Error") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "Error: "))
+		}
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if l == "" || strings.HasPrefix(l, "WARNING:") || strings.HasPrefix(l, "Stack backtrace:") || isFrame(l) {
+			continue
+		}
+		return l
+	}
+	return ""
+}
+
+// isFrame reports a backtrace line ("12: <unknown>", "at src/main.rs:3").
+func isFrame(l string) bool {
+	if strings.HasPrefix(l, "at ") {
+		return true
+	}
+	n, _, ok := strings.Cut(l, ":")
+	if !ok || n == "" {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// watch stops Codex when ctx is done: SIGINT to its group, then SIGTERM,
+// then SIGKILL, grace apart. The returned stop, called once Codex has been
+// waited for, ends the watch and kills what is left of the group.
+func watch(ctx context.Context, p *os.Process, grace time.Duration) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		for stage := range stopStages {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			signalGroup(p, stage)
+			select {
+			case <-done:
+				return
+			case <-time.After(grace):
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		killGroupLeftovers(p)
+	}
+}
+
+// boundedBuffer keeps the first head and the last tail bytes written.
+type boundedBuffer struct {
+	head, tail int
+	first      []byte
+	last       []byte
+	dropped    bool
+}
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := b.head - len(b.first); room > 0 {
+		k := min(room, len(p))
+		b.first = append(b.first, p[:k]...)
+		p = p[k:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	b.last = append(b.last, p...)
+	if over := len(b.last) - b.tail; over > 0 {
+		b.last = append(b.last[:0], b.last[over:]...)
+		b.dropped = true
+	}
+	return n, nil
+}
+
+func (b *boundedBuffer) String() string {
+	if b.dropped {
+		return string(b.first) + "\n…\n" + string(b.last)
+	}
+	return string(b.first) + string(b.last)
+}
