@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,13 @@ func (c *chatClient) Send(ctx context.Context, req Request) (Response, error) {
 	for _, tl := range req.Tools {
 		tools = append(tools, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
 			Name: tl.Name, Description: tl.Description, Parameters: schema(tl.Parameters),
+		}})
+	}
+	patchName := ""
+	if req.Patch != nil {
+		patchName = req.PatchTool.Name
+		tools = append(tools, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
+			Name: patchName, Description: req.PatchTool.Description, Parameters: schema(req.PatchTool.Parameters),
 		}})
 	}
 	msgs := make([]openai.ChatCompletionMessage, 0, len(req.History)+2)
@@ -80,6 +88,11 @@ func (c *chatClient) Send(ctx context.Context, req Request) (Response, error) {
 		exhausted := rounds >= t.req.MaxToolRounds
 		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: round.text, ToolCalls: round.calls})
 		for _, call := range round.calls {
+			if patchName != "" && call.Function.Name == patchName {
+				res := t.patch(ctx, PatchCall{CallID: call.ID, Operation: json.RawMessage(orNull(call.Function.Arguments))}, exhausted)
+				msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, Content: res.Output, ToolCallID: call.ID})
+				continue
+			}
 			out := t.tool(ctx, call.Function.Name, call.Function.Arguments, exhausted)
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, Content: out, ToolCallID: call.ID})
 		}
@@ -168,4 +181,16 @@ func (c *chatClient) stream(ctx context.Context, t *turn, creq openai.ChatComple
 		round.calls = append(round.calls, call)
 	}
 	return nil
+}
+
+// orNull is JSON text, "null" when empty (a call without arguments).
+func orNull(s string) string {
+	if json.Valid([]byte(s)) {
+		return s
+	}
+	if s == "" {
+		return "null"
+	}
+	b, _ := json.Marshal(s) // not JSON: handed on as a string, refused by the decoder
+	return string(b)
 }

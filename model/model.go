@@ -95,6 +95,34 @@ type Tool struct {
 // goes back to the model.
 type ToolFunc func(ctx context.Context, name, args string) (string, error)
 
+// PatchCall is one call of the edit tool: the operation the model asks for
+// (the JSON object {"type", "path", "diff"}: a Responses API
+// apply_patch_call's "operation", or the arguments of the chat engine's
+// function) and the call's id.
+type PatchCall struct {
+	CallID    string
+	Operation json.RawMessage
+}
+
+// The statuses of a PatchResult, as the Responses API's
+// apply_patch_call_output spells them.
+const (
+	PatchCompleted = "completed"
+	PatchFailed    = "failed"
+)
+
+// PatchResult answers a PatchCall: PatchCompleted or PatchFailed, and what
+// the model is told (on the chat engine, Output alone is the tool message,
+// so it should say that it failed).
+type PatchResult struct {
+	Status string
+	Output string
+}
+
+// PatchFunc applies, or refuses, one patch call. It is called in the order
+// the model made the calls, one at a time.
+type PatchFunc func(ctx context.Context, call PatchCall) PatchResult
+
 // Request is one user turn.
 type Request struct {
 	// Instructions must be identical byte for byte on every request of a
@@ -108,6 +136,13 @@ type Request struct {
 	History []Message
 	Tools   []Tool
 	Call    ToolFunc
+	// Patch, when set, offers the model the edit tool and answers its
+	// calls: on the responses engine the native tool ({"type":
+	// "apply_patch"}, whose apply_patch_call items are answered with
+	// apply_patch_call_output items), on the chat engine PatchTool as a
+	// function tool, whose calls go to Patch instead of Call.
+	Patch     PatchFunc
+	PatchTool Tool
 	// MaxToolRounds bounds the rounds of tool calls (default 8); after that
 	// the model is asked to answer without tools.
 	MaxToolRounds int

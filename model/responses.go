@@ -23,7 +23,30 @@ type responsesRound struct {
 	incomplete, usageOK bool
 }
 
-type responsesCall struct{ callID, name, args string }
+// responsesCall is a call the model made in a response: a function call
+// (name, args) or, when patch is set, an apply_patch_call with its
+// operation.
+type responsesCall struct {
+	callID, name, args string
+	patch              json.RawMessage
+}
+
+// applyPatchTool is the Responses API's native edit tool.
+const applyPatchTool = "apply_patch"
+
+// The item types of the native edit tool.
+const (
+	itemApplyPatchCall   = "apply_patch_call"
+	itemApplyPatchOutput = "apply_patch_call_output"
+)
+
+// applyPatchOutput is the input item answering an apply_patch_call.
+type applyPatchOutput struct {
+	Type   string `json:"type"`
+	CallID string `json:"call_id"`
+	Status string `json:"status"`
+	Output string `json:"output,omitempty"`
+}
 
 // Send implements Client.
 func (r *responsesClient) Send(ctx context.Context, req Request) (Response, error) {
@@ -41,6 +64,9 @@ func (r *responsesClient) Send(ctx context.Context, req Request) (Response, erro
 		tools = append(tools, openai.NewResponseFunctionTool(openai.FunctionDefinition{
 			Name: tl.Name, Description: tl.Description, Parameters: schema(tl.Parameters),
 		}))
+	}
+	if req.Patch != nil {
+		tools = append(tools, openai.ResponseTool{Type: applyPatchTool})
 	}
 	store := true
 	var input any = req.Input
@@ -83,6 +109,11 @@ func (r *responsesClient) Send(ctx context.Context, req Request) (Response, erro
 		exhausted := rounds >= t.req.MaxToolRounds
 		items := make([]any, 0, len(round.calls))
 		for _, c := range round.calls {
+			if c.patch != nil {
+				res := t.patch(ctx, PatchCall{CallID: c.callID, Operation: c.patch}, exhausted)
+				items = append(items, applyPatchOutput{Type: itemApplyPatchOutput, CallID: c.callID, Status: res.Status, Output: res.Output})
+				continue
+			}
 			out := t.tool(ctx, c.name, c.args, exhausted)
 			items = append(items, openai.ResponseFunctionCallOutput{Type: "function_call_output", CallID: c.callID, Output: out})
 		}
@@ -109,8 +140,21 @@ func (r *responsesClient) stream(ctx context.Context, t *turn, creq openai.Creat
 		case openai.ResponseStreamEventOutputTextDelta:
 			t.delta(ev.Delta)
 		case openai.ResponseStreamEventOutputItemDone:
-			if ev.Item != nil && ev.Item.Type == "function_call" {
-				round.calls = append(round.calls, responsesCall{ev.Item.CallID, ev.Item.Name, ev.Item.Arguments})
+			switch {
+			case ev.Item == nil:
+			case ev.Item.Type == "function_call":
+				round.calls = append(round.calls, responsesCall{callID: ev.Item.CallID, name: ev.Item.Name, args: ev.Item.Arguments})
+			case ev.Item.Type == itemApplyPatchCall:
+				// go-openai's item has no operation: read it from the event.
+				var raw struct {
+					Item json.RawMessage `json:"item"`
+				}
+				if err := json.Unmarshal(ev.Raw, &raw); err != nil {
+					return fmt.Errorf("decode %s item: %w", itemApplyPatchCall, err)
+				}
+				if c, ok := patchCall(raw.Item); ok {
+					round.calls = append(round.calls, c)
+				}
 			}
 		case openai.ResponseStreamEventCompleted, openai.ResponseStreamEventIncomplete:
 			if ev.Response == nil {
@@ -145,8 +189,8 @@ func (r *responsesClient) stream(ctx context.Context, t *turn, creq openai.Creat
 	}
 }
 
-// callsFromOutput reads function calls from a completed response's output,
-// for servers that skip the output_item.done events.
+// callsFromOutput reads function and apply_patch calls from a completed
+// response's output, for servers that skip the output_item.done events.
 func callsFromOutput(output []any) []responsesCall {
 	var calls []responsesCall
 	for _, o := range output {
@@ -155,11 +199,36 @@ func callsFromOutput(output []any) []responsesCall {
 			continue
 		}
 		var item openai.ResponseOutputItem
-		if json.Unmarshal(b, &item) == nil && item.Type == "function_call" {
-			calls = append(calls, responsesCall{item.CallID, item.Name, item.Arguments})
+		if json.Unmarshal(b, &item) != nil {
+			continue
+		}
+		switch item.Type {
+		case "function_call":
+			calls = append(calls, responsesCall{callID: item.CallID, name: item.Name, args: item.Arguments})
+		case itemApplyPatchCall:
+			if c, ok := patchCall(b); ok {
+				calls = append(calls, c)
+			}
 		}
 	}
 	return calls
+}
+
+// patchCall reads an apply_patch_call item: its call id and its operation
+// (kept as JSON for the PatchFunc to decode; an item without one is still
+// answered, with the operation "null").
+func patchCall(item json.RawMessage) (responsesCall, bool) {
+	var it struct {
+		CallID    string          `json:"call_id"`
+		Operation json.RawMessage `json:"operation"`
+	}
+	if json.Unmarshal(item, &it) != nil || it.CallID == "" {
+		return responsesCall{}, false
+	}
+	if len(it.Operation) == 0 {
+		it.Operation = json.RawMessage("null")
+	}
+	return responsesCall{callID: it.CallID, name: applyPatchTool, patch: it.Operation}, true
 }
 
 // schema returns the tool's JSON schema, or an empty object schema.

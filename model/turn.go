@@ -160,6 +160,23 @@ func (t *turn) tool(ctx context.Context, name, args string, exhausted bool) stri
 	return out
 }
 
+// patch answers one patch call; exhausted means the round limit is
+// reached and the call is refused instead of applied.
+func (t *turn) patch(ctx context.Context, call PatchCall, exhausted bool) PatchResult {
+	switch {
+	case exhausted:
+		t.event(Event{Kind: EventTool, Detail: "skipped apply_patch (round limit reached)"})
+		return PatchResult{Status: PatchFailed, Output: "failed, nothing was changed: tool-call round limit reached; answer now without tools"}
+	case t.req.Patch == nil:
+		return PatchResult{Status: PatchFailed, Output: "failed, nothing was changed: no edit tool is available"}
+	}
+	r := t.req.Patch(ctx, call)
+	if r.Status != PatchCompleted {
+		r.Status = PatchFailed
+	}
+	return r
+}
+
 // do runs one round: fn makes a single HTTP attempt (streaming text through
 // t.delta) for the given model, and do retries it with backoff, falls back to
 // FallbackModel once, and maps the final failure to a sentinel error.

@@ -8,14 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/git-codex/git-codex/internal/apischema"
 	"github.com/git-codex/git-codex/worktree"
 )
 
@@ -182,7 +180,7 @@ func TestApplyPatchSchemaCheck(t *testing.T) {
 		{"ApplyPatchToolParam", `{"type":"apply_patch","allowed_callers":[]}`, `fewer than 1 items`},
 	}
 	for _, b := range bad {
-		err := schemas.validate("#", schemas.ref(b.schema), mustDecode(t, b.item))
+		err := schemas.Validate(b.schema, mustDecode(t, b.item))
 		if err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("%s %s: %v, want an error mentioning %q", b.schema, b.item, err, b.want)
 		}
@@ -259,169 +257,24 @@ func mustDecode(t *testing.T, s string) any {
 	return v
 }
 
-// schemaSet is the extracted components of openapi.yaml, and a small
-// validator for the JSON Schema those use (type, enum, properties,
-// required, oneOf with a discriminator, anyOf, $ref, items, lengths). It is
-// stricter than the schema in one way: a property the schema does not name
-// is an error, to catch a misspelt field.
-type schemaSet map[string]any
+// schemaSet is the API's schemas (testdata/applypatch/schema.yaml).
+type schemaSet struct{ apischema.Set }
 
 func loadSchemas(t *testing.T) schemaSet {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "applypatch", "schema.yaml"))
+	set, err := apischema.Load(filepath.Join("testdata", "applypatch", "schema.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc struct {
-		Components struct {
-			Schemas map[string]any `yaml:"schemas"`
-		} `yaml:"components"`
+	if len(set) < 10 {
+		t.Fatalf("schema.yaml holds %d schemas", len(set))
 	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if len(doc.Components.Schemas) < 10 {
-		t.Fatalf("schema.yaml holds %d schemas", len(doc.Components.Schemas))
-	}
-	return doc.Components.Schemas
-}
-
-func (s schemaSet) ref(name string) map[string]any {
-	return map[string]any{"$ref": "#/components/schemas/" + name}
+	return schemaSet{set}
 }
 
 func (s schemaSet) check(t *testing.T, what, schema string, raw []byte) {
 	t.Helper()
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	if err := s.validate("#", s.ref(schema), v); err != nil {
+	if err := s.Check(schema, raw); err != nil {
 		t.Errorf("%s does not follow %s: %v", what, schema, err)
 	}
-}
-
-var refPath = regexp.MustCompile(`^#/components/schemas/(\w+)$`)
-
-// resolve follows a $ref.
-func (s schemaSet) resolve(schema map[string]any) map[string]any {
-	if r, ok := schema["$ref"].(string); ok {
-		if m := refPath.FindStringSubmatch(r); m != nil {
-			if def, ok := s[m[1]].(map[string]any); ok {
-				return def
-			}
-		}
-	}
-	return schema
-}
-
-func (s schemaSet) validate(at string, schema map[string]any, v any) error {
-	if r, ok := schema["$ref"].(string); ok {
-		m := refPath.FindStringSubmatch(r)
-		if m == nil || s[m[1]] == nil {
-			return fmt.Errorf("%s: unresolved $ref %s", at, r)
-		}
-		return s.validate(at, s[m[1]].(map[string]any), v)
-	}
-	if alts, ok := schema["anyOf"].([]any); ok {
-		var errs []string
-		for _, a := range alts {
-			err := s.validate(at, a.(map[string]any), v)
-			if err == nil {
-				return nil
-			}
-			errs = append(errs, err.Error())
-		}
-		return fmt.Errorf("%s: no anyOf branch fits: %s", at, strings.Join(errs, "; "))
-	}
-	if alts, ok := schema["oneOf"].([]any); ok {
-		disc, _ := schema["discriminator"].(map[string]any)
-		if prop, _ := disc["propertyName"].(string); prop != "" {
-			obj, _ := v.(map[string]any)
-			for _, a := range alts {
-				branch := s.resolve(a.(map[string]any))
-				ps, _ := branch["properties"].(map[string]any)
-				p, _ := ps[prop].(map[string]any)
-				if enum, _ := p["enum"].([]any); slices.Contains(enum, obj[prop]) {
-					return s.validate(at, branch, v)
-				}
-			}
-			return fmt.Errorf("%s: no oneOf branch for %s %q", at, prop, fmt.Sprint(obj[prop]))
-		}
-		fits := 0
-		for _, a := range alts {
-			if s.validate(at, a.(map[string]any), v) == nil {
-				fits++
-			}
-		}
-		if fits != 1 {
-			return fmt.Errorf("%s: %d oneOf branches fit, want 1", at, fits)
-		}
-		return nil
-	}
-	if enum, ok := schema["enum"].([]any); ok && !slices.ContainsFunc(enum, func(e any) bool { return e == v }) {
-		return fmt.Errorf("%s: %q is not one of %v", at, fmt.Sprint(v), enum)
-	}
-	switch typ, _ := schema["type"].(string); typ {
-	case "null":
-		if v != nil {
-			return fmt.Errorf("%s: want null", at)
-		}
-	case "string":
-		str, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("%s: want a string, got %T", at, v)
-		}
-		if n, ok := schema["minLength"].(int); ok && len(str) < n {
-			return fmt.Errorf("%s: %q is shorter than %d", at, str, n)
-		}
-		if n, ok := schema["maxLength"].(int); ok && len(str) > n {
-			return fmt.Errorf("%s: longer than %d", at, n)
-		}
-	case "array":
-		arr, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("%s: want an array, got %T", at, v)
-		}
-		if n, ok := schema["minItems"].(int); ok && len(arr) < n {
-			return fmt.Errorf("%s: fewer than %d items", at, n)
-		}
-		if items, ok := schema["items"].(map[string]any); ok {
-			for i, x := range arr {
-				if err := s.validate(fmt.Sprintf("%s[%d]", at, i), items, x); err != nil {
-					return err
-				}
-			}
-		}
-	case "object":
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return fmt.Errorf("%s: want an object, got %T", at, v)
-		}
-		props, _ := schema["properties"].(map[string]any)
-		req, _ := schema["required"].([]any)
-		for _, r := range req {
-			if _, ok := obj[r.(string)]; !ok {
-				return fmt.Errorf("%s: missing required %q", at, r)
-			}
-		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			ps, ok := props[k].(map[string]any)
-			if !ok {
-				return fmt.Errorf("%s: unknown property %q", at, k)
-			}
-			if err := s.validate(at+"."+k, ps, obj[k]); err != nil {
-				return err
-			}
-		}
-	case "":
-	default:
-		return fmt.Errorf("%s: the validator does not know type %q", at, typ)
-	}
-	return nil
 }

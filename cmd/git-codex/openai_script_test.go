@@ -28,6 +28,13 @@ func setupOpenAI(env *testscript.Env) error {
 // cmdOpenAI steers the script's test server:
 //
 //	openai reply TEXT                  queue a scripted answer
+//	openai read PATH...                queue an answer that calls read_file on each PATH
+//	openai patch OP PATH [DIFF] [-- OP PATH [DIFF]]...
+//	                                   queue an answer of apply_patch calls (OP:
+//	                                   create_file, update_file, delete_file; "\n" in
+//	                                   DIFF is a newline); text if the tool is not offered
+//	openai patch-outputs               print the answers to apply_patch calls the
+//	                                   server got: "STATUS OUTPUT" a line (chat: "- OUTPUT")
 //	openai fault KIND [count=N] [retry-after=S] [after=K]
 //	                                   inject a fault (see openaitest.Fault kinds)
 //	openai forget                      forget every stored response
@@ -48,7 +55,7 @@ func cmdOpenAI(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("openai: no test server in this script")
 	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: openai reply|fault|forget|missing|require-key|usage|no-responses|requests|request ...")
+		ts.Fatalf("usage: openai reply|read|patch|patch-outputs|fault|forget|missing|require-key|usage|no-responses|requests|request ...")
 	}
 	switch args[0] {
 	case "reply":
@@ -56,6 +63,42 @@ func cmdOpenAI(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: openai reply TEXT")
 		}
 		srv.Enqueue(openaitest.Reply{Text: strings.ReplaceAll(args[1], `\n`, "\n")})
+	case "read":
+		if len(args) < 2 {
+			ts.Fatalf("usage: openai read PATH...")
+		}
+		var calls []openaitest.ToolCall
+		for _, p := range args[1:] {
+			b, _ := json.Marshal(map[string]string{"path": p})
+			calls = append(calls, openaitest.ToolCall{Name: "read_file", Arguments: string(b)})
+		}
+		srv.Enqueue(openaitest.Reply{ToolCalls: calls})
+	case "patch":
+		var patches []openaitest.Patch
+		for rest := args[1:]; len(rest) > 0; {
+			op, after, _ := cutArgs(rest, "--")
+			if len(op) < 2 || len(op) > 3 {
+				ts.Fatalf("usage: openai patch OP PATH [DIFF] [-- OP PATH [DIFF]]...")
+			}
+			p := openaitest.Patch{Type: op[0], Path: op[1]}
+			if len(op) == 3 {
+				p.Diff = strings.ReplaceAll(op[2], `\n`, "\n")
+			}
+			patches = append(patches, p)
+			rest = after
+		}
+		if len(patches) == 0 {
+			ts.Fatalf("usage: openai patch OP PATH [DIFF] [-- OP PATH [DIFF]]...")
+		}
+		srv.Enqueue(openaitest.Reply{Patches: patches})
+	case "patch-outputs":
+		for _, o := range srv.PatchOutputs() {
+			status := o.Status
+			if status == "" {
+				status = "-"
+			}
+			fmt.Fprintf(ts.Stdout(), "%s %s\n", status, strings.ReplaceAll(strings.TrimRight(o.Output, "\n"), "\n", `\n`))
+		}
 	case "fault":
 		if len(args) < 2 {
 			ts.Fatalf("usage: openai fault KIND [count=N] [retry-after=S] [after=K]")
@@ -155,4 +198,14 @@ func atoi(ts *testscript.TestScript, s string) int {
 		ts.Fatalf("not a number: %q", s)
 	}
 	return n
+}
+
+// cutArgs splits args at the first sep.
+func cutArgs(args []string, sep string) (before, after []string, found bool) {
+	for i, a := range args {
+		if a == sep {
+			return args[:i], args[i+1:], true
+		}
+	}
+	return args, nil, false
 }

@@ -40,6 +40,7 @@ var allowed = map[string][]string{
 	"internal/gittest":          {},
 	"internal/repotest":         {"gitstore", "session"},
 	"internal/openaitest":       {},
+	"internal/apischema":        {},
 	"internal/codextest":        {"internal/openaitest"},
 	"internal/layers":           {},
 	"bench/mkbigrepo":           {},

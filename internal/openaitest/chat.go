@@ -24,9 +24,13 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tools, _ := req["tools"].([]any)
+	patchOffered := false
 	for i, t := range tools {
 		tm, _ := t.(map[string]any)
 		fn, _ := tm["function"].(map[string]any)
+		if fn["name"] == "apply_patch" {
+			patchOffered = true
+		}
 		if name, _ := fn["name"].(string); tm["type"] != "function" || name == "" {
 			p := fmt.Sprintf("tools[%d].function.name", i)
 			writeError(w, http.StatusBadRequest, "Missing required parameter: '"+p+"'.", "invalid_request_error", "missing_required_parameter", &p)
@@ -43,8 +47,12 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		inputText = "tool output: " + inputText
 	}
 
+	s.notePatchOutputs(msgs)
 	toolsAllowed := len(tools) > 0 && req["tool_choice"] != "none"
 	reply := s.nextReply(inputText, toolsAllowed)
+	if !patchOffered {
+		reply = patchesAsText(reply)
+	}
 
 	s.mu.Lock()
 	chunk := s.chunkSize
@@ -61,6 +69,14 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	for _, tc := range reply.ToolCalls {
 		calls = append(calls, call{s.newID("call"), tc.Name, tc.Arguments})
 		outBytes += len(tc.Name) + len(tc.Arguments)
+	}
+	for _, p := range reply.Patches {
+		// The chat engine's edit tool is a function taking the operation.
+		args, _ := json.Marshal(p.wire())
+		c := call{s.newID("call"), "apply_patch", string(args)}
+		s.notePatchCall(c.id)
+		calls = append(calls, c)
+		outBytes += len(c.name) + len(c.args)
 	}
 	u := Usage{Input: tokens(len(body)), Cached: prefix / 4, Output: tokens(outBytes)}
 	if fixed != nil {

@@ -40,8 +40,12 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tools, _ := req["tools"].([]any)
+	patchOffered := false
 	for i, t := range tools {
 		tm, _ := t.(map[string]any)
+		if tm["type"] == "apply_patch" {
+			patchOffered = true
+		}
 		if tm["type"] == "function" {
 			if name, _ := tm["name"].(string); name == "" {
 				p := fmt.Sprintf("tools[%d].name", i)
@@ -70,7 +74,20 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 				id, _ := m["call_id"].(string)
 				outputs[id] = true
 				inputText = "tool output: " + outputText(m["output"])
-			case typ == "function_call" || typ == "custom_tool_call":
+			case typ == "apply_patch_call_output":
+				id, _ := m["call_id"].(string)
+				if st, _ := m["status"].(string); st != "completed" && st != "failed" {
+					writeError(w, http.StatusBadRequest, fmt.Sprintf("Invalid value: '%v'. Supported values are: 'completed' and 'failed'.", m["status"]), "invalid_request_error", "invalid_value", strp("input.status"))
+					return
+				}
+				if id == "" {
+					writeError(w, http.StatusBadRequest, "Missing required parameter: 'input.call_id'.", "invalid_request_error", "missing_required_parameter", strp("input.call_id"))
+					return
+				}
+				outputs[id] = true
+				out, _ := m["output"].(string)
+				inputText = "patch output: " + out
+			case typ == "function_call" || typ == "custom_tool_call" || typ == "apply_patch_call":
 				id, _ := m["call_id"].(string)
 				inputCalls[id] = true
 			case typ == "message" || (typ == "" && m["role"] != nil):
@@ -113,8 +130,14 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if in, ok := req["input"].([]any); ok {
+		s.notePatchOutputs(in)
+	}
 	toolsAllowed := len(tools) > 0 && req["tool_choice"] != "none"
 	reply := s.nextReply(inputText, toolsAllowed)
+	if !patchOffered {
+		reply = patchesAsText(reply)
+	}
 
 	s.mu.Lock()
 	chunk := s.chunkSize
@@ -141,6 +164,16 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	for _, tc := range reply.ToolCalls {
 		calls = append(calls, call{s.newID("fc"), s.newID("call"), tc.Name, tc.Arguments, tc.Namespace})
 	}
+	type patchCall struct {
+		itemID, callID string
+		op             Patch
+	}
+	var patches []patchCall
+	for _, p := range reply.Patches {
+		pc := patchCall{s.newID("apc"), s.newID("call"), p}
+		s.notePatchCall(pc.callID)
+		patches = append(patches, pc)
+	}
 	if msgID != "" {
 		items = append(items, map[string]any{
 			"id": msgID, "type": "message", "status": "completed", "role": "assistant",
@@ -158,6 +191,13 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		}
 		items = append(items, item)
 		outBytes += len(c.name) + len(c.args)
+	}
+	for _, p := range patches {
+		items = append(items, map[string]any{
+			"id": p.itemID, "type": "apply_patch_call", "status": "completed",
+			"call_id": p.callID, "operation": p.op.wire(),
+		})
+		outBytes += len(p.op.Path) + len(p.op.Diff)
 	}
 	u := Usage{Input: tokens(len(body)) + prevChain, Cached: prevChain, Output: tokens(outBytes)}
 	if fixed != nil {
@@ -201,6 +241,9 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		st := &stored{tokens: u.Input + u.Output, pending: map[string]string{}}
 		for _, c := range calls {
 			st.pending[c.callID] = c.name
+		}
+		for _, p := range patches {
+			st.pending[p.callID] = "apply_patch"
 		}
 		s.mu.Lock()
 		s.stored[respID] = st
@@ -282,6 +325,26 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		send("response.output_item.done", map[string]any{"output_index": idx, "item": items[idx]})
 		idx++
 	}
+	for _, p := range patches {
+		// As the API streams the native tool: the item with an empty diff,
+		// the diff in deltas, then the whole item (delete_file: no diff).
+		added := p.op.wire()
+		if _, ok := added["diff"]; ok {
+			added["diff"] = ""
+		}
+		send("response.output_item.added", map[string]any{"output_index": idx, "item": map[string]any{
+			"id": p.itemID, "type": "apply_patch_call", "status": "in_progress", "call_id": p.callID, "operation": added,
+		}})
+		if _, ok := added["diff"]; ok {
+			for _, d := range chunks(p.op.Diff, chunk) {
+				delta()
+				send("response.apply_patch_call_operation_diff.delta", map[string]any{"item_id": p.itemID, "output_index": idx, "delta": d})
+			}
+			send("response.apply_patch_call_operation_diff.done", map[string]any{"item_id": p.itemID, "output_index": idx, "diff": p.op.Diff})
+		}
+		send("response.output_item.done", map[string]any{"output_index": idx, "item": items[idx]})
+		idx++
+	}
 	if f.Kind == FaultCut {
 		e.cut()
 	}
@@ -333,4 +396,32 @@ func contentText(c any) string {
 		return out
 	}
 	return ""
+}
+
+// wire is the operation object of an apply_patch_call: delete_file has no
+// diff, the others always have one.
+func (p Patch) wire() map[string]any {
+	op := map[string]any{"type": p.Type, "path": p.Path}
+	if p.Type != "delete_file" {
+		op["diff"] = p.Diff
+	}
+	return op
+}
+
+// patchesAsText turns a reply's patches into text, as a model writes a
+// patch when it has no tool to apply it with.
+func patchesAsText(r Reply) Reply {
+	if len(r.Patches) == 0 {
+		return r
+	}
+	var b strings.Builder
+	b.WriteString(r.Text)
+	for _, p := range r.Patches {
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		fmt.Fprintf(&b, "%s %s:\n```diff\n%s```", p.Type, p.Path, p.Diff)
+	}
+	r.Text, r.Patches = b.String(), nil
+	return r
 }

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,6 +48,28 @@ type ToolCall struct {
 	Namespace string `json:"namespace"`
 }
 
+// Patch is an apply_patch call a scripted Reply asks the client to make:
+// one file operation (create_file, update_file or delete_file) with its V4A
+// diff. On the responses endpoint it is an apply_patch_call item, when the
+// request offers the native tool ({"type":"apply_patch"}); on the chat
+// endpoint a call of the function named apply_patch, when the request offers
+// one. When the request offers no edit tool, the model writes the patch into
+// its answer as text instead, as a model without the tool does.
+type Patch struct {
+	Type string `json:"type"`
+	Path string `json:"path"`
+	Diff string `json:"diff,omitempty"`
+}
+
+// PatchOutput is an answer to an apply_patch call the server received: an
+// apply_patch_call_output item (responses), or the tool message answering a
+// call of the apply_patch function (chat, Status "").
+type PatchOutput struct {
+	CallID string `json:"call_id"`
+	Status string `json:"status,omitempty"`
+	Output string `json:"output"`
+}
+
 // Usage is a token count the server reports.
 type Usage struct {
 	Input  int `json:"input"`
@@ -60,6 +83,8 @@ type Usage struct {
 type Reply struct {
 	Text      string     `json:"text"`
 	ToolCalls []ToolCall `json:"tool_calls"`
+	// Patches are apply_patch calls, made after ToolCalls.
+	Patches []Patch `json:"patches"`
 	// Reasoning, when set, comes first as a reasoning output item whose
 	// summary is this text (Responses API only; the chat endpoint ignores it).
 	Reasoning string `json:"reasoning"`
@@ -125,6 +150,10 @@ type Server struct {
 	lastChat  []byte
 	chunkSize int
 	now       func() time.Time
+	// patchCalls are the ids of the apply_patch calls the server made,
+	// patchOutputs the answers it accepted.
+	patchCalls   map[string]bool
+	patchOutputs []PatchOutput
 }
 
 type stored struct {
@@ -297,6 +326,7 @@ func (s *Server) Reset() {
 	s.stored = map[string]*stored{}
 	s.apiKey, s.usage, s.lastChat = "", nil, nil
 	s.noResp = 0
+	s.patchCalls, s.patchOutputs = nil, nil
 }
 
 // Control is the JSON body of POST /_control; every set field is applied.
@@ -406,8 +436,8 @@ func (s *Server) nextReply(input string, toolsAllowed bool) Reply {
 	if len(s.replies) > 0 {
 		r := s.replies[0]
 		s.replies = s.replies[1:]
-		if !toolsAllowed && len(r.ToolCalls) > 0 {
-			r.ToolCalls = nil
+		if !toolsAllowed && (len(r.ToolCalls) > 0 || len(r.Patches) > 0) {
+			r.ToolCalls, r.Patches = nil, nil
 			if r.Text == "" {
 				r.Text = fmt.Sprintf("answer %d without tools to: %s", s.answers, clip(input, 40))
 			}
@@ -415,6 +445,53 @@ func (s *Server) nextReply(input string, toolsAllowed bool) Reply {
 		return r
 	}
 	return Reply{Text: fmt.Sprintf("answer %d to: %s", s.answers, clip(input, 40))}
+}
+
+// PatchOutputs returns the answers to apply_patch calls the server
+// accepted, in the order they arrived (a chat client sends each again with
+// every later request of its turn; it is listed once).
+func (s *Server) PatchOutputs() []PatchOutput {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]PatchOutput(nil), s.patchOutputs...)
+}
+
+// notePatchOutputs keeps the answers to apply_patch calls among the input
+// items or messages of an accepted request.
+func (s *Server) notePatchOutputs(items []any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		var o PatchOutput
+		switch {
+		case m["type"] == "apply_patch_call_output":
+			o.CallID, _ = m["call_id"].(string)
+			o.Status, _ = m["status"].(string)
+			o.Output, _ = m["output"].(string)
+		case m["role"] == "tool":
+			o.CallID, _ = m["tool_call_id"].(string)
+			if !s.patchCalls[o.CallID] {
+				continue
+			}
+			o.Output = contentText(m["content"])
+		default:
+			continue
+		}
+		if !slices.ContainsFunc(s.patchOutputs, func(p PatchOutput) bool { return p.CallID == o.CallID }) {
+			s.patchOutputs = append(s.patchOutputs, o)
+		}
+	}
+}
+
+// notePatchCall remembers the id of an apply_patch call the server made.
+func (s *Server) notePatchCall(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.patchCalls == nil {
+		s.patchCalls = map[string]bool{}
+	}
+	s.patchCalls[id] = true
 }
 
 func (s *Server) newID(prefix string) string {

@@ -604,3 +604,63 @@ func TestDisableResponsesAndPlainError(t *testing.T) {
 		t.Errorf("plain 500: status %d body %v", r.StatusCode, got)
 	}
 }
+
+// TestApplyPatchCalls: a scripted patch is streamed as an apply_patch_call
+// (its diff in deltas), the response waits for its output, and an output
+// with a status the API does not know, or none for a pending call, is
+// refused as the API refuses it.
+func TestApplyPatchCalls(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.Enqueue(openaitest.Reply{Patches: []openaitest.Patch{{Type: "update_file", Path: "a.go", Diff: "@@\n-a\n+b\n"}}})
+	tools := []any{map[string]any{"type": "apply_patch"}}
+	resp := post(t, srv.URL()+"/responses", map[string]any{"model": "m", "input": "go", "stream": true, "tools": tools})
+	evs, err := readSSE(t, resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var callID, respID string
+	for _, ev := range evs {
+		if n := len(names); n == 0 || names[n-1] != ev.name {
+			names = append(names, ev.name)
+		}
+		if item, _ := ev.data["item"].(map[string]any); ev.name == "response.output_item.done" {
+			callID, _ = item["call_id"].(string)
+			op, _ := item["operation"].(map[string]any)
+			if item["type"] != "apply_patch_call" || op["diff"] != "@@\n-a\n+b\n" || op["path"] != "a.go" {
+				t.Errorf("item %v", item)
+			}
+		}
+		if r, _ := ev.data["response"].(map[string]any); ev.name == "response.completed" {
+			respID, _ = r["id"].(string)
+		}
+	}
+	want := []string{"response.created", "response.in_progress", "response.output_item.added",
+		"response.apply_patch_call_operation_diff.delta", "response.apply_patch_call_operation_diff.done",
+		"response.output_item.done", "response.completed"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("events %v", names)
+	}
+	for _, tc := range []struct {
+		name  string
+		input []any
+		want  string
+	}{
+		{"unknown status", []any{map[string]any{"type": "apply_patch_call_output", "call_id": callID, "status": "error"}}, "Supported values are: 'completed' and 'failed'"},
+		{"no output", []any{map[string]any{"role": "user", "content": "hi"}}, "No tool output found for function call " + callID},
+	} {
+		r := post(t, srv.URL()+"/responses", map[string]any{"model": "m", "previous_response_id": respID, "input": tc.input, "tools": tools})
+		body, _ := io.ReadAll(r.Body)
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s: %d %s", tc.name, r.StatusCode, body)
+		}
+	}
+	ok := post(t, srv.URL()+"/responses", map[string]any{"model": "m", "previous_response_id": respID, "tools": tools,
+		"input": []any{map[string]any{"type": "apply_patch_call_output", "call_id": callID, "status": "completed", "output": "updated a.go"}}})
+	if ok.StatusCode != http.StatusOK {
+		t.Fatalf("answered call: %d", ok.StatusCode)
+	}
+	if outs := srv.PatchOutputs(); len(outs) != 1 || outs[0] != (openaitest.PatchOutput{CallID: callID, Status: "completed", Output: "updated a.go"}) {
+		t.Errorf("PatchOutputs = %+v", outs)
+	}
+}
