@@ -42,6 +42,10 @@ type InstructionOptions struct {
 	// Tools tells the model it has the read-only file tools; without them
 	// the context files' contents were attached to the first message.
 	Tools bool
+	// Edit tells the model it may change files with the apply_patch tool
+	// (sandbox workspace-write). It changes only when the user changes the
+	// session's mode.
+	Edit bool
 }
 
 // Instructions returns the session's instruction block. It depends only on
@@ -58,14 +62,24 @@ func Instructions(opts InstructionOptions) string {
 	}
 	b.WriteString(". Follow-ups build on this conversation: don't ask again for context already given.\n")
 	files := strings.Join(ContextFiles(opts.ContextFiles), ", ")
-	if opts.Tools {
+	switch {
+	case opts.Tools && opts.Edit:
+		b.WriteString("Context files: " + files + ". Read them with your file tools before changing anything " +
+			"(paths relative to the repository root; .git and secret files are refused).\n" +
+			"Change files with the apply_patch tool, not with diffs in your answer; read a file before you patch it. " +
+			"The user may refuse a change; you cannot run commands: the user runs them and tells you what failed.\n")
+	case opts.Tools:
 		b.WriteString("Context files: " + files + ". Read them with your read-only tools before proposing changes " +
 			"(paths relative to the repository root; .git and secret files are refused).\n")
-	} else {
+	default:
 		b.WriteString("Context files: " + files + "; their contents are in the first message. You cannot read other files: name any you need.\n")
 	}
-	b.WriteString("Be concise: answer first, short lists, code as unified diffs or snippets with file paths; say when you are unsure or need something.\n" +
-		"Follow-ups: \"Fix: X\" corrects X; \"Also: X\" extends the work; \"Failed: `cmd` <output tail> Fix.\" means find the cause and fix it; " +
+	if opts.Tools && opts.Edit {
+		b.WriteString("Be concise: answer first, short lists, say what you changed; say when you are unsure or need something.\n")
+	} else {
+		b.WriteString("Be concise: answer first, short lists, code as unified diffs or snippets with file paths; say when you are unsure or need something.\n")
+	}
+	b.WriteString("Follow-ups: \"Fix: X\" corrects X; \"Also: X\" extends the work; \"Failed: `cmd` <output tail> Fix.\" means find the cause and fix it; " +
 		"\"Based on that, X\" continues from your last answer.\n")
 	return b.String()
 }

@@ -76,6 +76,12 @@ type Repo interface {
 	// commits copies of a record sit on.
 	Commit(id string) (gitstore.Commit, error)
 	IsAncestor(ctx context.Context, a, b string) (bool, error)
+	// WriteBlobs keeps file contents in the object database, reachable
+	// from a local ref of the topic (what a patch changed, for undo; what
+	// the model read, for short re-reads); ReadBlob reads one back
+	// (gitstore.ErrNotFound when this clone does not have it).
+	WriteBlobs(ctx context.Context, topic string, contents ...[]byte) ([]string, error)
+	ReadBlob(ctx context.Context, id string) ([]byte, error)
 }
 
 // Engine runs sessions. Build it with its dependencies; the zero values of
@@ -104,6 +110,9 @@ type Engine struct {
 	// warned holds the malformed note lines already reported, so each is
 	// reported once however often the topic is read.
 	warned map[gitstore.Warning]bool
+	// allowAll holds the sessions whose user answered "always" to an
+	// approval: their later edits in this process are not asked.
+	allowAll map[string]bool
 }
 
 func (e *Engine) now() time.Time {

@@ -20,12 +20,16 @@ type FixOptions struct {
 	// Command is the program and its arguments; a single argument with
 	// spaces is run by the shell.
 	Command []string
-	// Max is the number of rounds (run, and on failure send); 0 means 1.
-	// The model's answers do not change files, so more rounds only help
+	// Max is the number of rounds (run, and on failure send); 0 means 1 in
+	// read-only and 3 in workspace-write. In workspace-write the model's
+	// patches change the files, so the command runs again after each of
+	// its answers (at most Max+1 runs); in read-only more rounds only help
 	// when something else fixes the tree in between.
 	Max int
 	// TailLines bounds the output tail sent to the model; 0 means 40.
 	TailLines int
+	// Mode asks for a sandbox mode and approval policy, as a reply does.
+	Mode ModeRequest
 }
 
 // FixResult reports the rounds of a Fix.
@@ -35,10 +39,15 @@ type FixResult struct {
 	Answers []Result `json:"answers,omitempty"`
 }
 
-// Fix runs a verification command in the work tree. When it passes, that is
-// recorded as a small event; when it fails, "Failed: <cmd> <output tail>.
-// Fix." is sent to the session. Returns ErrFixFailed when the command still
-// fails after the last round.
+// DefaultFixRounds is fix's number of rounds in workspace-write.
+const DefaultFixRounds = 3
+
+// Fix runs a verification command in the work tree until it passes or the
+// rounds are used up: when it passes, that is recorded as a small event;
+// when it fails, "Failed: <cmd> <output tail>. Fix." is sent to the session,
+// and in workspace-write the model's patches are applied and the command
+// runs again. Every round ends with a one-line verdict (EventVerdict).
+// Returns ErrFixFailed when the command still fails after the last round.
 func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 	var res FixResult
 	if len(opt.Command) == 0 {
@@ -48,10 +57,20 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 	if err != nil {
 		return res, err
 	}
+	mode := e.nextMode(s, opt.Mode)
+	if s.Inline && mode.CanEdit() {
+		e.notify(EventMode, s, "session "+text.ShortID(s.ID)+" sends its context inline and offers the model no tools: it stays read-only")
+		mode.Sandbox = SandboxReadOnly
+	}
 	rounds := opt.Max
 	if rounds <= 0 {
 		rounds = 1
+		if mode.CanEdit() {
+			rounds = DefaultFixRounds
+		}
 	}
+	// In workspace-write the command checks the model's last patches too.
+	verifyLast := mode.CanEdit()
 	tail := opt.TailLines
 	if tail <= 0 {
 		tail = 40
@@ -60,15 +79,21 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 	if len(opt.Command) == 1 {
 		cmdline = opt.Command[0] // run by the shell as typed (see run)
 	}
-	for res.Rounds < rounds {
-		res.Rounds++
+	verdict := func(format string, args ...any) {
+		e.notify(EventVerdict, s, fmt.Sprintf(format, args...))
+	}
+	for run := 1; ; run++ {
 		out, code, runErr := e.run(ctx, s.ID, opt.Command)
 		if runErr != nil {
 			return res, runErr
 		}
 		if code == 0 {
 			res.Passed = true
-			e.notify(EventCommand, s, "`"+cmdline+"` passed")
+			if run == 1 {
+				e.notify(EventCommand, s, "`"+cmdline+"` passed")
+			} else {
+				verdict("after %s: `%s` passes", countNoun(run-1, "round"), cmdline)
+			}
 			target, err := e.head()
 			if err != nil {
 				return res, err
@@ -80,15 +105,71 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 			}
 			return res, nil
 		}
+		if run > rounds {
+			verdict("after %s: `%s` still fails (exit %d)", countNoun(rounds, "round"), cmdline, code)
+			break
+		}
+		res.Rounds = run
 		e.notify(EventCommand, s, fmt.Sprintf("`%s` failed (exit %d); sending the failure to session %s", cmdline, code, text.ShortID(s.ID)))
 		msg := prompt.FixFailed(cmdline, out, tail)
-		r, err := e.send(ctx, s, exchange{text: msg})
+		r, err := e.send(ctx, s, exchange{text: msg, mode: mode})
 		res.Answers = append(res.Answers, r)
 		if err != nil {
 			return res, err
 		}
+		verdict("round %d of %d: `%s` failed (exit %d); %s", run, rounds, cmdline, code, changeVerdict(mode, r.Changes))
+		if run == rounds && !verifyLast {
+			break
+		}
 	}
 	return res, fmt.Errorf("run `%s`: %w after %d round(s); the failure was sent to session %s", cmdline, ErrFixFailed, res.Rounds, text.ShortID(s.ID))
+}
+
+// changeVerdict says in a few words what the model's answer did to the
+// files: "the model changed calc.go (+1 -1)", "the model changed nothing
+// (1 edit refused)".
+func changeVerdict(mode Mode, changes []Record) string {
+	if !mode.CanEdit() {
+		return "the failure was sent (read-only: the model changes no file)"
+	}
+	var applied []string
+	failed, refused := 0, 0
+	for _, c := range changes {
+		switch c.Status {
+		case ChangeApplied:
+			applied = append(applied, strings.TrimSpace(firstLine(c.Text)))
+		case ChangeFailed:
+			failed++
+		case ChangeRefused:
+			refused++
+		}
+	}
+	var b strings.Builder
+	if len(applied) == 0 {
+		b.WriteString("the model changed nothing")
+	} else {
+		b.WriteString("the model " + strings.Join(applied, ", "))
+	}
+	var also []string
+	if failed > 0 {
+		if failed == 1 {
+			also = append(also, "1 patch did not apply")
+		} else {
+			also = append(also, itoa(failed)+" patches did not apply")
+		}
+	}
+	if refused > 0 {
+		also = append(also, countNoun(refused, "edit")+" refused")
+	}
+	if len(also) > 0 {
+		b.WriteString(" (" + strings.Join(also, ", ") + ")")
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // run runs argv in the work tree, reporting its output (EventOutput), and returns

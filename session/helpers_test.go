@@ -16,12 +16,41 @@ import (
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/openaitest"
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/worktree"
 )
 
-// fakeRepo is a work tree without git: HEAD is fixed, git log is canned.
+// fakeRepo is a work tree without git: HEAD is fixed, git log is canned,
+// blobs are kept in memory.
 type fakeRepo struct {
 	dir  string
 	head gitstore.Head
+
+	mu    sync.Mutex
+	blobs map[string][]byte
+}
+
+func (r *fakeRepo) WriteBlobs(ctx context.Context, topic string, contents ...[]byte) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.blobs == nil {
+		r.blobs = map[string][]byte{}
+	}
+	var ids []string
+	for _, c := range contents {
+		id := worktree.BlobID(worktree.SHA1, c)
+		r.blobs[id] = append([]byte(nil), c...)
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func (r *fakeRepo) ReadBlob(ctx context.Context, id string) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if b, ok := r.blobs[id]; ok {
+		return b, nil
+	}
+	return nil, fmt.Errorf("read blob %s: %w", id, gitstore.ErrNotFound)
 }
 
 func (r *fakeRepo) Head() (gitstore.Head, error) { return r.head, nil }

@@ -34,6 +34,9 @@ type DelegateOptions struct {
 	Model  string
 	// MaxInlineBytes caps the inlined contents; 0 means 256 KiB.
 	MaxInlineBytes int
+	// Mode is the sandbox mode and approval policy asked for; the session
+	// keeps them (ModeRequest.Open).
+	Mode ModeRequest
 }
 
 // Delegate opens a new session on the topic, which becomes the topic's
@@ -104,6 +107,14 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	open.ID = s.ID
 	open.Commit, open.Engine, open.Model = target, engine, modelName
 	open.Title, open.Text, open.Context = e.redactor().Line(opt.Task, 72), opt.Task, files
+	mode := opt.Mode.Open()
+	if opt.Inline && mode.CanEdit() {
+		// Inline context is for models without tool calling: they get no
+		// edit tool either.
+		e.notify(EventMode, s, "--inline-context offers the model no tools: the session is read-only")
+		mode.Sandbox = SandboxReadOnly
+	}
+	open.Sandbox, open.Approval = mode.Sandbox, mode.Approval
 	recs := []Record{open}
 	if opt.Inline {
 		ev := e.record(KindEvent, s)
@@ -114,8 +125,12 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 		return Result{}, fmt.Errorf("store new session: %w", err)
 	}
 	s.Open = open
-	e.notify(EventOpened, s, fmt.Sprintf("session %s opened on topic %q (%s, %s)", text.ShortID(s.ID), s.Topic, engine, modelName))
-	return e.send(ctx, s, exchange{text: first, fresh: true})
+	opened := fmt.Sprintf("session %s opened on topic %q (%s, %s)", text.ShortID(s.ID), s.Topic, engine, modelName)
+	if mode.CanEdit() {
+		opened += "; sandbox " + mode.String()
+	}
+	e.notify(EventOpened, s, opened)
+	return e.send(ctx, s, exchange{text: first, fresh: true, mode: mode})
 }
 
 // checkContext returns the files a new session references. They pass the
@@ -176,6 +191,9 @@ type ReplyOptions struct {
 	// restarts from the transcript in git (the new engine knows nothing of
 	// the old one's server-side state).
 	Engine string
+	// Mode asks for a sandbox mode and approval policy: a flag changes the
+	// session's, a configured default only lowers it (ModeRequest.Follow).
+	Mode ModeRequest
 }
 
 // Reply continues a session with a new message; only that message is sent.
@@ -192,7 +210,12 @@ func (e *Engine) Reply(ctx context.Context, opt ReplyOptions) (Result, error) {
 	if opt.Engine != "" && opt.Engine != string(model.EngineResponses) && opt.Engine != string(model.EngineChat) {
 		return Result{}, fmt.Errorf("reply: unknown engine %q (want %q or %q)", opt.Engine, model.EngineResponses, model.EngineChat)
 	}
-	return e.send(ctx, s, exchange{text: prompt.Reply(opt.Message), engine: opt.Engine})
+	mode := e.nextMode(s, opt.Mode)
+	if s.Inline && mode.CanEdit() {
+		e.notify(EventMode, s, "session "+text.ShortID(s.ID)+" sends its context inline and offers the model no tools: it stays read-only")
+		mode.Sandbox = SandboxReadOnly
+	}
+	return e.send(ctx, s, exchange{text: prompt.Reply(opt.Message), engine: opt.Engine, mode: mode})
 }
 
 // open resolves an open session, then checks the configuration. It is for

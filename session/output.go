@@ -55,6 +55,15 @@ const (
 	EventOutput EventKind = "output"
 	// EventWarning: something is wrong but the work goes on.
 	EventWarning EventKind = "warning"
+	// EventEdit: the model changed a file, or a change was refused or
+	// failed (Text says which).
+	EventEdit EventKind = "edit"
+	// EventVerdict: the outcome of one round of fix (Text: "round 1 of 3:
+	// failed (exit 1); …").
+	EventVerdict EventKind = "verdict"
+	// EventMode: the session's sandbox mode or approval policy changed, or
+	// a configured default could not raise it.
+	EventMode EventKind = "mode"
 )
 
 // Event is one report of the engine to its Output.
@@ -73,8 +82,16 @@ type Approval struct {
 	Session string
 	// Action names what the model wants to do ("edit").
 	Action string
-	// Path is the file concerned; Detail what changes (a diff).
-	Path, Detail string
+	// Op is the file operation (create_file, update_file, delete_file),
+	// Path the file, Summary one line ("updated a.go (+3 -1)"), Diff the
+	// unified diff of the change. Detail is Diff, for front ends that show
+	// only one text.
+	Op, Path, Summary, Diff, Detail string
+	// Policy is the approval policy that asks (untrusted, on-request).
+	Policy string
+	// Always says whether AllowSession may be offered (on-request; untrusted
+	// asks every time).
+	Always bool
 }
 
 // Decision answers an Approval.
@@ -82,8 +99,16 @@ type Decision int
 
 // Decisions.
 const (
+	// Deny refuses this change; the model is told and the turn goes on.
 	Deny Decision = iota
+	// Allow applies this change.
 	Allow
+	// AllowSession applies this change and, under on-request, every later
+	// one of the session in this process without asking.
+	AllowSession
+	// Quit refuses this change and stops the turn, as an interrupt does:
+	// what was said and done so far is kept.
+	Quit
 )
 
 // discard is the Output of an engine given none.

@@ -38,6 +38,27 @@ const (
 	// KindEvent records something that happened to a session: a restart after
 	// the provider forgot it, a fallback model, a reattachment.
 	KindEvent Kind = "event"
+	// KindChange is one file operation of the edit tool in a turn (Turn),
+	// applied, failed or refused (Status), or one file an undo restored
+	// (Undo names the turn undone): the operation, the path, the unified
+	// diff and the blob ids before and after. The contents themselves are
+	// never in a note: they are in the object database, kept by a local ref
+	// (gitstore.BlobRef) that nothing pushes.
+	KindChange Kind = "change"
+)
+
+// Statuses of a KindChange record.
+const (
+	ChangeApplied = "applied" // written to the work tree
+	ChangeFailed  = "failed"  // the patch did not apply (Error says why); nothing changed
+	ChangeRefused = "refused" // the user or the approval policy said no; nothing changed
+)
+
+// How an applied change was allowed (Record.Approval of a KindChange).
+const (
+	ApprovedByUser    = "user"    // the user answered yes
+	ApprovedBySession = "session" // the user answered "always for this session" earlier
+	ApprovedByPolicy  = "policy"  // the approval policy applies it without asking
 )
 
 // Event names stored in KindEvent records (Record.Event).
@@ -50,6 +71,12 @@ const (
 	// --engine); its Engine field names the new one and the request it came
 	// with restarted from the git transcript.
 	RecordEngine = "engine"
+	// RecordSandbox records a change of the session's sandbox mode or
+	// approval policy by a reply (its Sandbox and Approval fields).
+	RecordSandbox = "sandbox"
+	// RecordUndo records an undo of the turn named in Turn; the files it
+	// restored are KindChange records with Undo set.
+	RecordUndo = "undo"
 )
 
 // Usage is the token usage the provider reported for one answer.
@@ -65,6 +92,18 @@ type ToolCall struct {
 	Args   string `json:"args,omitempty"`
 	Result string `json:"result,omitempty"` // possibly truncated
 	Error  string `json:"error,omitempty"`
+}
+
+// SeenFile is one file the model read in a turn, as its answer record keeps
+// it: the path (from the work tree root), the line range ("" for the whole
+// file, "start-end" as asked), the blob id of the whole file and the turn
+// number. A later turn whose model still has that read in its context
+// answers a re-read of an unchanged file in a line.
+type SeenFile struct {
+	Path  string `json:"path"`
+	Lines string `json:"lines,omitempty"`
+	Blob  string `json:"blob"`
+	Turn  int    `json:"turn"`
 }
 
 // Record is one immutable line of a note. The first three JSON keys are the
@@ -114,6 +153,30 @@ type Record struct {
 	Through string `json:"through,omitempty"`
 	// Event names what a KindEvent record describes ("restart", "fallback", …).
 	Event string `json:"event,omitempty"`
+
+	// Sandbox and Approval are the session's sandbox mode and approval
+	// policy (KindSession, and a RecordSandbox event when a reply changes
+	// them); on a KindChange, Approval says how it was allowed (ApprovedBy…).
+	Sandbox  string `json:"sandbox,omitempty"`
+	Approval string `json:"approval,omitempty"`
+	// Op, Path, Before, After, ModeBefore, ModeAfter and Diff describe a
+	// KindChange: the operation (create_file, update_file, delete_file), the
+	// file, its blob ids and git modes ("100644") before and after ("" where
+	// it did not exist), and the unified diff (cut when very long). CallID
+	// is the model's call; Undo the turn an undo's change restores. Patch is
+	// the model's V4A diff of an operation that failed to apply (cut).
+	Op         string `json:"op,omitempty"`
+	Path       string `json:"path,omitempty"`
+	Before     string `json:"before,omitempty"`
+	After      string `json:"after,omitempty"`
+	ModeBefore string `json:"mode_before,omitempty"`
+	ModeAfter  string `json:"mode_after,omitempty"`
+	Diff       string `json:"diff,omitempty"`
+	Patch      string `json:"patch,omitempty"`
+	CallID     string `json:"call_id,omitempty"`
+	Undo       string `json:"undo,omitempty"`
+	// Seen lists the files the model read in the turn (KindAnswer).
+	Seen []SeenFile `json:"seen,omitempty"`
 
 	// NoteObject is the object the note holding this record annotates. It is
 	// filled in by readers and never written.

@@ -45,6 +45,24 @@ type Turn struct {
 	// Answer is nil when no answer was stored (the request failed before
 	// anything was stored, or the process was killed).
 	Answer *Record
+	// Changes are the turn's KindChange records (the edit tool's
+	// operations: applied, failed or refused), oldest first.
+	Changes []Record
+	// Undone are the KindChange records of an undo of the turn, and
+	// UndoneBy its undo event; nil when the turn was not undone.
+	Undone   []Record
+	UndoneBy *Record
+}
+
+// Applied returns the turn's applied changes.
+func (t Turn) Applied() []Record {
+	var out []Record
+	for _, c := range t.Changes {
+		if c.Status == ChangeApplied {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Engine returns the engine the session talks through: the newest engine
@@ -208,6 +226,9 @@ func build(id string, recs []Record) (*Session, error) {
 	s := &Session{ID: id}
 	found, local := false, false
 	answers := map[string]*Record{}
+	changes := map[string][]Record{}
+	undone := map[string][]Record{}
+	undos := map[string]*Record{}
 	parents := map[string]bool{}
 	for _, r := range recs {
 		if r.Session != id {
@@ -242,6 +263,16 @@ func build(id string, recs []Record) (*Session, error) {
 			if r.Event == RecordInline {
 				s.Inline = true
 			}
+			if r.Event == RecordUndo && r.Turn != "" {
+				u := r
+				undos[r.Turn] = &u
+			}
+		case KindChange:
+			if r.Undo != "" {
+				undone[r.Undo] = append(undone[r.Undo], r)
+			} else {
+				changes[r.Turn] = append(changes[r.Turn], r)
+			}
 		}
 	}
 	if !found {
@@ -251,7 +282,10 @@ func build(id string, recs []Record) (*Session, error) {
 		s.Remote = ""
 	}
 	for i := range s.Turns {
-		s.Turns[i].Answer = answers[s.Turns[i].Record.ID]
+		id := s.Turns[i].Record.ID
+		s.Turns[i].Answer = answers[id]
+		s.Turns[i].Changes = changes[id]
+		s.Turns[i].Undone, s.Turns[i].UndoneBy = undone[id], undos[id]
 	}
 	return s, nil
 }

@@ -88,7 +88,7 @@ func (e *Engine) Stats(ctx context.Context, topic string) ([]TopicStats, error) 
 func (e *Engine) sessionStats(s *Session, sizes map[string]int) SessionStats {
 	ss := SessionStats{ID: s.ID, Title: s.Open.Title, Engine: s.Engine(), Model: s.Open.Model, Closed: s.Closed}
 	f := &ss.Figures
-	base := len(instructions(s))
+	base := len(instructions(s, s.Mode()))
 	if len(s.Turns) > 0 {
 		base += len(s.Turns[0].Record.Text)
 	}

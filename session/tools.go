@@ -8,29 +8,7 @@ import (
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/git-codex/git-codex/gitstore"
-
-	"github.com/git-codex/git-codex/model"
-	"github.com/git-codex/git-codex/worktree"
 )
-
-// tools builds the read-only file tools over the work tree, with git history
-// read through the git binary.
-func (e *Engine) tools() ([]model.Tool, model.ToolFunc, error) {
-	root := e.Repo.WorkTree()
-	if root == "" {
-		return nil, nil, nil // a bare repository: no files to offer
-	}
-	t, err := worktree.NewTools(root, worktree.ToolOptions{GitLog: e.gitLog, Tracked: e.tracked})
-	if err != nil {
-		return nil, nil, fmt.Errorf("set up file tools: %w", err)
-	}
-	specs := t.Specs()
-	tools := make([]model.Tool, 0, len(specs))
-	for _, s := range specs {
-		tools = append(tools, model.Tool{Name: s.Name, Description: s.Description, Parameters: s.Parameters})
-	}
-	return tools, t.Call, nil
-}
 
 // gitLog answers the git_log tool: the last n commits touching path, one
 // "<id> <date> <author>" line and the indented subject each.

@@ -88,10 +88,11 @@ func TestToolsHardLinkRule(t *testing.T) {
 			}
 		}
 	})
-	_, call, err := e.tools()
+	ws, err := e.newWorkspace(&Session{ID: "s", Topic: "main"}, DefaultMode(), "t", 1, "", nil, discard{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	call := ws.call
 	tests := []struct {
 		path string
 		want string // in the result; "" = refused

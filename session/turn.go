@@ -12,6 +12,7 @@ import (
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
+	"github.com/git-codex/git-codex/worktree"
 )
 
 // Result describes one exchange with the model: the stored turn and answer.
@@ -30,6 +31,9 @@ type Result struct {
 	// Restarted is set when the provider had forgotten the session and the
 	// context was rebuilt from git.
 	Restarted bool `json:"restarted,omitempty"`
+	// Changes are the change records of the turn: what the model's edits
+	// did to the work tree (applied, failed or refused).
+	Changes []Record `json:"changes,omitempty"`
 }
 
 // exchange is one request to send within a session.
@@ -42,6 +46,20 @@ type exchange struct {
 	// (an engine event stored with the turn); the request restarts from the
 	// git transcript.
 	engine string
+	// mode is what the model may do in this turn (the zero Mode: read only,
+	// as close and compact ask); when it is not the session's, a sandbox
+	// event is stored with the turn and the session keeps it.
+	mode Mode
+}
+
+// nextMode works out the mode of a session's next turn from a request and
+// reports a configured default that could not raise it.
+func (e *Engine) nextMode(s *Session, r ModeRequest) Mode {
+	next, note := r.Follow(s.Mode())
+	if note != "" {
+		e.notify(EventMode, s, "session "+text.ShortID(s.ID)+": "+note)
+	}
+	return next
 }
 
 // SendError is returned when a request failed after the user's message was
@@ -85,6 +103,15 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	turn.Commit, turn.Parent, turn.Text = target, s.LastTurnID(), x.text
 	turn.PatchID = patchID.known
 	recs := []Record{turn}
+	if x.mode.Sandbox != "" && !x.fresh && x.mode != s.Mode() {
+		// Stored with the turn: the session keeps its new mode.
+		ev := e.record(KindEvent, s)
+		ev.Commit, ev.Turn, ev.Event = target, turn.ID, RecordSandbox
+		ev.Sandbox, ev.Approval = x.mode.Sandbox, x.mode.Approval
+		ev.Text = "sandbox " + x.mode.String() + " (was " + s.Mode().String() + ")"
+		recs = append(recs, ev)
+		e.notify(EventMode, s, "session "+text.ShortID(s.ID)+": "+ev.Text)
+	}
 	if switchEngine {
 		// Stored with the turn: the request below restarts from the
 		// transcript, and later requests chain from its answer.
@@ -99,9 +126,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		return res, fmt.Errorf("store turn: %w", err)
 	}
 	res.Turn = turn.ID
-	if switchEngine {
-		s.Events = append(s.Events, recs[1])
-	}
+	s.Events = append(s.Events, recs[1:]...)
 
 	// A chat session whose replay outgrew the threshold is compacted first
 	// (after the message is stored: an interrupted compaction loses nothing;
@@ -112,10 +137,27 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		sendErr = e.autoCompact(ctx, s, client)
 	}
 
-	// 2. Render the request: the same instructions, only the new text.
+	// 2. Render the request: the same instructions, only the new text,
+	// and the tools of the turn's mode. A re-read of a file the model
+	// still has in its context (a chained request) is answered in a line.
 	req, restart, err := e.request(s, x)
 	if err != nil {
 		return res, err
+	}
+	tctx, quit := context.WithCancel(ctx) // an approval's "quit" ends the turn
+	defer quit()
+	var prior []worktree.SeenEntry
+	if req.PreviousResponseID != "" {
+		_, at := s.chainID()
+		prior = s.priorSeen(at)
+	}
+	out := e.output()
+	ws, err := e.newWorkspace(s, x.mode, turn.ID, len(s.Turns)+1, target, prior, out, quit)
+	if err != nil {
+		return res, err
+	}
+	if !s.Inline {
+		ws.apply(&req)
 	}
 	if restart != "" {
 		// The chain misses turns (a fork, or replies from another clone):
@@ -137,7 +179,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		sendErr = e.checkConfig()
 	}
 	if sendErr == nil {
-		resp, sendErr = e.stream(ctx, client, req, true)
+		resp, sendErr = e.stream(tctx, client, req, true)
 	}
 	if errors.Is(sendErr, model.ErrPreviousNotFound) {
 		// The provider forgot the session: rebuild it from git and resend.
@@ -151,8 +193,15 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		req.PreviousResponseID = ""
 		req.Input = e.rebuild(s, x.text)
 		res.Restarted = true
+		// The rebuilt context holds no file the model read.
+		if err := ws.reset(nil); err != nil {
+			return res, err
+		}
+		if !s.Inline {
+			ws.apply(&req)
+		}
 		sent := resp.BytesSent
-		resp, sendErr = e.stream(ctx, client, req, true)
+		resp, sendErr = e.stream(tctx, client, req, true)
 		resp.BytesSent += sent
 	}
 
@@ -165,6 +214,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	}
 	recs = e.answerRecords(s, target, turn.ID, resp, sendErr)
 	recs[len(recs)-1].PatchID = patchID.wait(storeCtx)
+	recs[len(recs)-1].Seen = ws.takeSeen(storeCtx)
 	if len(recs) > 0 {
 		if err := e.append(storeCtx, s.Topic, target, recs...); err != nil {
 			if sendErr != nil {
@@ -177,8 +227,9 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	}
 	res.Text, res.Model, res.ResponseID = resp.Text, resp.Model, resp.ID
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
+	res.Changes = ws.changes
 	// Keep the in-memory view current for callers that continue (fix loop, close).
-	s.Turns = append(s.Turns, Turn{Record: turn})
+	s.Turns = append(s.Turns, Turn{Record: turn, Changes: ws.changes})
 	if len(recs) > 0 {
 		a := recs[len(recs)-1]
 		s.Turns[len(s.Turns)-1].Answer = &a
@@ -234,16 +285,9 @@ func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Res
 // exists, because the chain misses some of the session's turns.
 func (e *Engine) request(s *Session, x exchange) (req model.Request, restart string, err error) {
 	req = model.Request{
-		Instructions:  instructions(s),
+		Instructions:  instructions(s, x.mode),
 		Input:         x.text,
 		MaxToolRounds: e.MaxToolRounds,
-	}
-	if !s.Inline {
-		tools, call, err := e.tools()
-		if err != nil {
-			return req, "", err
-		}
-		req.Tools, req.Call = tools, call
 	}
 	if x.fresh {
 		return req, "", nil
@@ -306,12 +350,14 @@ func countNoun(n int, noun string) string {
 }
 
 // instructions renders the session's instruction block from data fixed when
-// the session was opened, so it is identical byte for byte on every request.
-func instructions(s *Session) string {
+// the session was opened and the turn's mode, so it is identical byte for
+// byte on every request while the user leaves the mode alone.
+func instructions(s *Session, m Mode) string {
 	return prompt.Instructions(prompt.InstructionOptions{
 		Topic:        s.Topic,
 		ContextFiles: s.Open.Context,
 		Tools:        !s.Inline,
+		Edit:         m.CanEdit(),
 	})
 }
 
