@@ -22,6 +22,10 @@ type Index struct {
 	BySession map[string][]session.Record
 	// Answers maps a turn id to the answer records that reply to it.
 	Answers map[string][]session.Record
+	// Changes maps a turn id to its applied file changes (the edit tool's),
+	// and Undone holds the turns an undo took back.
+	Changes map[string][]session.Record
+	Undone  map[string]bool
 	// Warnings are the lines the readers skipped.
 	Warnings []gitstore.Warning
 }
@@ -76,6 +80,8 @@ func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remote
 		ByObject:  map[string][]session.Record{},
 		BySession: map[string][]session.Record{},
 		Answers:   map[string][]session.Record{},
+		Changes:   map[string][]session.Record{},
+		Undone:    map[string]bool{},
 	}
 	fresh := newIndexCache()
 	dirty := false
@@ -107,8 +113,13 @@ func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remote
 				if r.Session != "" {
 					idx.BySession[r.Session] = append(idx.BySession[r.Session], r)
 				}
-				if r.Kind == session.KindAnswer && r.Turn != "" {
+				switch {
+				case r.Kind == session.KindAnswer && r.Turn != "":
 					idx.Answers[r.Turn] = append(idx.Answers[r.Turn], r)
+				case r.Kind == session.KindChange && r.Turn != "" && r.Undo == "" && r.Status == session.ChangeApplied:
+					idx.Changes[r.Turn] = append(idx.Changes[r.Turn], r)
+				case r.Kind == session.KindEvent && r.Event == session.RecordUndo && r.Turn != "":
+					idx.Undone[r.Turn] = true
 				}
 			}
 		}
@@ -123,6 +134,9 @@ func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remote
 		session.SortRecords(recs)
 	}
 	for _, recs := range idx.Answers {
+		session.SortRecords(recs)
+	}
+	for _, recs := range idx.Changes {
 		session.SortRecords(recs)
 	}
 	return idx, fresh, nil

@@ -48,6 +48,10 @@ type TurnView struct {
 	// commit (see FindReattachments), and From that commit.
 	Via  string `json:"via,omitempty"`
 	From string `json:"from,omitempty"`
+	// Files are the files the turn's edits changed (workspace-write), in
+	// order; Undone says an undo took them back.
+	Files  []string `json:"files,omitempty"`
+	Undone bool     `json:"undone,omitempty"`
 }
 
 // Log returns the commits of opt.Revs, newest first, each with the turns
@@ -91,6 +95,12 @@ func (idx *Index) turns(recs []session.Record, via, from string) []TurnView {
 			a := as[len(as)-1]
 			tv.Answer, tv.Status, tv.Usage = a.Text, a.Status, a.Usage
 		}
+		for _, c := range idx.Changes[r.ID] {
+			if !contains(tv.Files, c.Path) {
+				tv.Files = append(tv.Files, c.Path)
+			}
+		}
+		tv.Undone = len(tv.Files) > 0 && idx.Undone[r.ID]
 		out = append(out, tv)
 	}
 	return out
@@ -116,6 +126,13 @@ func WriteLog(w io.Writer, entries []LogEntry) error {
 				ew.printf("      → (%s)\n", t.Status)
 			default:
 				ew.printf("      → (no answer)\n")
+			}
+			if len(t.Files) > 0 {
+				undone := ""
+				if t.Undone {
+					undone = " (undone)"
+				}
+				ew.printf("      ✎ changed %s%s\n", strings.Join(t.Files, ", "), undone)
 			}
 		}
 	}

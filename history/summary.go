@@ -40,6 +40,8 @@ type PRSummary struct {
 	Decisions []string `json:"decisions"`
 	OpenItems []string `json:"open_items"`
 	Tokens    Tokens   `json:"tokens"`
+	// FilesChanged are the files the sessions' edits changed, sorted.
+	FilesChanged []string `json:"files_changed"`
 }
 
 // SummaryCommit is one commit of the range.
@@ -69,6 +71,9 @@ type SummarySession struct {
 	Summary    string   `json:"summary,omitempty"`
 	Decisions  []string `json:"decisions,omitempty"`
 	Next       []string `json:"next,omitempty"`
+	// Files are the files the session's edits changed (turns undone left
+	// out), sorted.
+	Files []string `json:"files_changed,omitempty"`
 }
 
 // Tokens adds up usage.
@@ -153,7 +158,7 @@ func Summarize(ctx context.Context, repo *gitstore.Repo, opt SummaryOptions) (*P
 // buildSummary assembles the summary from the index; it does no IO.
 func buildSummary(idx *Index, base, baseRef, head string, commits []gitstore.Commit, matches []Match) *PRSummary {
 	s := &PRSummary{Base: base, BaseRef: baseRef, Head: head,
-		Commits: []SummaryCommit{}, Sessions: []SummarySession{}, Decisions: []string{}, OpenItems: []string{}}
+		Commits: []SummaryCommit{}, Sessions: []SummarySession{}, Decisions: []string{}, OpenItems: []string{}, FilesChanged: []string{}}
 	sessCommits := map[string][]string{}
 	sessRules := map[string][]string{}
 	attach := func(c *SummaryCommit, recs []session.Record, rule string) {
@@ -211,7 +216,13 @@ func buildSummary(idx *Index, base, baseRef, head string, commits []gitstore.Com
 				s.OpenItems = append(s.OpenItems, n)
 			}
 		}
+		for _, f := range ss.Files {
+			if !contains(s.FilesChanged, f) {
+				s.FilesChanged = append(s.FilesChanged, f)
+			}
+		}
 	}
+	sort.Strings(s.FilesChanged)
 	return s
 }
 
@@ -222,6 +233,8 @@ func buildSummary(idx *Index, base, baseRef, head string, commits []gitstore.Com
 func summarizeSession(id string, recs []session.Record) SummarySession {
 	ss := SummarySession{ID: id, Status: "open"}
 	var closing, compaction *session.Record
+	files := map[string][]string{} // turn → files its edits changed
+	undone := map[string]bool{}
 	for i := range recs {
 		r := &recs[i]
 		if ss.Topic == "" {
@@ -251,8 +264,27 @@ func summarizeSession(id string, recs []session.Record) SummarySession {
 			}
 		case session.KindClose:
 			ss.Status = "closed"
+		case session.KindChange:
+			if r.Status == session.ChangeApplied && r.Undo == "" && r.Turn != "" {
+				files[r.Turn] = append(files[r.Turn], r.Path)
+			}
+		case session.KindEvent:
+			if r.Event == session.RecordUndo {
+				undone[r.Turn] = true
+			}
 		}
 	}
+	for turn, paths := range files {
+		if undone[turn] {
+			continue
+		}
+		for _, p := range paths {
+			if !contains(ss.Files, p) {
+				ss.Files = append(ss.Files, p)
+			}
+		}
+	}
+	sort.Strings(ss.Files)
 	if closing == nil {
 		closing = compaction
 	}
@@ -324,6 +356,13 @@ func WriteMarkdown(w io.Writer, s *PRSummary) error {
 		ew.printf("%s\n", strings.Join(facts, " · "))
 		if len(ss.Reattached) > 0 {
 			ew.printf("\nSome turns were recorded on commits since rewritten; found again by %s.\n", strings.Join(ss.Reattached, ", "))
+		}
+		if len(ss.Files) > 0 {
+			var fs []string
+			for _, f := range ss.Files {
+				fs = append(fs, "`"+mdEscape(f)+"`")
+			}
+			ew.printf("\nFiles changed by the session: %s.\n", strings.Join(fs, ", "))
 		}
 		ew.printf("\n")
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/redact"
+	"github.com/git-codex/git-codex/worktree"
 )
 
 // CloseOptions describe the end of a session.
@@ -78,22 +79,17 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(e.Repo.WorkTree(), path)
 		}
-		real, err := e.summaryPath(path)
-		if err != nil {
-			return res, err
-		}
-		if err := os.MkdirAll(filepath.Dir(real), 0o755); err != nil {
-			return res, fmt.Errorf("write summary: %w", err)
-		}
-		// Checked again now the directories exist (nothing may have
-		// swapped in a symbolic link meanwhile).
-		if real, err = e.summaryPath(path); err != nil {
+		if _, err := e.summaryPath(path); err != nil {
 			return res, err
 		}
 		// The file lands in the work tree and is usually committed: it gets
-		// the same scrubbing as the notes.
+		// the same scrubbing as the notes. It is written as the model's
+		// edits are: confined to the tree, never through a link, atomically.
 		doc := e.redactor().String(Markdown(res))
-		if err := os.WriteFile(real, []byte(doc), 0o644); err != nil {
+		if err := worktree.WriteFile(ctx, e.Repo.WorkTree(), path, []byte(doc)); err != nil {
+			if errors.Is(err, worktree.ErrRefused) {
+				return res, fmt.Errorf("write summary to %s: %w (%w)", path, ErrOutsideWorkTree, err)
+			}
 			return res, fmt.Errorf("write summary: %w", err)
 		}
 		res.Written = path

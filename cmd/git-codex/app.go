@@ -99,6 +99,7 @@ func commands(e *Env) []*cli.Command {
 		newDelegateCommand(e, nil),
 		newReplyCommand(e, nil),
 		newFixCommand(e, nil),
+		newUndoCommand(e, nil),
 		newCloseCommand(e, nil),
 		newCompactCommand(e, nil),
 		newStatsCommand(e, nil),

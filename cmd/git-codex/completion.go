@@ -249,6 +249,10 @@ func flagValues(ctx context.Context, f cli.Flag, cur, prefix string, values comp
 		cs = values.Sessions(ctx)
 	case "engine":
 		cs = []candidate{{"responses", "Responses API, server-side state"}, {"chat", "Chat Completions, history from git"}}
+	case "sandbox":
+		cs = []candidate{{"read-only", "the model reads and proposes"}, {"workspace-write", "the model changes files with apply_patch"}}
+	case "approval":
+		cs = []candidate{{"untrusted", "ask before every edit"}, {"on-request", "ask before changes and deletes"}, {"never", "apply without asking"}}
 	case "format":
 		cs = []candidate{{"markdown", ""}, {"json", ""}}
 	case "base":

@@ -27,6 +27,8 @@ type DelegateOptions struct {
 	// Private marks the topic private before anything is stored: its
 	// sessions never leave this machine.
 	Private bool
+	// Sandbox and Approval are --sandbox and --approval ("" when not given).
+	Sandbox, Approval string
 }
 
 func newDelegateCommand(e *Env, runF func(context.Context, *DelegateOptions) error) *cli.Command {
@@ -42,13 +44,19 @@ func newDelegateCommand(e *Env, runF func(context.Context, *DelegateOptions) err
 			"the model reads them with read-only file tools. The new session becomes the topic's\n" +
 			"current one; earlier sessions stay readable with -s (a second opinion). With --private\n" +
 			"the topic stays on this machine: no push or sync sends it (see 'git codex share').\n\n" +
+			"--sandbox workspace-write lets the model change files with its apply_patch tool; every\n" +
+			"change is recorded with its diff and 'git codex undo' takes a turn's changes back.\n" +
+			"--approval says what is asked first: on-request (default) asks before a change or a\n" +
+			"delete, untrusted before every operation, never applies without asking. The session\n" +
+			"keeps both for its replies.\n\n" +
 			"Examples:\n" +
 			"  git codex delegate \"Find why the cache test is flaky\"\n" +
 			"  git codex delegate --context internal/cache/cache.go --focus \"eviction\" \\\n" +
 			"      --expect \"root cause and a patch plan\" \"Investigate the flaky cache test\"\n" +
 			"  git codex delegate -t review-42 --model gpt-5-mini -F task.md\n" +
 			"  git codex delegate --engine chat --inline-context \"Explain the storage layer\"\n" +
-			"  git codex delegate --private -t scratch \"Review this unreleased design\"",
+			"  git codex delegate --private -t scratch \"Review this unreleased design\"\n" +
+			"  git codex delegate --sandbox workspace-write \"Make TestTTL pass\"",
 		Flags: []cli.Flag{
 			topicFlag(),
 			&cli.StringSliceFlag{Name: "context", Aliases: []string{"c"}, Usage: "a further `FILE` to reference (repeatable)"},
@@ -61,9 +69,13 @@ func newDelegateCommand(e *Env, runF func(context.Context, *DelegateOptions) err
 			&cli.StringFlag{Name: "model", Usage: "the model `NAME` (default: OPENAI_PRIMARY_MODEL, codex.model, gpt-5)"},
 			&cli.StringFlag{Name: "engine", Usage: "responses or chat (default: codex.engine, responses)"},
 			&cli.BoolFlag{Name: "private", Usage: "keep the topic on this machine: no push or sync ever sends it"},
+			modeFlags()[0], modeFlags()[1],
 		},
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, "TASK"); err != nil {
+				return err
+			}
+			if err := checkModeFlags(c); err != nil {
 				return err
 			}
 			return runF(c.Context, &DelegateOptions{
@@ -71,6 +83,7 @@ func newDelegateCommand(e *Env, runF func(context.Context, *DelegateOptions) err
 				Context: c.StringSlice("context"), Focus: c.String("focus"), Scope: c.String("scope"),
 				Expect: c.String("expect"), Criteria: c.String("criteria"), Inline: c.Bool("inline-context"),
 				Engine: c.String("engine"), Model: c.String("model"), Private: c.Bool("private"),
+				Sandbox: c.String("sandbox"), Approval: c.String("approval"),
 			})
 		},
 	}
@@ -97,6 +110,10 @@ func runDelegate(ctx context.Context, e *Env, opts *DelegateOptions) error {
 	if err != nil {
 		return err
 	}
+	mode, err := modeRequest(repo, opts.Sandbox, opts.Approval)
+	if err != nil {
+		return err
+	}
 	warnAgentBan(e, repo.WorkTree())
 	if opts.Private {
 		// Before the first record exists, so that no push running
@@ -116,7 +133,7 @@ func runDelegate(ctx context.Context, e *Env, opts *DelegateOptions) error {
 	_, err = eng.Delegate(ctx, session.DelegateOptions{
 		Topic: topic, Task: strings.TrimSpace(task), Context: files,
 		Focus: opts.Focus, Scope: opts.Scope, Expect: opts.Expect, Criteria: opts.Criteria,
-		Inline: opts.Inline, Engine: opts.Engine, Model: opts.Model,
+		Inline: opts.Inline, Engine: opts.Engine, Model: opts.Model, Mode: mode,
 	})
 	return err
 }

@@ -26,6 +26,9 @@ type Env struct {
 	// Output holds --color/--no-color and --no-pager/-P, taken from the
 	// command line before the commands parse it.
 	Output ui.OutputFlags
+	// TTY opens the controlling terminal to read the answers to approvals
+	// from (stdin may carry a message); nil means there is none.
+	TTY func() (io.Reader, error)
 
 	paletteOnce sync.Once
 	palette     ui.Palette
@@ -122,5 +125,6 @@ func newEnv(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		Now:    time.Now,
 		Dir:    dir,
 		IsTTY:  tty,
+		TTY:    openTTY,
 	}
 }

@@ -159,6 +159,14 @@ func cause(err error) (int, string) {
 		return exitUsage, "the model's file tools refuse it too: name files inside the work tree, outside .git, not on the secret deny list"
 	case errors.Is(err, session.ErrContextFile):
 		return exitUsage, "name files that exist; --context paths are relative to the current directory"
+	case errors.Is(err, session.ErrNothingToUndo):
+		return exitError, "'git codex show' lists the turns and what they changed"
+	case errors.Is(err, worktree.ErrUndoConflict):
+		return exitError, "undo restores only files that still hold what the turn left; commit or stash your edits, or take the turn's diff back by hand ('git codex show')"
+	case errors.Is(err, session.ErrBlobsElsewhere):
+		return exitError, "run undo in the clone where the session changed the files; 'git codex show' prints the turn's diffs to revert by hand"
+	case errors.Is(err, session.ErrBadMode):
+		return exitUsage, "sandbox modes: " + strings.Join(session.Sandboxes, ", ") + "; approval policies: " + strings.Join(session.Approvals, ", ")
 	case errors.Is(err, session.ErrEmptyMessage):
 		return exitUsage, "pass the text as an argument, or with -F FILE (-F - reads stdin)"
 

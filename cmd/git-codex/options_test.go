@@ -102,6 +102,10 @@ func TestDelegateOptions(t *testing.T) {
 		{name: "every flag", args: "-t t1 -c a.go -c b.go --focus f --scope s --expect e --criteria c -F task.md --inline-context --model m --engine chat --private",
 			want: DelegateOptions{Topic: "t1", Context: []string{"a.go", "b.go"}, Focus: "f", Scope: "s", Expect: "e", Criteria: "c",
 				File: "task.md", Inline: true, Model: "m", Engine: "chat", Private: true, Task: []string{}}},
+		{name: "mode", args: "--sandbox workspace-write --approval never Fix it",
+			want: DelegateOptions{Sandbox: "workspace-write", Approval: "never", Task: []string{"Fix", "it"}}},
+		{name: "unknown sandbox", args: "--sandbox danger-full-access x", wantErr: `unknown --sandbox "danger-full-access" (want read-only or workspace-write)`},
+		{name: "unknown approval", args: "--approval on-failure x", wantErr: `unknown --approval "on-failure" (want untrusted, on-request, never)`},
 		{name: "text after --", args: "Explain -- --weird", want: DelegateOptions{Task: []string{"Explain", "--", "--weird"}}},
 		{name: "flag after the task", args: "Find the bug --model m", wantErr: "flags go before the task"},
 		{name: "mistyped flag after the task", args: "Find --modle m", wantErr: "unknown flag --modle"},
@@ -115,15 +119,29 @@ func TestReplyOptions(t *testing.T) {
 		{name: "flags", args: "-t t1 -s 01JQ -F -", want: ReplyOptions{Topic: "t1", Session: "01JQ", File: "-", Message: []string{}}},
 		{name: "flag after the message", args: "hello -t p1", wantErr: "flags go before the message: git codex reply -t TOPIC MESSAGE"},
 		{name: "empty topic", args: "-t '' hi", wantErr: "--topic needs a non-empty value"},
+		{name: "mode", args: "--sandbox read-only --approval untrusted hi", want: ReplyOptions{Sandbox: "read-only", Approval: "untrusted", Message: []string{"hi"}}},
+		{name: "unknown sandbox", args: "--sandbox rw hi", wantErr: "want read-only or workspace-write"},
 	})
 }
 
 func TestFixOptions(t *testing.T) {
 	runTable(t, "fix", newFixCommand, []parseCase[FixOptions]{
-		{name: "command", args: "-- go test ./...", want: FixOptions{Command: []string{"go", "test", "./..."}, Max: 1}},
+		{name: "command", args: "-- go test ./...", want: FixOptions{Command: []string{"go", "test", "./..."}}},
 		{name: "flags", args: "-t t1 -s 01JQ --max 3 -- make lint", want: FixOptions{Topic: "t1", Session: "01JQ", Max: 3, Command: []string{"make", "lint"}}},
+		{name: "mode", args: "--sandbox workspace-write --approval never -- go test", want: FixOptions{Sandbox: "workspace-write", Approval: "never", Command: []string{"go", "test"}}},
+		{name: "max zero", args: "--max 0 -- true", wantErr: "--max must be at least 1"},
+		{name: "unknown approval", args: "--approval yolo -- true", wantErr: "want untrusted, on-request, never"},
 		{name: "no command", args: "", wantErr: "fix needs a command after --"},
 		{name: "not a number", args: "--max x -- true", wantErr: "invalid value"},
+	})
+}
+
+func TestUndoOptions(t *testing.T) {
+	runTable(t, "undo", newUndoCommand, []parseCase[UndoOptions]{
+		{name: "defaults", want: UndoOptions{}},
+		{name: "flags", args: "-t t1 -s 01JQ --turn 3 --json", want: UndoOptions{Topic: "t1", Session: "01JQ", Turn: 3, JSON: true}},
+		{name: "an argument", args: "3", wantErr: "undo takes no arguments"},
+		{name: "turn zero", args: "--turn 0", wantErr: "--turn must be at least 1"},
 	})
 }
 
@@ -243,7 +261,7 @@ func TestCheckOptions(t *testing.T) {
 func TestEveryCommandHasAnOptionsTable(t *testing.T) {
 	tested := map[string]bool{"list": true, "show": true, "delegate": true, "reply": true, "fix": true, "close": true,
 		"compact": true, "stats": true, "hook": true, "sync": true, "share": true, "unshare": true, "log": true,
-		"pr-summary": true, "reattach": true, "init": true, "check": true,
+		"pr-summary": true, "reattach": true, "init": true, "check": true, "undo": true,
 		"help": true, "version": true, "install-man": true, "completion": true, "__complete": true}
 	e := newEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, func(string) string { return "" })
 	for _, c := range commands(e) {

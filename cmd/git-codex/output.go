@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -23,8 +24,12 @@ type termOutput struct {
 	answer bool
 	// spinner: draw the spinner (stderr is a terminal).
 	spinner bool
-	// ask reads the user's answer to an approval; nil denies without asking.
-	ask func() (string, error)
+	// tty opens the terminal approvals are asked on (not stdin, which may
+	// carry the message); nil when there is none: approvals are refused.
+	tty func() (io.Reader, error)
+	// palette colours what approvals show (decided for stderr).
+	palette func() ui.Palette
+	ask     *bufio.Reader
 
 	line lineEnd
 	spin *spinner
@@ -65,35 +70,90 @@ func (o *termOutput) Event(ev session.Event) {
 		o.printf("tool: %s", ev.Text)
 	case session.EventWarning:
 		o.printf("warning: %s", ev.Text)
-	case session.EventOpened, session.EventClosed, session.EventRestart, session.EventCompact, session.EventCommand:
+	case session.EventOpened, session.EventClosed, session.EventRestart, session.EventCompact, session.EventCommand, session.EventMode:
 		o.printf("%s", ev.Text)
+	case session.EventVerdict:
+		o.printf("fix: %s", ev.Text)
 	default:
 		o.printf("%s: %s", ev.Kind, ev.Text)
 	}
 }
 
-// Approve asks on the terminal; without one (or on any answer but yes) the
-// answer is no.
+// Approve shows the change (its coloured diff) on the terminal and asks
+// "[y]es / [n]o / [a]lways for this session / [q]uit", reading the answer
+// from the terminal itself (stdin may be a pipe carrying the message).
+// Without a terminal it returns session.ErrNoApprover: the edit is refused.
 func (o *termOutput) Approve(ctx context.Context, a session.Approval) (session.Decision, error) {
 	o.spin.stop()
 	o.spin = nil
 	o.line.finish()
+	if o.tty == nil {
+		return session.Deny, session.ErrNoApprover
+	}
 	if o.ask == nil {
-		return session.Deny, nil
+		r, err := o.tty()
+		if err != nil {
+			o.tty = nil
+			return session.Deny, fmt.Errorf("%w: %v", session.ErrNoApprover, err)
+		}
+		o.ask = bufio.NewReader(r)
 	}
-	fmt.Fprintf(o.stderr, "git-codex: the model wants to %s %s\n", a.Action, a.Path)
-	if a.Detail != "" {
-		fmt.Fprintln(o.stderr, strings.TrimRight(a.Detail, "\n"))
+	p := ui.NewPalette(false, nil)
+	if o.palette != nil {
+		p = o.palette()
 	}
-	fmt.Fprint(o.stderr, "Allow? [y/N] ")
-	ans, err := o.ask()
-	if err != nil {
-		return session.Deny, err
+	summary := a.Summary
+	if summary == "" {
+		summary = a.Action + " " + a.Path
 	}
-	if a := strings.ToLower(strings.TrimSpace(ans)); a == "y" || a == "yes" {
-		return session.Allow, nil
+	fmt.Fprintf(o.stderr, "git-codex: the model wants to apply: %s\n", summary)
+	if d := strings.TrimRight(a.Diff, "\n"); d != "" {
+		fmt.Fprintln(o.stderr, ui.PaintDiff(p, d))
 	}
-	return session.Deny, nil
+	question := "Apply it? [y]es / [N]o / [q]uit: "
+	if a.Always {
+		question = "Apply it? [y]es / [N]o / [a]lways for this session / [q]uit: "
+	}
+	for {
+		fmt.Fprint(o.stderr, question)
+		line, err := readLine(ctx, o.ask)
+		ans := strings.ToLower(strings.TrimSpace(line))
+		switch {
+		case ans == "y" || ans == "yes":
+			return session.Allow, nil
+		case (ans == "a" || ans == "always") && a.Always:
+			return session.AllowSession, nil
+		case ans == "q" || ans == "quit":
+			return session.Quit, nil
+		case ans == "n" || ans == "no" || (ans == "" && err == nil):
+			return session.Deny, nil
+		case err != nil:
+			fmt.Fprintln(o.stderr)
+			if ctx.Err() != nil {
+				return session.Deny, ctx.Err()
+			}
+			return session.Deny, nil // the terminal closed: no
+		}
+	}
+}
+
+// readLine reads a line, or gives up when ctx ends (Ctrl-C).
+func readLine(ctx context.Context, r *bufio.Reader) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		l, err := r.ReadString('\n')
+		done <- result{l, err}
+	}()
+	select {
+	case res := <-done:
+		return res.line, res.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 func (o *termOutput) printf(format string, args ...any) {
@@ -102,13 +162,16 @@ func (o *termOutput) printf(format string, args ...any) {
 
 // newTermOutput is the Output of a command run in e: the answer shown when
 // answer is set, the spinner when both stdout and stderr are terminals,
-// approvals asked when stdin is a terminal too.
+// approvals asked on the terminal when stderr is one (Env.TTY).
 func newTermOutput(e *Env, answer bool) *termOutput {
 	o := &termOutput{stdout: e.Stdout, stderr: e.Stderr, answer: answer, spinner: e.IsTTY && isTerminal(e.Stderr)}
 	o.line = lineEnd{w: e.Stdout}
-	if stdinIsTerminal(e) && isTerminal(e.Stderr) {
-		in := bufio.NewReader(e.Stdin)
-		o.ask = func() (string, error) { return in.ReadString('\n') }
+	if e.TTY != nil && isTerminal(e.Stderr) {
+		o.tty = e.TTY
+	}
+	o.palette = func() ui.Palette {
+		on := ui.UseColor(ui.ColorInputs{Flag: e.Output.Color, Config: e.config, Getenv: e.Getenv, IsTTY: isTerminal(e.Stderr)})
+		return ui.NewPalette(on, e.config)
 	}
 	return o
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,22 +56,50 @@ func TestTermOutputBytes(t *testing.T) {
 	}
 }
 
-// Approvals: asked on a terminal, denied without one or on anything but yes.
+// Approvals: asked on the terminal with the diff, refused without one.
 func TestTermOutputApprove(t *testing.T) {
 	ctx := context.Background()
-	a := session.Approval{Action: "edit", Path: "cache.go", Detail: "+ a line\n"}
+	a := session.Approval{Action: "edit", Op: "update_file", Path: "cache.go", Summary: "updated cache.go (+1 -0)",
+		Diff: "--- a/cache.go\n+++ b/cache.go\n@@ -1 +1,2 @@\n x\n+a line\n", Always: true}
 	var errOut bytes.Buffer
 	o := &termOutput{stderr: &errOut}
-	if d, err := o.Approve(ctx, a); d != session.Deny || err != nil || errOut.Len() != 0 {
+	if d, err := o.Approve(ctx, a); d != session.Deny || !errors.Is(err, session.ErrNoApprover) || errOut.Len() != 0 {
 		t.Errorf("without a terminal: %v, %v, asked %q", d, err, errOut.String())
 	}
-	for answer, want := range map[string]session.Decision{"y\n": session.Allow, "yes\n": session.Allow, "\n": session.Deny, "no\n": session.Deny} {
+	tty := func(answers string) func() (io.Reader, error) {
+		return func() (io.Reader, error) { return strings.NewReader(answers), nil }
+	}
+	question := "git-codex: the model wants to apply: updated cache.go (+1 -0)\n" +
+		"--- a/cache.go\n+++ b/cache.go\n@@ -1 +1,2 @@\n x\n+a line\n" +
+		"Apply it? [y]es / [N]o / [a]lways for this session / [q]uit: "
+	for _, tc := range []struct {
+		answers string
+		always  bool
+		want    session.Decision
+		asked   int
+	}{
+		{"y\n", true, session.Allow, 1},
+		{"yes\n", true, session.Allow, 1},
+		{"\n", true, session.Deny, 1},
+		{"no\n", true, session.Deny, 1},
+		{"a\n", true, session.AllowSession, 1},
+		{"a\nn\n", false, session.Deny, 2}, // no "always" under untrusted
+		{"Q\n", true, session.Quit, 1},
+		{"what\ny\n", true, session.Allow, 2},
+		{"", true, session.Deny, 1}, // the terminal closed
+	} {
 		errOut.Reset()
-		o := &termOutput{stderr: &errOut, ask: func() (string, error) { return answer, nil }}
-		if d, err := o.Approve(ctx, a); d != want || err != nil {
-			t.Errorf("answer %q: %v, %v", answer, d, err)
+		o := &termOutput{stderr: &errOut, tty: tty(tc.answers)}
+		q := a
+		q.Always = tc.always
+		d, err := o.Approve(ctx, q)
+		if d != tc.want || err != nil {
+			t.Errorf("answers %q: %v, %v; want %v", tc.answers, d, err, tc.want)
 		}
-		if errOut.String() != "git-codex: the model wants to edit cache.go\n+ a line\nAllow? [y/N] " {
+		if n := strings.Count(errOut.String(), "Apply it?"); n != tc.asked {
+			t.Errorf("answers %q: asked %d times, want %d", tc.answers, n, tc.asked)
+		}
+		if tc.always && !strings.HasPrefix(errOut.String(), question) {
 			t.Errorf("question = %q", errOut.String())
 		}
 	}

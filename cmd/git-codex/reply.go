@@ -16,6 +16,8 @@ type ReplyOptions struct {
 	File           string
 	// Engine switches the session to another engine ("" keeps it).
 	Engine string
+	// Sandbox and Approval are --sandbox and --approval ("" when not given).
+	Sandbox, Approval string
 }
 
 func newReplyCommand(e *Env, runF func(context.Context, *ReplyOptions) error) *cli.Command {
@@ -33,23 +35,31 @@ func newReplyCommand(e *Env, runF func(context.Context, *ReplyOptions) error) *c
 			"--engine chat|responses moves the session to the other engine (say, for a server\n" +
 			"without the Responses API): the switch is recorded and the request restarts from\n" +
 			"the transcript in git; later replies stay on the new engine.\n\n" +
+			"The session keeps its --sandbox and --approval; a reply may change them (git config\n" +
+			"codex.sandbox and codex.approval only lower them: raising takes the flag).\n\n" +
 			"Examples:\n" +
 			"  git codex reply \"Also: check the retry path\"\n" +
 			"  git codex reply -s 01JQ7 \"Based on that, which option is safer?\"\n" +
 			"  git diff | git codex reply -F -\n" +
-			"  git codex reply --engine chat \"Go on\"",
+			"  git codex reply --engine chat \"Go on\"\n" +
+			"  git codex reply --sandbox workspace-write --approval never \"Fix: apply it\"",
 		Flags: []cli.Flag{
 			topicFlag(), sessionFlag(),
 			&cli.StringFlag{Name: "file", Aliases: []string{"F"}, Usage: "read the message from `FILE` (- for stdin)"},
 			&cli.StringFlag{Name: "engine", Usage: "switch the session to `ENGINE` (responses or chat), restarting it from the transcript"},
+			modeFlags()[0], modeFlags()[1],
 		},
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, "MESSAGE"); err != nil {
 				return err
 			}
+			if err := checkModeFlags(c); err != nil {
+				return err
+			}
 			return runF(c.Context, &ReplyOptions{
 				Topic: c.String("topic"), Session: c.String("session"),
 				Message: c.Args().Slice(), File: c.String("file"), Engine: c.String("engine"),
+				Sandbox: c.String("sandbox"), Approval: c.String("approval"),
 			})
 		},
 	}
@@ -72,6 +82,11 @@ func runReply(ctx context.Context, e *Env, opts *ReplyOptions) error {
 	if opts.Engine != "" {
 		engine = string(eng.Config.Engine) // validated and lower-cased
 	}
-	_, err = eng.Reply(ctx, session.ReplyOptions{Target: target, Message: msg, Engine: engine})
+	repo, _ := e.Repo()
+	mode, err := modeRequest(repo, opts.Sandbox, opts.Approval)
+	if err != nil {
+		return err
+	}
+	_, err = eng.Reply(ctx, session.ReplyOptions{Target: target, Message: msg, Engine: engine, Mode: mode})
 	return err
 }

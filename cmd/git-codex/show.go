@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
 )
@@ -85,7 +86,7 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 	if opts.JSON {
 		return writeJSON(e.Stdout, transcriptOf(s))
 	}
-	printTranscript(e.Stdout, s)
+	printTranscript(e.Stdout, s, e.Palette())
 	return nil
 }
 
@@ -95,6 +96,7 @@ type transcript struct {
 	Topic     string           `json:"topic"`
 	Engine    string           `json:"engine,omitempty"`
 	Model     string           `json:"model,omitempty"`
+	Mode      session.Mode     `json:"mode"`
 	Title     string           `json:"title,omitempty"`
 	Context   []string         `json:"context,omitempty"`
 	Status    string           `json:"status"`
@@ -111,11 +113,15 @@ type transcriptTurn struct {
 	Time    string          `json:"time"`
 	Message string          `json:"message"`
 	Answer  *session.Record `json:"answer,omitempty"`
+	// Changes are the turn's file operations; Undone the undo's, when the
+	// turn was undone.
+	Changes []session.Record `json:"changes,omitempty"`
+	Undone  []session.Record `json:"undone,omitempty"`
 }
 
 func transcriptOf(s *session.Session) transcript {
 	t := transcript{
-		ID: s.ID, Topic: s.Topic, Engine: s.Engine(), Model: s.Open.Model, Title: s.Open.Title,
+		ID: s.ID, Topic: s.Topic, Engine: s.Engine(), Model: s.Open.Model, Mode: s.Mode(), Title: s.Open.Title,
 		Context: s.Open.Context, Status: "open", Started: s.Open.Time,
 		Turns: []transcriptTurn{}, Summaries: s.Summaries, Events: s.Events,
 	}
@@ -126,6 +132,7 @@ func transcriptOf(s *session.Session) transcript {
 		t.Turns = append(t.Turns, transcriptTurn{
 			ID: turn.Record.ID, Parent: turn.Record.Parent, Commit: noteTarget(turn.Record),
 			Time: turn.Record.Time, Message: turn.Record.Text, Answer: turn.Answer,
+			Changes: turn.Changes, Undone: turn.Undone,
 		})
 	}
 	return t
@@ -140,12 +147,16 @@ func noteTarget(r session.Record) string {
 	return r.Commit
 }
 
-func printTranscript(w io.Writer, s *session.Session) {
+func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 	status := "open"
 	if s.Closed {
 		status = "closed"
 	}
-	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s\n", s.ID, s.Topic, s.Engine(), s.Open.Model, status)
+	mode := ""
+	if m := s.Mode(); m.CanEdit() {
+		mode = "  " + m.Sandbox + " (approval " + m.Approval + ")"
+	}
+	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s%s\n", s.ID, s.Topic, s.Engine(), s.Open.Model, status, mode)
 	if s.Open.Title != "" {
 		fmt.Fprintf(w, "task: %s\n", redact.Line(s.Open.Title, 100))
 	}
@@ -184,6 +195,7 @@ func printTranscript(w io.Writer, s *session.Session) {
 		} else {
 			fmt.Fprintln(w, "\n[no answer stored]")
 		}
+		printChanges(w, t, p)
 	}
 	if sum := s.Summary(); sum != nil {
 		fmt.Fprintf(w, "\n── summary\n%s\n", strings.TrimSpace(sum.Text))
@@ -197,3 +209,27 @@ func printTranscript(w io.Writer, s *session.Session) {
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
+
+// printChanges prints what a turn did to the files: each applied change
+// with its diff, the failed and refused ones with why, and its undo.
+func printChanges(w io.Writer, t session.Turn, p ui.Palette) {
+	for _, c := range t.Changes {
+		switch c.Status {
+		case session.ChangeApplied:
+			fmt.Fprintf(w, "\n✎ %s\n", strings.TrimSpace(firstLine(c.Text)))
+			if d := strings.TrimRight(c.Diff, "\n"); d != "" {
+				fmt.Fprintln(w, ui.PaintDiff(p, d))
+			}
+		default:
+			fmt.Fprintf(w, "\n✗ %s %s %s: %s\n", c.Status, c.Op, c.Path, redact.Line(c.Error, 200))
+		}
+	}
+	if u := t.UndoneBy; u != nil {
+		fmt.Fprintf(w, "\n↶ undone %s: %s\n", shortTime(u.Time), strings.TrimSpace(u.Text))
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

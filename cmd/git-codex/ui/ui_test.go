@@ -280,3 +280,15 @@ func TestPagerCommand(t *testing.T) {
 		})
 	}
 }
+
+func TestPaintDiff(t *testing.T) {
+	diff := "--- a/x.go\n+++ b/x.go\n@@ -1,2 +1,2 @@\n ctx\n-old\n+new\n"
+	if got := PaintDiff(NewPalette(false, nil), diff); got != diff {
+		t.Errorf("off: %q", got)
+	}
+	got := PaintDiff(NewPalette(true, nil), diff)
+	want := "\x1b[1m--- a/x.go\x1b[m\n\x1b[1m+++ b/x.go\x1b[m\n\x1b[36m@@ -1,2 +1,2 @@\x1b[m\n ctx\n\x1b[31m-old\x1b[m\n\x1b[32m+new\x1b[m\n"
+	if got != want {
+		t.Errorf("on:\n got %q\nwant %q", got, want)
+	}
+}
