@@ -113,6 +113,9 @@ type Engine struct {
 	// allowAll holds the sessions whose user answered "always" to an
 	// approval: their later edits in this process are not asked.
 	allowAll map[string]bool
+	// noContextDeltas answers every read in full (the wire benchmark's
+	// baseline).
+	noContextDeltas bool
 }
 
 func (e *Engine) now() time.Time {

@@ -61,7 +61,11 @@ func (w *workspace) reset(prior []worktree.SeenEntry) error {
 	if err != nil {
 		return err
 	}
-	tools, err := worktree.NewTools(root, worktree.ToolOptions{GitLog: w.e.gitLog, Tracked: w.e.tracked, Seen: seen})
+	opts := worktree.ToolOptions{GitLog: w.e.gitLog, Tracked: w.e.tracked, Seen: seen}
+	if w.e.noContextDeltas {
+		opts.Seen = nil
+	}
+	tools, err := worktree.NewTools(root, opts)
 	if err != nil {
 		return fmt.Errorf("set up file tools: %w", err)
 	}
@@ -146,7 +150,7 @@ func (w *workspace) patch(ctx context.Context, call model.PatchCall) model.Patch
 	rec.ModeAfter = gitMode(c.After, c.AfterMode)
 	rec.Status = ChangeApplied
 	out := worktree.Applied(p)
-	rec.Text = out.Output
+	rec.Text = strings.TrimRight(out.Output, "\n")
 	w.store(ctx, rec)
 	w.out.Event(Event{Kind: EventEdit, Session: w.s.ID, Text: strings.TrimRight(out.Output, "\n")})
 	return model.PatchResult{Status: out.Status, Output: out.Output}
@@ -248,11 +252,14 @@ func (w *workspace) failed(ctx context.Context, rec Record, err error) model.Pat
 	out := worktree.Failed(err)
 	rec.Status, rec.Error, rec.Text = ChangeFailed, err.Error(), out.Output
 	w.store(ctx, rec)
-	what := strings.TrimSpace(rec.Op + " " + rec.Path)
-	if what == "" {
-		what = "apply_patch"
+	msg := err.Error()
+	if what := strings.TrimSpace(rec.Op + " " + rec.Path); what == "" || !strings.HasPrefix(msg, what) {
+		if what == "" {
+			what = "apply_patch"
+		}
+		msg = what + ": " + msg
 	}
-	w.out.Event(Event{Kind: EventEdit, Session: w.s.ID, Text: "could not apply " + what + ": " + text.Cut(err.Error(), 200)})
+	w.out.Event(Event{Kind: EventEdit, Session: w.s.ID, Text: "could not apply " + text.Cut(msg, 240)})
 	return model.PatchResult{Status: out.Status, Output: out.Output}
 }
 

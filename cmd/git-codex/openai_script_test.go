@@ -31,8 +31,9 @@ func setupOpenAI(env *testscript.Env) error {
 //	openai read PATH...                queue an answer that calls read_file on each PATH
 //	openai patch OP PATH [DIFF] [-- OP PATH [DIFF]]...
 //	                                   queue an answer of apply_patch calls (OP:
-//	                                   create_file, update_file, delete_file; "\n" in
-//	                                   DIFF is a newline); text if the tool is not offered
+//	                                   create_file, update_file, delete_file; "\n" and
+//	                                   "\t" in DIFF are a newline and a tab); text if the
+//	                                   tool is not offered
 //	openai patch-outputs               print the answers to apply_patch calls the
 //	                                   server got: "STATUS OUTPUT" a line (chat: "- OUTPUT")
 //	openai fault KIND [count=N] [retry-after=S] [after=K]
@@ -82,7 +83,7 @@ func cmdOpenAI(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			p := openaitest.Patch{Type: op[0], Path: op[1]}
 			if len(op) == 3 {
-				p.Diff = strings.ReplaceAll(op[2], `\n`, "\n")
+				p.Diff = strings.NewReplacer(`\n`, "\n", `\t`, "\t").Replace(op[2])
 			}
 			patches = append(patches, p)
 			rest = after

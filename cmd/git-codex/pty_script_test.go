@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/creack/pty"
@@ -36,26 +37,38 @@ type ptyVars struct{}
 // sequences kept, "\r\n" turned into "\n"; stdout and stderr both land on the
 // terminal):
 //
-//	pty [-cols N] [-rows N] PROG [ARGS...]
+//	pty [-cols N] [-rows N] [-expect TEXT -send KEYS]... PROG [ARGS...]
 //
 // The terminal is 80x24 unless told; TERM is xterm-256color unless the
-// script set it. The program must end within 30 seconds.
+// script set it. Each -expect/-send pair types KEYS ("\n" is Enter) once
+// TEXT has appeared on the terminal since the previous pair matched, as a
+// user answers a question. The program must end within 30 seconds.
 func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 	cols, rows := 80, 24
+	type answer struct{ expect, send string }
+	var answers []answer
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
-		n, err := strconv.Atoi(args[1])
-		if err != nil {
-			ts.Fatalf("pty: %s needs a number", args[0])
-		}
 		switch args[0] {
-		case "-cols":
-			cols = n
-		case "-rows":
-			rows = n
+		case "-cols", "-rows":
+			n, err := strconv.Atoi(args[1])
+			if err != nil {
+				ts.Fatalf("pty: %s needs a number", args[0])
+			}
+			if args[0] == "-cols" {
+				cols = n
+			} else {
+				rows = n
+			}
+			args = args[2:]
+		case "-expect":
+			if len(args) < 4 || args[2] != "-send" {
+				ts.Fatalf("pty: -expect TEXT needs -send KEYS after it")
+			}
+			answers = append(answers, answer{args[1], strings.ReplaceAll(args[3], `\n`, "\n")})
+			args = args[4:]
 		default:
 			ts.Fatalf("pty: unknown flag %s", args[0])
 		}
-		args = args[2:]
 	}
 	if len(args) == 0 {
 		ts.Fatalf("usage: pty [-cols N] [-rows N] PROG [ARGS...]")
@@ -83,12 +96,30 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
 	ts.Check(err)
 	defer ptmx.Close()
-	var out bytes.Buffer
+	out := &lockedBuffer{}
 	read := make(chan struct{})
 	go func() {
 		// Linux ends a pty's output with EIO once the last writer closed it.
-		_, _ = io.Copy(&out, ptmx)
+		_, _ = io.Copy(out, ptmx)
 		close(read)
+	}()
+	go func() {
+		from := 0
+		for _, a := range answers {
+			for {
+				text := out.String()
+				if i := strings.Index(text[from:], a.expect); i >= 0 {
+					from += i + len(a.expect)
+					break
+				}
+				select {
+				case <-read:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			_, _ = io.WriteString(ptmx, a.send)
+		}
 	}()
 	timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
 	err = cmd.Wait()
@@ -155,4 +186,22 @@ func uiDemo() int {
 		_ = pager.Close()
 	}
 	return 0
+}
+
+// lockedBuffer is a buffer one goroutine writes while another reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

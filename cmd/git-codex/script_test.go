@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/git-codex/git-codex/internal/gittest"
@@ -77,10 +79,27 @@ func setupScriptEnv(t *testing.T, env *testscript.Env) error {
 		env.Setenv(k, v)
 	}
 	env.Setenv("GIT_COMPLETION", gitCompletionScript())
+	// Scripts that run `go test` share the build cache of the tests (a
+	// cold one costs a minute of compiling the standard library) and never
+	// download a toolchain or a module.
+	if cache := goBuildCache(); cache != "" {
+		env.Setenv("GOCACHE", cache)
+	}
+	env.Setenv("GOTOOLCHAIN", "local")
+	env.Setenv("GOPROXY", "off")
 	env.Setenv("NO_COLOR", "1")
 	env.Setenv("OPENAI_API_KEY", "")
 	return nil
 }
+
+// goBuildCache is the go command's build cache, "" without a go command.
+var goBuildCache = sync.OnceValue(func() string {
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+})
 
 // cmdGitDaemon serves the bare repositories under a directory through a
 // real `git daemon` on loopback for the rest of the script, and sets

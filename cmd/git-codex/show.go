@@ -213,15 +213,22 @@ func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 // printChanges prints what a turn did to the files: each applied change
 // with its diff, the failed and refused ones with why, and its undo.
 func printChanges(w io.Writer, t session.Turn, p ui.Palette) {
+	if len(t.Changes) > 0 {
+		fmt.Fprintln(w)
+	}
 	for _, c := range t.Changes {
 		switch c.Status {
 		case session.ChangeApplied:
-			fmt.Fprintf(w, "\n✎ %s\n", strings.TrimSpace(firstLine(c.Text)))
+			fmt.Fprintf(w, "✎ %s\n", strings.TrimSpace(firstLine(c.Text)))
 			if d := strings.TrimRight(c.Diff, "\n"); d != "" {
 				fmt.Fprintln(w, ui.PaintDiff(p, d))
 			}
 		default:
-			fmt.Fprintf(w, "\n✗ %s %s %s: %s\n", c.Status, c.Op, c.Path, redact.Line(c.Error, 200))
+			why := redact.Line(c.Error, 240)
+			if what := c.Op + " " + c.Path; !strings.HasPrefix(why, what) {
+				why = what + ": " + why
+			}
+			fmt.Fprintf(w, "✗ %s %s\n", c.Status, why)
 		}
 	}
 	if u := t.UndoneBy; u != nil {
