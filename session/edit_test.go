@@ -566,3 +566,33 @@ func TestFixConverges(t *testing.T) {
 		t.Errorf("never fixed: %v %+v\n%s", err, res, h.errOut)
 	}
 }
+
+// TestFixStopsWithoutAnApprover: under on-request with no one to ask, the
+// model's changes are refused, and fix stops after the first round instead
+// of sending the same failure again.
+func TestFixStopsWithoutAnApprover(t *testing.T) {
+	h := editHarness(t, model.EngineResponses, Mode{SandboxWorkspaceWrite, ApprovalOnRequest}, &approver{err: ErrNoApprover})
+	h.srv.Enqueue(openaitest.Reply{Patches: []openaitest.Patch{{Type: "update_file", Path: "cache/cache.go", Diff: fixGet}}}, openaitest.Reply{Text: "patched"})
+	res, err := h.eng.Fix(context.Background(), FixOptions{Target: Target{Topic: "main"}, Command: []string{"false"}})
+	if !errors.Is(err, ErrFixFailed) || res.Rounds != 1 || len(res.Answers) != 1 {
+		t.Fatalf("fix: %v %+v", err, res)
+	}
+	if !strings.Contains(h.errOut.String(), "verdict: stopping: the model's edits need approval and there is no terminal to ask on; --approval never applies them without asking") {
+		t.Errorf("stderr:\n%s", h.errOut)
+	}
+	if h.file("cache/cache.go") != cacheGo {
+		t.Errorf("the refused edit changed the file")
+	}
+}
+
+// TestApprovalNeverInReadOnly: never without workspace-write does nothing,
+// and says so.
+func TestApprovalNeverInReadOnly(t *testing.T) {
+	h := newHarness(t, model.EngineResponses)
+	if _, err := h.eng.Delegate(context.Background(), DelegateOptions{Topic: "main", Task: "t", Mode: ModeRequest{Approval: ApprovalNever}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h.errOut.String(), "--approval never only matters with --sandbox workspace-write") || offersPatch(h.modelRequests()[0]) {
+		t.Errorf("stderr:\n%s", h.errOut)
+	}
+}

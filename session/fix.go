@@ -118,6 +118,11 @@ func (e *Engine) Fix(ctx context.Context, opt FixOptions) (FixResult, error) {
 			return res, err
 		}
 		verdict("round %d of %d: `%s` failed (exit %d); %s", run, rounds, cmdline, code, changeVerdict(mode, r.Changes))
+		if r.unasked > 0 && len(appliedOf(r.Changes)) == 0 {
+			// Every round would end the same way: nobody can approve.
+			verdict("stopping: the model's edits need approval and there is no terminal to ask on; --approval never applies them without asking")
+			break
+		}
 		if run == rounds && !verifyLast {
 			break
 		}
@@ -165,6 +170,16 @@ func changeVerdict(mode Mode, changes []Record) string {
 		b.WriteString(" (" + strings.Join(also, ", ") + ")")
 	}
 	return b.String()
+}
+
+func appliedOf(changes []Record) []Record {
+	var out []Record
+	for _, c := range changes {
+		if c.Status == ChangeApplied {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func firstLine(s string) string {

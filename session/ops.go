@@ -115,6 +115,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 		mode.Sandbox = SandboxReadOnly
 	}
 	open.Sandbox, open.Approval = mode.Sandbox, mode.Approval
+	e.noteNever(s, opt.Mode, mode)
 	recs := []Record{open}
 	if opt.Inline {
 		ev := e.record(KindEvent, s)

@@ -34,6 +34,8 @@ type Result struct {
 	// Changes are the change records of the turn: what the model's edits
 	// did to the work tree (applied, failed or refused).
 	Changes []Record `json:"changes,omitempty"`
+	// unasked counts the edits refused because no one could be asked.
+	unasked int
 }
 
 // exchange is one request to send within a session.
@@ -59,7 +61,16 @@ func (e *Engine) nextMode(s *Session, r ModeRequest) Mode {
 	if note != "" {
 		e.notify(EventMode, s, "session "+text.ShortID(s.ID)+": "+note)
 	}
+	e.noteNever(s, r, next)
 	return next
+}
+
+// noteNever says that an approval policy of never asked for in read-only
+// does nothing (it is kept for when the sandbox is raised).
+func (e *Engine) noteNever(s *Session, r ModeRequest, m Mode) {
+	if r.Approval == ApprovalNever && !m.CanEdit() {
+		e.notify(EventMode, s, "--approval never only matters with --sandbox workspace-write; the session is read-only")
+	}
 }
 
 // SendError is returned when a request failed after the user's message was
@@ -227,7 +238,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	}
 	res.Text, res.Model, res.ResponseID = resp.Text, resp.Model, resp.ID
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
-	res.Changes = ws.changes
+	res.Changes, res.unasked = ws.changes, ws.unasked
 	// Keep the in-memory view current for callers that continue (fix loop, close).
 	s.Turns = append(s.Turns, Turn{Record: turn, Changes: ws.changes})
 	if len(recs) > 0 {

@@ -41,6 +41,7 @@ type workspace struct {
 	tools   *worktree.Tools
 	editor  *worktree.Editor
 	changes []Record // the change records stored in this turn
+	unasked int      // edits refused because no one could be asked
 }
 
 // newWorkspace sets up the tools of a turn. prior is what the model saw
@@ -214,6 +215,7 @@ func (w *workspace) approve(ctx context.Context, c *worktree.Change) (how, why s
 	})
 	switch {
 	case errors.Is(err, ErrNoApprover):
+		w.unasked++
 		why = "there is no terminal to ask the user (approval " + policy + "); the user may allow edits without asking with --approval never (or git config codex.approval never)"
 		w.out.Event(Event{Kind: EventEdit, Session: w.s.ID, Text: fmt.Sprintf("refused %s %s: no terminal to ask for approval; --approval never applies edits without asking", c.Op, c.Path)})
 		return "", why, ErrNoApprover

@@ -108,7 +108,7 @@ func (o *termOutput) Approve(ctx context.Context, a session.Approval) (session.D
 	}
 	fmt.Fprintf(o.stderr, "git-codex: the model wants to apply: %s\n", summary)
 	if d := strings.TrimRight(a.Diff, "\n"); d != "" {
-		fmt.Fprintln(o.stderr, ui.PaintDiff(p, d))
+		fmt.Fprintln(o.stderr, ui.PaintDiff(p, clipLines(d, maxApprovalLines)))
 	}
 	question := "Apply it? [y]es / [N]o / [q]uit: "
 	if a.Always {
@@ -135,6 +135,20 @@ func (o *termOutput) Approve(ctx context.Context, a session.Approval) (session.D
 			return session.Deny, nil // the terminal closed: no
 		}
 	}
+}
+
+// maxApprovalLines bounds the diff an approval shows ('git codex show'
+// prints it whole afterwards).
+const maxApprovalLines = 300
+
+// clipLines keeps the first n lines of s, saying how many it left out.
+func clipLines(s string, n int) string {
+	lines := strings.SplitAfterN(s, "\n", n+1)
+	if len(lines) <= n {
+		return s
+	}
+	rest := strings.Count(lines[n], "\n") + 1
+	return strings.Join(lines[:n], "") + fmt.Sprintf("[… %d more lines]", rest)
 }
 
 // readLine reads a line, or gives up when ctx ends (Ctrl-C).

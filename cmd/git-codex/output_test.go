@@ -104,3 +104,19 @@ func TestTermOutputApprove(t *testing.T) {
 		}
 	}
 }
+
+func TestClipLines(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"a\nb\nc", 3, "a\nb\nc"},
+		{"a\nb\nc\nd", 2, "a\nb\n[… 2 more lines]"},
+		{"a", 1, "a"},
+	} {
+		if got := clipLines(tc.in, tc.n); got != tc.want {
+			t.Errorf("clipLines(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
