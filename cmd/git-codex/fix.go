@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -40,7 +41,7 @@ func newFixCommand(e *Env, runF func(context.Context, *FixOptions) error) *cli.C
 				return err
 			}
 			if c.NArg() == 0 {
-				return usageErrorf("run 'git codex fix --help'", "fix needs a command after --")
+				return failure.Usagef("run 'git codex fix --help'", "fix needs a command after --")
 			}
 			return runF(c.Context, &FixOptions{
 				Topic: c.String("topic"), Session: c.String("session"),

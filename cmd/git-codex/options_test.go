@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 )
 
 // Table tests from the command line to the options struct, one table per
@@ -57,7 +59,7 @@ func runTable[O any](t *testing.T, command string, build func(*Env, func(context
 			}
 			got, err := parseWith(t, build, argv)
 			if c.wantErr != "" {
-				if code, _, _ := classify(err); err == nil || code != exitUsage || !strings.Contains(err.Error(), c.wantErr) {
+				if code, _, _ := failure.Classify(err); err == nil || code != failure.ExitUsage || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("git codex %s: err = %v, want a usage error containing %q", strings.Join(argv, " "), err, c.wantErr)
 				}
 				if got != nil {

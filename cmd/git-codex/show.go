@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/redact"
 
@@ -45,7 +46,7 @@ func newShowCommand(e *Env, runF func(context.Context, *ShowOptions) error) *cli
 				return err
 			}
 			if c.NArg() > 1 {
-				return usageErrorf("run 'git codex show --help'", "show takes at most one argument")
+				return failure.Usagef("run 'git codex show --help'", "show takes at most one argument")
 			}
 			return runF(c.Context, &ShowOptions{Topic: c.String("topic"), Session: c.String("session"), JSON: c.Bool("json"),
 				Arg: c.Args().First()})
@@ -77,7 +78,7 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 		s, err = eng.Load(ctx, topic, "")
 	}
 	if errors.Is(err, session.ErrNoSession) {
-		return withHint(err, "see 'git codex list', or open a session with 'git codex delegate'")
+		return failure.WithHint(err, "see 'git codex list', or open a session with 'git codex delegate'")
 	}
 	if err != nil {
 		return err
