@@ -84,61 +84,10 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(e.Stdout, transcriptOf(s))
+		return writeJSON(e.Stdout, s.Transcript())
 	}
 	printTranscript(e.Stdout, s)
 	return nil
-}
-
-// transcript is the --json form of a session.
-type transcript struct {
-	ID        string           `json:"id"`
-	Topic     string           `json:"topic"`
-	Engine    string           `json:"engine,omitempty"`
-	Model     string           `json:"model,omitempty"`
-	Title     string           `json:"title,omitempty"`
-	Context   []string         `json:"context,omitempty"`
-	Status    string           `json:"status"`
-	Started   string           `json:"started"`
-	Turns     []transcriptTurn `json:"turns"`
-	Summaries []session.Record `json:"summaries,omitempty"`
-	Events    []session.Record `json:"events,omitempty"`
-}
-
-type transcriptTurn struct {
-	ID      string          `json:"id"`
-	Parent  string          `json:"parent,omitempty"`
-	Commit  string          `json:"commit"`
-	Time    string          `json:"time"`
-	Message string          `json:"message"`
-	Answer  *session.Record `json:"answer,omitempty"`
-}
-
-func transcriptOf(s *session.Session) transcript {
-	t := transcript{
-		ID: s.ID, Topic: s.Topic, Engine: s.Engine(), Model: s.Open.Model, Title: s.Open.Title,
-		Context: s.Open.Context, Status: "open", Started: s.Open.Time,
-		Turns: []transcriptTurn{}, Summaries: s.Summaries, Events: s.Events,
-	}
-	if s.Closed {
-		t.Status = "closed"
-	}
-	for _, turn := range s.Turns {
-		t.Turns = append(t.Turns, transcriptTurn{
-			ID: turn.Record.ID, Parent: turn.Record.Parent, Commit: noteTarget(turn.Record),
-			Time: turn.Record.Time, Message: turn.Record.Text, Answer: turn.Answer,
-		})
-	}
-	return t
-}
-
-// noteTarget is the commit a record is attached to: the note it was read
-// from, else the commit it recorded.
-func noteTarget(r session.Record) string {
-	if r.NoteObject != "" {
-		return r.NoteObject
-	}
-	return r.Commit
 }
 
 func printTranscript(w io.Writer, s *session.Session) {
@@ -154,7 +103,7 @@ func printTranscript(w io.Writer, s *session.Session) {
 		fmt.Fprintf(w, "context: %s\n", strings.Join(s.Open.Context, ", "))
 	}
 	for i, t := range s.Turns {
-		commit := noteTarget(t.Record)
+		commit := t.Record.AttachedTo()
 		if commit == gitstore.EmptyTree {
 			commit = "(unborn)"
 		}
