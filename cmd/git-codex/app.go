@@ -117,6 +117,7 @@ func commands(e *Env) []*cli.Command {
 		newInstallManCommand(e, nil),
 		newCompletionCommand(e, nil),
 		newCompleteCommand(e, nil),
+		newMCPCommand(e, nil),
 	}
 }
 

@@ -246,13 +246,22 @@ func TestEveryCommandHasAnOptionsTable(t *testing.T) {
 	tested := map[string]bool{"list": true, "show": true, "delegate": true, "reply": true, "fix": true, "close": true,
 		"compact": true, "stats": true, "hook": true, "sync": true, "share": true, "unshare": true, "log": true,
 		"pr-summary": true, "reattach": true, "init": true, "check": true,
-		"help": true, "version": true, "install-man": true, "completion": true, "__complete": true}
+		"help": true, "version": true, "install-man": true, "completion": true, "__complete": true, "mcp": true}
 	e := newEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, func(string) string { return "" })
 	for _, c := range commands(e) {
 		if !tested[c.Name] {
 			t.Errorf("command %s has no options table", c.Name)
 		}
 	}
+}
+
+func TestMCPOptions(t *testing.T) {
+	runTable(t, "mcp", newMCPCommand, []parseCase[MCPOptions]{
+		{name: "serve", want: MCPOptions{}},
+		{name: "print config", args: "--print-config codex", want: MCPOptions{PrintConfig: "codex"}},
+		{name: "log", args: "--log /tmp/mcp.log", want: MCPOptions{Log: "/tmp/mcp.log"}},
+		{name: "an argument", args: "serve", wantErr: "mcp takes no arguments"},
+	})
 }
 
 func TestVersionOptions(t *testing.T) {
