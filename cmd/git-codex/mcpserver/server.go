@@ -77,7 +77,9 @@ func New(opts Options) *Server {
 	s := &Server{opts: opts, log: log, threads: map[string]string{}}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "git-codex", Title: "git codex", Version: opts.Version}, &mcp.ServerOptions{
 		Instructions: instructions,
-		Logger:       log,
+		// The SDK tells every connection step at Info; its warnings
+		// and errors are worth the log.
+		Logger: slog.New(minLevel{log.Handler(), slog.LevelWarn}),
 	})
 	s.addTools()
 	return s
@@ -169,4 +171,21 @@ func (s *Server) threadDir(id string) string {
 		return found
 	}
 	return s.opts.Dir
+}
+
+// minLevel passes on the records of at least a level.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }

@@ -5,6 +5,9 @@ import (
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/git-codex/git-codex/history"
+	"github.com/git-codex/git-codex/session"
 )
 
 // instructions is what the server tells the client about itself.
@@ -33,8 +36,9 @@ func (s *Server) addTools() {
 			"(topic: its current branch). Returns the answer and threadId, the session id: pass it to codex-reply to continue. " +
 			whenNew + " " + byReference + " Drop-in for the codex tool of Codex's removed MCP server: every argument is accepted; " +
 			"those git codex cannot honour (profile, base-instructions, compact-prompt, unknown config keys) are listed in notes.",
-		InputSchema: lenient(mustSchema[CodexArgs]()),
-		Annotations: talks,
+		InputSchema:  lenient(mustSchema[CodexArgs]()),
+		OutputSchema: outSchema[CodexResult](),
+		Annotations:  talks,
 	}, s.codexTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
@@ -43,8 +47,9 @@ func (s *Server) addTools() {
 		Description: "Send a follow-up to a git codex session: threadId is what codex returned (or a session id from list; a " +
 			"teammate's session fetched with 'git codex sync' works too). Only the new message travels; keep it short: " +
 			"'Fix: …', 'Also: …', 'Failed: … Fix.', 'Based on that …'. " + whenReply,
-		InputSchema: lenient(mustSchema[CodexReplyArgs]()),
-		Annotations: talks,
+		InputSchema:  lenient(mustSchema[CodexReplyArgs]()),
+		OutputSchema: outSchema[CodexResult](),
+		Annotations:  talks,
 	}, s.codexReplyTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
@@ -53,8 +58,9 @@ func (s *Server) addTools() {
 		Description: "Open a NEW session on a topic (default: the current branch of cwd) with the structured first message: " +
 			"Context (file references and focus), Task, Scope, Expected Output, Success Criteria. The new session becomes the " +
 			"topic's current one, which reply continues. " + whenNew + " " + byReference,
-		InputSchema: withPolicyEnums(mustSchema[DelegateArgs]()),
-		Annotations: talks,
+		InputSchema:  withPolicyEnums(mustSchema[DelegateArgs]()),
+		OutputSchema: outSchema[Answer](),
+		Annotations:  talks,
 	}, s.delegateTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
@@ -63,8 +69,9 @@ func (s *Server) addTools() {
 		Description: "Send a follow-up to a session: by session id, else the topic's current session (default topic: the " +
 			"current branch of cwd). Only the new message travels; keep it short: 'Fix: …', 'Also: …', 'Based on that …'. " +
 			whenReply,
-		InputSchema: withPolicyEnums(mustSchema[ReplyArgs]()),
-		Annotations: talks,
+		InputSchema:  withPolicyEnums(mustSchema[ReplyArgs]()),
+		OutputSchema: outSchema[Answer](),
+		Annotations:  talks,
 	}, s.replyTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
@@ -73,8 +80,9 @@ func (s *Server) addTools() {
 		Description: "Run a verification command in the work tree (tests, lint, build). If it passes, that is recorded; if it " +
 			"fails, 'Failed: <command> <output tail>. Fix.' goes to the session (by id, else the topic's current one) and the " +
 			"answer comes back. rounds repeats run-and-send. The result is an error while the command still fails.",
-		InputSchema: withPolicyEnums(mustSchema[FixArgs]()),
-		Annotations: &mcp.ToolAnnotations{OpenWorldHint: ptr(true), DestructiveHint: ptr(false)},
+		InputSchema:  withPolicyEnums(mustSchema[FixArgs]()),
+		OutputSchema: outSchema[FixResult](),
+		Annotations:  &mcp.ToolAnnotations{OpenWorldHint: ptr(true), DestructiveHint: ptr(false)},
 	}, s.fixTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
@@ -83,8 +91,9 @@ func (s *Server) addTools() {
 		Description: "Ask the session for its final summary (what was found, what was decided, what is next), store it with the " +
 			"session (pr_summary and list show it) and close the session; file also writes it as markdown. Close a session " +
 			"when its line of work is done; a closed session takes no more replies.",
-		InputSchema: mustSchema[CloseArgs](),
-		Annotations: talks,
+		InputSchema:  mustSchema[CloseArgs](),
+		OutputSchema: outSchema[CloseResult](),
+		Annotations:  talks,
 	}, s.closeTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
@@ -93,24 +102,27 @@ func (s *Server) addTools() {
 		Description: "List the sessions stored in the repository of cwd (and those fetched from remotes): topic, status, turns, " +
 			"tokens, last activity, sharing, summary. current marks each topic's session that reply continues. Use it to find " +
 			"a session to continue before opening a new one.",
-		InputSchema: mustSchema[ListArgs](),
-		Annotations: readOnly,
+		InputSchema:  mustSchema[ListArgs](),
+		OutputSchema: outSchema[ListResult](),
+		Annotations:  readOnly,
 	}, s.listTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
-		Name:        "show",
-		Title:       "Show a session's transcript",
-		Description: "One session's transcript (by id, else the topic's current session): every turn with its answer, the commit it is attached to, usage, summaries and events.",
-		InputSchema: mustSchema[ShowArgs](),
-		Annotations: readOnly,
+		Name:         "show",
+		Title:        "Show a session's transcript",
+		Description:  "One session's transcript (by id, else the topic's current session): every turn with its answer, the commit it is attached to, usage, summaries and events.",
+		InputSchema:  mustSchema[ShowArgs](),
+		OutputSchema: outSchema[session.Transcript](),
+		Annotations:  readOnly,
 	}, s.showTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
-		Name:        "log",
-		Title:       "Commits with their conversations",
-		Description: fmt.Sprintf("Commits newest first, like git log (default: %d from HEAD), each with the conversation turns attached to it in any topic, also those found again after a rebase, cherry-pick or squash merge.", defaultLogMax),
-		InputSchema: mustSchema[LogArgs](),
-		Annotations: readOnly,
+		Name:         "log",
+		Title:        "Commits with their conversations",
+		Description:  fmt.Sprintf("Commits newest first, like git log (default: %d from HEAD), each with the conversation turns attached to it in any topic, also those found again after a rebase, cherry-pick or squash merge.", defaultLogMax),
+		InputSchema:  mustSchema[LogArgs](),
+		OutputSchema: outSchema[LogResult](),
+		Annotations:  readOnly,
 	}, s.logTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
@@ -119,8 +131,9 @@ func (s *Server) addTools() {
 		Description: "A pull-request description of base..HEAD: its commits, the sessions attached to them, their summaries, " +
 			"decisions and open items, and token totals, as markdown (content) and data (structured). Deterministic: the same " +
 			"history gives the same text.",
-		InputSchema: mustSchema[PRSummaryArgs](),
-		Annotations: readOnly,
+		InputSchema:  mustSchema[PRSummaryArgs](),
+		OutputSchema: outSchema[history.PRSummary](),
+		Annotations:  readOnly,
 	}, s.prSummaryTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
@@ -128,8 +141,9 @@ func (s *Server) addTools() {
 		Title: "Token and byte figures",
 		Description: "Per session and topic: input, cached and output tokens, bytes sent, and the saving against one-off " +
 			"delegations that would inline the same context every time.",
-		InputSchema: mustSchema[StatsArgs](),
-		Annotations: readOnly,
+		InputSchema:  mustSchema[StatsArgs](),
+		OutputSchema: outSchema[StatsResult](),
+		Annotations:  readOnly,
 	}, s.statsTool)
 }
 
@@ -167,6 +181,36 @@ func withPolicyEnums(sch *jsonschema.Schema) *jsonschema.Schema {
 		p.Enum = []any{ApprovalUntrusted, ApprovalOnRequest, ApprovalNever}
 	}
 	return sch
+}
+
+// outSchema is the output schema of T, made portable: Go's nil slices,
+// maps and pointers give "type": ["null", X], which clients that map tool
+// schemas onto a single-type dialect refuse (the MCP Inspector's --strict
+// check warns about every one); the same values are allowed as
+// anyOf [{"type": "null"}, {"type": X, …}].
+func outSchema[T any]() *jsonschema.Schema {
+	sch, err := jsonschema.For[T](nil)
+	if err != nil {
+		panic(fmt.Sprintf("schema of %T: %v", *new(T), err))
+	}
+	portable(sch)
+	return sch
+}
+
+func portable(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	for _, p := range s.Properties {
+		portable(p)
+	}
+	portable(s.Items)
+	portable(s.AdditionalProperties)
+	if len(s.Types) == 2 && s.Types[0] == "null" {
+		branch := *s
+		branch.Type, branch.Types, branch.Title, branch.Description = s.Types[1], nil, "", ""
+		*s = jsonschema.Schema{Title: s.Title, Description: s.Description, AnyOf: []*jsonschema.Schema{{Type: "null"}, &branch}}
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
