@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -88,8 +89,12 @@ func runMCP(ctx context.Context, e *Env, opts *MCPOptions) error {
 	srv := mcpserver.New(mcpserver.Options{Backend: mcpBackend{e}, Dir: e.Dir, Version: version(), Logger: log})
 	log.Info("git codex mcp: serving on stdio", "dir", e.Dir, "version", version())
 	err := srv.Serve(ctx, e.Stdin, e.Stdout)
-	log.Info("git codex mcp: client gone", "err", err)
-	if ctx.Err() != nil || err == io.EOF {
+	if ctx.Err() != nil {
+		log.Info("git codex mcp: stopped by a signal")
+		return ctx.Err() // exit 130, as every command
+	}
+	log.Info("git codex mcp: the client is gone", "err", err)
+	if errors.Is(err, io.EOF) {
 		return nil
 	}
 	return err

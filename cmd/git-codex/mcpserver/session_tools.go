@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/failure"
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/scaffold"
 	"github.com/git-codex/git-codex/session"
@@ -342,6 +344,9 @@ func (s *Server) continue1(ctx context.Context, out *output, dir string, which W
 // workspace opens the repository of dir and builds the engine over it.
 func (s *Server) workspace(dir string, opt EngineOptions, out session.Output) (Workspace, *session.Engine, error) {
 	w, err := s.opts.Backend.Open(dir)
+	if errors.Is(err, gitstore.ErrNotRepository) {
+		return nil, nil, failure.WithHint(err, "pass cwd, a directory inside a git repository")
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -79,10 +79,11 @@ func (s *Server) addTools() {
 		Title: "Run a check; send its failure to the session",
 		Description: "Run a verification command in the work tree (tests, lint, build). If it passes, that is recorded; if it " +
 			"fails, 'Failed: <command> <output tail>. Fix.' goes to the session (by id, else the topic's current one) and the " +
-			"answer comes back. rounds repeats run-and-send. The result is an error while the command still fails.",
+			"answer comes back. rounds repeats run-and-send. The result is an error while the command still fails. The command runs " +
+			"with the rights of the server's user, like any command the caller runs itself.",
 		InputSchema:  withPolicyEnums(mustSchema[FixArgs]()),
 		OutputSchema: outSchema[FixResult](),
-		Annotations:  &mcp.ToolAnnotations{OpenWorldHint: ptr(true), DestructiveHint: ptr(false)},
+		Annotations:  talks, // the command runs with the server's rights: not read-only, maybe destructive
 	}, s.fixTool)
 
 	mcp.AddTool(s.mcp, &mcp.Tool{
