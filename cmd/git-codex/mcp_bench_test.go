@@ -67,15 +67,19 @@ func BenchmarkMCPReply(b *testing.B) {
 				b.Fatal(err)
 			}
 			samples := make([]time.Duration, 0, b.N)
+			cpu := make([]time.Duration, 0, b.N)
+			serverCPU := procCPU(pid)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				start := time.Now()
+				start, used := time.Now(), cpuTime()
 				if err := reply(fmt.Sprintf("Also: check caller %d", i)); err != nil {
 					b.Fatal(err)
 				}
 				samples = append(samples, time.Since(start))
+				cpu = append(cpu, cpuTime()-used)
 			}
 			b.StopTimer()
+			serverCPU = procCPU(pid) - serverCPU
 			if got := countModelRequests(srv); got != b.N+2 {
 				b.Fatalf("the server saw %d model requests, want %d", got, b.N+2)
 			}
@@ -83,6 +87,15 @@ func BenchmarkMCPReply(b *testing.B) {
 			b.ReportMetric(ms(med), "median-ms")
 			b.ReportMetric(ms(p90), "p90-ms")
 			line := fmt.Sprintf("%s: %d codex-reply calls: median %.1f ms, p90 %.1f ms (goal: median < 10 ms)", mode, b.N, ms(med), ms(p90))
+			if pid == 0 {
+				// Client and server share this process (and its git children).
+				b.ReportMetric(ms(percentile(cpu, 50)), "cpu-ms")
+				line += fmt.Sprintf("; CPU %.1f ms (median, client and server)", ms(percentile(cpu, 50)))
+			} else {
+				// The server process and the git it ran, a mean: /proc counts in ticks.
+				b.ReportMetric(ms(serverCPU)/float64(b.N), "server-cpu-ms")
+				line += fmt.Sprintf("; server CPU %.1f ms (mean)", ms(serverCPU)/float64(b.N))
+			}
 			if pid != 0 {
 				after := rss(pid)
 				b.ReportMetric(idle/1024, "idle-rss-MB")
@@ -240,4 +253,24 @@ func rss(pid int) float64 {
 		}
 	}
 	return 0
+}
+
+// procCPU is the CPU time process pid and its waited-for children have used
+// (utime, stime, cutime, cstime of /proc/PID/stat), 0 for pid 0.
+func procCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count after its ")".
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	var ticks int64
+	for _, i := range []int{11, 12, 13, 14} { // fields 14-17, 1-based, after pid and comm
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
 }

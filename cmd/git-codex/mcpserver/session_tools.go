@@ -308,6 +308,23 @@ func (s *Server) continue1(ctx context.Context, out *output, dir string, which W
 	}
 	defer w.Close()
 	key := repoKey(w)
+	if id := strings.ToUpper(which.Session); len(id) == idLen && which.Topic == "" {
+		// A whole id (what codex returned): lock it without reading the
+		// notes twice; the engine finds the session.
+		unlock, err := s.locks.lock(ctx, key+"session\x00"+id)
+		if err != nil {
+			return session.Result{Session: id}, err
+		}
+		defer unlock()
+		res, err := send(ctx, eng, session.Target{Session: id})
+		if !errors.Is(err, session.ErrNoSession) {
+			s.remember(id, dir)
+		}
+		if res.Session == "" {
+			res.Session = id
+		}
+		return res, err
+	}
 	var sess *session.Session
 	if which.Session != "" {
 		sess, err = eng.Load(ctx, which.Topic, which.Session)
@@ -340,6 +357,9 @@ func (s *Server) continue1(ctx context.Context, out *output, dir string, which W
 	}
 	return res, err
 }
+
+// idLen is the length of a session id (gitstore.NewID).
+const idLen = 26
 
 // workspace opens the repository of dir and builds the engine over it.
 func (s *Server) workspace(dir string, opt EngineOptions, out session.Output) (Workspace, *session.Engine, error) {
