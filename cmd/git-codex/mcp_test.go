@@ -52,13 +52,21 @@ type mcpOptions struct {
 	env map[string]string
 	// wrap wraps the model server's handler (to watch its requests).
 	wrap func(http.Handler) http.Handler
+	// repo makes the repository the server starts in (default: a new one
+	// with the context files committed); called after gittest.Hermetic.
+	repo func(t *testing.T) string
 }
 
 func newMCPTest(t *testing.T, o mcpOptions) *mcpTest {
 	t.Helper()
 	gittest.Hermetic(t)
-	m := &mcpTest{t: t, dir: gittest.NewRepo(t), srv: openaitest.NewUnstarted()}
-	gittest.CommitContextFiles(t, m.dir)
+	m := &mcpTest{t: t, srv: openaitest.NewUnstarted()}
+	if o.repo != nil {
+		m.dir = o.repo(t)
+	} else {
+		m.dir = gittest.NewRepo(t)
+		gittest.CommitContextFiles(t, m.dir)
+	}
 	handler := m.srv.Handler()
 	if o.wrap != nil {
 		handler = o.wrap(handler)
@@ -743,5 +751,60 @@ func TestMCPOneSessionSerialised(t *testing.T) {
 	list := structured[mcpserver.ListResult](t, res)
 	if len(list.Sessions) != 1 || list.Sessions[0].Turns != 3 || list.Sessions[0].Forks != 0 {
 		t.Errorf("the session after two concurrent replies: %+v", list.Sessions)
+	}
+}
+
+// cli runs a git codex command in dir with the test's environment and fails
+// the test when it does not exit 0.
+func (m *mcpTest) cli(dir string, args ...string) string {
+	m.t.Helper()
+	var stdout, stderr bytes.Buffer
+	e := newEnv(strings.NewReader(""), &stdout, &stderr, func(k string) string {
+		if v, ok := m.env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	})
+	e.Dir = dir
+	if code := run(context.Background(), e, append([]string{"git-codex"}, args...)); code != 0 {
+		m.t.Fatalf("git codex %s: exit %d\n%s", strings.Join(args, " "), code, stderr.String())
+	}
+	return stdout.String()
+}
+
+// A session a teammate stored and shared, fetched with sync, is continued
+// with codex-reply like one of this clone's; the new turn goes to this
+// clone's own topic ref and sync sends it back.
+func TestMCPContinuesATeammatesSession(t *testing.T) {
+	var clones []string
+	m := newMCPTest(t, mcpOptions{repo: func(t *testing.T) string {
+		_, clones = gittest.BareWithClones(t, 2)
+		return clones[1]
+	}})
+	m.cli(clones[0], "delegate", "Map the storage layer")
+	m.cli(clones[0], "sync")
+	var list struct {
+		Sessions []struct {
+			ID string `json:"id"`
+		} `json:"sessions"`
+	}
+	m.cli(clones[1], "sync")
+	b, _ := json.Marshal(m.call("list", map[string]any{}).StructuredContent)
+	if err := json.Unmarshal(b, &list); err != nil || len(list.Sessions) != 1 {
+		t.Fatalf("list in the teammate's clone: %s", b)
+	}
+	thread := list.Sessions[0].ID
+	res := m.call("codex-reply", map[string]any{"threadId": thread, "prompt": "Also: the lock protocol"})
+	if out := structured[codexOut](t, res); res.IsError || out.ThreadID != thread || out.Topic != "main" {
+		t.Fatalf("codex-reply to the teammate's session: %+v %q", out, texts(res))
+	}
+	note := gittest.Git(t, clones[1], "notes", "--ref=refs/notes/codex/main", "show", "HEAD")
+	if !strings.Contains(note, "Also: the lock protocol") || !strings.Contains(note, thread) {
+		t.Errorf("the new turn is not in this clone's topic ref:\n%s", note)
+	}
+	m.cli(clones[1], "sync")
+	m.cli(clones[0], "sync")
+	if note := gittest.Git(t, clones[0], "notes", "--ref=refs/notes/codex/main", "show", "HEAD"); !strings.Contains(note, "Also: the lock protocol") {
+		t.Errorf("the teammate did not get the reply back:\n%s", note)
 	}
 }
