@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"reflect"
 	"regexp"
 	"strings"
@@ -807,4 +809,137 @@ func TestMCPContinuesATeammatesSession(t *testing.T) {
 	if note := gittest.Git(t, clones[0], "notes", "--ref=refs/notes/codex/main", "show", "HEAD"); !strings.Contains(note, "Also: the lock protocol") {
 		t.Errorf("the teammate did not get the reply back:\n%s", note)
 	}
+}
+
+// rawServer starts `git codex mcp` in dir through git's dispatch (the test
+// binary is git-codex on PATH) with env added, for a test that speaks
+// JSON-RPC lines to it itself.
+func rawServer(t *testing.T, dir string, env ...string) (*exec.Cmd, io.WriteCloser, *lockedBuffer, *lockedBuffer) {
+	t.Helper()
+	if _, err := exec.LookPath("git-codex"); err != nil {
+		t.Skipf("git-codex is not on PATH (TestMain puts the test binary there): %v", err)
+	}
+	cmd := exec.Command("git", "codex", "mcp")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), append(env, "OPENAI_API_KEY=", "OPENAI_PRIMARY_MODEL=test-model")...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	const hello = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n"
+	if _, err := io.WriteString(stdin, hello); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, stdin, &stdout, &stderr
+}
+
+// waitFor polls until cond holds (or 20 s pass).
+func waitFor(cond func() bool) {
+	for deadline := time.Now().Add(20 * time.Second); !cond() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Only protocol reaches stdout: `git codex mcp` started through git's
+// dispatch is sent raw JSON-RPC lines, calls that succeed, fail (no key:
+// the command line would print to stderr) and read, then stdin closes; every
+// line it printed is a JSON-RPC message, and it exits 0.
+func TestMCPStdoutIsProtocolOnly(t *testing.T) {
+	gittest.Hermetic(t)
+	dir := gittest.NewRepo(t)
+	srv := openaitest.New(t)
+	requests := []string{
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"codex","arguments":{"prompt":"Find it"},"_meta":{"progressToken":7}}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"codex","arguments":{"prompt":"Find it","cwd":"/"}}}`,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"list","arguments":{}}}`,
+	}
+	for _, baseURL := range []string{srv.URL(), ""} {
+		cmd, stdin, stdout, stderr := rawServer(t, dir, "OPENAI_BASE_URL="+baseURL)
+		for _, r := range requests {
+			if _, err := io.WriteString(stdin, r+"\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Every call answered, then the client goes away.
+		waitFor(func() bool { return len(responseIDs(t, stdout.String(), false)) == 4 })
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("base URL %q: exit %v\n%s", baseURL, err, stderr.String())
+		}
+		if ids := responseIDs(t, stdout.String(), true); len(ids) != 4 {
+			t.Errorf("base URL %q: answers to %v, want 4 calls answered\nstdout:\n%s\nstderr:\n%s", baseURL, ids, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// A client that goes away while an answer streams (closes the server's
+// stdin, as clients end their servers) leaves the partial answer stored as
+// incomplete: the server waits for its calls before it exits.
+func TestMCPClientGoneStoresThePartialAnswer(t *testing.T) {
+	gittest.Hermetic(t)
+	dir := gittest.NewRepo(t)
+	srv := openaitest.New(t)
+	srv.Enqueue(openaitest.Reply{Text: "A partial answer that the client never sees the end of."})
+	srv.Inject(openaitest.Fault{Kind: openaitest.FaultStall, AfterDeltas: 3})
+	cmd, stdin, stdout, stderr := rawServer(t, dir, "OPENAI_BASE_URL="+srv.URL())
+	call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"codex","arguments":{"prompt":"Explain"},"_meta":{"progressToken":"p"}}}`
+	if _, err := io.WriteString(stdin, call+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(func() bool { return strings.Contains(stdout.String(), "answering: ") })
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit %v\n%s", err, stderr.String())
+	}
+	note := gittest.Git(t, dir, "notes", "--ref=refs/notes/codex/main", "show", "HEAD")
+	if !strings.Contains(note, `"status":"incomplete"`) || !strings.Contains(note, "A partial answer") {
+		t.Errorf("stored:\n%s\nstdout:\n%s\nstderr:\n%s", note, stdout.String(), stderr.String())
+	}
+}
+
+// responseIDs returns the ids of the JSON-RPC responses in out, one message
+// a line; with strict, a line that is no JSON-RPC message fails the test.
+func responseIDs(t *testing.T, out string, strict bool) map[float64]bool {
+	ids := map[float64]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var msg struct {
+			JSONRPC string   `json:"jsonrpc"`
+			ID      *float64 `json:"id"`
+			Method  string   `json:"method"`
+		}
+		if err := json.Unmarshal([]byte(line), &msg); err != nil || msg.JSONRPC != "2.0" || (msg.ID == nil && msg.Method == "") {
+			if strict {
+				t.Errorf("stdout has a line that is no JSON-RPC message: %q", line)
+			}
+			continue
+		}
+		if msg.ID != nil && msg.Method == "" {
+			ids[*msg.ID] = true
+		}
+	}
+	return ids
+}
+
+// lockedBuffer is a bytes.Buffer a process writes to while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -101,7 +101,7 @@ type FixResult struct {
 	Passed  bool     `json:"passed" jsonschema:"the command passed in the last round"`
 	Rounds  int      `json:"rounds" jsonschema:"rounds run"`
 	Session string   `json:"session" jsonschema:"the session the failures went to"`
-	Topic   string   `json:"topic"`
+	Topic   string   `json:"topic,omitempty"`
 	Answers []Answer `json:"answers,omitempty" jsonschema:"the model's answer to each failure sent"`
 	Output  string   `json:"output,omitempty" jsonschema:"the tail of the command's last output"`
 	Notes   []string `json:"notes,omitempty"`
@@ -200,21 +200,19 @@ func (s *Server) fixTool(ctx context.Context, req *mcp.CallToolRequest, in FixAr
 	return runTool(s, ctx, req, pol, pol.notes(), func(ctx context.Context, out *output) (*FixResult, error) {
 		f := &FixResult{}
 		var fr session.FixResult
-		_, err := s.continue1(ctx, out, s.dir(in.CWD), in.Which, func(ctx context.Context, eng *session.Engine, t session.Target) (session.Result, error) {
+		r, err := s.continue1(ctx, out, s.dir(in.CWD), in.Which, func(ctx context.Context, eng *session.Engine, t session.Target) (session.Result, error) {
 			var err error
 			fr, err = eng.Fix(ctx, session.FixOptions{Target: t, Command: []string{in.Command}, Max: in.Rounds})
-			return session.Result{}, err
+			return session.Result{Session: t.Session, Topic: t.Topic}, err
 		})
-		f.Passed, f.Rounds = fr.Passed, fr.Rounds
+		f.Passed, f.Rounds, f.Session, f.Topic = fr.Passed, fr.Rounds, r.Session, r.Topic
 		for _, r := range fr.Answers {
 			var a Answer
 			a.fill(r)
 			f.Answers = append(f.Answers, a)
+			f.Topic = a.Topic
 		}
-		f.Session, _, f.Output = out.report()
-		if len(f.Answers) > 0 {
-			f.Topic = f.Answers[0].Topic
-		}
+		_, _, f.Output = out.report()
 		return f, err
 	})
 }
