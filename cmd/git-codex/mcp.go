@@ -33,7 +33,7 @@ func newMCPCommand(e *Env, runF func(context.Context, *MCPOptions) error) *cli.C
 	return &cli.Command{
 		Name:      "mcp",
 		Usage:     "serve git codex to coding agents over MCP (stdio): the codex and codex-reply tools, and the native ones",
-		UsageText: "git codex mcp [--log FILE]\n   git codex mcp --print-config claude|codex|cursor",
+		UsageText: "git codex mcp [--log FILE]\ngit codex mcp --print-config claude|codex|cursor",
 		Description: "Runs an MCP server on stdin and stdout for an orchestrating agent (Claude Code, Codex,\n" +
 			"Cursor, OpenCode). It serves the codex and codex-reply tools of the MCP server Codex\n" +
 			"removed in 2026, with the same arguments (threadId is the git codex session id), and\n" +

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -76,9 +77,9 @@ type StatsResult struct {
 // the caller's context window.
 const defaultLogMax = 20
 
-func (s *Server) listTool(ctx context.Context, _ *mcp.CallToolRequest, in ListArgs) (*mcp.CallToolResult, *ListResult, error) {
+func (s *Server) listTool(ctx context.Context, req *mcp.CallToolRequest, in ListArgs) (*mcp.CallToolResult, *ListResult, error) {
 	res := &ListResult{Sessions: []ListEntry{}}
-	return read(s, in.CWD, func(w Workspace, eng *session.Engine, out *output) (string, error) {
+	return read(s, req, in.CWD, func(w Workspace, eng *session.Engine, out *output) (string, error) {
 		var topics []string
 		if in.Topic != "" {
 			topics = []string{in.Topic}
@@ -106,9 +107,9 @@ func (s *Server) listTool(ctx context.Context, _ *mcp.CallToolRequest, in ListAr
 	}, res)
 }
 
-func (s *Server) showTool(ctx context.Context, _ *mcp.CallToolRequest, in ShowArgs) (*mcp.CallToolResult, *session.Transcript, error) {
+func (s *Server) showTool(ctx context.Context, req *mcp.CallToolRequest, in ShowArgs) (*mcp.CallToolResult, *session.Transcript, error) {
 	res := &session.Transcript{}
-	return read(s, in.CWD, func(w Workspace, eng *session.Engine, _ *output) (string, error) {
+	return read(s, req, in.CWD, func(w Workspace, eng *session.Engine, _ *output) (string, error) {
 		topic := in.Topic
 		if in.Session == "" {
 			var err error
@@ -128,9 +129,9 @@ func (s *Server) showTool(ctx context.Context, _ *mcp.CallToolRequest, in ShowAr
 	}, res)
 }
 
-func (s *Server) logTool(ctx context.Context, _ *mcp.CallToolRequest, in LogArgs) (*mcp.CallToolResult, *LogResult, error) {
+func (s *Server) logTool(ctx context.Context, req *mcp.CallToolRequest, in LogArgs) (*mcp.CallToolResult, *LogResult, error) {
 	res := &LogResult{Commits: []history.LogEntry{}}
-	return read(s, in.CWD, func(w Workspace, _ *session.Engine, _ *output) (string, error) {
+	return read(s, req, in.CWD, func(w Workspace, _ *session.Engine, _ *output) (string, error) {
 		limit := in.Max
 		if limit <= 0 {
 			limit = defaultLogMax
@@ -149,9 +150,9 @@ func (s *Server) logTool(ctx context.Context, _ *mcp.CallToolRequest, in LogArgs
 	}, res)
 }
 
-func (s *Server) prSummaryTool(ctx context.Context, _ *mcp.CallToolRequest, in PRSummaryArgs) (*mcp.CallToolResult, *history.PRSummary, error) {
+func (s *Server) prSummaryTool(ctx context.Context, req *mcp.CallToolRequest, in PRSummaryArgs) (*mcp.CallToolResult, *history.PRSummary, error) {
 	res := &history.PRSummary{}
-	return read(s, in.CWD, func(w Workspace, _ *session.Engine, _ *output) (string, error) {
+	return read(s, req, in.CWD, func(w Workspace, _ *session.Engine, _ *output) (string, error) {
 		sum, err := history.Summarize(ctx, w.Repo(), history.SummaryOptions{Base: in.Base})
 		if errors.Is(err, history.ErrNoBase) {
 			return "", failure.WithHint(err, "pass base, e.g. origin/main")
@@ -168,9 +169,9 @@ func (s *Server) prSummaryTool(ctx context.Context, _ *mcp.CallToolRequest, in P
 	}, res)
 }
 
-func (s *Server) statsTool(ctx context.Context, _ *mcp.CallToolRequest, in StatsArgs) (*mcp.CallToolResult, *StatsResult, error) {
+func (s *Server) statsTool(ctx context.Context, req *mcp.CallToolRequest, in StatsArgs) (*mcp.CallToolResult, *StatsResult, error) {
 	res := &StatsResult{Topics: []session.TopicStats{}}
-	return read(s, in.CWD, func(_ Workspace, eng *session.Engine, out *output) (string, error) {
+	return read(s, req, in.CWD, func(_ Workspace, eng *session.Engine, out *output) (string, error) {
 		stats, err := eng.Stats(ctx, in.Topic)
 		if err != nil {
 			return "", err
@@ -187,14 +188,17 @@ func (s *Server) statsTool(ctx context.Context, _ *mcp.CallToolRequest, in Stats
 // result: fn's text as the content when it gives one (else the SDK puts
 // the structured result's JSON there), or the command line's two lines
 // with isError.
-func read[T any](s *Server, cwd string, fn func(w Workspace, eng *session.Engine, out *output) (string, error), res *T) (*mcp.CallToolResult, *T, error) {
+func read[T any](s *Server, req *mcp.CallToolRequest, cwd string, fn func(w Workspace, eng *session.Engine, out *output) (string, error), res *T) (*mcp.CallToolResult, *T, error) {
+	start := time.Now()
 	out := newOutput(policy{}, false, 0)
 	w, eng, err := s.workspace(s.dir(cwd), EngineOptions{}, out)
 	if err != nil {
+		s.logCall(req.Params.Name, start, err)
 		return failed(err), res, nil
 	}
 	defer w.Close()
 	text, err := fn(w, eng, out)
+	s.logCall(req.Params.Name, start, err)
 	if err != nil {
 		return failed(err), res, nil
 	}

@@ -29,6 +29,8 @@ type result interface {
 // requests of protocol 2026-07-28 the run outlives the request that started
 // it while the client answers an approval.
 type run[T result] struct {
+	tool   string
+	start  time.Time
 	out    *output
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -67,7 +69,7 @@ func runTool[T result](s *Server, ctx context.Context, req *mcp.CallToolRequest,
 		out.note(n)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r := &run[T]{out: out, cancel: cancel, done: make(chan struct{})}
+	r := &run[T]{tool: req.Params.Name, start: time.Now(), out: out, cancel: cancel, done: make(chan struct{})}
 	s.runs.Add(1)
 	go func() {
 		defer s.runs.Done()
@@ -85,6 +87,7 @@ func wait[T result](s *Server, ctx context.Context, req *mcp.CallToolRequest, r 
 	for {
 		select {
 		case <-r.done:
+			s.logCall(r.tool, r.start, r.err)
 			return finish(r)
 		case q := <-r.out.asks:
 			if !multiRoundTrip(req) {
@@ -103,6 +106,7 @@ func wait[T result](s *Server, ctx context.Context, req *mcp.CallToolRequest, r 
 			// The engine stores what the model said so far as incomplete.
 			r.cancel()
 			<-r.done
+			s.logCall(r.tool, r.start, r.err)
 			return finish(r)
 		}
 	}
@@ -125,6 +129,17 @@ func finish[T result](r *run[T]) (*mcp.CallToolResult, T, error) {
 		res.Content = append(res.Content, &mcp.TextContent{Text: noteText(notes)})
 	}
 	return res, r.val, nil
+}
+
+// logCall logs a call that ended: its tool, how long it took, and what the
+// caller was told when it failed.
+func (s *Server) logCall(tool string, start time.Time, err error) {
+	d := time.Since(start).Round(time.Millisecond)
+	if err != nil {
+		s.log.Info("call failed", "tool", tool, "took", d, "error", failure.Describe(err).Message)
+		return
+	}
+	s.log.Info("call", "tool", tool, "took", d)
 }
 
 // failed is the error result of err: the command line's two lines.
