@@ -653,9 +653,10 @@ func TestMCPBadArguments(t *testing.T) {
 }
 
 // inFlight counts the model requests being answered at once; each waits (up
-// to 300 ms) for a second one to arrive, so two calls that run in parallel
+// to window) for a second one to arrive, so two calls that run in parallel
 // are seen together, and two that do not are seen apart.
 type inFlight struct {
+	window    time.Duration
 	mu        sync.Mutex
 	now, most int
 }
@@ -666,7 +667,7 @@ func (f *inFlight) wrap(h http.Handler) http.Handler {
 		f.now++
 		f.most = max(f.most, f.now)
 		f.mu.Unlock()
-		deadline := time.After(300 * time.Millisecond)
+		deadline := time.After(f.window)
 		for waiting := true; waiting; {
 			f.mu.Lock()
 			waiting = f.now < 2
@@ -692,7 +693,9 @@ func (f *inFlight) max() int {
 
 // Two calls on two topics run in parallel.
 func TestMCPTwoTopicsInParallel(t *testing.T) {
-	var f inFlight
+	// Generous: the first request waits this long only if the calls were
+	// served one after the other.
+	f := inFlight{window: 3 * time.Second}
 	m := newMCPTest(t, mcpOptions{wrap: f.wrap})
 	other := t.TempDir() + "/wt"
 	gittest.Git(t, m.dir, "worktree", "add", "-q", "-b", "feature", other)
@@ -728,7 +731,7 @@ func TestMCPTwoTopicsInParallel(t *testing.T) {
 // Two replies to one session are served one after the other: the second
 // continues the first, never forks the session.
 func TestMCPOneSessionSerialised(t *testing.T) {
-	var f inFlight
+	f := inFlight{window: 300 * time.Millisecond}
 	m := newMCPTest(t, mcpOptions{wrap: f.wrap})
 	out := structured[codexOut](t, m.call("codex", map[string]any{"prompt": "Find the race"}))
 	f.mu.Lock()
