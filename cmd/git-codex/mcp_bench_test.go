@@ -28,6 +28,10 @@ import (
 //
 //	go test ./cmd/git-codex -run '^$' -bench MCP -benchtime 30x
 //
+// (BenchmarkMCPVersusCLI sets the server against the command line on the
+// same load; BenchmarkMCPTopics wants -benchtime 5x: each round takes a
+// second.)
+//
 // BenchmarkMCPReply: one codex-reply through a running server (goal: median
 // under 10 ms), the server in this process (the SDK's client over an
 // in-memory connection) and as a real process (`git codex mcp` started
@@ -105,6 +109,68 @@ func BenchmarkMCPReply(b *testing.B) {
 			b.Log(line)
 		})
 	}
+}
+
+// BenchmarkMCPVersusCLI alternates, on one session in one repository, a
+// codex-reply through the server (in process) and `git codex reply -s ID`
+// run in process, so that both see the same machine load; it reports both
+// medians and the median of the paired differences: what the server adds to
+// the command's own work.
+func BenchmarkMCPVersusCLI(b *testing.B) {
+	dir := benchRepo(b)
+	srv := openaitest.New(b)
+	srv.SetChunkSize(1 << 10)
+	b.Setenv("OPENAI_BASE_URL", srv.URL())
+	b.Setenv("OPENAI_PRIMARY_MODEL", "test-model")
+	b.Setenv("OPENAI_API_KEY", "")
+	b.Chdir(dir)
+	cs := inProcessServer(b, dir, srv.URL())
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "codex", Arguments: map[string]any{"prompt": "Find why the cache test is flaky"}})
+	if err != nil || res.IsError {
+		b.Fatalf("codex: %v %v", err, res)
+	}
+	thread := res.StructuredContent.(map[string]any)["threadId"].(string)
+	viaMCP := func(msg string) error {
+		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "codex-reply", Arguments: map[string]any{"threadId": thread, "prompt": msg}})
+		if err == nil && res.IsError {
+			err = fmt.Errorf("%v", res.Content)
+		}
+		return err
+	}
+	viaCLI := func(msg string) error { return mainInProcess("reply", "-s", thread, msg) }
+	for _, warm := range []func(string) error{viaMCP, viaCLI} {
+		if err := warm("Also: warm up"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var mcpT, cliT, diff []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// ABBA: the order alternates, so neither always runs second.
+		first, second := viaMCP, viaCLI
+		if i%2 == 1 {
+			first, second = viaCLI, viaMCP
+		}
+		var d [2]time.Duration
+		for j, f := range []func(string) error{first, second} {
+			start := time.Now()
+			if err := f(fmt.Sprintf("Also: caller %d.%d", i, j)); err != nil {
+				b.Fatal(err)
+			}
+			d[j] = time.Since(start)
+		}
+		m, c := d[0], d[1]
+		if i%2 == 1 {
+			m, c = d[1], d[0]
+		}
+		mcpT, cliT, diff = append(mcpT, m), append(cliT, c), append(diff, m-c)
+	}
+	b.StopTimer()
+	b.ReportMetric(ms(percentile(mcpT, 50)), "mcp-ms")
+	b.ReportMetric(ms(percentile(cliT, 50)), "cli-ms")
+	b.ReportMetric(ms(percentile(diff, 50)), "added-ms")
+	b.Logf("%d pairs: codex-reply through the server median %.1f ms, git codex reply in process %.1f ms; the server adds a median %.2f ms",
+		b.N, ms(percentile(mcpT, 50)), ms(percentile(cliT, 50)), ms(percentile(diff, 50)))
 }
 
 // BenchmarkMCPTopics: 1 and then 10 concurrent codex calls, each on a topic
