@@ -35,6 +35,8 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 100x -count 5 ./gitstore/ ./model/ ./session/ ./workflow/
 	$(GO) test -run '^$$' -bench . -count 5 ./redact/
 	$(GO) test -count 1 -v -run TestCriticalPathFigures ./workflow/ | grep -E 'wall'
+	$(GO) test -run '^$$' -bench 'MCPReply|MCPVersusCLI' -benchtime 30x -count 5 ./cmd/git-codex/
+	$(GO) test -run '^$$' -bench MCPTopics -benchtime 5x -count 5 ./cmd/git-codex/
 	@echo "large repository: bash bench/bigrepo.sh"
 	@echo "Codex CLI driver (needs the pinned Codex, see README): $(GO) test ./codexcli -run '^\$$' -bench . -benchtime 20x"
 

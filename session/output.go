@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -74,6 +75,33 @@ type Event struct {
 	Text    string
 	// Wait is how long the client waits before a retry (EventRetry).
 	Wait time.Duration
+}
+
+// Line is the event as one line for people, the way every front end words
+// it: the command line prints it after "git-codex: ", the MCP server sends
+// it as progress and keeps it in the result. It is "" for the kinds that are
+// no message (EventWaiting, EventAnswerEnd, EventOutput).
+func (ev Event) Line() string {
+	switch ev.Kind {
+	case EventWaiting, EventAnswerEnd, EventOutput:
+		return ""
+	case EventRetry:
+		if ev.Wait > 0 {
+			return fmt.Sprintf("%s; retrying in %s", ev.Text, ev.Wait.Round(time.Millisecond))
+		}
+		return ev.Text + "; retrying"
+	case EventFallback:
+		return "falling back: " + ev.Text
+	case EventTool:
+		return "tool: " + ev.Text
+	case EventWarning:
+		return "warning: " + ev.Text
+	case EventOpened, EventClosed, EventRestart, EventCompact, EventCommand, EventMode:
+		return ev.Text
+	case EventVerdict:
+		return "fix: " + ev.Text
+	}
+	return string(ev.Kind) + ": " + ev.Text
 }
 
 // Approval is a question the engine asks before the model changes the work

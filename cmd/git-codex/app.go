@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 )
 
@@ -35,7 +36,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 func run(ctx context.Context, e *Env, args []string) int {
 	args, out, err := ui.TakeOutputFlags(args)
 	if err != nil {
-		return report(e, usageErrorf("use --color=always, --color=never or --color=auto", "%v", err))
+		return report(e, failure.Usagef("use --color=always, --color=never or --color=auto", "%v", err))
 	}
 	e.Output = out
 	app := newApp(e, commands(e))
@@ -44,7 +45,7 @@ func run(ctx context.Context, e *Env, args []string) int {
 	}
 	err = app.RunContext(ctx, gitStyleArgs(args))
 	if err == nil {
-		return exitOK
+		return failure.ExitOK
 	}
 	return report(e, err)
 }
@@ -82,7 +83,7 @@ func newApp(e *Env, cmds []*cli.Command) *cli.App {
 				if s := cli.SuggestCommand(c.App.Commands, name); s != "" {
 					hint = s
 				}
-				return usageErrorf(hint, "unknown command %q", name)
+				return failure.Usagef(hint, "unknown command %q", name)
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -117,6 +118,7 @@ func commands(e *Env) []*cli.Command {
 		newInstallManCommand(e, nil),
 		newCompletionCommand(e, nil),
 		newCompleteCommand(e, nil),
+		newMCPCommand(e, nil),
 	}
 }
 
@@ -133,7 +135,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		name += " " + c.Command.Name
 	}
-	return usageErrorf(fmt.Sprintf("run '%s --help'", name), "%v", err)
+	return failure.Usagef(fmt.Sprintf("run '%s --help'", name), "%v", err)
 }
 
 // gitStyleArgs accepts git's habits: gluing a number to -n ("log -n1",

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 )
 
 // checkArgs is called first by every command's Action. It returns a usage
@@ -18,7 +20,7 @@ import (
 func checkArgs(c *cli.Context, what string) error {
 	for _, name := range []string{"topic", "session"} {
 		if c.IsSet(name) && strings.TrimSpace(c.String(name)) == "" {
-			return usageErrorf("leave the flag out to use the current branch, or give a value",
+			return failure.Usagef("leave the flag out to use the current branch, or give a value",
 				"--%s needs a non-empty value", name)
 		}
 	}
@@ -28,7 +30,7 @@ func checkArgs(c *cli.Context, what string) error {
 			if looksLikeFlag(a) {
 				// A mistyped flag (--modle) after the message would be
 				// sent to the model as text and paid for.
-				return usageErrorf("put flags before the message; text that looks like a flag can follow a literal --",
+				return failure.Usagef("put flags before the message; text that looks like a flag can follow a literal --",
 					"unknown flag %s after the arguments of %s", a, c.Command.Name)
 			}
 			continue
@@ -43,7 +45,7 @@ func checkArgs(c *cli.Context, what string) error {
 		case c.Command.Name != "reply":
 			noun = "the arguments"
 		}
-		return usageErrorf("text that looks like a flag can follow a literal --",
+		return failure.Usagef("text that looks like a flag can follow a literal --",
 			"flags go before %s: %s", noun, usage)
 	}
 	return nil

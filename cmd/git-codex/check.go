@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/urfave/cli/v2"
@@ -80,7 +81,7 @@ func newCheckCommand(e *Env, runF func(context.Context, *CheckOptions) error) *c
 		Flags: []cli.Flag{jsonFlag()},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageErrorf("run 'git codex check --help'", "check takes no arguments")
+				return failure.Usagef("run 'git codex check --help'", "check takes no arguments")
 			}
 			return runF(c.Context, &CheckOptions{JSON: c.Bool("json")})
 		},
@@ -159,7 +160,7 @@ func runCheck(ctx context.Context, e *Env, opts *CheckOptions) error {
 			hint += ", and fix the storage problems with the commands shown"
 		}
 	}
-	return sayInstead(errCheckFailed, countNoun(n, "problem")+" found", hint)
+	return failure.SayInstead(failure.ErrCheckFailed, countNoun(n, "problem")+" found", hint)
 }
 
 func printCheck(e *Env, rep checkReport) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -42,7 +43,7 @@ func newCloseCommand(e *Env, runF func(context.Context, *CloseOptions) error) *c
 				return err
 			}
 			if c.NArg() > 0 {
-				return usageErrorf("run 'git codex close --help'", "close takes no arguments")
+				return failure.Usagef("run 'git codex close --help'", "close takes no arguments")
 			}
 			return runF(c.Context, &CloseOptions{
 				Topic: c.String("topic"), Session: c.String("session"),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/urfave/cli/v2"
@@ -35,7 +36,7 @@ func newCompactCommand(e *Env, runF func(context.Context, *CompactOptions) error
 				return err
 			}
 			if c.NArg() > 0 {
-				return usageErrorf("run 'git codex compact --help'", "compact takes no arguments")
+				return failure.Usagef("run 'git codex compact --help'", "compact takes no arguments")
 			}
 			return runF(c.Context, &CompactOptions{Topic: c.String("topic"), Session: c.String("session")})
 		},

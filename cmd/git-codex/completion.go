@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 )
 
@@ -49,7 +50,7 @@ func newCompletionCommand(e *Env, runF func(context.Context, *CompletionOptions)
 				return err
 			}
 			if c.NArg() != 1 {
-				return usageErrorf("run 'git codex completion bash' (or zsh, fish)", "completion takes one shell name")
+				return failure.Usagef("run 'git codex completion bash' (or zsh, fish)", "completion takes one shell name")
 			}
 			return runF(c.Context, &CompletionOptions{Shell: c.Args().First()})
 		},
@@ -59,7 +60,7 @@ func newCompletionCommand(e *Env, runF func(context.Context, *CompletionOptions)
 func runCompletion(_ context.Context, e *Env, opts *CompletionOptions) error {
 	b, err := completionScripts.ReadFile("completion/git-codex." + opts.Shell)
 	if err != nil {
-		return usageErrorf("choose bash, zsh or fish", "no completion for shell %q", opts.Shell)
+		return failure.Usagef("choose bash, zsh or fish", "no completion for shell %q", opts.Shell)
 	}
 	_, err = e.Stdout.Write(b)
 	return err

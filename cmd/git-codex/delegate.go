@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/notesync"
 	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/session"
@@ -157,7 +158,7 @@ func treePaths(root, cwd string, paths []string) ([]string, error) {
 		}
 		rel, err := filepath.Rel(realRoot, abs)
 		if err != nil || !filepath.IsLocal(rel) {
-			return nil, usageErrorf("name files inside the work tree", "--context %s is outside the work tree", p)
+			return nil, failure.Usagef("name files inside the work tree", "--context %s is outside the work tree", p)
 		}
 		out = append(out, filepath.ToSlash(rel))
 	}

@@ -59,20 +59,27 @@ type EngineOptions struct {
 	HideAnswer bool
 	// Quiet reports nothing at all (shell completion must stay silent).
 	Quiet bool
+	// Output, when set, receives what the engine reports instead of the
+	// terminal (the MCP server's calls).
+	Output session.Output
 }
 
 // Engine builds the session engine for this command, the one way every
-// command gets it: over the repository's notes (the local topics and, read
-// only, those fetched from remotes; new records go to the local topic ref,
-// which is how a teammate's fetched session is continued), reporting to the
-// terminal. Commands that only read need no model configuration.
+// command (and every call of the MCP server) gets it: over the repository's
+// notes (the local topics and, read only, those fetched from remotes; new
+// records go to the local topic ref, which is how a teammate's fetched
+// session is continued), reporting to the terminal or opt.Output. Commands
+// that only read need no model configuration.
 func (e *Env) Engine(opt EngineOptions) (*session.Engine, error) {
 	repo, err := e.Repo()
 	if err != nil {
 		return nil, err
 	}
 	eng := &session.Engine{Store: repo.Notes().WithRemotes(), Repo: repo, Now: e.Now}
-	if !opt.Quiet {
+	switch {
+	case opt.Output != nil:
+		eng.Out = opt.Output
+	case !opt.Quiet:
 		eng.Out = newTermOutput(e, !opt.HideAnswer)
 	}
 	if !opt.Model {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -48,10 +49,10 @@ func newFixCommand(e *Env, runF func(context.Context, *FixOptions) error) *cli.C
 				return err
 			}
 			if c.NArg() == 0 {
-				return usageErrorf("run 'git codex fix --help'", "fix needs a command after --")
+				return failure.Usagef("run 'git codex fix --help'", "fix needs a command after --")
 			}
 			if c.IsSet("max") && c.Int("max") < 1 {
-				return usageErrorf("run 'git codex fix --help'", "--max must be at least 1")
+				return failure.Usagef("run 'git codex fix --help'", "--max must be at least 1")
 			}
 			if err := checkModeFlags(c); err != nil {
 				return err

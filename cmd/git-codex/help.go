@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 )
 
@@ -54,10 +55,10 @@ func runHelp(ctx context.Context, _ *Env, opts *HelpOptions) error {
 		if s := cli.SuggestCommand(visibleCommands(opts.app.Commands), opts.Topics[0]); s != "" {
 			hint = s
 		}
-		return usageErrorf(hint, "no help topic %q", opts.Topics[0])
+		return failure.Usagef(hint, "no help topic %q", opts.Topics[0])
 	}
 	if len(opts.Topics) > 1 {
-		return usageErrorf("run 'git codex help "+cmd.Name+"'", "help takes one command")
+		return failure.Usagef("run 'git codex help "+cmd.Name+"'", "help takes one command")
 	}
 	// What `git codex CMD -h` prints. (cli.ShowCommandHelp looks among the
 	// help command's own subcommands and finds nothing.)

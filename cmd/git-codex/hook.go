@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/hooks"
 )
 
@@ -49,14 +50,14 @@ func newHookCommand(e *Env, runF func(context.Context, *HookOptions) error) *cli
 				"  printf 'refs/heads/main %s refs/heads/main %s\\n' \"$new\" \"$old\" | git codex hook pre-push origin \"$url\"",
 			Action: func(c *cli.Context) error {
 				if c.NArg() < 1 || c.NArg() > 2 {
-					return usageErrorf("run 'git codex hook pre-push --help'", "hook pre-push takes REMOTE and URL")
+					return failure.Usagef("run 'git codex hook pre-push --help'", "hook pre-push takes REMOTE and URL")
 				}
 				return runF(c.Context, &HookOptions{Remote: c.Args().Get(0), URL: c.Args().Get(1)})
 			},
 		}},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageErrorf("run 'git codex hook --help'", "unknown hook %q", c.Args().First())
+				return failure.Usagef("run 'git codex hook --help'", "unknown hook %q", c.Args().First())
 			}
 			return cli.ShowSubcommandHelp(c)
 		},
@@ -74,7 +75,7 @@ func runHookPrePush(ctx context.Context, e *Env, opts *HookOptions) error {
 		Remote: opts.Remote, URL: opts.URL, RefLines: e.Stdin, Getenv: e.Getenv,
 	})
 	if errors.Is(err, hooks.ErrContextFilesMissing) {
-		return sayInstead(err, "push refused: missing "+strings.Join(res.MissingContext, ", "), "")
+		return failure.SayInstead(err, "push refused: missing "+strings.Join(res.MissingContext, ", "), "")
 	}
 	if ctx.Err() != nil {
 		return ctx.Err() // Ctrl-C stopped the push and the hook with it

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/hooks"
 	"github.com/git-codex/git-codex/scaffold"
 )
@@ -70,23 +71,23 @@ func newInitCommand(e *Env, runF func(context.Context, *InitOptions) error) *cli
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageErrorf("run 'git codex init --help'", "init takes no arguments")
+				return failure.Usagef("run 'git codex init --help'", "init takes no arguments")
 			}
 			opts := &InitOptions{
 				Force: c.Bool("force"), NoScaffold: c.Bool("no-scaffold"), NoHooks: c.Bool("no-hooks"),
 				Uninstall: c.Bool("uninstall"), JSON: c.Bool("json"), LLM: c.Bool("llm"), Yes: c.Bool("yes"),
 			}
 			if opts.Yes && !opts.LLM {
-				return usageErrorf("add --llm, or drop --yes", "--yes confirms the model's version: it needs --llm")
+				return failure.Usagef("add --llm, or drop --yes", "--yes confirms the model's version: it needs --llm")
 			}
 			if opts.LLM && opts.NoScaffold {
-				return usageErrorf("drop --no-scaffold", "--llm improves the drafts that --no-scaffold skips")
+				return failure.Usagef("drop --no-scaffold", "--llm improves the drafts that --no-scaffold skips")
 			}
 			if opts.Uninstall && (opts.Force || opts.NoScaffold || opts.NoHooks) {
-				return usageErrorf("run 'git codex init --uninstall' alone", "--uninstall takes no other option but --json")
+				return failure.Usagef("run 'git codex init --uninstall' alone", "--uninstall takes no other option but --json")
 			}
 			if opts.Uninstall && opts.LLM {
-				return usageErrorf("run 'git codex init --uninstall' alone", "--uninstall takes no other option but --json")
+				return failure.Usagef("run 'git codex init --uninstall' alone", "--uninstall takes no other option but --json")
 			}
 			return runF(c.Context, opts)
 		},

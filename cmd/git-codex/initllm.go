@@ -11,6 +11,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/scaffold"
 	"github.com/git-codex/git-codex/session"
@@ -72,7 +73,7 @@ func improveDrafts(ctx context.Context, e *Env, root string, opts *InitOptions) 
 	}
 	improved := prompt.ParseFiles(res.Text, names)
 	if len(improved) == 0 {
-		return out, sayInstead(errModelAnswer, "the model's answer holds no context file",
+		return out, failure.SayInstead(failure.ErrModelAnswer, "the model's answer holds no context file",
 			"read it with 'git codex show -t "+prompt.InitTopic+"'; the drafts were not written")
 	}
 	changed := false

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/openaitest"
 )
@@ -41,8 +42,8 @@ func TestInterruptSaysSoOnce(t *testing.T) {
 	e.Dir = dir
 	defer e.close()
 	code := run(ctx, e, []string{"git-codex", "delegate", "Tell me a lot"})
-	if code != exitInterrupted {
-		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, exitInterrupted, stderr.String())
+	if code != failure.ExitInterrupted {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, failure.ExitInterrupted, stderr.String())
 	}
 	if n := strings.Count(stderr.String(), "interrupted"); n != 1 {
 		t.Errorf("%q said %d times, want once:\n%s", "interrupted", n, stderr.String())

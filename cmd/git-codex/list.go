@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/urfave/cli/v2"
@@ -56,7 +57,7 @@ func newListCommand(e *Env, runF func(context.Context, *ListOptions) error) *cli
 				return err
 			}
 			if c.Args().Present() {
-				return usageErrorf("run 'git codex list --help'", "list takes no arguments")
+				return failure.Usagef("run 'git codex list --help'", "list takes no arguments")
 			}
 			return runF(c.Context, &ListOptions{Topic: c.String("topic"), JSON: c.Bool("json")})
 		},

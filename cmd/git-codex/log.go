@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/history"
 )
 
@@ -42,7 +43,7 @@ func newLogCommand(e *Env, runF func(context.Context, *LogOptions) error) *cli.C
 				return err
 			}
 			if c.Int("max-count") < 0 {
-				return usageErrorf("run 'git codex log --help'", "-n must not be negative")
+				return failure.Usagef("run 'git codex log --help'", "-n must not be negative")
 			}
 			return runF(c.Context, &LogOptions{Max: c.Int("max-count"), Revs: c.Args().Slice(), JSON: c.Bool("json")})
 		},

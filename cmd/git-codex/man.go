@@ -9,6 +9,8 @@ import (
 
 	"github.com/cpuguy83/go-md2man/v2/md2man"
 	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 )
 
 // InstallManOptions are the inputs of `git codex install-man`.
@@ -50,7 +52,7 @@ func newInstallManCommand(e *Env, runF func(context.Context, *InstallManOptions)
 				return err
 			}
 			if c.Args().Present() {
-				return usageErrorf("run 'git codex install-man --help'", "install-man takes no arguments")
+				return failure.Usagef("run 'git codex install-man --help'", "install-man takes no arguments")
 			}
 			return runF(c.Context, &InstallManOptions{Prefix: c.String("prefix"), Stdout: c.Bool("stdout"), app: c.App})
 		},
@@ -67,16 +69,16 @@ func runInstallMan(_ context.Context, e *Env, opts *InstallManOptions) error {
 	if prefix == "" {
 		exe, err := os.Executable()
 		if err != nil {
-			return withHint(fmt.Errorf("find the running binary: %w", err), "pass --prefix DIR")
+			return failure.WithHint(fmt.Errorf("find the running binary: %w", err), "pass --prefix DIR")
 		}
 		prefix = defaultManPrefix(exe)
 	}
 	path := filepath.Join(prefix, "share", "man", "man1", "git-codex.1")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return withHint(fmt.Errorf("install the manual: %w", err), "pass --prefix DIR for a directory you can write to")
+		return failure.WithHint(fmt.Errorf("install the manual: %w", err), "pass --prefix DIR for a directory you can write to")
 	}
 	if err := os.WriteFile(path, page, 0o644); err != nil {
-		return withHint(fmt.Errorf("install the manual: %w", err), "pass --prefix DIR for a directory you can write to")
+		return failure.WithHint(fmt.Errorf("install the manual: %w", err), "pass --prefix DIR for a directory you can write to")
 	}
 	fmt.Fprintf(e.Stderr, "git-codex: installed %s\n", path)
 	if opts.Prefix != "" {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -22,10 +23,10 @@ func modeFlags() []cli.Flag {
 // the valid ones (a usage error).
 func checkModeFlags(c *cli.Context) error {
 	if v := c.String("sandbox"); c.IsSet("sandbox") && session.CheckSandbox(v) != nil {
-		return usageErrorf("use --sandbox "+strings.Join(session.Sandboxes, " or --sandbox "), "unknown --sandbox %q (want %s)", v, strings.Join(session.Sandboxes, " or "))
+		return failure.Usagef("use --sandbox "+strings.Join(session.Sandboxes, " or --sandbox "), "unknown --sandbox %q (want %s)", v, strings.Join(session.Sandboxes, " or "))
 	}
 	if v := c.String("approval"); c.IsSet("approval") && session.CheckApproval(v) != nil {
-		return usageErrorf("use --approval "+strings.Join(session.Approvals, ", --approval "), "unknown --approval %q (want %s)", v, strings.Join(session.Approvals, ", "))
+		return failure.Usagef("use --approval "+strings.Join(session.Approvals, ", --approval "), "unknown --approval %q (want %s)", v, strings.Join(session.Approvals, ", "))
 	}
 	return nil
 }
@@ -41,11 +42,11 @@ func modeRequest(cfg configSource, sandbox, approval string) (session.ModeReques
 	}
 	r.ConfigSandbox, r.ConfigApproval = get("codex.sandbox"), get("codex.approval")
 	if v := r.ConfigSandbox; v != "" && session.CheckSandbox(v) != nil {
-		return r, sayInstead(errBadConfig, fmt.Sprintf("codex.sandbox %q is not a sandbox mode", v),
+		return r, failure.SayInstead(failure.ErrBadConfig, fmt.Sprintf("codex.sandbox %q is not a sandbox mode", v),
 			"git config codex.sandbox "+strings.Join(session.Sandboxes, " (or ")+")")
 	}
 	if v := r.ConfigApproval; v != "" && session.CheckApproval(v) != nil {
-		return r, sayInstead(errBadConfig, fmt.Sprintf("codex.approval %q is not an approval policy", v),
+		return r, failure.SayInstead(failure.ErrBadConfig, fmt.Sprintf("codex.approval %q is not an approval policy", v),
 			"git config codex.approval with one of "+strings.Join(session.Approvals, ", "))
 	}
 	return r, nil

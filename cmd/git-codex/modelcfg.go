@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
@@ -57,13 +58,13 @@ func modelConfig(cfg configSource, getenv func(string) string, engineFlag, model
 		c.BaseURLSource = "git config codex.baseURL"
 	}
 	if c.Engine != model.EngineResponses && c.Engine != model.EngineChat {
-		return c, usageErrorf("use --engine responses or --engine chat (or git config codex.engine)",
+		return c, failure.Usagef("use --engine responses or --engine chat (or git config codex.engine)",
 			"unknown engine %q", c.Engine)
 	}
 	if v := get("codex.idleTimeout"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return c, sayInstead(errBadConfig, fmt.Sprintf("codex.idleTimeout %q is not a positive duration", v),
+			return c, failure.SayInstead(failure.ErrBadConfig, fmt.Sprintf("codex.idleTimeout %q is not a positive duration", v),
 				"use Go duration syntax, e.g. git config codex.idleTimeout 90s (or 2m)")
 		}
 		c.IdleTimeout = d
@@ -115,7 +116,7 @@ func sessionTarget(e *Env, topic, id string) (session.Target, error) {
 func topicOf(repo *gitstore.Repo, topic string) (string, error) {
 	if topic != "" {
 		if err := gitstore.ValidateTopic(topic); err != nil {
-			return "", usageErrorf("choose a topic without control characters, or pass -t TOPIC", "%v", err)
+			return "", failure.Usagef("choose a topic without control characters, or pass -t TOPIC", "%v", err)
 		}
 		return topic, nil
 	}
@@ -124,7 +125,7 @@ func topicOf(repo *gitstore.Repo, topic string) (string, error) {
 		return "", err
 	}
 	if h.Branch == "" {
-		return "", usageErrorf("pass -t TOPIC, or check out a branch", "HEAD is detached, so there is no branch to name the topic")
+		return "", failure.Usagef("pass -t TOPIC, or check out a branch", "HEAD is detached, so there is no branch to name the topic")
 	}
 	return h.Branch, nil
 }
@@ -133,9 +134,9 @@ func topicOf(repo *gitstore.Repo, topic string) (string, error) {
 // with a single phrase: "the task is empty", not "read task: read message: …".
 func messageError(err error, what, hint string) error {
 	if errors.Is(err, prompt.ErrEmptyMessage) {
-		return usageErrorf(hint, "the %s is empty", what)
+		return failure.Usagef(hint, "the %s is empty", what)
 	}
-	return usageErrorf(hint, "%v", err)
+	return failure.Usagef(hint, "%v", err)
 }
 
 // messageStdin is where a message may come from when neither arguments nor

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/session"
 )
@@ -47,21 +48,21 @@ func TestModelConfig(t *testing.T) {
 			cfg:  mapConfig{"codex.apiKey": "sk-from-config", "openai.apiKey": "sk-from-config"},
 			want: model.Config{Engine: model.EngineResponses, Model: "gpt-5"},
 		},
-		{name: "unknown engine", engine: "completions", wantCode: exitUsage},
+		{name: "unknown engine", engine: "completions", wantCode: failure.ExitUsage},
 		{
 			name: "idle timeout",
 			cfg:  mapConfig{"codex.idleTimeout": "45s"},
 			want: model.Config{Engine: model.EngineResponses, Model: "gpt-5", IdleTimeout: 45 * time.Second},
 		},
-		{name: "idle timeout not a duration", cfg: mapConfig{"codex.idleTimeout": "90"}, wantCode: exitConfig},
-		{name: "idle timeout negative", cfg: mapConfig{"codex.idleTimeout": "-1s"}, wantCode: exitConfig},
+		{name: "idle timeout not a duration", cfg: mapConfig{"codex.idleTimeout": "90"}, wantCode: failure.ExitConfig},
+		{name: "idle timeout negative", cfg: mapConfig{"codex.idleTimeout": "-1s"}, wantCode: failure.ExitConfig},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			getenv := func(k string) string { return c.env[k] }
 			got, err := modelConfig(c.cfg, getenv, c.engine, c.mdl)
 			if c.wantCode != 0 {
-				if code, _, _ := classify(err); err == nil || code != c.wantCode {
+				if code, _, _ := failure.Classify(err); err == nil || code != c.wantCode {
 					t.Fatalf("err = %v, want exit code %d", err, c.wantCode)
 				}
 				return
@@ -107,8 +108,8 @@ func TestCompactThreshold(t *testing.T) {
 func TestHintsClaimStorageOnlyWhenStored(t *testing.T) {
 	for _, cause := range []error{session.ErrNoAPIKey, model.ErrNoResponsesAPI, model.ErrBaseURL, model.ErrAuth, model.ErrRateLimited, model.ErrUnavailable} {
 		t.Run(cause.Error(), func(t *testing.T) {
-			_, _, before := classify(fmt.Errorf("check model configuration: %w", cause))
-			_, _, after := classify(&session.SendError{Turn: "01TURN", Err: cause})
+			_, _, before := failure.Classify(fmt.Errorf("check model configuration: %w", cause))
+			_, _, after := failure.Classify(&session.SendError{Turn: "01TURN", Err: cause})
 			if strings.Contains(before, "stored") {
 				t.Errorf("hint before storing claims storage: %q", before)
 			}
@@ -117,7 +118,7 @@ func TestHintsClaimStorageOnlyWhenStored(t *testing.T) {
 			}
 		})
 	}
-	if _, _, hint := classify(model.ErrNoResponsesAPI); !strings.Contains(hint, "git config codex.engine chat") {
+	if _, _, hint := failure.Classify(model.ErrNoResponsesAPI); !strings.Contains(hint, "git config codex.engine chat") {
 		t.Errorf("no-responses hint = %q", hint)
 	}
 }

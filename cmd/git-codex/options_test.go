@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 )
 
 // Table tests from the command line to the options struct, one table per
@@ -57,7 +59,7 @@ func runTable[O any](t *testing.T, command string, build func(*Env, func(context
 			}
 			got, err := parseWith(t, build, argv)
 			if c.wantErr != "" {
-				if code, _, _ := classify(err); err == nil || code != exitUsage || !strings.Contains(err.Error(), c.wantErr) {
+				if code, _, _ := failure.Classify(err); err == nil || code != failure.ExitUsage || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("git codex %s: err = %v, want a usage error containing %q", strings.Join(argv, " "), err, c.wantErr)
 				}
 				if got != nil {
@@ -262,13 +264,22 @@ func TestEveryCommandHasAnOptionsTable(t *testing.T) {
 	tested := map[string]bool{"list": true, "show": true, "delegate": true, "reply": true, "fix": true, "close": true,
 		"compact": true, "stats": true, "hook": true, "sync": true, "share": true, "unshare": true, "log": true,
 		"pr-summary": true, "reattach": true, "init": true, "check": true, "undo": true,
-		"help": true, "version": true, "install-man": true, "completion": true, "__complete": true}
+		"help": true, "version": true, "install-man": true, "completion": true, "__complete": true, "mcp": true}
 	e := newEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, func(string) string { return "" })
 	for _, c := range commands(e) {
 		if !tested[c.Name] {
 			t.Errorf("command %s has no options table", c.Name)
 		}
 	}
+}
+
+func TestMCPOptions(t *testing.T) {
+	runTable(t, "mcp", newMCPCommand, []parseCase[MCPOptions]{
+		{name: "serve", want: MCPOptions{}},
+		{name: "print config", args: "--print-config codex", want: MCPOptions{PrintConfig: "codex"}},
+		{name: "log", args: "--log /tmp/mcp.log", want: MCPOptions{Log: "/tmp/mcp.log"}},
+		{name: "an argument", args: "serve", wantErr: "mcp takes no arguments"},
+	})
 }
 
 func TestVersionOptions(t *testing.T) {

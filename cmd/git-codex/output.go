@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/session"
@@ -58,24 +57,8 @@ func (o *termOutput) Event(ev session.Event) {
 		o.line = lineEnd{w: o.stdout}
 	case session.EventOutput:
 		_, _ = io.WriteString(o.stderr, ev.Text)
-	case session.EventRetry:
-		if ev.Wait > 0 {
-			o.printf("%s; retrying in %s", ev.Text, ev.Wait.Round(time.Millisecond))
-		} else {
-			o.printf("%s; retrying", ev.Text)
-		}
-	case session.EventFallback:
-		o.printf("falling back: %s", ev.Text)
-	case session.EventTool:
-		o.printf("tool: %s", ev.Text)
-	case session.EventWarning:
-		o.printf("warning: %s", ev.Text)
-	case session.EventOpened, session.EventClosed, session.EventRestart, session.EventCompact, session.EventCommand, session.EventMode:
-		o.printf("%s", ev.Text)
-	case session.EventVerdict:
-		o.printf("fix: %s", ev.Text)
 	default:
-		o.printf("%s: %s", ev.Kind, ev.Text)
+		o.printf("%s", ev.Line())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/history"
 	"github.com/git-codex/git-codex/prompt"
@@ -50,17 +51,17 @@ func newPRSummaryCommand(e *Env, runF func(context.Context, *PRSummaryOptions) e
 				return err
 			}
 			if c.Args().Present() {
-				return usageErrorf("run 'git codex pr-summary --help'", "pr-summary takes no arguments; use --base REF")
+				return failure.Usagef("run 'git codex pr-summary --help'", "pr-summary takes no arguments; use --base REF")
 			}
 			f := c.String("format")
 			if c.Bool("json") {
 				f = "json"
 			}
 			if f != "markdown" && f != "json" {
-				return usageErrorf("use --format markdown or --format json", "unknown format %q", f)
+				return failure.Usagef("use --format markdown or --format json", "unknown format %q", f)
 			}
 			if c.Bool("llm") && f == "json" {
-				return usageErrorf("drop --llm for JSON output", "--llm rewrites markdown; it does not apply to --format json")
+				return failure.Usagef("drop --llm for JSON output", "--llm rewrites markdown; it does not apply to --format json")
 			}
 			return runF(c.Context, &PRSummaryOptions{Base: c.String("base"), Format: f, LLM: c.Bool("llm")})
 		},
@@ -74,7 +75,7 @@ func runPRSummary(ctx context.Context, e *Env, opts *PRSummaryOptions) error {
 	}
 	s, err := history.Summarize(ctx, repo, history.SummaryOptions{Base: opts.Base})
 	if errors.Is(err, gitstore.ErrUnknownRevision) {
-		return withHint(err, "name an existing branch or commit with --base")
+		return failure.WithHint(err, "name an existing branch or commit with --base")
 	}
 	if err != nil {
 		return err

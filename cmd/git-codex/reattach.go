@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/urfave/cli/v2"
@@ -45,7 +46,7 @@ func newReattachCommand(e *Env, runF func(context.Context, *ReattachOptions) err
 		},
 		Action: func(c *cli.Context) error {
 			if c.Int("max-count") < 0 {
-				return usageErrorf("run 'git codex reattach --help'", "-n must not be negative")
+				return failure.Usagef("run 'git codex reattach --help'", "-n must not be negative")
 			}
 			return runF(c.Context, &ReattachOptions{
 				Max: c.Int("max-count"), Revs: c.Args().Slice(), DryRun: c.Bool("dry-run"), JSON: c.Bool("json"),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/notesync"
 )
 
@@ -56,7 +57,7 @@ func newShareCommand(e *Env, runF func(context.Context, *ShareOptions) error) *c
 				return err
 			}
 			if c.NArg() < 1 || c.NArg() > 2 {
-				return usageErrorf("run 'git codex share --help'", "share takes TOPIC and an optional REMOTE")
+				return failure.Usagef("run 'git codex share --help'", "share takes TOPIC and an optional REMOTE")
 			}
 			return runF(c.Context, &ShareOptions{Topic: c.Args().Get(0), Remote: c.Args().Get(1),
 				Force: c.Bool("force"), JSON: c.Bool("json")})
@@ -89,10 +90,10 @@ func newUnshareCommand(e *Env, runF func(context.Context, *UnshareOptions) error
 				return err
 			}
 			if c.NArg() < 1 || c.NArg() > 2 {
-				return usageErrorf("run 'git codex unshare --help'", "unshare takes TOPIC and an optional REMOTE")
+				return failure.Usagef("run 'git codex unshare --help'", "unshare takes TOPIC and an optional REMOTE")
 			}
 			if c.Bool("private") && c.NArg() == 2 {
-				return usageErrorf("leave REMOTE out: a private topic goes to no remote", "unshare --private takes no REMOTE")
+				return failure.Usagef("leave REMOTE out: a private topic goes to no remote", "unshare --private takes no REMOTE")
 			}
 			return runF(c.Context, &UnshareOptions{Topic: c.Args().Get(0), Remote: c.Args().Get(1),
 				Private: c.Bool("private"), JSON: c.Bool("json")})
@@ -111,7 +112,7 @@ func runShare(ctx context.Context, e *Env, opts *ShareOptions) error {
 	res, err := notesync.ShareTopic(ctx, repo, opts.Topic, opts.Remote, opts.Force)
 	switch {
 	case errors.Is(err, notesync.ErrPrivateTopic):
-		return sayInstead(err, fmt.Sprintf("topic %s is private: it never leaves this machine", opts.Topic),
+		return failure.SayInstead(err, fmt.Sprintf("topic %s is private: it never leaves this machine", opts.Topic),
 			fmt.Sprintf("to share it anyway, run 'git codex share -f %s %s'", shellWord(opts.Topic), shellWord(opts.Remote)))
 	case err != nil:
 		return err

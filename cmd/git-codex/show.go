@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/redact"
 
@@ -46,7 +47,7 @@ func newShowCommand(e *Env, runF func(context.Context, *ShowOptions) error) *cli
 				return err
 			}
 			if c.NArg() > 1 {
-				return usageErrorf("run 'git codex show --help'", "show takes at most one argument")
+				return failure.Usagef("run 'git codex show --help'", "show takes at most one argument")
 			}
 			return runF(c.Context, &ShowOptions{Topic: c.String("topic"), Session: c.String("session"), JSON: c.Bool("json"),
 				Arg: c.Args().First()})
@@ -78,73 +79,16 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 		s, err = eng.Load(ctx, topic, "")
 	}
 	if errors.Is(err, session.ErrNoSession) {
-		return withHint(err, "see 'git codex list', or open a session with 'git codex delegate'")
+		return failure.WithHint(err, "see 'git codex list', or open a session with 'git codex delegate'")
 	}
 	if err != nil {
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(e.Stdout, transcriptOf(s))
+		return writeJSON(e.Stdout, s.Transcript())
 	}
 	printTranscript(e.Stdout, s, e.Palette())
 	return nil
-}
-
-// transcript is the --json form of a session.
-type transcript struct {
-	ID        string           `json:"id"`
-	Topic     string           `json:"topic"`
-	Engine    string           `json:"engine,omitempty"`
-	Model     string           `json:"model,omitempty"`
-	Mode      session.Mode     `json:"mode"`
-	Title     string           `json:"title,omitempty"`
-	Context   []string         `json:"context,omitempty"`
-	Status    string           `json:"status"`
-	Started   string           `json:"started"`
-	Turns     []transcriptTurn `json:"turns"`
-	Summaries []session.Record `json:"summaries,omitempty"`
-	Events    []session.Record `json:"events,omitempty"`
-}
-
-type transcriptTurn struct {
-	ID      string          `json:"id"`
-	Parent  string          `json:"parent,omitempty"`
-	Commit  string          `json:"commit"`
-	Time    string          `json:"time"`
-	Message string          `json:"message"`
-	Answer  *session.Record `json:"answer,omitempty"`
-	// Changes are the turn's file operations; Undone the undo's, when the
-	// turn was undone.
-	Changes []session.Record `json:"changes,omitempty"`
-	Undone  []session.Record `json:"undone,omitempty"`
-}
-
-func transcriptOf(s *session.Session) transcript {
-	t := transcript{
-		ID: s.ID, Topic: s.Topic, Engine: s.Engine(), Model: s.Open.Model, Mode: s.Mode(), Title: s.Open.Title,
-		Context: s.Open.Context, Status: "open", Started: s.Open.Time,
-		Turns: []transcriptTurn{}, Summaries: s.Summaries, Events: s.Events,
-	}
-	if s.Closed {
-		t.Status = "closed"
-	}
-	for _, turn := range s.Turns {
-		t.Turns = append(t.Turns, transcriptTurn{
-			ID: turn.Record.ID, Parent: turn.Record.Parent, Commit: noteTarget(turn.Record),
-			Time: turn.Record.Time, Message: turn.Record.Text, Answer: turn.Answer,
-			Changes: turn.Changes, Undone: turn.Undone,
-		})
-	}
-	return t
-}
-
-// noteTarget is the commit a record is attached to: the note it was read
-// from, else the commit it recorded.
-func noteTarget(r session.Record) string {
-	if r.NoteObject != "" {
-		return r.NoteObject
-	}
-	return r.Commit
 }
 
 func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
@@ -164,7 +108,7 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 		fmt.Fprintf(w, "context: %s\n", strings.Join(s.Open.Context, ", "))
 	}
 	for i, t := range s.Turns {
-		commit := noteTarget(t.Record)
+		commit := t.Record.AttachedTo()
 		if commit == gitstore.EmptyTree {
 			commit = "(unborn)"
 		}

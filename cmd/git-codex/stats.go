@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/urfave/cli/v2"
@@ -43,7 +44,7 @@ func newStatsCommand(e *Env, runF func(context.Context, *StatsOptions) error) *c
 				return err
 			}
 			if c.NArg() > 0 {
-				return usageErrorf("run 'git codex stats --help'", "stats takes no arguments")
+				return failure.Usagef("run 'git codex stats --help'", "stats takes no arguments")
 			}
 			return runF(c.Context, &StatsOptions{Topic: c.String("topic"), JSON: c.Bool("json")})
 		},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/notesync"
 )
 
@@ -42,7 +43,7 @@ func newSyncCommand(e *Env, runF func(context.Context, *SyncOptions) error) *cli
 				return err
 			}
 			if c.NArg() > 1 {
-				return usageErrorf("run 'git codex sync --help'", "sync takes at most one remote")
+				return failure.Usagef("run 'git codex sync --help'", "sync takes at most one remote")
 			}
 			return runF(c.Context, &SyncOptions{Remote: c.Args().First(), JSON: c.Bool("json")})
 		},
@@ -56,7 +57,7 @@ func runSync(ctx context.Context, e *Env, opts *SyncOptions) error {
 	}
 	res, err := notesync.Sync(ctx, repo, notesync.SyncOptions{Remote: opts.Remote})
 	if err != nil {
-		return withHint(err, "check the remote with 'git remote -v', then run 'git codex sync' again")
+		return failure.WithHint(err, "check the remote with 'git remote -v', then run 'git codex sync' again")
 	}
 	if opts.JSON {
 		return writeJSON(e.Stdout, res)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/session"
 )
@@ -48,10 +49,10 @@ func newUndoCommand(e *Env, runF func(context.Context, *UndoOptions) error) *cli
 				return err
 			}
 			if c.NArg() > 0 {
-				return usageErrorf("run 'git codex undo --help'", "undo takes no arguments; name a turn with --turn N")
+				return failure.Usagef("run 'git codex undo --help'", "undo takes no arguments; name a turn with --turn N")
 			}
 			if c.IsSet("turn") && c.Int("turn") < 1 {
-				return usageErrorf("run 'git codex show' to see the turns' numbers", "--turn must be at least 1")
+				return failure.Usagef("run 'git codex show' to see the turns' numbers", "--turn must be at least 1")
 			}
 			return runF(c.Context, &UndoOptions{Topic: c.String("topic"), Session: c.String("session"), Turn: c.Int("turn"), JSON: c.Bool("json")})
 		},

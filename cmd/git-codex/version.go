@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 )
 
 // VersionOptions are the inputs of `git codex version` (it has none).
@@ -31,7 +33,7 @@ func newVersionCommand(e *Env, runF func(context.Context, *VersionOptions) error
 				return err
 			}
 			if c.Args().Present() {
-				return usageErrorf("run 'git codex version'", "version takes no arguments")
+				return failure.Usagef("run 'git codex version'", "version takes no arguments")
 			}
 			return runF(c.Context, &VersionOptions{})
 		},

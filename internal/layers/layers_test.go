@@ -16,7 +16,9 @@ const module = "github.com/git-codex/git-codex"
 // it may import (its own subpackages aside). A package missing from the table
 // fails the test: adding one is a decision about the architecture, made here.
 var allowed = map[string][]string{
-	"cmd/git-codex":             {"history", "notesync", "hooks", "session", "scaffold", "model", "prompt", "worktree", "context", "gitstore", "redact", "internal/text", "cmd/git-codex/ui", "cmd/git-codex/ui/markdown"},
+	"cmd/git-codex":             {"history", "notesync", "hooks", "session", "scaffold", "model", "prompt", "worktree", "context", "gitstore", "redact", "internal/text", "cmd/git-codex/ui", "cmd/git-codex/ui/markdown", "cmd/git-codex/failure", "cmd/git-codex/mcpserver"},
+	"cmd/git-codex/mcpserver":   {"cmd/git-codex/failure", "session", "history", "notesync", "scaffold", "gitstore", "redact", "internal/text"},
+	"cmd/git-codex/failure":     {"history", "hooks", "notesync", "session", "model", "worktree", "gitstore"},
 	"history":                   {"session", "gitstore", "redact", "internal/text"},
 	"hooks":                     {"notesync", "context", "gitstore"},
 	"notesync":                  {"gitstore"},
@@ -58,6 +60,9 @@ var external = []struct {
 	{"github.com/yuin/goldmark", []string{"cmd/git-codex/ui/markdown"}},
 	{"github.com/rivo/uniseg", []string{"cmd/git-codex/ui"}},
 	{"golang.org/x/term", []string{"cmd/git-codex", "cmd/git-codex/ui"}},
+	// The MCP protocol is the MCP front end's.
+	{"github.com/modelcontextprotocol/", []string{"cmd/git-codex/mcpserver"}},
+	{"github.com/google/jsonschema-go", []string{"cmd/git-codex/mcpserver"}},
 	// Workflow files need line and column for every error, syntax errors
 	// included, which go.yaml.in/yaml/v3 does not give.
 	{"github.com/goccy/go-yaml", []string{"workflow"}},
@@ -168,6 +173,9 @@ func TestLayerRuleCatchesViolations(t *testing.T) {
 		{"a workflow imports the engine", func(g map[string][]string) {
 			g["notesync"] = append(g["notesync"], module+"/session")
 		}, "notesync imports session: not allowed"},
+		{"the MCP SDK outside the MCP front end", func(g map[string][]string) {
+			g["session"] = append(g["session"], "github.com/modelcontextprotocol/go-sdk/mcp")
+		}, "session imports github.com/modelcontextprotocol/go-sdk/mcp: only cmd/git-codex/mcpserver"},
 		{"a package nobody placed", func(g map[string][]string) {
 			g["util"] = nil
 		}, "util: not in the layer table"},
