@@ -16,11 +16,12 @@ const module = "github.com/git-codex/git-codex"
 // it may import (its own subpackages aside). A package missing from the table
 // fails the test: adding one is a decision about the architecture, made here.
 var allowed = map[string][]string{
-	"cmd/git-codex":             {"history", "notesync", "hooks", "session", "scaffold", "model", "prompt", "worktree", "context", "gitstore", "redact", "internal/text", "cmd/git-codex/ui", "cmd/git-codex/ui/markdown"},
+	"cmd/git-codex":             {"history", "notesync", "hooks", "runner", "session", "workflow", "pricing", "scaffold", "model", "prompt", "worktree", "context", "gitstore", "redact", "internal/text", "cmd/git-codex/ui", "cmd/git-codex/ui/markdown"},
 	"history":                   {"session", "gitstore", "redact", "internal/text"},
 	"hooks":                     {"notesync", "context", "gitstore"},
 	"notesync":                  {"gitstore"},
-	"session":                   {"model", "prompt", "worktree", "context", "gitstore", "redact", "internal/text"},
+	"runner":                    {"session", "workflow", "pricing", "worktree", "gitstore", "redact", "internal/text"},
+	"session":                   {"model", "prompt", "worktree", "context", "gitstore", "pricing", "redact", "internal/text"},
 	"cmd/git-codex/ui":          {},
 	"cmd/git-codex/ui/markdown": {"cmd/git-codex/ui"},
 	"scaffold":                  {"context"},
