@@ -367,7 +367,7 @@ steps:
 		t.Fatalf("err = %v", err)
 	}
 	a := st.Steps["a"]
-	if a.Status != workflow.Failed || !strings.Contains(a.Detail, "CHECK-OUTPUT") || !strings.Contains(a.Detail, "check:") {
+	if a.Status != workflow.Failed || !strings.Contains(a.Detail, "last output: CHECK-OUTPUT") || !strings.Contains(a.Detail, "check failed: round 1 of 1") {
 		t.Errorf("a = %s: %s", a.Status, a.Detail)
 	}
 	if st.Steps["b"].Status != workflow.Skipped || st.Steps["c"].Status != workflow.Passed {

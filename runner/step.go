@@ -96,6 +96,9 @@ func (r *Runner) Run(ctx context.Context, req workflow.Request) (workflow.Result
 	if err != nil {
 		res.Passed = false
 		res.Detail = "check: " + err.Error()
+		if v := out.lastVerdict(); v != "" && errors.Is(err, session.ErrFixFailed) {
+			res.Detail = "check failed: " + v
+		}
 		if tail := out.lastOutput(); tail != "" {
 			res.Detail += "; last output: " + redact.Line(tail, 160)
 		}
@@ -226,6 +229,7 @@ type stepOutput struct {
 	model   string
 	usage   workflow.Usage
 	tail    string
+	verdict string
 }
 
 func (o *stepOutput) Delta(string) {}
@@ -252,6 +256,11 @@ func (o *stepOutput) Event(ev session.Event) {
 		o.mu.Unlock()
 	case session.EventWarning, session.EventRestart, session.EventFallback, session.EventRetry,
 		session.EventVerdict, session.EventMode, session.EventEdit, session.EventCompact:
+		if ev.Kind == session.EventVerdict {
+			o.mu.Lock()
+			o.verdict = ev.Text
+			o.mu.Unlock()
+		}
 		if o.notify != nil {
 			o.notify(o.req.Step.ID, ev)
 		}
@@ -267,6 +276,14 @@ func (o *stepOutput) result() workflow.Result {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return workflow.Result{Session: o.session, Turn: o.turn, Model: o.model, Usage: o.usage}
+}
+
+// lastVerdict is the fix loop's last verdict ("round 1 of 1: `make`
+// failed (exit 2); …").
+func (o *stepOutput) lastVerdict() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.verdict
 }
 
 // lastOutput is the last line the check printed.
