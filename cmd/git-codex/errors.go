@@ -11,7 +11,9 @@ import (
 	"github.com/git-codex/git-codex/hooks"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/notesync"
+	"github.com/git-codex/git-codex/runner"
 	"github.com/git-codex/git-codex/session"
+	"github.com/git-codex/git-codex/workflow"
 	"github.com/git-codex/git-codex/worktree"
 )
 
@@ -169,6 +171,20 @@ func cause(err error) (int, string) {
 		return exitUsage, "sandbox modes: " + strings.Join(session.Sandboxes, ", ") + "; approval policies: " + strings.Join(session.Approvals, ", ")
 	case errors.Is(err, session.ErrEmptyMessage):
 		return exitUsage, "pass the text as an argument, or with -F FILE (-F - reads stdin)"
+
+	// Workflows.
+	case errors.Is(err, workflow.ErrInvalid):
+		return exitUsage, "fix the file where the lines above say (README.md, Workflows, documents the format)"
+	case errors.Is(err, workflow.ErrNoBranch):
+		return exitUsage, "check out a branch: a run's topics are named after it"
+	case errors.Is(err, workflow.ErrNoRun):
+		return exitError, "see 'git codex runs' (a teammate's runs are there after 'git codex sync')"
+	case errors.Is(err, runner.ErrAmbiguous):
+		return exitUsage, "give more characters of the run id"
+	case errors.Is(err, runner.ErrWorkflowChanged):
+		return exitUsage, "leave FILE out: the run's own file is read from git"
+	case errors.Is(err, runner.ErrWorkflowMissing):
+		return exitError, "commit and push the workflow file where the run started, then 'git codex sync' here; or name the file: git codex run --resume RUN FILE"
 
 	// History, sharing, hooks.
 	case errors.Is(err, history.ErrNoBase):

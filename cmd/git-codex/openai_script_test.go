@@ -52,8 +52,8 @@ func setupOpenAI(env *testscript.Env) error {
 //	openai hold TEXT                   keep the next model request whose body holds TEXT
 //	                                   waiting until its client goes away (or release)
 //	openai release                     let held requests go on
-//	openai await TEXT                  wait (up to 30 s) until a model request whose
-//	                                   input holds TEXT has arrived
+//	openai await TEXT [N]              wait (up to 30 s) until N (default 1) model
+//	                                   requests whose input holds TEXT have arrived
 //	openai count TEXT N                exactly N model requests have TEXT in their input
 //	openai overlap TEXT1 TEXT2         a request with TEXT1 in its input was being
 //	                                   answered while one with TEXT2 was (! : none was)
@@ -186,13 +186,17 @@ func cmdOpenAI(ts *testscript.TestScript, neg bool, args []string) {
 	case "release":
 		srv.Release()
 	case "await":
-		if len(args) != 2 {
-			ts.Fatalf("usage: openai await TEXT")
+		if len(args) != 2 && len(args) != 3 {
+			ts.Fatalf("usage: openai await TEXT [N]")
+		}
+		n := 1
+		if len(args) == 3 {
+			n = atoi(ts, args[2])
 		}
 		deadline := time.Now().Add(30 * time.Second)
-		for len(withInput(srv, args[1])) == 0 {
+		for len(withInput(srv, args[1])) < n {
 			if time.Now().After(deadline) {
-				ts.Fatalf("openai await: no request with %q in its input after 30s", args[1])
+				ts.Fatalf("openai await: fewer than %d requests with %q in their input after 30s", n, args[1])
 			}
 			time.Sleep(10 * time.Millisecond)
 		}

@@ -14,7 +14,10 @@ import (
 
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/pricing"
+	"github.com/git-codex/git-codex/runner"
 	"github.com/git-codex/git-codex/session"
+	"github.com/git-codex/git-codex/workflow"
 )
 
 // ShowOptions are the inputs of `git codex show`.
@@ -32,10 +35,12 @@ func newShowCommand(e *Env, runF func(context.Context, *ShowOptions) error) *cli
 	}
 	return &cli.Command{
 		Name:      "show",
-		Usage:     "show one session's transcript, with the commit each turn is attached to",
-		UsageText: "git codex show [-t TOPIC | -s ID | ID | TOPIC] [--json]",
+		Usage:     "show one session's transcript, with the commit each turn is attached to, or a workflow run",
+		UsageText: "git codex show [-t TOPIC | -s ID | ID | RUN | TOPIC] [--json]",
 		Description: "Without arguments shows the current branch's current session. The argument may be\n" +
-			"a session id (a unique prefix is enough) or a topic.\n\n" +
+			"a session id (a unique prefix is enough), a run id of 'git codex run' (its steps, their\n" +
+			"sessions, tokens and cost; see 'git codex runs') or a topic. Each answer shows its\n" +
+			"tokens and what it cost (git config codex.price.<model>.*; \"unknown\" without a price).\n\n" +
 			"Examples:\n" +
 			"  git codex show\n" +
 			"  git codex show 01JD3\n" +
@@ -65,9 +70,18 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 	case opts.Session != "":
 		s, err = eng.Load(ctx, opts.Topic, opts.Session)
 	case opts.Arg != "":
-		// An argument names a session id prefix first, a topic second.
+		// An argument names a session id prefix first, a run id second, a
+		// topic third.
 		s, err = eng.Load(ctx, "", opts.Arg)
 		if errors.Is(err, session.ErrNoSession) {
+			run, warns, rerr := runner.Find(ctx, eng.Store, opts.Arg)
+			switch {
+			case rerr == nil:
+				warnSkipped(e, warns)
+				return showRun(e, run, opts.JSON)
+			case !errors.Is(rerr, workflow.ErrNoRun):
+				return rerr
+			}
 			s, err = eng.Load(ctx, opts.Arg, "")
 		}
 	default:
@@ -83,11 +97,28 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.JSON {
-		return writeJSON(e.Stdout, transcriptOf(s))
+	prices, err := e.Prices()
+	if err != nil {
+		return err
 	}
-	printTranscript(e.Stdout, s, e.Palette())
+	eng.Prices = prices
+	if opts.JSON {
+		return writeJSON(e.Stdout, transcriptOf(s, eng))
+	}
+	printTranscript(e.Stdout, s, e.Palette(), eng)
 	return nil
+}
+
+// showRun shows a workflow run.
+func showRun(e *Env, run *runner.Run, asJSON bool) error {
+	prices, err := e.Prices()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(e.Stdout, runDocOf(run, prices, true))
+	}
+	return printRun(e, e.Stdout, run, prices)
 }
 
 // transcript is the --json form of a session.
@@ -113,13 +144,15 @@ type transcriptTurn struct {
 	Time    string          `json:"time"`
 	Message string          `json:"message"`
 	Answer  *session.Record `json:"answer,omitempty"`
+	// Cost is what the answer cost (unknown without a price for its model).
+	Cost *pricing.Amount `json:"cost,omitempty"`
 	// Changes are the turn's file operations; Undone the undo's, when the
 	// turn was undone.
 	Changes []session.Record `json:"changes,omitempty"`
 	Undone  []session.Record `json:"undone,omitempty"`
 }
 
-func transcriptOf(s *session.Session) transcript {
+func transcriptOf(s *session.Session, eng *session.Engine) transcript {
 	t := transcript{
 		ID: s.ID, Topic: s.Topic, Engine: s.Engine(), Model: s.Open.Model, Mode: s.Mode(), Title: s.Open.Title,
 		Context: s.Open.Context, Status: "open", Started: s.Open.Time,
@@ -129,11 +162,16 @@ func transcriptOf(s *session.Session) transcript {
 		t.Status = "closed"
 	}
 	for _, turn := range s.Turns {
-		t.Turns = append(t.Turns, transcriptTurn{
+		tt := transcriptTurn{
 			ID: turn.Record.ID, Parent: turn.Record.Parent, Commit: noteTarget(turn.Record),
 			Time: turn.Record.Time, Message: turn.Record.Text, Answer: turn.Answer,
 			Changes: turn.Changes, Undone: turn.Undone,
-		})
+		}
+		if a := turn.Answer; a != nil && a.Usage != nil {
+			c := eng.Cost(a.Model, a.Usage)
+			tt.Cost = &c
+		}
+		t.Turns = append(t.Turns, tt)
 	}
 	return t
 }
@@ -147,7 +185,7 @@ func noteTarget(r session.Record) string {
 	return r.Commit
 }
 
-func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
+func printTranscript(w io.Writer, s *session.Session, p ui.Palette, eng *session.Engine) {
 	status := "open"
 	if s.Closed {
 		status = "closed"
@@ -184,7 +222,8 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 				notes = append(notes, "error: "+redact.Line(a.Error, 80))
 			}
 			if a.Usage != nil {
-				notes = append(notes, fmt.Sprintf("tokens in %d (cached %d) out %d", a.Usage.Input, a.Usage.Cached, a.Usage.Output))
+				notes = append(notes, fmt.Sprintf("tokens in %d (cached %d) out %d · %s", a.Usage.Input, a.Usage.Cached, a.Usage.Output,
+					costNote(eng.Cost(a.Model, a.Usage))))
 			}
 			if len(a.ToolCalls) > 0 {
 				notes = append(notes, fmt.Sprintf("%d tool calls", len(a.ToolCalls)))
