@@ -59,7 +59,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 				Config: model.Config{BaseURL: srv.URL(), Model: "test-model", Engine: model.EngineResponses}}
 			r := &timedRunner{Runner: &Runner{Engine: eng}}
 			var perStep, cpuPerStep, schedPerStep []float64
-			iter := 0
+			iter, writes := 0, 0
 			for b.Loop() {
 				iter++
 				name := fmt.Sprintf("wf%d", iter)
@@ -94,6 +94,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 					if cerr := sink.Close(); err != nil || cerr != nil || st.Status != workflow.Passed {
 						b.Fatalf("run: %v %v", err, cerr)
 					}
+					writes += sink.Writes()
 				}
 				wall := time.Since(start)
 				perStep = append(perStep, ms(wall)/steps)
@@ -106,6 +107,9 @@ func BenchmarkRunOverhead(b *testing.B) {
 			b.ReportMetric(median(cpuPerStep), "cpu-ms/step")
 			if len(schedPerStep) > 0 {
 				b.ReportMetric(median(schedPerStep), "sched-ms/step")
+			}
+			if writes > 0 {
+				b.ReportMetric(float64(writes)/float64(iter*steps), "writes/step")
 			}
 		})
 	}

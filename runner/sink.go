@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/workflow"
@@ -15,11 +16,12 @@ import (
 //
 // By default Emit queues the event and returns: a writer goroutine stores
 // what has queued up, in order, in one notes commit, so that the scheduler
-// never waits for git and steps that finish together cost one write. An
-// event is in git one write after it was emitted (about 2 ms); a process
-// killed in between loses at most the events of that write, which a resume
-// makes good (a step whose finished event is lost is re-checked: its answer
-// is in its session's records). Close writes what is left.
+// never waits for git and events that come together (steps that finish at
+// once, a step's end and the next one's start) cost one write. An event is
+// in git a linger and a write after it was emitted (about 5 ms); a process
+// killed in between loses at most those events, which a resume makes good
+// (a step whose finished event is lost is re-checked: its answer is in its
+// session's records). Close writes what is left.
 type Sink struct {
 	Store gitstore.Store
 	// Topic is the run's topic (see Topic).
@@ -29,6 +31,10 @@ type Sink struct {
 	Head func() (string, error)
 	// Sync stores each event before Emit returns (one notes commit each).
 	Sync bool
+	// Linger is how long the writer waits, once woken, for more events to
+	// join the write (a step's finished event and the next one's started
+	// come together); 0 means DefaultLinger, negative none.
+	Linger time.Duration
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -90,8 +96,15 @@ func (s *Sink) Writes() int {
 	return s.writes
 }
 
+// DefaultLinger is the Sink's default Linger.
+const DefaultLinger = 2 * time.Millisecond
+
 func (s *Sink) loop() {
 	defer s.done.Done()
+	linger := s.Linger
+	if linger == 0 {
+		linger = DefaultLinger
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
@@ -100,6 +113,11 @@ func (s *Sink) loop() {
 		}
 		if len(s.queue) == 0 {
 			return
+		}
+		if linger > 0 && !s.closing {
+			s.mu.Unlock()
+			time.Sleep(linger)
+			s.mu.Lock()
 		}
 		batch := s.queue
 		s.queue = nil
