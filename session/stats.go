@@ -106,8 +106,8 @@ func (e *Engine) StatsOf(ctx context.Context, opt StatsOptions) ([]TopicStats, e
 			ts.Sessions = append(ts.Sessions, ss)
 			ts.Total.add(ss.Figures)
 		}
-		if ranged && len(ts.Sessions) == 0 {
-			continue
+		if len(ts.Sessions) == 0 {
+			continue // no session here (a workflow run's topic holds run records only)
 		}
 		ts.SavingPct = ts.Total.Saving()
 		out = append(out, ts)
