@@ -536,3 +536,42 @@ func TestSinkBatchesAndReportsErrors(t *testing.T) {
 		t.Error("a synchronous write that failed returned no error")
 	}
 }
+
+// A session whose last response the provider forgot is restarted from its
+// transcript in git by the engine; the step says it was restarted.
+func TestReplyToForgottenSessionRestarts(t *testing.T) {
+	f := newFixture(t)
+	wf := f.parse(`
+steps:
+  - id: a
+    task: TASK-A first.
+  - id: b
+    reply_to: a
+    task: Now that you have done that, follow up with TASK-B.
+`)
+	first, err := f.runner.Engine.With(nil).Delegate(context.Background(), session.DelegateOptions{Topic: "main/wf/a", Task: "TASK-A first."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Forget()
+	prev := &workflow.State{Run: "R", Steps: map[string]*workflow.StepState{
+		"a": {ID: "a", Status: workflow.Passed, Session: first.Session, Turn: first.Turn, Topic: "main/wf/a", Answer: first.Text},
+		"b": {ID: "b", Status: workflow.Waiting},
+	}}
+	st, err := workflow.Resume(context.Background(), wf, prev, f.options(wf, nil, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := st.Steps["b"]; b.Status != workflow.Passed || !b.Restarted || b.Session != first.Session {
+		t.Fatalf("b = %+v; want passed and restarted in a's session", b)
+	}
+	last := f.requests()[len(f.requests())-1]
+	if !strings.Contains(last, "TASK-A first.") || !strings.Contains(last, "follow up with TASK-B.") {
+		t.Errorf("the restart does not carry the transcript:\n%s", last)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !strings.Contains(strings.Join(f.notified, "\n"), "b: restart:") {
+		t.Errorf("the restart was not reported: %q", f.notified)
+	}
+}
