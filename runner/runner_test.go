@@ -575,3 +575,28 @@ steps:
 		t.Errorf("the restart was not reported: %q", f.notified)
 	}
 }
+
+// A request that fails fails the step with the model's error as its detail
+// (not the engine's wrapper naming the turn); its message is stored all the
+// same.
+func TestRequestFailureFailsTheStep(t *testing.T) {
+	f := newFixture(t)
+	wf := f.parse(`
+steps:
+  - id: a
+    task: TASK-A first.
+`)
+	f.srv.Inject(openaitest.Fault{Kind: openaitest.FaultBadRequest})
+	st, err := workflow.Start(context.Background(), wf, f.options(wf, nil, 1))
+	if !errors.Is(err, workflow.ErrStepFailed) {
+		t.Fatalf("err = %v", err)
+	}
+	a := st.Steps["a"]
+	if a.Status != workflow.Failed || !strings.Contains(a.Detail, "scripted bad request") || strings.Contains(a.Detail, "send turn") {
+		t.Errorf("a = %s: %q", a.Status, a.Detail)
+	}
+	s, err := f.runner.Engine.With(nil).Load(context.Background(), "main/wf/a", "")
+	if err != nil || len(s.Turns) != 1 || a.Session != s.ID || a.Turn != s.Turns[0].Record.ID {
+		t.Errorf("the step's turn is not stored: %v, %+v", err, a)
+	}
+}

@@ -66,7 +66,7 @@ func (r *Runner) Run(ctx context.Context, req workflow.Request) (workflow.Result
 		res.Session, res.Turn = ans.Session, ans.Turn
 	}
 	if err != nil {
-		return res, err
+		return res, stepError(err)
 	}
 	if ans.Status != session.StatusComplete {
 		res.Detail = "the answer is " + ans.Status
@@ -105,9 +105,20 @@ func (r *Runner) Run(ctx context.Context, req workflow.Request) (workflow.Result
 		if errors.Is(err, session.ErrFixFailed) {
 			return res, nil // the check failed: the step did not pass, nothing broke
 		}
-		return res, err
+		return res, stepError(err)
 	}
 	return res, nil
+}
+
+// stepError is what a step's detail says of err: the cause of a failed
+// request without the turn's id (the run knows the turn; a short id in a
+// stored text reads as a token to redaction).
+func stepError(err error) error {
+	var se *session.SendError
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return err
 }
 
 // ask sends the step's message and returns the answer and the mode it
