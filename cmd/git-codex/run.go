@@ -107,12 +107,6 @@ func runRun(ctx context.Context, e *Env, opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	prices, err := e.Prices()
-	if err != nil {
-		return err
-	}
-	eng.Prices = prices
-
 	var (
 		wf     *workflow.Workflow
 		prev   *runner.Run
@@ -160,6 +154,11 @@ func runRun(ctx context.Context, e *Env, opts *RunOptions) error {
 	if opts.DryRun {
 		return printPlan(e, wf, branch, topic, opts)
 	}
+	prices, err := e.Prices()
+	if err != nil {
+		return err
+	}
+	eng.Prices = prices
 	if eng.Config.APIKey == "" && eng.Config.BaseURL == "" {
 		return fmt.Errorf("run workflow %s: %w", wf.Name, session.ErrNoAPIKey)
 	}
