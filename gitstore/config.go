@@ -35,6 +35,20 @@ func (r *Repo) ConfigAll(key string) []string {
 	return r.cfg[canonicalKey(key)]
 }
 
+// ConfigWithPrefix returns the last value of every config key that starts
+// with prefix (case-insensitive in the section and the key name, as git
+// compares them; a subsection keeps its case): codex.price.gpt-5.input …
+func (r *Repo) ConfigWithPrefix(prefix string) map[string]string {
+	r.ConfigAll(prefix) // loads the configuration
+	out := map[string]string{}
+	for k, vs := range r.cfg {
+		if len(k) >= len(prefix) && strings.EqualFold(k[:len(prefix)], prefix) && len(vs) > 0 {
+			out[k] = vs[len(vs)-1]
+		}
+	}
+	return out
+}
+
 // Remotes lists the configured remotes (those with a remote.<name>.url), sorted.
 func (r *Repo) Remotes() []string {
 	r.ConfigAll("remote.origin.url") // loads the configuration

@@ -79,3 +79,18 @@ func appendFile(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
+
+// ConfigWithPrefix finds the keys git config holds under a prefix, the
+// subsection (a model name, dots and case included) kept as written.
+func TestConfigWithPrefix(t *testing.T) {
+	dir := newRepo(t)
+	git(t, dir, "config", "codex.price.gpt-4.1.input", "2")
+	git(t, dir, "config", "codex.price.My-Model.Output", "8")
+	git(t, dir, "config", "--add", "codex.price.My-Model.output", "9")
+	git(t, dir, "config", "codex.model", "x")
+	got := openRepo(t, dir).ConfigWithPrefix("codex.price.")
+	want := map[string]string{"codex.price.gpt-4.1.input": "2", "codex.price.My-Model.output": "9"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ConfigWithPrefix = %v, want %v", got, want)
+	}
+}

@@ -47,7 +47,9 @@ func (r *Repo) Commit(id string) (Commit, error) {
 	if !plumbing.IsHash(id) {
 		return Commit{}, fmt.Errorf("commit %q: %w", id, ErrNotFound)
 	}
+	r.mu.Lock() // engines on several goroutines share a Repo (git codex run)
 	c, err := object.GetCommit(r.objects(), plumbing.NewHash(id))
+	r.mu.Unlock()
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		return Commit{}, fmt.Errorf("commit %s: %w", text.ShortID(id), ErrNotFound)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/pricing"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -23,6 +24,9 @@ type SummaryOptions struct {
 	Base string
 	// Head is a revision; "" means HEAD.
 	Head string
+	// Prices, when set, prices every answer with its model: the sessions'
+	// and the branch's cost.
+	Prices *pricing.Table
 }
 
 // PRSummary describes base..head: the commits, the sessions attached to
@@ -40,6 +44,8 @@ type PRSummary struct {
 	Decisions []string `json:"decisions"`
 	OpenItems []string `json:"open_items"`
 	Tokens    Tokens   `json:"tokens"`
+	// Cost is what the sessions' answers cost (with SummaryOptions.Prices).
+	Cost *pricing.Amount `json:"cost,omitempty"`
 	// FilesChanged are the files the sessions' edits changed, sorted.
 	FilesChanged []string `json:"files_changed"`
 }
@@ -63,6 +69,8 @@ type SummarySession struct {
 	Status string `json:"status"` // "open" or "closed"
 	Turns  int    `json:"turns"`
 	Tokens Tokens `json:"tokens"`
+	// Cost is what its answers cost (with SummaryOptions.Prices).
+	Cost *pricing.Amount `json:"cost,omitempty"`
 	// Commits are the range's commits the session has turns on.
 	Commits []string `json:"commits"`
 	// Reattached names the rules by which some of its turns were found on
@@ -152,7 +160,37 @@ func Summarize(ctx context.Context, repo *gitstore.Repo, opt SummaryOptions) (*P
 	if err != nil {
 		return nil, err
 	}
-	return buildSummary(h.idx, baseID, baseRef, headID, h.commits, h.matches), nil
+	s := buildSummary(h.idx, baseID, baseRef, headID, h.commits, h.matches)
+	if opt.Prices != nil {
+		total := pricing.Amount{}
+		for i := range s.Sessions {
+			c := sessionCost(h.idx.BySession[s.Sessions[i].ID], opt.Prices)
+			s.Sessions[i].Cost = &c
+			total = total.Add(c)
+		}
+		s.Cost = &total
+	}
+	return s, nil
+}
+
+// sessionCost prices a session's answers and summaries (sorted by time),
+// each with the model that gave it, else the session's.
+func sessionCost(recs []session.Record, prices *pricing.Table) pricing.Amount {
+	var c pricing.Amount
+	model := ""
+	for _, r := range recs {
+		switch {
+		case r.Kind == session.KindSession:
+			model = r.Model
+		case (r.Kind == session.KindAnswer || r.Kind == session.KindSummary) && r.Usage != nil:
+			m := r.Model
+			if m == "" {
+				m = model
+			}
+			c = c.Add(prices.Amount(m, pricing.Usage{Input: r.Usage.Input, Cached: r.Usage.Cached, Output: r.Usage.Output}))
+		}
+	}
+	return c
 }
 
 // buildSummary assembles the summary from the index; it does no IO.
@@ -352,7 +390,11 @@ func WriteMarkdown(w io.Writer, s *PRSummary) error {
 		if ss.Model != "" {
 			facts = append(facts, "model `"+ss.Model+"`")
 		}
-		facts = append(facts, plural(ss.Turns, "turn"), commas(ss.Tokens.Total())+" tokens", ss.Status)
+		facts = append(facts, plural(ss.Turns, "turn"), commas(ss.Tokens.Total())+" tokens")
+		if ss.Cost != nil {
+			facts = append(facts, ss.Cost.String())
+		}
+		facts = append(facts, ss.Status)
 		ew.printf("%s\n", strings.Join(facts, " · "))
 		if len(ss.Reattached) > 0 {
 			ew.printf("\nSome turns were recorded on commits since rewritten; found again by %s.\n", strings.Join(ss.Reattached, ", "))
@@ -380,11 +422,21 @@ func WriteMarkdown(w io.Writer, s *PRSummary) error {
 		}
 		ew.printf("\n")
 	}
-	ew.printf("## Tokens\n\n| session | input | cached | output |\n|---|---:|---:|---:|\n")
-	for _, ss := range s.Sessions {
-		ew.printf("| `%s` | %s | %s | %s |\n", text.ShortID(ss.ID), commas(ss.Tokens.Input), commas(ss.Tokens.Cached), commas(ss.Tokens.Output))
+	if s.Cost == nil {
+		ew.printf("## Tokens\n\n| session | input | cached | output |\n|---|---:|---:|---:|\n")
+	} else {
+		ew.printf("## Tokens\n\n| session | input | cached | output | cost |\n|---|---:|---:|---:|---:|\n")
 	}
-	ew.printf("| **total** | %s | %s | %s |\n", commas(s.Tokens.Input), commas(s.Tokens.Cached), commas(s.Tokens.Output))
+	cost := func(a *pricing.Amount) string {
+		if a == nil {
+			return ""
+		}
+		return " " + a.String() + " |"
+	}
+	for _, ss := range s.Sessions {
+		ew.printf("| `%s` | %s | %s | %s |%s\n", text.ShortID(ss.ID), commas(ss.Tokens.Input), commas(ss.Tokens.Cached), commas(ss.Tokens.Output), cost(ss.Cost))
+	}
+	ew.printf("| **total** | %s | %s | %s |%s\n", commas(s.Tokens.Input), commas(s.Tokens.Cached), commas(s.Tokens.Output), cost(s.Cost))
 	return ew.err
 }
 

@@ -48,8 +48,10 @@ func newPushScope(ctx context.Context, repo pushHistory, remote string, lines []
 // sends a commit its records are attached to (tried in that order: the
 // last one may cost a history walk).
 func (p *pushScope) why(topic, notes string) string {
-	if p.branches[topic] {
-		return ReasonBranch
+	for i, b := range branchesOf(topic) {
+		if p.branches[b] {
+			return branchReason(i, b, ReasonBranch, "which is pushed")
+		}
 	}
 	if p.onSite == nil {
 		p.onSite = remoteBranches(p.repo, p.remote)
@@ -111,9 +113,37 @@ func remoteBranches(repo settings, remote string) func(topic string) string {
 		return func(string) string { return "" }
 	}
 	return func(topic string) string {
-		if _, ok := refs[prefix+topic]; ok {
-			return ReasonBranchOnSite
+		for i, b := range branchesOf(topic) {
+			if _, ok := refs[prefix+b]; ok {
+				return branchReason(i, b, ReasonBranchOnSite, "which is on the remote")
+			}
 		}
 		return ""
 	}
+}
+
+// branchesOf lists the branches a topic goes with under the pushed rule,
+// nearest first: the branch of the same name, then each name it is under
+// (main/review/api is under main/review and main). A workflow's topics
+// (<branch>/<workflow> for its runs, <branch>/<workflow>/<step> for its
+// steps' sessions) so go where their branch goes. Such a topic can never
+// be a branch itself while that branch exists (git refuses refs/heads/main
+// next to refs/heads/main/review), so this takes no branch's own topic.
+func branchesOf(topic string) []string {
+	out := []string{topic}
+	for i := len(topic) - 1; i > 0; i-- {
+		if topic[i] == '/' {
+			out = append(out, topic[:i])
+		}
+	}
+	return out
+}
+
+// branchReason says why a topic goes with branch b, the i-th of
+// branchesOf: reason for its own branch, else that it is under b.
+func branchReason(i int, b, reason, which string) string {
+	if i == 0 {
+		return reason
+	}
+	return "under branch " + b + ", " + which
 }

@@ -22,7 +22,9 @@ import (
 //     push or sync, or fetched from there) is sent, so later turns follow;
 //  5. otherwise codex.share decides: "all" sends every topic, "none" none,
 //     and "pushed" (the default) the topics whose branch (topic = branch
-//     name) the push sends or the remote has (refs/remotes/<remote>/<topic>),
+//     name, or a topic under the branch's name: main/review and
+//     main/review/api go with main, as a workflow's run and step topics
+//     do) the push sends or the remote has (refs/remotes/<remote>/<branch>),
 //     and those attached to a commit the push publishes (one no remote is
 //     known to have). sync, which pushes no commits, applies the branch
 //     part.

@@ -281,3 +281,53 @@ func sortedTopics(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// A workflow's topics go where their branch goes: a topic under a branch's
+// name (main/review for a run, main/review/api for a step) is sent with the
+// branch by a push and by sync, even when its records are on commits the
+// remote has; a topic whose name merely starts the same way is not.
+func TestTopicsUnderABranchFollowIt(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	f := newShareFixture(t)
+	repo := openRepo(t, f.dir)
+	for _, topic := range []string{"feature/review", "feature/review/api", "featurex", "main/review/api"} {
+		addTurn(t, repo, topic, "S-"+topic, f.main, "about "+topic, session.Usage{})
+	}
+	res, err := prePush(ctx, openRepo(t, f.dir), "origin", "refs/heads/feature "+f.tip+" refs/heads/feature "+zero+"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for topic, want := range map[string]string{
+		"feature/review":     "under branch feature, which is pushed",
+		"feature/review/api": "under branch feature, which is pushed",
+		"main/review/api":    "under branch main, which is on the remote",
+		"featurex":           "",
+	} {
+		if got := res.Reasons[topic]; got != want {
+			t.Errorf("push: %s sent for %q, want %q", topic, got, want)
+		}
+	}
+
+	// sync (no push): the branch part of the rule.
+	_, clones := bareWithClones(t, 1)
+	other := clones[0]
+	gittest.Git(t, other, "checkout", "-q", "-b", "topic")
+	orepo := openRepo(t, other)
+	head := gittest.Git(t, other, "rev-parse", "HEAD")
+	addTurn(t, orepo, "topic/wf/a", "S-a", head, "step a", session.Usage{})
+	addTurn(t, orepo, "topic/wf", "S-run", head, "run", session.Usage{})
+	sres, err := Sync(ctx, openRepo(t, other), SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sres.Pushed) != 0 {
+		t.Errorf("sync before the branch is on the remote sent %v", sres.Pushed)
+	}
+	gittest.Git(t, other, "push", "-q", "origin", "topic")
+	sres, err = Sync(ctx, openRepo(t, other), SyncOptions{})
+	if err != nil || !slices.Equal(sres.Pushed, []string{"topic/wf", "topic/wf/a"}) ||
+		sres.Reasons["topic/wf/a"] != "under branch topic, which is on the remote" {
+		t.Errorf("sync after the branch is pushed = %+v, %v", sres, err)
+	}
+}

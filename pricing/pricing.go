@@ -87,6 +87,7 @@ func New(config map[string]string) (*Table, error) {
 		input, cached, outp bool
 	}
 	set := map[string]*fields{}
+	bad := map[string]bool{} // models with a value already reported
 	var problems []string
 	for key, val := range config {
 		rest, ok := cutPrefixFold(key, ConfigPrefix)
@@ -102,6 +103,7 @@ func New(config map[string]string) (*Table, error) {
 		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
 		if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
 			problems = append(problems, fmt.Sprintf("%s: %q is not a price (US dollars per million tokens, e.g. 1.25)", key, val))
+			bad[model] = true
 			continue
 		}
 		f := set[model]
@@ -126,6 +128,9 @@ func New(config map[string]string) (*Table, error) {
 		f.p.Source = "git config"
 	}
 	for model, f := range set {
+		if bad[model] {
+			continue
+		}
 		if !f.input || !f.outp {
 			problems = append(problems, fmt.Sprintf("%s%s: set both .input and .output (.cached defaults to the input price)", ConfigPrefix, model))
 			continue

@@ -137,6 +137,8 @@ func TestNewOverridesAndErrors(t *testing.T) {
 		{"no model", map[string]string{"codex.price.input": "1"}, []string{"codex.price.input: want codex.price.<model>"}},
 		{"new model without output", map[string]string{"codex.price.x.input": "1"}, []string{"codex.price.x: set both .input and .output"}},
 		{"every problem at once", map[string]string{"codex.price.x.input": "1", "codex.price.y.output": "z"}, []string{"codex.price.x:", "codex.price.y.output:"}},
+		// A bad value is the problem; that the model then lacks it is not another.
+		{"a bad output", map[string]string{"codex.price.x.input": "1", "codex.price.x.output": "lots"}, []string{`codex.price.x.output: "lots" is not a price`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,6 +150,9 @@ func TestNewOverridesAndErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
+			}
+			if tt.name == "a bad output" && strings.Contains(err.Error(), "set both") {
+				t.Errorf("error %q also asks for the value it found bad", err)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/pricing"
 	"github.com/git-codex/git-codex/redact"
 )
 
@@ -106,6 +107,9 @@ type Engine struct {
 	CompactThreshold int
 	// MaxToolRounds bounds tool-call rounds per answer; 0 means the model default.
 	MaxToolRounds int
+	// Prices turn usage into costs (list, stats); nil means the built-in
+	// table alone (pricing.Builtin).
+	Prices *pricing.Table
 
 	// warned holds the malformed note lines already reported, so each is
 	// reported once however often the topic is read.
@@ -116,6 +120,16 @@ type Engine struct {
 	// noContextDeltas answers every read in full (the wire benchmark's
 	// baseline).
 	noContextDeltas bool
+}
+
+// With returns a new engine with e's dependencies and configuration that
+// reports to out. An Engine is not safe for concurrent use: a front end
+// that runs sessions at once (the workflow runner) gives each goroutine its
+// own, sharing the store and the repository (which serialise their own
+// access).
+func (e *Engine) With(out Output) *Engine {
+	return &Engine{Store: e.Store, Repo: e.Repo, Config: e.Config, NewClient: e.NewClient, Now: e.Now, Out: out,
+		CompactThreshold: e.CompactThreshold, MaxToolRounds: e.MaxToolRounds, Prices: e.Prices}
 }
 
 func (e *Engine) now() time.Time {
@@ -207,3 +221,21 @@ func (e *Engine) warnSkipped(warns []gitstore.Warning) {
 func (e *Engine) redactor() redact.Redactor { return redact.New(e.Config.APIKey) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// prices is the price table costs are computed with.
+func (e *Engine) prices() *pricing.Table {
+	if e.Prices == nil {
+		e.Prices = pricing.Builtin()
+	}
+	return e.Prices
+}
+
+// Cost is what one answer (or summary) with this usage cost with model:
+// unknown, never zero, when the model has no price; nothing when no usage
+// was recorded.
+func (e *Engine) Cost(model string, u *Usage) pricing.Amount {
+	if u == nil {
+		return pricing.Amount{}
+	}
+	return e.prices().Amount(model, pricing.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output})
+}

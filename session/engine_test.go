@@ -549,12 +549,20 @@ func TestOutputEvents(t *testing.T) {
 	for _, ev := range rec.events {
 		kinds = append(kinds, string(ev.Kind))
 	}
-	if got := strings.Join(kinds, " "); got != "opened waiting tool answer-end" {
+	if got := strings.Join(kinds, " "); got != "opened turn waiting tool answer-end answered" {
 		t.Errorf("events = %s", got)
 	}
 	if rec.events[0].Session != res.Session || !strings.Contains(rec.events[0].Text, "opened on topic") ||
-		!strings.Contains(rec.events[2].Text, "read_file") {
+		!strings.Contains(rec.events[3].Text, "read_file") {
 		t.Errorf("events = %+v", rec.events)
+	}
+	// The stored turn is named before the request goes out, and the stored
+	// answer with its model and usage.
+	if ev := rec.events[1]; ev.Turn != res.Turn || ev.Session != res.Session {
+		t.Errorf("turn event = %+v, want turn %s", ev, res.Turn)
+	}
+	if ev := rec.events[5]; ev.Turn != res.Turn || ev.Model != res.Model || ev.Usage != res.Usage || ev.Usage.Output == 0 {
+		t.Errorf("answered event = %+v, want turn %s model %s usage %+v", ev, res.Turn, res.Model, res.Usage)
 	}
 	if h.out.Len()+h.errOut.Len() != 0 {
 		t.Errorf("the engine wrote elsewhere: %q %q", h.out, h.errOut)

@@ -77,7 +77,7 @@ func (o textOutput) Delta(text string) {
 
 func (o textOutput) Event(ev Event) {
 	switch {
-	case o.err == nil, ev.Kind == EventWaiting, ev.Kind == EventAnswerEnd:
+	case o.err == nil, ev.Kind == EventWaiting, ev.Kind == EventAnswerEnd, ev.Kind == EventTurn, ev.Kind == EventAnswered:
 	case ev.Kind == EventOutput:
 		_, _ = io.WriteString(o.err, ev.Text)
 	default:

@@ -37,6 +37,13 @@ type DelegateOptions struct {
 	// Mode is the sandbox mode and approval policy asked for; the session
 	// keeps them (ModeRequest.Open).
 	Mode ModeRequest
+	// From names a session (an id) that cannot be continued, a closed one:
+	// the new session continues its work. Its first message is that
+	// session's transcript rebuilt from git, as a restart rebuilds it, then
+	// Task as a follow-up; it references the same context files, and takes
+	// its engine and model unless Engine and Model say otherwise. A restart
+	// event names the old session, and Result.Restarted is set.
+	From string
 }
 
 // Delegate opens a new session on the topic, which becomes the topic's
@@ -52,6 +59,23 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	}
 	// A missing API key is reported after the session and its first message
 	// are stored (in send), so nothing the user typed is lost.
+	var from *Session
+	if opt.From != "" {
+		var err error
+		if from, err = e.Load(ctx, "", opt.From); err != nil {
+			return Result{}, fmt.Errorf("continue from session %s: %w", text.ShortID(opt.From), err)
+		}
+		if opt.Engine == "" {
+			opt.Engine = from.Engine()
+		}
+		if opt.Model == "" {
+			opt.Model = from.Open.Model
+		}
+		if len(opt.Context) == 0 {
+			opt.Context = from.Open.Context
+		}
+		opt.Inline = false
+	}
 	engine, modelName := opt.Engine, opt.Model
 	if engine == "" {
 		engine = string(e.Config.Engine)
@@ -96,6 +120,9 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	if err != nil {
 		return Result{}, fmt.Errorf("render first message: %w", err)
 	}
+	if from != nil {
+		first = e.rebuild(from, prompt.Reply(opt.Task))
+	}
 	target, err := e.head()
 	if err != nil {
 		return Result{}, err
@@ -122,6 +149,14 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 		ev.Commit, ev.Event = target, RecordInline
 		recs = append(recs, ev)
 	}
+	restarted := ""
+	if from != nil {
+		ev := e.record(KindEvent, s)
+		ev.Commit, ev.Event = target, RecordRestart
+		ev.Text = "continues session " + from.ID + " (" + sessionState(from) + "); its context rebuilt from the git transcript"
+		recs = append(recs, ev)
+		restarted = fmt.Sprintf("session %s is %s: continuing its work in a new session, its context rebuilt from git", text.ShortID(from.ID), sessionState(from))
+	}
 	if err := e.append(ctx, s.Topic, target, recs...); err != nil {
 		return Result{}, fmt.Errorf("store new session: %w", err)
 	}
@@ -131,7 +166,20 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 		opened += "; sandbox " + mode.String()
 	}
 	e.notify(EventOpened, s, opened)
-	return e.send(ctx, s, exchange{text: first, fresh: true, mode: mode})
+	if restarted != "" {
+		e.notify(EventRestart, s, restarted)
+	}
+	res, err := e.send(ctx, s, exchange{text: first, fresh: true, mode: mode})
+	res.Restarted = res.Restarted || from != nil
+	return res, err
+}
+
+// sessionState says in a word why a session is not continued as it is.
+func sessionState(s *Session) string {
+	if s.Closed {
+		return "closed"
+	}
+	return "open"
 }
 
 // checkContext returns the files a new session references. They pass the

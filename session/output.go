@@ -65,6 +65,14 @@ const (
 	// EventMode: the session's sandbox mode or approval policy changed, or
 	// a configured default could not raise it.
 	EventMode EventKind = "mode"
+	// EventTurn: the user's message is stored as turn Event.Turn, before
+	// the request is sent (no Text). A front end that must be able to find
+	// the turn again after a crash (the workflow runner) notes it here.
+	EventTurn EventKind = "turn"
+	// EventAnswered: the answer to turn Event.Turn is stored, with the
+	// Event.Model that gave it and its Event.Usage (no Text), whether it
+	// is complete or not.
+	EventAnswered EventKind = "answered"
 )
 
 // Event is one report of the engine to its Output.
@@ -75,6 +83,11 @@ type Event struct {
 	Text    string
 	// Wait is how long the client waits before a retry (EventRetry).
 	Wait time.Duration
+	// Turn, Model and Usage describe a stored turn (EventTurn,
+	// EventAnswered).
+	Turn  string
+	Model string
+	Usage model.Usage
 }
 
 // Line is the event as one line for people, the way every front end words
@@ -83,7 +96,7 @@ type Event struct {
 // no message (EventWaiting, EventAnswerEnd, EventOutput).
 func (ev Event) Line() string {
 	switch ev.Kind {
-	case EventWaiting, EventAnswerEnd, EventOutput:
+	case EventWaiting, EventAnswerEnd, EventOutput, EventTurn, EventAnswered:
 		return ""
 	case EventRetry:
 		if ev.Wait > 0 {

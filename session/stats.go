@@ -4,6 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/git-codex/git-codex/pricing"
 )
 
 // Figures are usage totals.
@@ -17,6 +20,9 @@ type Figures struct {
 	// same turns: each one the instructions, the first message with the
 	// context files inlined, and the turn's text.
 	OneOffBytes int `json:"one_off_bytes"`
+	// Cost is what the answers cost, each priced with the model that gave
+	// it: unknown (never zero) for a model without a price.
+	Cost pricing.Amount `json:"cost"`
 }
 
 // Saving is the share of OneOffBytes not sent, in percent (0 without data).
@@ -34,6 +40,7 @@ func (f *Figures) add(g Figures) {
 	f.Output += g.Output
 	f.BytesSent += g.BytesSent
 	f.OneOffBytes += g.OneOffBytes
+	f.Cost = f.Cost.Add(g.Cost)
 }
 
 // SessionStats are the figures of one session.
@@ -59,6 +66,22 @@ type TopicStats struct {
 // Stats adds up the recorded usage of every session of topic (all topics
 // when topic is ""). The context files are measured in the work tree now.
 func (e *Engine) Stats(ctx context.Context, topic string) ([]TopicStats, error) {
+	return e.StatsOf(ctx, StatsOptions{Topic: topic})
+}
+
+// StatsOptions select what StatsOf adds up.
+type StatsOptions struct {
+	// Topic is one topic; "" means every topic.
+	Topic string
+	// Since and Until, when set, keep the answers (and compaction
+	// summaries) stored at or after Since and before Until; sessions and
+	// topics with none in the range are left out.
+	Since, Until time.Time
+}
+
+// StatsOf is Stats over a time range.
+func (e *Engine) StatsOf(ctx context.Context, opt StatsOptions) ([]TopicStats, error) {
+	topic := opt.Topic
 	topics := []string{topic}
 	if topic == "" {
 		var err error
@@ -74,10 +97,17 @@ func (e *Engine) Stats(ctx context.Context, topic string) ([]TopicStats, error) 
 			return nil, err
 		}
 		ts := TopicStats{Topic: t}
+		ranged := !opt.Since.IsZero() || !opt.Until.IsZero()
 		for _, s := range sessions {
-			ss := e.sessionStats(s, sizes)
+			ss := e.sessionStats(s, sizes, opt.inRange)
+			if ranged && ss.Turns == 0 && ss.Cost.Priced+ss.Cost.Unpriced == 0 {
+				continue
+			}
 			ts.Sessions = append(ts.Sessions, ss)
 			ts.Total.add(ss.Figures)
+		}
+		if len(ts.Sessions) == 0 {
+			continue // no session here (a workflow run's topic holds run records only)
 		}
 		ts.SavingPct = ts.Total.Saving()
 		out = append(out, ts)
@@ -85,7 +115,19 @@ func (e *Engine) Stats(ctx context.Context, topic string) ([]TopicStats, error) 
 	return out, nil
 }
 
-func (e *Engine) sessionStats(s *Session, sizes map[string]int) SessionStats {
+// inRange reports whether a record stored at ts counts.
+func (o StatsOptions) inRange(ts string) bool {
+	if o.Since.IsZero() && o.Until.IsZero() {
+		return true
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return false
+	}
+	return (o.Since.IsZero() || !t.Before(o.Since)) && (o.Until.IsZero() || t.Before(o.Until))
+}
+
+func (e *Engine) sessionStats(s *Session, sizes map[string]int, inRange func(ts string) bool) SessionStats {
 	ss := SessionStats{ID: s.ID, Title: s.Open.Title, Engine: s.Engine(), Model: s.Open.Model, Closed: s.Closed}
 	f := &ss.Figures
 	base := len(instructions(s, s.Mode()))
@@ -99,10 +141,11 @@ func (e *Engine) sessionStats(s *Session, sizes map[string]int) SessionStats {
 	}
 	for i, t := range s.Turns {
 		a := t.Answer
-		if a == nil {
+		if a == nil || !inRange(a.Time) {
 			continue
 		}
 		f.Turns++
+		f.Cost = f.Cost.Add(e.Cost(a.Model, a.Usage))
 		f.BytesSent += a.BytesSent
 		if a.Usage != nil {
 			f.Input += a.Usage.Input
@@ -115,7 +158,11 @@ func (e *Engine) sessionStats(s *Session, sizes map[string]int) SessionStats {
 		}
 	}
 	for _, sum := range s.Summaries {
+		if !inRange(sum.Time) {
+			continue
+		}
 		// Compaction requests are a cost of the session pattern.
+		f.Cost = f.Cost.Add(e.Cost(summaryModel(s, sum), sum.Usage))
 		f.BytesSent += sum.BytesSent
 		if sum.Usage != nil {
 			f.Input += sum.Usage.Input
@@ -140,4 +187,13 @@ func (e *Engine) fileSize(name string, cache map[string]int) int {
 	}
 	cache[name] = n
 	return n
+}
+
+// summaryModel is the model that wrote a summary: its own when recorded,
+// else the session's.
+func summaryModel(s *Session, sum Record) string {
+	if sum.Model != "" {
+		return sum.Model
+	}
+	return s.Open.Model
 }

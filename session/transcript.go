@@ -1,5 +1,7 @@
 package session
 
+import "github.com/git-codex/git-codex/pricing"
+
 // Transcript is a session as data (`show --json`, the MCP server's show
 // tool): its opening, every turn with the commit it is attached to, its
 // summaries and events.
@@ -26,6 +28,9 @@ type TranscriptTurn struct {
 	Time    string  `json:"time"`
 	Message string  `json:"message"`
 	Answer  *Record `json:"answer,omitempty"`
+	// Cost is what the answer cost (unknown without a price for its
+	// model); set by Engine.Transcript.
+	Cost *pricing.Amount `json:"cost,omitempty"`
 	// Changes are the turn's file operations; Undone the undo's, when the
 	// turn was undone.
 	Changes []Record `json:"changes,omitempty"`
@@ -60,4 +65,17 @@ func (r Record) AttachedTo() string {
 		return r.NoteObject
 	}
 	return r.Commit
+}
+
+// Transcript returns s as data with the cost of every answer that reported
+// its usage, priced with e.Prices (unknown without a price for its model).
+func (e *Engine) Transcript(s *Session) Transcript {
+	t := s.Transcript()
+	for i, turn := range t.Turns {
+		if a := turn.Answer; a != nil && a.Usage != nil {
+			c := e.Cost(a.Model, a.Usage)
+			t.Turns[i].Cost = &c
+		}
+	}
+	return t
 }

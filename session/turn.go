@@ -138,6 +138,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	}
 	res.Turn = turn.ID
 	s.Events = append(s.Events, recs[1:]...)
+	e.output().Event(Event{Kind: EventTurn, Session: s.ID, Turn: turn.ID})
 
 	// A chat session whose replay outgrew the threshold is compacted first
 	// (after the message is stored: an interrupted compaction loses nothing;
@@ -235,6 +236,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		}
 		a := recs[len(recs)-1]
 		res.Answer, res.Status = a.ID, a.Status
+		e.output().Event(Event{Kind: EventAnswered, Session: s.ID, Turn: turn.ID, Model: a.Model, Usage: resp.Usage})
 	}
 	res.Text, res.Model, res.ResponseID = resp.Text, resp.Model, resp.ID
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/pricing"
 	"github.com/git-codex/git-codex/redact"
 )
 
@@ -27,6 +28,8 @@ type Overview struct {
 	// Remote names the remote whose fetched notes alone hold the session
 	// (see Session.Remote); "" for a session of this clone.
 	Remote string `json:"remote,omitempty"`
+	// Cost is what its answers and summaries cost (see Figures.Cost).
+	Cost pricing.Amount `json:"cost"`
 }
 
 // Sessions returns every session of topic, oldest first. Reading needs no
@@ -69,7 +72,9 @@ func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error)
 			return nil, err
 		}
 		for i, s := range sessions {
-			out = append(out, overview(s, i == len(sessions)-1))
+			o := overview(s, i == len(sessions)-1)
+			o.Cost = e.sessionCost(s)
+			out = append(out, o)
 		}
 	}
 	return out, nil
@@ -104,6 +109,20 @@ func overview(s *Session, current bool) Overview {
 		o.Summary = redact.Line(sum.Text, 120)
 	}
 	return o
+}
+
+// sessionCost is what a session's answers and summaries cost.
+func (e *Engine) sessionCost(s *Session) pricing.Amount {
+	var c pricing.Amount
+	for _, t := range s.Turns {
+		if a := t.Answer; a != nil {
+			c = c.Add(e.Cost(a.Model, a.Usage))
+		}
+	}
+	for _, sum := range s.Summaries {
+		c = c.Add(e.Cost(summaryModel(s, sum), sum.Usage))
+	}
+	return c
 }
 
 func later(a, b string) string {

@@ -3,10 +3,10 @@
 // through a StepRunner, and the run's state as a stream of events that a
 // StateSink stores and Rebuild turns back into a State to resume.
 //
-// It knows nothing of git, models or terminals: the session engine
-// implements StepRunner (open a session, reply, run the fix loop), the
-// command layer implements StateSink (store events as records, render a
-// live view) and passes the id generator and the clock. It must not import
+// It knows nothing of git, models or terminals: package runner implements
+// StepRunner on the session engine (open a session, reply, run the fix
+// loop) and StateSink (store events as records), the command layer renders
+// the events and passes the id generator and the clock. It must not import
 // another package of this module.
 //
 // # The file format

@@ -103,6 +103,8 @@ func commands(e *Env) []*cli.Command {
 		newUndoCommand(e, nil),
 		newCloseCommand(e, nil),
 		newCompactCommand(e, nil),
+		newRunCommand(e, nil),
+		newRunsCommand(e, nil),
 		newStatsCommand(e, nil),
 		newHookCommand(e, nil),
 		newSyncCommand(e, nil),

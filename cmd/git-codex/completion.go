@@ -230,6 +230,10 @@ func completeWords(ctx context.Context, app *cli.App, args []string, cur, shell 
 		if positional == 0 {
 			return filterCandidates(append(values.Sessions(ctx), values.Topics(ctx)...), cur)
 		}
+	case "run":
+		if positional == 0 {
+			return completion{directive: "files"} // the workflow file
+		}
 	case "log":
 		return refCandidates(ctx, cur, values)
 	case "sync":

@@ -36,7 +36,7 @@ func newListCommand(e *Env, runF func(context.Context, *ListOptions) error) *cli
 	}
 	return &cli.Command{
 		Name:      "list",
-		Usage:     "list sessions by topic: status, turns, tokens, last activity, sharing, summary",
+		Usage:     "list sessions by topic: status, turns, tokens, cost, last activity, sharing, summary",
 		UsageText: "git codex list [-t TOPIC] [--json]",
 		Description: "Lists every session stored in this repository (all topics unless -t is given), and\n" +
 			"the sessions fetched from remotes into refs/notes/remotes/REMOTE/ (by sync, the pre-push\n" +
@@ -67,6 +67,9 @@ func newListCommand(e *Env, runF func(context.Context, *ListOptions) error) *cli
 func runList(ctx context.Context, e *Env, opts *ListOptions) error {
 	eng, err := e.Engine(EngineOptions{})
 	if err != nil {
+		return err
+	}
+	if eng.Prices, err = e.Prices(); err != nil {
 		return err
 	}
 	var topics []string
@@ -113,7 +116,7 @@ func sharingColumn(l listEntry) string {
 
 func printList(w io.Writer, all []listEntry) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TOPIC\tSESSION\tSTATUS\tTURNS\tTOKENS (in/cached/out)\tLAST ACTIVITY\tSHARING\tSUMMARY")
+	fmt.Fprintln(tw, "TOPIC\tSESSION\tSTATUS\tTURNS\tTOKENS (in/cached/out)\tCOST\tLAST ACTIVITY\tSHARING\tSUMMARY")
 	for _, o := range all {
 		mark := " "
 		if o.Current {
@@ -127,8 +130,8 @@ func printList(w io.Writer, all []listEntry) error {
 		if title == "" {
 			title = o.Title
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%d\t%d/%d/%d\t%s\t%s\t%s\n", o.Topic, mark, text.ShortID(o.ID), status, o.Turns,
-			o.Usage.Input, o.Usage.Cached, o.Usage.Output, shortTime(o.Last), sharingColumn(o), oneLine(title, 60))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%d\t%d/%d/%d\t%s\t%s\t%s\t%s\n", o.Topic, mark, text.ShortID(o.ID), status, o.Turns,
+			o.Usage.Input, o.Usage.Cached, o.Usage.Output, o.Cost, shortTime(o.Last), sharingColumn(o), oneLine(title, 60))
 	}
 	return tw.Flush()
 }

@@ -132,7 +132,15 @@ func (w mcpWorkspace) Engine(opt mcpserver.EngineOptions, out session.Output) (*
 	if out == nil {
 		out = quietOutput{}
 	}
-	return w.e.Engine(EngineOptions{Model: opt.Model, Engine: opt.Engine, ModelName: opt.ModelName, Output: out})
+	eng, err := w.e.Engine(EngineOptions{Model: opt.Model, Engine: opt.Engine, ModelName: opt.ModelName, Output: out})
+	if err != nil {
+		return nil, err
+	}
+	// The tools show costs as the command line does (list, show, stats).
+	if eng.Prices, err = w.e.Prices(); err != nil {
+		return nil, err
+	}
+	return eng, nil
 }
 
 func (w mcpWorkspace) Close() { w.e.close() }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -47,8 +48,21 @@ func setupOpenAI(env *testscript.Env) error {
 //	openai requests                    print one line per model request:
 //	                                   path, model, previous_response_id, input bytes, body bytes
 //	openai request N                   print the JSON body of model request N (1-based)
+//	openai delay MS                    answer every model request MS milliseconds late
+//	openai hold TEXT                   keep the next model request whose body holds TEXT
+//	                                   waiting until its client goes away (or release)
+//	openai release                     let held requests go on
+//	openai await TEXT [N]              wait (up to 30 s) until N (default 1) model
+//	                                   requests whose input holds TEXT have arrived
+//	openai count TEXT N                exactly N model requests have TEXT in their input
+//	openai overlap TEXT1 TEXT2         a request with TEXT1 in its input was being
+//	                                   answered while one with TEXT2 was (! : none was)
+//	openai before TEXT1 TEXT2          every request with TEXT1 was answered before any
+//	                                   with TEXT2 arrived
+//	openai timeline                    print when each model request arrived and ended
+//	                                   (ms from the first) and the start of its input
 func cmdOpenAI(ts *testscript.TestScript, neg bool, args []string) {
-	if neg {
+	if neg && (len(args) == 0 || args[0] != "overlap") {
 		ts.Fatalf("openai: unsupported: !")
 	}
 	srv, ok := ts.Value(openaiKey{}).(*openaitest.Server)
@@ -159,9 +173,111 @@ func cmdOpenAI(ts *testscript.TestScript, neg bool, args []string) {
 		b, err := json.MarshalIndent(reqs[n-1].JSON, "", "  ")
 		ts.Check(err)
 		fmt.Fprintf(ts.Stdout(), "%s\n", b)
+	case "delay":
+		if len(args) != 2 {
+			ts.Fatalf("usage: openai delay MS")
+		}
+		srv.SetDelay(time.Duration(atoi(ts, args[1])) * time.Millisecond)
+	case "hold":
+		if len(args) != 2 {
+			ts.Fatalf("usage: openai hold TEXT")
+		}
+		srv.Hold(args[1])
+	case "release":
+		srv.Release()
+	case "await":
+		if len(args) != 2 && len(args) != 3 {
+			ts.Fatalf("usage: openai await TEXT [N]")
+		}
+		n := 1
+		if len(args) == 3 {
+			n = atoi(ts, args[2])
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for len(withInput(srv, args[1])) < n {
+			if time.Now().After(deadline) {
+				ts.Fatalf("openai await: fewer than %d requests with %q in their input after 30s", n, args[1])
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	case "count":
+		if len(args) != 3 {
+			ts.Fatalf("usage: openai count TEXT N")
+		}
+		if got, want := len(withInput(srv, args[1])), atoi(ts, args[2]); got != want {
+			ts.Fatalf("openai count: %d model requests have %q in their input, want %d", got, args[1], want)
+		}
+	case "overlap":
+		if len(args) != 3 {
+			ts.Fatalf("usage: openai overlap TEXT1 TEXT2")
+		}
+		found := false
+		for _, a := range withInput(srv, args[1]) {
+			for _, b := range withInput(srv, args[2]) {
+				found = found || (a.Start.Before(ended(b)) && b.Start.Before(ended(a)))
+			}
+		}
+		if found == neg {
+			ts.Fatalf("openai overlap: requests with %q and %q overlapped: %v, want %v", args[1], args[2], found, !neg)
+		}
+	case "before":
+		if len(args) != 3 {
+			ts.Fatalf("usage: openai before TEXT1 TEXT2")
+		}
+		as, bs := withInput(srv, args[1]), withInput(srv, args[2])
+		if len(as) == 0 || len(bs) == 0 {
+			ts.Fatalf("openai before: %d requests with %q, %d with %q", len(as), args[1], len(bs), args[2])
+		}
+		for _, a := range as {
+			for _, b := range bs {
+				if !ended(a).Before(b.Start) {
+					ts.Fatalf("openai before: a request with %q ended at %s, after one with %q arrived at %s",
+						args[1], ended(a).Format("15:04:05.000"), args[2], b.Start.Format("15:04:05.000"))
+				}
+			}
+		}
+	case "timeline":
+		reqs := modelRequests(srv)
+		if len(reqs) == 0 {
+			break
+		}
+		t0 := reqs[0].Start
+		for i, r := range reqs {
+			fmt.Fprintf(ts.Stdout(), "%2d %6dms %6dms %s\n", i+1, r.Start.Sub(t0).Milliseconds(), ended(r).Sub(t0).Milliseconds(),
+				clipInput(requestInput(r.JSON), 60))
+		}
 	default:
 		ts.Fatalf("openai: unknown subcommand %q", args[0])
 	}
+}
+
+// withInput returns the model requests whose new input holds text.
+func withInput(srv *openaitest.Server, text string) []openaitest.Request {
+	var out []openaitest.Request
+	for _, r := range modelRequests(srv) {
+		if strings.Contains(requestInput(r.JSON), text) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ended is when a request was answered; one still being answered counts
+// as ending now.
+func ended(r openaitest.Request) time.Time {
+	if r.End.IsZero() {
+		return time.Now()
+	}
+	return r.End
+}
+
+// clipInput is the start of an input on one line.
+func clipInput(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 func modelRequests(srv *openaitest.Server) []openaitest.Request {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -167,9 +168,76 @@ func TestStatsOptions(t *testing.T) {
 	runTable(t, "stats", newStatsCommand, []parseCase[StatsOptions]{
 		{name: "defaults", want: StatsOptions{}},
 		{name: "flags", args: "-t main --json", want: StatsOptions{Topic: "main", JSON: true}},
+		{name: "a range", args: "--since 2.weeks --until 2026-01-31", want: StatsOptions{Since: "2.weeks", Until: "2026-01-31"}},
 		{name: "an argument", args: "x", wantErr: "stats takes no arguments"},
 		{name: "flag after an argument", args: "x --json", wantErr: "git codex stats --json"},
 	})
+}
+
+func TestRunOptions(t *testing.T) {
+	runTable(t, "run", newRunCommand, []parseCase[RunOptions]{
+		{name: "a file", args: "wf.yaml", want: RunOptions{File: "wf.yaml", Jobs: 4}},
+		{name: "jobs and json", args: "-j 8 --json wf.yaml", want: RunOptions{File: "wf.yaml", Jobs: 8, JSON: true}},
+		{name: "long jobs", args: "--jobs 2 wf.yaml", want: RunOptions{File: "wf.yaml", Jobs: 2}},
+		{name: "dry run", args: "--dry-run wf.yaml", want: RunOptions{File: "wf.yaml", Jobs: 4, DryRun: true}},
+		{name: "resume", args: "--resume 01JD3", want: RunOptions{Resume: "01JD3", Jobs: 4}},
+		{name: "resume with its file", args: "--resume 01JD3 wf.yaml", want: RunOptions{Resume: "01JD3", File: "wf.yaml", Jobs: 4}},
+		{name: "no file", args: "", wantErr: "run needs a workflow file"},
+		{name: "two files", args: "a.yaml b.yaml", wantErr: "run takes one workflow file"},
+		{name: "no jobs", args: "-j 0 wf.yaml", wantErr: "-j must be at least 1"},
+		{name: "empty resume", args: "--resume ''", wantErr: "--resume needs a run id"},
+		{name: "dry run of a resume", args: "--dry-run --resume 01JD3", wantErr: "--dry-run plans a new run"},
+		{name: "flag after the file", args: "wf.yaml -j 2", wantErr: "git codex run -j"},
+		{name: "schema", args: "--schema", want: RunOptions{Schema: true}},
+		{name: "schema and a file", args: "--schema wf.yaml", wantErr: "--schema takes nothing else"},
+		{name: "schema and a flag", args: "--schema --json", wantErr: "--schema takes nothing else"},
+	})
+}
+
+func TestRunsOptions(t *testing.T) {
+	runTable(t, "runs", newRunsCommand, []parseCase[RunsOptions]{
+		{name: "defaults", want: RunsOptions{}},
+		{name: "json", args: "--json", want: RunsOptions{JSON: true}},
+		{name: "an argument", args: "01JD3", wantErr: "runs takes no arguments"},
+	})
+}
+
+// parseWhen reads what stats --since and --until accept, in local time.
+func TestParseWhen(t *testing.T) {
+	loc := time.FixedZone("X", 3600)
+	now := time.Date(2026, 3, 15, 12, 30, 0, 0, loc)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+	tests := []struct {
+		in    string
+		until bool
+		want  time.Time
+	}{
+		{"2026-01-02", false, day(2026, 1, 2)},
+		{"2026-01-02", true, day(2026, 1, 3)},
+		{"2026-01-02T15:04", false, time.Date(2026, 1, 2, 15, 4, 0, 0, loc)},
+		{"2026-01-02 15:04:05", false, time.Date(2026, 1, 2, 15, 4, 5, 0, loc)},
+		{"2026-01-02T15:04:05Z", false, time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)},
+		{"today", false, day(2026, 3, 15)},
+		{"yesterday", true, day(2026, 3, 15)},
+		{"now", false, now},
+		{"2.weeks", false, now.AddDate(0, 0, -14)},
+		{"3.days.ago", false, now.AddDate(0, 0, -3)},
+		{"3 days ago", false, now.AddDate(0, 0, -3)},
+		{"12h", false, now.Add(-12 * time.Hour)},
+		{"1.month", false, now.AddDate(0, -1, 0)},
+		{"90 minutes", false, now.Add(-90 * time.Minute)},
+	}
+	for _, tt := range tests {
+		got, err := parseWhen(tt.in, now, tt.until)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("parseWhen(%q, until=%v) = %v, %v; want %v", tt.in, tt.until, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "soon", "2026-13-01", "2.fortnights", "-3.days"} {
+		if _, err := parseWhen(bad, now, false); err == nil {
+			t.Errorf("parseWhen(%q) accepted", bad)
+		}
+	}
 }
 
 func TestHookOptions(t *testing.T) {
@@ -263,7 +331,7 @@ func TestCheckOptions(t *testing.T) {
 func TestEveryCommandHasAnOptionsTable(t *testing.T) {
 	tested := map[string]bool{"list": true, "show": true, "delegate": true, "reply": true, "fix": true, "close": true,
 		"compact": true, "stats": true, "hook": true, "sync": true, "share": true, "unshare": true, "log": true,
-		"pr-summary": true, "reattach": true, "init": true, "check": true, "undo": true,
+		"pr-summary": true, "reattach": true, "init": true, "check": true, "undo": true, "run": true, "runs": true,
 		"help": true, "version": true, "install-man": true, "completion": true, "__complete": true, "mcp": true}
 	e := newEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, func(string) string { return "" })
 	for _, c := range commands(e) {

@@ -43,6 +43,9 @@ func (o *termOutput) Delta(text string) {
 }
 
 func (o *termOutput) Event(ev session.Event) {
+	if ev.Kind == session.EventTurn || ev.Kind == session.EventAnswered {
+		return // bookkeeping for front ends that resume work; the answer shows itself
+	}
 	if ev.Kind == session.EventWaiting {
 		if o.spinner && o.spin == nil {
 			o.spin = startSpinner(o.stderr)

@@ -33,8 +33,9 @@ func newPRSummaryCommand(e *Env, runF func(context.Context, *PRSummaryOptions) e
 		UsageText: "git codex pr-summary [--base REF] [--format markdown|json]",
 		Description: "Describes the commits of base..HEAD, the agent sessions attached to them (also\n" +
 			"those found again after cherry-picks and squash merges, by patch-id), their\n" +
-			"closing summaries, decisions, open items and token totals. The output depends\n" +
-			"only on the history: stable order, no current time. Default base: the merge-base\n" +
+			"closing summaries, decisions, open items, token totals and cost (priced as 'git\n" +
+			"codex stats' prices). The output depends only on the history and the prices: stable\n" +
+			"order, no current time. Default base: the merge-base\n" +
 			"of HEAD with the upstream branch when that is another branch, else origin/HEAD,\n" +
 			"origin/main, origin/master, main, master.\n\n" +
 			"Examples:\n" +
@@ -73,7 +74,11 @@ func runPRSummary(ctx context.Context, e *Env, opts *PRSummaryOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := history.Summarize(ctx, repo, history.SummaryOptions{Base: opts.Base})
+	prices, err := e.Prices()
+	if err != nil {
+		return err
+	}
+	s, err := history.Summarize(ctx, repo, history.SummaryOptions{Base: opts.Base, Prices: prices})
 	if errors.Is(err, gitstore.ErrUnknownRevision) {
 		return failure.WithHint(err, "name an existing branch or commit with --base")
 	}

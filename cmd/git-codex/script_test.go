@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			"openai":    cmdOpenAI,
 			"gitdaemon": cmdGitDaemon,
 			"pty":       cmdPty,
+			"capture":   cmdCapture,
 		},
 	}
 }
@@ -120,6 +122,25 @@ func cmdGitDaemon(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(stop)
 	ts.Setenv("GITDAEMON", url)
+}
+
+// cmdCapture sets a variable from the previous command's output, for ids a
+// script cannot know in advance: `capture RUN 'run ([0-9A-Z]{12}) started'`
+// sets $RUN to the first submatch of the regular expression in its stdout
+// (then its stderr).
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: capture NAME REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	for _, stream := range []string{"stdout", "stderr"} {
+		if m := re.FindStringSubmatch(ts.ReadFile(stream)); len(m) > 1 {
+			ts.Setenv(args[0], m[1])
+			return
+		}
+	}
+	ts.Fatalf("capture: no match for %q in the last command's output", args[1])
 }
 
 // cmdExitcode runs a command and checks its exit code: `exitcode 3 exec git codex check`.

@@ -15,7 +15,9 @@ import (
 
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/runner"
 	"github.com/git-codex/git-codex/session"
+	"github.com/git-codex/git-codex/workflow"
 )
 
 // ShowOptions are the inputs of `git codex show`.
@@ -33,10 +35,12 @@ func newShowCommand(e *Env, runF func(context.Context, *ShowOptions) error) *cli
 	}
 	return &cli.Command{
 		Name:      "show",
-		Usage:     "show one session's transcript, with the commit each turn is attached to",
-		UsageText: "git codex show [-t TOPIC | -s ID | ID | TOPIC] [--json]",
+		Usage:     "show one session's transcript, with the commit each turn is attached to, or a workflow run",
+		UsageText: "git codex show [-t TOPIC | -s ID | ID | RUN | TOPIC] [--json]",
 		Description: "Without arguments shows the current branch's current session. The argument may be\n" +
-			"a session id (a unique prefix is enough) or a topic.\n\n" +
+			"a session id (a unique prefix is enough), a run id of 'git codex run' (its steps, their\n" +
+			"sessions, tokens and cost; see 'git codex runs') or a topic. Each answer shows its\n" +
+			"tokens and what it cost (git config codex.price.<model>.*; \"unknown\" without a price).\n\n" +
 			"Examples:\n" +
 			"  git codex show\n" +
 			"  git codex show 01JD3\n" +
@@ -66,9 +70,18 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 	case opts.Session != "":
 		s, err = eng.Load(ctx, opts.Topic, opts.Session)
 	case opts.Arg != "":
-		// An argument names a session id prefix first, a topic second.
+		// An argument names a session id prefix first, a run id second, a
+		// topic third.
 		s, err = eng.Load(ctx, "", opts.Arg)
 		if errors.Is(err, session.ErrNoSession) {
+			run, warns, rerr := runner.Find(ctx, eng.Store, opts.Arg)
+			switch {
+			case rerr == nil:
+				warnSkipped(e, warns)
+				return showRun(e, run, opts.JSON)
+			case !errors.Is(rerr, workflow.ErrNoRun):
+				return rerr
+			}
 			s, err = eng.Load(ctx, opts.Arg, "")
 		}
 	default:
@@ -84,14 +97,31 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.JSON {
-		return writeJSON(e.Stdout, s.Transcript())
+	prices, err := e.Prices()
+	if err != nil {
+		return err
 	}
-	printTranscript(e.Stdout, s, e.Palette())
+	eng.Prices = prices
+	if opts.JSON {
+		return writeJSON(e.Stdout, eng.Transcript(s))
+	}
+	printTranscript(e.Stdout, s, e.Palette(), eng)
 	return nil
 }
 
-func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
+// showRun shows a workflow run.
+func showRun(e *Env, run *runner.Run, asJSON bool) error {
+	prices, err := e.Prices()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(e.Stdout, runDocOf(run, prices, true))
+	}
+	return printRun(e, e.Stdout, run, prices)
+}
+
+func printTranscript(w io.Writer, s *session.Session, p ui.Palette, eng *session.Engine) {
 	status := "open"
 	if s.Closed {
 		status = "closed"
@@ -128,7 +158,8 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 				notes = append(notes, "error: "+redact.Line(a.Error, 80))
 			}
 			if a.Usage != nil {
-				notes = append(notes, fmt.Sprintf("tokens in %d (cached %d) out %d", a.Usage.Input, a.Usage.Cached, a.Usage.Output))
+				notes = append(notes, fmt.Sprintf("tokens in %d (cached %d) out %d · %s", a.Usage.Input, a.Usage.Cached, a.Usage.Output,
+					costNote(eng.Cost(a.Model, a.Usage))))
 			}
 			if len(a.ToolCalls) > 0 {
 				notes = append(notes, fmt.Sprintf("%d tool calls", len(a.ToolCalls)))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
@@ -18,6 +19,8 @@ import (
 type StatsOptions struct {
 	Topic string
 	JSON  bool
+	// Since and Until are --since and --until as typed (see parseWhen).
+	Since, Until string
 }
 
 func newStatsCommand(e *Env, runF func(context.Context, *StatsOptions) error) *cli.Command {
@@ -26,17 +29,26 @@ func newStatsCommand(e *Env, runF func(context.Context, *StatsOptions) error) *c
 	}
 	return &cli.Command{
 		Name:      "stats",
-		Usage:     "tokens and bytes per session and topic, and the saving against one-off delegations",
+		Usage:     "tokens, bytes and cost per session and topic, and the saving against one-off delegations",
 		ArgsUsage: " ",
-		Description: "Adds up the usage recorded with every answer: input, cached and output tokens and\n" +
-			"request bytes. ONE-OFF estimates what one-off delegations would have sent for the same\n" +
-			"turns, each inlining the context files (measured in the work tree now); SAVED is the\n" +
-			"share of that not sent. Without -t, every topic is shown.\n\n" +
+		Description: "Adds up the usage recorded with every answer: input, cached and output tokens,\n" +
+			"request bytes and cost (each answer priced with its model: git config\n" +
+			"codex.price.<model>.input/.cached/.output, else the built-in table; \"unknown\", never\n" +
+			"$0, for a model without a price). ONE-OFF estimates what one-off delegations would have\n" +
+			"sent for the same turns, each inlining the context files (measured in the work tree\n" +
+			"now); SAVED is the share of that not sent. Without -t, every topic is shown.\n" +
+			"--since and --until count only the answers stored in that time: a date (2026-01-02;\n" +
+			"--until counts that whole day), a date and time (2026-01-02T15:04, local time unless\n" +
+			"a zone is given), today, yesterday, or a time ago as git writes it (2.weeks,\n" +
+			"3.days.ago, 12h).\n\n" +
 			"Examples:\n" +
 			"  git codex stats\n" +
-			"  git codex stats -t main --json",
+			"  git codex stats --since 1.week\n" +
+			"  git codex stats -t main --since 2026-01-01 --until 2026-01-31 --json",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "topic", Aliases: []string{"t"}, Usage: "only this topic (default: all topics)"},
+			&cli.StringFlag{Name: "since", Usage: "count answers from `DATE` on (2026-01-02, 2.weeks, yesterday)"},
+			&cli.StringFlag{Name: "until", Usage: "count answers before `DATE` (a date alone counts that whole day)"},
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -46,7 +58,7 @@ func newStatsCommand(e *Env, runF func(context.Context, *StatsOptions) error) *c
 			if c.NArg() > 0 {
 				return failure.Usagef("run 'git codex stats --help'", "stats takes no arguments")
 			}
-			return runF(c.Context, &StatsOptions{Topic: c.String("topic"), JSON: c.Bool("json")})
+			return runF(c.Context, &StatsOptions{Topic: c.String("topic"), JSON: c.Bool("json"), Since: c.String("since"), Until: c.String("until")})
 		},
 	}
 }
@@ -56,7 +68,23 @@ func runStats(ctx context.Context, e *Env, opts *StatsOptions) error {
 	if err != nil {
 		return err
 	}
-	stats, err := eng.Stats(ctx, opts.Topic)
+	if eng.Prices, err = e.Prices(); err != nil {
+		return err
+	}
+	so := session.StatsOptions{Topic: opts.Topic}
+	for _, f := range []struct {
+		flag, value string
+		until       bool
+		t           *time.Time
+	}{{"--since", opts.Since, false, &so.Since}, {"--until", opts.Until, true, &so.Until}} {
+		if f.value == "" {
+			continue
+		}
+		if *f.t, err = parseWhen(f.value, e.Now(), f.until); err != nil {
+			return failure.Usagef("use a date (2026-01-02), a date and time (2026-01-02T15:04), today, yesterday or 2.weeks", "%s: %v", f.flag, err)
+		}
+	}
+	stats, err := eng.StatsOf(ctx, so)
 	if err != nil {
 		return err
 	}
@@ -68,6 +96,10 @@ func runStats(ctx context.Context, e *Env, opts *StatsOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(stats)
 	}
+	if len(stats) == 0 && (opts.Since != "" || opts.Until != "") {
+		fmt.Fprintln(e.Stderr, "git-codex: no answers in that time")
+		return nil
+	}
 	if len(stats) == 0 {
 		fmt.Fprintln(e.Stderr, "git-codex: no sessions yet; open one with 'git codex delegate TASK'")
 		return nil
@@ -78,7 +110,7 @@ func runStats(ctx context.Context, e *Env, opts *StatsOptions) error {
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "topic %s\n", t.Topic)
-		fmt.Fprintln(w, "SESSION\tTURNS\tINPUT\tCACHED\tOUTPUT\tSENT\tONE-OFF\tSAVED\tTITLE")
+		fmt.Fprintln(w, "SESSION\tTURNS\tINPUT\tCACHED\tOUTPUT\tCOST\tSENT\tONE-OFF\tSAVED\tTITLE")
 		for _, s := range t.Sessions {
 			row(w, text.ShortID(s.ID), s.Figures, s.Title)
 		}
@@ -88,8 +120,8 @@ func runStats(ctx context.Context, e *Env, opts *StatsOptions) error {
 }
 
 func row(w *tabwriter.Writer, name string, f session.Figures, title string) {
-	fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%.0f%%\t%s\n",
-		name, f.Turns, f.Input, f.Cached, f.Output, size(f.BytesSent), size(f.OneOffBytes), f.Saving(), title)
+	fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%.0f%%\t%s\n",
+		name, f.Turns, f.Input, f.Cached, f.Output, f.Cost, size(f.BytesSent), size(f.OneOffBytes), f.Saving(), title)
 }
 
 // size formats a byte count for people.

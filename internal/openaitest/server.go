@@ -11,6 +11,7 @@
 package openaitest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,6 +37,11 @@ type Request struct {
 	Body []byte `json:"body"`
 	// JSON is the decoded body (nil when the body is not a JSON object).
 	JSON map[string]any `json:"json"`
+	// Start is when the request arrived and End when the server finished
+	// answering it (zero while it is being answered), by the real clock:
+	// scripts compare them to see which requests overlapped.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // ToolCall is a function call a scripted Reply asks the client to make.
@@ -154,6 +160,12 @@ type Server struct {
 	// patchOutputs the answers it accepted.
 	patchCalls   map[string]bool
 	patchOutputs []PatchOutput
+	// delay is waited before every model request is answered; holds are
+	// substrings of request bodies: the next request containing one waits
+	// until the client goes away or Release is called.
+	delay   time.Duration
+	holds   []string
+	release chan struct{}
 }
 
 type stored struct {
@@ -225,8 +237,8 @@ func (s *Server) Close() {
 // Handler returns the server's HTTP handler (API endpoints plus /_control).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/responses", s.handleResponses)
-	mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
+	mux.HandleFunc("POST /v1/responses", s.timed(s.handleResponses))
+	mux.HandleFunc("POST /v1/chat/completions", s.timed(s.handleChat))
 	mux.HandleFunc("POST /_control", s.handleControl)
 	mux.HandleFunc("GET /_control/requests", s.handleRequests)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -234,6 +246,85 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, http.StatusNotFound, "Invalid URL ("+r.Method+" "+r.URL.Path+")", "invalid_request_error", "", nil)
 	})
 	return mux
+}
+
+// slotKey is the context key of the request log slot a model request is
+// recorded in, so that timed can note when its answer ended.
+type slotKey struct{}
+
+// timed records when a model request's handler returns (Request.End).
+func (s *Server) timed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		slot := -1
+		h(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, &slot)))
+		if slot >= 0 {
+			s.mu.Lock()
+			s.requests[slot].End = time.Now()
+			s.mu.Unlock()
+		}
+	}
+}
+
+// SetDelay makes the server wait d before answering every model request
+// (after recording it): a model that takes time, for tests of what runs at
+// the same time. 0 answers at once again.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// Hold makes the next model request whose body contains substr wait, once
+// recorded, until its client goes away or Release is called: a request in
+// flight for as long as a test needs (to kill the client in the middle).
+func (s *Server) Hold(substr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holds = append(s.holds, substr)
+	if s.release == nil {
+		s.release = make(chan struct{})
+	}
+}
+
+// Release lets every held request go on.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.release != nil {
+		close(s.release)
+		s.release = nil
+	}
+}
+
+// wait applies the delay and a hold to a recorded model request; false
+// means the client went away meanwhile.
+func (s *Server) wait(r *http.Request, body []byte) bool {
+	s.mu.Lock()
+	delay := s.delay
+	var held chan struct{}
+	for i, h := range s.holds {
+		if strings.Contains(string(body), h) {
+			s.holds = append(s.holds[:i:i], s.holds[i+1:]...)
+			held = s.release
+			break
+		}
+	}
+	s.mu.Unlock()
+	if held != nil {
+		select {
+		case <-held:
+		case <-r.Context().Done():
+			return false
+		}
+	}
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return false
+		}
+	}
+	return true
 }
 
 // Enqueue appends scripted replies; each model request consumes one. When the
@@ -327,6 +418,11 @@ func (s *Server) Reset() {
 	s.apiKey, s.usage, s.lastChat = "", nil, nil
 	s.noResp = 0
 	s.patchCalls, s.patchOutputs = nil, nil
+	s.delay, s.holds = 0, nil
+	if s.release != nil {
+		close(s.release)
+		s.release = nil
+	}
 }
 
 // Control is the JSON body of POST /_control; every set field is applied.
@@ -401,8 +497,11 @@ func (s *Server) record(r *http.Request, body []byte) map[string]any {
 		m = nil
 	}
 	s.mu.Lock()
+	if slot, ok := r.Context().Value(slotKey{}).(*int); ok {
+		*slot = len(s.requests)
+	}
 	s.requests = append(s.requests, Request{
-		Method: r.Method, Path: r.URL.Path, Header: h, HasAuth: hasAuth, Body: body, JSON: m,
+		Method: r.Method, Path: r.URL.Path, Header: h, HasAuth: hasAuth, Body: body, JSON: m, Start: time.Now(),
 	})
 	s.mu.Unlock()
 	return m
@@ -512,6 +611,9 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, endpoint string) 
 		return nil, nil, "", Fault{}, false
 	}
 	req = s.record(r, body)
+	if !s.wait(r, body) {
+		return nil, nil, "", Fault{}, false
+	}
 	if req == nil {
 		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)", "invalid_request_error", "", nil)
 		return nil, nil, "", Fault{}, false

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/git-codex/git-codex/internal/openaitest"
 )
@@ -662,5 +663,49 @@ func TestApplyPatchCalls(t *testing.T) {
 	}
 	if outs := srv.PatchOutputs(); len(outs) != 1 || outs[0] != (openaitest.PatchOutput{CallID: callID, Status: "completed", Output: "updated a.go"}) {
 		t.Errorf("PatchOutputs = %+v", outs)
+	}
+}
+
+// The request log says when each request arrived and ended; a delay holds
+// every answer back, a hold keeps one request waiting until released.
+func TestDelayHoldAndTimes(t *testing.T) {
+	s := openaitest.New(t)
+	s.SetDelay(30 * time.Millisecond)
+	s.Hold("HELD")
+	body := func(in string) map[string]any { return map[string]any{"model": "m", "input": in} }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp := post(t, s.URL()+"/responses", body("HELD request"))
+		resp.Body.Close()
+	}()
+	start := time.Now()
+	resp := post(t, s.URL()+"/responses", body("plain request"))
+	resp.Body.Close()
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Errorf("answered after %v, before the delay", d)
+	}
+	select {
+	case <-done:
+		t.Fatal("the held request was answered before Release")
+	case <-time.After(20 * time.Millisecond):
+	}
+	s.Release()
+	<-done
+	reqs := s.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Start.IsZero() || r.End.IsZero() || r.End.Sub(r.Start) < 30*time.Millisecond {
+			t.Errorf("%s: start %v end %v", r.JSON["input"], r.Start, r.End)
+		}
+	}
+	held, plain := reqs[0], reqs[1]
+	if held.JSON["input"] != "HELD request" {
+		held, plain = plain, held
+	}
+	if !held.End.After(plain.End) {
+		t.Errorf("the held request ended at %v, before the plain one (%v)", held.End, plain.End)
 	}
 }

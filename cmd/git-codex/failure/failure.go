@@ -18,7 +18,9 @@ import (
 	"github.com/git-codex/git-codex/hooks"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/notesync"
+	"github.com/git-codex/git-codex/runner"
 	"github.com/git-codex/git-codex/session"
+	"github.com/git-codex/git-codex/workflow"
 	"github.com/git-codex/git-codex/worktree"
 )
 
@@ -177,6 +179,20 @@ func cause(err error) (int, string) {
 		return ExitUsage, "name files that exist; --context paths are relative to the current directory"
 	case errors.Is(err, session.ErrEmptyMessage):
 		return ExitUsage, "pass the text as an argument, or with -F FILE (-F - reads stdin)"
+
+	// Workflows.
+	case errors.Is(err, workflow.ErrInvalid):
+		return ExitUsage, "fix the file where the lines above say (README.md, Workflows, documents the format)"
+	case errors.Is(err, workflow.ErrNoBranch):
+		return ExitUsage, "check out a branch: a run's topics are named after it"
+	case errors.Is(err, workflow.ErrNoRun):
+		return ExitError, "see 'git codex runs' (a teammate's runs are there after 'git codex sync')"
+	case errors.Is(err, runner.ErrAmbiguous):
+		return ExitUsage, "give more characters of the run id"
+	case errors.Is(err, runner.ErrWorkflowChanged):
+		return ExitUsage, "leave FILE out: the run's own file is read from git"
+	case errors.Is(err, runner.ErrWorkflowMissing):
+		return ExitError, "commit and push the workflow file where the run started, then 'git codex sync' here; or name the file: git codex run --resume RUN FILE"
 
 	// History, sharing, hooks.
 	case errors.Is(err, history.ErrNoBase):

@@ -105,6 +105,8 @@ func (o *output) Event(ev session.Event) {
 		o.send(ev.Line())
 	case session.EventTool, session.EventRetry, session.EventClosed:
 		o.send(ev.Line())
+	case session.EventTurn, session.EventAnswered:
+		// Bookkeeping for the workflow runner; the result carries both.
 	default:
 		// Warnings, fallbacks, restarts, compactions, the verification
 		// command's verdict: the caller should know.

@@ -124,7 +124,7 @@ func (s *Server) showTool(ctx context.Context, req *mcp.CallToolRequest, in Show
 		if err != nil {
 			return "", err
 		}
-		*res = sess.Transcript()
+		*res = eng.Transcript(sess)
 		return "", nil
 	}, res)
 }

@@ -2,11 +2,13 @@ package mcpserver
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/git-codex/git-codex/history"
+	"github.com/git-codex/git-codex/pricing"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -190,7 +192,7 @@ func withPolicyEnums(sch *jsonschema.Schema) *jsonschema.Schema {
 // check warns about every one); the same values are allowed as
 // anyOf [{"type": "null"}, {"type": X, …}].
 func outSchema[T any]() *jsonschema.Schema {
-	sch, err := jsonschema.For[T](nil)
+	sch, err := jsonschema.For[T](&jsonschema.ForOptions{TypeSchemas: typeSchemas})
 	if err != nil {
 		panic(fmt.Sprintf("schema of %T: %v", *new(T), err))
 	}
@@ -215,3 +217,18 @@ func portable(s *jsonschema.Schema) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// typeSchemas are the schemas of types that write their own JSON: a cost is
+// {"usd": dollars or null when nothing had a price, "unpriced": items
+// without a price}, never a zero standing for unknown (pricing.Amount).
+var typeSchemas = map[reflect.Type]*jsonschema.Schema{
+	reflect.TypeFor[pricing.Amount](): {
+		Type: "object",
+		Properties: map[string]*jsonschema.Schema{
+			"usd":      {AnyOf: []*jsonschema.Schema{{Type: "null"}, {Type: "number"}}, Description: "US dollars; null when no item had a price"},
+			"unpriced": {Type: "integer", Description: "items whose model has no price (their cost is unknown)"},
+		},
+		Required:             []string{"usd"},
+		AdditionalProperties: &jsonschema.Schema{Not: &jsonschema.Schema{}},
+	},
+}
