@@ -33,7 +33,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 100x -count 5 ./gitstore/ ./model/ ./session/ ./workflow/
 	$(GO) test -run '^$$' -bench . -count 5 ./redact/
 	$(GO) test -count 1 -v -run TestCriticalPathFigures ./workflow/ | grep -E 'wall'
-	@echo "large repository: bash bench/bigrepo.sh"
+	@echo "large repository: bash bench/bigrepo.sh; at scale: bash bench/scale.sh and bash bench/contention.sh (see AGENTS.md)"
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
