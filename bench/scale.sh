@@ -27,7 +27,8 @@
 # Each binary works on its own copy of the dataset (objects hard-linked), after
 # one warm-up of each command that is not counted (its list time is printed
 # as "cold"); the warm-up list and show check that the binary reads back every
-# session the generator wrote.
+# session the generator wrote, and with two binaries that both print the same
+# `list --json`, `show --json` and `show -s ID --json`.
 #
 # Binaries: BIN=/path/to/git-codex (default: git-codex on PATH), or
 # BIN_BEFORE and BIN_AFTER to measure both, interleaved run by run so that the
@@ -243,15 +244,27 @@ for ds in $datasets; do
 		if [ "$ms" != FAIL ] && [ "$(jq length "$work/out")" != "$(get sessions)" ]; then
 			echo "  $label: list shows $(jq length "$work/out") sessions, the dataset has $(get sessions)" >&2
 		fi
+		cp "$work/out" "$work/list-$label.json"
 		timed "$label" git codex show --json
 		if [ "$ms" != FAIL ] && [ "$(jq '.turns | length' "$work/out")" != "$(get current_turns)" ]; then
 			echo "  $label: show has $(jq '.turns | length' "$work/out") turns, the current session has $(get current_turns)" >&2
 		fi
-		timed "$label" git codex show -s "$old"
+		cp "$work/out" "$work/show-$label.json"
+		timed "$label" git codex show -s "$old" --json
+		cp "$work/out" "$work/shows-$label.json"
 		# The first reply restarts the session from git (the server has
 		# never seen its response ids); later ones chain as usual.
 		timed "$label" git codex reply "Warm up: which test covers the eviction path?"
 	done
+	if [ "${#labels[@]}" = 2 ]; then
+		# Same data, same answers: a faster build must not read differently.
+		for what in list show shows; do
+			if ! cmp -s "$work/$what-before.json" "$work/$what-after.json"; then
+				echo "  before and after differ on $what --json:" >&2
+				diff "$work/$what-before.json" "$work/$what-after.json" | head -6 >&2 || true
+			fi
+		done
+	fi
 	for r in $(seq "$runs"); do
 		for label in "${labels[@]}"; do
 			cd "$work/$ds-$label"
