@@ -97,6 +97,7 @@ for r in $(seq "$repeats"); do
 	done
 
 	marker="ctn-r$r-"
+	set -m # each loop below is a process group, which the cleanup can end whole
 	pids=()
 	for c in $(seq "$clones"); do
 		(
@@ -113,6 +114,7 @@ for r in $(seq "$repeats"); do
 		pids+=($!)
 	done
 	wait "${pids[@]}"
+	set +m
 	for _ in 1 2; do
 		for c in $(seq "$clones"); do
 			attempt final "$r" "$c" git codex sync

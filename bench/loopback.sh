@@ -9,17 +9,26 @@
 # and exports OPENAI_BASE_URL (a bench/openaiserve that answers every request
 # at once; no API key), HOME (empty, in $work) and git's identity. On exit
 # (also on Ctrl-C) it stops the server and the daemon (each runs in a process
-# group of its own) and removes $work.
+# group of its own) and the script's background jobs, and removes $work.
 
 loopback_groups=()
 
 loopback_cleanup() {
-	local g
+	local g p
 	for g in "${loopback_groups[@]}"; do
 		kill -- "-$g" 2>/dev/null || true
 	done
+	# The script's own background jobs: with job control on (set -m) each
+	# is a process group, which ends the commands it is running too.
+	for p in $(jobs -p); do
+		kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true
+	done
 	wait 2>/dev/null || true
-	[ -z "${work:-}" ] || rm -rf "$work"
+	# A receive-pack the daemon started may still be writing for a moment.
+	for _ in $(seq 50); do
+		[ -n "${work:-}" ] && [ -e "$work" ] || break
+		rm -rf "$work" 2>/dev/null || sleep 0.1
+	done
 }
 
 loopback_start() {

@@ -316,7 +316,7 @@ for ds in $datasets; do
 done
 echo "* at topics10k and rec100k; † at rec300k; ‡ at topics10k, and within 2× of plain"
 echo
-echo "CPU time (user+system, with child processes), medians"
+echo "CPU time (user+system, with child processes; 10 ms steps), medians"
 fmt='%-10s %-6s %9s %9s %9s %9s %9s %9s\n'
 printf "$fmt" dataset bin "list ms" "show ms" "show -s" "reply ms" "push s" "plain s"
 for ds in $datasets; do
