@@ -196,7 +196,7 @@ declare -A res # res[ds,label,column] = "v1 v2 …"
 add() { res[$1]="${res[$1]:-} $2"; }
 
 # push_once DS LABEL RUN — the first push of DS's notes through the hook to a
-# new bare remote over git daemon; then the same refs with one wildcard refspec.
+# new bare remote over git daemon, checking that every topic arrived.
 push_once() {
 	local ds=$1 label=$2 r=$3 name=p$3 bare want got
 	bare=$work/daemon/$ds-$label-$r.git
@@ -217,6 +217,8 @@ push_once() {
 	rm -rf "$bare"
 }
 
+# plain_once DS RUN — the same refs pushed by git alone, with one wildcard
+# refspec and no hook, to another new bare remote.
 plain_once() {
 	local ds=$1 r=$2 bare
 	bare=$work/daemon/$ds-plain-$r.git
