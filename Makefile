@@ -37,7 +37,7 @@ bench:
 	$(GO) test -count 1 -v -run TestCriticalPathFigures ./workflow/ | grep -E 'wall'
 	$(GO) test -run '^$$' -bench 'MCPReply|MCPVersusCLI' -benchtime 30x -count 5 ./cmd/git-codex/
 	$(GO) test -run '^$$' -bench MCPTopics -benchtime 5x -count 5 ./cmd/git-codex/
-	@echo "large repository: bash bench/bigrepo.sh"
+	@echo "large repository: bash bench/bigrepo.sh; at scale: bash bench/scale.sh and bash bench/contention.sh (see AGENTS.md)"
 	@echo "Codex CLI driver (needs the pinned Codex, see README): $(GO) test ./codexcli -run '^\$$' -bench . -benchtime 20x"
 
 lint:

@@ -47,6 +47,8 @@ var allowed = map[string][]string{
 	"internal/codextest":        {"internal/openaitest"},
 	"internal/layers":           {},
 	"bench/mkbigrepo":           {},
+	"bench/mkscale":             {},
+	"bench/openaiserve":         {"internal/openaitest"},
 }
 
 // external names the third-party imports that only some packages may use.
