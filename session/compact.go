@@ -82,13 +82,13 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, s
 		return res, err
 	}
 	req.Tools, req.Call = nil, nil
-	resp, err := e.stream(ctx, client, req, show)
+	resp, err := e.stream(ctx, client, req, show, s.Open.Model)
 	if errors.Is(err, model.ErrPreviousNotFound) && req.PreviousResponseID != "" {
 		// The provider forgot the chain: summarise the transcript from git.
 		sent := resp.BytesSent
 		req.PreviousResponseID = ""
 		req.Input = e.rebuild(s, prompt.CompactRequest())
-		resp, err = e.stream(ctx, client, req, show)
+		resp, err = e.stream(ctx, client, req, show, s.Open.Model)
 		resp.BytesSent += sent
 	}
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent

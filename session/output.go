@@ -31,7 +31,8 @@ type EventKind string
 const (
 	// EventWaiting: a request was sent and nothing has come back yet.
 	EventWaiting EventKind = "waiting"
-	// EventAnswerEnd: the answer (streamed with Delta, or not shown) is over.
+	// EventAnswerEnd: the answer (streamed with Delta, or not shown) is over;
+	// Usage and Model say what it used, when the client reported it.
 	EventAnswerEnd EventKind = "answer-end"
 	// EventRetry: a request failed (Text) and is retried after Wait.
 	EventRetry EventKind = "retry"
@@ -74,6 +75,10 @@ type Event struct {
 	Text    string
 	// Wait is how long the client waits before a retry (EventRetry).
 	Wait time.Duration
+	// Usage is what the request used and Model the model that answered
+	// (EventAnswerEnd); Usage is nil when the client reported none.
+	Usage *Usage
+	Model string
 }
 
 // Approval is a question the engine asks before the model changes the work

@@ -190,7 +190,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		sendErr = e.checkConfig()
 	}
 	if sendErr == nil {
-		resp, sendErr = e.stream(tctx, client, req, true)
+		resp, sendErr = e.stream(tctx, client, req, true, s.Open.Model)
 	}
 	if errors.Is(sendErr, model.ErrPreviousNotFound) {
 		// The provider forgot the session: rebuild it from git and resend.
@@ -212,7 +212,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 			ws.apply(&req)
 		}
 		sent := resp.BytesSent
-		resp, sendErr = e.stream(tctx, client, req, true)
+		resp, sendErr = e.stream(tctx, client, req, true, s.Open.Model)
 		resp.BytesSent += sent
 	}
 
