@@ -106,19 +106,36 @@ func (idx *Index) turns(recs []session.Record, via, from string) []TurnView {
 	return out
 }
 
+// LogStyle colours the parts of WriteLog's text. history knows no colours:
+// the front end passes them in; a nil func leaves its part plain, so the
+// zero LogStyle writes plain text.
+type LogStyle struct {
+	// ID paints commit and session ids (the command line: git log's yellow).
+	ID func(string) string
+	// Changed paints the line naming the files a turn changed.
+	Changed func(string) string
+}
+
+func paint(f func(string) string, s string) string {
+	if f == nil {
+		return s
+	}
+	return f(s)
+}
+
 // WriteLog prints entries like `git log --oneline` with author and date,
 // each followed by its turns: topic, short session id, the first line of
 // the user's message, the first line of the answer and the tokens.
-func WriteLog(w io.Writer, entries []LogEntry) error {
+func WriteLog(w io.Writer, entries []LogEntry, style LogStyle) error {
 	ew := &errWriter{w: w}
 	for _, e := range entries {
-		ew.printf("%s %s %s  %s\n", text.ShortID(e.Commit), e.Date.UTC().Format("2006-01-02"), e.Author, e.Subject)
+		ew.printf("%s %s %s  %s\n", paint(style.ID, text.ShortID(e.Commit)), e.Date.UTC().Format("2006-01-02"), e.Author, e.Subject)
 		for _, t := range e.Turns {
 			via := ""
 			if t.Via != "" {
-				via = fmt.Sprintf(" (via %s from %s)", t.Via, text.ShortID(t.From))
+				via = fmt.Sprintf(" (via %s from %s)", t.Via, paint(style.ID, text.ShortID(t.From)))
 			}
-			ew.printf("    [%s %s]%s %s\n", t.Topic, text.ShortID(t.Session), via, headline(t.Message, 100))
+			ew.printf("    [%s %s]%s %s\n", t.Topic, paint(style.ID, text.ShortID(t.Session)), via, headline(t.Message, 100))
 			switch {
 			case t.Answer != "":
 				ew.printf("      → %s%s\n", headline(t.Answer, 100), tokenNote(t.Usage, t.Status))
@@ -132,7 +149,7 @@ func WriteLog(w io.Writer, entries []LogEntry) error {
 				if t.Undone {
 					undone = " (undone)"
 				}
-				ew.printf("      ✎ changed %s%s\n", strings.Join(t.Files, ", "), undone)
+				ew.printf("      %s\n", paint(style.Changed, "✎ changed "+strings.Join(t.Files, ", ")+undone))
 			}
 		}
 	}

@@ -155,7 +155,7 @@ func TestLogGolden(t *testing.T) {
 		t.Fatal(err, warns)
 	}
 	var out bytes.Buffer
-	if err := WriteLog(&out, entries); err != nil {
+	if err := WriteLog(&out, entries, LogStyle{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "log.txt", out.Bytes())

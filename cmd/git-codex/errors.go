@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/history"
 	"github.com/git-codex/git-codex/hooks"
@@ -195,9 +196,10 @@ func cause(err error) (int, string) {
 func report(e *Env, err error) int {
 	code, msg, hint := classify(err)
 	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n", " ")
-	fmt.Fprintf(e.Stderr, "git-codex: %s\n", msg)
+	p := e.ErrPalette()
+	fmt.Fprintln(e.Stderr, p.Paint(ui.SlotError, "git-codex: "+msg))
 	if hint != "" {
-		fmt.Fprintf(e.Stderr, "hint: %s\n", hint)
+		fmt.Fprintln(e.Stderr, p.Paint(ui.SlotHint, "hint: "+hint))
 	}
 	return code
 }

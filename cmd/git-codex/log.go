@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/history"
 )
 
@@ -59,7 +59,7 @@ func runLog(ctx context.Context, e *Env, opts *LogOptions) error {
 		return err
 	}
 	for _, w := range warns {
-		fmt.Fprintf(e.Stderr, "git-codex: warning: %s\n", w)
+		e.warnf("%s", w)
 	}
 	if opts.JSON {
 		if entries == nil {
@@ -67,5 +67,10 @@ func runLog(ctx context.Context, e *Env, opts *LogOptions) error {
 		}
 		return writeJSON(e.Stdout, entries)
 	}
-	return history.WriteLog(e.Stdout, entries)
+	e.Page()
+	p := e.Palette()
+	return history.WriteLog(e.Stdout, entries, history.LogStyle{
+		ID:      func(s string) string { return p.Paint(ui.SlotID, s) },
+		Changed: func(s string) string { return p.Paint(ui.SlotNew, s) },
+	})
 }

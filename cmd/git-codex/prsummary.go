@@ -85,6 +85,7 @@ func runPRSummary(ctx context.Context, e *Env, opts *PRSummaryOptions) error {
 	if opts.LLM {
 		return polishSummary(ctx, e, s)
 	}
+	e.Page()
 	if err := history.WriteMarkdown(e.Stdout, s); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
@@ -104,6 +105,7 @@ func polishSummary(ctx context.Context, e *Env, s *history.PRSummary) error {
 		var text string
 		text, err = eng.OneShot(ctx, prompt.PolishInstructions(), draft.String())
 		if err == nil {
+			e.Page()
 			fmt.Fprintln(e.Stdout, strings.TrimSpace(text))
 			return nil
 		}
@@ -111,7 +113,8 @@ func polishSummary(ctx context.Context, e *Env, s *history.PRSummary) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	fmt.Fprintf(e.Stderr, "git-codex: warning: --llm failed (%v); printing the deterministic summary\n", err)
+	e.warnf("--llm failed (%v); printing the deterministic summary", err)
+	e.Page()
 	_, werr := e.Stdout.Write(draft.Bytes())
 	return werr
 }

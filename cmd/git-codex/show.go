@@ -86,6 +86,7 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 	if opts.JSON {
 		return writeJSON(e.Stdout, transcriptOf(s))
 	}
+	e.Page()
 	printTranscript(e.Stdout, s, e.Palette())
 	return nil
 }
@@ -156,7 +157,8 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 	if m := s.Mode(); m.CanEdit() {
 		mode = "  " + m.Sandbox + " (approval " + m.Approval + ")"
 	}
-	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s%s\n", s.ID, s.Topic, s.Engine(), s.Open.Model, status, mode)
+	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s%s\n", p.Paint(ui.SlotID, s.ID), s.Topic, s.Engine(), s.Open.Model,
+		p.Paint(statusSlot(status), status), mode)
 	if s.Open.Title != "" {
 		fmt.Fprintf(w, "task: %s\n", redact.Line(s.Open.Title, 100))
 	}
@@ -172,7 +174,8 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 		if f := s.ForkOf(i); f != 0 {
 			fork = fmt.Sprintf(" (fork: same parent as turn %d)", f)
 		}
-		fmt.Fprintf(w, "\n── turn %d%s · commit %s · %s\n", i+1, fork, text.ShortID(commit), shortTime(t.Record.Time))
+		fmt.Fprintf(w, "\n%s · commit %s · %s\n", p.Paint(ui.SlotHeader, fmt.Sprintf("── turn %d%s", i+1, fork)),
+			p.Paint(ui.SlotID, text.ShortID(commit)), shortTime(t.Record.Time))
 		fmt.Fprintf(w, "» %s\n", indent(strings.TrimSpace(t.Record.Text)))
 		if a := t.Answer; a != nil {
 			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))
@@ -198,7 +201,7 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 		printChanges(w, t, p)
 	}
 	if sum := s.Summary(); sum != nil {
-		fmt.Fprintf(w, "\n── summary\n%s\n", strings.TrimSpace(sum.Text))
+		fmt.Fprintf(w, "\n%s\n%s\n", p.Paint(ui.SlotHeader, "── summary"), strings.TrimSpace(sum.Text))
 		for _, d := range sum.Decisions {
 			fmt.Fprintf(w, "decided: %s\n", d)
 		}

@@ -14,9 +14,27 @@ func openTTY() (io.Reader, error) {
 }
 
 func isTerminal(w io.Writer) bool {
-	if p, ok := w.(*pipeWriter); ok {
-		w = p.w
-	}
-	f, ok := w.(*os.File)
+	f, ok := unwrap(w).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// unwrap returns the writer under a pipeWriter.
+func unwrap(w io.Writer) io.Writer {
+	if p, ok := w.(*pipeWriter); ok {
+		return p.w
+	}
+	return w
+}
+
+// terminalRows returns the number of rows of the terminal f is, or 0 when
+// it is none (or unknown): the live answer view then never erases.
+func terminalRows(f *os.File) int {
+	if f == nil {
+		return 0
+	}
+	_, h, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return h
 }
