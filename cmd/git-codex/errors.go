@@ -154,6 +154,8 @@ func cause(err error) (int, string) {
 		return exitUsage, "drop -t to find the session in any topic, or name a session of that topic"
 	case errors.Is(err, session.ErrOutsideWorkTree):
 		return exitUsage, "write the summary inside the work tree (not into .git, not through a symbolic link out of it); the session is still open"
+	case errors.Is(err, session.ErrFileExists):
+		return exitError, "pass --force to overwrite it, or write to another file; the session is still open"
 	case errors.Is(err, session.ErrNoWorkTree):
 		return exitError, "run delegate in a checkout with a work tree (git clone without --bare, or git worktree add)"
 	case errors.Is(err, worktree.ErrRefused):

@@ -149,6 +149,8 @@ func TestCloseOptions(t *testing.T) {
 	runTable(t, "close", newCloseCommand, []parseCase[CloseOptions]{
 		{name: "defaults", want: CloseOptions{}},
 		{name: "flags", args: "-t t1 -s 01JQ --json -w docs/x.md", want: CloseOptions{Topic: "t1", Session: "01JQ", JSON: true, Write: "docs/x.md"}},
+		{name: "force", args: "--write docs/x.md -f", want: CloseOptions{Write: "docs/x.md", Force: true}},
+		{name: "force alone", args: "--force", wantErr: "--force only matters with --write"},
 		{name: "an argument", args: "x", wantErr: "close takes no arguments"},
 	})
 }
