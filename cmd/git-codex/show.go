@@ -14,6 +14,7 @@ import (
 
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -165,6 +166,10 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 	if len(s.Open.Context) > 0 {
 		fmt.Fprintf(w, "context: %s\n", strings.Join(s.Open.Context, ", "))
 	}
+	during, after := sessionEvents(s)
+	for _, ev := range during[""] {
+		fmt.Fprintln(w, p.Paint(ui.SlotDim, eventLine(ev)))
+	}
 	for i, t := range s.Turns {
 		commit := noteTarget(t.Record)
 		if commit == gitstore.EmptyTree {
@@ -177,6 +182,12 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 		fmt.Fprintf(w, "\n%s · commit %s · %s\n", p.Paint(ui.SlotHeader, fmt.Sprintf("── turn %d%s", i+1, fork)),
 			p.Paint(ui.SlotID, text.ShortID(commit)), shortTime(t.Record.Time))
 		fmt.Fprintf(w, "» %s\n", indent(strings.TrimSpace(t.Record.Text)))
+		if cmd, ok := prompt.FixCommand(t.Record.Text); ok {
+			fmt.Fprintln(w, p.Paint(ui.SlotOld, "✗ fix: `"+cmd+"` failed; the failure was sent"))
+		}
+		for _, ev := range during[t.Record.ID] {
+			fmt.Fprintln(w, p.Paint(ui.SlotDim, eventLine(ev)))
+		}
 		if a := t.Answer; a != nil {
 			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))
 			var notes []string
@@ -199,7 +210,9 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 			fmt.Fprintln(w, "\n[no answer stored]")
 		}
 		printChanges(w, t, p)
+		printAfter(w, after[t.Record.ID], p)
 	}
+	printAfter(w, after[""], p)
 	if sum := s.Summary(); sum != nil {
 		fmt.Fprintf(w, "\n%s\n%s\n", p.Paint(ui.SlotHeader, "── summary"), strings.TrimSpace(sum.Text))
 		for _, d := range sum.Decisions {
@@ -209,6 +222,77 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 			fmt.Fprintf(w, "next: %s\n", n)
 		}
 	}
+}
+
+// sessionEvents sorts what happened in a session besides its turns by
+// the turn it belongs to: during a turn (restarts, engine switches, a
+// fallback model, a mode change: stored with the turn, before its answer)
+// or after it (a fix command that passed, a compaction). Undos are shown
+// with their turn's changes. Keys are turn ids; "" holds what belongs to
+// no turn shown (during: shown before the turns, after: after them).
+func sessionEvents(s *session.Session) (during, after map[string][]session.Record) {
+	during, after = map[string][]session.Record{}, map[string][]session.Record{}
+	known := map[string]bool{}
+	for _, t := range s.Turns {
+		known[t.Record.ID] = true
+	}
+	turnOf := func(id string) string {
+		if known[id] {
+			return id
+		}
+		return ""
+	}
+	for _, ev := range s.Events {
+		switch ev.Event {
+		case session.RecordUndo:
+		case session.RecordFixPass:
+			after[turnOf(ev.Turn)] = append(after[turnOf(ev.Turn)], ev)
+		default:
+			during[turnOf(ev.Turn)] = append(during[turnOf(ev.Turn)], ev)
+		}
+	}
+	for _, sum := range s.Summaries {
+		if sum.Through != "" {
+			after[turnOf(sum.Through)] = append(after[turnOf(sum.Through)], sum)
+		}
+	}
+	return during, after
+}
+
+// printAfter prints the events that followed a turn.
+func printAfter(w io.Writer, evs []session.Record, p ui.Palette) {
+	for _, ev := range evs {
+		switch {
+		case ev.Kind == session.KindSummary:
+			fmt.Fprintf(w, "\n%s\n", p.Paint(ui.SlotDim, "⟲ compacted: the turns up to here are summarised for the model as"))
+			fmt.Fprintf(w, "  %s\n", indent(strings.TrimSpace(ev.Text)))
+		case ev.Event == session.RecordFixPass:
+			fmt.Fprintf(w, "\n%s\n", p.Paint(ui.SlotNew, "✓ fix: `"+ev.Text+"` passed"))
+		default:
+			fmt.Fprintf(w, "\n%s\n", p.Paint(ui.SlotDim, eventLine(ev)))
+		}
+	}
+}
+
+// eventLine words a stored event for show.
+func eventLine(ev session.Record) string {
+	text := strings.TrimSpace(firstLine(ev.Text))
+	switch ev.Event {
+	case session.RecordRestart:
+		return "↻ restarted: " + text
+	case session.RecordEngine:
+		return "↻ " + text
+	case session.RecordFallback:
+		return "• fallback: " + text
+	case session.RecordSandbox:
+		return "• " + text
+	case session.RecordInline:
+		return "• the context files are sent inline, without file tools"
+	}
+	if text == "" {
+		return "• " + ev.Event
+	}
+	return "• " + ev.Event + ": " + text
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
