@@ -56,7 +56,10 @@ type TurnView struct {
 
 // Log returns the commits of opt.Revs, newest first, each with the turns
 // attached to it in any topic. Commits without notes get the turns found for
-// them by FindReattachments (marked with Via); nothing is written.
+// them by FindReattachments (marked with Via); nothing is written. A turn is
+// shown once: copied onto several of the commits (an amend or rebase with
+// notes.rewriteRef, reattach), under the newest of them; found for a commit
+// by a rule, only when no commit shown carries it.
 func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, []gitstore.Warning, error) {
 	h, err := readHistory(ctx, repo, opt.Revs, opt.Max, true)
 	if h == nil {
@@ -70,24 +73,42 @@ func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, 
 	for _, m := range matches {
 		byCommit[m.Commit] = append(byCommit[m.Commit], m)
 	}
+	// The commit each turn is shown under: the newest carrying it.
+	at := map[string]string{}
+	for _, c := range commits {
+		for _, r := range idx.ByObject[c.Hash] {
+			if _, ok := at[r.ID]; !ok && r.Kind == session.KindTurn {
+				at[r.ID] = c.Hash
+			}
+		}
+	}
+	shown := map[string]bool{}
 	entries := make([]LogEntry, 0, len(commits))
 	for _, c := range commits {
 		e := LogEntry{Commit: c.Hash, Author: c.Author, Email: c.Email, Date: c.Time, Subject: c.Subject, Turns: []TurnView{}}
-		e.Turns = append(e.Turns, idx.turns(idx.ByObject[c.Hash], "", "")...)
+		attached := func(r session.Record) bool { return at[r.ID] == c.Hash }
+		found := func(r session.Record) bool {
+			if at[r.ID] != "" || shown[r.ID] {
+				return false
+			}
+			shown[r.ID] = true
+			return true
+		}
+		e.Turns = append(e.Turns, idx.turns(idx.ByObject[c.Hash], attached, "", "")...)
 		for _, m := range byCommit[c.Hash] {
-			e.Turns = append(e.Turns, idx.turns(m.Records, m.Rule, m.Source)...)
+			e.Turns = append(e.Turns, idx.turns(m.Records, found, m.Rule, m.Source)...)
 		}
 		entries = append(entries, e)
 	}
 	return entries, idx.Warnings, nil
 }
 
-// turns makes the turn views of the KindTurn records among recs, each with
-// its latest answer, in record order.
-func (idx *Index) turns(recs []session.Record, via, from string) []TurnView {
+// turns makes the turn views of the KindTurn records among recs that show
+// lets through, each with its latest answer, in record order.
+func (idx *Index) turns(recs []session.Record, show func(session.Record) bool, via, from string) []TurnView {
 	var out []TurnView
 	for _, r := range recs {
-		if r.Kind != session.KindTurn {
+		if r.Kind != session.KindTurn || !show(r) {
 			continue
 		}
 		tv := TurnView{Topic: r.Topic, Session: r.Session, Turn: r.ID, Time: r.Time, Message: r.Text, Via: via, From: from}
