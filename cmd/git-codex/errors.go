@@ -182,6 +182,8 @@ func cause(err error) (int, string) {
 		return exitError, "run 'git codex init' to scaffold them, or 'git config codex.requireContextFiles false'"
 
 	// The repository.
+	case errors.Is(err, gitstore.ErrUnborn):
+		return exitUsage, "make a first commit: there is no history yet"
 	case errors.Is(err, gitstore.ErrUnknownRevision):
 		return exitUsage, "name commits as git log does: 'main..HEAD', 'HEAD~5..', a branch"
 	case errors.Is(err, gitstore.ErrNotRepository):

@@ -41,8 +41,8 @@ func newLogCommand(e *Env, runF func(context.Context, *LogOptions) error) *cli.C
 			if err := checkArgs(c, "REV-RANGE"); err != nil {
 				return err
 			}
-			if c.Int("max-count") < 0 {
-				return usageErrorf("run 'git codex log --help'", "-n must not be negative")
+			if n := c.Int("max-count"); n < 0 {
+				return usageErrorf("give 0 for every commit, or how many to show: git codex log -n 10", "-n %d: a number of commits cannot be negative", n)
 			}
 			return runF(c.Context, &LogOptions{Max: c.Int("max-count"), Revs: c.Args().Slice(), JSON: c.Bool("json")})
 		},

@@ -73,6 +73,9 @@ func runPRSummary(ctx context.Context, e *Env, opts *PRSummaryOptions) error {
 		return err
 	}
 	s, err := history.Summarize(ctx, repo, history.SummaryOptions{Base: opts.Base})
+	if errors.Is(err, gitstore.ErrUnborn) {
+		return withHint(err, "make a first commit: pr-summary describes the commits of HEAD's branch")
+	}
 	if errors.Is(err, gitstore.ErrUnknownRevision) {
 		return withHint(err, "name an existing branch or commit with --base")
 	}

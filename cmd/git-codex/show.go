@@ -62,24 +62,31 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 	}
 	repo, _ := e.Repo()
 	var s *session.Session
+	missing := "" // what to say when there is no such session
 	switch {
 	case opts.Session != "":
 		s, err = eng.Load(ctx, opts.Topic, opts.Session)
+		missing = fmt.Sprintf("no session %q", opts.Session)
+		if opts.Topic != "" {
+			missing += fmt.Sprintf(" on topic %q", opts.Topic)
+		}
 	case opts.Arg != "":
 		// An argument names a session id prefix first, a topic second.
 		s, err = eng.Load(ctx, "", opts.Arg)
 		if errors.Is(err, session.ErrNoSession) {
 			s, err = eng.Load(ctx, opts.Arg, "")
 		}
+		missing = fmt.Sprintf("no session or topic %q", opts.Arg)
 	default:
 		topic, terr := topicOf(repo, opts.Topic)
 		if terr != nil {
 			return terr
 		}
 		s, err = eng.Load(ctx, topic, "")
+		missing = fmt.Sprintf("no session on topic %q yet", topic)
 	}
 	if errors.Is(err, session.ErrNoSession) {
-		return withHint(err, "see 'git codex list', or open a session with 'git codex delegate'")
+		return sayInstead(err, missing, "'git codex list' shows the sessions and their topics; 'git codex delegate TASK' opens one")
 	}
 	if err != nil {
 		return err
