@@ -87,7 +87,7 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, s
 		// The provider forgot the chain: summarise the transcript from git.
 		sent := resp.BytesSent
 		req.PreviousResponseID = ""
-		req.Input = e.rebuild(s, prompt.CompactRequest())
+		req.Input = e.rebuild(s, prompt.CompactRequest(), whyExpired)
 		resp, err = e.stream(ctx, client, req, show, s.Open.Model)
 		resp.BytesSent += sent
 	}
