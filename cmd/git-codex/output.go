@@ -127,6 +127,9 @@ func (o *termOutput) endText() {
 	if o.live != nil {
 		_ = o.live.Close()
 		o.live = nil
+		// Live leaves the cursor at the start of a line, even when it
+		// ended by erasing raw text it had shown.
+		o.line.last = '\n'
 	}
 	o.line.finish()
 }
