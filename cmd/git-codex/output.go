@@ -257,7 +257,11 @@ func newTermOutput(e *Env, answer bool) *termOutput {
 	}
 	o.palette = e.ErrPalette
 	if e.IsTTY {
-		o.view = &answerView{width: e.Width(), height: terminalRows(e.StdoutFile), palette: e.Palette, cost: e.answerCost}
+		cols, rows := terminalSize(e.StdoutFile)
+		if cols == 0 {
+			cols, rows = e.Width(), 0 // rows unknown: never erase
+		}
+		o.view = &answerView{width: cols, height: rows, palette: e.Palette, cost: e.answerCost}
 	}
 	return o
 }

@@ -26,15 +26,17 @@ func unwrap(w io.Writer) io.Writer {
 	return w
 }
 
-// terminalRows returns the number of rows of the terminal f is, or 0 when
-// it is none (or unknown): the live answer view then never erases.
-func terminalRows(f *os.File) int {
+// terminalSize returns the columns and rows of the terminal f is, or zeros
+// when it is none (or its size is unknown). The live answer view counts the
+// rows it may erase with them: COLUMNS, which tables honour, may not be the
+// screen's width.
+func terminalSize(f *os.File) (cols, rows int) {
 	if f == nil {
-		return 0
+		return 0, 0
 	}
-	_, h, err := term.GetSize(int(f.Fd()))
+	w, h, err := term.GetSize(int(f.Fd()))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	return h
+	return w, h
 }
