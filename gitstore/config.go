@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -220,19 +221,24 @@ func (r *Repo) loadConfig() (map[string][]string, error) {
 
 // configFiles lists the files git reads, in order.
 func (r *Repo) configFiles() []string {
+	return append(userConfigFiles(r.getenv), filepath.Join(r.commonDir, "config"))
+}
+
+// userConfigFiles lists the system and global files git reads, in order.
+func userConfigFiles(getenv func(string) string) []string {
 	var files []string
-	if !isTrue(r.getenv("GIT_CONFIG_NOSYSTEM")) {
-		sys := r.getenv("GIT_CONFIG_SYSTEM")
+	if !isTrue(getenv("GIT_CONFIG_NOSYSTEM")) {
+		sys := getenv("GIT_CONFIG_SYSTEM")
 		if sys == "" {
 			sys = "/etc/gitconfig"
 		}
 		files = append(files, sys)
 	}
-	if g := r.getenv("GIT_CONFIG_GLOBAL"); g != "" {
+	if g := getenv("GIT_CONFIG_GLOBAL"); g != "" {
 		files = append(files, g)
 	} else {
-		home := r.getenv("HOME")
-		xdg := r.getenv("XDG_CONFIG_HOME")
+		home := getenv("HOME")
+		xdg := getenv("XDG_CONFIG_HOME")
 		if xdg == "" && home != "" {
 			xdg = filepath.Join(home, ".config")
 		}
@@ -243,7 +249,61 @@ func (r *Repo) configFiles() []string {
 			files = append(files, filepath.Join(home, ".gitconfig"))
 		}
 	}
-	return append(files, filepath.Join(r.commonDir, "config"))
+	return files
+}
+
+// UserConfig returns a lookup of git configuration for use outside any
+// repository: the system and global files and `git -c` values, what `git
+// config --get KEY` answers there (the last value of a key). Commands that
+// run without a repository (help, version) read color.ui through it. The
+// files are read on the first lookup, parsed here as Repo.Config parses them;
+// when they use what this reader does not follow (include/includeIf, `git
+// -c`, GIT_CONFIG_*) git is asked instead. A configuration that cannot be
+// read looks empty.
+func UserConfig(getenv func(string) string) func(key string) (string, bool) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var once sync.Once
+	var cfg map[string][]string
+	return func(key string) (string, bool) {
+		once.Do(func() { cfg = loadUserConfig(getenv) })
+		vs := cfg[canonicalKey(key)]
+		if len(vs) == 0 {
+			return "", false
+		}
+		return vs[len(vs)-1], true
+	}
+}
+
+func loadUserConfig(getenv func(string) string) map[string][]string {
+	asGit := func() map[string][]string {
+		// Outside a repository git reads the same files and `-c`; GIT_DIR
+		// is dropped, as a stale one would make git refuse.
+		cmd := exec.Command("git", "config", "-z", "--list")
+		for _, kv := range os.Environ() {
+			if k, _, _ := strings.Cut(kv, "="); k != "GIT_DIR" && k != "GIT_WORK_TREE" && k != "GIT_COMMON_DIR" {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		out, err := cmd.Output()
+		if err != nil {
+			return nil
+		}
+		return parseConfigList(out)
+	}
+	for _, k := range []string{"GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_CONFIG"} {
+		if getenv(k) != "" {
+			return asGit()
+		}
+	}
+	cfg := map[string][]string{}
+	for _, path := range userConfigFiles(getenv) {
+		if ok, err := readConfigFile(path, cfg); err != nil || !ok {
+			return asGit()
+		}
+	}
+	return cfg
 }
 
 // readConfigFile adds path's values to cfg. A missing file adds nothing. It
@@ -291,6 +351,11 @@ func (r *Repo) gitConfigList() (map[string][]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseConfigList(out), nil
+}
+
+// parseConfigList reads the output of `git config -z --list`.
+func parseConfigList(out []byte) map[string][]string {
 	cfg := map[string][]string{}
 	for _, kv := range bytes.Split(out, []byte{0}) {
 		if len(kv) == 0 {
@@ -300,7 +365,7 @@ func (r *Repo) gitConfigList() (map[string][]string, error) {
 		k = canonicalKey(k)
 		cfg[k] = append(cfg[k], v)
 	}
-	return cfg, nil
+	return cfg
 }
 
 // canonicalKey spells a config key the way git compares keys: the section

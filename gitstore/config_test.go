@@ -2,8 +2,10 @@ package gitstore
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -92,5 +94,57 @@ func TestConfigWithPrefix(t *testing.T) {
 	want := map[string]string{"codex.price.gpt-4.1.input": "2", "codex.price.My-Model.output": "9"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ConfigWithPrefix = %v, want %v", got, want)
+	}
+}
+
+// Outside a repository, UserConfig answers what `git config --get` answers
+// there: the global files (XDG, then ~/.gitconfig, the later winning), and
+// `git -c` through git itself; a repository's own file is never read.
+func TestUserConfig(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	outside := t.TempDir()
+	os.MkdirAll(filepath.Join(home, ".config", "git"), 0o755)
+	appendFile(t, filepath.Join(home, ".config", "git", "config"), "[color]\n\tui = never\n[codex]\n\tmodel = xdg\n")
+	appendFile(t, filepath.Join(home, ".gitconfig"), "[Color]\n\tUI = always\n[color \"codex\"]\n\tid = bold blue\n")
+	gitGet := func(env []string, key string) (string, bool) {
+		cmd := exec.Command("git", "config", "--get", key)
+		cmd.Dir, cmd.Env = outside, append(os.Environ(), env...)
+		out, err := cmd.Output()
+		return strings.TrimSuffix(string(out), "\n"), err == nil
+	}
+	tests := []struct {
+		name string
+		env  []string
+	}{
+		{name: "files"},
+		{name: "git -c", env: []string{"GIT_CONFIG_PARAMETERS='color.ui'='auto'"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				for _, kv := range tc.env {
+					if name, v, _ := strings.Cut(kv, "="); name == k {
+						return v
+					}
+				}
+				return os.Getenv(k)
+			}
+			if len(tc.env) > 0 {
+				t.Setenv("GIT_CONFIG_PARAMETERS", getenv("GIT_CONFIG_PARAMETERS"))
+			}
+			lookup := UserConfig(getenv)
+			for _, key := range []string{"color.ui", "color.codex.id", "codex.model", "core.pager"} {
+				got, gotOK := lookup(key)
+				want, wantOK := gitGet(tc.env, key)
+				if got != want || gotOK != wantOK {
+					t.Errorf("%s = %q %v, git config --get says %q %v", key, got, gotOK, want, wantOK)
+				}
+			}
+		})
+	}
+	if v, _ := UserConfig(nil)("color.ui"); v != "always" {
+		t.Errorf("color.ui = %q, want the ~/.gitconfig value", v)
 	}
 }

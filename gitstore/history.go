@@ -101,7 +101,7 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
 			return "", err
 		}
 		if h.Commit == "" {
-			return "", fmt.Errorf("HEAD: unborn branch %s: %w", h.Branch, ErrUnknownRevision)
+			return "", &unbornError{branch: h.Branch}
 		}
 		return h.Commit, nil
 	}
@@ -113,6 +113,16 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
 		return "", fmt.Errorf("revision %q: %w", rev, ErrUnknownRevision)
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// unbornError is HEAD on a branch without commits: ErrUnborn and
+// ErrUnknownRevision.
+type unbornError struct{ branch string }
+
+func (e *unbornError) Error() string { return "branch " + e.branch + " has no commits yet" }
+
+func (e *unbornError) Is(target error) bool {
+	return target == ErrUnborn || target == ErrUnknownRevision || target == ErrNotFound
 }
 
 // RevListOptions selects commits like `git rev-list` arguments do.

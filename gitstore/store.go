@@ -18,6 +18,9 @@ var (
 	// a branch of another clone, HEAD on an unborn branch). It is an
 	// ErrNotFound, and reads the same.
 	ErrUnknownRevision = fmt.Errorf("%w", ErrNotFound)
+	// ErrUnborn is returned, as an ErrUnknownRevision too, when HEAD is a
+	// branch without commits yet (a new repository): the error says so.
+	ErrUnborn = errors.New("no commits yet")
 	// ErrConflict is returned by a compare-and-swap whose expected old value
 	// no longer matches; Append retries it internally.
 	ErrConflict = errors.New("ref changed concurrently")

@@ -56,7 +56,10 @@ type TurnView struct {
 
 // Log returns the commits of opt.Revs, newest first, each with the turns
 // attached to it in any topic. Commits without notes get the turns found for
-// them by FindReattachments (marked with Via); nothing is written.
+// them by FindReattachments (marked with Via); nothing is written. A turn is
+// shown once: copied onto several of the commits (an amend or rebase with
+// notes.rewriteRef, reattach), under the newest of them; found for a commit
+// by a rule, only when no commit shown carries it.
 func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, []gitstore.Warning, error) {
 	h, err := readHistory(ctx, repo, opt.Revs, opt.Max, true)
 	if h == nil {
@@ -70,24 +73,42 @@ func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, 
 	for _, m := range matches {
 		byCommit[m.Commit] = append(byCommit[m.Commit], m)
 	}
+	// The commit each turn is shown under: the newest carrying it.
+	at := map[string]string{}
+	for _, c := range commits {
+		for _, r := range idx.ByObject[c.Hash] {
+			if _, ok := at[r.ID]; !ok && r.Kind == session.KindTurn {
+				at[r.ID] = c.Hash
+			}
+		}
+	}
+	shown := map[string]bool{}
 	entries := make([]LogEntry, 0, len(commits))
 	for _, c := range commits {
 		e := LogEntry{Commit: c.Hash, Author: c.Author, Email: c.Email, Date: c.Time, Subject: c.Subject, Turns: []TurnView{}}
-		e.Turns = append(e.Turns, idx.turns(idx.ByObject[c.Hash], "", "")...)
+		attached := func(r session.Record) bool { return at[r.ID] == c.Hash }
+		found := func(r session.Record) bool {
+			if at[r.ID] != "" || shown[r.ID] {
+				return false
+			}
+			shown[r.ID] = true
+			return true
+		}
+		e.Turns = append(e.Turns, idx.turns(idx.ByObject[c.Hash], attached, "", "")...)
 		for _, m := range byCommit[c.Hash] {
-			e.Turns = append(e.Turns, idx.turns(m.Records, m.Rule, m.Source)...)
+			e.Turns = append(e.Turns, idx.turns(m.Records, found, m.Rule, m.Source)...)
 		}
 		entries = append(entries, e)
 	}
 	return entries, idx.Warnings, nil
 }
 
-// turns makes the turn views of the KindTurn records among recs, each with
-// its latest answer, in record order.
-func (idx *Index) turns(recs []session.Record, via, from string) []TurnView {
+// turns makes the turn views of the KindTurn records among recs that show
+// lets through, each with its latest answer, in record order.
+func (idx *Index) turns(recs []session.Record, show func(session.Record) bool, via, from string) []TurnView {
 	var out []TurnView
 	for _, r := range recs {
-		if r.Kind != session.KindTurn {
+		if r.Kind != session.KindTurn || !show(r) {
 			continue
 		}
 		tv := TurnView{Topic: r.Topic, Session: r.Session, Turn: r.ID, Time: r.Time, Message: r.Text, Via: via, From: from}
@@ -106,19 +127,36 @@ func (idx *Index) turns(recs []session.Record, via, from string) []TurnView {
 	return out
 }
 
+// LogStyle colours the parts of WriteLog's text. history knows no colours:
+// the front end passes them in; a nil func leaves its part plain, so the
+// zero LogStyle writes plain text.
+type LogStyle struct {
+	// ID paints commit and session ids (the command line: git log's yellow).
+	ID func(string) string
+	// Changed paints the line naming the files a turn changed.
+	Changed func(string) string
+}
+
+func paint(f func(string) string, s string) string {
+	if f == nil {
+		return s
+	}
+	return f(s)
+}
+
 // WriteLog prints entries like `git log --oneline` with author and date,
 // each followed by its turns: topic, short session id, the first line of
 // the user's message, the first line of the answer and the tokens.
-func WriteLog(w io.Writer, entries []LogEntry) error {
+func WriteLog(w io.Writer, entries []LogEntry, style LogStyle) error {
 	ew := &errWriter{w: w}
 	for _, e := range entries {
-		ew.printf("%s %s %s  %s\n", text.ShortID(e.Commit), e.Date.UTC().Format("2006-01-02"), e.Author, e.Subject)
+		ew.printf("%s %s %s  %s\n", paint(style.ID, text.ShortID(e.Commit)), e.Date.UTC().Format("2006-01-02"), e.Author, e.Subject)
 		for _, t := range e.Turns {
 			via := ""
 			if t.Via != "" {
-				via = fmt.Sprintf(" (via %s from %s)", t.Via, text.ShortID(t.From))
+				via = fmt.Sprintf(" (via %s from %s)", t.Via, paint(style.ID, text.ShortID(t.From)))
 			}
-			ew.printf("    [%s %s]%s %s\n", t.Topic, text.ShortID(t.Session), via, headline(t.Message, 100))
+			ew.printf("    [%s %s]%s %s\n", t.Topic, paint(style.ID, text.ShortID(t.Session)), via, headline(t.Message, 100))
 			switch {
 			case t.Answer != "":
 				ew.printf("      → %s%s\n", headline(t.Answer, 100), tokenNote(t.Usage, t.Status))
@@ -132,7 +170,7 @@ func WriteLog(w io.Writer, entries []LogEntry) error {
 				if t.Undone {
 					undone = " (undone)"
 				}
-				ew.printf("      ✎ changed %s%s\n", strings.Join(t.Files, ", "), undone)
+				ew.printf("      %s\n", paint(style.Changed, "✎ changed "+strings.Join(t.Files, ", ")+undone))
 			}
 		}
 	}

@@ -163,6 +163,7 @@ func findReattachments(ctx context.Context, repo commits, idx *Index, srcs map[s
 			}
 		}
 		done := map[string]bool{}
+		taken := map[string]bool{} // records found for c already: each once
 		for _, cd := range cands {
 			if done[cd.src] || cd.src == c.Hash || len(idx.ByObject[cd.src]) == 0 {
 				continue
@@ -180,7 +181,14 @@ func findReattachments(ctx context.Context, repo commits, idx *Index, srcs map[s
 			} else if anc {
 				continue
 			}
-			out = append(out, splitByTopic(c.Hash, cd.src, cd.rule, idx.ByObject[cd.src])...)
+			var recs []session.Record
+			for _, r := range idx.ByObject[cd.src] {
+				if !taken[r.ID] {
+					taken[r.ID] = true
+					recs = append(recs, r)
+				}
+			}
+			out = append(out, splitByTopic(c.Hash, cd.src, cd.rule, recs)...)
 		}
 	}
 	return out, nil

@@ -327,9 +327,10 @@ func summarizeSession(id string, recs []session.Record) SummarySession {
 		closing = compaction
 	}
 	if closing != nil {
-		ss.Summary = strings.TrimSpace(closing.Text)
-		ss.Decisions = closing.Decisions
-		ss.Next = closing.Next
+		sum := session.SummaryOf(*closing)
+		ss.Summary = strings.TrimSpace(sum.Found)
+		ss.Decisions = sum.Decisions
+		ss.Next = sum.Next
 	}
 	if ss.Title == "" {
 		ss.Title = "session " + text.ShortID(id)

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/git-codex/git-codex/internal/gittest"
@@ -155,7 +156,7 @@ func TestLogGolden(t *testing.T) {
 		t.Fatal(err, warns)
 	}
 	var out bytes.Buffer
-	if err := WriteLog(&out, entries); err != nil {
+	if err := WriteLog(&out, entries, LogStyle{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "log.txt", out.Bytes())
@@ -207,5 +208,31 @@ func TestDefaultBase(t *testing.T) {
 				t.Errorf("DefaultBase = %q, %v; want %q, %v", ref, err, tt.wantRef, tt.wantErr)
 			}
 		})
+	}
+}
+
+// A compaction summary (the model's whole text, headings and all) is read
+// the way a closing summary is: pr-summary shows what was found, not the
+// headings, and its decisions and next steps (issue 13.7).
+func TestSummarizeCompaction(t *testing.T) {
+	text := "### Found\nThe TTL was read as seconds.\n\n### Decided\n- use time.Duration\n\n### Next\n- release 1.2.1\n\n" +
+		"Earlier decisions (kept from the previous summary):\n- keep the cache\n"
+	recs := []session.Record{
+		{Kind: session.KindSession, Session: "S", Topic: "main", Title: "TTL"},
+		{Kind: session.KindTurn, ID: "T1", Session: "S", Topic: "main", Text: "why?"},
+		{Kind: session.KindSummary, Session: "S", Topic: "main", Through: "T1", Text: text,
+			Decisions: []string{"use time.Duration", "keep the cache"}, Next: []string{"release 1.2.1"}},
+	}
+	ss := summarizeSession("S", recs)
+	if ss.Summary != "The TTL was read as seconds." {
+		t.Errorf("summary = %q", ss.Summary)
+	}
+	if strings.Join(ss.Decisions, "|") != "use time.Duration|keep the cache" || strings.Join(ss.Next, "|") != "release 1.2.1" {
+		t.Errorf("decisions %q, next %q", ss.Decisions, ss.Next)
+	}
+	// A closing summary, stored parsed, wins over the compaction.
+	recs = append(recs, session.Record{Kind: session.KindSummary, Session: "S", Text: "Closed: all done.", Decisions: []string{"ship"}})
+	if ss := summarizeSession("S", recs); ss.Summary != "Closed: all done." || strings.Join(ss.Decisions, "|") != "ship" || ss.Next != nil {
+		t.Errorf("with a closing summary: %+v", ss)
 	}
 }

@@ -333,6 +333,20 @@ func FixFailed(cmd, output string, maxTail int) string {
 	return b.String()
 }
 
+// FixCommand returns the command of a message FixFailed wrote, and whether
+// msg is one.
+func FixCommand(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, "Failed: `")
+	if !ok {
+		return "", false
+	}
+	cmd, _, ok := strings.Cut(rest, "`")
+	if !ok || !strings.HasSuffix(msg, "Fix.") {
+		return "", false
+	}
+	return cmd, true
+}
+
 // cleanOutput removes ANSI escape sequences and, on each line, everything
 // before the last carriage return (progress bars redraw a line that way).
 func cleanOutput(s string) string {

@@ -213,3 +213,23 @@ func TestRequests(t *testing.T) {
 		}
 	}
 }
+
+// FixCommand finds the command in what FixFailed wrote, and nothing in an
+// ordinary message.
+func TestFixCommand(t *testing.T) {
+	tests := []struct {
+		msg, want string
+		ok        bool
+	}{
+		{prompt.FixFailed("go test ./...", "FAIL x\n", 0), "go test ./...", true},
+		{prompt.FixFailed("false", "", 0), "false", true},
+		{"Failed: `make` is what I ran, and then?", "", false},
+		{"Fix: the TTL", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := prompt.FixCommand(tt.msg)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("FixCommand(%q) = %q %v, want %q %v", tt.msg, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -254,7 +254,9 @@ func (o *stepOutput) Event(ev session.Event) {
 		o.req.Report(workflow.Progress{Session: ev.Session, Turn: ev.Turn})
 	case session.EventAnswered:
 		o.mu.Lock()
-		o.usage = o.usage.Add(workflow.Usage{Input: ev.Usage.Input, Cached: ev.Usage.Cached, Output: ev.Usage.Output})
+		if u := ev.Usage; u != nil {
+			o.usage = o.usage.Add(workflow.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output})
+		}
 		if ev.Model != "" {
 			o.model = ev.Model
 		}

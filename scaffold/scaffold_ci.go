@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -86,9 +87,11 @@ type ghStep struct {
 }
 
 var (
-	ghEnvRe    = regexp.MustCompile(`\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
-	ghMatrixRe = regexp.MustCompile(`\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}`)
-	releaseRe  = regexp.MustCompile(`(?i)(?:^|[^a-z])(?:release|publish|deploy|pages|upload|cd)(?:[^a-z]|$)`)
+	ghEnvRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`) })
+	ghMatrixRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}`) })
+	releaseRe  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(?:^|[^a-z])(?:release|publish|deploy|pages|upload|cd)(?:[^a-z]|$)`)
+	})
 )
 
 // publishingActions are actions whose use publishes or deploys.
@@ -141,7 +144,7 @@ func githubCommands(rel string, root *yaml.Node) []ciCommand {
 			continue
 		}
 		name := id
-		release := releaseWF || releaseRe.MatchString(id) || (job.Name != "" && !strings.Contains(job.Name, "${{") && releaseRe.MatchString(job.Name))
+		release := releaseWF || releaseRe().MatchString(id) || (job.Name != "" && !strings.Contains(job.Name, "${{") && releaseRe().MatchString(job.Name))
 		matrix := matrixValues(&job.Strategy.Matrix)
 		for _, st := range job.Steps {
 			if st.Uses != "" {
@@ -183,8 +186,8 @@ func githubCommands(rel string, root *yaml.Node) []ciCommand {
 				}
 				return "", false
 			}
-			script := ghEnvRe.ReplaceAllStringFunc(st.Run, func(ref string) string {
-				if v, ok := env(ghEnvRe.FindStringSubmatch(ref)[1]); ok {
+			script := ghEnvRe().ReplaceAllStringFunc(st.Run, func(ref string) string {
+				if v, ok := env(ghEnvRe().FindStringSubmatch(ref)[1]); ok {
 					return v
 				}
 				return ref
@@ -198,7 +201,7 @@ func githubCommands(rel string, root *yaml.Node) []ciCommand {
 				s.dir = joinDir(wd, s.dir)
 				s.source, s.job, s.release = rel, name, release
 				var notes []string
-				for _, m := range ghMatrixRe.FindAllStringSubmatch(s.cmd, -1) {
+				for _, m := range ghMatrixRe().FindAllStringSubmatch(s.cmd, -1) {
 					if vals := matrix[m[1]]; len(vals) > 0 {
 						notes = append(notes, "matrix."+m[1]+": "+strings.Join(vals, ", "))
 					}
@@ -214,7 +217,7 @@ func githubCommands(rel string, root *yaml.Node) []ciCommand {
 // isReleaseWorkflow reports workflows that exist to publish: triggered only
 // by releases or tags, or named for releasing or deploying.
 func isReleaseWorkflow(rel string, wf ghWorkflow) bool {
-	if releaseRe.MatchString(strings.TrimSuffix(path.Base(rel), path.Ext(rel))) || releaseRe.MatchString(wf.Name) {
+	if releaseRe().MatchString(strings.TrimSuffix(path.Base(rel), path.Ext(rel))) || releaseRe().MatchString(wf.Name) {
 		return true
 	}
 	on := &wf.On
@@ -321,7 +324,7 @@ func genericCICommands(rel string, root *yaml.Node) []ciCommand {
 				if k := n.Content[i].Value; (k == "working_directory" || k == "workingDirectory") && n.Content[i+1].Kind == yaml.ScalarNode {
 					dir = cleanRel(n.Content[i+1].Value)
 				}
-				if k := n.Content[i].Value; (k == "stage" || k == "environment") && releaseRe.MatchString(n.Content[i+1].Value) {
+				if k := n.Content[i].Value; (k == "stage" || k == "environment") && releaseRe().MatchString(n.Content[i+1].Value) {
 					release = true
 				}
 			}
@@ -332,7 +335,7 @@ func genericCICommands(rel string, root *yaml.Node) []ciCommand {
 						continue
 					}
 					job = k
-					release = releaseRe.MatchString(k) || k == "deploy"
+					release = releaseRe().MatchString(k) || k == "deploy"
 				}
 				if k == "deploy" || k == "release" || k == "publish" {
 					release = true

@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // cmdKind is what a command is for.
@@ -39,41 +40,51 @@ type ciCommand struct {
 }
 
 var (
-	envAssignRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|'[^']*'|\S*)\s+`)
+	envAssignRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|'[^']*'|\S*)\s+`) })
 	// publishRe matches commands that publish, release, deploy or push.
-	publishRe = regexp.MustCompile(`^(?:` + strings.Join([]string{
-		`(?:npm|pnpm|yarn(?: npm)?|bun|lerna|changeset|cargo|poetry|flit|hatch|uv|pdm|twine|gem|vsce|ovsx|dotnet nuget|mvn|gradle|./gradlew|jsr|deno) (?:-\S+ )*(?:publish|upload|push|deploy|release)(?:\s|$)`,
-		`semantic-release\b`, `release-it\b`, `goreleaser\b`, `np\b`, `cargo release\b`, `cargo dist\b`,
-		`twine\b`, `gh release\b`, `hub release\b`, `git push\b`, `git tag\b`, `docker (?:-\S+ )*push\b`, `docker buildx (?:\S+ )*?--push\b`,
-		`podman push\b`, `ghp-import\b`, `mkdocs gh-deploy\b`, `gh-pages\b`, `firebase deploy\b`, `netlify deploy\b`,
-		`vercel\b`, `wrangler (?:deploy|publish)\b`, `fly deploy\b`, `flyctl deploy\b`, `heroku\b`, `kubectl (?:apply|create|replace|rollout)\b`,
-		`helm (?:upgrade|install|push)\b`, `terraform apply\b`, `aws s3 (?:cp|sync)\b`, `gsutil (?:cp|rsync)\b`, `rsync\b.*@`,
-		`scp\b`, `pypi-publish\b`, `maturin (?:publish|upload)\b`,
-	}, "|") + `)`)
+	publishRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:` + strings.Join([]string{
+			`(?:npm|pnpm|yarn(?: npm)?|bun|lerna|changeset|cargo|poetry|flit|hatch|uv|pdm|twine|gem|vsce|ovsx|dotnet nuget|mvn|gradle|./gradlew|jsr|deno) (?:-\S+ )*(?:publish|upload|push|deploy|release)(?:\s|$)`,
+			`semantic-release\b`, `release-it\b`, `goreleaser\b`, `np\b`, `cargo release\b`, `cargo dist\b`,
+			`twine\b`, `gh release\b`, `hub release\b`, `git push\b`, `git tag\b`, `docker (?:-\S+ )*push\b`, `docker buildx (?:\S+ )*?--push\b`,
+			`podman push\b`, `ghp-import\b`, `mkdocs gh-deploy\b`, `gh-pages\b`, `firebase deploy\b`, `netlify deploy\b`,
+			`vercel\b`, `wrangler (?:deploy|publish)\b`, `fly deploy\b`, `flyctl deploy\b`, `heroku\b`, `kubectl (?:apply|create|replace|rollout)\b`,
+			`helm (?:upgrade|install|push)\b`, `terraform apply\b`, `aws s3 (?:cp|sync)\b`, `gsutil (?:cp|rsync)\b`, `rsync\b.*@`,
+			`scp\b`, `pypi-publish\b`, `maturin (?:publish|upload)\b`,
+		}, "|") + `)`)
+	})
 	// publishNameRe matches task names that publish, release or deploy.
-	publishNameRe = regexp.MustCompile(`^(?:publish|release|deploy|upload|push|dist-upload|pypi|bump|tag)(?:[-_:.].*)?$|[-_:](?:publish|release|deploy|upload)$`)
-	testNameRe    = regexp.MustCompile(`^(?:test|tests|check|cover|coverage|ci|unit|integration|e2e|spec)(?:[-_:.].*)?$|[-_:](?:test|tests)$`)
-	lintNameRe    = regexp.MustCompile(`^(?:lint|vet|clippy|style|pre-commit|precommit|static|staticcheck|audit|deny)(?:[-_:.].*)?$`)
-	fmtNameRe     = regexp.MustCompile(`^(?:fmt|format|prettier|black|gofmt)(?:[-_:.].*)?$`)
-	typesNameRe   = regexp.MustCompile(`^(?:typecheck|type-check|types|typing|mypy|pyright|tsc|check-types)(?:[-_:.].*)?$`)
-	buildNameRe   = regexp.MustCompile(`^(?:build|compile|dist|bundle)(?:[-_:.].*)?$`)
+	publishNameRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:publish|release|deploy|upload|push|dist-upload|pypi|bump|tag)(?:[-_:.].*)?$|[-_:](?:publish|release|deploy|upload)$`)
+	})
+	testNameRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:test|tests|check|cover|coverage|ci|unit|integration|e2e|spec)(?:[-_:.].*)?$|[-_:](?:test|tests)$`)
+	})
+	lintNameRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:lint|vet|clippy|style|pre-commit|precommit|static|staticcheck|audit|deny)(?:[-_:.].*)?$`)
+	})
+	fmtNameRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:fmt|format|prettier|black|gofmt)(?:[-_:.].*)?$`) })
+	typesNameRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:typecheck|type-check|types|typing|mypy|pyright|tsc|check-types)(?:[-_:.].*)?$`)
+	})
+	buildNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:build|compile|dist|bundle)(?:[-_:.].*)?$`) })
 )
 
 // kindOfName classifies a task by its name (a make target, an npm script).
 func kindOfName(name string) cmdKind {
 	n := strings.ToLower(name)
 	switch {
-	case publishNameRe.MatchString(n):
+	case publishNameRe().MatchString(n):
 		return kindPublish
-	case typesNameRe.MatchString(n):
+	case typesNameRe().MatchString(n):
 		return kindTypes
-	case fmtNameRe.MatchString(n):
+	case fmtNameRe().MatchString(n):
 		return kindFormat
-	case lintNameRe.MatchString(n):
+	case lintNameRe().MatchString(n):
 		return kindLint
-	case testNameRe.MatchString(n):
+	case testNameRe().MatchString(n):
 		return kindTest
-	case buildNameRe.MatchString(n):
+	case buildNameRe().MatchString(n):
 		return kindBuild
 	}
 	return kindOther
@@ -86,7 +97,7 @@ func normalize(cmd string) []string {
 	c := strings.TrimSpace(cmd)
 	c = strings.TrimPrefix(c, "$ ")
 	for {
-		m := envAssignRe.FindString(c)
+		m := envAssignRe().FindString(c)
 		if m == "" {
 			break
 		}
@@ -154,13 +165,13 @@ func classify(cmd string) cmdKind {
 		return kindOther
 	}
 	line := strings.Join(w, " ")
-	if publishRe.MatchString(line) {
+	if publishRe().MatchString(line) {
 		return kindPublish
 	}
 	switch w[0] {
 	case "pnpm", "yarn", "bun", "npx", "bunx":
 		// `pnpm changeset publish` runs the changeset binary
-		if len(w) > 1 && publishRe.MatchString(strings.Join(w[1:], " ")) {
+		if len(w) > 1 && publishRe().MatchString(strings.Join(w[1:], " ")) {
 			return kindPublish
 		}
 	}

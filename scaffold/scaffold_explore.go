@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // skipDirs are directory names never descended into: dependencies, build
@@ -439,10 +440,10 @@ func firstSentence(text string) string {
 }
 
 var (
-	roleRe    = regexp.MustCompile(":[a-z][a-z:_-]*:`([^`]+)`")
-	rstLinkRe = regexp.MustCompile("`([^`<]+?)\\s*<[^>]+>`__?")
-	mdLinkRe  = regexp.MustCompile(`!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?`)
-	fieldRe   = regexp.MustCompile(`^:[A-Za-z][\w ]*:`)
+	roleRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(":[a-z][a-z:_-]*:`([^`]+)`") })
+	rstLinkRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`([^`<]+?)\\s*<[^>]+>`__?") })
+	mdLinkRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?`) })
+	fieldRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^:[A-Za-z][\w ]*:`) })
 )
 
 // isUnderline reports an rST title underline or overline, or a Markdown
@@ -486,7 +487,7 @@ func plainDoc(text string) string {
 			cur = append(cur, strings.TrimSpace(strings.Trim(t, "#")))
 			flush()
 			titles[len(paras)-1] = true
-		case strings.HasPrefix(t, ".. "), fieldRe.MatchString(t), strings.HasPrefix(t, ">>>"):
+		case strings.HasPrefix(t, ".. "), fieldRe().MatchString(t), strings.HasPrefix(t, ">>>"):
 			flush()
 			// skip the directive's or field's indented body
 			for i+1 < len(lines) && strings.HasPrefix(lines[i+1], " ") && strings.TrimSpace(lines[i+1]) != "" {
@@ -511,9 +512,9 @@ func plainDoc(text string) string {
 		pick = 0
 	}
 	s := strings.Join(strings.Fields(strings.Join(paras[pick], " ")), " ")
-	s = roleRe.ReplaceAllString(s, "$1")
-	s = rstLinkRe.ReplaceAllString(s, "$1")
-	s = mdLinkRe.ReplaceAllString(s, "$1")
+	s = roleRe().ReplaceAllString(s, "$1")
+	s = rstLinkRe().ReplaceAllString(s, "$1")
+	s = mdLinkRe().ReplaceAllString(s, "$1")
 	s = strings.ReplaceAll(s, "``", "`")
 	s = strings.ReplaceAll(s, "**", "")
 	return strings.TrimSpace(s)

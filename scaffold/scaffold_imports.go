@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // --- Python modules ---
@@ -94,10 +95,14 @@ func (p *project) isPyPackage(dir, base string) bool {
 }
 
 var (
-	pyImportRe = regexp.MustCompile(`^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)`)
-	pyFromRe   = regexp.MustCompile(`^\s*from\s+(\.*)([\w.]*)\s+import\s+\(?\s*([\w, ]*)`)
+	pyImportRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)`)
+	})
+	pyFromRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*from\s+(\.*)([\w.]*)\s+import\s+\(?\s*([\w, ]*)`)
+	})
 	// pyTypeCheckingRe matches `if TYPE_CHECKING:`, `if typing.TYPE_CHECKING:`, `if t.TYPE_CHECKING:`.
-	pyTypeCheckingRe = regexp.MustCompile(`^\s*if\s+(?:[A-Za-z_]\w*\.)?TYPE_CHECKING\s*:`)
+	pyTypeCheckingRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*if\s+(?:[A-Za-z_]\w*\.)?TYPE_CHECKING\s*:`) })
 )
 
 // scanPython reads a module's docstring and its imports of local modules.
@@ -131,7 +136,7 @@ func (p *project) scanPython(m *pyModule) (string, []string) {
 			if typeOnly >= 0 && indent <= typeOnly {
 				typeOnly = -1
 			}
-			if typeOnly < 0 && pyTypeCheckingRe.MatchString(line) {
+			if typeOnly < 0 && pyTypeCheckingRe().MatchString(line) {
 				typeOnly = indent // imports for type checkers only: no run-time edge
 				continue
 			}
@@ -139,7 +144,7 @@ func (p *project) scanPython(m *pyModule) (string, []string) {
 		if typeOnly >= 0 {
 			continue
 		}
-		if sm := pyImportRe.FindStringSubmatch(line); sm != nil {
+		if sm := pyImportRe().FindStringSubmatch(line); sm != nil {
 			for _, part := range strings.Split(sm[1], ",") {
 				f := strings.Fields(part)
 				if len(f) > 0 {
@@ -148,7 +153,7 @@ func (p *project) scanPython(m *pyModule) (string, []string) {
 			}
 			continue
 		}
-		sm := pyFromRe.FindStringSubmatch(line)
+		sm := pyFromRe().FindStringSubmatch(line)
 		if sm == nil {
 			continue
 		}
@@ -211,9 +216,13 @@ type jsFile struct {
 
 // jsTypeImportRe matches imports that TypeScript erases: `import type …`,
 // `export type … from`, and `import { type A, type B } from`.
-var jsTypeImportRe = regexp.MustCompile(`(?m)^\s*(?:import|export)\s+type\s[^;]*?from\s*['"][^'"]*['"]|(?m)^\s*import\s*\{\s*type\s+\w+(?:\s+as\s+\w+)?(?:\s*,\s*type\s+\w+(?:\s+as\s+\w+)?)*\s*,?\s*\}\s*from\s*['"][^'"]*['"]`)
+var jsTypeImportRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^\s*(?:import|export)\s+type\s[^;]*?from\s*['"][^'"]*['"]|(?m)^\s*import\s*\{\s*type\s+\w+(?:\s+as\s+\w+)?(?:\s*,\s*type\s+\w+(?:\s+as\s+\w+)?)*\s*,?\s*\}\s*from\s*['"][^'"]*['"]`)
+})
 
-var jsImportRe = regexp.MustCompile(`(?:require\s*\(\s*|import\s*\(\s*|from\s+|import\s+)['"](\.{1,2}/[^'"]*)['"]`)
+var jsImportRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:require\s*\(\s*|import\s*\(\s*|from\s+|import\s+)['"](\.{1,2}/[^'"]*)['"]`)
+})
 
 func isJSName(n string) bool {
 	switch path.Ext(n) {
@@ -251,7 +260,7 @@ func (p *project) exploreJS() {
 		}
 		jf.doc = jsLeadingComment(text)
 		deps := map[string]bool{}
-		for _, sm := range jsImportRe.FindAllStringSubmatch(jsTypeImportRe.ReplaceAllString(text, ""), -1) {
+		for _, sm := range jsImportRe().FindAllStringSubmatch(jsTypeImportRe().ReplaceAllString(text, ""), -1) {
 			if dep := p.resolveJS(path.Dir(f), sm[1]); dep != "" && dep != f {
 				deps[dep] = true
 			}

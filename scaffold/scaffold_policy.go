@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // PolicyKind says what a policy file governs.
@@ -46,14 +47,24 @@ var policyFiles = []struct {
 }
 
 var (
-	agentWordRe = regexp.MustCompile(`(?i)\b(?:autonomous|agentic|AI agents?|coding agents?|agents|bots?)\b`)
-	aiWordRe    = regexp.MustCompile(`(?i)\b(?:AI|LLMs?|large language models?|generative|ChatGPT|Copilot|Claude|machine[- ]generated)\b`)
-	aiWorkRe    = regexp.MustCompile(`(?i)\b(?:generated|written|authored|created|produced)\b.*\b(?:code|contributions?|pull requests?|patch(?:es)?|PRs?|changes)\b|\b(?:code|contributions?|pull requests?|patch(?:es)?|PRs?|changes)\b.*\b(?:generated|written|authored|created|produced)\b`)
-	banRe       = regexp.MustCompile(`(?i)\b(?:not (?:be )?allowed|not permitted|prohibited|forbidden|banned|must not|may not|cannot be used|can ?not be used|do(?:es)? not accept|will not (?:be )?accept|not (?:be )?accepted|declines?|reject(?:ed)?|will be closed|are closed|is closed|refuse[sd]?|never (?:be )?(?:accepted|merged))\b`)
-	sentenceRe  = regexp.MustCompile(`[^.!?]+[.!?]*`)
+	agentWordRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(?:autonomous|agentic|AI agents?|coding agents?|agents|bots?)\b`)
+	})
+	aiWordRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(?:AI|LLMs?|large language models?|generative|ChatGPT|Copilot|Claude|machine[- ]generated)\b`)
+	})
+	aiWorkRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(?:generated|written|authored|created|produced)\b.*\b(?:code|contributions?|pull requests?|patch(?:es)?|PRs?|changes)\b|\b(?:code|contributions?|pull requests?|patch(?:es)?|PRs?|changes)\b.*\b(?:generated|written|authored|created|produced)\b`)
+	})
+	banRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(?:not (?:be )?allowed|not permitted|prohibited|forbidden|banned|must not|may not|cannot be used|can ?not be used|do(?:es)? not accept|will not (?:be )?accept|not (?:be )?accepted|declines?|reject(?:ed)?|will be closed|are closed|is closed|refuse[sd]?|never (?:be )?(?:accepted|merged))\b`)
+	})
+	sentenceRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^.!?]+[.!?]*`) })
 	// weakRe marks advice and conditions, not a ban: "should not",
 	// "not accepted unless disclosed".
-	weakRe = regexp.MustCompile(`(?i)\b(?:should not|shouldn't|unless|except|without (?:a )?disclos\w*|if (?:you|it is) (?:not )?disclose)`)
+	weakRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(?:should not|shouldn't|unless|except|without (?:a )?disclos\w*|if (?:you|it is) (?:not )?disclose)`)
+	})
 )
 
 // Policies returns the files under root that govern agents or
@@ -116,7 +127,7 @@ func readPolicy(rel string, kind PolicyKind, text string) Policy {
 	case PolicyContributing:
 		// only what it says about AI
 		for _, s := range sentences(text) {
-			if aiWordRe.MatchString(s) || regexp.MustCompile(`(?i)\bagents?\b`).MatchString(s) {
+			if aiWordRe().MatchString(s) || regexp.MustCompile(`(?i)\bagents?\b`).MatchString(s) {
 				if pol.Summary == "" {
 					pol.Summary = "says about AI: “" + clip(s) + "”"
 				}
@@ -126,8 +137,8 @@ func readPolicy(rel string, kind PolicyKind, text string) Policy {
 		pol.Summary = firstSentence(text)
 	}
 	for _, s := range sentences(text) {
-		if banRe.MatchString(s) && (agentWordRe.MatchString(s) || (aiWordRe.MatchString(s) && aiWorkRe.MatchString(s))) &&
-			!weakRe.MatchString(s) {
+		if banRe().MatchString(s) && (agentWordRe().MatchString(s) || (aiWordRe().MatchString(s) && aiWorkRe().MatchString(s))) &&
+			!weakRe().MatchString(s) {
 			pol.ForbidsAgents, pol.Quote = true, clip(s)
 			break
 		}
@@ -145,8 +156,8 @@ func sentences(text string) []string {
 		para = nil
 		joined = strings.ReplaceAll(joined, "**", "")
 		joined = strings.ReplaceAll(joined, "__", "")
-		joined = mdLinkRe.ReplaceAllString(joined, "$1")
-		for _, s := range sentenceRe.FindAllString(joined, -1) {
+		joined = mdLinkRe().ReplaceAllString(joined, "$1")
+		for _, s := range sentenceRe().FindAllString(joined, -1) {
 			if s = strings.TrimSpace(s); len(s) > 3 {
 				out = append(out, s)
 			}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // runnerTask is a named task of a task runner (a make target, a just recipe).
@@ -85,20 +86,26 @@ func toxEnvs(ini map[string]map[string]string) []string {
 	return envs
 }
 
-var noxSessionRe = regexp.MustCompile(`(?m)^@(?:nox\.)?session\b[^\n]*\n(?:@[^\n]*\n)*def\s+(\w+)`)
+var noxSessionRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^@(?:nox\.)?session\b[^\n]*\n(?:@[^\n]*\n)*def\s+(\w+)`)
+})
 
 func noxSessions(text string) []string {
 	var out []string
-	for _, m := range noxSessionRe.FindAllStringSubmatch(text, -1) {
+	for _, m := range noxSessionRe().FindAllStringSubmatch(text, -1) {
 		out = append(out, m[1])
 	}
 	return out
 }
 
 var (
-	makeTargetRe = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9_.\-/]*(?:\s+[A-Za-z0-9][A-Za-z0-9_.\-/]*)*)\s*:([^=]|$)`)
-	makeVarRe    = regexp.MustCompile(`^(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[:?+!]?=\s*(.*)$`)
-	makeRefRe    = regexp.MustCompile(`\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]`)
+	makeTargetRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9_.\-/]*(?:\s+[A-Za-z0-9][A-Za-z0-9_.\-/]*)*)\s*:([^=]|$)`)
+	})
+	makeVarRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[:?+!]?=\s*(.*)$`)
+	})
+	makeRefRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]`) })
 )
 
 func parseMakefile(root string, top map[string]bool) []runnerTask {
@@ -138,11 +145,11 @@ func parseMakefile(root string, top map[string]bool) []runnerTask {
 			prevComment = strings.TrimSpace(strings.TrimLeft(c, "#"))
 			return true
 		}
-		if vm := makeVarRe.FindStringSubmatch(line); vm != nil {
+		if vm := makeVarRe().FindStringSubmatch(line); vm != nil {
 			vars[vm[1]] = strings.TrimSpace(vm[2])
 			return true
 		}
-		m := makeTargetRe.FindStringSubmatch(line)
+		m := makeTargetRe().FindStringSubmatch(line)
 		comment := prevComment
 		prevComment = ""
 		if m == nil {
@@ -181,14 +188,14 @@ func parseMakefile(root string, top map[string]bool) []runnerTask {
 	return out
 }
 
-var foreachRe = regexp.MustCompile(`^\$\(foreach\s+(\w+)\s*,\s*([^,]*),`)
+var foreachRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$\(foreach\s+(\w+)\s*,\s*([^,]*),`) })
 
 // describeRecipe is the recipe's first action, made readable: a
 // $(foreach dir,LIST,(cd $(dir) && CMD) &&) loop is shown as CMD in each
 // directory of LIST.
 func describeRecipe(recipe []string, k cmdKind) string {
 	first := firstAction(recipe)
-	m := foreachRe.FindStringSubmatch(first)
+	m := foreachRe().FindStringSubmatch(first)
 	if m == nil {
 		return first
 	}
@@ -272,14 +279,14 @@ func innerCommand(recipe []string, k cmdKind) string {
 // simpleMakeValue reports a value with no make functions in it, only text
 // and plain variable references.
 func simpleMakeValue(v string) bool {
-	return !strings.Contains(makeRefRe.ReplaceAllString(v, ""), "$(")
+	return !strings.Contains(makeRefRe().ReplaceAllString(v, ""), "$(")
 }
 
 // expandMake substitutes simple variables ($(GO) → go) and unescapes $$.
 func expandMake(s string, vars map[string]string) string {
 	for i := 0; i < 3; i++ {
-		s = makeRefRe.ReplaceAllStringFunc(s, func(ref string) string {
-			if v, ok := vars[makeRefRe.FindStringSubmatch(ref)[1]]; ok && simpleMakeValue(v) {
+		s = makeRefRe().ReplaceAllStringFunc(s, func(ref string) string {
+			if v, ok := vars[makeRefRe().FindStringSubmatch(ref)[1]]; ok && simpleMakeValue(v) {
 				return v
 			}
 			return ref
@@ -289,8 +296,10 @@ func expandMake(s string, vars map[string]string) string {
 }
 
 var (
-	justRecipeRe = regexp.MustCompile(`^@?([A-Za-z_][A-Za-z0-9_-]*)(?:\s+[^:=]*)?:(?:[^=]|$)`)
-	justAliasRe  = regexp.MustCompile(`^alias\s+\S+\s*:=`)
+	justRecipeRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^@?([A-Za-z_][A-Za-z0-9_-]*)(?:\s+[^:=]*)?:(?:[^=]|$)`)
+	})
+	justAliasRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^alias\s+\S+\s*:=`) })
 )
 
 // parseJustfile reads the recipes of a justfile with their doc comments.
@@ -323,13 +332,13 @@ func parseJustfile(root string, top map[string]bool) []runnerTask {
 		}
 		doc := prev
 		prev = ""
-		if strings.HasPrefix(t, "[") || strings.HasPrefix(t, "set ") || justAliasRe.MatchString(t) || strings.Contains(t, ":=") {
+		if strings.HasPrefix(t, "[") || strings.HasPrefix(t, "set ") || justAliasRe().MatchString(t) || strings.Contains(t, ":=") {
 			if strings.HasPrefix(t, "[doc(") {
 				prev = strings.Trim(strings.TrimSuffix(strings.TrimPrefix(t, "[doc("), ")]"), `"'`)
 			}
 			return true
 		}
-		if m := justRecipeRe.FindStringSubmatch(t); m != nil {
+		if m := justRecipeRe().FindStringSubmatch(t); m != nil {
 			var deps []string
 			if _, rest, ok := strings.Cut(t, ":"); ok {
 				for _, d := range strings.Fields(strings.Split(rest, "#")[0]) {

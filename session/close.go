@@ -23,8 +23,11 @@ type CloseOptions struct {
 	// absolute path, or relative to the work tree). It must lie inside the
 	// work tree, outside .git, and not be reached through a symbolic link
 	// that leaves the tree: otherwise Close returns ErrOutsideWorkTree
-	// before asking the model anything.
+	// before asking the model anything. An existing file is overwritten
+	// only with Force; otherwise Close returns ErrFileExists, also before
+	// asking anything.
 	WriteFile string
+	Force     bool
 }
 
 // CloseResult is the stored summary of a closed session.
@@ -47,7 +50,7 @@ type CloseResult struct {
 func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, error) {
 	if opt.WriteFile != "" {
 		// Refused before the model is asked, so the session stays open.
-		if _, err := e.summaryPath(opt.WriteFile); err != nil {
+		if err := e.checkSummaryPath(opt.WriteFile, opt.Force); err != nil {
 			return CloseResult{}, err
 		}
 	}
@@ -79,7 +82,7 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(e.Repo.WorkTree(), path)
 		}
-		if _, err := e.summaryPath(path); err != nil {
+		if err := e.checkSummaryPath(path, opt.Force); err != nil {
 			return res, err
 		}
 		// The file lands in the work tree and is usually committed: it gets
@@ -102,6 +105,19 @@ func (e *Engine) Close(ctx context.Context, opt CloseOptions) (CloseResult, erro
 // characters or length (see redact.Literal).
 func (e *Engine) scrubKey(text string) string {
 	return redact.Literal(text, e.Config.APIKey)
+}
+
+// checkSummaryPath refuses a path close --write may not write: outside the
+// work tree (summaryPath), or an existing file unless force.
+func (e *Engine) checkSummaryPath(p string, force bool) error {
+	real, err := e.summaryPath(p)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Lstat(real); err == nil && !force {
+		return fmt.Errorf("write summary to %s: %w", p, ErrFileExists)
+	}
+	return nil
 }
 
 // summaryPath returns the real path close --write may write p to (p is

@@ -82,13 +82,13 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, s
 		return res, err
 	}
 	req.Tools, req.Call = nil, nil
-	resp, err := e.stream(ctx, client, req, show)
+	resp, err := e.stream(ctx, client, req, show, s.Open.Model)
 	if errors.Is(err, model.ErrPreviousNotFound) && req.PreviousResponseID != "" {
 		// The provider forgot the chain: summarise the transcript from git.
 		sent := resp.BytesSent
 		req.PreviousResponseID = ""
-		req.Input = e.rebuild(s, prompt.CompactRequest())
-		resp, err = e.stream(ctx, client, req, show)
+		req.Input = e.rebuild(s, prompt.CompactRequest(), whyExpired)
+		resp, err = e.stream(ctx, client, req, show, s.Open.Model)
 		resp.BytesSent += sent
 	}
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
@@ -115,6 +115,10 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, s
 	return res, nil
 }
 
+// keptDecisions introduces the decisions a compaction keeps from the one
+// before it, at the end of its text.
+const keptDecisions = "Earlier decisions (kept from the previous summary):"
+
 // keepDecisions carries the decisions of the previous compaction that the
 // new summary left out into it (its text is what later requests replay), so
 // that compacting again never drops a decision.
@@ -136,6 +140,6 @@ func keepDecisions(prev *Record, text string, decisions []string) (string, []str
 	if len(missing) == 0 {
 		return text, decisions
 	}
-	text = strings.TrimRight(text, "\n") + "\n\nEarlier decisions (kept from the previous summary):\n- " + strings.Join(missing, "\n- ") + "\n"
+	text = strings.TrimRight(text, "\n") + "\n\n" + keptDecisions + "\n- " + strings.Join(missing, "\n- ") + "\n"
 	return text, append(append([]string(nil), decisions...), missing...)
 }

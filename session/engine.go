@@ -48,6 +48,9 @@ var (
 	// summary to is not inside the work tree (or is inside .git, or reached
 	// through a symbolic link that leaves the tree).
 	ErrOutsideWorkTree = errors.New("path is outside the work tree")
+	// ErrFileExists is returned by Close when the file to write the
+	// summary to exists and CloseOptions.Force is not set.
+	ErrFileExists = errors.New("file exists")
 )
 
 // Answer statuses stored in KindAnswer records.

@@ -248,6 +248,9 @@ func TestRestartRebuildsFromGit(t *testing.T) {
 		t.Errorf("restart request still chains to %v", p)
 	}
 	in := inputText(last)
+	if !strings.Contains(in, "restarted because the provider no longer has its stored state (the previous response expired") {
+		t.Errorf("the model is not told why it restarts:\n%.300s", in)
+	}
 	for _, want := range []string{"Investigate the cache", "PELICAN", "What was the word?"} {
 		if !strings.Contains(in, want) {
 			t.Errorf("rebuilt input lacks %q:\n%s", want, in)
@@ -435,6 +438,27 @@ func TestCompactResponsesRestartsChain(t *testing.T) {
 	if strings.Contains(in, "Also: the locks") {
 		t.Errorf("compacted turn replayed:\n%s", in)
 	}
+	if !strings.Contains(in, "restarted because the conversation was compacted") {
+		t.Errorf("the model is not told why it restarts:\n%.300s", in)
+	}
+}
+
+// When the first request failed the provider holds nothing: the next reply
+// restarts from git and tells the model so.
+func TestFirstTurnFailedRestarts(t *testing.T) {
+	h := newHarness(t, model.EngineResponses)
+	h.srv.Inject(openaitest.Fault{Kind: "invalid_api_key"})
+	if _, err := h.eng.Delegate(context.Background(), DelegateOptions{Topic: "main", Task: "Investigate the cache"}); err == nil {
+		t.Fatal("the first request did not fail")
+	}
+	h.reply("Try again")
+	reqs := h.modelRequests()
+	last := reqs[len(reqs)-1]
+	in := inputText(last)
+	if p, _ := last["previous_response_id"].(string); p != "" || !strings.Contains(in, "restarted because no earlier request of this session got an answer the provider kept (the first turn failed)") ||
+		!strings.Contains(in, "Investigate the cache") {
+		t.Errorf("request after a failed first turn (prev %q):\n%s", p, in)
+	}
 }
 
 func TestStats(t *testing.T) {
@@ -561,7 +585,7 @@ func TestOutputEvents(t *testing.T) {
 	if ev := rec.events[1]; ev.Turn != res.Turn || ev.Session != res.Session {
 		t.Errorf("turn event = %+v, want turn %s", ev, res.Turn)
 	}
-	if ev := rec.events[5]; ev.Turn != res.Turn || ev.Model != res.Model || ev.Usage != res.Usage || ev.Usage.Output == 0 {
+	if ev := rec.events[5]; ev.Turn != res.Turn || ev.Model != res.Model || ev.Usage == nil || ev.Usage.Input != res.Usage.Input || ev.Usage.Output != res.Usage.Output || ev.Usage.Output == 0 {
 		t.Errorf("answered event = %+v, want turn %s model %s usage %+v", ev, res.Turn, res.Model, res.Usage)
 	}
 	if h.out.Len()+h.errOut.Len() != 0 {

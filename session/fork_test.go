@@ -88,6 +88,12 @@ func TestForkRestartsFromGit(t *testing.T) {
 			t.Errorf("rebuilt input lacks %q:\n%s", want, in)
 		}
 	}
+	// The model is told why, and sees the fork as two branches: turn 3
+	// replied to turn 1, not to turn 2.
+	if !strings.Contains(in, "restarted because turns 2 and 3 were replies to the same turn") ||
+		!strings.Contains(in, `<turn role="developer" n="3" reply_to="1">`) || !strings.Contains(in, `<turn role="developer" n="2">`) {
+		t.Errorf("the fork is not replayed as branches:\n%s", in)
+	}
 	// Turns are rebuilt in time order, whatever their branch: B replied first.
 	if !strings.Contains(s.Turns[1].Record.Text, "PELICAN") || strings.Index(in, "PELICAN") > strings.Index(in, "FLAMINGO") {
 		t.Errorf("turns not rebuilt in time order:\n%s", in)

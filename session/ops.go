@@ -121,7 +121,7 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 		return Result{}, fmt.Errorf("render first message: %w", err)
 	}
 	if from != nil {
-		first = e.rebuild(from, prompt.Reply(opt.Task))
+		first = e.rebuild(from, prompt.Reply(opt.Task), "the earlier session was closed, and this new session continues it")
 	}
 	target, err := e.head()
 	if err != nil {

@@ -32,7 +32,8 @@ type EventKind string
 const (
 	// EventWaiting: a request was sent and nothing has come back yet.
 	EventWaiting EventKind = "waiting"
-	// EventAnswerEnd: the answer (streamed with Delta, or not shown) is over.
+	// EventAnswerEnd: the answer (streamed with Delta, or not shown) is over;
+	// Usage and Model say what it used, when the client reported it.
 	EventAnswerEnd EventKind = "answer-end"
 	// EventRetry: a request failed (Text) and is retried after Wait.
 	EventRetry EventKind = "retry"
@@ -83,11 +84,13 @@ type Event struct {
 	Text    string
 	// Wait is how long the client waits before a retry (EventRetry).
 	Wait time.Duration
-	// Turn, Model and Usage describe a stored turn (EventTurn,
-	// EventAnswered).
-	Turn  string
+	// Turn is the stored turn (EventTurn, EventAnswered).
+	Turn string
+	// Usage is what the request used and Model the model that answered
+	// (EventAnswerEnd, EventAnswered); Usage is nil when the client
+	// reported none.
+	Usage *Usage
 	Model string
-	Usage model.Usage
 }
 
 // Line is the event as one line for people, the way every front end words

@@ -191,7 +191,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		sendErr = e.checkConfig()
 	}
 	if sendErr == nil {
-		resp, sendErr = e.stream(tctx, client, req, true)
+		resp, sendErr = e.stream(tctx, client, req, true, s.Open.Model)
 	}
 	if errors.Is(sendErr, model.ErrPreviousNotFound) {
 		// The provider forgot the session: rebuild it from git and resend.
@@ -203,7 +203,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 			return res, fmt.Errorf("store restart event: %w", err)
 		}
 		req.PreviousResponseID = ""
-		req.Input = e.rebuild(s, x.text)
+		req.Input = e.rebuild(s, x.text, whyExpired)
 		res.Restarted = true
 		// The rebuilt context holds no file the model read.
 		if err := ws.reset(nil); err != nil {
@@ -213,7 +213,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 			ws.apply(&req)
 		}
 		sent := resp.BytesSent
-		resp, sendErr = e.stream(tctx, client, req, true)
+		resp, sendErr = e.stream(tctx, client, req, true, s.Open.Model)
 		resp.BytesSent += sent
 	}
 
@@ -236,7 +236,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 		}
 		a := recs[len(recs)-1]
 		res.Answer, res.Status = a.ID, a.Status
-		e.output().Event(Event{Kind: EventAnswered, Session: s.ID, Turn: turn.ID, Model: a.Model, Usage: resp.Usage})
+		e.output().Event(Event{Kind: EventAnswered, Session: s.ID, Turn: turn.ID, Model: a.Model, Usage: a.Usage})
 	}
 	res.Text, res.Model, res.ResponseID = resp.Text, resp.Model, resp.ID
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
@@ -310,14 +310,19 @@ func (e *Engine) request(s *Session, x exchange) (req model.Request, restart str
 		req.History = history(s) // every turn from git, forks included
 	default:
 		prev, at := s.chainID()
+		why := ""
 		if unseen := s.unseen(at); prev != "" && len(unseen) > 0 {
 			restart = unseenReason(s, unseen, at)
-			prev = ""
+			prev, why = "", restart
 		}
 		if prev == "" {
-			// Nothing to chain from (the session was compacted, or every
-			// earlier request failed): start again from git.
-			req.Input = e.rebuild(s, x.text)
+			// Nothing to chain from (the session was compacted or moved to
+			// this engine, or every earlier request failed): start again
+			// from git, telling the model why.
+			if why == "" {
+				why = s.noChainReason()
+			}
+			req.Input = e.rebuild(s, x.text, why)
 			break
 		}
 		req.PreviousResponseID = prev
@@ -374,22 +379,64 @@ func instructions(s *Session, m Mode) string {
 	})
 }
 
-// transcript returns the session's turns for prompt.Rebuild.
-func transcript(turns []Turn) []prompt.Turn {
+// whyExpired is why a request restarts when the provider answered that it
+// does not know the previous response.
+const whyExpired = "the provider no longer has its stored state (the previous response expired or was deleted)"
+
+// noChainReason says why no request of s can continue a chain at the
+// provider (chainID found none), as a clause for the restart message.
+func (s *Session) noChainReason() string {
+	for i := len(s.Turns) - 1; i >= 0; i-- {
+		a := s.Turns[i].Answer
+		if a == nil || a.ResponseID == "" {
+			continue
+		}
+		if c := s.Compaction(); c != nil && recordAfter(*c, *a) {
+			return "the conversation was compacted: the earlier turns are replaced by a summary"
+		}
+		if ev := s.engineSwitch(); ev != nil && recordAfter(*ev, *a) {
+			return "the session moved to the " + ev.Engine + " engine, which holds none of its earlier state"
+		}
+		break
+	}
+	return "no earlier request of this session got an answer the provider kept (the first turn failed)"
+}
+
+// transcript returns turns, a run of s.Turns, for prompt.Rebuild: numbered
+// as show numbers them, a turn that replied to an earlier one than the turn
+// before it (a fork) marked with the number of the one it replied to.
+func transcript(s *Session, turns []Turn) []prompt.Turn {
+	num := make(map[string]int, len(s.Turns))
+	for i, t := range s.Turns {
+		num[t.Record.ID] = i + 1
+	}
 	out := make([]prompt.Turn, 0, len(turns))
-	for _, t := range turns {
-		pt := prompt.Turn{User: t.Record.Text}
+	for i, t := range turns {
+		pt := prompt.Turn{User: t.Record.Text, N: num[t.Record.ID]}
 		if t.Answer != nil {
 			pt.Answer = t.Answer.Text
+		}
+		if p := t.Record.Parent; i > 0 && p != "" && p != turns[i-1].Record.ID && inTurns(turns[:i], p) {
+			pt.ReplyTo = num[p]
 		}
 		out = append(out, pt)
 	}
 	return out
 }
 
+func inTurns(turns []Turn, id string) bool {
+	for _, t := range turns {
+		if t.Record.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // rebuild returns the restart message: the first message and the transcript
-// from git (older turns replaced by the compaction summary), then text.
-func (e *Engine) rebuild(s *Session, text string) string {
+// from git (older turns replaced by the compaction summary), saying why it
+// restarts, then text.
+func (e *Engine) rebuild(s *Session, text, why string) string {
 	summary := ""
 	turns := s.Turns
 	if c := s.Compaction(); c != nil && s.turnIndex(c.Through) >= 0 {
@@ -398,7 +445,7 @@ func (e *Engine) rebuild(s *Session, text string) string {
 		summary = c.Text
 		turns = append([]Turn{s.Turns[0]}, s.recent()...)
 	}
-	rebuilt := prompt.Rebuild(transcript(turns), summary)
+	rebuilt := prompt.Rebuild(transcript(s, turns), summary, why)
 	if text == "" {
 		return rebuilt
 	}

@@ -32,7 +32,8 @@ func main() {
 	srv.SetChunkSize(*chunk)
 	if *urlFile != "" {
 		tmp := *urlFile + ".tmp"
-		if err := os.WriteFile(tmp, []byte(srv.URL()+"\n"), 0o644); err == nil {
+		err := os.WriteFile(tmp, []byte(srv.URL()+"\n"), 0o644)
+		if err == nil {
 			err = os.Rename(tmp, *urlFile)
 		}
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -137,8 +138,18 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		name += " " + c.Command.Name
 	}
+	// urfave/cli says `invalid value "x" for flag -n: parse error`.
+	if m := badValueRE.FindStringSubmatch(err.Error()); m != nil {
+		flag := "-" + m[2]
+		if len(m[2]) > 1 {
+			flag = "--" + m[2]
+		}
+		return failure.Usagef(fmt.Sprintf("run '%s --help'", name), "%s wants a number, not %q", flag, m[1])
+	}
 	return failure.Usagef(fmt.Sprintf("run '%s --help'", name), "%v", err)
 }
+
+var badValueRE = regexp.MustCompile(`^invalid value "(.*)" for flag -{1,2}([\w-]+): parse error$`)
 
 // gitStyleArgs accepts git's habits: gluing a number to -n ("log -n1",
 // "log -5"), split into "-n 1", which urfave/cli understands; and
@@ -155,7 +166,7 @@ func gitStyleArgs(args []string) []string {
 			out = append(out, "version")
 		case len(a) > 2 && strings.HasPrefix(a, "-n") && isDigits(a[2:]):
 			out = append(out, "-n", a[2:])
-		case len(a) > 1 && a[0] == '-' && isDigits(a[1:]) && i > 0 && args[1] == "log":
+		case len(a) > 1 && a[0] == '-' && isDigits(a[1:]) && i > 0 && args[1] == "log" && !isCountFlag(args[i-1]):
 			out = append(out, "-n", a[1:])
 		default:
 			out = append(out, a)
@@ -163,6 +174,10 @@ func gitStyleArgs(args []string) []string {
 	}
 	return out
 }
+
+// isCountFlag reports whether flag is one of log's flags that takes the next
+// argument as its value: "-n -1" is a negative count, not -1 for -n.
+func isCountFlag(flag string) bool { return flag == "-n" || flag == "--max-count" }
 
 func isDigits(s string) bool {
 	for _, r := range s {

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	repoctx "github.com/git-codex/git-codex/context"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/hooks"
@@ -165,39 +167,54 @@ func runCheck(ctx context.Context, e *Env, opts *CheckOptions) error {
 
 func printCheck(e *Env, rep checkReport) {
 	w := e.Stdout
+	p := e.Palette()
+	// label pads a status word to 8 columns, painted: problems in the
+	// error colour, warnings in the warning colour, ok in green.
+	label := func(word string) string {
+		slot := ui.SlotError
+		switch word {
+		case "ok":
+			slot = ui.SlotNew
+		case "warning":
+			slot = ui.SlotWarning
+		case "skipped":
+			slot = ui.SlotDim
+		}
+		return p.Paint(slot, word) + strings.Repeat(" ", max(0, 8-len(word)))
+	}
 	bad := map[string]repoctx.Problem{}
 	for _, p := range rep.Context {
 		bad[p.File] = p
 	}
 	for _, f := range repoctx.RequiredFiles {
 		if rep.Bare {
-			fmt.Fprintf(w, "%-8s %s (bare repository: no work tree)\n", "skipped", f)
+			fmt.Fprintf(w, "%s %s (bare repository: no work tree)\n", label("skipped"), f)
 			continue
 		}
 		if p, ok := bad[f]; ok {
-			fmt.Fprintf(w, "%-8s %s %s — run 'git codex init'\n", string(p.Kind), f, p.Detail)
+			fmt.Fprintf(w, "%s %s %s — run 'git codex init'\n", label(string(p.Kind)), f, p.Detail)
 		} else {
-			fmt.Fprintf(w, "%-8s %s\n", "ok", f)
+			fmt.Fprintf(w, "%s %s\n", label("ok"), f)
 		}
 	}
 	if len(rep.Storage) == 0 {
-		fmt.Fprintf(w, "%-8s session storage\n", "ok")
+		fmt.Fprintf(w, "%s session storage\n", label("ok"))
 	}
 	for _, p := range rep.Storage {
-		fmt.Fprintf(w, "%-8s %s: %s\n         fix: %s\n", "damaged", p.Ref, p.Detail, p.Fix)
+		fmt.Fprintf(w, "%s %s: %s\n         fix: %s\n", label("damaged"), p.Ref, p.Detail, p.Fix)
 	}
 	if rep.Install != nil && rep.Install.Installed() {
-		fmt.Fprintf(w, "%-8s pre-push hook and notes config\n", "ok")
+		fmt.Fprintf(w, "%s pre-push hook and notes config\n", label("ok"))
 	}
 	for _, s := range rep.Stale {
-		label := "warning"
+		word := "warning"
 		if rep.Strict {
-			label = "stale"
+			word = "stale"
 		}
-		fmt.Fprintf(w, "%-8s %s\n", label, s)
+		fmt.Fprintf(w, "%s %s\n", label(word), s)
 	}
 	for _, warn := range rep.Warnings {
-		fmt.Fprintf(w, "%-8s %s\n", "warning", warn)
+		fmt.Fprintf(w, "%s %s\n", label("warning"), warn)
 	}
 }
 

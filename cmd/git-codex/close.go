@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -16,7 +17,9 @@ import (
 type CloseOptions struct {
 	Topic, Session string
 	Write          string
-	JSON           bool
+	// Force overwrites an existing --write file.
+	Force bool
+	JSON  bool
 }
 
 func newCloseCommand(e *Env, runF func(context.Context, *CloseOptions) error) *cli.Command {
@@ -29,7 +32,8 @@ func newCloseCommand(e *Env, runF func(context.Context, *CloseOptions) error) *c
 		ArgsUsage: " ",
 		Description: "Asks the model what was found, what was decided and what is next, stores that\n" +
 			"summary with the session (pr-summary and list show it) and closes the session.\n" +
-			"--write FILE also writes the summary as markdown (relative to the current directory).\n\n" +
+			"--write FILE also writes the summary as markdown (relative to the current directory);\n" +
+			"an existing file is overwritten only with --force.\n\n" +
 			"Examples:\n" +
 			"  git codex close\n" +
 			"  git codex close --write docs/decisions/cache-eviction.md\n" +
@@ -37,6 +41,7 @@ func newCloseCommand(e *Env, runF func(context.Context, *CloseOptions) error) *c
 		Flags: []cli.Flag{
 			topicFlag(), sessionFlag(), jsonFlag(),
 			&cli.StringFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the summary as markdown to `FILE`"},
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "overwrite the --write file when it exists"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, ""); err != nil {
@@ -45,9 +50,12 @@ func newCloseCommand(e *Env, runF func(context.Context, *CloseOptions) error) *c
 			if c.NArg() > 0 {
 				return failure.Usagef("run 'git codex close --help'", "close takes no arguments")
 			}
+			if c.Bool("force") && c.String("write") == "" {
+				return failure.Usagef("use --force with --write FILE", "--force only matters with --write")
+			}
 			return runF(c.Context, &CloseOptions{
 				Topic: c.String("topic"), Session: c.String("session"),
-				Write: c.String("write"), JSON: c.Bool("json"),
+				Write: c.String("write"), Force: c.Bool("force"), JSON: c.Bool("json"),
 			})
 		},
 	}
@@ -67,7 +75,10 @@ func runClose(ctx context.Context, e *Env, opts *CloseOptions) error {
 	if write != "" && !filepath.IsAbs(write) {
 		write = filepath.Join(e.Dir, write)
 	}
-	res, err := eng.Close(ctx, session.CloseOptions{Target: target, WriteFile: write})
+	res, err := eng.Close(ctx, session.CloseOptions{Target: target, WriteFile: write, Force: opts.Force})
+	if errors.Is(err, session.ErrFileExists) {
+		return failure.SayInstead(err, relTo(e.Dir, write)+" exists; close --write does not overwrite it", "")
+	}
 	if err != nil {
 		return err
 	}

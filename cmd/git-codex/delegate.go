@@ -128,7 +128,7 @@ func runDelegate(ctx context.Context, e *Env, opts *DelegateOptions) error {
 		}
 		fmt.Fprintf(e.Stderr, "git-codex: topic %s is private: no push or sync sends it\n", topic)
 		if len(on) > 0 {
-			fmt.Fprintf(e.Stderr, "git-codex: warning: %s already has earlier notes of %s; they stay there\n", strings.Join(on, ", "), topic)
+			e.warnf("%s already has earlier notes of %s; they stay there", strings.Join(on, ", "), topic)
 		}
 	}
 	_, err = eng.Delegate(ctx, session.DelegateOptions{

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -23,6 +25,10 @@ type Env struct {
 	Dir string
 	// IsTTY reports whether Stdout is a terminal (colour, spinner).
 	IsTTY bool
+	// StdoutFile and StderrFile are the process's stdout and stderr when
+	// they are files (a terminal, a pipe): the pager writes to them and the
+	// terminal's size is read from them. nil in tests that pass buffers.
+	StdoutFile, StderrFile *os.File
 	// Output holds --color/--no-color and --no-pager/-P, taken from the
 	// command line before the commands parse it.
 	Output ui.OutputFlags
@@ -32,10 +38,19 @@ type Env struct {
 
 	paletteOnce sync.Once
 	palette     ui.Palette
+	errOnce     sync.Once
+	errPalette  ui.Palette
+
+	// pager is the pager Page started (nil: none); paging is set then,
+	// errPaging when stderr goes there too.
+	pager             *ui.Pager
+	paging, errPaging bool
 
 	repoOnce sync.Once
 	repo     *gitstore.Repo
 	repoErr  error
+	// userConfig reads git config outside a repository.
+	userConfig func(string) (string, bool)
 }
 
 // Repo opens the repository around Dir on first use.
@@ -97,27 +112,97 @@ func (e *Env) Engine(opt EngineOptions) (*session.Engine, error) {
 	return eng, nil
 }
 
-// Palette decides once whether to colour (--color, color.codex, NO_COLOR,
-// color.ui, a terminal) and returns the palette to paint with.
+// Palette decides once whether to colour stdout (--color, color.codex,
+// NO_COLOR, color.ui, a terminal or the pager) and returns the palette to
+// paint with. A command that pages calls Page first.
 func (e *Env) Palette() ui.Palette {
 	e.paletteOnce.Do(func() {
-		on := ui.UseColor(ui.ColorInputs{Flag: e.Output.Color, Config: e.config, Getenv: e.Getenv, IsTTY: e.IsTTY})
+		on := ui.UseColor(ui.ColorInputs{Flag: e.Output.Color, Config: e.config, Getenv: e.Getenv, IsTTY: e.IsTTY, Paging: e.paging})
 		e.palette = ui.NewPalette(on, e.config)
 	})
 	return e.palette
 }
 
-// config reads git config through the repository; outside one there is none.
+// ErrPalette is Palette for stderr, decided on its own as git decides it
+// for each stream: "git-codex:" lines, warnings, approvals.
+func (e *Env) ErrPalette() ui.Palette {
+	e.errOnce.Do(func() {
+		on := ui.UseColor(ui.ColorInputs{Flag: e.Output.Color, Config: e.config, Getenv: e.Getenv,
+			IsTTY: isTerminal(e.Stderr), Paging: e.errPaging})
+		e.errPalette = ui.NewPalette(on, e.config)
+	})
+	return e.errPalette
+}
+
+// Width is the width of the terminal stdout is, for fitting tables: 0 when
+// stdout is no terminal, so that piped output is never cut. Under git's own
+// pager (`git -p codex …`) it is the COLUMNS git passes on.
+func (e *Env) Width() int {
+	if w := ui.TerminalWidth(e.StdoutFile, e.Getenv); w > 0 {
+		return w
+	}
+	if e.Getenv("GIT_PAGER_IN_USE") != "" {
+		if n, err := strconv.Atoi(e.Getenv("COLUMNS")); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// Page sends the rest of the command's output through the pager git would
+// use (GIT_PAGER, pager.codex, core.pager, PAGER, less with LESS=FRX) when
+// stdout is a terminal and neither --no-pager/-P nor git said no. Like git,
+// it sends stderr there too when stderr is the terminal, so that warnings
+// and errors stay in order with the output. Commands that page (log, show,
+// list, pr-summary, stats) call it once their output is ready, before
+// Palette: errors found before are shown on the terminal itself. Main
+// closes the pager, after the last error line, and waits for it.
+func (e *Env) Page() {
+	if e.pager != nil || e.StdoutFile == nil || !e.IsTTY {
+		return
+	}
+	p, err := ui.StartPager(ui.PagerOptions{NoPager: e.Output.NoPager, Getenv: e.Getenv, Config: e.config,
+		Out: e.StdoutFile, Err: e.StderrFile, Width: e.Width()})
+	if err != nil {
+		// As git does: say so, and write to the terminal.
+		e.warnf("cannot run the pager: %v", err)
+		return
+	}
+	if p == nil {
+		return
+	}
+	e.pager, e.paging = p, true
+	e.Stdout = p.Writer()
+	if e.StderrFile != nil && isTerminal(e.StderrFile) {
+		e.Stderr, e.errPaging = p.Writer(), true
+	}
+}
+
+// warnf prints a "git-codex: warning: …" line on stderr, "warning:" in the
+// warning colour.
+func (e *Env) warnf(format string, args ...any) {
+	fmt.Fprintf(e.Stderr, "git-codex: %s %s\n", e.ErrPalette().Paint(ui.SlotWarning, "warning:"), fmt.Sprintf(format, args...))
+}
+
+// config reads git config through the repository; outside one, the system
+// and global files (color.ui in ~/.gitconfig colours help there too).
 func (e *Env) config(key string) (string, bool) {
 	repo, err := e.Repo()
 	if err != nil {
-		return "", false
+		if e.userConfig == nil {
+			e.userConfig = gitstore.UserConfig(e.Getenv)
+		}
+		return e.userConfig(key)
 	}
 	return repo.Config(key)
 }
 
-// close releases what the lazy fields opened.
+// close releases what the lazy fields opened and waits for the user to
+// leave the pager.
 func (e *Env) close() {
+	if e.pager != nil {
+		_ = e.pager.Close()
+	}
 	if e.repo != nil {
 		_ = e.repo.Close()
 	}
@@ -126,7 +211,7 @@ func (e *Env) close() {
 func newEnv(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *Env {
 	dir, _ := os.Getwd()
 	tty := isTerminal(stdout)
-	return &Env{
+	e := &Env{
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		Getenv: getenv,
 		Now:    time.Now,
@@ -134,4 +219,7 @@ func newEnv(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		IsTTY:  tty,
 		TTY:    openTTY,
 	}
+	e.StdoutFile, _ = unwrap(stdout).(*os.File)
+	e.StderrFile, _ = unwrap(stderr).(*os.File)
+	return e
 }

@@ -68,7 +68,7 @@ func runHookPrePush(ctx context.Context, e *Env, opts *HookOptions) error {
 	repo, err := e.Repo()
 	if err != nil {
 		// Never fail the user's push on our own account.
-		fmt.Fprintf(e.Stderr, "git-codex: warning: session notes not sent: %v\n", err)
+		e.warnf("session notes not sent: %v", err)
 		return nil
 	}
 	res, err := hooks.PrePush(ctx, repo, hooks.PrePushOptions{
@@ -81,11 +81,11 @@ func runHookPrePush(ctx context.Context, e *Env, opts *HookOptions) error {
 		return ctx.Err() // Ctrl-C stopped the push and the hook with it
 	}
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "git-codex: warning: %v\n", err)
+		e.warnf("%v", err)
 		return nil
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(e.Stderr, "git-codex: warning: %s\n", w)
+		e.warnf("%s", w)
 	}
 	if len(res.Pushed) > 0 {
 		fmt.Fprintf(e.Stderr, "git-codex: sent session notes to %s: %s\n", opts.Remote, topicsWithReasons(res.Pushed, res.Reasons))

@@ -184,6 +184,6 @@ func printChange(w io.Writer, c hooks.Change) {
 // forbids autonomous agents: the user decides, the tool only says so.
 func warnAgentBan(e *Env, root string) {
 	if pol, ok := scaffold.AgentBan(root); ok {
-		fmt.Fprintf(e.Stderr, "git-codex: warning: %s forbids autonomous agents: “%s”\n", pol.File, pol.Quote)
+		e.warnf("%s forbids autonomous agents: “%s”", pol.File, pol.Quote)
 	}
 }

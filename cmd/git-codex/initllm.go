@@ -48,7 +48,7 @@ func improveDrafts(ctx context.Context, e *Env, root string, opts *InitOptions) 
 		}
 		for _, d := range written {
 			if err := scaffold.Restore(root, d); err != nil {
-				fmt.Fprintf(e.Stderr, "git-codex: warning: %v\n", err)
+				e.warnf("%v", err)
 			}
 		}
 	}()

@@ -5,14 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/notesync"
 	"github.com/git-codex/git-codex/redact"
 	"github.com/git-codex/git-codex/session"
@@ -100,7 +101,8 @@ func runList(ctx context.Context, e *Env, opts *ListOptions) error {
 		fmt.Fprintln(e.Stderr, "no sessions yet; open one with: git codex delegate \"TASK\"")
 		return nil
 	}
-	return printList(e.Stdout, entries)
+	e.Page()
+	return printList(e.Stdout, entries, e.Width(), e.Palette())
 }
 
 // sharingColumn is what the SHARING column shows for a row.
@@ -114,9 +116,11 @@ func sharingColumn(l listEntry) string {
 	return l.Sharing.State
 }
 
-func printList(w io.Writer, all []listEntry) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TOPIC\tSESSION\tSTATUS\tTURNS\tTOKENS (in/cached/out)\tCOST\tLAST ACTIVITY\tSHARING\tSUMMARY")
+// printList writes the sessions as a table fitted to width (0: not
+// fitted), the summary giving up room first.
+func printList(w io.Writer, all []listEntry, width int, p ui.Palette) error {
+	header := []string{"TOPIC", "SESSION", "STATUS", "TURNS", "TOKENS (in/cached/out)", "COST", "LAST ACTIVITY", "SHARING", "SUMMARY"}
+	rows := make([][]string, 0, len(all))
 	for _, o := range all {
 		mark := " "
 		if o.Current {
@@ -130,10 +134,27 @@ func printList(w io.Writer, all []listEntry) error {
 		if title == "" {
 			title = o.Title
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%d\t%d/%d/%d\t%s\t%s\t%s\t%s\n", o.Topic, mark, text.ShortID(o.ID), status, o.Turns,
-			o.Usage.Input, o.Usage.Cached, o.Usage.Output, o.Cost, shortTime(o.Last), sharingColumn(o), oneLine(title, 60))
+		rows = append(rows, []string{o.Topic, mark + text.ShortID(o.ID), status, strconv.Itoa(o.Turns),
+			fmt.Sprintf("%d/%d/%d", o.Usage.Input, o.Usage.Cached, o.Usage.Output), o.Cost.String(), shortTime(o.Last), sharingColumn(o), oneLine(title, 60)})
 	}
-	return tw.Flush()
+	paint := func(row, col int, s string) string {
+		switch col {
+		case 1: // the mark stays plain, the id is painted
+			return s[:1] + p.Paint(ui.SlotID, s[1:])
+		case 2:
+			return p.Paint(statusSlot(all[row].Status), s)
+		}
+		return s
+	}
+	return ui.Table{Header: header, Flex: len(header) - 1, Width: width, Palette: p, Paint: paint}.Write(w, rows)
+}
+
+// statusSlot is the colour of a session status.
+func statusSlot(status string) ui.Slot {
+	if status == "closed" {
+		return ui.SlotClosed
+	}
+	return ui.SlotOpen
 }
 
 func writeJSON(w io.Writer, v any) error {

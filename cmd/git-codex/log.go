@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/failure"
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/history"
 )
 
@@ -42,8 +42,8 @@ func newLogCommand(e *Env, runF func(context.Context, *LogOptions) error) *cli.C
 			if err := checkArgs(c, "REV-RANGE"); err != nil {
 				return err
 			}
-			if c.Int("max-count") < 0 {
-				return failure.Usagef("run 'git codex log --help'", "-n must not be negative")
+			if n := c.Int("max-count"); n < 0 {
+				return failure.Usagef("give 0 for every commit, or how many to show: git codex log -n 10", "-n %d: a number of commits cannot be negative", n)
 			}
 			return runF(c.Context, &LogOptions{Max: c.Int("max-count"), Revs: c.Args().Slice(), JSON: c.Bool("json")})
 		},
@@ -60,7 +60,7 @@ func runLog(ctx context.Context, e *Env, opts *LogOptions) error {
 		return err
 	}
 	for _, w := range warns {
-		fmt.Fprintf(e.Stderr, "git-codex: warning: %s\n", w)
+		e.warnf("%s", w)
 	}
 	if opts.JSON {
 		if entries == nil {
@@ -68,5 +68,10 @@ func runLog(ctx context.Context, e *Env, opts *LogOptions) error {
 		}
 		return writeJSON(e.Stdout, entries)
 	}
-	return history.WriteLog(e.Stdout, entries)
+	e.Page()
+	p := e.Palette()
+	return history.WriteLog(e.Stdout, entries, history.LogStyle{
+		ID:      func(s string) string { return p.Paint(ui.SlotID, s) },
+		Changed: func(s string) string { return p.Paint(ui.SlotNew, s) },
+	})
 }

@@ -135,7 +135,7 @@ func TestFixOptions(t *testing.T) {
 		{name: "max zero", args: "--max 0 -- true", wantErr: "--max must be at least 1"},
 		{name: "unknown approval", args: "--approval yolo -- true", wantErr: "want untrusted, on-request, never"},
 		{name: "no command", args: "", wantErr: "fix needs a command after --"},
-		{name: "not a number", args: "--max x -- true", wantErr: "invalid value"},
+		{name: "not a number", args: "--max x -- true", wantErr: `--max wants a number, not "x"`},
 	})
 }
 
@@ -152,6 +152,8 @@ func TestCloseOptions(t *testing.T) {
 	runTable(t, "close", newCloseCommand, []parseCase[CloseOptions]{
 		{name: "defaults", want: CloseOptions{}},
 		{name: "flags", args: "-t t1 -s 01JQ --json -w docs/x.md", want: CloseOptions{Topic: "t1", Session: "01JQ", JSON: true, Write: "docs/x.md"}},
+		{name: "force", args: "--write docs/x.md -f", want: CloseOptions{Write: "docs/x.md", Force: true}},
+		{name: "force alone", args: "--force", wantErr: "--force only matters with --write"},
 		{name: "an argument", args: "x", wantErr: "close takes no arguments"},
 	})
 }
@@ -280,7 +282,7 @@ func TestLogOptions(t *testing.T) {
 		{name: "git style -n", args: "-n5 main..HEAD", want: LogOptions{Max: 5, Revs: []string{"main..HEAD"}}},
 		{name: "git style -N", args: "-3", want: LogOptions{Max: 3, Revs: []string{}}},
 		{name: "long", args: "--max-count 7 --json a b", want: LogOptions{Max: 7, JSON: true, Revs: []string{"a", "b"}}},
-		{name: "negative", args: "--max-count=-1", wantErr: "-n must not be negative"},
+		{name: "negative", args: "--max-count=-1", wantErr: "-n -1: a number of commits cannot be negative"},
 	})
 }
 
@@ -300,7 +302,7 @@ func TestReattachOptions(t *testing.T) {
 	runTable(t, "reattach", newReattachCommand, []parseCase[ReattachOptions]{
 		{name: "defaults", want: ReattachOptions{Max: 100, Revs: []string{}}},
 		{name: "flags", args: "-n 0 --dry-run --json origin/main~20..origin/main", want: ReattachOptions{DryRun: true, JSON: true, Revs: []string{"origin/main~20..origin/main"}}},
-		{name: "negative", args: "-n -2", wantErr: "-n must not be negative"},
+		{name: "negative", args: "-n -2", wantErr: "-n -2: a number of commits cannot be negative"},
 	})
 }
 

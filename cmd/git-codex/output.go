@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
+	"github.com/git-codex/git-codex/cmd/git-codex/ui/markdown"
+	"github.com/git-codex/git-codex/pricing"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -15,7 +17,8 @@ import (
 // it streams (ended with a newline), one "git-codex: …" line per event on
 // stderr, a spinner on stderr while the model has not answered yet (on a
 // terminal only), and approvals asked on the terminal. In a pipe it writes
-// exactly the bytes the scripts expect.
+// exactly the bytes the scripts expect; on a terminal (view set) the answer
+// is rendered as Markdown as it streams, with a footer under it.
 type termOutput struct {
 	stdout, stderr io.Writer
 	// answer: show the answer on stdout (off when it goes elsewhere: into
@@ -26,20 +29,44 @@ type termOutput struct {
 	// tty opens the terminal approvals are asked on (not stdin, which may
 	// carry the message); nil when there is none: approvals are refused.
 	tty func() (io.Reader, error)
-	// palette colours what approvals show (decided for stderr).
+	// palette colours what goes to stderr (warnings, approvals).
 	palette func() ui.Palette
-	ask     *bufio.Reader
+	// view renders answers for the terminal; nil writes the raw text.
+	view *answerView
+	ask  *bufio.Reader
 
 	line lineEnd
+	live *markdown.Live
 	spin *spinner
+	// waiting: a request is out and its answer not over, so the spinner
+	// comes back after a tool call, a retry or a fallback.
+	waiting bool
+}
+
+// answerView is how answers look on a terminal.
+type answerView struct {
+	// width and height are the terminal's.
+	width, height int
+	// palette colours stdout.
+	palette func() ui.Palette
+	// cost prices an answer's usage for the footer; ok is false when the
+	// model's price is not known.
+	cost func(model string, u session.Usage) (float64, bool)
 }
 
 func (o *termOutput) Delta(text string) {
-	o.spin.stop()
-	o.spin = nil
-	if o.answer {
-		_, _ = io.WriteString(&o.line, text)
+	o.stopSpinner()
+	if !o.answer {
+		return
 	}
+	if o.view != nil {
+		if o.live == nil {
+			o.live = markdown.NewLive(&o.line, markdown.Options{Width: o.view.width, Palette: o.view.palette()}, o.view.height)
+		}
+		_, _ = o.live.Write([]byte(text))
+		return
+	}
+	_, _ = io.WriteString(&o.line, text)
 }
 
 func (o *termOutput) Event(ev session.Event) {
@@ -47,22 +74,73 @@ func (o *termOutput) Event(ev session.Event) {
 		return // bookkeeping for front ends that resume work; the answer shows itself
 	}
 	if ev.Kind == session.EventWaiting {
-		if o.spinner && o.spin == nil {
-			o.spin = startSpinner(o.stderr)
-		}
+		o.waiting = true
+		o.startSpinner()
 		return
 	}
-	o.spin.stop()
-	o.spin = nil
-	o.line.finish()
+	o.stopSpinner()
+	o.endText()
 	switch ev.Kind {
 	case session.EventAnswerEnd:
+		o.waiting = false
+		o.footer(ev)
 		o.line = lineEnd{w: o.stdout}
+		return
 	case session.EventOutput:
 		_, _ = io.WriteString(o.stderr, ev.Text)
+	case session.EventWarning:
+		o.printf("%s %s", o.stderrPalette().Paint(ui.SlotWarning, "warning:"), ev.Text)
 	default:
 		o.printf("%s", ev.Line())
 	}
+	if o.waiting {
+		// Still waiting for the model: after a tool call it thinks again.
+		o.startSpinner()
+	}
+}
+
+func (o *termOutput) startSpinner() {
+	if o.spinner && o.spin == nil {
+		o.spin = startSpinner(o.stderr)
+	}
+}
+
+func (o *termOutput) stopSpinner() {
+	o.spin.stop()
+	o.spin = nil
+}
+
+// endText ends the answer shown so far before something else is said:
+// the rest of it rendered, the line ended.
+func (o *termOutput) endText() {
+	if o.live != nil {
+		_ = o.live.Close()
+		o.live = nil
+		// Live leaves the cursor at the start of a line, even when it
+		// ended by erasing raw text it had shown.
+		o.line.last = '\n'
+	}
+	o.line.finish()
+}
+
+// footer writes the line under an answer on a terminal: tokens in (cached)
+// / out, and the cost when it is known.
+func (o *termOutput) footer(ev session.Event) {
+	if o.view == nil || !o.answer || ev.Usage == nil {
+		return
+	}
+	u := ui.Usage{Input: ev.Usage.Input, Cached: ev.Usage.Cached, Output: ev.Usage.Output}
+	if o.view.cost != nil {
+		u.Cost, u.CostKnown = o.view.cost(ev.Model, *ev.Usage)
+	}
+	_, _ = io.WriteString(o.stdout, ui.Footer(u, o.view.palette())+"\n")
+}
+
+func (o *termOutput) stderrPalette() ui.Palette {
+	if o.palette == nil {
+		return ui.NewPalette(false, nil)
+	}
+	return o.palette()
 }
 
 // Approve shows the change (its coloured diff) on the terminal and asks
@@ -70,9 +148,8 @@ func (o *termOutput) Event(ev session.Event) {
 // from the terminal itself (stdin may be a pipe carrying the message).
 // Without a terminal it returns session.ErrNoApprover: the edit is refused.
 func (o *termOutput) Approve(ctx context.Context, a session.Approval) (session.Decision, error) {
-	o.spin.stop()
-	o.spin = nil
-	o.line.finish()
+	o.stopSpinner()
+	o.endText()
 	if o.tty == nil {
 		return session.Deny, session.ErrNoApprover
 	}
@@ -84,10 +161,7 @@ func (o *termOutput) Approve(ctx context.Context, a session.Approval) (session.D
 		}
 		o.ask = bufio.NewReader(r)
 	}
-	p := ui.NewPalette(false, nil)
-	if o.palette != nil {
-		p = o.palette()
-	}
+	p := o.stderrPalette()
 	summary := a.Summary
 	if summary == "" {
 		summary = a.Action + " " + a.Path
@@ -161,19 +235,36 @@ func (o *termOutput) printf(format string, args ...any) {
 }
 
 // newTermOutput is the Output of a command run in e: the answer shown when
-// answer is set, the spinner when both stdout and stderr are terminals,
-// approvals asked on the terminal when stderr is one (Env.TTY).
+// answer is set (rendered when stdout is a terminal), the spinner when both
+// stdout and stderr are terminals, approvals asked on the terminal when
+// stderr is one (Env.TTY).
 func newTermOutput(e *Env, answer bool) *termOutput {
 	o := &termOutput{stdout: e.Stdout, stderr: e.Stderr, answer: answer, spinner: e.IsTTY && isTerminal(e.Stderr)}
 	o.line = lineEnd{w: e.Stdout}
 	if e.TTY != nil && isTerminal(e.Stderr) {
 		o.tty = e.TTY
 	}
-	o.palette = func() ui.Palette {
-		on := ui.UseColor(ui.ColorInputs{Flag: e.Output.Color, Config: e.config, Getenv: e.Getenv, IsTTY: isTerminal(e.Stderr)})
-		return ui.NewPalette(on, e.config)
+	o.palette = e.ErrPalette
+	if e.IsTTY {
+		cols, rows := terminalSize(e.StdoutFile)
+		if cols == 0 {
+			cols, rows = e.Width(), 0 // rows unknown: never erase
+		}
+		o.view = &answerView{width: cols, height: rows, palette: e.Palette, cost: e.answerCost}
 	}
 	return o
+}
+
+// answerCost is the cost of an answer for the footer under it, from the
+// cost ledger's prices (built-in, or codex.price.<model>.*). Unknown (no
+// price for the model) shows no cost; a bad price setting, which list and
+// stats report, leaves the footer to the tokens too.
+func (e *Env) answerCost(model string, u session.Usage) (float64, bool) {
+	t, err := e.Prices()
+	if err != nil {
+		return 0, false
+	}
+	return t.Cost(model, pricing.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output})
 }
 
 // lineEnd counts what was written and ends the output with a newline.

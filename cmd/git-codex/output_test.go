@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -118,5 +119,43 @@ func TestClipLines(t *testing.T) {
 		if got := clipLines(tc.in, tc.n); got != tc.want {
 			t.Errorf("clipLines(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
 		}
+	}
+}
+
+// On a terminal (view set) the answer is rendered as it streams, finished
+// before an event line, and followed by the footer with the cost the hook
+// knows; an answer ending in blank lines leaves no empty line behind.
+func TestTermOutputRendersOnATerminal(t *testing.T) {
+	var out, errOut bytes.Buffer
+	off := func() ui.Palette { return ui.NewPalette(false, nil) }
+	o := &termOutput{stdout: &out, stderr: &errOut, answer: true, line: lineEnd{w: &out}, palette: off,
+		view: &answerView{width: 40, height: 24, palette: off, cost: func(model string, u session.Usage) (float64, bool) {
+			return 0.0123, model == "gpt-5" && u.Input == 1200
+		}}}
+	o.Event(session.Event{Kind: session.EventWaiting})
+	o.Delta("# Title\n\nFirst **bold** line")
+	o.Event(session.Event{Kind: session.EventTool, Text: "read_file {\"path\":\"a\"} (12 bytes)"})
+	o.Delta("- one\n- two\n\n ")
+	o.Event(session.Event{Kind: session.EventAnswerEnd, Model: "gpt-5", Usage: &session.Usage{Input: 1200, Cached: 1000, Output: 34}})
+	got := out.String()
+	for _, want := range []string{"# Title\n", "First bold line\n", "• one\n• two\n", "tokens 1,200 in (1,000 cached) / 34 out · $0.0123\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("stdout lacks %q:\n%q", want, got)
+		}
+	}
+	// Right under the answer: no empty line, not even after the raw rest
+	// (" ") was erased.
+	if strings.Contains(got, "\n\ntokens") || strings.Contains(got, "\x1b[J\ntokens") || !strings.HasSuffix(got, "out · $0.0123\n") {
+		t.Errorf("the footer does not follow the answer:\n%q", got)
+	}
+	if errOut.String() != "git-codex: tool: read_file {\"path\":\"a\"} (12 bytes)\n" {
+		t.Errorf("stderr = %q", errOut.String())
+	}
+	// No usage reported: no footer; a hidden answer: nothing.
+	out.Reset()
+	o.Delta("text")
+	o.Event(session.Event{Kind: session.EventAnswerEnd})
+	if strings.Contains(out.String(), "tokens") {
+		t.Errorf("a footer without usage: %q", out.String())
 	}
 }

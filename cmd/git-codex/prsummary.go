@@ -79,6 +79,9 @@ func runPRSummary(ctx context.Context, e *Env, opts *PRSummaryOptions) error {
 		return err
 	}
 	s, err := history.Summarize(ctx, repo, history.SummaryOptions{Base: opts.Base, Prices: prices})
+	if errors.Is(err, gitstore.ErrUnborn) {
+		return failure.WithHint(err, "make a first commit: pr-summary describes the commits of HEAD's branch")
+	}
 	if errors.Is(err, gitstore.ErrUnknownRevision) {
 		return failure.WithHint(err, "name an existing branch or commit with --base")
 	}
@@ -91,6 +94,7 @@ func runPRSummary(ctx context.Context, e *Env, opts *PRSummaryOptions) error {
 	if opts.LLM {
 		return polishSummary(ctx, e, s)
 	}
+	e.Page()
 	if err := history.WriteMarkdown(e.Stdout, s); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
@@ -110,6 +114,7 @@ func polishSummary(ctx context.Context, e *Env, s *history.PRSummary) error {
 		var text string
 		text, err = eng.OneShot(ctx, prompt.PolishInstructions(), draft.String())
 		if err == nil {
+			e.Page()
 			fmt.Fprintln(e.Stdout, strings.TrimSpace(text))
 			return nil
 		}
@@ -117,7 +122,8 @@ func polishSummary(ctx context.Context, e *Env, s *history.PRSummary) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	fmt.Fprintf(e.Stderr, "git-codex: warning: --llm failed (%v); printing the deterministic summary\n", err)
+	e.warnf("--llm failed (%v); printing the deterministic summary", err)
+	e.Page()
 	_, werr := e.Stdout.Write(draft.Bytes())
 	return werr
 }

@@ -15,9 +15,6 @@ import (
 
 	"github.com/creack/pty"
 	"github.com/rogpeppe/go-internal/testscript"
-	"golang.org/x/term"
-
-	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 )
 
 // ptyEnvKeys names the variables a command run by the pty command gets,
@@ -151,41 +148,6 @@ func lookPathIn(name, path string) string {
 		}
 	}
 	return ""
-}
-
-// uiDemo is `git uidemo`, a stand-in command for the terminal scripts until
-// the commands print through package ui: it takes the output flags, decides
-// colour and the pager as a command will, and prints a painted id and the
-// decisions through the pager.
-func uiDemo() int {
-	args, flags, err := ui.TakeOutputFlags(os.Args)
-	if err != nil || len(args) != 1 {
-		fmt.Fprintln(os.Stderr, "usage: git uidemo [--color[=WHEN]|--no-color] [--no-pager|-P]", err)
-		return 2
-	}
-	config := func(key string) (string, bool) {
-		out, err := exec.Command("git", "config", "--get", key).Output()
-		return strings.TrimSpace(string(out)), err == nil
-	}
-	tty := term.IsTerminal(int(os.Stdout.Fd()))
-	pager, err := ui.StartPager(ui.PagerOptions{NoPager: flags.NoPager, Getenv: os.Getenv, Config: config,
-		Out: os.Stdout, Err: os.Stderr, Width: ui.TerminalWidth(os.Stdout, os.Getenv)})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "uidemo:", err)
-		return 1
-	}
-	var w io.Writer = os.Stdout
-	if pager != nil {
-		w = pager.Writer()
-	}
-	on := ui.UseColor(ui.ColorInputs{Flag: flags.Color, Config: config, Getenv: os.Getenv, IsTTY: tty, Paging: pager != nil})
-	p := ui.NewPalette(on, config)
-	fmt.Fprintf(w, "color=%v pager=%v pager-in-use=%s\n", on, pager != nil, os.Getenv("GIT_PAGER_IN_USE"))
-	fmt.Fprintf(w, "session %s\n", p.Paint(ui.SlotID, "01JQ7AAAAAAA"))
-	if pager != nil {
-		_ = pager.Close()
-	}
-	return 0
 }
 
 // lockedBuffer is a buffer one goroutine writes while another reads.

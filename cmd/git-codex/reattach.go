@@ -45,8 +45,8 @@ func newReattachCommand(e *Env, runF func(context.Context, *ReattachOptions) err
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if c.Int("max-count") < 0 {
-				return failure.Usagef("run 'git codex reattach --help'", "-n must not be negative")
+			if n := c.Int("max-count"); n < 0 {
+				return failure.Usagef("give 0 for every commit, or how many to look at: git codex reattach -n 500", "-n %d: a number of commits cannot be negative", n)
 			}
 			return runF(c.Context, &ReattachOptions{
 				Max: c.Int("max-count"), Revs: c.Args().Slice(), DryRun: c.Bool("dry-run"), JSON: c.Bool("json"),

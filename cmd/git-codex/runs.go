@@ -172,7 +172,7 @@ func printRun(e *Env, w io.Writer, r *runner.Run, prices *pricing.Table) error {
 	d := runDocOf(r, prices, true)
 	p := e.Palette()
 	fmt.Fprintf(w, "run %s  workflow %s (%s)  branch %s  %s\n", p.Paint(ui.SlotID, d.Run), d.Workflow, d.File, d.Branch,
-		p.Paint(statusSlot(d.Status), string(d.Status)))
+		p.Paint(stepSlot(d.Status), string(d.Status)))
 	fmt.Fprintf(w, "started %s · updated %s · topic %s · %s tokens · %s\n", shortTime(d.Started), shortTime(d.Updated),
 		d.Topic, thousands(d.Usage.Input+d.Usage.Output), d.Cost)
 	if d.Remote != "" {

@@ -298,7 +298,7 @@ func (v *runView) frame() []string {
 	}
 	_ = ui.Table{Flex: 6, Width: width, Paint: func(row, col int, s string) string {
 		if col == 2 || col == 0 {
-			return v.p.Paint(statusSlot(v.steps[row].status), s)
+			return v.p.Paint(stepSlot(v.steps[row].status), s)
 		}
 		return s
 	}}.Write(&b, rows)
@@ -375,7 +375,7 @@ func statusMark(s workflow.Status) string {
 	return "·"
 }
 
-func statusSlot(s workflow.Status) ui.Slot {
+func stepSlot(s workflow.Status) ui.Slot {
 	switch s {
 	case workflow.Passed:
 		return ui.SlotOpen

@@ -29,7 +29,6 @@ func TestMain(m *testing.M) {
 			}}
 			os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 		},
-		"git-uidemo": func() { os.Exit(uiDemo()) },
 	})
 }
 

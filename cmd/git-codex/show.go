@@ -15,6 +15,7 @@ import (
 
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/prompt"
 	"github.com/git-codex/git-codex/runner"
 	"github.com/git-codex/git-codex/session"
 	"github.com/git-codex/git-codex/workflow"
@@ -66,9 +67,14 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 	}
 	repo, _ := e.Repo()
 	var s *session.Session
+	missing := "" // what to say when there is no such session
 	switch {
 	case opts.Session != "":
 		s, err = eng.Load(ctx, opts.Topic, opts.Session)
+		missing = fmt.Sprintf("no session %q", opts.Session)
+		if opts.Topic != "" {
+			missing += fmt.Sprintf(" on topic %q", opts.Topic)
+		}
 	case opts.Arg != "":
 		// An argument names a session id prefix first, a run id second, a
 		// topic third.
@@ -84,15 +90,17 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 			}
 			s, err = eng.Load(ctx, opts.Arg, "")
 		}
+		missing = fmt.Sprintf("no session or topic %q", opts.Arg)
 	default:
 		topic, terr := topicOf(repo, opts.Topic)
 		if terr != nil {
 			return terr
 		}
 		s, err = eng.Load(ctx, topic, "")
+		missing = fmt.Sprintf("no session on topic %q yet", topic)
 	}
 	if errors.Is(err, session.ErrNoSession) {
-		return failure.WithHint(err, "see 'git codex list', or open a session with 'git codex delegate'")
+		return failure.SayInstead(err, missing, "'git codex list' shows the sessions and their topics; 'git codex delegate TASK' opens one")
 	}
 	if err != nil {
 		return err
@@ -105,6 +113,7 @@ func runShow(ctx context.Context, e *Env, opts *ShowOptions) error {
 	if opts.JSON {
 		return writeJSON(e.Stdout, eng.Transcript(s))
 	}
+	e.Page()
 	printTranscript(e.Stdout, s, e.Palette(), eng)
 	return nil
 }
@@ -130,12 +139,17 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette, eng *session
 	if m := s.Mode(); m.CanEdit() {
 		mode = "  " + m.Sandbox + " (approval " + m.Approval + ")"
 	}
-	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s%s\n", s.ID, s.Topic, s.Engine(), s.Open.Model, status, mode)
+	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s%s\n", p.Paint(ui.SlotID, s.ID), s.Topic, s.Engine(), s.Open.Model,
+		p.Paint(statusSlot(status), status), mode)
 	if s.Open.Title != "" {
 		fmt.Fprintf(w, "task: %s\n", redact.Line(s.Open.Title, 100))
 	}
 	if len(s.Open.Context) > 0 {
 		fmt.Fprintf(w, "context: %s\n", strings.Join(s.Open.Context, ", "))
+	}
+	during, after := sessionEvents(s)
+	for _, ev := range during[""] {
+		fmt.Fprintln(w, p.Paint(ui.SlotDim, eventLine(ev)))
 	}
 	for i, t := range s.Turns {
 		commit := t.Record.AttachedTo()
@@ -146,8 +160,15 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette, eng *session
 		if f := s.ForkOf(i); f != 0 {
 			fork = fmt.Sprintf(" (fork: same parent as turn %d)", f)
 		}
-		fmt.Fprintf(w, "\n── turn %d%s · commit %s · %s\n", i+1, fork, text.ShortID(commit), shortTime(t.Record.Time))
+		fmt.Fprintf(w, "\n%s · commit %s · %s\n", p.Paint(ui.SlotHeader, fmt.Sprintf("── turn %d%s", i+1, fork)),
+			p.Paint(ui.SlotID, text.ShortID(commit)), shortTime(t.Record.Time))
 		fmt.Fprintf(w, "» %s\n", indent(strings.TrimSpace(t.Record.Text)))
+		if cmd, ok := prompt.FixCommand(t.Record.Text); ok {
+			fmt.Fprintln(w, p.Paint(ui.SlotOld, "✗ fix: `"+cmd+"` failed; the failure was sent"))
+		}
+		for _, ev := range during[t.Record.ID] {
+			fmt.Fprintln(w, p.Paint(ui.SlotDim, eventLine(ev)))
+		}
 		if a := t.Answer; a != nil {
 			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))
 			var notes []string
@@ -171,9 +192,11 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette, eng *session
 			fmt.Fprintln(w, "\n[no answer stored]")
 		}
 		printChanges(w, t, p)
+		printAfter(w, after[t.Record.ID], p)
 	}
+	printAfter(w, after[""], p)
 	if sum := s.Summary(); sum != nil {
-		fmt.Fprintf(w, "\n── summary\n%s\n", strings.TrimSpace(sum.Text))
+		fmt.Fprintf(w, "\n%s\n%s\n", p.Paint(ui.SlotHeader, "── summary"), strings.TrimSpace(sum.Text))
 		for _, d := range sum.Decisions {
 			fmt.Fprintf(w, "decided: %s\n", d)
 		}
@@ -181,6 +204,77 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette, eng *session
 			fmt.Fprintf(w, "next: %s\n", n)
 		}
 	}
+}
+
+// sessionEvents sorts what happened in a session besides its turns by
+// the turn it belongs to: during a turn (restarts, engine switches, a
+// fallback model, a mode change: stored with the turn, before its answer)
+// or after it (a fix command that passed, a compaction). Undos are shown
+// with their turn's changes. Keys are turn ids; "" holds what belongs to
+// no turn shown (during: shown before the turns, after: after them).
+func sessionEvents(s *session.Session) (during, after map[string][]session.Record) {
+	during, after = map[string][]session.Record{}, map[string][]session.Record{}
+	known := map[string]bool{}
+	for _, t := range s.Turns {
+		known[t.Record.ID] = true
+	}
+	turnOf := func(id string) string {
+		if known[id] {
+			return id
+		}
+		return ""
+	}
+	for _, ev := range s.Events {
+		switch ev.Event {
+		case session.RecordUndo:
+		case session.RecordFixPass:
+			after[turnOf(ev.Turn)] = append(after[turnOf(ev.Turn)], ev)
+		default:
+			during[turnOf(ev.Turn)] = append(during[turnOf(ev.Turn)], ev)
+		}
+	}
+	for _, sum := range s.Summaries {
+		if sum.Through != "" {
+			after[turnOf(sum.Through)] = append(after[turnOf(sum.Through)], sum)
+		}
+	}
+	return during, after
+}
+
+// printAfter prints the events that followed a turn.
+func printAfter(w io.Writer, evs []session.Record, p ui.Palette) {
+	for _, ev := range evs {
+		switch {
+		case ev.Kind == session.KindSummary:
+			fmt.Fprintf(w, "\n%s\n", p.Paint(ui.SlotDim, "⟲ compacted: the turns up to here are summarised for the model as"))
+			fmt.Fprintf(w, "  %s\n", indent(strings.TrimSpace(ev.Text)))
+		case ev.Event == session.RecordFixPass:
+			fmt.Fprintf(w, "\n%s\n", p.Paint(ui.SlotNew, "✓ fix: `"+ev.Text+"` passed"))
+		default:
+			fmt.Fprintf(w, "\n%s\n", p.Paint(ui.SlotDim, eventLine(ev)))
+		}
+	}
+}
+
+// eventLine words a stored event for show.
+func eventLine(ev session.Record) string {
+	text := strings.TrimSpace(firstLine(ev.Text))
+	switch ev.Event {
+	case session.RecordRestart:
+		return "↻ restarted: " + text
+	case session.RecordEngine:
+		return "↻ " + text
+	case session.RecordFallback:
+		return "• fallback: " + text
+	case session.RecordSandbox:
+		return "• " + text
+	case session.RecordInline:
+		return "• the context files are sent inline, without file tools"
+	}
+	if text == "" {
+		return "• " + ev.Event
+	}
+	return "• " + ev.Event + ": " + text
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }

@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/failure"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -104,24 +106,39 @@ func runStats(ctx context.Context, e *Env, opts *StatsOptions) error {
 		fmt.Fprintln(e.Stderr, "git-codex: no sessions yet; open one with 'git codex delegate TASK'")
 		return nil
 	}
-	w := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', 0)
+	e.Page()
+	return printStats(e.Stdout, stats, e.Width(), e.Palette())
+}
+
+// printStats writes a table per topic fitted to width (0: not fitted), the
+// title giving up room first.
+func printStats(w io.Writer, stats []session.TopicStats, width int, p ui.Palette) error {
+	header := []string{"SESSION", "TURNS", "INPUT", "CACHED", "OUTPUT", "COST", "SENT", "ONE-OFF", "SAVED", "TITLE"}
+	row := func(name string, f session.Figures, title string) []string {
+		return []string{name, strconv.Itoa(f.Turns), strconv.Itoa(f.Input), strconv.Itoa(f.Cached), strconv.Itoa(f.Output),
+			f.Cost.String(), size(f.BytesSent), size(f.OneOffBytes), fmt.Sprintf("%.0f%%", f.Saving()), title}
+	}
 	for i, t := range stats {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "topic %s\n", t.Topic)
-		fmt.Fprintln(w, "SESSION\tTURNS\tINPUT\tCACHED\tOUTPUT\tCOST\tSENT\tONE-OFF\tSAVED\tTITLE")
+		rows := make([][]string, 0, len(t.Sessions)+1)
 		for _, s := range t.Sessions {
-			row(w, text.ShortID(s.ID), s.Figures, s.Title)
+			rows = append(rows, row(text.ShortID(s.ID), s.Figures, s.Title))
 		}
-		row(w, "total", t.Total, "")
+		rows = append(rows, row("total", t.Total, ""))
+		paint := func(r, col int, s string) string {
+			if col == 0 && r < len(t.Sessions) {
+				return p.Paint(ui.SlotID, s)
+			}
+			return s
+		}
+		if err := (ui.Table{Header: header, Flex: len(header) - 1, Width: width, Palette: p, Paint: paint}).Write(w, rows); err != nil {
+			return err
+		}
 	}
-	return w.Flush()
-}
-
-func row(w *tabwriter.Writer, name string, f session.Figures, title string) {
-	fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%.0f%%\t%s\n",
-		name, f.Turns, f.Input, f.Cached, f.Output, f.Cost, size(f.BytesSent), size(f.OneOffBytes), f.Saving(), title)
+	return nil
 }
 
 // size formats a byte count for people.

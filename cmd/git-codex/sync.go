@@ -63,7 +63,7 @@ func runSync(ctx context.Context, e *Env, opts *SyncOptions) error {
 		return writeJSON(e.Stdout, res)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(e.Stderr, "git-codex: warning: %s\n", w)
+		e.warnf("%s", w)
 	}
 	if !res.Changed() {
 		fmt.Fprintf(e.Stdout, "session notes up to date with %s\n", res.Remote)

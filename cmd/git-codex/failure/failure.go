@@ -175,6 +175,8 @@ func cause(err error) (int, string) {
 		return ExitError, "run undo in the clone where the session changed the files; 'git codex show' prints the turn's diffs to revert by hand"
 	case errors.Is(err, session.ErrBadMode):
 		return ExitUsage, "sandbox modes: " + strings.Join(session.Sandboxes, ", ") + "; approval policies: " + strings.Join(session.Approvals, ", ")
+	case errors.Is(err, session.ErrFileExists):
+		return ExitError, "pass --force to overwrite it, or write to another file; the session is still open"
 	case errors.Is(err, session.ErrContextFile):
 		return ExitUsage, "name files that exist; --context paths are relative to the current directory"
 	case errors.Is(err, session.ErrEmptyMessage):
@@ -203,6 +205,8 @@ func cause(err error) (int, string) {
 		return ExitError, "run 'git codex init' to scaffold them, or 'git config codex.requireContextFiles false'"
 
 	// The repository.
+	case errors.Is(err, gitstore.ErrUnborn):
+		return ExitUsage, "make a first commit: there is no history yet"
 	case errors.Is(err, gitstore.ErrUnknownRevision):
 		return ExitUsage, "name commits as git log does: 'main..HEAD', 'HEAD~5..', a branch"
 	case errors.Is(err, gitstore.ErrNotRepository):

@@ -105,6 +105,7 @@ const (
 	SlotFrag    Slot = "frag"    // hunk headers (cyan, as color.diff.frag)
 	SlotWarning Slot = "warning" // warnings (yellow)
 	SlotError   Slot = "error"   // errors (bold red)
+	SlotHint    Slot = "hint"    // the next step under an error (yellow, as color.advice.hint)
 	SlotCode    Slot = "code"    // inline code and code blocks in answers (cyan)
 	SlotDim     Slot = "dim"     // footers and secondary text (dim)
 )
@@ -119,6 +120,7 @@ var defaultColors = map[Slot]string{
 	SlotFrag:    "cyan",
 	SlotWarning: "yellow",
 	SlotError:   "bold red",
+	SlotHint:    "yellow",
 	SlotCode:    "cyan",
 	SlotDim:     "dim",
 }

@@ -169,8 +169,9 @@ func TestWidthAndTruncate(t *testing.T) {
 		{"short", 10, "short"},
 		{"exactly ten", 11, "exactly ten"},
 		{"fix the cache eviction race", 20, "fix the cache…"},
-		{"averyveryverylongword", 10, "averyvery…"},  // no space near: cut inside the word
-		{"a bcdefghijklmnopqrstu", 10, "a bcdefgh…"}, // the space is too early to cut at
+		{"fix the cache eviction race", 15, "fix the cache…"}, // the room ends with a word: kept whole
+		{"averyveryverylongword", 10, "averyvery…"},           // no space near: cut inside the word
+		{"a bcdefghijklmnopqrstu", 10, "a bcdefgh…"},          // the space is too early to cut at
 		{"日本語のテキスト", 9, "日本語の…"},
 		{"e\u0301e\u0301e\u0301e\u0301", 3, "e\u0301e\u0301…"},
 		{"anything", 0, ""},

@@ -26,10 +26,12 @@ func Truncate(s string, width int) string {
 	room := width - 1 // for the ellipsis
 	var b strings.Builder
 	used, lastSpace := 0, -1
+	atWordEnd := false // the text goes on with a space: no word is split
 	g := uniseg.NewGraphemes(s)
 	for g.Next() {
 		w := g.Width()
 		if used+w > room {
+			atWordEnd = g.Str() == " "
 			break
 		}
 		if g.Str() == " " {
@@ -39,7 +41,7 @@ func Truncate(s string, width int) string {
 		used += w
 	}
 	cut := b.String()
-	if lastSpace > 0 && Width(cut[:lastSpace]) >= room*2/3 {
+	if !atWordEnd && lastSpace > 0 && Width(cut[:lastSpace]) >= room*2/3 {
 		cut = cut[:lastSpace]
 	}
 	return strings.TrimRight(cut, " ") + "…"

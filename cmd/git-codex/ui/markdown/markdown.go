@@ -15,6 +15,7 @@ package markdown
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -34,7 +35,10 @@ type Options struct {
 	Palette ui.Palette
 }
 
-var md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList))
+// parser is built on first use: every command starts, few render.
+var parser = sync.OnceValue(func() goldmark.Markdown {
+	return goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList))
+})
 
 // Render renders Markdown source for the terminal. The result ends with one
 // newline (or is empty for empty source).
@@ -43,7 +47,7 @@ func Render(src string, o Options) string {
 		o.Width = 80
 	}
 	b := []byte(src)
-	doc := md.Parser().Parse(text.NewReader(b))
+	doc := parser().Parser().Parse(text.NewReader(b))
 	r := &renderer{src: b, p: o.Palette, width: o.Width}
 	r.blocks(doc, "", "")
 	return strings.TrimRight(r.out.String(), "\n") + "\n"
