@@ -44,10 +44,28 @@ func (r *Repo) lockRef(ctx context.Context, name string) (*refLock, error) {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	lockPath := path + ".lock"
+	// The lock appears with its owner line in it, by linking a prepared
+	// file to the lock's name (link fails when the name exists, as O_EXCL
+	// does): a writer killed at any moment leaves either no lock or one
+	// that names it. Where links do not work, the lock is created with
+	// O_EXCL and named right after.
+	owned := r.ownedLockFile()
+	defer owned.discard()
 	deadline := time.Now().Add(lockTimeout)
 	wait := 200 * time.Microsecond
 	for {
-		f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		var f *os.File
+		var err error
+		if owned.f != nil {
+			if err = os.Link(owned.f.Name(), lockPath); err == nil {
+				f = owned.take()
+			} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrExist) {
+				owned.discard() // no links here: O_EXCL from now on
+				continue
+			}
+		} else if f, err = os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666); err == nil {
+			_ = markOwner(f)
+		}
 		if err == nil {
 			return &refLock{r: r, name: name, path: path, f: f}, nil
 		}
@@ -62,6 +80,9 @@ func (r *Repo) lockRef(ctx context.Context, name string) (*refLock, error) {
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("lock %s: %w", name, err)
+		}
+		if _, gone := staleLock(lockPath, true); gone {
+			continue // left by a git codex process that is gone: removed
 		}
 		if fi, err := os.Stat(lockPath); err == nil && time.Since(fi.ModTime()) > lockStale {
 			deadline = time.Now() // nobody holds a ref lock this long: report it now
@@ -85,6 +106,82 @@ func (r *Repo) lockRef(ctx context.Context, name string) (*refLock, error) {
 	}
 }
 
+// ownedLock is a file holding this process's owner line, flocked, ready to
+// be linked to a lock's name.
+type ownedLock struct{ f *os.File }
+
+// ownedLockFile prepares an ownedLock in <common git dir>/codex/ (the same
+// file system as the refs); its f is nil where that fails or the platform
+// cannot name owners.
+func (r *Repo) ownedLockFile() *ownedLock {
+	if !lockMarksOwner {
+		return &ownedLock{}
+	}
+	dir := filepath.Join(r.commonDir, cacheDir)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return &ownedLock{}
+	}
+	if rand.IntN(32) == 0 {
+		sweepOwnedLocks(dir)
+	}
+	// Mode 0666 less the umask, as git creates lock files (and so refs):
+	// os.CreateTemp would make it 0600.
+	var f *os.File
+	for i := 0; f == nil; i++ {
+		name := filepath.Join(dir, fmt.Sprintf("lock-%d-%d.tmp", os.Getpid(), rand.Uint64()))
+		var err error
+		if f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666); err != nil && (!errors.Is(err, fs.ErrExist) || i > 10) {
+			return &ownedLock{}
+		}
+	}
+	if flockFile(f) != nil {
+		_ = os.Remove(f.Name())
+		_ = f.Close()
+		return &ownedLock{}
+	}
+	if _, err := f.WriteAt([]byte(self().String()), 0); err != nil {
+		_ = os.Remove(f.Name())
+		_ = f.Close()
+		return &ownedLock{}
+	}
+	return &ownedLock{f: f}
+}
+
+// sweepOwnedLocks removes the prepared files that writers killed before
+// they could remove them left in dir: those of owners that are gone.
+func sweepOwnedLocks(dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "lock-") || !strings.HasSuffix(e.Name(), ".tmp") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > lockStale {
+			staleLock(filepath.Join(dir, e.Name()), true)
+		}
+	}
+}
+
+// take hands the file, now linked as the lock, to the caller and removes
+// its temporary name.
+func (o *ownedLock) take() *os.File {
+	f := o.f
+	o.f = nil
+	_ = os.Remove(f.Name())
+	return f
+}
+
+// discard removes the prepared file when it was not used.
+func (o *ownedLock) discard() {
+	if o.f != nil {
+		_ = os.Remove(o.f.Name())
+		_ = o.f.Close()
+		o.f = nil
+	}
+}
+
 // current reads the ref's value while the lock is held: the loose file
 // first, packed-refs second, as git does. "" means the ref does not exist.
 func (l *refLock) current() (string, error) {
@@ -103,34 +200,95 @@ func (l *refLock) commit(value string) error {
 	// rename is atomic for every process, and a held lock is what a SIGKILL
 	// leaves behind, so the lock is held for as short a time as possible.
 	// Set codex.fsyncRefs=true for durability across power loss.
-	_, err := l.f.WriteString(value + "\n")
+	//
+	// The value takes the owner line's place: at the rename the file holds
+	// exactly the ref's new content, as git's protocol wants. The file
+	// stays open (and flocked) until after the rename, so that no other
+	// process can take it for a dead owner's in between.
+	//
+	// Under the lock, before the rename, as git orders it: a reflog entry
+	// lets a user recover an earlier notes commit with plain git. It goes
+	// first, so that a kill is least likely to land between the owner line
+	// being overwritten and the rename (such a lock names no owner and is
+	// waited for).
+	l.r.logRefUpdate(l.name, l.old, value)
+	v := []byte(value + "\n")
+	_, err := l.f.WriteAt(v, 0)
+	if err == nil {
+		err = l.f.Truncate(int64(len(v)))
+	}
 	if err == nil && l.r.fsyncRefs() {
 		err = l.f.Sync()
 	}
-	if cerr := l.f.Close(); err == nil {
-		err = cerr
-	}
-	l.f = nil
 	if err == nil {
-		// Under the lock, before the rename, as git orders it: a reflog
-		// entry lets a user recover an earlier notes commit with plain git.
-		l.r.logRefUpdate(l.name, l.old, value)
 		err = os.Rename(l.path+".lock", l.path)
 	}
 	if err != nil {
 		_ = os.Remove(l.path + ".lock")
+	}
+	if cerr := l.f.Close(); err == nil && cerr != nil {
+		// Renamed already: the ref has its new value whatever close says.
+		err = nil
+	}
+	l.f = nil
+	if err != nil {
 		return fmt.Errorf("update %s: %w", l.name, err)
 	}
 	return nil
 }
 
-// release drops the lock without changing the ref.
+// release drops the lock without changing the ref: the file is removed
+// before it is closed, so that its flock covers it to the end.
 func (l *refLock) release() {
 	if l.f != nil {
+		_ = os.Remove(l.path + ".lock")
 		_ = l.f.Close()
 		l.f = nil
-		_ = os.Remove(l.path + ".lock")
 	}
+}
+
+// markOwner takes the lock file's flock and writes the owner line into it
+// (see lockowner.go). It never fails the lock: without it the lock is only
+// waited for, never taken for a dead owner's.
+func markOwner(f *os.File) error {
+	if !lockMarksOwner || flockFile(f) != nil {
+		return nil
+	}
+	_, _ = f.WriteAt([]byte(self().String()), 0)
+	return nil
+}
+
+// staleLock reports whether the lock file at path was provably left behind
+// by a git codex process that is gone (see lockowner.go), and names its
+// owner. With remove, such a lock is removed — only while its flock is held
+// here and the path still names the file judged, so that a lock taken in
+// between by someone else is never touched.
+func staleLock(path string, remove bool) (lockOwner, bool) {
+	if !lockMarksOwner {
+		return lockOwner{}, false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return lockOwner{}, false
+	}
+	defer f.Close()
+	if !tryFlock(f) {
+		return lockOwner{}, false // its owner holds it: alive
+	}
+	b := make([]byte, 512)
+	n, _ := f.ReadAt(b, 0)
+	o, ok := parseLockOwner(b[:n])
+	if !ok || !o.gone() {
+		return o, false
+	}
+	if remove {
+		held, err1 := f.Stat()
+		now, err2 := os.Lstat(path)
+		if err1 != nil || err2 != nil || !os.SameFile(held, now) || os.Remove(path) != nil {
+			return o, false
+		}
+	}
+	return o, true
 }
 
 // UpdateRef moves ref name from old to new as a compare-and-swap through

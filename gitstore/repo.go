@@ -1,7 +1,6 @@
 package gitstore
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -53,6 +52,9 @@ type Repo struct {
 	// mu serialises object access: go-git's storage is not safe for
 	// concurrent use, and NotesStore may be shared by goroutines.
 	mu sync.Mutex
+
+	// packed caches packed-refs, read again only when the file changed.
+	packed packedRefsCache
 }
 
 // Open finds the repository that contains dir, the way git does: GIT_DIR and
@@ -330,27 +332,11 @@ func (r *Repo) readRefOnce(name string) (string, error) {
 
 // packedRef looks name up in packed-refs; "" when absent.
 func (r *Repo) packedRef(name string) (string, error) {
-	f, err := os.Open(filepath.Join(r.commonDir, "packed-refs"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
+	p, err := r.packed.load(filepath.Join(r.commonDir, "packed-refs"))
 	if err != nil {
-		return "", fmt.Errorf("read packed-refs: %w", err)
+		return "", err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	suffix := " " + name
-	for sc.Scan() {
-		line := sc.Text()
-		if len(line) > 41 && strings.HasSuffix(line, suffix) && len(line) == 40+len(suffix) {
-			return line[:40], nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("read packed-refs: %w", err)
-	}
-	return "", nil
+	return p.lookup(name), nil
 }
 
 // ListRefs returns the refs under prefix (loose and packed, loose winning)
@@ -394,26 +380,11 @@ func (r *Repo) ListRefs(prefix string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list refs %s: %w", prefix, err)
 	}
-	out := map[string]string{}
-	if f, err := os.Open(filepath.Join(r.commonDir, "packed-refs")); err == nil {
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			if len(line) < 42 || line[0] == '#' || line[0] == '^' {
-				continue
-			}
-			if name := line[41:]; strings.HasPrefix(name, prefix) {
-				out[name] = line[:40]
-			}
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("read packed-refs: %w", err)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("read packed-refs: %w", err)
+	p, err := r.packed.load(filepath.Join(r.commonDir, "packed-refs"))
+	if err != nil {
+		return nil, err
 	}
+	out := p.under(prefix)
 	for name, v := range loose {
 		out[name] = v
 	}

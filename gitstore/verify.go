@@ -33,7 +33,9 @@ func (p StorageProblem) String() string { return p.Ref + ": " + p.Detail }
 // VerifyNotesRefs scans the notes refs under the configured prefix
 // (refs/notes/codex/ by default) for damage: loose ref files that are empty
 // (an interrupted non-atomic write) or hold something other than an object
-// id, lock files older than StaleLockAge (left by a killed writer), and refs,
+// id, lock files left by a killed writer (those naming a git codex process
+// that is provably gone, whatever their age, and any older than
+// StaleLockAge), and refs,
 // loose or packed, whose commit is missing from the object store. Each
 // problem names the command that fixes it. It runs at most one git process.
 func (repo *Repo) VerifyNotesRefs(ctx context.Context) ([]StorageProblem, error) {
@@ -55,11 +57,24 @@ func (repo *Repo) VerifyNotesRefs(ctx context.Context) ([]StorageProblem, error)
 		rel, _ := filepath.Rel(repo.CommonDir(), p)
 		ref := filepath.ToSlash(rel)
 		if lockRef, ok := strings.CutSuffix(ref, ".lock"); ok {
-			if fi, err := d.Info(); err == nil && now.Sub(fi.ModTime()) >= StaleLockAge {
+			fi, err := d.Info()
+			if err != nil {
+				return nil // gone meanwhile: released
+			}
+			age := now.Sub(fi.ModTime())
+			switch owner, gone := staleLock(p, false); {
+			case gone:
+				probs = append(probs, StorageProblem{
+					Ref: lockRef, Path: p,
+					Detail: fmt.Sprintf("stale lock file %s (%s old) left by git codex process %d, which is gone; it blocks writes to this topic by git",
+						filepath.Base(p), age.Round(time.Second), owner.PID),
+					Fix: fmt.Sprintf("rm '%s'   # the next git codex write removes it too", p),
+				})
+			case age >= StaleLockAge:
 				probs = append(probs, StorageProblem{
 					Ref: lockRef, Path: p,
 					Detail: fmt.Sprintf("stale lock file %s (%s old) blocks every write to this topic",
-						filepath.Base(p), now.Sub(fi.ModTime()).Round(time.Second)),
+						filepath.Base(p), age.Round(time.Second)),
 					Fix: fmt.Sprintf("rm '%s'   # once no git or git codex process is running", p),
 				})
 			}

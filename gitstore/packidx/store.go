@@ -2,6 +2,7 @@ package packidx
 
 import (
 	"bufio"
+	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -153,17 +155,103 @@ func newStore(objDir string, c cache.Object, depth int) *Store {
 func (s *Store) NewEncodedObject() plumbing.EncodedObject { return &plumbing.MemoryObject{} }
 
 // SetEncodedObject implements storer.EncodedObjectStorer: it writes o as a
-// loose object through go-git's filesystem storage.
+// loose object, unless the store has it already. The object is written to a
+// temporary file next to where it belongs and renamed into place, as git
+// does; a write that fails leaves no temporary file behind (go-git's own
+// writer left an empty tmp_obj_ file in objects/pack when the write
+// failed).
 func (s *Store) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) {
-	w, err := s.looseWriter()
-	if err != nil {
-		return plumbing.ZeroHash, err
+	if s.gitDir == "" {
+		return plumbing.ZeroHash, errors.New("write object: alternate object stores are read-only")
 	}
-	h, err := w.SetEncodedObject(o)
+	if o.Type() == plumbing.OFSDeltaObject || o.Type() == plumbing.REFDeltaObject {
+		return plumbing.ZeroHash, plumbing.ErrInvalidType
+	}
+	h := o.Hash()
+	if s.has(h) {
+		return h, nil
+	}
+	rd, err := o.Reader()
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("write object: %w", err)
+		return plumbing.ZeroHash, fmt.Errorf("write object %s: %w", h, err)
+	}
+	defer rd.Close()
+	if err := writeLoose(s.objDir, h, o.Type(), o.Size(), rd); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write object %s: %w", h, err)
 	}
 	return h, nil
+}
+
+// has reports whether h is in a pack already listed or loose: the check
+// that saves writing an object twice (it does not look for new packs or in
+// alternates; a duplicate loose object is harmless).
+func (s *Store) has(h plumbing.Hash) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	if !s.listed {
+		if err := s.list(); err != nil {
+			return false
+		}
+	}
+	if p, _, err := s.find(h); err == nil && p != nil {
+		return true
+	}
+	hex := h.String()
+	_, err := os.Lstat(filepath.Join(s.objDir, hex[:2], hex[2:]))
+	return err == nil
+}
+
+// writeLoose writes a loose object: zlib-compressed (at git's default loose
+// compression level, the fastest) into a temporary file in its fan-out
+// directory, made read-only and renamed to its name. On failure the
+// temporary file is removed.
+func writeLoose(objDir string, h plumbing.Hash, t plumbing.ObjectType, size int64, content io.Reader) (err error) {
+	hex := h.String()
+	dir := filepath.Join(objDir, hex[:2])
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "tmp_obj_")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	zw, err := zlib.NewWriterLevel(f, zlib.BestSpeed)
+	if err != nil {
+		return err
+	}
+	header := append(t.Bytes(), ' ')
+	header = strconv.AppendInt(header, size, 10)
+	header = append(header, 0)
+	if _, err = zw.Write(header); err != nil {
+		return err
+	}
+	n, err := io.Copy(zw, content)
+	if err != nil {
+		return err
+	}
+	if n != size {
+		return fmt.Errorf("object is %d bytes, header says %d", n, size)
+	}
+	if err = zw.Close(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(tmp, 0o444); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, hex[2:]))
 }
 
 // IterEncodedObjects implements storer.EncodedObjectStorer. It is rare and

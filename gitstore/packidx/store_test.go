@@ -246,3 +246,53 @@ func TestStoreClosed(t *testing.T) {
 		t.Errorf("read after Close: error = %v, want a closed-store error", err)
 	}
 }
+
+// failingObject is a blob whose content cannot be read to its end.
+type failingObject struct{ plumbing.MemoryObject }
+
+func (f *failingObject) Reader() (io.ReadCloser, error) {
+	return io.NopCloser(io.MultiReader(strings.NewReader("half a no"), errReader{})), nil
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+// A write that fails leaves no temporary file (go-git's writer left an
+// empty tmp_obj_ file in objects/pack), and an object the store has is not
+// written again.
+func TestStoreFailedWriteLeavesNothing(t *testing.T) {
+	dir := newRepo(t, 2)
+	s := NewStore(filepath.Join(dir, ".git"), Options{})
+	defer s.Close()
+	o := &failingObject{}
+	o.SetType(plumbing.BlobObject)
+	w, _ := o.MemoryObject.Writer()
+	io.WriteString(w, "half a note line\n")
+	w.Close()
+	if _, err := s.SetEncodedObject(o); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("SetEncodedObject = %v, want the read error", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "*", "tmp_obj_*"))
+	if len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+	if err := s.HasEncodedObject(o.Hash()); err == nil {
+		t.Fatal("the failed object is in the store")
+	}
+
+	// An existing (packed) object: nothing is written.
+	head := plumbing.NewHash(gittest.Git(t, dir, "rev-parse", "HEAD"))
+	c, err := s.EncodedObject(plumbing.CommitObject, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "??", "*"))
+	if h, err := s.SetEncodedObject(c); err != nil || h != head {
+		t.Fatalf("SetEncodedObject(existing) = %s, %v", h, err)
+	}
+	after, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "??", "*"))
+	if len(after) != len(before) {
+		t.Fatalf("loose objects went from %d to %d", len(before), len(after))
+	}
+}
