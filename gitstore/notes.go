@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 )
@@ -69,4 +70,96 @@ func (n *NotesStore) Topics(ctx context.Context) ([]string, error) {
 	}
 	sort.Strings(topics)
 	return topics, nil
+}
+
+// NotesSource is one notes ref that Read reads for a topic, and the notes
+// commit it points at.
+type NotesSource struct {
+	Ref    string
+	Remote string // "" for the local topic ref
+	Commit string
+}
+
+// Sources returns, for each topic (every topic Topics lists when none are
+// given; a named topic without notes gets none), the notes refs Read reads
+// for it, in the order it reads them: the local topic ref, then (with
+// WithRemotes) the fetched ones, by remote. A ref at a notes commit an
+// earlier one points at is left out: it holds the same notes. A derived
+// index keyed by these commits is as fresh as the notes.
+func (n *NotesStore) Sources(ctx context.Context, topics ...string) (map[string][]NotesSource, error) {
+	prefix := n.r.RefPrefix()
+	local := map[string]string{} // topic → commit
+	if len(topics) == 0 {
+		refs, err := n.r.ListRefs(prefix)
+		if err != nil {
+			return nil, err
+		}
+		for name, v := range refs {
+			enc := strings.TrimPrefix(name, prefix)
+			if strings.Contains(enc, "/") {
+				continue
+			}
+			if t, err := DecodeTopic(enc); err == nil {
+				local[t] = v
+			}
+		}
+	} else {
+		for _, t := range topics {
+			v, err := n.r.ReadRef(n.Ref(t))
+			switch {
+			case err == nil:
+				local[t] = v
+			case !errors.Is(err, ErrNotFound):
+				return nil, err
+			}
+		}
+	}
+	out := make(map[string][]NotesSource, len(local))
+	for t, v := range local {
+		out[t] = []NotesSource{{Ref: n.Ref(t), Commit: v}}
+	}
+	if n.remotes {
+		tracked, err := n.r.TrackedTopics()
+		if err != nil {
+			return nil, err
+		}
+		var want map[string]bool
+		if len(topics) > 0 {
+			want = map[string]bool{}
+			for _, t := range topics {
+				want[t] = true
+			}
+		}
+		for _, tr := range tracked {
+			if want != nil && !want[tr.Topic] {
+				continue
+			}
+			dup := false
+			for _, s := range out[tr.Topic] {
+				dup = dup || s.Commit == tr.Commit
+			}
+			if !dup {
+				out[tr.Topic] = append(out[tr.Topic], NotesSource{Ref: tr.Ref, Remote: tr.Remote, Commit: tr.Commit})
+			}
+		}
+	}
+	return out, ctx.Err()
+}
+
+// ReadCache reads a derived file of this store's readers (see
+// Repo.ReadCache): one kept for the store's view, local topics only or with
+// the fetched notes.
+func (n *NotesStore) ReadCache(name string) ([]byte, error) { return n.r.ReadCache(n.cacheName(name)) }
+
+// WriteCache replaces a derived file of this store's readers (see
+// Repo.WriteCache).
+func (n *NotesStore) WriteCache(name string, data []byte) error {
+	return n.r.WriteCache(n.cacheName(name), data)
+}
+
+func (n *NotesStore) cacheName(name string) string {
+	if n.remotes {
+		return name
+	}
+	return name + "-local"
 }

@@ -115,7 +115,9 @@ func (n *NotesStore) NotedObjects(ctx context.Context, id string) ([]string, err
 	return objs, ctx.Err()
 }
 
-// ReadCommit reads the notes tree of notes commit id (ref names it in warnings).
+// ReadCommit reads the notes tree of notes commit id (ref names it in
+// warnings), with continuation notes read as notes on the object they
+// continue.
 func (n *NotesStore) ReadCommit(ctx context.Context, ref, id string) (map[string][]Record, []Warning, error) {
 	n.r.mu.Lock()
 	defer n.r.mu.Unlock()
@@ -155,10 +157,19 @@ func (n *NotesStore) ReadCommit(ctx context.Context, ref, id string) (map[string
 				ws[i].Ref, ws[i].Object = ref, obj
 			}
 			warns = append(warns, ws...)
-			for i := range recs {
-				recs[i].NoteObject = obj
+			// A continuation note's records are notes on the object it
+			// continues (continuation.go).
+			at := obj
+			if hasMarker(data) {
+				var base string
+				if base, recs = splitContinuation(recs); base != "" {
+					at = base
+				}
 			}
-			out[obj] = append(out[obj], recs...)
+			for i := range recs {
+				recs[i].NoteObject = at
+			}
+			out[at] = append(out[at], recs...)
 		}
 	}
 	return out, warns, nil

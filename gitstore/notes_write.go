@@ -103,6 +103,10 @@ func (r *Repo) noteCommit(old, target string, lines [][]byte) (string, error) {
 		}
 		oldTree, parents = c.TreeHash, []plumbing.Hash{c.Hash}
 	}
+	target, lines, err := w.rollover(oldTree, target, lines)
+	if err != nil {
+		return "", err
+	}
 	newTree, err := w.addToNote(oldTree, target, lines)
 	if err != nil {
 		return "", err

@@ -3,7 +3,6 @@ package gitstore
 import (
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -48,7 +47,7 @@ func (w *treeWriter) blob(h plumbing.Hash) ([]byte, error) {
 		return nil, err
 	}
 	defer rd.Close()
-	return io.ReadAll(rd)
+	return readAllSized(rd, o.Size())
 }
 
 func (w *treeWriter) writeBlob(data []byte) (plumbing.Hash, error) {

@@ -369,6 +369,12 @@ func (s *Store) get(h plumbing.Hash) (plumbing.EncodedObject, error) {
 	}
 	return lookup(s, h,
 		func(p *pack, off int64) (plumbing.EncodedObject, error) {
+			if o, err := readWhole(p, off, h); o != nil || err != nil {
+				if o != nil {
+					s.cache.Put(o)
+				}
+				return o, err
+			}
 			pf, err := s.packfile(p)
 			if err != nil {
 				return nil, err
@@ -611,4 +617,51 @@ func (s *Store) Close() error {
 	}
 	s.packs, s.alts, s.known, s.listed, s.closed = nil, nil, map[string]bool{}, false, true
 	return errors.Join(errs...)
+}
+
+// readWhole reads the packed object at off when it is stored whole (not as
+// a delta): its header, then its zlib stream inflated straight into a
+// buffer of its size. go-git's reader inflates through a byte-at-a-time
+// scanner into a growing buffer, about five times slower (a 2 MB note: 50
+// ms against 11). It returns nil, nil for a delta, which go-git resolves.
+func readWhole(p *pack, off int64, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	var hdr [32]byte
+	n, err := p.file.ReadAt(hdr[:], off)
+	if n == 0 && err != nil {
+		return nil, fmt.Errorf("read object %s from %s: %w", h, filepath.Base(p.path), err)
+	}
+	// Type in bits 4-6 of the first byte; the size in its low 4 bits,
+	// then 7 bits a byte while the top bit is set.
+	t := plumbing.ObjectType(hdr[0] >> 4 & 7)
+	size := int64(hdr[0] & 15)
+	i, shift := 1, 4
+	for hdr[i-1]&0x80 != 0 {
+		if i >= n || shift > 56 {
+			return nil, nil // odd header: go-git decides
+		}
+		size |= int64(hdr[i]&0x7f) << shift
+		shift += 7
+		i++
+	}
+	switch t {
+	case plumbing.CommitObject, plumbing.TreeObject, plumbing.BlobObject, plumbing.TagObject:
+	default:
+		return nil, nil // a delta
+	}
+	zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(p.file, off+int64(i), 1<<62), 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("read object %s from %s: %w", h, filepath.Base(p.path), err)
+	}
+	defer zr.Close()
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(zr, buf); err != nil {
+		return nil, fmt.Errorf("read object %s from %s: %w", h, filepath.Base(p.path), err)
+	}
+	o := &plumbing.MemoryObject{}
+	o.SetType(t)
+	o.SetSize(size)
+	if _, err := o.Write(buf); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
