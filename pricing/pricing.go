@@ -193,8 +193,13 @@ func (t *Table) Cost(model string, u Usage) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
+	return p.Cost(u), true
+}
+
+// Cost returns what usage cost in US dollars at this price.
+func (p Price) Cost(u Usage) float64 {
 	uncached := max(u.Input-u.Cached, 0)
-	return (float64(uncached)*p.Input + float64(u.Cached)*p.Cached + float64(u.Output)*p.Output) / 1e6, true
+	return (float64(uncached)*p.Input + float64(u.Cached)*p.Cached + float64(u.Output)*p.Output) / 1e6
 }
 
 // Amount is a sum of costs that keeps count of what had no price: a turn,

@@ -123,6 +123,8 @@ type Engine struct {
 	// noContextDeltas answers every read in full (the wire benchmark's
 	// baseline).
 	noContextDeltas bool
+	// idx is the session index (index.go), loaded on first use.
+	idx *sessionIndex
 }
 
 // With returns a new engine with e's dependencies and configuration that

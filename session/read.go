@@ -33,41 +33,63 @@ type commitLookup interface {
 // (Remote ""), whichever copy is shown. The result is sorted by time, then
 // id.
 func choose(copies []gitstore.Record, newer func(a, b string) bool) []gitstore.Record {
+	return chooseCopies(copies, func(r *gitstore.Record) copyView {
+		return copyView{r.ID, r.Time, r.Commit, r.NoteObject, &r.Remote}
+	}, newer)
+}
+
+// chooseRecords is choose for decoded records (the session index reads
+// records already decoded).
+func chooseRecords(copies []Record, newer func(a, b string) bool) []Record {
+	return chooseCopies(copies, func(r *Record) copyView {
+		return copyView{r.ID, r.Time, r.Commit, r.NoteObject, &r.Remote}
+	}, newer)
+}
+
+// copyView is what the read policy reads of a copy of a record.
+type copyView struct {
+	ID, Time, Commit, NoteObject string
+	Remote                       *string
+}
+
+func chooseCopies[T any](copies []T, of func(*T) copyView, newer func(a, b string) bool) []T {
 	at := make(map[string]int, len(copies))
 	local := map[string]bool{}
-	out := make([]gitstore.Record, 0, len(copies))
-	for _, r := range copies {
-		if r.Remote == "" {
+	out := make([]T, 0, len(copies))
+	for i := range copies {
+		r := of(&copies[i])
+		if *r.Remote == "" {
 			local[r.ID] = true
 		}
-		i, seen := at[r.ID]
+		j, seen := at[r.ID]
 		if !seen {
 			at[r.ID] = len(out)
-			out = append(out, r)
+			out = append(out, copies[i])
 			continue
 		}
-		if betterCopy(out[i], r, newer) {
-			out[i] = r
+		if betterCopy(of(&out[j]), r, newer) {
+			out[j] = copies[i]
 		}
 	}
 	for i := range out {
-		if local[out[i].ID] {
-			out[i].Remote = ""
+		if r := of(&out[i]); local[r.ID] {
+			*r.Remote = ""
 		}
 	}
 	// Copies of one record are adjacent in copies, so out is sorted by
 	// (time, id) already; sort anyway for stores that sort differently.
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Time != out[j].Time {
-			return out[i].Time < out[j].Time
+		a, b := of(&out[i]), of(&out[j])
+		if a.Time != b.Time {
+			return a.Time < b.Time
 		}
-		return out[i].ID < out[j].ID
+		return a.ID < b.ID
 	})
 	return out
 }
 
 // betterCopy reports whether copy b of a record should be shown instead of a.
-func betterCopy(a, b gitstore.Record, newer func(a, b string) bool) bool {
+func betterCopy(a, b copyView, newer func(a, b string) bool) bool {
 	aMoved, bMoved := a.NoteObject != a.Commit, b.NoteObject != b.Commit
 	if aMoved != bMoved {
 		return bMoved

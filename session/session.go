@@ -305,6 +305,17 @@ func (e *Engine) Load(ctx context.Context, topic, prefix string) (*Session, erro
 		}
 		return s, err
 	}
+	if ix, st, ok := e.sessionIndex(); ok {
+		srcs, err := st.Sources(ctx, topic)
+		if err != nil {
+			return nil, fmt.Errorf("read sessions of topic %q: %w", topic, err)
+		}
+		s, ok, err := e.indexedSession(ctx, ix, st, topic, "", srcs[topic])
+		e.saveIndex()
+		if ok || err != nil {
+			return s, err
+		}
+	}
 	recs, err := e.read(ctx, topic)
 	if err != nil {
 		return nil, err
@@ -347,14 +358,32 @@ func (e *Engine) readQuiet(ctx context.Context, topic string) ([]Record, []gitst
 }
 
 func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error) {
-	topics, err := e.Store.Topics(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list topics: %w", err)
+	// With the session index, a topic's session ids come from the index
+	// (its notes are read only for the session found); a topic it cannot
+	// vouch for (something a reader warns about) is read in full.
+	ix, st, indexed := e.sessionIndex()
+	var topics []string
+	var srcs map[string][]gitstore.NotesSource
+	if indexed {
+		var err error
+		if srcs, err = st.Sources(ctx); err != nil {
+			return nil, fmt.Errorf("list topics: %w", err)
+		}
+		for t := range srcs {
+			topics = append(topics, t)
+		}
+		sort.Strings(topics)
+		defer e.saveIndex()
+	} else {
+		var err error
+		if topics, err = e.Store.Topics(ctx); err != nil {
+			return nil, fmt.Errorf("list topics: %w", err)
+		}
 	}
 	want := strings.ToUpper(prefix)
 	type match struct {
 		id, topic string
-		recs      []Record
+		recs      []Record // nil: read through the index
 	}
 	seen := map[string]bool{}
 	var matches []match
@@ -364,6 +393,26 @@ func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error
 	warns := map[string][]gitstore.Warning{}
 	var other []string
 	for _, t := range topics {
+		if indexed {
+			te, err := ix.topic(ctx, st, t, srcs[t])
+			if err != nil {
+				return nil, fmt.Errorf("read sessions of topic %q: %w", t, err)
+			}
+			if !te.dirty(ix) {
+				var ids []string
+				for id, f := range te.facts(ix) {
+					if !f.First.zero() && upperPrefix(id, want) && !seen[id] {
+						ids = append(ids, id)
+					}
+				}
+				sort.Strings(ids)
+				for _, id := range ids {
+					seen[id] = true
+					matches = append(matches, match{id, t, nil})
+				}
+				continue
+			}
+		}
 		recs, ws, err := e.readQuiet(ctx, t)
 		if err != nil {
 			return nil, err
@@ -406,11 +455,16 @@ func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error
 	case 0:
 		return nil, fmt.Errorf("find session %q: %w", prefix, ErrNoSession)
 	case 1:
-		s, err := build(matches[0].id, matches[0].recs)
+		m := matches[0]
+		if m.recs == nil {
+			s, _, err := e.indexedSession(ctx, ix, st, m.topic, m.id, srcs[m.topic])
+			return s, err
+		}
+		s, err := build(m.id, m.recs)
 		if err != nil {
 			return nil, err
 		}
-		s.Topic = matches[0].topic
+		s.Topic = m.topic
 		return s, nil
 	}
 	sort.Slice(matches, func(i, j int) bool { return matches[i].id < matches[j].id })

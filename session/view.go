@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/pricing"
@@ -39,14 +40,21 @@ func (e *Engine) Sessions(ctx context.Context, topic string) ([]*Session, error)
 	if err != nil {
 		return nil, err
 	}
-	var out []*Session
+	// Each session is built from its own records, grouped once (building
+	// each from all of the topic's records cost sessions × records).
+	bySession := map[string][]Record{}
 	seen := map[string]bool{}
+	var order []string
 	for _, r := range recs {
-		if r.Kind != KindSession || seen[r.Session] {
-			continue
+		if r.Kind == KindSession && !seen[r.Session] {
+			seen[r.Session] = true
+			order = append(order, r.Session)
 		}
-		seen[r.Session] = true
-		s, err := build(r.Session, recs)
+		bySession[r.Session] = append(bySession[r.Session], r)
+	}
+	out := make([]*Session, 0, len(order))
+	for _, id := range order {
+		s, err := build(id, bySession[id])
 		if err != nil {
 			return nil, err
 		}
@@ -59,7 +67,22 @@ func (e *Engine) Sessions(ctx context.Context, topic string) ([]*Session, error)
 // List returns an overview of the sessions of the given topics (all topics
 // when topics is empty), grouped by topic, oldest session first.
 func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error) {
-	if len(topics) == 0 {
+	ix, st, indexed := e.sessionIndex()
+	var srcs map[string][]gitstore.NotesSource
+	if indexed {
+		var err error
+		if srcs, err = st.Sources(ctx, topics...); err != nil {
+			return nil, fmt.Errorf("list topics: %w", err)
+		}
+		if len(topics) == 0 {
+			for t := range srcs {
+				topics = append(topics, t)
+			}
+			sort.Strings(topics)
+			ix.forget(srcs)
+		}
+		defer e.saveIndex()
+	} else if len(topics) == 0 {
 		var err error
 		if topics, err = e.Store.Topics(ctx); err != nil {
 			return nil, fmt.Errorf("list topics: %w", err)
@@ -67,6 +90,16 @@ func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error)
 	}
 	var out []Overview
 	for _, t := range topics {
+		if indexed {
+			ovs, ok, err := e.indexedOverviews(ctx, ix, st, t, srcs[t])
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, ovs...)
+				continue
+			}
+		}
 		sessions, err := e.Sessions(ctx, t)
 		if err != nil {
 			return nil, err

@@ -1,0 +1,759 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/pricing"
+)
+
+// The session index: what list shows of every session and where each
+// session's records are, kept in <common git dir>/codex/session-index so
+// that list, reply and show cost what they show, not what the topics hold
+// (SPEC §4.7).
+//
+// It is derived data only, and never consulted for writes:
+//
+//   - Per note blob (immutable, so what was learned of one is true for good):
+//     the sessions whose records it holds, with their count and a digest of
+//     their lines, the first and last of their session-opening records, and
+//     the object a continuation note continues.
+//   - Per topic: the notes commits of the refs the readers read (the local
+//     topic ref and the fetched refs/notes/remotes/*/codex/<topic>: what
+//     gitstore.NotesStore.Sources lists), every note of those commits, and
+//     per session what list shows (Overview, and the usage of each answer
+//     and summary to price) with the footprint it was computed from: the
+//     notes (ref, object, blob) holding its records.
+//
+// A topic's entry is used only while its refs point where it was built from.
+// When they moved, the notes trees are compared (DiffNotes: subtrees with
+// equal ids are skipped), only new blobs are read, and only the sessions
+// whose footprint changed are built again, from their own notes. A topic
+// holding anything a reader would warn about (a malformed line, a record
+// that does not decode, a session id written in a way the quick line filter
+// would miss) is marked and always read in full, the way it was before the
+// index, so that warnings stay the same. The file is keyed by its format
+// and by the executable that wrote it, ignored when unreadable, and
+// replaced whole (written to a temporary file and renamed): processes that
+// update it at once only cost each other a later rebuild. Deleting it
+// changes no output.
+
+// indexFile is the index's file name under <common git dir>/codex/.
+const indexFile = "session-index"
+
+// indexStore is what the index needs of a store: the notes layout, one
+// note at a time, and a place for derived files. gitstore.NotesStore
+// implements it; a store without it (MemoryStore) is read in full.
+type indexStore interface {
+	gitstore.Store
+	Sources(ctx context.Context, topics ...string) (map[string][]gitstore.NotesSource, error)
+	DiffNotes(ctx context.Context, from, to string) (removed, added []gitstore.NoteBlob, err error)
+	ReadNote(ctx context.Context, blob string, ids ...string) (gitstore.Note, error)
+	ReadCache(name string) ([]byte, error)
+	WriteCache(name string, data []byte) error
+}
+
+// sessionIndex is the index as loaded by one engine.
+type sessionIndex struct {
+	Binary string
+	Blobs  map[string]*blobInfo
+	Topics map[string]*topicIndex
+	// changed: something was learned since the file was read.
+	changed bool
+}
+
+// blobInfo is what one note blob holds.
+type blobInfo struct {
+	// Continues is the object a continuation note continues ("" for an
+	// ordinary note).
+	Continues string
+	// Warn: a reader skips something in it, or the quick filter could miss
+	// a line: its topics are read in full.
+	Warn bool
+	// Sessions are the sessions with records in it, sorted by id.
+	Sessions []blobSession
+}
+
+// blobSession is one session's records in one blob.
+type blobSession struct {
+	ID    string
+	Count int
+	// Sum digests the lines (a sum of their hashes: order does not count).
+	Sum uint64
+	// First and Last are the earliest and the latest of its records of
+	// kind session ("" when none), as time and id.
+	First, Last recKey
+}
+
+// recKey orders records as readers do: by time, then id.
+type recKey struct{ Time, ID string }
+
+func (k recKey) less(o recKey) bool {
+	if k.Time != o.Time {
+		return k.Time < o.Time
+	}
+	return k.ID < o.ID
+}
+
+func (k recKey) zero() bool { return k == recKey{} }
+
+// topicIndex is one topic's entry.
+type topicIndex struct {
+	Heads []gitstore.NotesSource
+	Notes []indexNote
+	// summaries holds what list shows, by session id, once decoded (or
+	// built); raw is its encoded form while it is not.
+	summaries map[string]*sessionSummary
+	raw       []byte
+}
+
+// indexNote is one note of a topic's refs.
+type indexNote struct {
+	Src    int // index into Heads
+	Object string
+	Blob   string
+}
+
+// sessionSummary is what list shows of a session, and what it was computed
+// from.
+type sessionSummary struct {
+	Foot     uint64 // the footprint it was built from
+	HasOpen  bool   // the topic holds its opening record: it is listed
+	Overview Overview
+	// Costs are the usage of its answers and summaries, in the order
+	// sessionCost adds them, to price with the prices of the day.
+	Costs []costItem
+}
+
+// costItem is one answer's or summary's model and usage.
+type costItem struct {
+	Model string
+	Usage Usage
+}
+
+// sessionFacts is what the notes of a topic say about one session without
+// reading its records: where they are and when it was opened.
+type sessionFacts struct {
+	Foot        uint64
+	First, Last recKey
+	Notes       []int // indexes into topicIndex.Notes
+}
+
+// indexBinary names the running executable (path, size, time): an index
+// written by another build is not used.
+var indexBinary = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
+})
+
+// sessionIndex returns the engine's index and its store, loading the file
+// on first use; ok is false when the store keeps no index.
+func (e *Engine) sessionIndex() (*sessionIndex, indexStore, bool) {
+	st, ok := e.Store.(indexStore)
+	if !ok || indexBinary() == "" {
+		return nil, nil, false
+	}
+	if e.idx == nil {
+		e.idx = loadSessionIndex(st)
+	}
+	return e.idx, st, true
+}
+
+// saveIndex writes the index back when something was learned. It is best
+// effort: a read-only repository goes without.
+func (e *Engine) saveIndex() {
+	if e.idx == nil || !e.idx.changed {
+		return
+	}
+	if st, ok := e.Store.(indexStore); ok {
+		if data, err := e.idx.encode(); err == nil {
+			_ = st.WriteCache(indexFile, data)
+		}
+	}
+	e.idx.changed = false
+}
+
+// loadSessionIndex reads the index file, or starts an empty index when
+// there is none, it does not decode, or another build wrote it.
+func loadSessionIndex(st indexStore) *sessionIndex {
+	empty := &sessionIndex{Binary: indexBinary(), Blobs: map[string]*blobInfo{}, Topics: map[string]*topicIndex{}}
+	data, err := st.ReadCache(indexFile)
+	if err != nil {
+		return empty
+	}
+	ix, err := decodeIndex(data)
+	if err != nil || ix.Binary != empty.Binary {
+		return empty
+	}
+	return ix
+}
+
+// topic returns the index entry of topic, brought up to date with srcs (the
+// refs the readers read now). It reads only what changed.
+func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, srcs []gitstore.NotesSource) (*topicIndex, error) {
+	old := ix.Topics[topic]
+	if old != nil && sameHeads(old.Heads, srcs) {
+		return old, nil
+	}
+	te := &topicIndex{Heads: srcs}
+	for i, src := range srcs {
+		notes, err := ix.sourceNotes(ctx, st, old, src)
+		if err != nil {
+			return nil, fmt.Errorf("index notes of topic %q: %w", topic, err)
+		}
+		for _, n := range notes {
+			te.Notes = append(te.Notes, indexNote{Src: i, Object: n.Object, Blob: n.Blob})
+		}
+	}
+	for _, n := range te.Notes {
+		if _, ok := ix.Blobs[n.Blob]; ok {
+			continue
+		}
+		info, err := readBlobInfo(ctx, st, n.Blob)
+		if err != nil {
+			return nil, fmt.Errorf("index notes of topic %q: %w", topic, err)
+		}
+		ix.Blobs[n.Blob] = info
+	}
+	// What list shows of a session is kept, as it is: it is used while
+	// the notes holding the session's records are those it was built from
+	// (its footprint), and built again when they are not.
+	if old != nil {
+		te.summaries, te.raw = old.summaries, old.raw
+	}
+	ix.Topics[topic] = te
+	ix.changed = true
+	return te, nil
+}
+
+// sourceNotes lists the notes of one source: from the entry's notes of the
+// same ref (or of a ref at the same commit) and what changed since, or in
+// full.
+func (ix *sessionIndex) sourceNotes(ctx context.Context, st indexStore, old *topicIndex, src gitstore.NotesSource) ([]gitstore.NoteBlob, error) {
+	if old != nil {
+		from := -1
+		for i, h := range old.Heads {
+			if h.Commit == src.Commit {
+				from = i
+				break
+			}
+			if h.Ref == src.Ref && from < 0 {
+				from = i
+			}
+		}
+		if from >= 0 {
+			var have []gitstore.NoteBlob
+			for _, n := range old.Notes {
+				if n.Src == from {
+					have = append(have, gitstore.NoteBlob{Object: n.Object, Blob: n.Blob})
+				}
+			}
+			if old.Heads[from].Commit == src.Commit {
+				return have, nil
+			}
+			removed, added, err := st.DiffNotes(ctx, old.Heads[from].Commit, src.Commit)
+			if err == nil {
+				return applyNoteDiff(have, removed, added), nil
+			}
+			// The old commit may be gone (gc after a forced update):
+			// list the new one in full.
+		}
+	}
+	_, added, err := st.DiffNotes(ctx, "", src.Commit)
+	return added, err
+}
+
+// applyNoteDiff is have without removed, with added.
+func applyNoteDiff(have, removed, added []gitstore.NoteBlob) []gitstore.NoteBlob {
+	gone := make(map[gitstore.NoteBlob]int, len(removed))
+	for _, r := range removed {
+		gone[r]++
+	}
+	out := make([]gitstore.NoteBlob, 0, len(have)+len(added))
+	for _, n := range have {
+		if gone[n] > 0 {
+			gone[n]--
+			continue
+		}
+		out = append(out, n)
+	}
+	return append(out, added...)
+}
+
+func sameHeads(a, b []gitstore.NotesSource) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// readBlobInfo reads one note blob in full and learns what it holds.
+func readBlobInfo(ctx context.Context, st indexStore, blob string) (*blobInfo, error) {
+	note, err := st.ReadNote(ctx, blob)
+	if err != nil {
+		return nil, err
+	}
+	info := &blobInfo{Continues: note.Continues, Warn: len(note.Warnings) > 0}
+	at := map[string]int{}
+	for _, g := range note.Records {
+		r, err := Decode(g)
+		if err != nil {
+			info.Warn = true
+			continue
+		}
+		if r.Session == "" {
+			// Records of no session (a run's) count for no session; an
+			// opening record without an id confuses readers: read in full.
+			info.Warn = info.Warn || r.Kind == KindSession
+			continue
+		}
+		if !bytes.Contains(g.Line, []byte(r.Session)) {
+			info.Warn = true // written escaped: the quick filter would miss it
+		}
+		i, ok := at[r.Session]
+		if !ok {
+			i = len(info.Sessions)
+			at[r.Session] = i
+			info.Sessions = append(info.Sessions, blobSession{ID: r.Session})
+		}
+		bs := &info.Sessions[i]
+		bs.Count++
+		bs.Sum += lineHash(g.Line)
+		if r.Kind == KindSession {
+			k := recKey{r.Time, r.ID}
+			if bs.First.zero() || k.less(bs.First) {
+				bs.First = k
+			}
+			if bs.Last.zero() || bs.Last.less(k) {
+				bs.Last = k
+			}
+		}
+	}
+	sort.Slice(info.Sessions, func(i, j int) bool { return info.Sessions[i].ID < info.Sessions[j].ID })
+	return info, nil
+}
+
+func lineHash(line []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(line)
+	return h.Sum64()
+}
+
+// dirty reports whether a reader would warn about something in the topic:
+// then it is read in full.
+func (te *topicIndex) dirty(ix *sessionIndex) bool {
+	for _, n := range te.Notes {
+		if b := ix.Blobs[n.Blob]; b == nil || b.Warn {
+			return true
+		}
+	}
+	return false
+}
+
+// facts works out, from the notes alone, where each session's records are
+// and when it was opened.
+func (te *topicIndex) facts(ix *sessionIndex) map[string]*sessionFacts {
+	out := map[string]*sessionFacts{}
+	for i, n := range te.Notes {
+		b := ix.Blobs[n.Blob]
+		if b == nil {
+			continue
+		}
+		h := te.Heads[n.Src]
+		for _, bs := range b.Sessions {
+			f := out[bs.ID]
+			if f == nil {
+				f = &sessionFacts{Foot: 14695981039346656037}
+				out[bs.ID] = f
+			}
+			f.Notes = append(f.Notes, i)
+			f.Foot = footStep(f.Foot, h.Ref, h.Remote, n.Object, n.Blob, bs.Sum, bs.Count)
+			if !bs.First.zero() && (f.First.zero() || bs.First.less(f.First)) {
+				f.First = bs.First
+			}
+			if !bs.Last.zero() && (f.Last.zero() || f.Last.less(bs.Last)) {
+				f.Last = bs.Last
+			}
+		}
+	}
+	return out
+}
+
+// footStep adds one note holding a session's records (its ref, object,
+// blob, and the session's records there) to the session's footprint digest
+// (FNV-1a, order counts).
+func footStep(h uint64, ref, remote, object, blob string, sum uint64, count int) uint64 {
+	const prime = 1099511628211
+	for _, s := range [...]string{ref, remote, object, blob} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * prime
+		}
+		h = (h ^ 0xff) * prime
+	}
+	for _, v := range [...]uint64{sum, uint64(count)} {
+		for i := 0; i < 8; i++ {
+			h = (h ^ (v & 0xff)) * prime
+			v >>= 8
+		}
+	}
+	return h
+}
+
+// opened lists the sessions of the topic that have an opening record here,
+// oldest first (by their first opening record), as Sessions orders them.
+func opened(facts map[string]*sessionFacts) []string {
+	var ids []string
+	for id, f := range facts {
+		if !f.First.zero() {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return facts[ids[i]].First.less(facts[ids[j]].First) })
+	return ids
+}
+
+// latest is the session of the topic's newest opening record, which reply
+// continues ("" when there is none).
+func latest(facts map[string]*sessionFacts) string {
+	id, last := "", recKey{}
+	for s, f := range facts {
+		if !f.Last.zero() && (id == "" || last.less(f.Last)) {
+			id, last = s, f.Last
+		}
+	}
+	return id
+}
+
+// readSessions reads the records of the sessions ids of topic entry te, one
+// copy per note, as Store.Read and ReadByObject return them (local copies
+// first; a fetched copy of a record on an object that has one already is
+// left out), decoded. Only the notes holding them are read. With lean, the
+// texts list does not need are dropped as soon as a record is decoded, so
+// that building many sessions holds little more than their ids.
+func readSessions(ctx context.Context, st indexStore, ix *sessionIndex, te *topicIndex, ids []string, facts map[string]*sessionFacts, lean bool) ([]Record, error) {
+	want := make(map[string]bool, len(ids))
+	needed := map[int]bool{}
+	for _, id := range ids {
+		want[id] = true
+		if f := facts[id]; f != nil {
+			for _, i := range f.Notes {
+				needed[i] = true
+			}
+		}
+	}
+	filter := ids
+	if len(ids) > 16 {
+		filter = nil // reading whole notes is cheaper than searching them for each id
+	}
+	var out []Record
+	byObject := map[string]map[string]bool{} // object → ids already there
+	for src := range te.Heads {
+		// The notes of this source holding wanted records, by object
+		// (one object may be noted at several fan-out depths).
+		parts := map[string][]string{}
+		var objects []string
+		for i, n := range te.Notes {
+			if n.Src == src && needed[i] {
+				if _, ok := parts[n.Object]; !ok {
+					objects = append(objects, n.Object)
+				}
+				parts[n.Object] = append(parts[n.Object], n.Blob)
+			}
+		}
+		sort.Strings(objects)
+		remote := te.Heads[src].Remote
+		local := src == 0 && remote == ""
+		for _, obj := range objects {
+			recs, at, err := readObjectNotes(ctx, st, ix, obj, parts[obj], filter)
+			if err != nil {
+				return nil, err
+			}
+			have := byObject[at]
+			if have == nil {
+				have = map[string]bool{}
+				byObject[at] = have
+			}
+			var added []string
+			for _, g := range recs {
+				if !local && have[g.ID] {
+					continue
+				}
+				added = append(added, g.ID)
+				r, err := Decode(g)
+				if err != nil || !want[r.Session] {
+					continue
+				}
+				r.NoteObject, r.Remote = at, remote
+				if lean {
+					r = r.lean()
+				}
+				out = append(out, r)
+			}
+			for _, id := range added {
+				have[id] = true
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := &out[i], &out[j]
+		if a.Time != b.Time {
+			return a.Time < b.Time
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return a.NoteObject < b.NoteObject
+	})
+	return out, nil
+}
+
+// readObjectNotes reads the notes on one object of one ref (several blobs
+// when it is noted at several fan-out depths: their lines are merged, as
+// ReadCommit merges them), the lines holding one of filter (all with nil),
+// and the object they are notes on (a continuation's, or obj).
+func readObjectNotes(ctx context.Context, st indexStore, ix *sessionIndex, obj string, blobs, filter []string) ([]gitstore.Record, string, error) {
+	at := obj
+	for _, b := range blobs {
+		if c := ix.Blobs[b]; c != nil && c.Continues != "" {
+			at = c.Continues
+			break
+		}
+	}
+	if len(blobs) == 1 {
+		note, err := st.ReadNote(ctx, blobs[0], filter...)
+		return note.Records, at, err
+	}
+	var lines [][]byte
+	for _, b := range blobs {
+		note, err := st.ReadNote(ctx, b, filter...)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, g := range note.Records {
+			lines = append(lines, g.Line)
+		}
+	}
+	recs, _ := gitstore.ParseNote(bytes.Join(lines, []byte{'\n'}))
+	// Sorted and unique, as mergeLines leaves a note's lines.
+	sort.SliceStable(recs, func(i, j int) bool { return bytes.Compare(recs[i].Line, recs[j].Line) < 0 })
+	uniq := recs[:0]
+	for i, g := range recs {
+		if i > 0 && bytes.Equal(g.Line, recs[i-1].Line) {
+			continue
+		}
+		uniq = append(uniq, g)
+	}
+	return uniq, at, nil
+}
+
+// lean returns r without the texts that what list shows never reads: a
+// summary keeps its text (the closing one is shown), nothing else does.
+func (r Record) lean() Record {
+	l := Record{V: r.V, Time: r.Time, ID: r.ID, Kind: r.Kind, Session: r.Session, Topic: r.Topic, Commit: r.Commit,
+		Parent: r.Parent, Turn: r.Turn, Engine: r.Engine, Model: r.Model, Title: r.Title, Usage: r.Usage,
+		BytesSent: r.BytesSent, Status: r.Status, Through: r.Through, Event: r.Event, Undo: r.Undo,
+		NoteObject: r.NoteObject, Remote: r.Remote}
+	if r.Kind == KindSummary {
+		l.Text = r.Text
+	}
+	return l
+}
+
+// summarize builds what list shows of the sessions ids of topic, from their
+// own notes, and keeps it in the entry.
+func (ix *sessionIndex) summarize(ctx context.Context, st indexStore, topic string, te *topicIndex, ids []string, facts map[string]*sessionFacts) error {
+	// In batches, so that building every session of a big topic at once
+	// (a new index) holds one batch's records at a time.
+	const batch = 256
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		recs, err := readSessions(ctx, st, ix, te, ids[:n], facts, true)
+		if err != nil {
+			return fmt.Errorf("index sessions of topic %q: %w", topic, err)
+		}
+		chosen := chooseRecords(recs, nil)
+		bySession := map[string][]Record{}
+		for _, r := range chosen {
+			bySession[r.Session] = append(bySession[r.Session], r)
+		}
+		for _, id := range ids[:n] {
+			sum := &sessionSummary{Foot: facts[id].Foot}
+			if s, err := build(id, bySession[id]); err == nil {
+				s.Topic = topic
+				sum.HasOpen = true
+				sum.Overview = overview(s, false)
+				sum.Costs = costItems(s)
+			}
+			te.summaries[id] = sum
+		}
+		ids = ids[n:]
+		ix.changed = true
+	}
+	return nil
+}
+
+// costItems lists what sessionCost prices, in its order.
+func costItems(s *Session) []costItem {
+	var out []costItem
+	for _, t := range s.Turns {
+		if a := t.Answer; a != nil && a.Usage != nil {
+			out = append(out, costItem{Model: a.Model, Usage: *a.Usage})
+		}
+	}
+	for _, sum := range s.Summaries {
+		if sum.Usage != nil {
+			out = append(out, costItem{Model: summaryModel(s, sum), Usage: *sum.Usage})
+		}
+	}
+	return out
+}
+
+// costOf prices a summary's items as sessionCost prices the session (each
+// item as Engine.Cost prices it), with each model looked up once.
+func (e *Engine) costOf(items []costItem, prices map[string]*pricing.Price) (c pricing.Amount) {
+	for _, it := range items {
+		p, seen := prices[it.Model]
+		if !seen {
+			if v, ok := e.prices().Lookup(it.Model); ok {
+				p = &v
+			}
+			prices[it.Model] = p
+		}
+		if p == nil {
+			c = c.Add(pricing.Amount{Unpriced: 1})
+			continue
+		}
+		u := it.Usage
+		c = c.Add(pricing.Amount{USD: p.Cost(pricing.Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}), Priced: 1})
+	}
+	return c
+}
+
+// overviews returns what list shows of topic, built from the index: its
+// sessions oldest first, the last one current. ok is false when the topic
+// must be read in full.
+func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st indexStore, topic string, srcs []gitstore.NotesSource) ([]Overview, bool, error) {
+	te, err := ix.topic(ctx, st, topic, srcs)
+	if err != nil {
+		return nil, false, err
+	}
+	if te.dirty(ix) {
+		return nil, false, nil
+	}
+	sums, err := te.decodedSummaries()
+	if err != nil {
+		// Unreadable: build them again.
+		te.summaries, te.raw = map[string]*sessionSummary{}, nil
+		sums = te.summaries
+	}
+	facts := te.facts(ix)
+	var todo []string
+	for id, f := range facts {
+		if s := sums[id]; s == nil || s.Foot != f.Foot {
+			todo = append(todo, id)
+		}
+	}
+	if len(todo) > 0 {
+		// Oldest first: a batch then reads the notes of one stretch of
+		// time, not every note.
+		sort.Slice(todo, func(i, j int) bool {
+			a, b := facts[todo[i]], facts[todo[j]]
+			if a.First != b.First {
+				return a.First.less(b.First)
+			}
+			return todo[i] < todo[j]
+		})
+		if err := ix.summarize(ctx, st, topic, te, todo, facts); err != nil {
+			return nil, false, err
+		}
+	}
+	// Drop what the topic no longer holds.
+	for id := range te.summaries {
+		if facts[id] == nil {
+			delete(te.summaries, id)
+			ix.changed = true
+		}
+	}
+	var ids []string
+	for id, s := range te.summaries {
+		if s.HasOpen {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return facts[ids[i]].First.less(facts[ids[j]].First) })
+	out := make([]Overview, 0, len(ids))
+	prices := map[string]*pricing.Price{}
+	for i, id := range ids {
+		s := te.summaries[id]
+		o := s.Overview
+		o.Topic, o.Current = topic, i == len(ids)-1
+		o.Cost = e.costOf(s.Costs, prices)
+		out = append(out, o)
+	}
+	return out, true, nil
+}
+
+// indexedSession loads one session of topic through the index: the newest
+// when id is "". ok is false when the topic must be read in full.
+func (e *Engine) indexedSession(ctx context.Context, ix *sessionIndex, st indexStore, topic, id string, srcs []gitstore.NotesSource) (*Session, bool, error) {
+	te, err := ix.topic(ctx, st, topic, srcs)
+	if err != nil {
+		return nil, false, err
+	}
+	if te.dirty(ix) {
+		return nil, false, nil
+	}
+	facts := te.facts(ix)
+	if id == "" {
+		if id = latest(facts); id == "" {
+			return nil, true, fmt.Errorf("find session of topic %q: %w", topic, ErrNoSession)
+		}
+	}
+	recs, err := readSessions(ctx, st, ix, te, []string{id}, facts, false)
+	if err != nil {
+		return nil, false, fmt.Errorf("read sessions of topic %q: %w", topic, err)
+	}
+	var newer func(a, b string) bool
+	if e.Repo != nil {
+		newer = commitOrder(ctx, e.Repo)
+	}
+	s, err := build(id, chooseRecords(recs, newer))
+	if err != nil {
+		return nil, true, err
+	}
+	s.Topic = topic
+	return s, true, nil
+}
+
+// upperPrefix reports whether id starts with prefix, case aside (as
+// loadPrefix compares).
+func upperPrefix(id, upper string) bool { return strings.HasPrefix(strings.ToUpper(id), upper) }
+
+// forget drops the entries of topics that are gone (srcs lists them all).
+func (ix *sessionIndex) forget(srcs map[string][]gitstore.NotesSource) {
+	for t := range ix.Topics {
+		if _, ok := srcs[t]; !ok {
+			delete(ix.Topics, t)
+			ix.changed = true
+		}
+	}
+}

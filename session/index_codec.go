@@ -1,0 +1,303 @@
+package session
+
+import (
+	"encoding/binary"
+	"errors"
+	"sort"
+
+	"github.com/git-codex/git-codex/gitstore"
+)
+
+// The index file: a header (magic, format, executable),
+// the blob table, then the topics. A topic's summaries (what list shows) are
+// one length-prefixed block, decoded only by the commands that show them:
+// reply and show read the blob table and the notes, not the summaries of
+// thousands of sessions. Integers are varints, strings length-prefixed.
+
+const (
+	indexMagic   = "git-codex session index\n"
+	indexVersion = 1
+)
+
+var errIndexFormat = errors.New("session index: unreadable")
+
+type encoder struct{ b []byte }
+
+func (e *encoder) uint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) int(v int)     { e.b = binary.AppendVarint(e.b, int64(v)) }
+func (e *encoder) str(s string)  { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *encoder) bool(v bool) {
+	if v {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+func (e *encoder) key(k recKey) { e.str(k.Time); e.str(k.ID) }
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errIndexFormat
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) int() int {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errIndexFormat
+		return 0
+	}
+	d.b = d.b[n:]
+	return int(v)
+}
+
+// count reads a length, refusing one larger than what is left (each item
+// takes a byte at least).
+func (d *decoder) count() int {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.err = errIndexFormat
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.count()
+	if d.err != nil {
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) str() string { return string(d.bytes()) }
+
+func (d *decoder) bool() bool {
+	if d.err != nil || len(d.b) == 0 {
+		d.err = errIndexFormat
+		return false
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v == 1
+}
+
+func (d *decoder) key() recKey { return recKey{Time: d.str(), ID: d.str()} }
+
+// encode writes the index file.
+func (ix *sessionIndex) encode() ([]byte, error) {
+	// Only the blobs some topic holds are kept.
+	used := map[string]bool{}
+	for _, te := range ix.Topics {
+		for _, n := range te.Notes {
+			used[n.Blob] = true
+		}
+	}
+	blobs := make([]string, 0, len(used))
+	for b := range used {
+		if ix.Blobs[b] != nil {
+			blobs = append(blobs, b)
+		}
+	}
+	sort.Strings(blobs)
+	e := &encoder{b: make([]byte, 0, 1<<16)}
+	e.b = append(e.b, indexMagic...)
+	e.uint(indexVersion)
+	e.str(ix.Binary)
+	e.uint(uint64(len(blobs)))
+	for _, id := range blobs {
+		b := ix.Blobs[id]
+		e.str(id)
+		e.str(b.Continues)
+		e.bool(b.Warn)
+		e.uint(uint64(len(b.Sessions)))
+		for _, s := range b.Sessions {
+			e.str(s.ID)
+			e.uint(uint64(s.Count))
+			e.uint(s.Sum)
+			e.key(s.First)
+			e.key(s.Last)
+		}
+	}
+	topics := make([]string, 0, len(ix.Topics))
+	for t := range ix.Topics {
+		topics = append(topics, t)
+	}
+	sort.Strings(topics)
+	e.uint(uint64(len(topics)))
+	for _, t := range topics {
+		te := ix.Topics[t]
+		e.str(t)
+		e.uint(uint64(len(te.Heads)))
+		for _, h := range te.Heads {
+			e.str(h.Ref)
+			e.str(h.Remote)
+			e.str(h.Commit)
+		}
+		e.uint(uint64(len(te.Notes)))
+		for _, n := range te.Notes {
+			e.uint(uint64(n.Src))
+			e.str(n.Object)
+			e.str(n.Blob)
+		}
+		if te.summaries == nil {
+			e.str(string(te.raw)) // never decoded here: kept as it was
+		} else {
+			e.str(string(encodeSummaries(te.summaries)))
+		}
+	}
+	return e.b, nil
+}
+
+// encodeSummaries writes a topic's summaries block.
+func encodeSummaries(sums map[string]*sessionSummary) []byte {
+	ids := make([]string, 0, len(sums))
+	for id := range sums {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	e := &encoder{}
+	e.uint(uint64(len(ids)))
+	for _, id := range ids {
+		s := sums[id]
+		o := s.Overview
+		e.str(id)
+		e.uint(s.Foot)
+		e.bool(s.HasOpen)
+		e.str(o.Engine)
+		e.str(o.Model)
+		e.str(o.Title)
+		e.str(o.Status)
+		e.int(o.Turns)
+		e.int(o.Forks)
+		e.int(o.Usage.Input)
+		e.int(o.Usage.Cached)
+		e.int(o.Usage.Output)
+		e.int(o.BytesSent)
+		e.str(o.Started)
+		e.str(o.Last)
+		e.str(o.Summary)
+		e.str(o.Remote)
+		e.uint(uint64(len(s.Costs)))
+		model := ""
+		for _, c := range s.Costs {
+			// The model is written when it changes (a session mostly has one).
+			e.bool(c.Model != model)
+			if c.Model != model {
+				e.str(c.Model)
+				model = c.Model
+			}
+			e.int(c.Usage.Input)
+			e.int(c.Usage.Cached)
+			e.int(c.Usage.Output)
+		}
+	}
+	return e.b
+}
+
+// decodeIndex reads an index file; topics' summaries stay encoded.
+func decodeIndex(data []byte) (*sessionIndex, error) {
+	if len(data) < len(indexMagic) || string(data[:len(indexMagic)]) != indexMagic {
+		return nil, errIndexFormat
+	}
+	d := &decoder{b: data[len(indexMagic):]}
+	if d.uint() != indexVersion {
+		return nil, errIndexFormat
+	}
+	ix := &sessionIndex{Binary: d.str(), Blobs: map[string]*blobInfo{}, Topics: map[string]*topicIndex{}}
+	nb := d.count()
+	for i := 0; i < nb && d.err == nil; i++ {
+		id := d.str()
+		b := &blobInfo{Continues: d.str(), Warn: d.bool()}
+		ns := d.count()
+		b.Sessions = make([]blobSession, 0, ns)
+		for j := 0; j < ns && d.err == nil; j++ {
+			b.Sessions = append(b.Sessions, blobSession{ID: d.str(), Count: int(d.uint()), Sum: d.uint(), First: d.key(), Last: d.key()})
+		}
+		ix.Blobs[id] = b
+	}
+	nt := d.count()
+	for i := 0; i < nt && d.err == nil; i++ {
+		name := d.str()
+		te := &topicIndex{}
+		nh := d.count()
+		for j := 0; j < nh && d.err == nil; j++ {
+			te.Heads = append(te.Heads, gitstore.NotesSource{Ref: d.str(), Remote: d.str(), Commit: d.str()})
+		}
+		nn := d.count()
+		te.Notes = make([]indexNote, 0, nn)
+		for j := 0; j < nn && d.err == nil; j++ {
+			n := indexNote{Src: int(d.uint()), Object: d.str(), Blob: d.str()}
+			if n.Src >= len(te.Heads) {
+				d.err = errIndexFormat
+			}
+			te.Notes = append(te.Notes, n)
+		}
+		te.raw = d.bytes()
+		ix.Topics[name] = te
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if len(d.b) != 0 {
+		return nil, errIndexFormat
+	}
+	return ix, nil
+}
+
+// decodedSummaries returns the topic's summaries, decoding them on first
+// use.
+func (te *topicIndex) decodedSummaries() (map[string]*sessionSummary, error) {
+	if te.summaries != nil {
+		return te.summaries, nil
+	}
+	d := &decoder{b: te.raw}
+	n := 0
+	if len(te.raw) > 0 {
+		n = d.count()
+	}
+	sums := make(map[string]*sessionSummary, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		id := d.str()
+		s := &sessionSummary{Foot: d.uint(), HasOpen: d.bool()}
+		o := &s.Overview
+		o.ID = id
+		o.Engine, o.Model, o.Title, o.Status = d.str(), d.str(), d.str(), d.str()
+		o.Turns, o.Forks = d.int(), d.int()
+		o.Usage = Usage{Input: d.int(), Cached: d.int(), Output: d.int()}
+		o.BytesSent = d.int()
+		o.Started, o.Last, o.Summary, o.Remote = d.str(), d.str(), d.str(), d.str()
+		nc := d.count()
+		s.Costs = make([]costItem, 0, nc)
+		model := ""
+		for j := 0; j < nc && d.err == nil; j++ {
+			if d.bool() {
+				model = d.str()
+			}
+			s.Costs = append(s.Costs, costItem{Model: model, Usage: Usage{Input: d.int(), Cached: d.int(), Output: d.int()}})
+		}
+		sums[id] = s
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return nil, errIndexFormat
+	}
+	te.summaries, te.raw = sums, nil
+	return sums, nil
+}
