@@ -43,6 +43,52 @@ func (e *GitError) Error() string {
 // process error.
 func (e *GitError) Unwrap() error { return e.err }
 
+// What a failed exchange with a remote was about, as errors.Is tells it
+// from git's standard error (GitError.Is).
+var (
+	// ErrRemoteMissing: the remote names no repository (a typo in the
+	// remote's name or URL, a repository that is gone).
+	ErrRemoteMissing = errors.New("no such remote repository")
+	// ErrRemoteAccess: the remote refused us: authentication or
+	// permission.
+	ErrRemoteAccess = errors.New("the remote refused access")
+	// ErrRemoteUnreachable: no connection could be made (network, host).
+	ErrRemoteUnreachable = errors.New("the remote cannot be reached")
+	// ErrRefBusy: a ref git had to update was locked by another process
+	// (a concurrent fetch or push): worth trying again.
+	ErrRefBusy = errors.New("a ref was locked by another process")
+)
+
+// gitFailures maps what git says on standard error to the errors above,
+// the first match winning (ssh prints "Permission denied" before the
+// generic "Could not read from remote repository").
+var gitFailures = []struct {
+	says []string
+	err  error
+}{
+	{[]string{"permission denied", "authentication failed", "could not read username", "could not read password",
+		"terminal prompts disabled", "returned error: 401", "returned error: 403", "access denied", "not authorized"}, ErrRemoteAccess},
+	{[]string{"does not appear to be a git repository", "repository not found", "returned error: 404",
+		"no such remote", "could not read from remote repository"}, ErrRemoteMissing},
+	{[]string{"could not resolve host", "connection refused", "connection timed out", "network is unreachable",
+		"no route to host", "failed to connect", "unable to connect", "connection reset", "the remote end hung up"}, ErrRemoteUnreachable},
+	{[]string{"cannot lock ref", "unable to create", "unable to lock", "failed to lock"}, ErrRefBusy},
+}
+
+// Is lets errors.Is tell what a failed exchange with a remote was about
+// (ErrRemoteMissing, ErrRemoteAccess, ErrRemoteUnreachable, ErrRefBusy).
+func (e *GitError) Is(target error) bool {
+	stderr := strings.ToLower(e.Stderr)
+	for _, f := range gitFailures {
+		for _, s := range f.says {
+			if strings.Contains(stderr, s) {
+				return target == f.err
+			}
+		}
+	}
+	return false
+}
+
 // exitCode returns the exit status of a failed git process, or 0 when err is
 // no GitError.
 func exitCode(err error) int {

@@ -4,6 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -43,6 +47,43 @@ type PushStatus struct {
 // OK reports whether the remote has the ref as it was sent.
 func (s PushStatus) OK() bool { return strings.IndexByte(" +-*=", s.Flag) >= 0 }
 
+// Lost reports whether the ref was refused only because someone else got
+// there first: the remote's ref moved since it was read ("fetch first",
+// "non-fast-forward", "stale info"), or another push held or changed it
+// while the remote updated it ("[remote rejected] (failed to update ref)",
+// "cannot lock ref", "failed to lock", "incorrect old value provided": the
+// remote's ref-lock race). Such a refusal is answered with a fetch, a
+// merge and another push. Anything else refused (a hook declined, a hidden
+// or protected ref, missing objects) is a real refusal.
+func (s PushStatus) Lost() bool {
+	if s.Flag != '!' {
+		return false
+	}
+	sum := strings.ToLower(s.Summary)
+	for _, race := range []string{
+		"fetch first", "non-fast-forward", "stale info",
+		"failed to update ref", "cannot lock ref", "failed to lock", "unable to lock",
+		"incorrect old value",
+	} {
+		if strings.Contains(sum, race) {
+			return true
+		}
+	}
+	return false
+}
+
+// pushArgRefs is the most refs PushRefs names one by one. git 2.39 matches
+// every explicit refspec against every local ref (about 7 ms each beside
+// 10,000 topic refs, and the argument list nears ARG_MAX at a few tens of
+// thousands); past this many, the refs are staged and pushed with one
+// wildcard refspec.
+const pushArgRefs = 32
+
+// pushStagePrefix is where PushRefs stages the refs of a large push:
+// refs/codex/push/<token>/<ref without refs/>, outside refs/notes/, private
+// to the push, removed after it.
+const pushStagePrefix = "refs/codex/push/"
+
 // PushRefs pushes refs (destination ref → the exact commit to send) to
 // remote without force and with --no-verify, so the pre-push hook does not
 // run again; the git process carries GuardEnv and asks no terminal
@@ -51,6 +92,12 @@ func (s PushStatus) OK() bool { return strings.IndexByte(" +-*=", s.Flag) >= 0 }
 // returned then, for the refs git reported on. A remote added with
 // --mirror=push refuses refspecs; this push names its refs, so it turns the
 // setting off for itself only.
+//
+// Up to pushArgRefs refs are named one by one ("<commit>:<ref>"). More are
+// staged: each written as refs/codex/push/<token>/<ref> holding its commit,
+// pushed with the one refspec "refs/codex/push/<token>/*:refs/*", and
+// removed; so the push costs what git's own wildcard push costs, sends
+// exactly the commits given, and nothing else.
 func (r *Repo) PushRefs(ctx context.Context, remote string, refs map[string]string) (map[string]PushStatus, error) {
 	var args []string
 	if !strings.ContainsAny(remote, "=\n") {
@@ -62,11 +109,58 @@ func (r *Repo) PushRefs(ctx context.Context, remote string, refs map[string]stri
 		names = append(names, ref)
 	}
 	sort.Strings(names)
-	for _, ref := range names {
-		args = append(args, refs[ref]+":"+ref)
+	if len(names) <= pushArgRefs {
+		for _, ref := range names {
+			args = append(args, refs[ref]+":"+ref)
+		}
+		out, err := r.exchangeGit(ctx, args...)
+		return parsePorcelain(out), err
 	}
-	out, err := r.exchangeGit(ctx, args...)
+	stage, err := r.stageRefs(names, refs)
+	if stage != "" {
+		defer r.unstageRefs(stage)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("push to %s: %w", remote, err)
+	}
+	out, err := r.exchangeGit(ctx, append(args, stage+"*:refs/*")...)
 	return parsePorcelain(out), err
+}
+
+// stageRefs writes refs/codex/push/<token>/<ref without refs/> for each ref
+// (loose files: nothing else reads or writes a fresh token's refs) and
+// returns that prefix.
+func (r *Repo) stageRefs(names []string, refs map[string]string) (string, error) {
+	stage := fmt.Sprintf("%s%d-%x/", pushStagePrefix, os.Getpid(), rand.Uint64())
+	for _, ref := range names {
+		rest, ok := strings.CutPrefix(ref, "refs/")
+		if !ok || !isObjectID(refs[ref]) {
+			return stage, fmt.Errorf("stage %s: not a ref and commit", ref)
+		}
+		p := r.refFile(stage + rest)
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			return stage, fmt.Errorf("stage %s: %w", ref, err)
+		}
+		if err := os.WriteFile(p, []byte(refs[ref]+"\n"), 0o666); err != nil {
+			return stage, fmt.Errorf("stage %s: %w", ref, err)
+		}
+	}
+	return stage, nil
+}
+
+// unstageRefs removes a push's staged refs: the loose files, and any that a
+// concurrent `git pack-refs` packed meanwhile (through git).
+func (r *Repo) unstageRefs(stage string) {
+	_ = os.RemoveAll(r.refFile(strings.TrimSuffix(stage, "/")))
+	packed, err := r.ListRefs(stage)
+	if err != nil || len(packed) == 0 {
+		return
+	}
+	var in strings.Builder
+	for ref := range packed {
+		in.WriteString("delete " + ref + "\n")
+	}
+	_, _ = r.git(context.Background(), strings.NewReader(in.String()), "update-ref", "--stdin")
 }
 
 // exchangeGit runs git to talk to a remote: with the guard against

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
 )
@@ -132,10 +134,12 @@ func (nr *notesRemote) mergeTracking(ctx context.Context, only []string) ([]stri
 }
 
 // exchange pushes every local topic ref in send whose value differs from
-// its tracking ref, without force; rejected refs are fetched, merged and
-// pushed again, at most maxRounds times. Topics that moved by merging are
-// added to *merged. It returns the topics pushed and the number of rejected
-// rounds. A ref not in send is never pushed.
+// its tracking ref, without force; refs refused because someone else got
+// there first (gitstore.PushStatus.Lost: the remote moved, or its ref lock
+// was taken by a concurrent push) are fetched, merged and pushed again after
+// a jittered, growing pause, at most maxRounds times. Topics that moved by
+// merging are added to *merged. It returns the topics pushed and the number
+// of rounds that were lost and retried. A ref not in send is never pushed.
 func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, send map[string]bool, merged *[]string) ([]string, int, error) {
 	if maxRounds <= 0 {
 		maxRounds = DefaultMaxRounds
@@ -171,9 +175,12 @@ func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, send map[str
 		}
 		if round+1 >= maxRounds {
 			return pushed, round + 1, fmt.Errorf("push notes to %s: %w after %d rounds (%s)",
-				nr.remote, ErrDiverged, maxRounds, strings.Join(retry, ", "))
+				nr.remote, ErrDiverged, maxRounds, strings.Join(topicsOf(nr, retry), ", "))
 		}
-		if err := nr.fetch(ctx, retry); err != nil {
+		if err := pause(ctx, round); err != nil {
+			return pushed, round + 1, err
+		}
+		if err := nr.fetchRetrying(ctx, retry); err != nil {
 			return pushed, round + 1, err
 		}
 		m, err := nr.mergeTracking(ctx, retry)
@@ -184,10 +191,48 @@ func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, send map[str
 	}
 }
 
+// pause waits before retry round+1: 25 ms doubling per round up to 1.6 s,
+// each time a random part of it to half again as much, so that clones that
+// lost to each other do not meet again.
+func pause(ctx context.Context, round int) error {
+	d := 25 * time.Millisecond << min(round, 6)
+	d += rand.N(d/2 + 1)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// fetchRetrying is fetch, tried again (after a pause) while a tracking ref
+// it must update is locked by another process of this clone.
+func (nr *notesRemote) fetchRetrying(ctx context.Context, refs []string) error {
+	for attempt := 0; ; attempt++ {
+		err := nr.fetch(ctx, refs)
+		if err == nil || !errors.Is(err, gitstore.ErrRefBusy) || attempt >= 4 {
+			return err
+		}
+		if err := pause(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+func topicsOf(nr *notesRemote, refs []string) []string {
+	out := make([]string, len(refs))
+	for i, ref := range refs {
+		out[i] = nr.topicOf(ref)
+	}
+	return out
+}
+
 // push sends refs (name → the exact commit to send) without force and
 // records the remote's new state in the tracking refs. It returns the refs
-// the remote now has, and the refs rejected because the remote moved
-// (worth a fetch, merge and retry). Other failures are errors.
+// the remote now has, and the refs refused because someone else got there
+// first (worth a fetch, merge and retry). A ref the remote refused for
+// another reason is an error wrapping ErrRefused, naming the remote's
+// reason; a push that failed as a whole is git's error.
 func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]string) (ok, retry []string, err error) {
 	status, runErr := nr.repo.PushRefs(ctx, nr.remote, refs)
 	var failed []string
@@ -202,27 +247,19 @@ func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]strin
 			if uerr := nr.repo.UpdateRef(ctx, tref, tracking[tref], refs[ref]); uerr != nil && !errors.Is(uerr, gitstore.ErrConflict) {
 				return ok, retry, fmt.Errorf("record pushed notes of %s: %w", nr.topicOf(ref), uerr)
 			}
-		case found && retryable(st):
+		case found && st.Lost():
 			retry = append(retry, ref)
 		case found:
 			failed = append(failed, nr.topicOf(ref)+": "+st.Summary)
 		}
 	}
 	if len(failed) > 0 {
-		return ok, retry, fmt.Errorf("push notes to %s: %s", nr.remote, strings.Join(failed, "; "))
+		return ok, retry, fmt.Errorf("push notes to %s: %w: %s", nr.remote, ErrRefused, strings.Join(failed, "; "))
 	}
 	if runErr != nil && len(ok)+len(retry) < len(refs) {
 		return ok, retry, fmt.Errorf("push notes to %s: %w", nr.remote, runErr)
 	}
 	return ok, retry, nil
-}
-
-// retryable reports whether a rejected ref is worth a fetch, merge and push
-// again: the remote moved (not a hook or a policy refusing it).
-func retryable(s gitstore.PushStatus) bool {
-	return s.Flag == '!' && !strings.Contains(s.Summary, "remote rejected") &&
-		(strings.Contains(s.Summary, "fetch first") || strings.Contains(s.Summary, "non-fast-forward") ||
-			strings.Contains(s.Summary, "stale info") || strings.Contains(s.Summary, "rejected"))
 }
 
 func sortedKeys(m map[string]string) []string {

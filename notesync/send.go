@@ -22,7 +22,8 @@ type SendOptions struct {
 	Remote string
 	// Refs are the push's ref lines.
 	Refs []PushedRef
-	// MaxRounds bounds fetch/merge/push rounds; 0 means 3.
+	// MaxRounds bounds fetch/merge/push rounds; 0 means 5 (the user's
+	// push waits for them).
 	MaxRounds int
 }
 
@@ -71,7 +72,7 @@ func send(ctx context.Context, repo pushHistoryExchanger, opt SendOptions) SendR
 	}
 	maxRounds := opt.MaxRounds
 	if maxRounds <= 0 {
-		maxRounds = 3
+		maxRounds = 5
 	}
 	// Refs the user's own push updates are left to it: pushing them first
 	// would make its expected old values stale and fail it.

@@ -7,13 +7,20 @@ import (
 	"github.com/git-codex/git-codex/gitstore"
 )
 
-// DefaultMaxRounds bounds how often a rejected notes push is answered with
-// fetch + merge + push again before giving up.
-const DefaultMaxRounds = 5
+// DefaultMaxRounds bounds how often a notes push that lost to another one
+// is answered with fetch + merge + push again before giving up. With the
+// pauses between rounds (25 ms doubling to 1.6 s, jittered) that is about
+// 10 seconds of others pushing without a break.
+const DefaultMaxRounds = 10
 
 // ErrDiverged is returned when the remote notes kept moving (or kept
-// rejecting the push) for more rounds than allowed.
+// losing the race for the remote's ref lock) for more rounds than allowed.
 var ErrDiverged = errors.New("remote notes kept changing")
+
+// ErrRefused is returned when the remote refused notes for a reason other
+// than someone else pushing at the same time (a hook declined them, the
+// refs are protected or hidden); the error names the remote's reason.
+var ErrRefused = errors.New("the remote refused the notes")
 
 // SyncOptions configures Sync.
 type SyncOptions struct {

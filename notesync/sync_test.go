@@ -241,24 +241,3 @@ func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
 	}
 }
 
-// Which push rejections are answered with fetch, merge and push again (git
-// push --porcelain's lines are parsed by gitstore, TestParsePorcelain).
-func TestRetryable(t *testing.T) {
-	tests := []struct {
-		status gitstore.PushStatus
-		retry  bool
-	}{
-		{gitstore.PushStatus{Flag: '*', Summary: "[new reference]"}, false},
-		{gitstore.PushStatus{Flag: '!', Summary: "[rejected] (fetch first)"}, true},
-		{gitstore.PushStatus{Flag: '!', Summary: "[remote rejected] (hook declined)"}, false},
-		{gitstore.PushStatus{Flag: '=', Summary: "[up to date]"}, false},
-		{gitstore.PushStatus{}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.status.Summary, func(t *testing.T) {
-			if got := retryable(tt.status); got != tt.retry {
-				t.Errorf("retryable(%+v) = %v, want %v", tt.status, got, tt.retry)
-			}
-		})
-	}
-}

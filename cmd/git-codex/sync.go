@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/failure"
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/notesync"
 )
 
@@ -57,7 +59,10 @@ func runSync(ctx context.Context, e *Env, opts *SyncOptions) error {
 	}
 	res, err := notesync.Sync(ctx, repo, notesync.SyncOptions{Remote: opts.Remote})
 	if err != nil {
-		return failure.WithHint(err, "check the remote with 'git remote -v', then run 'git codex sync' again")
+		if hint := syncHint(err, res.Remote); hint != "" {
+			return failure.WithHint(err, hint)
+		}
+		return err
 	}
 	if opts.JSON {
 		return writeJSON(e.Stdout, res)
@@ -88,4 +93,25 @@ func runSync(ctx context.Context, e *Env, opts *SyncOptions) error {
 			res.Remote, topicsWithReasons(res.Kept, res.Reasons), shellWord(res.Remote))
 	}
 	return err
+}
+
+// syncHint is the next step after a failed sync, for what actually failed
+// ("" leaves it to failure.Classify).
+func syncHint(err error, remote string) string {
+	r := shellWord(remote)
+	switch {
+	case errors.Is(err, gitstore.ErrLocked), errors.Is(err, context.Canceled):
+		return ""
+	case errors.Is(err, notesync.ErrRefused):
+		return "the remote refuses these notes for the reason above (a hook or a permission there); ask who runs it, or stop sending the topic: git codex unshare TOPIC " + r
+	case errors.Is(err, notesync.ErrDiverged):
+		return "others kept pushing session notes meanwhile; nothing is lost: run 'git codex sync' again"
+	case errors.Is(err, gitstore.ErrRemoteMissing):
+		return "check the remote with 'git remote -v', then run 'git codex sync' again"
+	case errors.Is(err, gitstore.ErrRemoteAccess):
+		return "the remote refused access: check your credentials ('git fetch " + r + "' shows the same), then run 'git codex sync' again"
+	case errors.Is(err, gitstore.ErrRemoteUnreachable):
+		return "the remote cannot be reached: check the network ('git fetch " + r + "'), then run 'git codex sync' again"
+	}
+	return "run 'git codex sync' again"
 }
