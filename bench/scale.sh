@@ -107,7 +107,10 @@ build() {
 		# different commits: gc would not make them (a note's versions
 		# delta against each other, the newest kept whole), and chains
 		# of unrelated megabyte notes would make every read resolve them.
-		git repack -adq --window=0
+		# -f: fast-import deltas every blob against the one it wrote
+		# before (another commit's note), in chains 50 deep, and a
+		# repack without -f keeps those deltas.
+		git repack -adfq --window=0
 		git pack-refs --all
 		git commit-graph write --reachable --no-progress
 	)

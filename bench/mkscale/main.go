@@ -40,7 +40,7 @@ import (
 // formatVersion changes whenever the generated data changes (or the way
 // bench/scale.sh packs it), so that bench/scale.sh rebuilds its cached
 // datasets.
-const formatVersion = 2
+const formatVersion = 3
 
 // dataset is one row of the table.
 type dataset struct {
