@@ -240,4 +240,3 @@ func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
 		t.Fatalf("exchange with one round = %v, want ErrDiverged", err)
 	}
 }
-
