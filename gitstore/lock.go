@@ -39,7 +39,12 @@ type refLock struct {
 // another process holds it. Returns an error wrapping ErrLocked, naming the
 // lock file and the command that clears it, when the wait exceeds lockTimeout.
 func (r *Repo) lockRef(ctx context.Context, name string) (*refLock, error) {
-	path := r.refFile(name)
+	return r.lockFile(ctx, name, r.refFile(name))
+}
+
+// lockFile takes the lock of the file at path (named name in errors): ref
+// name's file, or packed-refs.
+func (r *Repo) lockFile(ctx context.Context, name, path string) (*refLock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
@@ -212,10 +217,15 @@ func (l *refLock) commit(value string) error {
 	// being overwritten and the rename (such a lock names no owner and is
 	// waited for).
 	l.r.logRefUpdate(l.name, l.old, value)
-	v := []byte(value + "\n")
-	_, err := l.f.WriteAt(v, 0)
+	return l.install([]byte(value + "\n"))
+}
+
+// install writes data into the lock file and renames it over the locked
+// file; the lock is released whatever happens.
+func (l *refLock) install(data []byte) error {
+	_, err := l.f.WriteAt(data, 0)
 	if err == nil {
-		err = l.f.Truncate(int64(len(v)))
+		err = l.f.Truncate(int64(len(data)))
 	}
 	if err == nil && l.r.fsyncRefs() {
 		err = l.f.Sync()
@@ -227,7 +237,7 @@ func (l *refLock) commit(value string) error {
 		_ = os.Remove(l.path + ".lock")
 	}
 	if cerr := l.f.Close(); err == nil && cerr != nil {
-		// Renamed already: the ref has its new value whatever close says.
+		// Renamed already: the file has its new content whatever close says.
 		err = nil
 	}
 	l.f = nil

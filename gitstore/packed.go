@@ -3,10 +3,12 @@ package gitstore
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -139,4 +141,116 @@ func (p *packedRefs) under(prefix string) map[string]string {
 		out[p.names[i]] = p.values[i]
 	}
 	return out
+}
+
+// editPackedRefs rewrites packed-refs under git's lock (packed-refs.lock):
+// it adds the refs of add that do not exist yet (neither loose nor packed)
+// and drops the packed refs drop names (nil drops nothing). It returns the
+// refs it added. Lines it does not touch (the header, other refs and their
+// peeled "^" lines) are kept as they are, in order; in a file that says it
+// is sorted, new refs are placed in order.
+//
+// Adding thousands of refs this way costs one file write; as loose files
+// each costs a create (about 0.3 ms on an overlay file system: 3 s for the
+// tracking refs of a first push of 10,000 topics).
+func (r *Repo) editPackedRefs(ctx context.Context, add map[string]string, drop func(name string) bool) ([]string, error) {
+	path := filepath.Join(r.commonDir, "packed-refs")
+	l, err := r.lockFile(ctx, "packed-refs", path)
+	if err != nil {
+		return nil, err
+	}
+	defer l.release()
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read packed-refs: %w", err)
+	}
+	type entry struct {
+		name  string
+		lines []byte // the ref's line and its peeled lines, each ending in \n
+	}
+	var header []byte
+	var entries []entry
+	for rest := old; len(rest) > 0; {
+		n := bytes.IndexByte(rest, '\n')
+		line := rest
+		if n >= 0 {
+			line, rest = rest[:n+1], rest[n+1:]
+		} else {
+			line, rest = append(append([]byte(nil), rest...), '\n'), nil
+		}
+		switch {
+		case line[0] == '#' && len(entries) == 0:
+			header = append(header, line...)
+		case line[0] == '^' && len(entries) > 0:
+			entries[len(entries)-1].lines = append(entries[len(entries)-1].lines, line...)
+		default:
+			name := ""
+			if len(line) > 42 && line[40] == ' ' {
+				name = string(line[41 : len(line)-1])
+			}
+			entries = append(entries, entry{name: name, lines: append([]byte(nil), line...)})
+		}
+	}
+	if len(header) == 0 && len(old) == 0 {
+		header = []byte("# pack-refs with: peeled fully-peeled sorted \n")
+	}
+	sorted := bytes.Contains(header, []byte(" sorted"))
+	have := make(map[string]bool, len(entries))
+	kept := entries[:0]
+	for _, e := range entries {
+		if e.name != "" && drop != nil && drop(e.name) {
+			continue
+		}
+		have[e.name] = true
+		kept = append(kept, e)
+	}
+	entries = kept
+	var added []string
+	for name, v := range add {
+		if have[name] || !isObjectID(v) || !strings.HasPrefix(name, "refs/") {
+			continue
+		}
+		if _, err := os.Lstat(r.refFile(name)); err == nil || !errors.Is(err, fs.ErrNotExist) && !isNotDir(err) {
+			continue // a loose ref exists (or cannot be checked): it stays
+		}
+		added = append(added, name)
+	}
+	sort.Strings(added)
+	var out bytes.Buffer
+	out.Grow(len(old) + len(added)*(42+64))
+	out.Write(header)
+	i := 0
+	for _, e := range entries {
+		for sorted && i < len(added) && e.name != "" && added[i] < e.name {
+			out.WriteString(add[added[i]] + " " + added[i] + "\n")
+			i++
+		}
+		out.Write(e.lines)
+	}
+	for ; i < len(added); i++ {
+		out.WriteString(add[added[i]] + " " + added[i] + "\n")
+	}
+	if bytes.Equal(out.Bytes(), old) {
+		return nil, nil
+	}
+	if err := l.install(out.Bytes()); err != nil {
+		return nil, err
+	}
+	return added, nil
+}
+
+// CreateRefs creates the refs of refs (name → object id) that do not exist
+// yet, as git's pack-refs would hold them, in one write of packed-refs;
+// refs that exist are left as they are. It is for caches of what a remote
+// has (the tracking refs after a first push of many topics), which need no
+// compare-and-swap: a ref someone else created first stays theirs. No
+// reflog is written (as pack-refs writes none).
+func (r *Repo) CreateRefs(ctx context.Context, refs map[string]string) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	if _, err := r.editPackedRefs(ctx, refs, nil); err != nil {
+		return fmt.Errorf("create %d refs: %w", len(refs), err)
+	}
+	return nil
 }

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -94,9 +94,9 @@ const pushStagePrefix = "refs/codex/push/"
 // setting off for itself only.
 //
 // Up to pushArgRefs refs are named one by one ("<commit>:<ref>"). More are
-// staged: each written as refs/codex/push/<token>/<ref> holding its commit,
-// pushed with the one refspec "refs/codex/push/<token>/*:refs/*", and
-// removed; so the push costs what git's own wildcard push costs, sends
+// staged: each added to packed-refs as refs/codex/push/<token>/<ref> holding
+// its commit, pushed with the one refspec "refs/codex/push/<token>/*:refs/*",
+// and removed; so the push costs what git's own wildcard push costs, sends
 // exactly the commits given, and nothing else.
 func (r *Repo) PushRefs(ctx context.Context, remote string, refs map[string]string) (map[string]PushStatus, error) {
 	var args []string
@@ -116,7 +116,7 @@ func (r *Repo) PushRefs(ctx context.Context, remote string, refs map[string]stri
 		out, err := r.exchangeGit(ctx, args...)
 		return parsePorcelain(out), err
 	}
-	stage, err := r.stageRefs(names, refs)
+	stage, err := r.stageRefs(ctx, names, refs)
 	if stage != "" {
 		defer r.unstageRefs(stage)
 	}
@@ -127,42 +127,40 @@ func (r *Repo) PushRefs(ctx context.Context, remote string, refs map[string]stri
 	return parsePorcelain(out), err
 }
 
-// stageRefs writes refs/codex/push/<token>/<ref without refs/> for each ref
-// (loose files: nothing else reads or writes a fresh token's refs) and
-// returns that prefix.
-func (r *Repo) stageRefs(names []string, refs map[string]string) (string, error) {
+// stageRefs adds refs/codex/push/<token>/<ref without refs/> for each ref
+// to packed-refs (one write, not a file per ref) and returns that prefix.
+// Staged refs left by pushes whose process is gone are dropped on the way.
+func (r *Repo) stageRefs(ctx context.Context, names []string, refs map[string]string) (string, error) {
 	stage := fmt.Sprintf("%s%d-%x/", pushStagePrefix, os.Getpid(), rand.Uint64())
+	staged := make(map[string]string, len(names))
 	for _, ref := range names {
 		rest, ok := strings.CutPrefix(ref, "refs/")
 		if !ok || !isObjectID(refs[ref]) {
-			return stage, fmt.Errorf("stage %s: not a ref and commit", ref)
+			return "", fmt.Errorf("stage %s: not a ref and an object id", ref)
 		}
-		p := r.refFile(stage + rest)
-		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-			return stage, fmt.Errorf("stage %s: %w", ref, err)
-		}
-		if err := os.WriteFile(p, []byte(refs[ref]+"\n"), 0o666); err != nil {
-			return stage, fmt.Errorf("stage %s: %w", ref, err)
-		}
+		staged[stage+rest] = refs[ref]
+	}
+	added, err := r.editPackedRefs(ctx, staged, func(name string) bool {
+		token, _, _ := strings.Cut(strings.TrimPrefix(name, pushStagePrefix), "/")
+		pid, _, _ := strings.Cut(token, "-")
+		n, err := strconv.Atoi(pid)
+		return strings.HasPrefix(name, pushStagePrefix) && err == nil && alive(n) == processGone
+	})
+	if err != nil {
+		return "", fmt.Errorf("stage refs to push: %w", err)
+	}
+	if len(added) != len(staged) {
+		return stage, fmt.Errorf("stage refs to push: %d of %d staged", len(added), len(staged))
 	}
 	return stage, nil
 }
 
-// unstageRefs removes a push's staged refs: the loose files, and any that a
-// concurrent `git pack-refs` packed meanwhile (through git).
+// unstageRefs removes a push's staged refs.
 func (r *Repo) unstageRefs(stage string) {
-	_ = os.RemoveAll(r.refFile(strings.TrimSuffix(stage, "/")))
-	packed, err := r.ListRefs(stage)
-	if err != nil || len(packed) == 0 {
-		return
-	}
-	var in strings.Builder
-	for ref := range packed {
-		in.WriteString("delete " + ref + "\n")
-	}
-	_, _ = r.git(context.Background(), strings.NewReader(in.String()), "update-ref", "--stdin")
+	ctx, cancel := context.WithTimeout(context.Background(), lockTimeout)
+	defer cancel()
+	_, _ = r.editPackedRefs(ctx, nil, func(name string) bool { return strings.HasPrefix(name, stage) })
 }
-
 // exchangeGit runs git to talk to a remote: with the guard against
 // recursing into our own pre-push hook and without terminal prompts.
 func (r *Repo) exchangeGit(ctx context.Context, args ...string) ([]byte, error) {

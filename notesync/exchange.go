@@ -219,6 +219,30 @@ func (nr *notesRemote) fetchRetrying(ctx context.Context, refs []string) error {
 	}
 }
 
+// recordCreated creates the tracking refs of topics the remote did not have
+// before this push: one by one (a compare-and-swap from nothing, with a
+// reflog entry) when they are few, in one write of packed-refs when they
+// are many (a first push of thousands of topics). Either way a tracking ref
+// someone else created meanwhile stays theirs.
+func (nr *notesRemote) recordCreated(ctx context.Context, created map[string]string) error {
+	if len(created) > bulkTracking {
+		if err := nr.repo.CreateRefs(ctx, created); err != nil {
+			return fmt.Errorf("record pushed notes: %w", err)
+		}
+		return nil
+	}
+	for _, tref := range sortedKeys(created) {
+		if err := nr.repo.UpdateRef(ctx, tref, "", created[tref]); err != nil && !errors.Is(err, gitstore.ErrConflict) {
+			return fmt.Errorf("record pushed notes of %s: %w", nr.topicOf(tref), err)
+		}
+	}
+	return nil
+}
+
+// bulkTracking is the number of new tracking refs past which they are
+// created in one write.
+const bulkTracking = 32
+
 func topicsOf(nr *notesRemote, refs []string) []string {
 	out := make([]string, len(refs))
 	for i, ref := range refs {
@@ -236,12 +260,17 @@ func topicsOf(nr *notesRemote, refs []string) []string {
 func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]string) (ok, retry []string, err error) {
 	status, runErr := nr.repo.PushRefs(ctx, nr.remote, refs)
 	var failed []string
+	created := map[string]string{} // new tracking refs, written at once
 	for _, ref := range sortedKeys(refs) {
 		st, found := status[ref]
 		switch {
 		case found && st.OK():
 			ok = append(ok, ref)
 			tref := nr.trackingRef(ref)
+			if tracking[tref] == "" {
+				created[tref] = refs[ref]
+				continue
+			}
 			// The tracking ref is a cache of the remote's state; a
 			// concurrent sync that moved it first wins, harmlessly.
 			if uerr := nr.repo.UpdateRef(ctx, tref, tracking[tref], refs[ref]); uerr != nil && !errors.Is(uerr, gitstore.ErrConflict) {
@@ -252,6 +281,9 @@ func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]strin
 		case found:
 			failed = append(failed, nr.topicOf(ref)+": "+st.Summary)
 		}
+	}
+	if err := nr.recordCreated(ctx, created); err != nil {
+		return ok, retry, err
 	}
 	if len(failed) > 0 {
 		return ok, retry, fmt.Errorf("push notes to %s: %w: %s", nr.remote, ErrRefused, strings.Join(failed, "; "))

@@ -59,6 +59,15 @@ func (f *fakeRemote) UpdateRef(ctx context.Context, name, old, new string) error
 	return nil
 }
 
+func (f *fakeRemote) CreateRefs(ctx context.Context, refs map[string]string) error {
+	for name, v := range refs {
+		if _, ok := f.refs[name]; !ok {
+			f.refs[name] = v
+		}
+	}
+	return nil
+}
+
 func (f *fakeRemote) FetchRefs(ctx context.Context, remote string, refspecs []string, opt gitstore.FetchOptions) error {
 	f.fetch++
 	for _, spec := range refspecs {

@@ -19,6 +19,8 @@ type refs interface {
 	TrackingPrefixOf(remote string) string
 	ListRefs(prefix string) (map[string]string, error)
 	UpdateRef(ctx context.Context, name, old, new string) error
+	// CreateRefs creates refs that do not exist yet, in one write.
+	CreateRefs(ctx context.Context, refs map[string]string) error
 }
 
 // exchanger is what the exchange with one remote needs: refs, the network

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -96,12 +97,39 @@ func runHookPrePush(ctx context.Context, e *Env, opts *HookOptions) error {
 // topicsWithReasons lists topics with why each was (or was not) sent:
 // "main (its branch is pushed), review (shared with 'git codex share')".
 func topicsWithReasons(topics []string, reasons map[string]string) string {
-	parts := make([]string, len(topics))
-	for i, t := range topics {
+	// A first push of thousands of topics names the first few and counts
+	// the rest by reason: one line, not hundreds of kilobytes.
+	shown := topics
+	if len(topics) > maxTopicsShown {
+		shown = topics[:maxTopicsShown/2]
+	}
+	parts := make([]string, len(shown))
+	for i, t := range shown {
 		parts[i] = t
 		if r := reasons[t]; r != "" {
 			parts[i] += " (" + r + ")"
 		}
 	}
-	return strings.Join(parts, ", ")
+	s := strings.Join(parts, ", ")
+	if rest := topics[len(shown):]; len(rest) > 0 {
+		count := map[string]int{}
+		for _, t := range rest {
+			count[reasons[t]]++
+		}
+		var why []string
+		for r, n := range count {
+			if r != "" {
+				why = append(why, fmt.Sprintf("%s: %d", r, n))
+			}
+		}
+		sort.Strings(why)
+		s += fmt.Sprintf(" and %d more", len(rest))
+		if len(why) > 0 {
+			s += " (" + strings.Join(why, "; ") + ")"
+		}
+	}
+	return s
 }
+
+// maxTopicsShown is the most topics a line of the hook or sync names.
+const maxTopicsShown = 20

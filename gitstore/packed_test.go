@@ -1,0 +1,87 @@
+package gitstore
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// CreateRefs adds refs to packed-refs as git would hold them: what was
+// there (packed refs with their peeled lines, loose refs) stays, existing
+// refs are not touched, git reads every ref back, and the lookups of a Repo
+// that read packed-refs before see the new file.
+func TestCreateRefsInPackedRefs(t *testing.T) {
+	dir := newRepo(t)
+	head := git(t, dir, "rev-parse", "HEAD")
+	git(t, dir, "tag", "-a", "-m", "annotated", "v1")
+	git(t, dir, "branch", "packed-branch")
+	git(t, dir, "pack-refs", "--all")
+	git(t, dir, "branch", "loose-branch")
+	before := git(t, dir, "show-ref", "-d")
+	r := openRepo(t, dir)
+	if v, err := r.ReadRef("refs/heads/packed-branch"); err != nil || v != head {
+		t.Fatalf("ReadRef = %q, %v", v, err)
+	}
+	add := map[string]string{}
+	for i := 0; i < 200; i++ {
+		add[fmt.Sprintf("refs/notes/remotes/origin/codex/t%03d", i)] = head
+	}
+	add["refs/heads/loose-branch"] = EmptyTree  // exists loose: left alone
+	add["refs/heads/packed-branch"] = EmptyTree // exists packed: left alone
+	if err := r.CreateRefs(context.Background(), add); err != nil {
+		t.Fatal(err)
+	}
+	after := git(t, dir, "show-ref", "-d")
+	for _, line := range strings.Split(before, "\n") {
+		if !strings.Contains(after, line) {
+			t.Errorf("lost %q", line)
+		}
+	}
+	if n := strings.Count(after, "refs/notes/remotes/origin/codex/t"); n != 200 {
+		t.Errorf("git sees %d new refs, want 200", n)
+	}
+	if v, err := r.ReadRef("refs/notes/remotes/origin/codex/t123"); err != nil || v != head {
+		t.Errorf("ReadRef of a new ref = %q, %v", v, err)
+	}
+	if v, _ := r.ReadRef("refs/heads/packed-branch"); v != head {
+		t.Errorf("an existing ref was changed to %s", v)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git", "packed-refs.lock")); !os.IsNotExist(err) {
+		t.Errorf("lock left: %v", err)
+	}
+	git(t, dir, "fsck", "--no-dangling")
+	// git's own transactions go on with the file.
+	git(t, dir, "update-ref", "-d", "refs/notes/remotes/origin/codex/t000")
+	git(t, dir, "pack-refs", "--all")
+	if n := strings.Count(git(t, dir, "show-ref"), "/codex/t"); n != 199 {
+		t.Errorf("after git's own edits: %d refs, want 199", n)
+	}
+}
+
+// A push's staged refs are dropped from packed-refs once their process is
+// gone, by the next push that stages.
+func TestStaleStagedRefsAreDropped(t *testing.T) {
+	dir := newRepo(t)
+	head := git(t, dir, "rev-parse", "HEAD")
+	r := openRepo(t, dir)
+	dead := fmt.Sprintf("%s%d-%x/notes/codex/x", pushStagePrefix, 999999999, 1)
+	live := fmt.Sprintf("%s%d-%x/notes/codex/x", pushStagePrefix, os.Getpid(), 2)
+	if err := r.CreateRefs(context.Background(), map[string]string{dead: head, live: head}); err != nil {
+		t.Fatal(err)
+	}
+	stage, err := r.stageRefs(context.Background(), []string{"refs/notes/codex/y"}, map[string]string{"refs/notes/codex/y": head})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := git(t, dir, "for-each-ref", "--format=%(refname)", pushStagePrefix)
+	if strings.Contains(got, dead) || !strings.Contains(got, live) || !strings.Contains(got, stage+"notes/codex/y") {
+		t.Fatalf("staged refs = %q", got)
+	}
+	r.unstageRefs(stage)
+	if got := git(t, dir, "for-each-ref", "--format=%(refname)", pushStagePrefix); got != live {
+		t.Fatalf("after unstaging: %q", got)
+	}
+}
