@@ -161,6 +161,7 @@ func (r *Repo) unstageRefs(stage string) {
 	defer cancel()
 	_, _ = r.editPackedRefs(ctx, nil, func(name string) bool { return strings.HasPrefix(name, stage) })
 }
+
 // exchangeGit runs git to talk to a remote: with the guard against
 // recursing into our own pre-push hook and without terminal prompts.
 func (r *Repo) exchangeGit(ctx context.Context, args ...string) ([]byte, error) {
