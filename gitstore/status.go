@@ -256,3 +256,23 @@ func (r *Repo) TreeFiles(ctx context.Context, commit string, paths []string) (ma
 	}
 	return files, nil
 }
+
+// IgnoredPaths reports which of paths (slash paths from the top of the work
+// tree) git's ignore rules match, tracked or not.
+func (r *Repo) IgnoredPaths(ctx context.Context, paths []string) (map[string]bool, error) {
+	ignored := map[string]bool{}
+	if r.workTree == "" || len(paths) == 0 {
+		return ignored, nil
+	}
+	in := strings.Join(paths, "\x00") + "\x00"
+	out, err := r.git(ctx, strings.NewReader(in), "check-ignore", "--no-index", "-z", "--stdin")
+	if err != nil && exitCode(err) != 1 { // 1: none is ignored
+		return nil, fmt.Errorf("check ignored files: %w", err)
+	}
+	for _, p := range bytes.Split(out, []byte{0}) {
+		if len(p) > 0 {
+			ignored[string(p)] = true
+		}
+	}
+	return ignored, nil
+}

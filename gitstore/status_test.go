@@ -168,4 +168,12 @@ func TestDirtyPathsAndTreeFiles(t *testing.T) {
 	if got, err := r.TreeFiles(context.Background(), EmptyTree, []string{"clean.txt"}); err != nil || len(got) != 0 {
 		t.Errorf("TreeFiles of the empty tree = %v, %v; want nothing", got, err)
 	}
+
+	ignored, err := r.IgnoredPaths(context.Background(), []string{"debug.log", "clean.txt", "new/x.log", "new/a.txt"})
+	if err != nil || !maps.Equal(ignored, map[string]bool{"debug.log": true, "new/x.log": true}) {
+		t.Errorf("IgnoredPaths = %v, %v; want debug.log and new/x.log", ignored, err)
+	}
+	if ignored, err := r.IgnoredPaths(context.Background(), []string{"clean.txt"}); err != nil || len(ignored) != 0 {
+		t.Errorf("IgnoredPaths of a tracked file = %v, %v; want none", ignored, err)
+	}
 }

@@ -64,6 +64,10 @@ const (
 	// EventMode: the session's sandbox mode or approval policy changed, or
 	// a configured default could not raise it.
 	EventMode EventKind = "mode"
+	// EventStep: the Codex CLI did something on its own (Text, a line): a
+	// command started ("$ go test ./...") or failed, an MCP tool call, a
+	// web search.
+	EventStep EventKind = "step"
 )
 
 // Event is one report of the engine to its Output.

@@ -70,7 +70,7 @@ func (o *termOutput) Event(ev session.Event) {
 		o.printf("tool: %s", ev.Text)
 	case session.EventWarning:
 		o.printf("warning: %s", ev.Text)
-	case session.EventOpened, session.EventClosed, session.EventRestart, session.EventCompact, session.EventCommand, session.EventMode:
+	case session.EventOpened, session.EventClosed, session.EventRestart, session.EventCompact, session.EventCommand, session.EventMode, session.EventStep:
 		o.printf("%s", ev.Text)
 	case session.EventVerdict:
 		o.printf("fix: %s", ev.Text)

@@ -163,6 +163,7 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 	if len(s.Open.Context) > 0 {
 		fmt.Fprintf(w, "context: %s\n", strings.Join(s.Open.Context, ", "))
 	}
+	printThreads(w, s)
 	for i, t := range s.Turns {
 		commit := noteTarget(t.Record)
 		if commit == gitstore.EmptyTree {
@@ -175,7 +176,11 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 		fmt.Fprintf(w, "\n── turn %d%s · commit %s · %s\n", i+1, fork, text.ShortID(commit), shortTime(t.Record.Time))
 		fmt.Fprintf(w, "» %s\n", indent(strings.TrimSpace(t.Record.Text)))
 		if a := t.Answer; a != nil {
-			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))
+			if len(a.Steps) > 0 {
+				printSteps(w, a.Steps)
+			} else {
+				fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))
+			}
 			var notes []string
 			if a.Status != "" && a.Status != session.StatusComplete {
 				notes = append(notes, a.Status)

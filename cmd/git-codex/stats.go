@@ -87,8 +87,13 @@ func runStats(ctx context.Context, e *Env, opts *StatsOptions) error {
 }
 
 func row(w *tabwriter.Writer, name string, f session.Figures, title string) {
-	fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%.0f%%\t%s\n",
-		name, f.Turns, f.Input, f.Cached, f.Output, size(f.BytesSent), size(f.OneOffBytes), f.Saving(), title)
+	// Codex turns report no request bytes: nothing to compare.
+	saved := "-"
+	if f.OneOffBytes > 0 {
+		saved = fmt.Sprintf("%.0f%%", f.Saving())
+	}
+	fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n",
+		name, f.Turns, f.Input, f.Cached, f.Output, size(f.BytesSent), size(f.OneOffBytes), saved, title)
 }
 
 // size formats a byte count for people.
