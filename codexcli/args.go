@@ -75,6 +75,9 @@ type Request struct {
 	PriorUsage Usage
 	// Sink receives events as they arrive (may be nil).
 	Sink Sink
+	// OnEnd, when set, is called with the turn as soon as Codex reports it
+	// completed, before Codex has exited (see StreamOptions.OnEnd).
+	OnEnd func(Turn)
 	// Gate, when set, is called once Codex has started and before it gets
 	// the prompt: Codex spends its first ~40 ms starting up before it reads
 	// standard input, so work done here (storing the user's message) costs

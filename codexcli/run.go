@@ -81,7 +81,7 @@ func Run(ctx context.Context, r Request) (*Turn, error) {
 	} else if prompt, err = cmd.StdinPipe(); err != nil {
 		return nil, fmt.Errorf("start codex: %w", err)
 	}
-	col := newCollector(StreamOptions{Dir: r.Dir, ThreadID: r.ThreadID, PriorUsage: r.PriorUsage, Sink: r.Sink})
+	col := newCollector(StreamOptions{Dir: r.Dir, ThreadID: r.ThreadID, PriorUsage: r.PriorUsage, Sink: r.Sink, OnEnd: r.OnEnd})
 	stderr := &boundedBuffer{head: 16 << 10, tail: 48 << 10}
 	cmd.Stdout, cmd.Stderr = col, stderr
 	// A grandchild that inherited the pipes must not hold Run after Codex

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/model"
@@ -72,6 +73,15 @@ type turnCtx struct {
 	// stored is set once the turn is stored; restarted once a restart
 	// event is.
 	stored, restarted bool
+	patchID           pendingPatchID
+
+	// finishing makes finish run once; rep, answer and finishErr are what
+	// it stored (or failed to).
+	finishing sync.Once
+	finished  bool
+	rep       reply
+	answer    Record
+	finishErr error
 }
 
 // storeTurn stores the user's message and the events that come with it:
@@ -86,6 +96,24 @@ func (t *turnCtx) storeTurn(ctx context.Context) error {
 	t.stored = true
 	t.s.Events = append(t.s.Events, t.with...)
 	return nil
+}
+
+// finish stores the answer and what came with it (the records of the
+// reply, a fallback event) attached to the turn's commit, once. send calls
+// it when the backend returns; a backend that has its reply before it is
+// done may call it earlier — codexBackend does, while Codex exits.
+func (t *turnCtx) finish(ctx context.Context, rep reply, sendErr error) {
+	t.finishing.Do(func() {
+		e, s := t.e, t.s
+		recs := e.answerRecords(s, t.target, t.turn.ID, rep, sendErr)
+		recs[len(recs)-1].PatchID = t.patchID.wait(ctx)
+		recs = append(rep.records, recs...)
+		t.rep, t.answer = rep, recs[len(recs)-1]
+		if err := e.append(ctx, s.Topic, t.target, recs...); err != nil {
+			t.finishErr = fmt.Errorf("store answer: %w", err)
+		}
+		t.finished = true
+	})
 }
 
 // restart tells the user that the session's context is being rebuilt from

@@ -163,6 +163,17 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 		}
 		return nil
 	}
+	// Codex takes tens of milliseconds to exit after it reported the turn
+	// completed: the answer is stored meanwhile.
+	var ended chan struct{}
+	req.OnEnd = func(run codexcli.Turn) {
+		ended = make(chan struct{})
+		go func() {
+			defer close(ended)
+			ctx := context.WithoutCancel(ctx) // what came back is stored
+			t.finish(ctx, e.codexReply(ctx, t, &run, snap, plan.why), nil)
+		}()
+	}
 	t.out.Event(Event{Kind: EventWaiting})
 	run, err := codexcli.Run(ctx, req)
 	if errors.Is(err, codexcli.ErrThreadNotFound) {
@@ -178,6 +189,9 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 		req.ThreadID, req.Prompt, req.PriorUsage, req.Gate = "", plan.prompt, codexcli.Usage{}, nil
 		run, err = codexcli.Run(ctx, req)
 	}
+	if ended != nil {
+		<-ended
+	}
 	if !t.stored {
 		// Codex never started (or the gate failed): nothing was sent.
 		if err == nil || !errors.Is(err, context.Canceled) {
@@ -188,30 +202,33 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 		return reply{}, err
 	}
 	t.out.Event(Event{Kind: EventAnswerEnd})
-	if run == nil {
-		return reply{}, err
+	if err != nil {
+		err = fmt.Errorf("codex: %w", err)
+	}
+	if t.finished || run == nil {
+		return t.rep, err
 	}
 	storeCtx := ctx
 	if ctx.Err() != nil {
 		storeCtx = context.WithoutCancel(ctx)
 	}
-	rep := e.codexReply(storeCtx, t, run, snap)
-	if run.ThreadID != "" && !run.Resumed {
-		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Turn, ev.Event, ev.Thread = t.target, t.turn.ID, RecordThread, run.ThreadID
-		ev.Text = "new Codex thread: " + plan.why
-		rep.records = append(rep.records, ev)
-	}
-	if err != nil {
-		err = fmt.Errorf("codex: %w", err)
-	}
-	return rep, err
+	return e.codexReply(storeCtx, t, run, snap, plan.why), err
 }
 
-// codexReply turns what Codex did in a run into the answer's parts and the
-// turn's change records.
-func (e *Engine) codexReply(ctx context.Context, t *turnCtx, run *codexcli.Turn, snap *snapshot) reply {
+// codexReply turns what Codex did in a run into the answer's parts and
+// the records stored with it: the turn's change records, and the thread
+// event of a new thread (why it started).
+func (e *Engine) codexReply(ctx context.Context, t *turnCtx, run *codexcli.Turn, snap *snapshot, why string) reply {
 	rep := reply{thread: run.ThreadID, steps: e.steps(run)}
+	if run.ThreadID != "" && !run.Resumed {
+		ev := e.record(KindEvent, t.s)
+		ev.Commit, ev.Turn, ev.Event, ev.Thread = t.target, t.turn.ID, RecordThread, run.ThreadID
+		if why == "" {
+			why = "Codex started it instead of resuming the session's thread"
+		}
+		ev.Text = "new Codex thread: " + why
+		rep.records = append(rep.records, ev)
+	}
 	rep.Text = run.Text()
 	rep.Model = t.s.Open.Model
 	// Interrupted, or cut short after a message, is incomplete; a turn

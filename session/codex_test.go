@@ -463,11 +463,10 @@ func TestCodexRestart(t *testing.T) {
 	if !res.Restarted || res.Text != "Continuing in a new thread." {
 		t.Errorf("reply = %+v, want a restart", res)
 	}
-	args, stdin := h.received(2)
-	if args[1] != "resume" {
-		t.Errorf("first try %q, want a resume", args)
+	if args, stdin := h.received(2); args[1] != "resume" || stdin != "Continue." {
+		t.Errorf("first try %q with %q, want a resume with the message alone", args, stdin)
 	}
-	args, stdin = h.received(3)
+	args, stdin := h.received(3)
 	if slices.Contains(args, "resume") || !strings.Contains(stdin, "rebuilt below from the record kept in git") ||
 		!strings.Contains(stdin, "Say hello.") || !strings.Contains(stdin, "Hello from the loopback model.") || !strings.HasSuffix(stdin, "Continue.") {
 		t.Errorf("restart: codex got %q and %q", args, stdin)
@@ -560,4 +559,37 @@ func TestCodexFailures(t *testing.T) {
 			t.Errorf("warnings %q, want one per unknown type", w)
 		}
 	})
+}
+
+// TestCodexMCPStep: an MCP tool call is kept with its server, tool,
+// arguments and result; a refused one with its error.
+func TestCodexMCPStep(t *testing.T) {
+	for _, tt := range []struct {
+		name, status, result, err string
+	}{
+		{"mcp_tool_call", "completed", `"text":"echo: ping"`, ""},
+		{"mcp_denied", "failed", "", "requires approval"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newCodexHarness(t)
+			rec := unpack(t, tt.name)
+			h.use(rec, rec, "")
+			if _, err := h.eng.Delegate(context.Background(), DelegateOptions{Topic: "main", Task: "Echo ping."}); err != nil {
+				t.Fatal(err)
+			}
+			var call *Step
+			for _, s := range h.last(KindAnswer).Steps {
+				if s.Type == codexcli.ItemMCPToolCall {
+					call = &s
+				}
+			}
+			if call == nil || call.Server != "echo" || call.Tool != "echo" || call.Args != `{"text":"ping"}` || call.Status != tt.status ||
+				!strings.Contains(call.Output, tt.result) || !strings.Contains(call.Error, tt.err) || (tt.err == "") != (call.Error == "") {
+				t.Errorf("MCP step = %+v", call)
+			}
+			if got := h.out.texts(EventStep); len(got) == 0 || got[0] != "mcp: echo.echo" {
+				t.Errorf("steps shown %q", got)
+			}
+		})
+	}
 }

@@ -115,7 +115,7 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 
 	// 1. The user's message is stored before anything is sent: the backend
 	// calls t.storeTurn before it sends (or lets Codex read the prompt).
-	t := &turnCtx{e: e, s: s, x: x, target: target, out: e.output()}
+	t := &turnCtx{e: e, s: s, x: x, target: target, out: e.output(), patchID: patchID}
 	t.turn = e.record(KindTurn, s)
 	t.turn.Commit, t.turn.Parent, t.turn.Text = target, s.LastTurnID(), x.text
 	t.turn.PatchID = patchID.known
@@ -148,23 +148,23 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	}
 	res.Turn, res.Restarted = t.turn.ID, t.restarted
 
-	// 4. Store what the model said, even when the request failed half way.
+	// 4. Store what the model said, even when the request failed half way
+	// (unless the backend stored it already).
 	storeCtx := ctx
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		storeCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 	}
-	recs := e.answerRecords(s, target, t.turn.ID, rep, sendErr)
-	recs[len(recs)-1].PatchID = patchID.wait(storeCtx)
-	recs = append(rep.records, recs...)
-	if err := e.append(storeCtx, s.Topic, target, recs...); err != nil {
+	t.finish(storeCtx, rep, sendErr)
+	rep = t.rep
+	if err := t.finishErr; err != nil {
 		if sendErr != nil {
-			return res, &SendError{Turn: t.turn.ID, Err: errors.Join(sendErr, fmt.Errorf("store answer: %w", err))}
+			return res, &SendError{Turn: t.turn.ID, Err: errors.Join(sendErr, err)}
 		}
-		return res, &SendError{Turn: t.turn.ID, Err: fmt.Errorf("store answer: %w", err)}
+		return res, &SendError{Turn: t.turn.ID, Err: err}
 	}
-	a := recs[len(recs)-1]
+	a := t.answer
 	res.Answer, res.Status = a.ID, a.Status
 	res.Text, res.Model, res.ResponseID = rep.Text, rep.Model, rep.ID
 	res.Usage, res.BytesSent = rep.Usage, rep.BytesSent
