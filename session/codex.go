@@ -146,10 +146,15 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 	sink := newCodexSink(t.out, s.ID)
 	req.Sink = sink
 	var snap *snapshot
+	// Closed when the gate is done: what it wrote (snap) is read on the
+	// goroutine that decodes Codex's output, which only Codex's pipe orders
+	// after it otherwise.
+	gated := make(chan struct{})
 	// Codex starts up (~40 ms) before it reads the prompt: the turn is
 	// stored and the work tree looked at meanwhile, and Codex gets the
 	// prompt only once the message is safe.
 	req.Gate = func(ctx context.Context) error {
+		defer close(gated)
 		if err := t.storeTurn(ctx); err != nil {
 			return err
 		}
@@ -168,10 +173,12 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 	var ended chan struct{}
 	req.OnEnd = func(run codexcli.Turn) {
 		ended = make(chan struct{})
+		why := plan.why
 		go func() {
 			defer close(ended)
+			<-gated // closed: Codex got its prompt after the gate
 			ctx := context.WithoutCancel(ctx) // what came back is stored
-			t.finish(ctx, e.codexReply(ctx, t, &run, snap, plan.why), nil)
+			t.finish(ctx, e.codexReply(ctx, t, &run, snap, why), nil)
 		}()
 	}
 	t.out.Event(Event{Kind: EventWaiting})

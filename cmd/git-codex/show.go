@@ -156,7 +156,11 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette) {
 	if m := s.Mode(); m.CanEdit() {
 		mode = "  " + m.Sandbox + " (approval " + m.Approval + ")"
 	}
-	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s%s\n", s.ID, s.Topic, s.Engine(), s.Open.Model, status, mode)
+	modelName := s.Open.Model
+	if modelName == "" {
+		modelName = "default" // a codex session on Codex's configured model
+	}
+	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s%s\n", s.ID, s.Topic, s.Engine(), modelName, status, mode)
 	if s.Open.Title != "" {
 		fmt.Fprintf(w, "task: %s\n", redact.Line(s.Open.Title, 100))
 	}
