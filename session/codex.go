@@ -176,7 +176,7 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 		why := plan.why
 		go func() {
 			defer close(ended)
-			<-gated // closed: Codex got its prompt after the gate
+			<-gated                           // closed: Codex got its prompt after the gate
 			ctx := context.WithoutCancel(ctx) // what came back is stored
 			t.finish(ctx, e.codexReply(ctx, t, &run, snap, why), nil)
 		}()
