@@ -176,8 +176,10 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 		why := plan.why
 		go func() {
 			defer close(ended)
-			<-gated                           // closed: Codex got its prompt after the gate
-			ctx := context.WithoutCancel(ctx) // what came back is stored
+			// Closed already: Codex got its prompt after the gate. What came
+			// back is stored whatever happens to ctx.
+			<-gated
+			ctx := context.WithoutCancel(ctx)
 			t.finish(ctx, e.codexReply(ctx, t, &run, snap, why), nil)
 		}()
 	}
