@@ -593,3 +593,19 @@ func TestCodexMCPStep(t *testing.T) {
 		})
 	}
 }
+
+// TestCodexStepsBounded: a turn keeps its messages and at most maxSteps
+// other items, and counts the rest.
+func TestCodexStepsBounded(t *testing.T) {
+	e := &Engine{}
+	run := &codexcli.Turn{}
+	for i := 0; i < maxSteps+10; i++ {
+		run.Items = append(run.Items, codexcli.Item{ID: "c" + itoa(i), Type: codexcli.ItemCommand, Command: "true", Status: "completed"})
+	}
+	run.Items = append(run.Items, codexcli.Item{ID: "m", Type: codexcli.ItemAgentMessage, Text: "Done."})
+	steps := e.steps(run)
+	if len(steps) != maxSteps+2 || steps[maxSteps].Text != "Done." || steps[maxSteps+1].Type != StepOmitted ||
+		!strings.HasPrefix(steps[maxSteps+1].Text, "10 more items not kept") {
+		t.Errorf("%d steps, last %+v %+v", len(steps), steps[len(steps)-2], steps[len(steps)-1])
+	}
+}

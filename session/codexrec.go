@@ -16,7 +16,14 @@ const (
 	maxStepArgs   = 1 << 10 // an MCP call's arguments
 	maxStepRaw    = 2 << 10 // an unknown event or item
 	maxRawSteps   = 16      // unknown events and items kept per turn
+	// maxSteps bounds the steps besides messages an answer keeps (a note
+	// line holds them all); the rest are counted in a last "omitted" step.
+	maxSteps = 256
 )
+
+// StepOmitted is the type of the step that counts the items an answer did
+// not keep (Text says how many).
+const StepOmitted = "omitted"
 
 // codexSink shows a Codex turn as it happens: each agent message once it is
 // complete (as the answer, on the Output's Delta), each command as it
@@ -122,12 +129,19 @@ func fileList(changes []codexcli.FileChange) []string {
 func (e *Engine) steps(run *codexcli.Turn) []Step {
 	r := e.redactor()
 	var out []Step
-	raw := 0
+	raw, kept, omitted := 0, 0, 0
 	keepRaw := func(s string) string {
 		raw++
 		return r.Clip(s, maxStepRaw, "[… cut]")
 	}
 	for _, it := range run.Items {
+		if it.Type != codexcli.ItemAgentMessage {
+			if kept >= maxSteps {
+				omitted++
+				continue
+			}
+			kept++
+		}
 		st := Step{Type: it.Type, Status: it.Status}
 		switch it.Type {
 		case codexcli.ItemAgentMessage, codexcli.ItemReasoning, codexcli.ItemPlan, codexcli.ItemError:
@@ -175,6 +189,9 @@ func (e *Engine) steps(run *codexcli.Turn) []Step {
 			break
 		}
 		out = append(out, Step{Type: "event", Text: ev.Type, Raw: keepRaw(line)})
+	}
+	if omitted > 0 {
+		out = append(out, Step{Type: StepOmitted, Text: fmt.Sprintf("%d more items not kept (a turn keeps %d besides its messages)", omitted, maxSteps)})
 	}
 	return out
 }

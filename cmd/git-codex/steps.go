@@ -49,6 +49,8 @@ func printSteps(w io.Writer, steps []session.Step) {
 			fmt.Fprintf(w, "  %s\n", indentBy(strings.TrimSpace(st.Text), "  "))
 		case "error":
 			fmt.Fprintf(w, "  ! %s\n", indentBy(strings.TrimSpace(st.Text), "    "))
+		case session.StepOmitted:
+			fmt.Fprintf(w, "  … %s\n", st.Text)
 		default:
 			fmt.Fprintf(w, "  ? codex %s (kept as received)\n", strings.TrimSpace(st.Type+" "+st.Text))
 		}
