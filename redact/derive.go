@@ -82,6 +82,24 @@ func (r Redactor) Clip(s string, n int, mark string) string {
 	return head
 }
 
+// Tail is the end of Clip: the last n bytes of s redacted, from the start
+// of a line when one begins within them, with mark put before when
+// something was cut (a command's output tail).
+func (r Redactor) Tail(s string, n int, mark string) string {
+	s = r.String(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := len(s) - max(n, 0)
+	for cut < len(s) && !utf8.RuneStart(s[cut]) {
+		cut++
+	}
+	if i := strings.IndexByte(s[cut:], '\n'); i >= 0 && i+1 < len(s)-cut {
+		cut += i + 1
+	}
+	return mark + s[cut:]
+}
+
 // Line is Redactor.Line with the rules alone.
 func Line(s string, n int) string { return Redactor{}.Line(s, n) }
 
@@ -90,6 +108,9 @@ func Cut(s string, n int) (string, int) { return Redactor{}.Cut(s, n) }
 
 // Clip is Redactor.Clip with the rules alone.
 func Clip(s string, n int, mark string) string { return Redactor{}.Clip(s, n, mark) }
+
+// Tail is Redactor.Tail with the rules alone.
+func Tail(s string, n int, mark string) string { return Redactor{}.Tail(s, n, mark) }
 
 // cutRunes cuts s to at most n runes, the last of them "…" when cut.
 func cutRunes(s string, n int) string {

@@ -116,7 +116,7 @@ func printStats(w io.Writer, stats []session.TopicStats, width int, p ui.Palette
 	header := []string{"SESSION", "TURNS", "INPUT", "CACHED", "OUTPUT", "COST", "SENT", "ONE-OFF", "SAVED", "TITLE"}
 	row := func(name string, f session.Figures, title string) []string {
 		return []string{name, strconv.Itoa(f.Turns), strconv.Itoa(f.Input), strconv.Itoa(f.Cached), strconv.Itoa(f.Output),
-			f.Cost.String(), size(f.BytesSent), size(f.OneOffBytes), fmt.Sprintf("%.0f%%", f.Saving()), title}
+			f.Cost.String(), size(f.BytesSent), size(f.OneOffBytes), saved(f), title}
 	}
 	for i, t := range stats {
 		if i > 0 {
@@ -139,6 +139,15 @@ func printStats(w io.Writer, stats []session.TopicStats, width int, p ui.Palette
 		}
 	}
 	return nil
+}
+
+// saved is the saving against one-off delegations, "-" where there is
+// nothing to compare (Codex turns report no request bytes).
+func saved(f session.Figures) string {
+	if f.OneOffBytes == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", f.Saving())
 }
 
 // size formats a byte count for people.
