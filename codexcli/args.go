@@ -1,6 +1,7 @@
 package codexcli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -56,6 +57,11 @@ type Request struct {
 	// order (a custom model provider, features). The user's config.toml is
 	// never written.
 	Config []string
+	// Ephemeral passes --ephemeral: Codex writes no rollout for a new
+	// thread, so nothing of it stays on disk (a question asked aside).
+	// Measured with 0.169: `exec resume --ephemeral` still appends the turn
+	// to the resumed thread's rollout.
+	Ephemeral bool
 	// SkipGitRepoCheck passes --skip-git-repo-check (Codex refuses to run
 	// outside a git repository without it).
 	SkipGitRepoCheck bool
@@ -69,6 +75,16 @@ type Request struct {
 	PriorUsage Usage
 	// Sink receives events as they arrive (may be nil).
 	Sink Sink
+	// OnEnd, when set, is called with the turn as soon as Codex reports it
+	// completed, before Codex has exited (see StreamOptions.OnEnd).
+	OnEnd func(Turn)
+	// Gate, when set, is called once Codex has started and before it gets
+	// the prompt: Codex spends its first ~40 ms starting up before it reads
+	// standard input, so work done here (storing the user's message) costs
+	// the turn no time, and Codex can send nothing to the model before
+	// Gate returns. When Gate fails, Codex is killed without having read
+	// the prompt and Run returns Gate's error and no Turn.
+	Gate func(context.Context) error
 	// Grace is how long Run waits after SIGINT before SIGTERM, and again
 	// before SIGKILL, when ctx is cancelled (default DefaultGrace).
 	Grace time.Duration
@@ -80,8 +96,8 @@ const DefaultGrace = 3 * time.Second
 
 // Args returns Codex's argument list for r (without the program name):
 //
-//	exec [--model M] [--sandbox S] [-c approval_policy="A"] [-c …] [--skip-git-repo-check] --json -
-//	exec resume [--model M] [-c sandbox_mode="S"] [-c approval_policy="A"] [-c …] [--skip-git-repo-check] --json <thread> -
+//	exec [--model M] [--sandbox S] [-c approval_policy="A"] [-c …] [--ephemeral] [--skip-git-repo-check] --json -
+//	exec resume [--model M] [-c sandbox_mode="S"] [-c approval_policy="A"] [-c …] [--ephemeral] [--skip-git-repo-check] --json <thread> -
 //
 // `exec resume` has no --sandbox flag, and neither subcommand has an
 // approval flag in 0.169 (only the interactive `codex` has -a), so those go
@@ -126,6 +142,9 @@ func Args(r Request) ([]string, error) {
 			return nil, fmt.Errorf("codex config override %q: %w: want key=value", c, ErrUnsupported)
 		}
 		args = append(args, "-c", c)
+	}
+	if r.Ephemeral {
+		args = append(args, "--ephemeral")
 	}
 	if r.SkipGitRepoCheck {
 		args = append(args, "--skip-git-repo-check")

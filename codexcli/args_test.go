@@ -24,6 +24,7 @@ func TestArgs(t *testing.T) {
 			`exec resume --model gpt-5 -c sandbox_mode="read-only" -c approval_policy="on-request" --json ` + thread + ` -`},
 		{"config overrides in order, after the mapped ones", codexcli.Request{Sandbox: "danger-full-access", Config: []string{"model_provider=\"x\"", "features.plugins=false"}},
 			`exec --sandbox danger-full-access -c model_provider="x" -c features.plugins=false --json -`},
+		{"a new thread kept off disk", codexcli.Request{Ephemeral: true, Sandbox: "read-only"}, "exec --sandbox read-only --ephemeral --json -"},
 		{"outside a git repository", codexcli.Request{ThreadID: thread, SkipGitRepoCheck: true},
 			"exec resume --skip-git-repo-check --json " + thread + " -"},
 		{"on-failure is still accepted", codexcli.Request{Approval: "on-failure"}, `exec -c approval_policy="on-failure" --json -`},

@@ -54,7 +54,8 @@ type Event struct {
 	// resumed thread is the thread's running total (Turn.Usage has the
 	// turn's own figure).
 	Usage *Usage
-	// Message is the text of turn.failed and error events.
+	// Message is the text of turn.failed and error events (a provider's
+	// JSON error body shortened to its message and code).
 	Message string
 	// ItemID and Delta are set on item.plan.delta.
 	ItemID, Delta string
@@ -221,10 +222,10 @@ func ParseEvent(line []byte) (Event, error) {
 		e.Usage = &u
 	case EventTurnFailed:
 		if w.Error != nil {
-			e.Message = w.Error.Message
+			e.Message = failureMessage(w.Error.Message)
 		}
 	case EventError:
-		e.Message = w.Message
+		e.Message = failureMessage(w.Message)
 	case EventPlanDelta:
 		e.ItemID, e.Delta = w.ItemID, w.Delta
 	case EventItemStarted, EventItemUpdated, EventItemCompleted:

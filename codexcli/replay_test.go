@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -257,6 +258,66 @@ func TestRunNotStarted(t *testing.T) {
 			turn, err := codexcli.Run(tt.ctx, tt.req)
 			if turn != nil || err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
 				t.Errorf("Run = %v, %v; want no turn and %v", turn, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRunGate checks Request.Gate: it runs once Codex is started and before
+// Codex gets the prompt, which then arrives whole (larger than a pipe's
+// buffer); a failing Gate ends Codex before it read the prompt, and Run
+// returns Gate's error and no turn.
+func TestRunGate(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := loadRecording(t, "resume")
+	abs, _ := filepath.Abs(rec.path)
+	gateErr := errors.New("could not store the message")
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fail=%v", fail), func(t *testing.T) {
+			logFile := filepath.Join(t.TempDir(), "log.json")
+			prompt := "Go on. " + strings.Repeat("a long first message ", 8<<10)
+			calls, events := 0, 0
+			turn, err := codexcli.Run(context.Background(), codexcli.Request{
+				Bin:      &codexcli.Binary{Path: self},
+				Dir:      t.TempDir(),
+				Prompt:   prompt,
+				ThreadID: rec.req.ThreadID,
+				Env:      append(os.Environ(), fakeStream+"="+abs, fakeLog+"="+logFile),
+				Sink:     codexcli.SinkFunc(func(codexcli.Event) { events++ }),
+				Gate: func(ctx context.Context) error {
+					calls++
+					if events != 0 {
+						t.Errorf("%d events before the gate opened", events)
+					}
+					if fail {
+						return gateErr
+					}
+					return nil
+				},
+			})
+			if calls != 1 {
+				t.Errorf("gate called %d times, want once", calls)
+			}
+			b, _ := os.ReadFile(logFile)
+			var got fakeLogEntry
+			_ = json.Unmarshal(b, &got)
+			if fail {
+				if !errors.Is(err, gateErr) || turn != nil {
+					t.Fatalf("Run = %v, %v; want no turn and the gate's error", turn, err)
+				}
+				if got.Stdin != "" {
+					t.Errorf("codex read %d bytes of the prompt although the gate failed", len(got.Stdin))
+				}
+				return
+			}
+			if err != nil || turn.Status != codexcli.TurnCompleted {
+				t.Fatalf("Run = %+v, %v", turn, err)
+			}
+			if got.Stdin != prompt {
+				t.Errorf("codex read %d bytes of the %d-byte prompt", len(got.Stdin), len(prompt))
 			}
 		})
 	}

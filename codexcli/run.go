@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -48,8 +49,13 @@ const notFoundMarker = "no rollout found for thread id"
 // wrapping ctx.Err(). Whatever is left of the group when Codex exits is
 // killed: Run never leaves a child behind.
 //
+// With r.Gate set, Codex starts with its standard input held open, Gate
+// runs while Codex starts up, and the prompt is written only once Gate
+// returns nil; a failing Gate stops Codex before it read anything, and
+// Run returns Gate's error and no Turn.
+//
 // Errors: ErrUnsupported (from Args), ErrThreadNotFound, ErrTurnFailed,
-// ErrExited, or the context's error.
+// ErrExited, Gate's error, or the context's error.
 func Run(ctx context.Context, r Request) (*Turn, error) {
 	if r.Bin == nil {
 		return nil, fmt.Errorf("run codex: no binary (call Find first)")
@@ -69,8 +75,13 @@ func Run(ctx context.Context, r Request) (*Turn, error) {
 	cmd := exec.Command(r.Bin.Path, args...)
 	cmd.Dir = r.Dir
 	cmd.Env = append(slices.Clip(env), r.Bin.Env...)
-	cmd.Stdin = strings.NewReader(r.Prompt)
-	col := newCollector(StreamOptions{Dir: r.Dir, ThreadID: r.ThreadID, PriorUsage: r.PriorUsage, Sink: r.Sink})
+	var prompt io.WriteCloser
+	if r.Gate == nil {
+		cmd.Stdin = strings.NewReader(r.Prompt)
+	} else if prompt, err = cmd.StdinPipe(); err != nil {
+		return nil, fmt.Errorf("start codex: %w", err)
+	}
+	col := newCollector(StreamOptions{Dir: r.Dir, ThreadID: r.ThreadID, PriorUsage: r.PriorUsage, Sink: r.Sink, OnEnd: r.OnEnd})
 	stderr := &boundedBuffer{head: 16 << 10, tail: 48 << 10}
 	cmd.Stdout, cmd.Stderr = col, stderr
 	// A grandchild that inherited the pipes must not hold Run after Codex
@@ -83,6 +94,23 @@ func Run(ctx context.Context, r Request) (*Turn, error) {
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start codex: %w", err)
+	}
+	if r.Gate != nil {
+		if err := r.Gate(ctx); err != nil {
+			// Codex has read nothing: it ends without a turn (killed
+			// before its input closes, so it never sees an empty prompt).
+			signalGroup(cmd.Process, stopStages-1)
+			_ = prompt.Close()
+			_ = cmd.Wait()
+			killGroupLeftovers(cmd.Process)
+			return nil, err
+		}
+		// Written aside: a prompt larger than the pipe's buffer is read
+		// while Codex runs. Closing the pipe ends its input.
+		go func() {
+			_, _ = io.WriteString(prompt, r.Prompt)
+			_ = prompt.Close()
+		}()
 	}
 	stop := watch(ctx, cmd.Process, grace)
 	werr := cmd.Wait()

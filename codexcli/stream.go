@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -122,6 +123,13 @@ type StreamOptions struct {
 	PriorUsage Usage
 	// Sink receives the events (may be nil).
 	Sink Sink
+	// OnEnd, when set, is called once with a copy of the Turn as soon as
+	// the stream reports the turn completed (after the Sink saw
+	// turn.completed), from the decoding goroutine: Codex 0.169 takes
+	// another 25–110 ms to exit after it, time the caller may use to store
+	// what the turn did. ExitCode and Stderr are not known yet. Like the
+	// Sink it must return soon: work it starts is the caller's to wait for.
+	OnEnd func(Turn)
 }
 
 // Stream decodes a whole event stream (Codex's stdout) into a Turn, as Run
@@ -148,6 +156,7 @@ type collector struct {
 	partial []byte
 	skip    bool // dropping the rest of an overlong line
 	done    bool // turn.completed or turn.failed seen
+	ended   bool // OnEnd called
 }
 
 func newCollector(opts StreamOptions) *collector {
@@ -249,6 +258,13 @@ func (c *collector) line(line []byte) {
 	}
 	if c.opts.Sink != nil {
 		c.opts.Sink.Event(e)
+	}
+	if e.Type == EventTurnCompleted && c.opts.OnEnd != nil && !c.ended {
+		c.ended = true
+		t := *c.turn
+		t.Items = slices.Clone(t.Items)
+		t.Warnings, t.Unknown = slices.Clone(t.Warnings), slices.Clone(t.Unknown)
+		c.opts.OnEnd(t)
 	}
 }
 

@@ -199,3 +199,43 @@ func TestUsageSub(t *testing.T) {
 		t.Errorf("Sub of a larger prior = %+v, want the total", got)
 	}
 }
+
+// TestStreamOnEnd: OnEnd gets the turn once, when turn.completed arrives,
+// as the Turn stands then; a failed or cut turn never calls it.
+func TestStreamOnEnd(t *testing.T) {
+	for _, tt := range []struct {
+		name, extra string
+		calls       int
+	}{
+		{"command", "", 1},
+		{"command", `{"type":"turn.completed","usage":{}}` + "\n", 1},
+		{"turn_failed", "", 0},
+		{"interrupted", "", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := loadRecording(t, tt.name)
+			var ends []codexcli.Turn
+			lastEvent := ""
+			turn, err := codexcli.Stream(strings.NewReader(rec.files["stdout"]+tt.extra), codexcli.StreamOptions{
+				Dir: workTree, ThreadID: rec.req.ThreadID, PriorUsage: rec.req.PriorUsage,
+				Sink: codexcli.SinkFunc(func(e codexcli.Event) { lastEvent = e.Type }),
+				OnEnd: func(t codexcli.Turn) {
+					if lastEvent != codexcli.EventTurnCompleted {
+						panic("OnEnd before the sink saw turn.completed")
+					}
+					ends = append(ends, t)
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ends) != tt.calls {
+				t.Fatalf("OnEnd called %d times, want %d", len(ends), tt.calls)
+			}
+			if tt.calls == 1 && (ends[0].Text() != turn.Text() || len(ends[0].Items) != len(turn.Items) || ends[0].Status != codexcli.TurnCompleted ||
+				ends[0].Usage.Input == 0) {
+				t.Errorf("OnEnd got %+v, the stream's turn is %+v", ends[0], turn)
+			}
+		})
+	}
+}

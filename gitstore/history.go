@@ -213,28 +213,48 @@ func parseRevList(out []byte) ([]Commit, error) {
 	return commits, nil
 }
 
-// NewCommits returns the commits reachable from tips and from none of bases
-// — what a push of tips sends to a remote that has bases — through one `git
-// rev-list`. Ids that name no object here (a remote's commit never
-// fetched) are ignored.
-func (r *Repo) NewCommits(ctx context.Context, tips, bases []string) (map[string]bool, error) {
+// Published returns which of candidates a push of tips publishes to a
+// remote that has bases: those reachable from tips and from none of bases.
+// Its cost follows the candidates, not the history: two `git rev-list
+// --no-walk` runs print only candidates (reachable from no base, then of
+// those, reachable from no tip), where listing every commit a first push
+// sends prints the whole history. Ids that name no object here (a remote's
+// commit never fetched) are ignored.
+func (r *Repo) Published(ctx context.Context, candidates, tips, bases []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	if len(tips) == 0 {
+	if len(candidates) == 0 || len(tips) == 0 {
 		return out, nil
 	}
-	var in strings.Builder
-	for _, t := range tips {
-		in.WriteString(t + "\n")
+	notIn := func(commits, exclude []string) ([]string, error) {
+		var in strings.Builder
+		for _, c := range commits {
+			in.WriteString(c + "\n")
+		}
+		for _, e := range exclude {
+			in.WriteString("^" + e + "\n")
+		}
+		ids, err := r.git(ctx, strings.NewReader(in.String()), "rev-list", "--no-walk", "--ignore-missing", "--stdin")
+		if err != nil {
+			return nil, err
+		}
+		return strings.Fields(string(ids)), nil
 	}
-	for _, b := range bases {
-		in.WriteString("^" + b + "\n")
-	}
-	ids, err := r.git(ctx, strings.NewReader(in.String()), "rev-list", "--ignore-missing", "--stdin")
+	fresh, err := notIn(candidates, bases) // no remote has them
 	if err != nil {
-		return nil, fmt.Errorf("list the commits a push sends: %w", err)
+		return nil, fmt.Errorf("tell which commits a push publishes: %w", err)
 	}
-	for _, id := range strings.Fields(string(ids)) {
-		out[id] = true
+	if len(fresh) == 0 {
+		return out, nil
+	}
+	unpushed, err := notIn(fresh, tips) // and the push does not send them
+	if err != nil {
+		return nil, fmt.Errorf("tell which commits a push publishes: %w", err)
+	}
+	for _, c := range fresh {
+		out[c] = true
+	}
+	for _, c := range unpushed {
+		delete(out, c)
 	}
 	return out, nil
 }

@@ -187,3 +187,92 @@ func (r *Repo) IndexBlob(ctx context.Context, rel string) (string, bool) {
 	}
 	return "", false
 }
+
+// DirtyPaths lists the files of the work tree that HEAD does not hold as
+// they are: changed or deleted in the work tree or the index, and untracked
+// files that are not ignored (each file, not its directory). Ignored files
+// and submodules are left out. Paths are slash paths from the top of the
+// work tree; a bare repository has none.
+//
+// It is what a caller snapshots before letting something else (the Codex
+// CLI) change the work tree: a file not listed holds HEAD's content, or is
+// ignored, or does not exist.
+func (r *Repo) DirtyPaths(ctx context.Context) ([]string, error) {
+	if r.workTree == "" {
+		return nil, nil
+	}
+	out, err := r.git(ctx, nil, "--no-optional-locks", "status", "--porcelain=v1", "-z",
+		"--untracked-files=all", "--no-renames", "--ignore-submodules=all")
+	if err != nil {
+		return nil, fmt.Errorf("list uncommitted files: %w", err)
+	}
+	var paths []string
+	for _, f := range bytes.Split(out, []byte{0}) {
+		if len(f) < 4 {
+			continue
+		}
+		paths = append(paths, string(f[3:]))
+	}
+	return paths, nil
+}
+
+// TreeFile is a regular file in a commit's tree: its blob id and whether it
+// is executable.
+type TreeFile struct {
+	Blob       string
+	Executable bool
+}
+
+// TreeFiles returns the regular files among paths (slash paths from the
+// top of the tree) that the tree of commit holds; a path it does not hold,
+// or holds as something else (a directory, a symbolic link, a submodule), is
+// left out. EmptyTree (an unborn branch) holds nothing.
+func (r *Repo) TreeFiles(ctx context.Context, commit string, paths []string) (map[string]TreeFile, error) {
+	files := map[string]TreeFile{}
+	if commit == EmptyTree || len(paths) == 0 {
+		return files, nil
+	}
+	args := append([]string{"--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--"}, paths...)
+	out, err := r.git(ctx, nil, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list files of %s: %w", commit, err)
+	}
+	// Each entry is "<mode> <type> <id>\t<path>\x00".
+	for _, entry := range bytes.Split(out, []byte{0}) {
+		meta, path, ok := bytes.Cut(entry, []byte{'\t'})
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(meta)
+		if len(f) != 3 || string(f[1]) != "blob" {
+			continue
+		}
+		switch string(f[0]) {
+		case "100644":
+			files[string(path)] = TreeFile{Blob: string(f[2])}
+		case "100755":
+			files[string(path)] = TreeFile{Blob: string(f[2]), Executable: true}
+		}
+	}
+	return files, nil
+}
+
+// IgnoredPaths reports which of paths (slash paths from the top of the work
+// tree) git's ignore rules match, tracked or not.
+func (r *Repo) IgnoredPaths(ctx context.Context, paths []string) (map[string]bool, error) {
+	ignored := map[string]bool{}
+	if r.workTree == "" || len(paths) == 0 {
+		return ignored, nil
+	}
+	in := strings.Join(paths, "\x00") + "\x00"
+	out, err := r.git(ctx, strings.NewReader(in), "check-ignore", "--no-index", "-z", "--stdin")
+	if err != nil && exitCode(err) != 1 { // 1: none is ignored
+		return nil, fmt.Errorf("check ignored files: %w", err)
+	}
+	for _, p := range bytes.Split(out, []byte{0}) {
+		if len(p) > 0 {
+			ignored[string(p)] = true
+		}
+	}
+	return ignored, nil
+}

@@ -2,8 +2,10 @@ package gitstore
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +110,70 @@ func TestUncommittedPathsBare(t *testing.T) {
 	u, c, err := openRepo(t, bare).UncommittedPaths(context.Background(), "README.md")
 	if err != nil || u != nil || c != nil {
 		t.Errorf("in a bare repository: %v %v %v; want nothing", u, c, err)
+	}
+}
+
+// DirtyPaths lists what differs from HEAD, file by file, and nothing that
+// matches it or is ignored; TreeFiles reads a commit's tree as git does.
+func TestDirtyPathsAndTreeFiles(t *testing.T) {
+	dir := newRepo(t)
+	files := map[string]string{
+		"clean.txt": "c\n", "edited.txt": "e\n", "staged.txt": "s\n", "gone.txt": "g\n",
+		"sub/deep.txt": "d\n", "run.sh": "#!/bin/sh\n", ".gitignore": "*.log\n",
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Chmod(filepath.Join(dir, "run.sh"), 0o755)
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "files")
+	head := git(t, dir, "rev-parse", "HEAD")
+	for name, text := range map[string]string{"edited.txt": "e2\n", "staged.txt": "s2\n", "new/a.txt": "n\n", "new/b.txt": "n\n", "debug.log": "x\n"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git(t, dir, "add", "staged.txt")
+	os.Remove(filepath.Join(dir, "gone.txt"))
+	r := openRepo(t, dir)
+
+	dirty, err := r.DirtyPaths(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(dirty)
+	if got, want := strings.Join(dirty, ","), "edited.txt,gone.txt,new/a.txt,new/b.txt,staged.txt"; got != want {
+		t.Errorf("DirtyPaths = %s, want %s", got, want)
+	}
+
+	got, err := r.TreeFiles(context.Background(), head, []string{"clean.txt", "sub/deep.txt", "run.sh", "new/a.txt", "sub", "gone.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]TreeFile{
+		"clean.txt":    {Blob: git(t, dir, "rev-parse", head+":clean.txt")},
+		"sub/deep.txt": {Blob: git(t, dir, "rev-parse", head+":sub/deep.txt")},
+		"run.sh":       {Blob: git(t, dir, "rev-parse", head+":run.sh"), Executable: true},
+		"gone.txt":     {Blob: git(t, dir, "rev-parse", head+":gone.txt")},
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("TreeFiles = %v, want %v", got, want)
+	}
+	if got, err := r.TreeFiles(context.Background(), EmptyTree, []string{"clean.txt"}); err != nil || len(got) != 0 {
+		t.Errorf("TreeFiles of the empty tree = %v, %v; want nothing", got, err)
+	}
+
+	ignored, err := r.IgnoredPaths(context.Background(), []string{"debug.log", "clean.txt", "new/x.log", "new/a.txt"})
+	if err != nil || !maps.Equal(ignored, map[string]bool{"debug.log": true, "new/x.log": true}) {
+		t.Errorf("IgnoredPaths = %v, %v; want debug.log and new/x.log", ignored, err)
+	}
+	if ignored, err := r.IgnoredPaths(context.Background(), []string{"clean.txt"}); err != nil || len(ignored) != 0 {
+		t.Errorf("IgnoredPaths of a tracked file = %v, %v; want none", ignored, err)
 	}
 }

@@ -388,6 +388,9 @@ func WriteMarkdown(w io.Writer, s *PRSummary) error {
 	for _, ss := range s.Sessions {
 		ew.printf("### %s\n\n", mdEscape(ss.Title))
 		facts := []string{"topic `" + ss.Topic + "`", "session `" + text.ShortID(ss.ID) + "`"}
+		if ss.Engine == session.EngineCodex {
+			facts = append(facts, "Codex CLI")
+		}
 		if ss.Model != "" {
 			facts = append(facts, "model `"+ss.Model+"`")
 		}

@@ -281,7 +281,7 @@ func TestSyncWithFakeRemote(t *testing.T) {
 // fakeHistory adds the push-history questions Sync never asks.
 type fakeHistory struct{ *fakeRemote }
 
-func (fakeHistory) NewCommits(ctx context.Context, tips, bases []string) (map[string]bool, error) {
+func (fakeHistory) Published(ctx context.Context, candidates, tips, bases []string) (map[string]bool, error) {
 	return nil, errors.New("sync pushes no commits")
 }
 

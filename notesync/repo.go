@@ -49,7 +49,7 @@ type settings interface {
 // commits it publishes and which objects a topic's records are on.
 type pushHistory interface {
 	settings
-	NewCommits(ctx context.Context, tips, bases []string) (map[string]bool, error)
+	Published(ctx context.Context, candidates, tips, bases []string) (map[string]bool, error)
 	NotedObjects(ctx context.Context, notesCommit string) ([]string, error)
 }
 

@@ -17,9 +17,13 @@ type pushScope struct {
 	branches map[string]bool
 	// tips are the commits the push sends; bases what the remote has.
 	tips, bases []string
-	commits     map[string]bool
-	commitsErr  error
-	done        bool
+	// notes are the notes commits of every topic the push judges: the
+	// objects their records are on are the candidates of the commit rule,
+	// asked about in one go (see pushedCommits).
+	notes      []string
+	commits    map[string]bool
+	commitsErr error
+	done       bool
 	// onSite is the remote-branch rule, made on first use.
 	onSite func(topic string) string
 }
@@ -68,7 +72,7 @@ func (p *pushScope) why(topic, notes string) string {
 	}
 	for _, o := range objs {
 		// Only a commit can be pushed (a turn on an unborn branch is on
-		// the empty tree); the walk runs once, for the first candidate.
+		// the empty tree); the question is asked once, for every topic.
 		if o != gitstore.EmptyTree && p.pushedCommits()[o] {
 			return ReasonCommit
 		}
@@ -76,13 +80,15 @@ func (p *pushScope) why(topic, notes string) string {
 	return ""
 }
 
-// pushedCommits lists, once, the commits the push publishes: those
-// reachable from its tips and from nothing a remote is known to have (the
-// old values of the pushed refs, and every remote-tracking branch, of any
-// remote). Counting what other remotes have keeps the first push of a
-// branch to a new remote (a fork) from sharing every topic attached
-// anywhere in its history: only topics attached to work no remote has seen
-// go with it, besides the branch's own topic.
+// pushedCommits tells, once, which of the commits the judged topics'
+// records are on the push publishes: those reachable from its tips and from
+// nothing a remote is known to have (the old values of the pushed refs, and
+// every remote-tracking branch, of any remote). Counting what other remotes
+// have keeps the first push of a branch to a new remote (a fork) from
+// sharing every topic attached anywhere in its history: only topics
+// attached to work no remote has seen go with it, besides the branch's own
+// topic. Only those commits are asked about, so the cost follows the notes,
+// not the history (a first push of a branch sends all of it).
 func (p *pushScope) pushedCommits() map[string]bool {
 	if p.done {
 		return p.commits
@@ -97,7 +103,22 @@ func (p *pushScope) pushedCommits() map[string]bool {
 	for _, v := range refs {
 		bases = append(bases, v)
 	}
-	p.commits, p.commitsErr = p.repo.NewCommits(p.ctx, p.tips, bases)
+	seen := map[string]bool{}
+	var candidates []string
+	for _, n := range p.notes {
+		objs, err := p.repo.NotedObjects(p.ctx, n)
+		if err != nil {
+			p.commitsErr = err
+			return nil
+		}
+		for _, o := range objs {
+			if o != gitstore.EmptyTree && !seen[o] {
+				seen[o] = true
+				candidates = append(candidates, o)
+			}
+		}
+	}
+	p.commits, p.commitsErr = p.repo.Published(p.ctx, candidates, p.tips, bases)
 	return p.commits
 }
 

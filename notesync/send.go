@@ -105,6 +105,9 @@ func send(ctx context.Context, repo pushHistoryExchanger, opt SendOptions) SendR
 		return res
 	}
 	scope := newPushScope(ctx, repo, opt.Remote, opt.Refs)
+	for _, v := range changed {
+		scope.notes = append(scope.notes, v)
+	}
 	send, reasons := map[string]bool{}, map[string]string{}
 	for ref, v := range changed {
 		topic := nr.topicOf(ref)

@@ -86,6 +86,7 @@ func loadPeerCorpus(t testing.TB) []peerSample {
 func survives(in, out, secret string) bool {
 	out = markerRE.ReplaceAllString(out, "\x00")
 	out = cutMarkerRE.ReplaceAllString(out, "\x00")
+	out = tailMarkerRE.ReplaceAllString(out, "\x00")
 	rest := strings.ReplaceAll(in, secret, "\x00")
 	if len(secret) < 8 {
 		return strings.Contains(out, secret)
@@ -102,6 +103,8 @@ var (
 	markerRE = regexp.MustCompile(`\[REDACTED:[a-z0-9-]+\]`)
 	// cutMarkerRE is a marker a derived text was cut in: "[REDACTED:pass…".
 	cutMarkerRE = regexp.MustCompile(`\[[A-Z]*(:[a-z0-9-]*)?…`)
+	// tailMarkerRE is a marker a tail was cut in: "…CTED:password]".
+	tailMarkerRE = regexp.MustCompile(`^…[A-Z]*:?[a-z0-9-]*\]`)
 )
 
 // family groups gitleaks rule ids by vendor: "github-pat" → "github".
@@ -637,6 +640,11 @@ func TestDerivedTextsCarryNoSecret(t *testing.T) {
 				positions++
 				if got := redact.Clip(s.Text, i+c, "…"); survives(s.Text, got, sec) {
 					t.Errorf("Clip(%q, %d) = %q keeps part of %q", s.Text, i+c, got, sec)
+				}
+				if n := len(s.Text) - i - c; n >= 0 {
+					if got := redact.Tail(s.Text, n, "…"); survives(s.Text, got, sec) {
+						t.Errorf("Tail(%q, %d) = %q keeps part of %q", s.Text, n, got, sec)
+					}
 				}
 			}
 		}

@@ -3,6 +3,8 @@ package redact
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/git-codex/git-codex/internal/text"
 )
 
 // Redactor redacts text with this package's rules and, first, the literal
@@ -56,21 +58,15 @@ func (r Redactor) Line(s string, n int) string {
 	s = strings.TrimLeft(s, " \t\r\n")
 	s = s[:lineEnd(s, 0)]
 	s = strings.TrimSpace(strings.TrimLeft(s, "# "))
-	return cutRunes(s, n)
+	return text.Cut(s, n)
 }
 
 // Cut returns s after redaction, cut to at most n bytes at a character
 // boundary, and how many bytes of the redacted text it left out.
 func (r Redactor) Cut(s string, n int) (string, int) {
 	s = r.String(s)
-	if len(s) <= n {
-		return s, 0
-	}
-	cut := max(n, 0)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut], len(s) - cut
+	head := text.CutBytes(s, n)
+	return head, len(s) - len(head)
 }
 
 // Clip is Cut with mark appended when something was cut.
@@ -82,6 +78,24 @@ func (r Redactor) Clip(s string, n int, mark string) string {
 	return head
 }
 
+// Tail is the end of Clip: the last n bytes of s redacted, from the start
+// of a line when one begins within them, with mark put before when
+// something was cut (a command's output tail).
+func (r Redactor) Tail(s string, n int, mark string) string {
+	s = r.String(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := len(s) - max(n, 0)
+	for cut < len(s) && !utf8.RuneStart(s[cut]) {
+		cut++
+	}
+	if i := strings.IndexByte(s[cut:], '\n'); i >= 0 && i+1 < len(s)-cut {
+		cut += i + 1
+	}
+	return mark + s[cut:]
+}
+
 // Line is Redactor.Line with the rules alone.
 func Line(s string, n int) string { return Redactor{}.Line(s, n) }
 
@@ -91,20 +105,5 @@ func Cut(s string, n int) (string, int) { return Redactor{}.Cut(s, n) }
 // Clip is Redactor.Clip with the rules alone.
 func Clip(s string, n int, mark string) string { return Redactor{}.Clip(s, n, mark) }
 
-// cutRunes cuts s to at most n runes, the last of them "…" when cut.
-func cutRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	if n <= 0 {
-		return ""
-	}
-	i, count := 0, 0
-	for i = range s {
-		if count == n-1 {
-			break
-		}
-		count++
-	}
-	return s[:i] + "…"
-}
+// Tail is Redactor.Tail with the rules alone.
+func Tail(s string, n int, mark string) string { return Redactor{}.Tail(s, n, mark) }

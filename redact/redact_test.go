@@ -151,6 +151,9 @@ func TestDerive(t *testing.T) {
 		{"line: fits", redact.Line("short", 5), "short"},
 		{"clip: cut after redaction", redact.Clip("x "+tok+" y", 12, "…"), "x [REDACTED:…"},
 		{"clip: nothing cut, no mark", redact.Clip("x "+tok, 100, "…"), "x [REDACTED:github-token]"},
+		{"tail: cut after redaction", redact.Tail(tok+" y", 6, "…"), "…ken] y"},
+		{"tail: from a line start within the tail", redact.Tail("one\ntwo\nthree\n", 12, "[…]\n"), "[…]\ntwo\nthree\n"},
+		{"tail: nothing cut, no mark", redact.Tail("a "+tok, 100, "…"), "a [REDACTED:github-token]"},
 		{"redactor: literal first", r.Line("my key QAQAQAQAQAQA ok", 100), "my key [REDACTED:configured-secret] ok"},
 		{"redactor: literal across the cut", r.Clip("my key QAQAQAQAQAQA ok", 12, "…"), "my key [REDA…"},
 	}

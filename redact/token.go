@@ -441,8 +441,11 @@ var (
 	fileName = regexp.MustCompile(`[./][A-Za-z0-9_-]*\.[a-z]{1,5}$`)
 	// qualified matches a package-qualified name (ssa.OpAMD64VPMAXUW128).
 	qualified = regexp.MustCompile(`^[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9_]*$`)
-	// ulid matches a ULID, the time-sortable id of every record and session.
-	ulid = regexp.MustCompile(`^[0-7][0-9A-HJKMNP-TV-Z]{25}$`)
+	// ulid matches a ULID, the time-sortable id of every record and session,
+	// and the prefixes git codex shows of one (12 characters, or any unique
+	// prefix a user types): upper-case Crockford base32 whose time part
+	// starts with 0, as every ULID made before the year 10889 does.
+	ulid = regexp.MustCompile(`^[0-7][0-9A-HJKMNP-TV-Z]{25}$|^0[0-9A-HJKMNP-TV-Z]{9,24}$`)
 )
 
 // randomValue reports whether v, a value already known to sit where a

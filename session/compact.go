@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -33,16 +32,16 @@ func (e *Engine) Compact(ctx context.Context, t Target) (CompactResult, error) {
 	if err != nil {
 		return CompactResult{}, err
 	}
-	client, err := e.client(s.Engine(), s.Open.Model)
+	b, err := e.backend(s.Engine(), s.Open.Model)
 	if err != nil {
 		return CompactResult{}, err
 	}
-	return e.compact(ctx, s, client, true, 2)
+	return e.compact(ctx, s, b, true, 2)
 }
 
 // autoCompact compacts a chat session whose replayed history outgrew the
 // threshold. A failed compaction is reported and the full history is sent.
-func (e *Engine) autoCompact(ctx context.Context, s *Session, client model.Client) error {
+func (e *Engine) autoCompact(ctx context.Context, s *Session, b backend) error {
 	limit := e.CompactThreshold
 	if limit <= 0 {
 		limit = DefaultCompactThreshold
@@ -59,7 +58,7 @@ func (e *Engine) autoCompact(ctx context.Context, s *Session, client model.Clien
 	if s.Compaction() != nil {
 		minTurns = 1
 	}
-	if _, err := e.compact(ctx, s, client, false, minTurns); err != nil {
+	if _, err := e.compact(ctx, s, b, false, minTurns); err != nil {
 		if ctx.Err() != nil {
 			return err
 		}
@@ -70,27 +69,14 @@ func (e *Engine) autoCompact(ctx context.Context, s *Session, client model.Clien
 
 // compact summarises the turns after the newest compaction when there are
 // at least minTurns of them; show streams the summary to the Output.
-func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, show bool, minTurns int) (CompactResult, error) {
+func (e *Engine) compact(ctx context.Context, s *Session, b backend, show bool, minTurns int) (CompactResult, error) {
 	res := CompactResult{Session: s.ID}
 	recent := s.recent()
 	if len(recent) < minTurns {
 		e.notify(EventCompact, s, "session "+text.ShortID(s.ID)+" has nothing to compact")
 		return res, nil
 	}
-	req, _, err := e.request(s, exchange{text: prompt.CompactRequest()})
-	if err != nil {
-		return res, err
-	}
-	req.Tools, req.Call = nil, nil
-	resp, err := e.stream(ctx, client, req, show, s.Open.Model)
-	if errors.Is(err, model.ErrPreviousNotFound) && req.PreviousResponseID != "" {
-		// The provider forgot the chain: summarise the transcript from git.
-		sent := resp.BytesSent
-		req.PreviousResponseID = ""
-		req.Input = e.rebuild(s, prompt.CompactRequest(), whyExpired)
-		resp, err = e.stream(ctx, client, req, show, s.Open.Model)
-		resp.BytesSent += sent
-	}
+	resp, err := b.summarise(ctx, s, prompt.CompactRequest(), show)
 	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
 	if err != nil {
 		return res, fmt.Errorf("compact session %s: %w", text.ShortID(s.ID), err)
@@ -103,7 +89,7 @@ func (e *Engine) compact(ctx context.Context, s *Session, client model.Client, s
 	text, decisions := keepDecisions(s.Compaction(), resp.Text, sum.Decisions)
 	rec := e.record(KindSummary, s)
 	rec.Commit, rec.Through, rec.Text, rec.Decisions, rec.Next = target, s.LastTurnID(), text, decisions, sum.Next
-	rec.Model, rec.ResponseID, rec.BytesSent = resp.Model, resp.ID, resp.BytesSent
+	rec.Model, rec.ResponseID, rec.BytesSent, rec.Thread = resp.Model, resp.ID, resp.BytesSent, resp.thread
 	if u := resp.Usage; u != (model.Usage{}) {
 		rec.Usage = &Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
 	}

@@ -8,6 +8,10 @@
 // block on every request, only the new text as input) → send it with the model
 // client, streaming the answer, tool calls answered by repoctx's read-only
 // file tools → store the answer, usage and response id attached to HEAD.
+// That flow is one function (send) over a backend per engine: the model
+// client for responses and chat, the installed Codex CLI (through codexcli)
+// for the codex engine, whose threads it keeps portable by restarting them
+// from the transcript in git.
 //
 // It owns the session schema (record.go: the kinds and fields of a record,
 // encoded to and decoded from storage's opaque lines) and the read policy

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/git-codex/git-codex/codexcli"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/pricing"
@@ -80,6 +81,12 @@ type Repo interface {
 	// commits copies of a record sit on.
 	Commit(id string) (gitstore.Commit, error)
 	IsAncestor(ctx context.Context, a, b string) (bool, error)
+	// DirtyPaths lists the files HEAD does not hold as they are, and
+	// TreeFiles a commit's blob ids for some paths: what a file held before
+	// the Codex CLI changed it. IgnoredPaths says which paths git ignores.
+	DirtyPaths(ctx context.Context) ([]string, error)
+	TreeFiles(ctx context.Context, commit string, paths []string) (map[string]gitstore.TreeFile, error)
+	IgnoredPaths(ctx context.Context, paths []string) (map[string]bool, error)
 	// WriteBlobs keeps file contents in the object database, reachable
 	// from a local ref of the topic (what a patch changed, for undo; what
 	// the model read, for short re-reads); ReadBlob reads one back
@@ -113,6 +120,9 @@ type Engine struct {
 	// Prices turn usage into costs (list, stats); nil means the built-in
 	// table alone (pricing.Builtin).
 	Prices *pricing.Table
+	// Codex configures the codex engine (the Codex CLI), which sessions of
+	// that engine use whatever Config.Engine says.
+	Codex CodexConfig
 
 	// warned holds the malformed note lines already reported, so each is
 	// reported once however often the topic is read.
@@ -125,6 +135,8 @@ type Engine struct {
 	noContextDeltas bool
 	// idx is the session index (index.go), loaded on first use.
 	idx *sessionIndex
+	// codexBin is the Codex CLI once found.
+	codexBin *codexcli.Binary
 }
 
 // With returns a new engine with e's dependencies and configuration that

@@ -64,6 +64,16 @@ func (r *fakeRepo) Commit(id string) (gitstore.Commit, error) {
 }
 func (r *fakeRepo) IsAncestor(ctx context.Context, a, b string) (bool, error) { return false, nil }
 
+// The fake work tree is all committed: nothing is dirty, HEAD holds no
+// file, git ignores nothing.
+func (r *fakeRepo) DirtyPaths(ctx context.Context) ([]string, error) { return nil, nil }
+func (r *fakeRepo) TreeFiles(ctx context.Context, commit string, paths []string) (map[string]gitstore.TreeFile, error) {
+	return nil, nil
+}
+func (r *fakeRepo) IgnoredPaths(ctx context.Context, paths []string) (map[string]bool, error) {
+	return nil, nil
+}
+
 // textOutput renders the engine's output as text: the answer to out, one
 // "git-codex: <kind>: <text>" line per event to err, a command's output as
 // it is. A nil writer drops its part.

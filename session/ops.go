@@ -86,6 +86,14 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	if modelName == "" {
 		modelName = e.Config.Model
 	}
+	mode := opt.Mode.Open()
+	if engine == EngineCodex {
+		// Refused before anything is stored: the command line is all
+		// there is to correct.
+		if err := checkCodexMode(mode); err != nil {
+			return Result{}, fmt.Errorf("open session: %w", err)
+		}
+	}
 	files, err := e.checkContext(ctx, opt.Context)
 	if err != nil {
 		return Result{}, err
@@ -134,7 +142,6 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 	open.ID = s.ID
 	open.Commit, open.Engine, open.Model = target, engine, modelName
 	open.Title, open.Text, open.Context = e.redactor().Line(opt.Task, 72), opt.Task, files
-	mode := opt.Mode.Open()
 	if opt.Inline && mode.CanEdit() {
 		// Inline context is for models without tool calling: they get no
 		// edit tool either.
@@ -161,7 +168,11 @@ func (e *Engine) Delegate(ctx context.Context, opt DelegateOptions) (Result, err
 		return Result{}, fmt.Errorf("store new session: %w", err)
 	}
 	s.Open = open
-	opened := fmt.Sprintf("session %s opened on topic %q (%s, %s)", text.ShortID(s.ID), s.Topic, engine, modelName)
+	shown := modelName
+	if shown == "" {
+		shown = "Codex's configured model"
+	}
+	opened := fmt.Sprintf("session %s opened on topic %q (%s, %s)", text.ShortID(s.ID), s.Topic, engine, shown)
 	if mode.CanEdit() {
 		opened += "; sandbox " + mode.String()
 	}
@@ -256,8 +267,8 @@ func (e *Engine) Reply(ctx context.Context, opt ReplyOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if opt.Engine != "" && opt.Engine != string(model.EngineResponses) && opt.Engine != string(model.EngineChat) {
-		return Result{}, fmt.Errorf("reply: unknown engine %q (want %q or %q)", opt.Engine, model.EngineResponses, model.EngineChat)
+	if opt.Engine != "" && opt.Engine != string(model.EngineResponses) && opt.Engine != string(model.EngineChat) && opt.Engine != EngineCodex {
+		return Result{}, fmt.Errorf("reply: unknown engine %q (want %q, %q or %q)", opt.Engine, model.EngineResponses, model.EngineChat, EngineCodex)
 	}
 	mode := e.nextMode(s, opt.Mode)
 	if s.Inline && mode.CanEdit() {
@@ -275,6 +286,9 @@ func (e *Engine) open(ctx context.Context, t Target) (*Session, error) {
 	s, err := e.load(ctx, t)
 	if err != nil {
 		return nil, err
+	}
+	if s.Engine() == EngineCodex {
+		return s, nil // Codex signs in by itself
 	}
 	if err := e.checkConfig(); err != nil {
 		return nil, err

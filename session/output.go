@@ -74,6 +74,10 @@ const (
 	// Event.Model that gave it and its Event.Usage (no Text), whether it
 	// is complete or not.
 	EventAnswered EventKind = "answered"
+	// EventStep: the Codex CLI did something on its own (Text, a line): a
+	// command started ("$ go test ./...") or failed, an MCP tool call, a
+	// web search.
+	EventStep EventKind = "step"
 )
 
 // Event is one report of the engine to its Output.
@@ -112,7 +116,7 @@ func (ev Event) Line() string {
 		return "tool: " + ev.Text
 	case EventWarning:
 		return "warning: " + ev.Text
-	case EventOpened, EventClosed, EventRestart, EventCompact, EventCommand, EventMode:
+	case EventOpened, EventClosed, EventRestart, EventCompact, EventCommand, EventMode, EventStep:
 		return ev.Text
 	case EventVerdict:
 		return "fix: " + ev.Text

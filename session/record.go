@@ -52,6 +52,11 @@ const (
 	ChangeApplied = "applied" // written to the work tree
 	ChangeFailed  = "failed"  // the patch did not apply (Error says why); nothing changed
 	ChangeRefused = "refused" // the user or the approval policy said no; nothing changed
+	// ChangeUnknown: the Codex CLI changed the file, but what it held
+	// before or after is not known (an ignored or secret file, one over the
+	// size cap, outside the work tree): no diff and no blobs, and undo
+	// leaves it alone (Error says why).
+	ChangeUnknown = "unknown"
 )
 
 // How an applied change was allowed (Record.Approval of a KindChange).
@@ -59,6 +64,9 @@ const (
 	ApprovedByUser    = "user"    // the user answered yes
 	ApprovedBySession = "session" // the user answered "always for this session" earlier
 	ApprovedByPolicy  = "policy"  // the approval policy applies it without asking
+	// ApprovedByCodex: the Codex CLI changed the file itself, inside its
+	// sandbox; git codex recorded what it did.
+	ApprovedByCodex = "codex"
 )
 
 // Event names stored in KindEvent records (Record.Event).
@@ -77,6 +85,12 @@ const (
 	// RecordUndo records an undo of the turn named in Turn; the files it
 	// restored are KindChange records with Undo set.
 	RecordUndo = "undo"
+	// RecordThread records a new Codex CLI thread of a session of the
+	// codex engine (Thread), started by the turn named in Turn, and why
+	// (Text): the session's first turn, or a restart from the transcript
+	// in git. A session's thread events, oldest first, are the chain of
+	// its threads.
+	RecordThread = "thread"
 )
 
 // Usage is the token usage the provider reported for one answer.
@@ -92,6 +106,40 @@ type ToolCall struct {
 	Args   string `json:"args,omitempty"`
 	Result string `json:"result,omitempty"` // possibly truncated
 	Error  string `json:"error,omitempty"`
+}
+
+// Step is one thing the Codex CLI did in a turn, as the answer record of a
+// codex-engine turn keeps it (Steps, in the order Codex reported them): an
+// agent message, a reasoning summary, a command with its exit code and the
+// tail of its output, a patch (the files and how), an MCP tool call, a web
+// search, a plan, an error Codex reported without failing the turn, or an
+// event or item of a type this version does not know, kept as received.
+// Texts cut here (Output, Args, Raw) are cut after redaction.
+type Step struct {
+	// Type is Codex's item type (agent_message, reasoning,
+	// command_execution, file_change, mcp_tool_call, web_search, todo_list,
+	// error, …), or "event" for an unknown event that is no item.
+	Type string `json:"type"`
+	// Status is Codex's for commands, patches and tool calls (completed,
+	// failed, declined; in_progress when the turn ended first).
+	Status string `json:"status,omitempty"`
+	// Text: a message, a reasoning summary, an error, a search query, a
+	// plan or a todo list (one "[x] item" line each); an unknown event's
+	// type.
+	Text    string `json:"text,omitempty"`
+	Command string `json:"command,omitempty"`
+	Exit    *int   `json:"exit,omitempty"`
+	// Output is the tail of a command's output, or an MCP tool's result.
+	Output string `json:"output,omitempty"`
+	// Files are a patch's files: "update README.md" (paths from the work
+	// tree; absolute outside it).
+	Files  []string `json:"files,omitempty"`
+	Server string   `json:"server,omitempty"`
+	Tool   string   `json:"tool,omitempty"`
+	Args   string   `json:"args,omitempty"`
+	Error  string   `json:"error,omitempty"`
+	// Raw is an unknown event or item as Codex printed it (cut).
+	Raw string `json:"raw,omitempty"`
 }
 
 // SeenFile is one file the model read in a turn, as its answer record keeps
@@ -140,6 +188,12 @@ type Record struct {
 	Usage     *Usage     `json:"usage,omitempty"`
 	// ResponseID is the provider's id for the answer (previous_response_id).
 	ResponseID string `json:"response_id,omitempty"`
+	// Thread is the Codex CLI thread a codex-engine answer ran in (and the
+	// new thread of a RecordThread event); ThreadUsage is the thread's
+	// running total Codex reported with the answer, from which the next
+	// turn's own usage is worked out.
+	Thread      string `json:"thread,omitempty"`
+	ThreadUsage *Usage `json:"thread_usage,omitempty"`
 	// BytesSent counts the request bytes sent for this answer.
 	BytesSent int `json:"bytes_sent,omitempty"`
 	// Status is "complete" (default when empty), "incomplete" or "error".
@@ -177,6 +231,9 @@ type Record struct {
 	Undo       string `json:"undo,omitempty"`
 	// Seen lists the files the model read in the turn (KindAnswer).
 	Seen []SeenFile `json:"seen,omitempty"`
+	// Steps are what the Codex CLI did in the turn (KindAnswer of the
+	// codex engine), in order.
+	Steps []Step `json:"steps,omitempty"`
 
 	// NoteObject is the object the note holding this record annotates. It is
 	// filled in by readers and never written.

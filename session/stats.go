@@ -152,6 +152,11 @@ func (e *Engine) sessionStats(s *Session, sizes map[string]int, inRange func(ts 
 			f.Cached += a.Usage.Cached
 			f.Output += a.Usage.Output
 		}
+		if a.Thread != "" || (a.BytesSent == 0 && a.Steps != nil) {
+			// The Codex CLI does not say what it sent: its turns count
+			// their tokens, not bytes, and have no one-off to compare to.
+			continue
+		}
 		f.OneOffBytes += base
 		if i > 0 {
 			f.OneOffBytes += len(t.Record.Text)

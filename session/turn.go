@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/git-codex/git-codex/internal/text"
@@ -12,7 +11,6 @@ import (
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/prompt"
-	"github.com/git-codex/git-codex/worktree"
 )
 
 // Result describes one exchange with the model: the stored turn and answer.
@@ -85,10 +83,11 @@ type SendError struct {
 func (e *SendError) Error() string { return "send turn " + text.ShortID(e.Turn) + ": " + e.Err.Error() }
 func (e *SendError) Unwrap() error { return e.Err }
 
-// send is the reply flow (SPEC §7), after the session has been resolved:
-// store the user's message as a turn record first, render the request, send
-// it streaming the answer to the Output, recover from a forgotten session, store
-// the answer attached to HEAD.
+// send is the reply flow (SPEC §7), after the session has been resolved,
+// the same for every engine: store the user's message as a turn record
+// first, let the session's backend send it (streaming the answer to the
+// Output, restarting from git when the engine forgot the conversation),
+// store the answer and what came along attached to HEAD.
 func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, error) {
 	res := Result{Session: s.ID, Topic: s.Topic}
 	// The configured key never travels in a message (a pasted key, or a
@@ -99,7 +98,12 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	if switchEngine {
 		engine = x.engine
 	}
-	client, err := e.client(engine, s.Open.Model)
+	if engine == EngineCodex {
+		if err := checkCodexMode(x.mode); err != nil {
+			return res, err
+		}
+	}
+	b, err := e.backend(engine, s.Open.Model)
 	if err != nil {
 		return res, err
 	}
@@ -109,183 +113,109 @@ func (e *Engine) send(ctx context.Context, s *Session, x exchange) (Result, erro
 	}
 	patchID := e.patchID(ctx, s, target)
 
-	// 1. The user's message is stored before anything is sent.
-	turn := e.record(KindTurn, s)
-	turn.Commit, turn.Parent, turn.Text = target, s.LastTurnID(), x.text
-	turn.PatchID = patchID.known
-	recs := []Record{turn}
+	// 1. The user's message is stored before anything is sent: the backend
+	// calls t.storeTurn before it sends (or lets Codex read the prompt).
+	t := &turnCtx{e: e, s: s, x: x, target: target, out: e.output(), patchID: patchID}
+	t.turn = e.record(KindTurn, s)
+	t.turn.Commit, t.turn.Parent, t.turn.Text = target, s.LastTurnID(), x.text
+	t.turn.PatchID = patchID.known
 	if x.mode.Sandbox != "" && !x.fresh && x.mode != s.Mode() {
 		// Stored with the turn: the session keeps its new mode.
 		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Turn, ev.Event = target, turn.ID, RecordSandbox
+		ev.Commit, ev.Turn, ev.Event = target, t.turn.ID, RecordSandbox
 		ev.Sandbox, ev.Approval = x.mode.Sandbox, x.mode.Approval
 		ev.Text = "sandbox " + x.mode.String() + " (was " + s.Mode().String() + ")"
-		recs = append(recs, ev)
+		t.with = append(t.with, ev)
 		e.notify(EventMode, s, "session "+text.ShortID(s.ID)+": "+ev.Text)
 	}
 	if switchEngine {
-		// Stored with the turn: the request below restarts from the
-		// transcript, and later requests chain from its answer.
+		// Stored with the turn: the request restarts from the transcript,
+		// and later requests continue from its answer.
 		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Turn, ev.Event, ev.Engine = target, turn.ID, RecordEngine, engine
+		ev.Commit, ev.Turn, ev.Event, ev.Engine = target, t.turn.ID, RecordEngine, engine
 		ev.Text = "engine changed from " + s.Engine() + " to " + engine + "; context rebuilt from the git transcript"
-		recs = append(recs, ev)
+		t.with = append(t.with, ev)
 		e.notify(EventRestart, s, fmt.Sprintf("session %s: switching from the %s engine to %s; rebuilding its context from git",
 			text.ShortID(s.ID), s.Engine(), engine))
 	}
-	if err := e.append(ctx, s.Topic, target, recs...); err != nil {
-		return res, fmt.Errorf("store turn: %w", err)
-	}
-	res.Turn = turn.ID
-	s.Events = append(s.Events, recs[1:]...)
-	e.output().Event(Event{Kind: EventTurn, Session: s.ID, Turn: turn.ID})
 
-	// A chat session whose replay outgrew the threshold is compacted first
-	// (after the message is stored: an interrupted compaction loses nothing;
-	// s.Turns does not hold the new turn yet, so the summary covers the
-	// turns before it).
-	var sendErr error
-	if s.Engine() == string(model.EngineChat) && !x.fresh {
-		sendErr = e.autoCompact(ctx, s, client)
+	// 2. and 3. Render the request and send it, through the engine.
+	rep, sendErr := b.turn(ctx, t)
+	if !t.stored {
+		// Nothing was sent: the message could not be stored, or the
+		// request was refused before (a mode the engine cannot carry out).
+		return res, sendErr
 	}
+	res.Turn, res.Restarted = t.turn.ID, t.restarted
 
-	// 2. Render the request: the same instructions, only the new text,
-	// and the tools of the turn's mode. A re-read of a file the model
-	// still has in its context (a chained request) is answered in a line.
-	req, restart, err := e.request(s, x)
-	if err != nil {
-		return res, err
-	}
-	tctx, quit := context.WithCancel(ctx) // an approval's "quit" ends the turn
-	defer quit()
-	var prior []worktree.SeenEntry
-	if req.PreviousResponseID != "" {
-		_, at := s.chainID()
-		prior = s.priorSeen(at)
-	}
-	out := e.output()
-	ws, err := e.newWorkspace(s, x.mode, turn.ID, len(s.Turns)+1, target, prior, out, quit)
-	if err != nil {
-		return res, err
-	}
-	if !s.Inline {
-		ws.apply(&req)
-	}
-	if restart != "" {
-		// The chain misses turns (a fork, or replies from another clone):
-		// restart from the whole transcript so the model sees every turn.
-		e.notify(EventRestart, s, "session "+text.ShortID(s.ID)+": "+restart+"; rebuilding its context from git")
-		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Turn, ev.Event = target, turn.ID, RecordRestart
-		ev.Text = restart + "; context rebuilt from the git transcript"
-		if err := e.append(ctx, s.Topic, target, ev); err != nil {
-			return res, fmt.Errorf("store restart event: %w", err)
-		}
-		res.Restarted = true
-	}
-
-	// 3. Send it, streaming the answer (unless no request could succeed:
-	// the message is stored all the same, with the error as its answer).
-	var resp model.Response
-	if sendErr == nil {
-		sendErr = e.checkConfig()
-	}
-	if sendErr == nil {
-		resp, sendErr = e.stream(tctx, client, req, true, s.Open.Model)
-	}
-	if errors.Is(sendErr, model.ErrPreviousNotFound) {
-		// The provider forgot the session: rebuild it from git and resend.
-		e.notify(EventRestart, s, "the provider no longer knows this session; restarting it with the context rebuilt from git")
-		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Turn, ev.Event = target, turn.ID, RecordRestart
-		ev.Text = "previous response " + req.PreviousResponseID + " not found; context rebuilt from the git transcript"
-		if err := e.append(ctx, s.Topic, target, ev); err != nil {
-			return res, fmt.Errorf("store restart event: %w", err)
-		}
-		req.PreviousResponseID = ""
-		req.Input = e.rebuild(s, x.text, whyExpired)
-		res.Restarted = true
-		// The rebuilt context holds no file the model read.
-		if err := ws.reset(nil); err != nil {
-			return res, err
-		}
-		if !s.Inline {
-			ws.apply(&req)
-		}
-		sent := resp.BytesSent
-		resp, sendErr = e.stream(tctx, client, req, true, s.Open.Model)
-		resp.BytesSent += sent
-	}
-
-	// 4. Store what the model said, even when the request failed half way.
+	// 4. Store what the model said, even when the request failed half way
+	// (unless the backend stored it already).
 	storeCtx := ctx
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		storeCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 	}
-	recs = e.answerRecords(s, target, turn.ID, resp, sendErr)
-	recs[len(recs)-1].PatchID = patchID.wait(storeCtx)
-	recs[len(recs)-1].Seen = ws.takeSeen(storeCtx)
-	if len(recs) > 0 {
-		if err := e.append(storeCtx, s.Topic, target, recs...); err != nil {
-			if sendErr != nil {
-				return res, &SendError{Turn: turn.ID, Err: errors.Join(sendErr, fmt.Errorf("store answer: %w", err))}
-			}
-			return res, &SendError{Turn: turn.ID, Err: fmt.Errorf("store answer: %w", err)}
+	t.finish(storeCtx, rep, sendErr)
+	rep = t.rep
+	if err := t.finishErr; err != nil {
+		if sendErr != nil {
+			return res, &SendError{Turn: t.turn.ID, Err: errors.Join(sendErr, err)}
 		}
-		a := recs[len(recs)-1]
-		res.Answer, res.Status = a.ID, a.Status
-		e.output().Event(Event{Kind: EventAnswered, Session: s.ID, Turn: turn.ID, Model: a.Model, Usage: a.Usage})
+		return res, &SendError{Turn: t.turn.ID, Err: err}
 	}
-	res.Text, res.Model, res.ResponseID = resp.Text, resp.Model, resp.ID
-	res.Usage, res.BytesSent = resp.Usage, resp.BytesSent
-	res.Changes, res.unasked = ws.changes, ws.unasked
+	a := t.answer
+	res.Answer, res.Status = a.ID, a.Status
+	res.Text, res.Model, res.ResponseID = rep.Text, rep.Model, rep.ID
+	res.Usage, res.BytesSent = rep.Usage, rep.BytesSent
+	res.Changes, res.unasked = rep.changes, rep.unasked
 	// Keep the in-memory view current for callers that continue (fix loop, close).
-	s.Turns = append(s.Turns, Turn{Record: turn, Changes: ws.changes})
-	if len(recs) > 0 {
-		a := recs[len(recs)-1]
-		s.Turns[len(s.Turns)-1].Answer = &a
+	s.Turns = append(s.Turns, Turn{Record: t.turn, Changes: rep.changes, Answer: &a})
+	for _, r := range rep.records {
+		if r.Kind == KindEvent {
+			s.Events = append(s.Events, r)
+		}
 	}
 	if sendErr != nil {
 		if errors.Is(sendErr, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
 			// The front end says "interrupted" once; nothing more here.
-			return res, &SendError{Turn: turn.ID, Err: fmt.Errorf("%w (%w)", context.Canceled, ErrInterrupted)}
+			return res, &SendError{Turn: t.turn.ID, Err: fmt.Errorf("%w (%w)", context.Canceled, ErrInterrupted)}
 		}
-		return res, &SendError{Turn: turn.ID, Err: sendErr}
+		return res, &SendError{Turn: t.turn.ID, Err: sendErr}
 	}
 	return res, nil
 }
 
-// answerRecords turns the model's response into the answer record (and a
-// fallback event when another model answered).
-func (e *Engine) answerRecords(s *Session, target, turnID string, resp model.Response, sendErr error) []Record {
+// answerRecords turns what the engine sent back into the answer record
+// (and a fallback event when another model answered).
+func (e *Engine) answerRecords(s *Session, target, turnID string, rep reply, sendErr error) []Record {
 	var recs []Record
-	if resp.Model != "" && s.Open.Model != "" && resp.Model != s.Open.Model && sendErr == nil {
+	if rep.Model != "" && s.Open.Model != "" && rep.Model != s.Open.Model && sendErr == nil {
 		ev := e.record(KindEvent, s)
-		ev.Commit, ev.Turn, ev.Event, ev.Model = target, turnID, RecordFallback, resp.Model
-		ev.Text = "model " + s.Open.Model + " not available; answered by " + resp.Model
+		ev.Commit, ev.Turn, ev.Event, ev.Model = target, turnID, RecordFallback, rep.Model
+		ev.Text = "model " + s.Open.Model + " not available; answered by " + rep.Model
 		recs = append(recs, ev)
 	}
 	a := e.record(KindAnswer, s)
 	a.Commit, a.Turn = target, turnID
-	a.Model = resp.Model
+	a.Model = rep.Model
 	if a.Model == "" {
 		a.Model = s.Open.Model
 	}
-	a.Text, a.ResponseID, a.BytesSent = resp.Text, resp.ID, resp.BytesSent
-	if u := resp.Usage; u != (model.Usage{}) {
+	a.Text, a.ResponseID, a.BytesSent = rep.Text, rep.ID, rep.BytesSent
+	a.Thread, a.ThreadUsage, a.Steps, a.Seen = rep.thread, rep.threadUsage, rep.steps, rep.seen
+	if u := rep.Usage; u != (model.Usage{}) {
 		a.Usage = &Usage{Input: u.Input, Cached: u.Cached, Output: u.Output}
 	}
-	for _, c := range resp.ToolCalls {
+	for _, c := range rep.ToolCalls {
 		a.ToolCalls = append(a.ToolCalls, ToolCall{Name: c.Name, Args: c.Args, Result: e.redactor().Clip(c.Result, 2048, "\n[… truncated]"), Error: c.Error})
 	}
 	switch {
-	case sendErr != nil && (resp.Text != "" || resp.Incomplete):
+	case sendErr != nil && (rep.Text != "" || rep.Incomplete):
 		a.Status, a.Error = StatusIncomplete, sendErr.Error()
 	case sendErr != nil:
 		a.Status, a.Error = StatusError, sendErr.Error()
-	case resp.Incomplete:
+	case rep.Incomplete:
 		a.Status = StatusIncomplete
 	default:
 		a.Status = StatusComplete
@@ -328,15 +258,7 @@ func (e *Engine) request(s *Session, x exchange) (req model.Request, restart str
 		req.PreviousResponseID = prev
 		// Messages after the chained answer that never got an answer with an
 		// id are unknown to the provider: send them along.
-		var pending []string
-		for _, t := range s.Turns[at+1:] {
-			if t.Answer == nil || t.Answer.ResponseID == "" {
-				pending = append(pending, t.Record.Text)
-			}
-		}
-		if len(pending) > 0 {
-			req.Input = "Earlier messages that were not answered:\n\n" + strings.Join(pending, "\n\n---\n\n") + "\n\n---\n\n" + x.text
-		}
+		req.Input = pendingInput(s, at, x.text, func(a *Record) bool { return a.ResponseID != "" })
 	}
 	return req, restart, nil
 }

@@ -189,7 +189,7 @@ func TestCompleteWords(t *testing.T) {
 		{name: "global flags", cur: "--v", want: []string{"--version"}},
 		{name: "command flags", args: []string{"reply"}, cur: "--", want: []string{"--help", "--topic", "--session", "--file", "--engine", "--sandbox", "--approval"}},
 		{name: "sandbox values", args: []string{"fix", "--sandbox"}, cur: "w", want: []string{"workspace-write"}},
-		{name: "flag value after the flag", args: []string{"reply", "--engine"}, cur: "", want: []string{"responses", "chat"}},
+		{name: "flag value after the flag", args: []string{"reply", "--engine"}, cur: "", want: []string{"responses", "chat", "codex"}},
 		{name: "short flag value", args: []string{"reply", "-t"}, cur: "fe", want: []string{"feature/x"}},
 		{name: "flag=value in bash", args: []string{"reply"}, cur: "--topic=ma", want: []string{"main"}},
 		{name: "flag=value in fish", args: []string{"reply"}, cur: "--topic=ma", shell: "fish", want: []string{"--topic=main"}},

@@ -253,7 +253,7 @@ func flagValues(ctx context.Context, f cli.Flag, cur, prefix string, values comp
 	case "session":
 		cs = values.Sessions(ctx)
 	case "engine":
-		cs = []candidate{{"responses", "Responses API, server-side state"}, {"chat", "Chat Completions, history from git"}}
+		cs = []candidate{{"responses", "Responses API, server-side state"}, {"chat", "Chat Completions, history from git"}, {"codex", "the Codex CLI, its threads kept in git"}}
 	case "sandbox":
 		cs = []candidate{{"read-only", "the model reads and proposes"}, {"workspace-write", "the model changes files with apply_patch"}}
 	case "approval":

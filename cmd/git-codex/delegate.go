@@ -50,6 +50,10 @@ func newDelegateCommand(e *Env, runF func(context.Context, *DelegateOptions) err
 			"--approval says what is asked first: on-request (default) asks before a change or a\n" +
 			"delete, untrusted before every operation, never applies without asking. The session\n" +
 			"keeps both for its replies.\n\n" +
+			"--engine codex runs the installed Codex CLI (codex exec) in the work tree instead: its\n" +
+			"own agent, tools and sandbox; every message, command, file change and its usage are\n" +
+			"recorded, and a reply on a machine without the Codex thread restarts it from git.\n" +
+			"Codex never asks (--approval on-request or never; untrusted is refused).\n\n" +
 			"Examples:\n" +
 			"  git codex delegate \"Find why the cache test is flaky\"\n" +
 			"  git codex delegate --context internal/cache/cache.go --focus \"eviction\" \\\n" +
@@ -57,7 +61,8 @@ func newDelegateCommand(e *Env, runF func(context.Context, *DelegateOptions) err
 			"  git codex delegate -t review-42 --model gpt-5-mini -F task.md\n" +
 			"  git codex delegate --engine chat --inline-context \"Explain the storage layer\"\n" +
 			"  git codex delegate --private -t scratch \"Review this unreleased design\"\n" +
-			"  git codex delegate --sandbox workspace-write \"Make TestTTL pass\"",
+			"  git codex delegate --sandbox workspace-write \"Make TestTTL pass\"\n" +
+			"  git codex delegate --engine codex --sandbox workspace-write \"Make TestTTL pass\"",
 		Flags: []cli.Flag{
 			topicFlag(),
 			&cli.StringSliceFlag{Name: "context", Aliases: []string{"c"}, Usage: "a further `FILE` to reference (repeatable)"},
@@ -68,7 +73,7 @@ func newDelegateCommand(e *Env, runF func(context.Context, *DelegateOptions) err
 			&cli.StringFlag{Name: "file", Aliases: []string{"F"}, Usage: "read the task from `FILE` (- for stdin)"},
 			&cli.BoolFlag{Name: "inline-context", Usage: "attach the context files' contents instead of offering file tools"},
 			&cli.StringFlag{Name: "model", Usage: "the model `NAME` (default: OPENAI_PRIMARY_MODEL, codex.model, gpt-5)"},
-			&cli.StringFlag{Name: "engine", Usage: "responses or chat (default: codex.engine, responses)"},
+			&cli.StringFlag{Name: "engine", Usage: "responses, chat, or codex to drive the installed Codex CLI (default: codex.engine, responses)"},
 			&cli.BoolFlag{Name: "private", Usage: "keep the topic on this machine: no push or sync ever sends it"},
 			modeFlags()[0], modeFlags()[1],
 		},

@@ -20,7 +20,10 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
-	Now    func() time.Time
+	// Environ is the environment programs git codex runs for the user get
+	// (the Codex CLI); nil means os.Environ.
+	Environ func() []string
+	Now     func() time.Time
 	// Dir is the working directory commands run in.
 	Dir string
 	// IsTTY reports whether Stdout is a terminal (colour, spinner).
@@ -109,6 +112,14 @@ func (e *Env) Engine(opt EngineOptions) (*session.Engine, error) {
 	repo.AddSecrets(cfg.APIKey)
 	eng.Config = cfg
 	eng.CompactThreshold = compactThreshold(repo)
+	environ := os.Environ
+	if e.Environ != nil {
+		environ = e.Environ
+	}
+	// Any session may be of the codex engine, whatever codex.engine says.
+	if eng.Codex, err = codexConfig(repo, e.Getenv, environ()); err != nil {
+		return nil, err
+	}
 	return eng, nil
 }
 

@@ -268,7 +268,7 @@ NO\_COLOR
 
 # CONFIGURATION
 
-codex.model, codex.fallbackModel, codex.engine (responses or chat), codex.baseURL, codex.idleTimeout, codex.compactThreshold, codex.notesRef, codex.strictContext, codex.requireContextFiles: see the README.
+codex.model, codex.fallbackModel, codex.engine (responses, chat or codex), codex.baseURL, codex.idleTimeout, codex.compactThreshold, codex.notesRef, codex.strictContext, codex.requireContextFiles, codex.codexPath, codex.codexConfig: see the README.
 
 # EXIT STATUS
 
@@ -285,10 +285,10 @@ codex.model, codex.fallbackModel, codex.engine (responses or chat), codex.baseUR
 : check found something to fix
 
 4
-: configuration or authentication: no OPENAI\_API\_KEY, key refused, model not found, a server without the Responses API, an unusable base URL
+: configuration or authentication: no OPENAI\_API\_KEY, key refused, model not found, a server without the Responses API, an unusable base URL, the Codex CLI missing or too old
 
 5
-: the model API failed: quota, still rate-limited or unavailable after retries
+: the model API failed: quota, still rate-limited or unavailable after retries; a Codex turn that failed
 
 130
 : interrupted (Ctrl-C); the partial answer is stored as incomplete

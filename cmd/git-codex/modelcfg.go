@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -44,9 +45,14 @@ func modelConfig(cfg configSource, getenv func(string) string, engineFlag, model
 		}
 		return ""
 	}
+	engine := model.Engine(strings.ToLower(first(engineFlag, get("codex.engine"), string(model.EngineResponses))))
+	fallback := defaultModel
+	if engine == session.EngineCodex {
+		fallback = "" // Codex's own configured model
+	}
 	c := model.Config{
-		Engine:        model.Engine(strings.ToLower(first(engineFlag, get("codex.engine"), string(model.EngineResponses)))),
-		Model:         first(modelFlag, getenv("OPENAI_PRIMARY_MODEL"), get("codex.model"), defaultModel),
+		Engine:        engine,
+		Model:         first(modelFlag, getenv("OPENAI_PRIMARY_MODEL"), get("codex.model"), fallback),
 		FallbackModel: get("codex.fallbackModel"),
 		BaseURL:       first(getenv("OPENAI_BASE_URL"), get("codex.baseURL")),
 		APIKey:        strings.TrimSpace(getenv("OPENAI_API_KEY")),
@@ -57,8 +63,8 @@ func modelConfig(cfg configSource, getenv func(string) string, engineFlag, model
 	case c.BaseURL != "":
 		c.BaseURLSource = "git config codex.baseURL"
 	}
-	if c.Engine != model.EngineResponses && c.Engine != model.EngineChat {
-		return c, failure.Usagef("use --engine responses or --engine chat (or git config codex.engine)",
+	if c.Engine != model.EngineResponses && c.Engine != model.EngineChat && c.Engine != session.EngineCodex {
+		return c, failure.Usagef("use --engine responses, chat or codex (or git config codex.engine)",
 			"unknown engine %q", c.Engine)
 	}
 	if v := get("codex.idleTimeout"); v != "" {
@@ -70,6 +76,38 @@ func modelConfig(cfg configSource, getenv func(string) string, engineFlag, model
 		c.IdleTimeout = d
 	}
 	return c, nil
+}
+
+// codexConfig is the codex engine's configuration: where the Codex CLI is
+// (codex.codexPath, else codex on PATH), the -c overrides passed to every
+// run (each value of codex.codexConfig, key=value), Codex's environment
+// (this process's, untouched) and where Find caches the version of a Codex
+// installed outside npm (<common git dir>/codex/codex-version).
+func codexConfig(repo *gitstore.Repo, getenv func(string) string, environ []string) (session.CodexConfig, error) {
+	c := session.CodexConfig{Env: environ, PATH: getenv("PATH"),
+		VersionCache: filepath.Join(repo.CommonDir(), "codex", "codex-version")}
+	if p, ok := repo.Config("codex.codexPath"); ok {
+		c.Path = expandHome(strings.TrimSpace(p), getenv)
+	}
+	for _, kv := range repo.ConfigAll("codex.codexConfig") {
+		kv = strings.TrimSpace(kv)
+		if k, _, ok := strings.Cut(kv, "="); !ok || strings.TrimSpace(k) == "" {
+			return c, failure.SayInstead(failure.ErrBadConfig, fmt.Sprintf("codex.codexConfig %q is not key=value", kv),
+				"each value is one of Codex's -c overrides, e.g. git config --add codex.codexConfig 'model_reasoning_effort=\"high\"'")
+		}
+		c.Config = append(c.Config, kv)
+	}
+	return c, nil
+}
+
+// expandHome expands a leading ~/ as git does for paths in its config.
+func expandHome(p string, getenv func(string) string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home := getenv("HOME"); home != "" {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
 }
 
 // compactThreshold reads codex.compactThreshold: bytes, with an optional

@@ -32,7 +32,7 @@ func newReplyCommand(e *Env, runF func(context.Context, *ReplyOptions) error) *c
 			"responses engine only the new text travels, chained to the previous answer; the\n" +
 			"context is never sent again. Keep follow-ups short: \"Fix: …\", \"Also: …\",\n" +
 			"\"Based on that …\".\n\n" +
-			"--engine chat|responses moves the session to the other engine (say, for a server\n" +
+			"--engine chat|responses|codex moves the session to another engine (say, for a server\n" +
 			"without the Responses API): the switch is recorded and the request restarts from\n" +
 			"the transcript in git; later replies stay on the new engine.\n\n" +
 			"The session keeps its --sandbox and --approval; a reply may change them (git config\n" +
@@ -46,7 +46,7 @@ func newReplyCommand(e *Env, runF func(context.Context, *ReplyOptions) error) *c
 		Flags: []cli.Flag{
 			topicFlag(), sessionFlag(),
 			&cli.StringFlag{Name: "file", Aliases: []string{"F"}, Usage: "read the message from `FILE` (- for stdin)"},
-			&cli.StringFlag{Name: "engine", Usage: "switch the session to `ENGINE` (responses or chat), restarting it from the transcript"},
+			&cli.StringFlag{Name: "engine", Usage: "switch the session to `ENGINE` (responses, chat or codex), restarting it from the transcript"},
 			modeFlags()[0], modeFlags()[1],
 		},
 		Action: func(c *cli.Context) error {

@@ -53,6 +53,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 				keys = append(keys, k)
 			}
 			env.Values[ptyVars{}] = keys
+			env.Values[codexKey{}] = &codexState{}
 			return setupOpenAI(env)
 		},
 		Condition: scriptCondition,
@@ -62,6 +63,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			"gitdaemon": cmdGitDaemon,
 			"pty":       cmdPty,
 			"capture":   cmdCapture,
+			"codex":     cmdCodex,
 		},
 	}
 }
@@ -184,10 +186,13 @@ func exitCode(err error) (int, bool) {
 // scriptCondition answers the scripts' own conditions:
 //
 //	[gitcompletion]  git's bash completion script is installed ($GIT_COMPLETION)
+//	[codex]          the pinned Codex CLI is installed (codexCondition)
 func scriptCondition(cond string) (bool, error) {
 	switch cond {
 	case "gitcompletion":
 		return gitCompletionScript() != "", nil
+	case "codex":
+		return codexCondition()
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }

@@ -139,7 +139,11 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette, eng *session
 	if m := s.Mode(); m.CanEdit() {
 		mode = "  " + m.Sandbox + " (approval " + m.Approval + ")"
 	}
-	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s%s\n", p.Paint(ui.SlotID, s.ID), s.Topic, s.Engine(), s.Open.Model,
+	modelName := s.Open.Model
+	if modelName == "" {
+		modelName = "default" // a codex session on Codex's configured model
+	}
+	fmt.Fprintf(w, "session %s  topic %s  %s/%s  %s%s\n", p.Paint(ui.SlotID, s.ID), s.Topic, s.Engine(), modelName,
 		p.Paint(statusSlot(status), status), mode)
 	if s.Open.Title != "" {
 		fmt.Fprintf(w, "task: %s\n", redact.Line(s.Open.Title, 100))
@@ -151,6 +155,7 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette, eng *session
 	for _, ev := range during[""] {
 		fmt.Fprintln(w, p.Paint(ui.SlotDim, eventLine(ev)))
 	}
+	printThreads(w, s)
 	for i, t := range s.Turns {
 		commit := t.Record.AttachedTo()
 		if commit == gitstore.EmptyTree {
@@ -170,7 +175,11 @@ func printTranscript(w io.Writer, s *session.Session, p ui.Palette, eng *session
 			fmt.Fprintln(w, p.Paint(ui.SlotDim, eventLine(ev)))
 		}
 		if a := t.Answer; a != nil {
-			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))
+			if len(a.Steps) > 0 {
+				printSteps(w, a.Steps)
+			} else {
+				fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.Text))
+			}
 			var notes []string
 			if a.Status != "" && a.Status != session.StatusComplete {
 				notes = append(notes, a.Status)

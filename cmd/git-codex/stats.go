@@ -116,7 +116,7 @@ func printStats(w io.Writer, stats []session.TopicStats, width int, p ui.Palette
 	header := []string{"SESSION", "TURNS", "INPUT", "CACHED", "OUTPUT", "COST", "SENT", "ONE-OFF", "SAVED", "TITLE"}
 	row := func(name string, f session.Figures, title string) []string {
 		return []string{name, strconv.Itoa(f.Turns), strconv.Itoa(f.Input), strconv.Itoa(f.Cached), strconv.Itoa(f.Output),
-			f.Cost.String(), size(f.BytesSent), size(f.OneOffBytes), fmt.Sprintf("%.0f%%", f.Saving()), title}
+			f.Cost.String(), text.Size(f.BytesSent), text.Size(f.OneOffBytes), saved(f), title}
 	}
 	for i, t := range stats {
 		if i > 0 {
@@ -141,13 +141,11 @@ func printStats(w io.Writer, stats []session.TopicStats, width int, p ui.Palette
 	return nil
 }
 
-// size formats a byte count for people.
-func size(n int) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+// saved is the saving against one-off delegations, "-" where there is
+// nothing to compare (Codex turns report no request bytes).
+func saved(f session.Figures) string {
+	if f.OneOffBytes == 0 {
+		return "-"
 	}
-	return fmt.Sprintf("%d B", n)
+	return fmt.Sprintf("%.0f%%", f.Saving())
 }

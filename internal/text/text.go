@@ -6,6 +6,7 @@
 package text
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -65,4 +66,15 @@ func FirstLine(s string) string {
 		s = s[:i]
 	}
 	return strings.TrimSuffix(s, "\r")
+}
+
+// Size formats a byte count for people: "512 B", "3.4 KiB", "1.2 MiB".
+func Size(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }

@@ -81,3 +81,14 @@ func TestFirstLine(t *testing.T) {
 		}
 	}
 }
+
+func TestSize(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "0 B"}, {1023, "1023 B"}, {1024, "1.0 KiB"}, {3500, "3.4 KiB"}, {1 << 20, "1.0 MiB"}, {5 << 20, "5.0 MiB"}} {
+		if got := Size(c.n); got != c.want {
+			t.Errorf("Size(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/git-codex/git-codex/codexcli"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/history"
 	"github.com/git-codex/git-codex/hooks"
@@ -151,6 +152,16 @@ func cause(err error) (int, string) {
 		return ExitModel, stored("the model API is unavailable; try again later", " (your message is stored)")
 	case errors.Is(err, model.ErrBadRequest), errors.Is(err, model.ErrPreviousNotFound), errors.Is(err, model.ErrToolLimit):
 		return ExitModel, ""
+
+	// The Codex CLI (the codex engine).
+	case errors.Is(err, codexcli.ErrNotInstalled), errors.Is(err, codexcli.ErrTooOld):
+		return ExitConfig, stored("or point git config codex.codexPath at it", "; your message is stored, 'git codex reply' sends it along")
+	case errors.Is(err, codexcli.ErrUnsupported):
+		return ExitUsage, "the codex engine takes --sandbox read-only or workspace-write and --approval on-request or never"
+	case errors.Is(err, codexcli.ErrTurnFailed):
+		return ExitModel, stored("Codex's model request failed; try again later", " (your message is stored)")
+	case errors.Is(err, codexcli.ErrExited):
+		return ExitError, "run codex yourself to see more; check CODEX_HOME, its sign-in ('codex login') and git config codex.codexConfig"
 
 	// Sessions.
 	case errors.Is(err, session.ErrNoSession):

@@ -77,7 +77,7 @@ func (o *output) Delta(t string) {
 	o.answered += len(t)
 	if now := o.now(); now.Sub(o.lastSent) >= o.interval {
 		o.lastSent = now
-		o.send(fmt.Sprintf("answering: %s so far", size(o.answered)))
+		o.send(fmt.Sprintf("answering: %s so far", text.Size(o.answered)))
 	}
 }
 
@@ -197,15 +197,4 @@ func lastLine(s string) string {
 		s = s[i+1:]
 	}
 	return redact.Line(s, 120)
-}
-
-// size formats a byte count for people.
-func size(n int) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

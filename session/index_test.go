@@ -1,0 +1,310 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
+)
+
+// plainStore hides the index capability of a store: an engine over it reads
+// every topic in full, as before the index.
+type plainStore struct{ gitstore.Store }
+
+// warnOutput records the warnings an engine reports.
+type warnOutput struct{ warns *[]string }
+
+func (o warnOutput) Delta(string) {}
+func (o warnOutput) Event(ev Event) {
+	if ev.Kind == EventWarning {
+		*o.warns = append(*o.warns, ev.Text)
+	}
+}
+func (o warnOutput) Approve(context.Context, Approval) (Decision, error) { return Deny, nil }
+
+// recordWriter writes session records in a real repository, with times
+// that advance.
+type recordWriter struct {
+	t    *testing.T
+	repo *gitstore.Repo
+	now  time.Time
+}
+
+func (w *recordWriter) rec(k Kind, sess, topic, commit string) Record {
+	w.now = w.now.Add(time.Second)
+	return Record{Time: gitstore.FormatTime(w.now), ID: gitstore.NewID(w.now), Kind: k, Session: sess, Topic: topic, Commit: commit}
+}
+
+func (w *recordWriter) put(topic, target string, recs ...Record) {
+	w.t.Helper()
+	if err := (&Engine{Store: w.repo.Notes()}).append(context.Background(), topic, target, recs...); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// session writes a session of turns on topic, attached to target: forks,
+// retried answers, compactions, engine switches, edits and undos, closing,
+// as the options say. It returns the session id.
+func (w *recordWriter) session(topic, target, model string, turns int, opts ...string) string {
+	has := map[string]bool{}
+	for _, o := range opts {
+		has[o] = true
+	}
+	open := w.rec(KindSession, "", topic, target)
+	open.Session, open.Engine, open.Model, open.Title, open.Text = open.ID, "responses", model, "Task on "+topic, "Do the thing on "+topic
+	id := open.ID
+	w.put(topic, target, open)
+	parent := ""
+	for i := 0; i < turns; i++ {
+		turn := w.rec(KindTurn, id, topic, target)
+		turn.Parent, turn.Text = parent, fmt.Sprintf("turn %d of %s", i, topic)
+		if has["fork"] && i == turns-1 && i > 0 {
+			turn.Parent = "" // the same parent as the first turn: a fork
+		}
+		ans := w.rec(KindAnswer, id, topic, target)
+		ans.Turn, ans.Model, ans.Text = turn.ID, model, "answer "+turn.Text
+		if i%3 != 2 {
+			ans.Usage = &Usage{Input: 100 * (i + 1), Cached: 10 * i, Output: 7 * (i + 1)}
+			ans.BytesSent = 500 + i
+			ans.ResponseID = "resp_" + turn.ID
+		}
+		recs := []Record{turn, ans}
+		if has["retry"] && i == 0 {
+			again := w.rec(KindAnswer, id, topic, target)
+			again.Turn, again.Model, again.Text = turn.ID, "other-model", "a newer answer"
+			again.Usage = &Usage{Input: 1, Output: 1}
+			recs = append(recs, again)
+		}
+		if has["edit"] && i == 1 {
+			ch := w.rec(KindChange, id, topic, target)
+			ch.Turn, ch.Op, ch.Path, ch.Status = turn.ID, "update_file", "a.go", ChangeApplied
+			undo := w.rec(KindEvent, id, topic, target)
+			undo.Event, undo.Turn = RecordUndo, turn.ID
+			recs = append(recs, ch, undo)
+		}
+		if has["engine"] && i == 1 {
+			ev := w.rec(KindEvent, id, topic, target)
+			ev.Event, ev.Engine, ev.Turn = RecordEngine, "chat", turn.ID
+			recs = append(recs, ev)
+		}
+		w.put(topic, target, recs...)
+		parent = turn.ID
+	}
+	if has["compact"] {
+		sum := w.rec(KindSummary, id, topic, target)
+		sum.Through, sum.Text, sum.Model, sum.Usage = parent, "compacted so far", "small-model", &Usage{Input: 50, Output: 5}
+		w.put(topic, target, sum)
+	}
+	if has["close"] {
+		sum := w.rec(KindSummary, id, topic, target)
+		sum.Text, sum.Decisions, sum.Usage = "We found it.\nThen we fixed it.", []string{"keep it"}, &Usage{Input: 30, Output: 3}
+		w.put(topic, target, sum, w.rec(KindClose, id, topic, target))
+	}
+	return id
+}
+
+// run writes a workflow run's record (no session) on topic.
+func (w *recordWriter) run(topic, target string) {
+	w.t.Helper()
+	w.now = w.now.Add(time.Second)
+	line := fmt.Sprintf(`{"v":1,"ts":%q,"id":%q,"kind":"run","commit":%q,"run":"R1","event":"run.started"}`,
+		gitstore.FormatTime(w.now), gitstore.NewID(w.now), target)
+	g, err := gitstore.ParseRecord([]byte(line))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.repo.Notes().Append(context.Background(), topic, target, g); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// readsAlike compares what an engine with the index and one without read:
+// list (every topic and each alone), each topic's current session, each
+// session by id and by prefix, with the warnings they report.
+func readsAlike(t *testing.T, dir, step string) {
+	t.Helper()
+	ctx := context.Background()
+	view := func(indexed bool) map[string]string {
+		repo, err := gitstore.Open(dir, os.Getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer repo.Close()
+		var warns []string
+		var store gitstore.Store = repo.Notes().WithRemotes()
+		if !indexed {
+			store = plainStore{store}
+		}
+		e := &Engine{Store: store, Repo: repo, Out: warnOutput{&warns}}
+		out := map[string]string{}
+		show := func(key string, v any, err error) {
+			b, _ := json.Marshal(v)
+			out[key] = string(b) + fmt.Sprintf(" err=%v warns=%q", err, warns)
+			warns = nil
+		}
+		all, err := e.List(ctx)
+		show("list", all, err)
+		topics, _ := repo.Notes().WithRemotes().Topics(ctx)
+		ids := map[string]bool{}
+		for _, o := range all {
+			ids[o.ID] = true
+		}
+		for _, topic := range append(topics, "no-such-topic") {
+			l, err := e.List(ctx, topic)
+			show("list "+topic, l, err)
+			s, err := e.Load(ctx, topic, "")
+			show("load "+topic, s, err)
+		}
+		var sorted []string
+		for id := range ids {
+			sorted = append(sorted, id)
+		}
+		sort.Strings(sorted)
+		for _, id := range sorted {
+			s, err := e.Load(ctx, "", id)
+			show("load "+id, s, err)
+			s, err = e.Load(ctx, "", strings.ToLower(id[:8]))
+			show("prefix "+id[:8], s, err)
+		}
+		s, err := e.Load(ctx, "", "0") // every id starts so: ambiguous
+		show("prefix 0", s, err)
+		return out
+	}
+	plain := view(false)
+	indexed := view(true)
+	again := view(true) // from the index just written
+	for _, got := range []map[string]string{indexed, again} {
+		if !reflect.DeepEqual(got, plain) {
+			for k, v := range plain {
+				if got[k] != v {
+					t.Errorf("%s: %s differs:\nwithout the index: %.600s\nwith it:           %.600s", step, k, v, got[k])
+				}
+			}
+			for k := range got {
+				if _, ok := plain[k]; !ok {
+					t.Errorf("%s: %s only with the index", step, k)
+				}
+			}
+			t.FailNow()
+		}
+	}
+}
+
+// The session index never changes what is read: list, show and reply's
+// session, by topic, id and prefix, with fetched notes, rewritten copies,
+// forks, edits, runs and hand-edited notes — cold, warm, after changes of
+// every kind, and after the index file is deleted or damaged.
+func TestIndexReadsAsTheNotes(t *testing.T) {
+	gittest.Hermetic(t)
+	bare, clones := gittest.BareWithClones(t, 2)
+	dir, mate := clones[0], clones[1]
+	for _, d := range clones {
+		gittest.Git(t, d, "config", "notes.rewriteRef", "refs/notes/codex/*")
+	}
+	repo := openTestRepo(t, dir)
+	head := gittest.Git(t, dir, "rev-parse", "HEAD")
+	w := &recordWriter{t: t, repo: repo, now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	w.session("main", head, "gpt-5", 4, "retry", "close")
+	w.session("main", head, "gpt-5-mini", 3, "fork", "engine")
+	w.session("feature/x", head, "gpt-5", 5, "edit", "compact")
+	w.session("feature/x", gitstore.EmptyTree, "unpriced-model", 2)
+	w.run("main/wf", head)
+
+	// A teammate's sessions, fetched: one topic only they have, one both.
+	mw := &recordWriter{t: t, repo: openTestRepo(t, mate), now: w.now.Add(time.Hour)}
+	mhead := gittest.Git(t, mate, "rev-parse", "HEAD")
+	mw.session("theirs", mhead, "gpt-5", 2, "close")
+	mw.session("main", mhead, "gpt-5", 2)
+	gittest.Git(t, mate, "push", "-q", "origin", "refs/notes/codex/*:refs/notes/codex/*")
+	fetch := func() {
+		gittest.Git(t, dir, "fetch", "-q", "origin", "+refs/notes/codex/*:refs/notes/remotes/origin/codex/*")
+	}
+	fetch()
+	readsAlike(t, dir, "cold")
+	readsAlike(t, dir, "warm")
+
+	// Changes of every kind: a reply here, a new session, a teammate's
+	// reply fetched, a rewritten commit (git copies the notes).
+	w.now = mw.now.Add(time.Hour)
+	w.session("main", head, "gpt-5", 1)
+	mw.now = w.now.Add(time.Hour)
+	mw.session("main", mhead, "gpt-5", 1, "close")
+	gittest.Git(t, mate, "push", "-q", "origin", "refs/notes/codex/*:refs/notes/codex/*")
+	fetch()
+	readsAlike(t, dir, "after new sessions")
+	gittest.Git(t, dir, "commit", "-q", "--amend", "-m", "amended")
+	readsAlike(t, dir, "after an amend")
+	amended := gittest.Git(t, dir, "rev-parse", "HEAD")
+	w.session("feature/x", amended, "gpt-5", 2)
+	readsAlike(t, dir, "after writing to the amended commit")
+	_ = bare
+
+	// A session past the note bound: its records are in the note and its
+	// continuation notes.
+	big := w.session("big", amended, "gpt-5", 1)
+	for batch := 0; batch < 3; batch++ {
+		var recs []Record
+		for i := 0; i < 400; i++ {
+			turn := w.rec(KindTurn, big, "big", amended)
+			turn.Text = fmt.Sprintf("batch %d turn %d %s", batch, i, strings.Repeat("words ", 100))
+			ans := w.rec(KindAnswer, big, "big", amended)
+			ans.Turn, ans.Text, ans.Usage = turn.ID, "ok", &Usage{Input: 10, Output: 1}
+			recs = append(recs, turn, ans)
+		}
+		w.put("big", amended, recs...)
+	}
+	if notes := gittest.Git(t, dir, "notes", "--ref=refs/notes/codex/big", "list"); strings.Count(notes, "\n") < 1 {
+		t.Fatalf("no continuation note: %q", notes)
+	}
+	readsAlike(t, dir, "continuation notes")
+
+	// The index deleted, then damaged in several ways: rebuilt, same reads.
+	index := filepath.Join(dir, ".git", "codex", indexFile)
+	data, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatalf("no index after reads: %v", err)
+	}
+	os.Remove(index)
+	readsAlike(t, dir, "index deleted")
+	for name, bad := range map[string][]byte{
+		"truncated": data[:len(data)/2],
+		"garbage":   []byte("not an index at all"),
+		"empty":     nil,
+		"bits flipped": func() []byte {
+			b := append([]byte(nil), data...)
+			for i := len(indexMagic) + 10; i < len(b); i += 97 {
+				b[i] ^= 0x5a
+			}
+			return b
+		}(),
+	} {
+		if err := os.WriteFile(index, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		readsAlike(t, dir, "index "+name)
+	}
+
+	// A hand-edited note: the topic is read in full, the warning is the
+	// same.
+	gittest.Git(t, dir, "notes", "--ref=refs/notes/codex/main", "append", "-m", "not json at all", amended)
+	readsAlike(t, dir, "a malformed line")
+}
+
+func openTestRepo(t *testing.T, dir string) *gitstore.Repo {
+	t.Helper()
+	r, err := gitstore.Open(dir, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
