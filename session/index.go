@@ -225,7 +225,13 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 		}
 		info, err := readBlobInfo(ctx, st, n.Blob)
 		if err != nil {
-			return nil, fmt.Errorf("index notes of topic %q: %w", topic, err)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// A note that cannot be read (a missing or damaged object):
+			// the readers skip it with a warning, so its topic is read
+			// in full, as they read it.
+			info = &blobInfo{Warn: true}
 		}
 		ix.Blobs[n.Blob] = info
 	}

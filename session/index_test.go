@@ -309,3 +309,26 @@ func openTestRepo(t *testing.T, dir string) *gitstore.Repo {
 	t.Cleanup(func() { r.Close() })
 	return r
 }
+
+// A note whose blob is gone (a damaged object store, a partial clone) is
+// skipped with a warning by the readers; with the index, the other topics
+// and the rest of its topic read the same, and list does not fail.
+func TestIndexMissingNoteBlob(t *testing.T) {
+	gittest.Hermetic(t)
+	dir := gittest.NewRepo(t)
+	gittest.CommitFile(t, dir, 1, "a.txt", "a\n", "first")
+	repo := openTestRepo(t, dir)
+	head := gittest.Git(t, dir, "rev-parse", "HEAD")
+	w := &recordWriter{t: t, repo: repo, now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	w.session("a", head, "gpt-5", 2)
+	w.session("b", head, "gpt-5", 2)
+	w.session("b", gitstore.EmptyTree, "gpt-5", 1)
+	readsAlike(t, dir, "before")
+	blob := strings.Fields(gittest.Git(t, dir, "ls-tree", "-r", "refs/notes/codex/b"))[2]
+	if err := os.Remove(filepath.Join(dir, ".git", "objects", blob[:2], blob[2:])); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, ".git", "codex", indexFile))
+	readsAlike(t, dir, "a note's blob missing, cold")
+	readsAlike(t, dir, "a note's blob missing, warm")
+}
