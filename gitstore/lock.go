@@ -58,6 +58,7 @@ func (r *Repo) lockFile(ctx context.Context, name, path string) (*refLock, error
 	defer owned.discard()
 	deadline := time.Now().Add(lockTimeout)
 	wait := 200 * time.Microsecond
+	recreated := 0
 	for {
 		var f *os.File
 		var err error
@@ -75,9 +76,20 @@ func (r *Repo) lockFile(ctx context.Context, name, path string) (*refLock, error
 			return &refLock{r: r, name: name, path: path, f: f}, nil
 		}
 		if errors.Is(err, fs.ErrNotExist) {
+			if owned.f != nil {
+				if _, serr := os.Stat(owned.f.Name()); serr != nil {
+					// Our prepared file was removed (someone cleared
+					// <git dir>/codex): O_EXCL from now on.
+					owned.discard()
+					continue
+				}
+			}
 			// `git pack-refs --prune` removes directories it emptied;
 			// recreate ours and try again, as git's own
-			// raceproof_create_file does.
+			// raceproof_create_file does, a few times.
+			if recreated++; recreated > 8 || ctx.Err() != nil {
+				return nil, fmt.Errorf("lock %s: %w", name, errors.Join(err, ctx.Err()))
+			}
 			if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 				return nil, fmt.Errorf("lock %s: %w", name, err)
 			}

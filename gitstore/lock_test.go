@@ -157,3 +157,39 @@ func TestLockOwnerGone(t *testing.T) {
 		}
 	}
 }
+
+// Someone clearing <git dir>/codex while writers take locks (the prepared
+// owner files vanish under them) costs the writers their owner line, not
+// their progress: every append still lands, none spins.
+func TestLockPreparedFileRemoved(t *testing.T) {
+	dir := newRepo(t)
+	r := openRepo(t, dir)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			files, _ := filepath.Glob(filepath.Join(dir, ".git", "codex", "lock-*"))
+			for _, f := range files {
+				os.Remove(f)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := 0; i < 200; i++ {
+		if err := r.Notes().Append(ctx, "t", EmptyTree, rec(fmt.Sprintf("append %d", i))); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	recs, _, err := r.Notes().Read(ctx, "t")
+	if err != nil || len(recs) != 200 {
+		t.Fatalf("read back %d records, %v; want 200", len(recs), err)
+	}
+}
