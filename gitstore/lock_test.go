@@ -137,7 +137,7 @@ func TestLockOwnerGone(t *testing.T) {
 		{"this process", me, false},
 		{"a finished process", lockOwner{PID: dead, Host: me.Host, Boot: me.Boot, Start: "1"}, true},
 		{"a reused pid", lockOwner{PID: me.PID, Host: me.Host, Boot: me.Boot, Start: me.Start + "0"}, me.Start != ""},
-		{"an earlier boot", lockOwner{PID: me.PID, Host: me.Host, Boot: "another-boot", Start: me.Start}, me.Boot != ""},
+		{"another boot (or a machine of the same name)", lockOwner{PID: dead, Host: me.Host, Boot: "another-boot", Start: "1"}, false},
 		{"another host", lockOwner{PID: dead, Host: me.Host + "-other", Boot: me.Boot, Start: "1"}, false},
 	}
 	for _, tt := range tests {

@@ -94,16 +94,18 @@ var self = sync.OnceValue(func() lockOwner {
 	return lockOwner{PID: os.Getpid(), Host: host, Boot: bootID(), Start: startTime(os.Getpid())}
 })
 
-// gone reports whether the owner o is provably not running: on this host,
-// and either booted since, or its pid names no process, or names one that
-// started at another time (the pid was reused).
+// gone reports whether the owner o is provably not running: on this host
+// and this boot, its pid names no process, or names one that started at
+// another time (the pid was reused). Another boot id under the same host
+// name is an earlier boot or another machine of that name sharing the file
+// system (cloned VMs, CI runners): unknowable, as any other host.
 func (o lockOwner) gone() bool {
 	me := self()
 	if o.Host != me.Host {
 		return false // another machine's process (a shared file system): unknowable
 	}
-	if o.Boot != "" && me.Boot != "" && o.Boot != me.Boot {
-		return true
+	if o.Boot != me.Boot {
+		return false
 	}
 	switch alive(o.PID) {
 	case processGone:
