@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // CreateRefs adds refs to packed-refs as git would hold them: what was
@@ -61,15 +63,24 @@ func TestCreateRefsInPackedRefs(t *testing.T) {
 	}
 }
 
-// A push's staged refs are dropped from packed-refs once their process is
-// gone, by the next push that stages.
+// A push's staged refs are dropped from packed-refs by the next push that
+// stages once they are old and their process is gone on this machine; a
+// live push's, a recent push's and another machine's are kept.
 func TestStaleStagedRefsAreDropped(t *testing.T) {
 	dir := newRepo(t)
 	head := git(t, dir, "rev-parse", "HEAD")
 	r := openRepo(t, dir)
-	dead := fmt.Sprintf("%s%d-%x/notes/codex/x", pushStagePrefix, 999999999, 1)
-	live := fmt.Sprintf("%s%d-%x/notes/codex/x", pushStagePrefix, os.Getpid(), 2)
-	if err := r.CreateRefs(context.Background(), map[string]string{dead: head, live: head}); err != nil {
+	me := self()
+	old, recent := time.Now().Add(-time.Hour).Unix(), time.Now().Unix()
+	staged := func(pid int, start, machine string, at int64, n int) string {
+		return fmt.Sprintf("%s%d-%s-%s-%d-%x/notes/codex/x", pushStagePrefix, pid, start, machine, at, n)
+	}
+	dead := staged(999999999, "1", machineTag(me), old, 1)
+	live := staged(os.Getpid(), orDash(me.Start), machineTag(me), old, 2)
+	young := staged(999999999, "1", machineTag(me), recent, 3)
+	elsewhere := staged(999999999, "1", machineTag(lockOwner{Host: me.Host, Boot: "another boot"}), old, 4)
+	keep := strings.Join([]string{live, young, elsewhere}, "\n")
+	if err := r.CreateRefs(context.Background(), map[string]string{dead: head, live: head, young: head, elsewhere: head}); err != nil {
 		t.Fatal(err)
 	}
 	stage, err := r.stageRefs(context.Background(), []string{"refs/notes/codex/y"}, map[string]string{"refs/notes/codex/y": head})
@@ -77,11 +88,13 @@ func TestStaleStagedRefsAreDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := git(t, dir, "for-each-ref", "--format=%(refname)", pushStagePrefix)
-	if strings.Contains(got, dead) || !strings.Contains(got, live) || !strings.Contains(got, stage+"notes/codex/y") {
+	if strings.Contains(got, dead) || !strings.Contains(got, live) || !strings.Contains(got, young) ||
+		!strings.Contains(got, elsewhere) || !strings.Contains(got, stage+"notes/codex/y") {
 		t.Fatalf("staged refs = %q", got)
 	}
 	r.unstageRefs(stage)
-	if got := git(t, dir, "for-each-ref", "--format=%(refname)", pushStagePrefix); got != live {
-		t.Fatalf("after unstaging: %q", got)
+	got = git(t, dir, "for-each-ref", "--format=%(refname)", pushStagePrefix)
+	if want := strings.Split(keep, "\n"); !slices.Equal(strings.Split(got, "\n"), slices.Sorted(slices.Values(want))) {
+		t.Fatalf("after unstaging: %q, want %q", got, want)
 	}
 }

@@ -5,11 +5,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // FetchOptions tune FetchRefs.
@@ -56,16 +57,25 @@ func (s PushStatus) OK() bool { return strings.IndexByte(" +-*=", s.Flag) >= 0 }
 // merge and another push. Anything else refused (a hook declined, a hidden
 // or protected ref, missing objects) is a real refusal.
 func (s PushStatus) Lost() bool {
+	return s.summaryHas("fetch first", "non-fast-forward", "stale info") || s.LockRace()
+}
+
+// LockRace reports whether the ref was refused while the remote updated it
+// ("failed to update ref", "cannot lock ref", …): a concurrent push's lock,
+// most often, but receive-pack says the same of a ref it cannot write for
+// good (permissions, a full disk, a name in the way). Retrying is right
+// only while the remote's ref moves.
+func (s PushStatus) LockRace() bool {
+	return s.summaryHas("failed to update ref", "cannot lock ref", "failed to lock", "unable to lock", "incorrect old value")
+}
+
+func (s PushStatus) summaryHas(phrases ...string) bool {
 	if s.Flag != '!' {
 		return false
 	}
 	sum := strings.ToLower(s.Summary)
-	for _, race := range []string{
-		"fetch first", "non-fast-forward", "stale info",
-		"failed to update ref", "cannot lock ref", "failed to lock", "unable to lock",
-		"incorrect old value",
-	} {
-		if strings.Contains(sum, race) {
+	for _, p := range phrases {
+		if strings.Contains(sum, p) {
 			return true
 		}
 	}
@@ -131,7 +141,8 @@ func (r *Repo) PushRefs(ctx context.Context, remote string, refs map[string]stri
 // to packed-refs (one write, not a file per ref) and returns that prefix.
 // Staged refs left by pushes whose process is gone are dropped on the way.
 func (r *Repo) stageRefs(ctx context.Context, names []string, refs map[string]string) (string, error) {
-	stage := fmt.Sprintf("%s%d-%x/", pushStagePrefix, os.Getpid(), rand.Uint64())
+	me := self()
+	stage := fmt.Sprintf("%s%d-%s-%s-%d-%x/", pushStagePrefix, me.PID, orDash(me.Start), machineTag(me), time.Now().Unix(), rand.Uint64())
 	staged := make(map[string]string, len(names))
 	for _, ref := range names {
 		rest, ok := strings.CutPrefix(ref, "refs/")
@@ -141,10 +152,8 @@ func (r *Repo) stageRefs(ctx context.Context, names []string, refs map[string]st
 		staged[stage+rest] = refs[ref]
 	}
 	added, err := r.editPackedRefs(ctx, staged, func(name string) bool {
-		token, _, _ := strings.Cut(strings.TrimPrefix(name, pushStagePrefix), "/")
-		pid, _, _ := strings.Cut(token, "-")
-		n, err := strconv.Atoi(pid)
-		return strings.HasPrefix(name, pushStagePrefix) && err == nil && alive(n) == processGone
+		rest, ok := strings.CutPrefix(name, pushStagePrefix)
+		return ok && stagedByGonePush(rest)
 	})
 	if err != nil {
 		return "", fmt.Errorf("stage refs to push: %w", err)
@@ -153,6 +162,49 @@ func (r *Repo) stageRefs(ctx context.Context, names []string, refs map[string]st
 		return stage, fmt.Errorf("stage refs to push: %d of %d staged", len(added), len(staged))
 	}
 	return stage, nil
+}
+
+// stagedPushAge is the age from which staged refs of a push whose owner is
+// gone are dropped: a push still running that long after staging (a slow
+// remote) keeps them while its process lives, whatever the age.
+const stagedPushAge = 10 * time.Minute
+
+// stagedByGonePush reports whether a staged ref (without pushStagePrefix)
+// was left by a push that is over: staged on this machine and boot, over
+// stagedPushAge ago, by a process that is gone (as lock owners are judged).
+// Refs of another machine sharing the repository, or of an older format,
+// are kept.
+func stagedByGonePush(name string) bool {
+	token, _, _ := strings.Cut(name, "/")
+	f := strings.Split(token, "-")
+	if len(f) != 5 {
+		return false
+	}
+	pid, err1 := strconv.Atoi(f[0])
+	at, err2 := strconv.ParseInt(f[3], 10, 64)
+	me := self()
+	if err1 != nil || err2 != nil || pid <= 0 || f[2] != machineTag(me) || time.Since(time.Unix(at, 0)) < stagedPushAge {
+		return false
+	}
+	start := f[1]
+	if start == "x" {
+		start = ""
+	}
+	return lockOwner{PID: pid, Host: me.Host, Boot: me.Boot, Start: start}.gone()
+}
+
+// machineTag names this host and boot in a ref name component.
+func machineTag(o lockOwner) string {
+	h := fnv.New32a()
+	h.Write([]byte(o.Host + "\x00" + o.Boot))
+	return fmt.Sprintf("%08x", h.Sum32())
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "x"
+	}
+	return s
 }
 
 // unstageRefs removes a push's staged refs.

@@ -145,6 +145,7 @@ func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, send map[str
 		maxRounds = DefaultMaxRounds
 	}
 	var pushed []string
+	stuck := map[string]int{}
 	for round := 0; ; round++ {
 		local, err := nr.localRefs()
 		if err != nil {
@@ -163,7 +164,7 @@ func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, send map[str
 		if len(todo) == 0 {
 			return pushed, round, nil
 		}
-		ok, retry, err := nr.push(ctx, todo, tracking)
+		ok, retry, races, err := nr.push(ctx, todo, tracking)
 		for _, ref := range ok {
 			pushed = append(pushed, nr.topicOf(ref))
 		}
@@ -183,12 +184,53 @@ func (nr *notesRemote) exchange(ctx context.Context, maxRounds int, send map[str
 		if err := nr.fetchRetrying(ctx, retry); err != nil {
 			return pushed, round + 1, err
 		}
+		if err := nr.realRefusals(races, tracking, stuck); err != nil {
+			return pushed, round + 1, err
+		}
 		m, err := nr.mergeTracking(ctx, retry)
 		*merged = append(*merged, m...)
 		if err != nil {
 			return pushed, round + 1, err
 		}
 	}
+}
+
+// stuckRounds is how many rounds in a row a ref may be refused "while the
+// remote updated it" without the remote's ref moving before the refusal
+// counts as real.
+const stuckRounds = 2
+
+// realRefusals tells a lost ref-lock race from a real refusal worded alike
+// (receive-pack reports a ref it cannot write for good as "failed to update
+// ref" too): the race's winner moves the remote's ref, a real refusal does
+// not. races are the refs just refused so, with git's summary; before is
+// the tracking refs before the fetch that followed; stuck counts the
+// rounds each ref was refused without moving.
+func (nr *notesRemote) realRefusals(races, before map[string]string, stuck map[string]int) error {
+	if len(races) == 0 {
+		clear(stuck)
+		return nil
+	}
+	after, err := nr.trackingRefs()
+	if err != nil {
+		return err
+	}
+	var real []string
+	for _, ref := range sortedKeys(races) {
+		tref := nr.trackingRef(ref)
+		if after[tref] != before[tref] {
+			stuck[ref] = 0
+			continue
+		}
+		if stuck[ref]++; stuck[ref] >= stuckRounds {
+			real = append(real, nr.topicOf(ref)+": "+races[ref])
+		}
+	}
+	if len(real) > 0 {
+		return fmt.Errorf("push notes to %s: %w (the remote's ref did not move in %d tries, so no other push holds it): %s",
+			nr.remote, ErrRefused, stuckRounds, strings.Join(real, "; "))
+	}
+	return nil
 }
 
 // pause waits before retry round+1: 25 ms doubling per round up to 1.6 s,
@@ -206,10 +248,16 @@ func pause(ctx context.Context, round int) error {
 }
 
 // fetchRetrying is fetch, tried again (after a pause) while a tracking ref
-// it must update is locked by another process of this clone.
+// it must update is locked by another process of this clone. A ref the
+// remote does not have (a new topic it refused) fails a fetch that names
+// it: then every topic is fetched instead.
 func (nr *notesRemote) fetchRetrying(ctx context.Context, refs []string) error {
 	for attempt := 0; ; attempt++ {
 		err := nr.fetch(ctx, refs)
+		if err != nil && refs != nil && strings.Contains(err.Error(), "couldn't find remote ref") {
+			refs = nil
+			err = nr.fetch(ctx, nil)
+		}
 		if err == nil || !errors.Is(err, gitstore.ErrRefBusy) || attempt >= 4 {
 			return err
 		}
@@ -257,9 +305,10 @@ func topicsOf(nr *notesRemote, refs []string) []string {
 // first (worth a fetch, merge and retry). A ref the remote refused for
 // another reason is an error wrapping ErrRefused, naming the remote's
 // reason; a push that failed as a whole is git's error.
-func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]string) (ok, retry []string, err error) {
+func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]string) (ok, retry []string, races map[string]string, err error) {
 	status, runErr := nr.repo.PushRefs(ctx, nr.remote, refs)
-	var failed []string
+	var failed, silent []string
+	races = map[string]string{}
 	created := map[string]string{} // new tracking refs, written at once
 	for _, ref := range sortedKeys(refs) {
 		st, found := status[ref]
@@ -274,24 +323,43 @@ func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]strin
 			// The tracking ref is a cache of the remote's state; a
 			// concurrent sync that moved it first wins, harmlessly.
 			if uerr := nr.repo.UpdateRef(ctx, tref, tracking[tref], refs[ref]); uerr != nil && !errors.Is(uerr, gitstore.ErrConflict) {
-				return ok, retry, fmt.Errorf("record pushed notes of %s: %w", nr.topicOf(ref), uerr)
+				return ok, retry, races, fmt.Errorf("record pushed notes of %s: %w", nr.topicOf(ref), uerr)
 			}
 		case found && st.Lost():
 			retry = append(retry, ref)
+			if st.LockRace() {
+				races[ref] = st.Summary
+			}
 		case found:
 			failed = append(failed, nr.topicOf(ref)+": "+st.Summary)
+		default:
+			silent = append(silent, nr.topicOf(ref))
 		}
 	}
 	if err := nr.recordCreated(ctx, created); err != nil {
-		return ok, retry, err
+		return ok, retry, races, err
 	}
 	if len(failed) > 0 {
-		return ok, retry, fmt.Errorf("push notes to %s: %w: %s", nr.remote, ErrRefused, strings.Join(failed, "; "))
+		return ok, retry, races, fmt.Errorf("push notes to %s: %w: %s", nr.remote, ErrRefused, strings.Join(failed, "; "))
 	}
 	if runErr != nil && len(ok)+len(retry) < len(refs) {
-		return ok, retry, fmt.Errorf("push notes to %s: %w", nr.remote, runErr)
+		return ok, retry, races, fmt.Errorf("push notes to %s: %w", nr.remote, runErr)
 	}
-	return ok, retry, nil
+	if len(silent) > 0 {
+		// git said nothing of them: not sent (a staged ref someone
+		// removed mid-push). Never taken as pushed.
+		return ok, retry, races, fmt.Errorf("push notes to %s: git reported nothing about %d topic(s) (%s); nothing was lost, run again",
+			nr.remote, len(silent), strings.Join(firstN(silent, 10), ", "))
+	}
+	return ok, retry, races, nil
+}
+
+// firstN is s cut to n elements, with a count of the rest.
+func firstN(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
 }
 
 func sortedKeys(m map[string]string) []string {

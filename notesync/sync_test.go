@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -238,5 +239,29 @@ func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
 	_, _, err := newNotesRemote(wrap(b), "origin").exchange(ctx, 1, map[string]bool{"refs/notes/codex/t": true}, &merged)
 	if !errors.Is(err, ErrDiverged) {
 		t.Fatalf("exchange with one round = %v, want ErrDiverged", err)
+	}
+}
+
+// receive-pack words a ref it cannot write for good as it words a lost
+// lock race ("failed to update ref"): here the remote holds
+// refs/notes/codex/t/x, so refs/notes/codex/t cannot be created there. The
+// remote's ref never moves, so the refusal is real after two tries: an
+// error naming the remote's reason, not ten rounds ending in "others kept
+// pushing".
+func TestExchangeTellsARealRefusalFromARace(t *testing.T) {
+	hermeticGit(t)
+	ctx := context.Background()
+	bare, clones := bareWithClones(t, 1)
+	a := openRepo(t, clones[0])
+	ha, _ := a.Head()
+	gittest.Git(t, clones[0], "push", "-q", bare, ha.Target()+":refs/notes/codex/t/x")
+	addTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{})
+	var merged []string
+	_, rounds, err := newNotesRemote(wrap(a), "origin").exchange(ctx, 10, map[string]bool{"refs/notes/codex/t": true}, &merged)
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "failed to update ref") {
+		t.Fatalf("exchange = %v, want ErrRefused naming the remote's reason", err)
+	}
+	if rounds > stuckRounds {
+		t.Errorf("gave up after %d rounds, want at most %d", rounds, stuckRounds)
 	}
 }
