@@ -1,10 +1,14 @@
 package gitstore
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // cacheDir is where derived files live, under the common git dir: data that
@@ -20,16 +24,39 @@ func (r *Repo) cachePath(name string) (string, error) {
 	return filepath.Join(r.commonDir, cacheDir, name), nil
 }
 
+// A cache file ends with a trailer: the CRC-32C of what precedes it and
+// cacheTrailer, so that a file damaged on disk (a torn copy, flipped
+// bits) reads as missing rather than as wrong data.
+const cacheTrailer = "codex-crc"
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrCacheDamaged is ReadCache's error for a file whose trailer does not
+// match its content.
+var ErrCacheDamaged = errors.New("cache file damaged")
+
 // ReadCache returns the content of the derived file name under <common git
 // dir>/codex/. A file that does not exist is an error satisfying
-// errors.Is(err, fs.ErrNotExist).
+// errors.Is(err, fs.ErrNotExist); a damaged one, ErrCacheDamaged.
 func (r *Repo) ReadCache(name string) ([]byte, error) {
 	p, err := r.cachePath(name)
 	if err != nil {
 		return nil, err
 	}
-	return os.ReadFile(p)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	n := len(data) - 4 - len(cacheTrailer)
+	if n < 0 || string(data[n+4:]) != cacheTrailer || binary.BigEndian.Uint32(data[n:]) != crc32.Checksum(data[:n], castagnoli) {
+		return nil, fmt.Errorf("read cache %s: %w", name, ErrCacheDamaged)
+	}
+	return data[:n:n], nil
 }
+
+// cacheTempAge is the age from which a temporary cache file is taken to
+// be left by a killed writer and removed.
+const cacheTempAge = time.Hour
 
 // WriteCache replaces the derived file name under <common git dir>/codex/
 // with data: written to a temporary file and renamed over it, so that
@@ -46,7 +73,12 @@ func (r *Repo) WriteCache(name string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("write cache %s: %w", name, err)
 	}
+	sweepCacheTemps(filepath.Dir(p), name)
+	trailer := binary.BigEndian.AppendUint32(nil, crc32.Checksum(data, castagnoli))
 	_, err = f.Write(data)
+	if err == nil {
+		_, err = f.Write(append(trailer, cacheTrailer...))
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -58,4 +90,15 @@ func (r *Repo) WriteCache(name string, data []byte) error {
 		return fmt.Errorf("write cache %s: %w", name, err)
 	}
 	return nil
+}
+
+// sweepCacheTemps removes the temporary files of cache file name that
+// writers killed before their rename left in dir.
+func sweepCacheTemps(dir, name string) {
+	old, _ := filepath.Glob(filepath.Join(dir, "."+name+"-*"))
+	for _, f := range old {
+		if fi, err := os.Lstat(f); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > cacheTempAge {
+			_ = os.Remove(f)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/osfs"
@@ -78,7 +79,17 @@ type pack struct {
 	file billy.File // open from listing on, so that gc cannot take it away
 	pf   *packfile.Packfile
 	pi   *packIndex
+	// bytes is the pack file's size once read (0 before): no object in
+	// it inflates to more than maxInflation times that.
+	bytes int64
+	// freshened: its time was set to now this process, as git freshens a
+	// pack holding an object it was about to write.
+	freshened bool
 }
+
+// maxInflation bounds how much zlib inflates a byte (deflate's limit is
+// about 1032:1).
+const maxInflation = 1100
 
 // maxLearned bounds the offset → id map of one pack (about 40 bytes an
 // entry); it is cleared when full, which only costs cache hits.
@@ -196,12 +207,19 @@ func (s *Store) has(h plumbing.Hash) bool {
 			return false
 		}
 	}
+	// An object found is freshened as git freshens it (its pack's or its
+	// file's time set to now), so that a gc running meanwhile does not
+	// prune it as old and unreachable before the ref that will reach it is
+	// written; one that cannot be freshened is written again.
+	now := time.Now()
 	if p, _, err := s.find(h); err == nil && p != nil {
-		return true
+		if !p.freshened {
+			p.freshened = os.Chtimes(p.path+".pack", now, now) == nil
+		}
+		return p.freshened
 	}
 	hex := h.String()
-	_, err := os.Lstat(filepath.Join(s.objDir, hex[:2], hex[2:]))
-	return err == nil
+	return os.Chtimes(filepath.Join(s.objDir, hex[:2], hex[2:]), now, now) == nil
 }
 
 // writeLoose writes a loose object: zlib-compressed (at git's default loose
@@ -653,6 +671,14 @@ func readWhole(p *pack, off int64, h plumbing.Hash) (plumbing.EncodedObject, err
 		return nil, fmt.Errorf("read object %s from %s: %w", h, filepath.Base(p.path), err)
 	}
 	defer zr.Close()
+	if p.bytes == 0 {
+		if fi, err := os.Stat(p.path + ".pack"); err == nil {
+			p.bytes = fi.Size()
+		}
+	}
+	if size < 0 || p.bytes > 0 && size > p.bytes*maxInflation {
+		return nil, fmt.Errorf("read object %s from %s: %w: object of %d bytes in a pack of %d", h, filepath.Base(p.path), plumbing.ErrObjectNotFound, size, p.bytes)
+	}
 	buf := make([]byte, size)
 	if _, err := io.ReadFull(zr, buf); err != nil {
 		return nil, fmt.Errorf("read object %s from %s: %w", h, filepath.Base(p.path), err)
