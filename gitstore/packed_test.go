@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -81,6 +82,23 @@ func TestStaleStagedRefsAreDropped(t *testing.T) {
 	elsewhere := staged(999999999, "1", machineTag(lockOwner{Host: me.Host, Boot: "another boot"}), old, 4)
 	keep := strings.Join([]string{live, young, elsewhere}, "\n")
 	if err := r.CreateRefs(context.Background(), map[string]string{dead: head, live: head, young: head, elsewhere: head}); err != nil {
+		t.Fatal(err)
+	}
+	// check reports the killed push's refs only, with a command that
+	// removes them.
+	probs, err := r.VerifyNotesRefs(context.Background())
+	if err != nil || len(probs) != 1 || !strings.HasPrefix(dead, probs[0].Ref) || !strings.Contains(probs[0].Detail, "killed") {
+		t.Fatalf("check = %+v, %v; want the killed push's refs", probs, err)
+	}
+	cmd := exec.Command("sh", "-c", strings.TrimSpace(strings.Split(probs[0].Fix, "#")[0]))
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", probs[0].Fix, err, out)
+	}
+	if got := git(t, dir, "for-each-ref", "--format=%(refname)", pushStagePrefix); strings.Contains(got, dead) || strings.Count(got, "\n") != 2 {
+		t.Fatalf("after the fix: %q", got)
+	}
+	if err := r.CreateRefs(context.Background(), map[string]string{dead: head}); err != nil {
 		t.Fatal(err)
 	}
 	stage, err := r.stageRefs(context.Background(), []string{"refs/notes/codex/y"}, map[string]string{"refs/notes/codex/y": head})

@@ -109,6 +109,7 @@ func (repo *Repo) VerifyNotesRefs(ctx context.Context) ([]StorageProblem, error)
 	if err != nil {
 		return probs, fmt.Errorf("verify notes refs under %s: %w", prefix, err)
 	}
+	probs = append(probs, repo.leftoverStagedRefs()...)
 	packed, err := repo.ListRefs(prefix)
 	if err != nil {
 		return probs, fmt.Errorf("verify notes refs under %s: %w", prefix, err)
@@ -151,6 +152,34 @@ func (repo *Repo) VerifyNotesRefs(ctx context.Context) ([]StorageProblem, error)
 	}
 	sortProblems(probs)
 	return probs, nil
+}
+
+// leftoverStagedRefs reports the refs a large push staged under
+// refs/codex/push/ and a kill kept it from removing (see PushRefs): the
+// next large push drops them, but until then `git log --all` shows them and
+// a mirror push would send them.
+func (repo *Repo) leftoverStagedRefs() []StorageProblem {
+	staged, err := repo.ListRefs(pushStagePrefix)
+	if err != nil {
+		return nil
+	}
+	count := map[string]int{}
+	for ref := range staged {
+		token, _, _ := strings.Cut(strings.TrimPrefix(ref, pushStagePrefix), "/")
+		if stagedByGonePush(token + "/") {
+			count[token]++
+		}
+	}
+	var probs []StorageProblem
+	for token, n := range count {
+		stage := pushStagePrefix + token + "/"
+		probs = append(probs, StorageProblem{
+			Ref:    stage,
+			Detail: fmt.Sprintf("%d ref(s) staged by a push of notes that was killed; 'git log --all' shows them and a mirror push would send them", n),
+			Fix:    fmt.Sprintf("git for-each-ref --format='delete %%(refname)' %s | git update-ref --stdin   # the next large push removes them too", stage),
+		})
+	}
+	return probs
 }
 
 func hasProblem(probs []StorageProblem, ref string) bool {
