@@ -88,7 +88,7 @@ type NotesSource struct {
 // index keyed by these commits is as fresh as the notes.
 func (n *NotesStore) Sources(ctx context.Context, topics ...string) (map[string][]NotesSource, error) {
 	prefix := n.r.RefPrefix()
-	local := map[string]string{} // topic → commit
+	out := map[string][]NotesSource{}
 	if len(topics) == 0 {
 		refs, err := n.r.ListRefs(prefix)
 		if err != nil {
@@ -99,24 +99,23 @@ func (n *NotesStore) Sources(ctx context.Context, topics ...string) (map[string]
 			if strings.Contains(enc, "/") {
 				continue
 			}
-			if t, err := DecodeTopic(enc); err == nil {
-				local[t] = v
+			// A name git codex would not write (escaped otherwise) is
+			// not read as the topic's ref either.
+			if t, err := DecodeTopic(enc); err == nil && EncodeTopic(t) == enc {
+				out[t] = []NotesSource{{Ref: name, Commit: v}}
 			}
 		}
 	} else {
 		for _, t := range topics {
-			v, err := n.r.ReadRef(n.Ref(t))
+			ref := n.Ref(t)
+			v, err := n.r.ReadRef(ref)
 			switch {
 			case err == nil:
-				local[t] = v
+				out[t] = []NotesSource{{Ref: ref, Commit: v}}
 			case !errors.Is(err, ErrNotFound):
 				return nil, err
 			}
 		}
-	}
-	out := make(map[string][]NotesSource, len(local))
-	for t, v := range local {
-		out[t] = []NotesSource{{Ref: n.Ref(t), Commit: v}}
 	}
 	if n.remotes {
 		tracked, err := n.r.TrackedTopics()

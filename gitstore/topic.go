@@ -47,20 +47,35 @@ func ValidateTopic(topic string) error {
 // directory. Bytes outside [A-Za-z0-9_-] are written as %XX, except dots that
 // git allows (not first, not doubled, not last, not before a final "lock").
 func EncodeTopic(topic string) string {
+	i := 0
+	for i < len(topic) && keptAsIs(topic, i) {
+		i++
+	}
+	if i == len(topic) {
+		return topic // most names: nothing to escape
+	}
 	var b strings.Builder
-	for i := 0; i < len(topic); i++ {
-		c := topic[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
-			b.WriteByte(c)
-		case c == '.' && i > 0 && i < len(topic)-1 && topic[i-1] != '.' && topic[i+1] != '.' &&
-			!(i == len(topic)-5 && topic[i+1:] == "lock"):
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, "%%%02X", c)
+	b.WriteString(topic[:i])
+	for ; i < len(topic); i++ {
+		if keptAsIs(topic, i) {
+			b.WriteByte(topic[i])
+		} else {
+			fmt.Fprintf(&b, "%%%02X", topic[i])
 		}
 	}
 	return b.String()
+}
+
+// keptAsIs reports whether EncodeTopic keeps topic[i] as it is.
+func keptAsIs(topic string, i int) bool {
+	switch c := topic[i]; {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+		return true
+	case c == '.':
+		return i > 0 && i < len(topic)-1 && topic[i-1] != '.' && topic[i+1] != '.' &&
+			!(i == len(topic)-5 && topic[i+1:] == "lock")
+	}
+	return false
 }
 
 // DecodeTopic reverses EncodeTopic.

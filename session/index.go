@@ -63,8 +63,17 @@ type indexStore interface {
 // sessionIndex is the index as loaded by one engine.
 type sessionIndex struct {
 	Binary string
-	Blobs  map[string]*blobInfo
-	Topics map[string]*topicIndex
+	// lines keeps one session's lines of big note blobs (blobs never
+	// change, so neither do they): reply and show read a session's
+	// records from a note of megabytes without inflating it again. Use
+	// linesCache; linesRaw is its encoded form until then.
+	lines    *lineCache
+	linesRaw []byte
+	// blobs is the blob table, decoded from blobsRaw on first use (list
+	// needs it only for topics that changed): use blobTable.
+	blobs    map[string]*blobInfo
+	blobsRaw []byte
+	Topics   map[string]*topicIndex
 	// changed: something was learned since the file was read.
 	changed bool
 }
@@ -107,7 +116,13 @@ func (k recKey) zero() bool { return k == recKey{} }
 // topicIndex is one topic's entry.
 type topicIndex struct {
 	Heads []gitstore.NotesSource
-	Notes []indexNote
+	// Notes are decoded from notesRaw on first use: use notes.
+	Notes    []indexNote
+	notesRaw []byte
+	// Fresh: the summaries are those of every session the notes at Heads
+	// hold, none of which a reader warns about (list checked), so list
+	// shows them without working out the sessions' footprints again.
+	Fresh bool
 	// summaries holds what list shows, by session id, once decoded (or
 	// built); raw is its encoded form while it is not.
 	summaries map[string]*sessionSummary
@@ -126,6 +141,7 @@ type indexNote struct {
 type sessionSummary struct {
 	Foot     uint64 // the footprint it was built from
 	HasOpen  bool   // the topic holds its opening record: it is listed
+	First    recKey // its earliest opening record: list's order
 	Overview Overview
 	// Costs are the usage of its answers and summaries, in the order
 	// sessionCost adds them, to price with the prices of the day.
@@ -190,7 +206,7 @@ func (e *Engine) saveIndex() {
 // loadSessionIndex reads the index file, or starts an empty index when
 // there is none, it does not decode, or another build wrote it.
 func loadSessionIndex(st indexStore) *sessionIndex {
-	empty := &sessionIndex{Binary: indexBinary(), Blobs: map[string]*blobInfo{}, Topics: map[string]*topicIndex{}}
+	empty := &sessionIndex{Binary: indexBinary(), blobs: map[string]*blobInfo{}, Topics: map[string]*topicIndex{}}
 	data, err := st.ReadCache(indexFile)
 	if err != nil {
 		return empty
@@ -200,6 +216,34 @@ func loadSessionIndex(st indexStore) *sessionIndex {
 		return empty
 	}
 	return ix
+}
+
+// blobTable returns the blob table, decoding it on first use. A table that
+// does not decode reads as empty: every topic is then read in full (a
+// note the table does not know is one the index cannot vouch for).
+func (ix *sessionIndex) blobTable() map[string]*blobInfo {
+	if ix.blobs == nil {
+		b, err := decodeBlobTable(ix.blobsRaw)
+		if err != nil {
+			b = map[string]*blobInfo{}
+		}
+		ix.blobs, ix.blobsRaw = b, nil
+	}
+	return ix.blobs
+}
+
+// notes returns the topic's notes, decoding them on first use (one that
+// does not decode holds none: its sessions are then built again).
+func (te *topicIndex) notes() []indexNote {
+	if te.notesRaw != nil {
+		n, err := decodeNotes(te.notesRaw, len(te.Heads))
+		if err != nil {
+			n = nil
+			te.Fresh = false
+		}
+		te.Notes, te.notesRaw = n, nil
+	}
+	return te.Notes
 }
 
 // topic returns the index entry of topic, brought up to date with srcs (the
@@ -219,8 +263,8 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 			te.Notes = append(te.Notes, indexNote{Src: i, Object: n.Object, Blob: n.Blob})
 		}
 	}
-	for _, n := range te.Notes {
-		if _, ok := ix.Blobs[n.Blob]; ok {
+	for _, n := range te.notes() {
+		if _, ok := ix.blobTable()[n.Blob]; ok {
 			continue
 		}
 		info, err := readBlobInfo(ctx, st, n.Blob)
@@ -233,7 +277,7 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 			// in full, as they read it.
 			info = &blobInfo{Warn: true}
 		}
-		ix.Blobs[n.Blob] = info
+		ix.blobTable()[n.Blob] = info
 	}
 	// What list shows of a session is kept, as it is: it is used while
 	// the notes holding the session's records are those it was built from
@@ -263,7 +307,7 @@ func (ix *sessionIndex) sourceNotes(ctx context.Context, st indexStore, old *top
 		}
 		if from >= 0 {
 			var have []gitstore.NoteBlob
-			for _, n := range old.Notes {
+			for _, n := range old.notes() {
 				if n.Src == from {
 					have = append(have, gitstore.NoteBlob{Object: n.Object, Blob: n.Blob})
 				}
@@ -367,8 +411,8 @@ func lineHash(line []byte) uint64 {
 // dirty reports whether a reader would warn about something in the topic:
 // then it is read in full.
 func (te *topicIndex) dirty(ix *sessionIndex) bool {
-	for _, n := range te.Notes {
-		if b := ix.Blobs[n.Blob]; b == nil || b.Warn {
+	for _, n := range te.notes() {
+		if b := ix.blobTable()[n.Blob]; b == nil || b.Warn {
 			return true
 		}
 	}
@@ -379,8 +423,8 @@ func (te *topicIndex) dirty(ix *sessionIndex) bool {
 // and when it was opened.
 func (te *topicIndex) facts(ix *sessionIndex) map[string]*sessionFacts {
 	out := map[string]*sessionFacts{}
-	for i, n := range te.Notes {
-		b := ix.Blobs[n.Blob]
+	for i, n := range te.notes() {
+		b := ix.blobTable()[n.Blob]
 		if b == nil {
 			continue
 		}
@@ -477,7 +521,7 @@ func readSessions(ctx context.Context, st indexStore, ix *sessionIndex, te *topi
 		// (one object may be noted at several fan-out depths).
 		parts := map[string][]string{}
 		var objects []string
-		for i, n := range te.Notes {
+		for i, n := range te.notes() {
 			if n.Src == src && needed[i] {
 				if _, ok := parts[n.Object]; !ok {
 					objects = append(objects, n.Object)
@@ -539,18 +583,18 @@ func readSessions(ctx context.Context, st indexStore, ix *sessionIndex, te *topi
 func readObjectNotes(ctx context.Context, st indexStore, ix *sessionIndex, obj string, blobs, filter []string) ([]gitstore.Record, string, error) {
 	at := obj
 	for _, b := range blobs {
-		if c := ix.Blobs[b]; c != nil && c.Continues != "" {
+		if c := ix.blobTable()[b]; c != nil && c.Continues != "" {
 			at = c.Continues
 			break
 		}
 	}
 	if len(blobs) == 1 {
-		note, err := st.ReadNote(ctx, blobs[0], filter...)
+		note, err := ix.readNote(ctx, st, blobs[0], filter)
 		return note.Records, at, err
 	}
 	var lines [][]byte
 	for _, b := range blobs {
-		note, err := st.ReadNote(ctx, b, filter...)
+		note, err := ix.readNote(ctx, st, b, filter)
 		if err != nil {
 			return nil, "", err
 		}
@@ -602,7 +646,7 @@ func (ix *sessionIndex) summarize(ctx context.Context, st indexStore, topic stri
 			bySession[r.Session] = append(bySession[r.Session], r)
 		}
 		for _, id := range ids[:n] {
-			sum := &sessionSummary{Foot: facts[id].Foot}
+			sum := &sessionSummary{Foot: facts[id].Foot, First: facts[id].First}
 			if s, err := build(id, bySession[id]); err == nil {
 				s.Topic = topic
 				sum.HasOpen = true
@@ -662,6 +706,13 @@ func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st inde
 	if err != nil {
 		return nil, false, err
 	}
+	if te.Fresh {
+		// Unchanged since list last checked it: as it was.
+		if sums, err := te.decodedSummaries(); err == nil {
+			return e.overviews(topic, sums), true, nil
+		}
+		te.Fresh = false
+	}
 	if te.dirty(ix) {
 		return nil, false, nil
 	}
@@ -693,29 +744,47 @@ func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st inde
 		}
 	}
 	// Drop what the topic no longer holds.
-	for id := range te.summaries {
+	for id, s := range te.summaries {
 		if facts[id] == nil {
 			delete(te.summaries, id)
 			ix.changed = true
+		} else if s.First != facts[id].First {
+			s.First = facts[id].First
+			ix.changed = true
 		}
 	}
+	if !te.Fresh {
+		te.Fresh, ix.changed = true, true
+	}
+	return e.overviews(topic, te.summaries), true, nil
+}
+
+// overviews is what list shows of a topic's sessions: those it holds the
+// opening record of, oldest first, the newest current.
+func (e *Engine) overviews(topic string, sums map[string]*sessionSummary) []Overview {
 	var ids []string
-	for id, s := range te.summaries {
+	for id, s := range sums {
 		if s.HasOpen {
 			ids = append(ids, id)
 		}
 	}
-	sort.Slice(ids, func(i, j int) bool { return facts[ids[i]].First.less(facts[ids[j]].First) })
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := sums[ids[i]].First, sums[ids[j]].First
+		if a != b {
+			return a.less(b)
+		}
+		return ids[i] < ids[j]
+	})
 	out := make([]Overview, 0, len(ids))
 	prices := map[string]*pricing.Price{}
 	for i, id := range ids {
-		s := te.summaries[id]
+		s := sums[id]
 		o := s.Overview
 		o.Topic, o.Current = topic, i == len(ids)-1
 		o.Cost = e.costOf(s.Costs, prices)
 		out = append(out, o)
 	}
-	return out, true, nil
+	return out
 }
 
 // indexedSession loads one session of topic through the index: the newest
@@ -762,4 +831,74 @@ func (ix *sessionIndex) forget(srcs map[string][]gitstore.NotesSource) {
 			ix.changed = true
 		}
 	}
+}
+
+// The line cache: a session's lines of a note blob, for the blobs big
+// enough that inflating them costs more than keeping their lines, within
+// bounds (the most recently stored entries are kept).
+const (
+	lineCacheMinBlob = 256 << 10
+	lineCacheEntries = 64
+	lineCacheBytes   = 4 << 20
+)
+
+// lineCache maps "<blob> <session id>" to the lines of the session's
+// records in the blob (markers left out), and orders the keys oldest
+// first.
+type lineCache struct {
+	Lines map[string][]byte
+	Order []string
+	size  int
+}
+
+func (ix *sessionIndex) linesCache() *lineCache {
+	if ix.lines == nil {
+		c, err := decodeLineCache(ix.linesRaw)
+		if err != nil {
+			c = &lineCache{Lines: map[string][]byte{}}
+		}
+		ix.lines, ix.linesRaw = c, nil
+	}
+	return ix.lines
+}
+
+func (c *lineCache) put(key string, lines []byte) {
+	if _, ok := c.Lines[key]; ok || len(lines) > lineCacheBytes/4 {
+		return
+	}
+	c.Lines[key] = lines
+	c.Order = append(c.Order, key)
+	c.size += len(lines)
+	for len(c.Order) > lineCacheEntries || c.size > lineCacheBytes {
+		old := c.Order[0]
+		c.Order = c.Order[1:]
+		c.size -= len(c.Lines[old])
+		delete(c.Lines, old)
+	}
+}
+
+// readNote reads note blob with filter (ReadNote), through the line cache
+// when filter is one session id.
+func (ix *sessionIndex) readNote(ctx context.Context, st indexStore, blob string, filter []string) (gitstore.Note, error) {
+	if len(filter) != 1 {
+		return st.ReadNote(ctx, blob, filter...)
+	}
+	c := ix.linesCache()
+	key := blob + " " + filter[0]
+	if lines, ok := c.Lines[key]; ok {
+		if recs, warns := gitstore.ParseNote(lines); len(warns) == 0 {
+			return gitstore.Note{Records: recs}, nil
+		}
+	}
+	note, err := st.ReadNote(ctx, blob, filter...)
+	if err != nil || len(note.Warnings) > 0 || note.Size < lineCacheMinBlob {
+		return note, err
+	}
+	var lines []byte
+	for _, g := range note.Records {
+		lines = append(append(lines, g.Line...), '\n')
+	}
+	c.put(key, lines)
+	ix.changed = true
+	return note, nil
 }

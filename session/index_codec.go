@@ -16,7 +16,7 @@ import (
 
 const (
 	indexMagic   = "git-codex session index\n"
-	indexVersion = 1
+	indexVersion = 4
 )
 
 var errIndexFormat = errors.New("session index: unreadable")
@@ -106,36 +106,40 @@ func (ix *sessionIndex) encode() ([]byte, error) {
 	// Only the blobs some topic holds are kept.
 	used := map[string]bool{}
 	for _, te := range ix.Topics {
-		for _, n := range te.Notes {
+		for _, n := range te.notes() {
 			used[n.Blob] = true
 		}
 	}
+	table := ix.blobTable()
 	blobs := make([]string, 0, len(used))
 	for b := range used {
-		if ix.Blobs[b] != nil {
+		if table[b] != nil {
 			blobs = append(blobs, b)
 		}
 	}
 	sort.Strings(blobs)
-	e := &encoder{b: make([]byte, 0, 1<<16)}
+	bt := &encoder{b: make([]byte, 0, 1<<16)}
+	bt.uint(uint64(len(blobs)))
+	for _, id := range blobs {
+		b := table[id]
+		bt.str(id)
+		bt.str(b.Continues)
+		bt.bool(b.Warn)
+		bt.uint(uint64(len(b.Sessions)))
+		for _, s := range b.Sessions {
+			bt.str(s.ID)
+			bt.uint(uint64(s.Count))
+			bt.uint(s.Sum)
+			bt.key(s.First)
+			bt.key(s.Last)
+		}
+	}
+	e := &encoder{b: make([]byte, 0, len(bt.b)*2)}
 	e.b = append(e.b, indexMagic...)
 	e.uint(indexVersion)
 	e.str(ix.Binary)
-	e.uint(uint64(len(blobs)))
-	for _, id := range blobs {
-		b := ix.Blobs[id]
-		e.str(id)
-		e.str(b.Continues)
-		e.bool(b.Warn)
-		e.uint(uint64(len(b.Sessions)))
-		for _, s := range b.Sessions {
-			e.str(s.ID)
-			e.uint(uint64(s.Count))
-			e.uint(s.Sum)
-			e.key(s.First)
-			e.key(s.Last)
-		}
-	}
+	e.str(string(bt.b))
+	e.str(string(encodeLineCache(ix.linesCache())))
 	topics := make([]string, 0, len(ix.Topics))
 	for t := range ix.Topics {
 		topics = append(topics, t)
@@ -151,12 +155,16 @@ func (ix *sessionIndex) encode() ([]byte, error) {
 			e.str(h.Remote)
 			e.str(h.Commit)
 		}
-		e.uint(uint64(len(te.Notes)))
-		for _, n := range te.Notes {
-			e.uint(uint64(n.Src))
-			e.str(n.Object)
-			e.str(n.Blob)
+		ne := &encoder{}
+		notes := te.notes()
+		ne.uint(uint64(len(notes)))
+		for _, n := range notes {
+			ne.uint(uint64(n.Src))
+			ne.str(n.Object)
+			ne.str(n.Blob)
 		}
+		e.str(string(ne.b))
+		e.bool(te.Fresh)
 		if te.summaries == nil {
 			e.str(string(te.raw)) // never decoded here: kept as it was
 		} else {
@@ -181,6 +189,7 @@ func encodeSummaries(sums map[string]*sessionSummary) []byte {
 		e.str(id)
 		e.uint(s.Foot)
 		e.bool(s.HasOpen)
+		e.key(s.First)
 		e.str(o.Engine)
 		e.str(o.Model)
 		e.str(o.Title)
@@ -221,18 +230,9 @@ func decodeIndex(data []byte) (*sessionIndex, error) {
 	if d.uint() != indexVersion {
 		return nil, errIndexFormat
 	}
-	ix := &sessionIndex{Binary: d.str(), Blobs: map[string]*blobInfo{}, Topics: map[string]*topicIndex{}}
-	nb := d.count()
-	for i := 0; i < nb && d.err == nil; i++ {
-		id := d.str()
-		b := &blobInfo{Continues: d.str(), Warn: d.bool()}
-		ns := d.count()
-		b.Sessions = make([]blobSession, 0, ns)
-		for j := 0; j < ns && d.err == nil; j++ {
-			b.Sessions = append(b.Sessions, blobSession{ID: d.str(), Count: int(d.uint()), Sum: d.uint(), First: d.key(), Last: d.key()})
-		}
-		ix.Blobs[id] = b
-	}
+	ix := &sessionIndex{Binary: d.str(), Topics: map[string]*topicIndex{}}
+	ix.blobsRaw = d.bytes()
+	ix.linesRaw = d.bytes()
 	nt := d.count()
 	for i := 0; i < nt && d.err == nil; i++ {
 		name := d.str()
@@ -241,15 +241,8 @@ func decodeIndex(data []byte) (*sessionIndex, error) {
 		for j := 0; j < nh && d.err == nil; j++ {
 			te.Heads = append(te.Heads, gitstore.NotesSource{Ref: d.str(), Remote: d.str(), Commit: d.str()})
 		}
-		nn := d.count()
-		te.Notes = make([]indexNote, 0, nn)
-		for j := 0; j < nn && d.err == nil; j++ {
-			n := indexNote{Src: int(d.uint()), Object: d.str(), Blob: d.str()}
-			if n.Src >= len(te.Heads) {
-				d.err = errIndexFormat
-			}
-			te.Notes = append(te.Notes, n)
-		}
+		te.notesRaw = d.bytes()
+		te.Fresh = d.bool()
 		te.raw = d.bytes()
 		ix.Topics[name] = te
 	}
@@ -260,6 +253,79 @@ func decodeIndex(data []byte) (*sessionIndex, error) {
 		return nil, errIndexFormat
 	}
 	return ix, nil
+}
+
+// encodeLineCache writes the line cache block, oldest first.
+func encodeLineCache(c *lineCache) []byte {
+	e := &encoder{}
+	e.uint(uint64(len(c.Order)))
+	for _, k := range c.Order {
+		e.str(k)
+		e.str(string(c.Lines[k]))
+	}
+	return e.b
+}
+
+// decodeLineCache reads the line cache block.
+func decodeLineCache(raw []byte) (*lineCache, error) {
+	c := &lineCache{Lines: map[string][]byte{}}
+	if len(raw) == 0 {
+		return c, nil
+	}
+	d := &decoder{b: raw}
+	n := d.count()
+	for i := 0; i < n && d.err == nil; i++ {
+		k, v := d.str(), d.bytes()
+		if _, dup := c.Lines[k]; !dup && d.err == nil {
+			c.Lines[k] = v
+			c.Order = append(c.Order, k)
+			c.size += len(v)
+		}
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return nil, errIndexFormat
+	}
+	return c, nil
+}
+
+// decodeBlobTable reads the blob table block of an index file.
+func decodeBlobTable(raw []byte) (map[string]*blobInfo, error) {
+	d := &decoder{b: raw}
+	nb := d.count()
+	out := make(map[string]*blobInfo, nb)
+	for i := 0; i < nb && d.err == nil; i++ {
+		id := d.str()
+		b := &blobInfo{Continues: d.str(), Warn: d.bool()}
+		ns := d.count()
+		b.Sessions = make([]blobSession, 0, ns)
+		for j := 0; j < ns && d.err == nil; j++ {
+			b.Sessions = append(b.Sessions, blobSession{ID: d.str(), Count: int(d.uint()), Sum: d.uint(), First: d.key(), Last: d.key()})
+		}
+		out[id] = b
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return nil, errIndexFormat
+	}
+	return out, nil
+}
+
+// decodeNotes reads a topic's notes block; heads is how many sources the
+// topic has.
+func decodeNotes(raw []byte, heads int) ([]indexNote, error) {
+	d := &decoder{b: raw}
+	nn := d.count()
+	out := make([]indexNote, 0, nn)
+	for j := 0; j < nn && d.err == nil; j++ {
+		n := indexNote{Src: int(d.uint()), Object: d.str(), Blob: d.str()}
+		if n.Src >= heads {
+			d.err = errIndexFormat
+		}
+		out = append(out, n)
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return nil, errIndexFormat
+	}
+	return out, nil
 }
 
 // decodedSummaries returns the topic's summaries, decoding them on first
@@ -276,7 +342,7 @@ func (te *topicIndex) decodedSummaries() (map[string]*sessionSummary, error) {
 	sums := make(map[string]*sessionSummary, n)
 	for i := 0; i < n && d.err == nil; i++ {
 		id := d.str()
-		s := &sessionSummary{Foot: d.uint(), HasOpen: d.bool()}
+		s := &sessionSummary{Foot: d.uint(), HasOpen: d.bool(), First: d.key()}
 		o := &s.Overview
 		o.ID = id
 		o.Engine, o.Model, o.Title, o.Status = d.str(), d.str(), d.str(), d.str()

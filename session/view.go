@@ -12,11 +12,13 @@ import (
 
 // Overview is one session as `list` shows it.
 type Overview struct {
-	ID        string `json:"id"`
-	Topic     string `json:"topic"`
-	Current   bool   `json:"current"` // the topic's newest session, which reply continues
-	Engine    string `json:"engine,omitempty"`
-	Model     string `json:"model,omitempty"`
+	ID      string `json:"id"`
+	Topic   string `json:"topic"`
+	Current bool   `json:"current"` // the topic's newest session, which reply continues
+	Engine  string `json:"engine,omitempty"`
+	Model   string `json:"model,omitempty"`
+	// Title and Summary are redacted first lines, cut to 120 characters:
+	// shown as they are, whatever wrote the notes.
 	Title     string `json:"title,omitempty"`
 	Status    string `json:"status"` // open or closed
 	Turns     int    `json:"turns"`
@@ -116,7 +118,7 @@ func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error)
 func overview(s *Session, current bool) Overview {
 	o := Overview{
 		ID: s.ID, Topic: s.Topic, Current: current,
-		Engine: s.Engine(), Model: s.Open.Model, Title: s.Open.Title,
+		Engine: s.Engine(), Model: s.Open.Model, Title: redact.Line(s.Open.Title, 120),
 		Status: "open", Turns: len(s.Turns), Forks: s.Forks,
 		Started: s.Open.Time, Last: s.Open.Time, Remote: s.Remote,
 	}

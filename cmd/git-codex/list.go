@@ -130,12 +130,12 @@ func printList(w io.Writer, all []listEntry, width int, p ui.Palette) error {
 		if o.Forks > 0 {
 			status += fmt.Sprintf(" (%d fork)", o.Forks)
 		}
-		title := o.Summary
+		title := o.Summary // both redacted first lines (session.Overview)
 		if title == "" {
 			title = o.Title
 		}
 		rows = append(rows, []string{o.Topic, mark + text.ShortID(o.ID), status, strconv.Itoa(o.Turns),
-			fmt.Sprintf("%d/%d/%d", o.Usage.Input, o.Usage.Cached, o.Usage.Output), o.Cost.String(), shortTime(o.Last), sharingColumn(o), oneLine(title, 60)})
+			fmt.Sprintf("%d/%d/%d", o.Usage.Input, o.Usage.Cached, o.Usage.Output), o.Cost.String(), shortTime(o.Last), sharingColumn(o), text.Cut(title, 60)})
 	}
 	paint := func(row, col int, s string) string {
 		switch col {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/rivo/uniseg"
 )
 
 func mode(m ColorMode) *ColorMode { return &m }
@@ -159,6 +161,18 @@ func TestWidthAndTruncate(t *testing.T) {
 	for s, want := range map[string]int{"abc": 3, "日本語": 6, "e\u0301": 1, "👍🏽": 2, "": 0} {
 		if got := Width(s); got != want {
 			t.Errorf("Width(%q) = %d, want %d", s, got, want)
+		}
+	}
+	// The printable-ASCII fast path counts as the grapheme walk does.
+	var ascii []byte
+	for c := byte(0); c < 0x80; c++ {
+		ascii = append(ascii, c)
+	}
+	mixed := []string{string(ascii[' ':0x7f]), "a\tb", "\x1b[31mred\x1b[m", "tab\there", "cut here…", "cafe\u0301 au lait",
+		"flag 🇫🇷 and 👍🏽 ok", "日本語 and text", "a\u200db", "x\u0301\u0302y", "abc\r\n", "ok\u0308"}
+	for _, s := range append(mixed, strings.Split(string(ascii), "")...) {
+		if got, want := Width(s), uniseg.StringWidth(s); got != want {
+			t.Errorf("Width(%q) = %d, uniseg says %d", s, got, want)
 		}
 	}
 	tests := []struct {

@@ -11,7 +11,20 @@ import (
 
 // Width returns the number of terminal cells s takes: wide (CJK) characters
 // count two, combining marks and zero-width joiners none.
-func Width(s string) int { return uniseg.StringWidth(s) }
+func Width(s string) int {
+	// Printable ASCII takes a cell a byte, and most text is: only the
+	// rest, from the character before the first other byte (which may
+	// join it in a grapheme cluster), is measured cluster by cluster.
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			if i > 0 && s[i] >= 0x80 {
+				return i - 1 + uniseg.StringWidth(s[i-1:])
+			}
+			return uniseg.StringWidth(s)
+		}
+	}
+	return len(s)
+}
 
 // Truncate cuts s to at most width cells, ending it with "…" when it was
 // cut. It cuts between grapheme clusters, at the last space when that keeps
