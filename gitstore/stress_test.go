@@ -24,6 +24,8 @@ func TestMain(m *testing.M) {
 		os.Exit(childAppend())
 	case "lock":
 		os.Exit(childLock())
+	case "holdrun":
+		os.Exit(childHoldRun())
 	}
 	os.Exit(m.Run())
 }

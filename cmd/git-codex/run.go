@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -177,13 +178,31 @@ func runRun(ctx context.Context, e *Env, opts *RunOptions) error {
 		}
 	}
 
+	// One process at a time runs a run: a second resume (or a resume of a
+	// run still going) would ask every pending step twice.
+	runID := ""
+	if prev != nil {
+		runID = prev.State.Run
+	} else {
+		runID = gitstore.NewID(e.Now())
+	}
+	release, err := repo.HoldRun(runID)
+	if errors.Is(err, gitstore.ErrRunBusy) {
+		return failure.WithHint(fmt.Errorf("run %s: %w", text.ShortID(runID), err),
+			"wait for it to end, or stop it (Ctrl-C there) and resume it here")
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
+
 	view := newRunView(e, wf, prices, opts.JSON)
 	sink := &runner.Sink{Store: repo.Notes(), Topic: topic, Head: func() (string, error) {
 		h, err := repo.Head()
 		return h.Target(), err
 	}}
 	r := &runner.Runner{Engine: eng, ConfigSandbox: mode.ConfigSandbox, Notify: view.notify}
-	wopt := workflow.Options{Jobs: opts.Jobs, Branch: branch, Blob: blob, Runner: r, NewID: gitstore.NewID, Now: e.Now,
+	wopt := workflow.Options{Jobs: opts.Jobs, Branch: branch, Blob: blob, Runner: r, NewID: func(time.Time) string { return runID }, Now: e.Now,
 		Sink: workflow.SinkFunc(func(ev workflow.Event) error {
 			err := sink.Emit(ev)
 			view.event(ev)
