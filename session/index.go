@@ -69,11 +69,7 @@ type sessionIndex struct {
 	// linesCache; linesRaw is its encoded form until then.
 	lines    *lineCache
 	linesRaw []byte
-	// blobs is the blob table, decoded from blobsRaw on first use (list
-	// needs it only for topics that changed): use blobTable.
-	blobs    map[string]*blobInfo
-	blobsRaw []byte
-	Topics   map[string]*topicIndex
+	Topics map[string]*topicIndex
 	// changed: something was learned since the file was read.
 	changed bool
 }
@@ -119,14 +115,23 @@ type topicIndex struct {
 	// Notes are decoded from notesRaw on first use: use notes.
 	Notes    []indexNote
 	notesRaw []byte
+	// blobs is what each note blob of Notes holds, decoded from blobsRaw
+	// on first use: use blobTable. A topic untouched since the file was
+	// read is written back from its raw parts, not decoded and encoded
+	// again.
+	blobs    map[string]*blobInfo
+	blobsRaw []byte
 	// Fresh: the summaries are those of every session the notes at Heads
 	// hold, none of which a reader warns about (list checked), so list
 	// shows them without working out the sessions' footprints again.
 	Fresh bool
 	// summaries holds what list shows, by session id, once decoded (or
-	// built); raw is its encoded form while it is not.
-	summaries map[string]*sessionSummary
-	raw       []byte
+	// built); raw is its encoded form, kept until summaries changes
+	// (sumsChanged) so that the file is written back without encoding
+	// them again.
+	summaries   map[string]*sessionSummary
+	raw         []byte
+	sumsChanged bool
 }
 
 // indexNote is one note of a topic's refs.
@@ -206,7 +211,7 @@ func (e *Engine) saveIndex() {
 // loadSessionIndex reads the index file, or starts an empty index when
 // there is none, it does not decode, or another build wrote it.
 func loadSessionIndex(st indexStore) *sessionIndex {
-	empty := &sessionIndex{Binary: indexBinary(), blobs: map[string]*blobInfo{}, Topics: map[string]*topicIndex{}}
+	empty := &sessionIndex{Binary: indexBinary(), Topics: map[string]*topicIndex{}}
 	data, err := st.ReadCache(indexFile)
 	if err != nil {
 		return empty
@@ -218,18 +223,19 @@ func loadSessionIndex(st indexStore) *sessionIndex {
 	return ix
 }
 
-// blobTable returns the blob table, decoding it on first use. A table that
-// does not decode reads as empty: every topic is then read in full (a
-// note the table does not know is one the index cannot vouch for).
-func (ix *sessionIndex) blobTable() map[string]*blobInfo {
-	if ix.blobs == nil {
-		b, err := decodeBlobTable(ix.blobsRaw)
+// blobTable returns the topic's blob table, decoding it on first use. A
+// table that does not decode reads as empty: the topic is then read in
+// full (a note the table does not know is one the index cannot vouch for).
+func (te *topicIndex) blobTable() map[string]*blobInfo {
+	if te.blobs == nil {
+		b, err := decodeBlobTable(te.blobsRaw)
 		if err != nil {
 			b = map[string]*blobInfo{}
+			te.Fresh = false
 		}
-		ix.blobs, ix.blobsRaw = b, nil
+		te.blobs, te.blobsRaw = b, nil
 	}
-	return ix.blobs
+	return te.blobs
 }
 
 // notes returns the topic's notes, decoding them on first use (one that
@@ -253,7 +259,7 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 	if old != nil && sameHeads(old.Heads, srcs) {
 		return old, nil
 	}
-	te := &topicIndex{Heads: srcs}
+	te := &topicIndex{Heads: srcs, blobs: map[string]*blobInfo{}}
 	for i, src := range srcs {
 		notes, err := ix.sourceNotes(ctx, st, old, src)
 		if err != nil {
@@ -264,8 +270,14 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 		}
 	}
 	for _, n := range te.notes() {
-		if _, ok := ix.blobTable()[n.Blob]; ok {
+		if _, ok := te.blobs[n.Blob]; ok {
 			continue
+		}
+		if old != nil {
+			if info := old.blobTable()[n.Blob]; info != nil {
+				te.blobs[n.Blob] = info
+				continue
+			}
 		}
 		info, err := readBlobInfo(ctx, st, n.Blob)
 		if err != nil {
@@ -277,13 +289,13 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 			// in full, as they read it.
 			info = &blobInfo{Warn: true}
 		}
-		ix.blobTable()[n.Blob] = info
+		te.blobs[n.Blob] = info
 	}
 	// What list shows of a session is kept, as it is: it is used while
 	// the notes holding the session's records are those it was built from
 	// (its footprint), and built again when they are not.
 	if old != nil {
-		te.summaries, te.raw = old.summaries, old.raw
+		te.summaries, te.raw, te.sumsChanged = old.summaries, old.raw, old.sumsChanged
 	}
 	ix.Topics[topic] = te
 	ix.changed = true
@@ -410,9 +422,9 @@ func lineHash(line []byte) uint64 {
 
 // dirty reports whether a reader would warn about something in the topic:
 // then it is read in full.
-func (te *topicIndex) dirty(ix *sessionIndex) bool {
+func (te *topicIndex) dirty() bool {
 	for _, n := range te.notes() {
-		if b := ix.blobTable()[n.Blob]; b == nil || b.Warn {
+		if b := te.blobTable()[n.Blob]; b == nil || b.Warn {
 			return true
 		}
 	}
@@ -421,10 +433,10 @@ func (te *topicIndex) dirty(ix *sessionIndex) bool {
 
 // facts works out, from the notes alone, where each session's records are
 // and when it was opened.
-func (te *topicIndex) facts(ix *sessionIndex) map[string]*sessionFacts {
+func (te *topicIndex) facts() map[string]*sessionFacts {
 	out := map[string]*sessionFacts{}
 	for i, n := range te.notes() {
-		b := ix.blobTable()[n.Blob]
+		b := te.blobTable()[n.Blob]
 		if b == nil {
 			continue
 		}
@@ -533,7 +545,7 @@ func readSessions(ctx context.Context, st indexStore, ix *sessionIndex, te *topi
 		remote := te.Heads[src].Remote
 		local := src == 0 && remote == ""
 		for _, obj := range objects {
-			recs, at, err := readObjectNotes(ctx, st, ix, obj, parts[obj], filter)
+			recs, at, err := readObjectNotes(ctx, st, ix, te, obj, parts[obj], filter)
 			if err != nil {
 				return nil, err
 			}
@@ -580,10 +592,10 @@ func readSessions(ctx context.Context, st indexStore, ix *sessionIndex, te *topi
 // when it is noted at several fan-out depths: their lines are merged, as
 // ReadCommit merges them), the lines holding one of filter (all with nil),
 // and the object they are notes on (a continuation's, or obj).
-func readObjectNotes(ctx context.Context, st indexStore, ix *sessionIndex, obj string, blobs, filter []string) ([]gitstore.Record, string, error) {
+func readObjectNotes(ctx context.Context, st indexStore, ix *sessionIndex, te *topicIndex, obj string, blobs, filter []string) ([]gitstore.Record, string, error) {
 	at := obj
 	for _, b := range blobs {
-		if c := ix.blobTable()[b]; c != nil && c.Continues != "" {
+		if c := te.blobTable()[b]; c != nil && c.Continues != "" {
 			at = c.Continues
 			break
 		}
@@ -654,6 +666,7 @@ func (ix *sessionIndex) summarize(ctx context.Context, st indexStore, topic stri
 				sum.Costs = costItems(s)
 			}
 			te.summaries[id] = sum
+			te.sumsChanged = true
 		}
 		ids = ids[n:]
 		ix.changed = true
@@ -713,16 +726,16 @@ func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st inde
 		}
 		te.Fresh = false
 	}
-	if te.dirty(ix) {
+	if te.dirty() {
 		return nil, false, nil
 	}
 	sums, err := te.decodedSummaries()
 	if err != nil {
 		// Unreadable: build them again.
-		te.summaries, te.raw = map[string]*sessionSummary{}, nil
+		te.summaries, te.raw, te.sumsChanged = map[string]*sessionSummary{}, nil, true
 		sums = te.summaries
 	}
-	facts := te.facts(ix)
+	facts := te.facts()
 	var todo []string
 	for id, f := range facts {
 		if s := sums[id]; s == nil || s.Foot != f.Foot {
@@ -747,9 +760,11 @@ func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st inde
 	for id, s := range te.summaries {
 		if facts[id] == nil {
 			delete(te.summaries, id)
+			te.sumsChanged = true
 			ix.changed = true
 		} else if s.First != facts[id].First {
 			s.First = facts[id].First
+			te.sumsChanged = true
 			ix.changed = true
 		}
 	}
@@ -794,10 +809,10 @@ func (e *Engine) indexedSession(ctx context.Context, ix *sessionIndex, st indexS
 	if err != nil {
 		return nil, false, err
 	}
-	if te.dirty(ix) {
+	if te.dirty() {
 		return nil, false, nil
 	}
-	facts := te.facts(ix)
+	facts := te.facts()
 	if id == "" {
 		if id = latest(facts); id == "" {
 			return nil, true, fmt.Errorf("find session of topic %q: %w", topic, ErrNoSession)

@@ -16,7 +16,7 @@ import (
 
 const (
 	indexMagic   = "git-codex session index\n"
-	indexVersion = 4
+	indexVersion = 6
 )
 
 var errIndexFormat = errors.New("session index: unreadable")
@@ -26,6 +26,7 @@ type encoder struct{ b []byte }
 func (e *encoder) uint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
 func (e *encoder) int(v int)     { e.b = binary.AppendVarint(e.b, int64(v)) }
 func (e *encoder) str(s string)  { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *encoder) raw(b []byte)  { e.uint(uint64(len(b))); e.b = append(e.b, b...) }
 func (e *encoder) bool(v bool) {
 	if v {
 		e.b = append(e.b, 1)
@@ -101,45 +102,18 @@ func (d *decoder) bool() bool {
 
 func (d *decoder) key() recKey { return recKey{Time: d.str(), ID: d.str()} }
 
-// encode writes the index file.
+// encode writes the index file. A topic untouched since the file was
+// read is written from its raw parts.
 func (ix *sessionIndex) encode() ([]byte, error) {
-	// Only the blobs some topic holds are kept.
-	used := map[string]bool{}
+	size := 1 << 16
 	for _, te := range ix.Topics {
-		for _, n := range te.notes() {
-			used[n.Blob] = true
-		}
+		size += len(te.notesRaw) + len(te.blobsRaw) + len(te.raw) + 256
 	}
-	table := ix.blobTable()
-	blobs := make([]string, 0, len(used))
-	for b := range used {
-		if table[b] != nil {
-			blobs = append(blobs, b)
-		}
-	}
-	sort.Strings(blobs)
-	bt := &encoder{b: make([]byte, 0, 1<<16)}
-	bt.uint(uint64(len(blobs)))
-	for _, id := range blobs {
-		b := table[id]
-		bt.str(id)
-		bt.str(b.Continues)
-		bt.bool(b.Warn)
-		bt.uint(uint64(len(b.Sessions)))
-		for _, s := range b.Sessions {
-			bt.str(s.ID)
-			bt.uint(uint64(s.Count))
-			bt.uint(s.Sum)
-			bt.key(s.First)
-			bt.key(s.Last)
-		}
-	}
-	e := &encoder{b: make([]byte, 0, len(bt.b)*2)}
+	e := &encoder{b: make([]byte, 0, size)}
 	e.b = append(e.b, indexMagic...)
 	e.uint(indexVersion)
 	e.str(ix.Binary)
-	e.str(string(bt.b))
-	e.str(string(encodeLineCache(ix.linesCache())))
+	e.raw(encodeLineCache(ix.linesCache()))
 	topics := make([]string, 0, len(ix.Topics))
 	for t := range ix.Topics {
 		topics = append(topics, t)
@@ -155,23 +129,67 @@ func (ix *sessionIndex) encode() ([]byte, error) {
 			e.str(h.Remote)
 			e.str(h.Commit)
 		}
-		ne := &encoder{}
-		notes := te.notes()
-		ne.uint(uint64(len(notes)))
-		for _, n := range notes {
-			ne.uint(uint64(n.Src))
-			ne.str(n.Object)
-			ne.str(n.Blob)
-		}
-		e.str(string(ne.b))
-		e.bool(te.Fresh)
-		if te.summaries == nil {
-			e.str(string(te.raw)) // never decoded here: kept as it was
+		if te.notesRaw != nil {
+			e.raw(te.notesRaw)
 		} else {
-			e.str(string(encodeSummaries(te.summaries)))
+			e.raw(encodeNotes(te.Notes))
+		}
+		if te.blobsRaw != nil {
+			e.raw(te.blobsRaw)
+		} else {
+			e.raw(encodeBlobTable(te.blobs, te.notes()))
+		}
+		e.bool(te.Fresh)
+		if te.summaries == nil || te.raw != nil && !te.sumsChanged {
+			e.raw(te.raw) // as read: not decoded, or unchanged since
+		} else {
+			e.raw(encodeSummaries(te.summaries))
 		}
 	}
 	return e.b, nil
+}
+
+// encodeNotes writes a topic's notes block.
+func encodeNotes(notes []indexNote) []byte {
+	e := &encoder{}
+	e.uint(uint64(len(notes)))
+	for _, n := range notes {
+		e.uint(uint64(n.Src))
+		e.str(n.Object)
+		e.str(n.Blob)
+	}
+	return e.b
+}
+
+// encodeBlobTable writes a topic's blob table block: the blobs of its
+// notes, in id order.
+func encodeBlobTable(table map[string]*blobInfo, notes []indexNote) []byte {
+	used := make([]string, 0, len(notes))
+	seen := make(map[string]bool, len(notes))
+	for _, n := range notes {
+		if !seen[n.Blob] && table[n.Blob] != nil {
+			seen[n.Blob] = true
+			used = append(used, n.Blob)
+		}
+	}
+	sort.Strings(used)
+	e := &encoder{}
+	e.uint(uint64(len(used)))
+	for _, id := range used {
+		b := table[id]
+		e.str(id)
+		e.str(b.Continues)
+		e.bool(b.Warn)
+		e.uint(uint64(len(b.Sessions)))
+		for _, s := range b.Sessions {
+			e.str(s.ID)
+			e.uint(uint64(s.Count))
+			e.uint(s.Sum)
+			e.key(s.First)
+			e.key(s.Last)
+		}
+	}
+	return e.b
 }
 
 // encodeSummaries writes a topic's summaries block.
@@ -193,6 +211,7 @@ func encodeSummaries(sums map[string]*sessionSummary) []byte {
 		e.str(o.Engine)
 		e.str(o.Model)
 		e.str(o.Title)
+		e.str(o.TitleLine)
 		e.str(o.Status)
 		e.int(o.Turns)
 		e.int(o.Forks)
@@ -231,7 +250,6 @@ func decodeIndex(data []byte) (*sessionIndex, error) {
 		return nil, errIndexFormat
 	}
 	ix := &sessionIndex{Binary: d.str(), Topics: map[string]*topicIndex{}}
-	ix.blobsRaw = d.bytes()
 	ix.linesRaw = d.bytes()
 	nt := d.count()
 	for i := 0; i < nt && d.err == nil; i++ {
@@ -242,6 +260,7 @@ func decodeIndex(data []byte) (*sessionIndex, error) {
 			te.Heads = append(te.Heads, gitstore.NotesSource{Ref: d.str(), Remote: d.str(), Commit: d.str()})
 		}
 		te.notesRaw = d.bytes()
+		te.blobsRaw = d.bytes()
 		te.Fresh = d.bool()
 		te.raw = d.bytes()
 		ix.Topics[name] = te
@@ -345,7 +364,7 @@ func (te *topicIndex) decodedSummaries() (map[string]*sessionSummary, error) {
 		s := &sessionSummary{Foot: d.uint(), HasOpen: d.bool(), First: d.key()}
 		o := &s.Overview
 		o.ID = id
-		o.Engine, o.Model, o.Title, o.Status = d.str(), d.str(), d.str(), d.str()
+		o.Engine, o.Model, o.Title, o.TitleLine, o.Status = d.str(), d.str(), d.str(), d.str(), d.str()
 		o.Turns, o.Forks = d.int(), d.int()
 		o.Usage = Usage{Input: d.int(), Cached: d.int(), Output: d.int()}
 		o.BytesSent = d.int()
@@ -364,6 +383,6 @@ func (te *topicIndex) decodedSummaries() (map[string]*sessionSummary, error) {
 	if d.err != nil || len(d.b) != 0 {
 		return nil, errIndexFormat
 	}
-	te.summaries, te.raw = sums, nil
+	te.summaries = sums
 	return sums, nil
 }

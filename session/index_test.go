@@ -153,6 +153,11 @@ func readsAlike(t *testing.T, dir, step string) {
 		}
 		all, err := e.List(ctx)
 		show("list", all, err)
+		var lines []string // not in the JSON
+		for _, o := range all {
+			lines = append(lines, o.TitleLine)
+		}
+		show("title lines", lines, nil)
 		topics, _ := repo.Notes().WithRemotes().Topics(ctx)
 		ids := map[string]bool{}
 		for _, o := range all {

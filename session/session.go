@@ -398,9 +398,9 @@ func (e *Engine) loadPrefix(ctx context.Context, prefix string) (*Session, error
 			if err != nil {
 				return nil, fmt.Errorf("read sessions of topic %q: %w", t, err)
 			}
-			if !te.dirty(ix) {
+			if !te.dirty() {
 				var ids []string
-				for id, f := range te.facts(ix) {
+				for id, f := range te.facts() {
 					if !f.First.zero() && upperPrefix(id, want) && !seen[id] {
 						ids = append(ids, id)
 					}

@@ -17,9 +17,11 @@ type Overview struct {
 	Current bool   `json:"current"` // the topic's newest session, which reply continues
 	Engine  string `json:"engine,omitempty"`
 	Model   string `json:"model,omitempty"`
-	// Title and Summary are redacted first lines, cut to 120 characters:
-	// shown as they are, whatever wrote the notes.
-	Title     string `json:"title,omitempty"`
+	Title   string `json:"title,omitempty"`
+	// TitleLine is Title's first line, redacted, cut to 120 characters
+	// (as Summary is the summary's): what a table shows, whatever wrote
+	// the notes.
+	TitleLine string `json:"-"`
 	Status    string `json:"status"` // open or closed
 	Turns     int    `json:"turns"`
 	Forks     int    `json:"forks,omitempty"`
@@ -118,7 +120,7 @@ func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error)
 func overview(s *Session, current bool) Overview {
 	o := Overview{
 		ID: s.ID, Topic: s.Topic, Current: current,
-		Engine: s.Engine(), Model: s.Open.Model, Title: redact.Line(s.Open.Title, 120),
+		Engine: s.Engine(), Model: s.Open.Model, Title: s.Open.Title, TitleLine: redact.Line(s.Open.Title, 120),
 		Status: "open", Turns: len(s.Turns), Forks: s.Forks,
 		Started: s.Open.Time, Last: s.Open.Time, Remote: s.Remote,
 	}

@@ -132,7 +132,7 @@ func printList(w io.Writer, all []listEntry, width int, p ui.Palette) error {
 		}
 		title := o.Summary // both redacted first lines (session.Overview)
 		if title == "" {
-			title = o.Title
+			title = o.TitleLine
 		}
 		rows = append(rows, []string{o.Topic, mark + text.ShortID(o.ID), status, strconv.Itoa(o.Turns),
 			fmt.Sprintf("%d/%d/%d", o.Usage.Input, o.Usage.Cached, o.Usage.Output), o.Cost.String(), shortTime(o.Last), sharingColumn(o), text.Cut(title, 60)})
