@@ -69,7 +69,7 @@ type sessionIndex struct {
 	// linesCache; linesRaw is its encoded form until then.
 	lines    *lineCache
 	linesRaw []byte
-	Topics map[string]*topicIndex
+	Topics   map[string]*topicIndex
 	// changed: something was learned since the file was read.
 	changed bool
 }
