@@ -80,6 +80,9 @@ func keptAsIs(topic string, i int) bool {
 
 // DecodeTopic reverses EncodeTopic.
 func DecodeTopic(enc string) (string, error) {
+	if strings.IndexByte(enc, '%') < 0 {
+		return enc, nil
+	}
 	var b strings.Builder
 	for i := 0; i < len(enc); i++ {
 		if enc[i] != '%' {
@@ -89,14 +92,28 @@ func DecodeTopic(enc string) (string, error) {
 		if i+2 >= len(enc) {
 			return "", fmt.Errorf("%w: bad escape in %q", ErrInvalidTopic, enc)
 		}
-		var c byte
-		if _, err := fmt.Sscanf(enc[i+1:i+3], "%02X", &c); err != nil {
+		hi, ok1 := unhex(enc[i+1])
+		lo, ok2 := unhex(enc[i+2])
+		if !ok1 || !ok2 {
 			return "", fmt.Errorf("%w: bad escape in %q", ErrInvalidTopic, enc)
 		}
-		b.WriteByte(c)
+		b.WriteByte(hi<<4 | lo)
 		i += 2
 	}
 	return b.String(), nil
+}
+
+// unhex is the value of one hexadecimal digit, either case.
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // RefPrefix is the notes ref prefix in use: codex.notesRef when set (with a

@@ -70,6 +70,14 @@ type sessionIndex struct {
 	lines    *lineCache
 	linesRaw []byte
 	Topics   map[string]*topicIndex
+	// names interns the short strings summaries repeat (engines, models,
+	// statuses, remotes) while they are decoded.
+	names map[string]string
+	// work counts what was read or built since the file was read (blobs,
+	// sessions); size is the size of the file read. A little work in a
+	// big file is done again by the next command rather than saved: writing
+	// megabytes costs more than it saves.
+	work, size int
 	// changed: something was learned since the file was read.
 	changed bool
 }
@@ -200,6 +208,9 @@ func (e *Engine) saveIndex() {
 	if e.idx == nil || !e.idx.changed {
 		return
 	}
+	if e.idx.size > saveFileBytes && e.idx.work < saveWork {
+		return
+	}
 	if st, ok := e.Store.(indexStore); ok {
 		if data, err := e.idx.encode(); err == nil {
 			_ = st.WriteCache(indexFile, data)
@@ -208,10 +219,18 @@ func (e *Engine) saveIndex() {
 	e.idx.changed = false
 }
 
+// An index file past saveFileBytes is written back only when the command
+// read or built at least saveWork blobs or sessions (a line cache entry
+// counts as saveWork: it saves a command the inflating of megabytes).
+const (
+	saveFileBytes = 1 << 20
+	saveWork      = 64
+)
+
 // loadSessionIndex reads the index file, or starts an empty index when
 // there is none, it does not decode, or another build wrote it.
 func loadSessionIndex(st indexStore) *sessionIndex {
-	empty := &sessionIndex{Binary: indexBinary(), Topics: map[string]*topicIndex{}}
+	empty := &sessionIndex{Binary: indexBinary(), Topics: map[string]*topicIndex{}, names: map[string]string{}}
 	data, err := st.ReadCache(indexFile)
 	if err != nil {
 		return empty
@@ -220,6 +239,7 @@ func loadSessionIndex(st indexStore) *sessionIndex {
 	if err != nil || ix.Binary != empty.Binary {
 		return empty
 	}
+	ix.size = len(data)
 	return ix
 }
 
@@ -279,6 +299,7 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 				continue
 			}
 		}
+		ix.work++
 		info, err := readBlobInfo(ctx, st, n.Blob)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -299,6 +320,7 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 	}
 	ix.Topics[topic] = te
 	ix.changed = true
+	ix.work++
 	return te, nil
 }
 
@@ -667,6 +689,7 @@ func (ix *sessionIndex) summarize(ctx context.Context, st indexStore, topic stri
 			}
 			te.summaries[id] = sum
 			te.sumsChanged = true
+			ix.work++
 		}
 		ids = ids[n:]
 		ix.changed = true
@@ -721,7 +744,7 @@ func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st inde
 	}
 	if te.Fresh {
 		// Unchanged since list last checked it: as it was.
-		if sums, err := te.decodedSummaries(); err == nil {
+		if sums, err := te.decodedSummaries(ix.names); err == nil {
 			return e.overviews(topic, sums), true, nil
 		}
 		te.Fresh = false
@@ -729,7 +752,7 @@ func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st inde
 	if te.dirty() {
 		return nil, false, nil
 	}
-	sums, err := te.decodedSummaries()
+	sums, err := te.decodedSummaries(ix.names)
 	if err != nil {
 		// Unreadable: build them again.
 		te.summaries, te.raw, te.sumsChanged = map[string]*sessionSummary{}, nil, true
@@ -915,5 +938,6 @@ func (ix *sessionIndex) readNote(ctx context.Context, st indexStore, blob string
 	}
 	c.put(key, lines)
 	ix.changed = true
+	ix.work += saveWork
 	return note, nil
 }

@@ -16,7 +16,7 @@ import (
 
 const (
 	indexMagic   = "git-codex session index\n"
-	indexVersion = 6
+	indexVersion = 7
 )
 
 var errIndexFormat = errors.New("session index: unreadable")
@@ -39,6 +39,23 @@ func (e *encoder) key(k recKey) { e.str(k.Time); e.str(k.ID) }
 type decoder struct {
 	b   []byte
 	err error
+	// names interns what name reads.
+	names map[string]string
+}
+
+// name reads a string that repeats across records (an engine, a model):
+// each distinct value is allocated once.
+func (d *decoder) name() string {
+	b := d.bytes()
+	if d.names == nil {
+		return string(b)
+	}
+	if s, ok := d.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	d.names[s] = s
+	return s
 }
 
 func (d *decoder) uint() uint64 {
@@ -211,7 +228,10 @@ func encodeSummaries(sums map[string]*sessionSummary) []byte {
 		e.str(o.Engine)
 		e.str(o.Model)
 		e.str(o.Title)
-		e.str(o.TitleLine)
+		e.bool(o.TitleLine == o.Title) // mostly: one line, nothing redacted
+		if o.TitleLine != o.Title {
+			e.str(o.TitleLine)
+		}
 		e.str(o.Status)
 		e.int(o.Turns)
 		e.int(o.Forks)
@@ -249,7 +269,7 @@ func decodeIndex(data []byte) (*sessionIndex, error) {
 	if d.uint() != indexVersion {
 		return nil, errIndexFormat
 	}
-	ix := &sessionIndex{Binary: d.str(), Topics: map[string]*topicIndex{}}
+	ix := &sessionIndex{Binary: d.str(), Topics: map[string]*topicIndex{}, names: map[string]string{}}
 	ix.linesRaw = d.bytes()
 	nt := d.count()
 	for i := 0; i < nt && d.err == nil; i++ {
@@ -349,11 +369,11 @@ func decodeNotes(raw []byte, heads int) ([]indexNote, error) {
 
 // decodedSummaries returns the topic's summaries, decoding them on first
 // use.
-func (te *topicIndex) decodedSummaries() (map[string]*sessionSummary, error) {
+func (te *topicIndex) decodedSummaries(names map[string]string) (map[string]*sessionSummary, error) {
 	if te.summaries != nil {
 		return te.summaries, nil
 	}
-	d := &decoder{b: te.raw}
+	d := &decoder{b: te.raw, names: names}
 	n := 0
 	if len(te.raw) > 0 {
 		n = d.count()
@@ -364,17 +384,21 @@ func (te *topicIndex) decodedSummaries() (map[string]*sessionSummary, error) {
 		s := &sessionSummary{Foot: d.uint(), HasOpen: d.bool(), First: d.key()}
 		o := &s.Overview
 		o.ID = id
-		o.Engine, o.Model, o.Title, o.TitleLine, o.Status = d.str(), d.str(), d.str(), d.str(), d.str()
+		o.Engine, o.Model, o.Title = d.name(), d.name(), d.str()
+		if o.TitleLine = o.Title; !d.bool() {
+			o.TitleLine = d.str()
+		}
+		o.Status = d.name()
 		o.Turns, o.Forks = d.int(), d.int()
 		o.Usage = Usage{Input: d.int(), Cached: d.int(), Output: d.int()}
 		o.BytesSent = d.int()
-		o.Started, o.Last, o.Summary, o.Remote = d.str(), d.str(), d.str(), d.str()
+		o.Started, o.Last, o.Summary, o.Remote = d.str(), d.str(), d.str(), d.name()
 		nc := d.count()
 		s.Costs = make([]costItem, 0, nc)
 		model := ""
 		for j := 0; j < nc && d.err == nil; j++ {
 			if d.bool() {
-				model = d.str()
+				model = d.name()
 			}
 			s.Costs = append(s.Costs, costItem{Model: model, Usage: Usage{Input: d.int(), Cached: d.int(), Output: d.int()}})
 		}
