@@ -637,6 +637,32 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// inflater is a buffered zlib reader kept for reuse: setting up one costs
+// more than inflating a small tree.
+type inflater struct {
+	br *bufio.Reader
+	zr io.ReadCloser
+}
+
+var inflaters = sync.Pool{New: func() any { return &inflater{br: bufio.NewReaderSize(nil, 16<<10)} }}
+
+// reset points the inflater at the zlib stream r.
+func (f *inflater) reset(r io.Reader) (io.Reader, error) {
+	f.br.Reset(r)
+	if f.zr == nil {
+		zr, err := zlib.NewReader(f.br)
+		if err != nil {
+			return nil, err
+		}
+		f.zr = zr
+		return zr, nil
+	}
+	if err := f.zr.(zlib.Resetter).Reset(f.br, nil); err != nil {
+		return nil, err
+	}
+	return f.zr, nil
+}
+
 // readWhole reads the packed object at off when it is stored whole (not as
 // a delta): its header, then its zlib stream inflated straight into a
 // buffer of its size. go-git's reader inflates through a byte-at-a-time
@@ -666,11 +692,12 @@ func readWhole(p *pack, off int64, h plumbing.Hash) (plumbing.EncodedObject, err
 	default:
 		return nil, nil // a delta
 	}
-	zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(p.file, off+int64(i), 1<<62), 64<<10))
+	inf := inflaters.Get().(*inflater)
+	defer inflaters.Put(inf)
+	zr, err := inf.reset(io.NewSectionReader(p.file, off+int64(i), 1<<62))
 	if err != nil {
 		return nil, fmt.Errorf("read object %s from %s: %w", h, filepath.Base(p.path), err)
 	}
-	defer zr.Close()
 	if p.bytes == 0 {
 		if fi, err := os.Stat(p.path + ".pack"); err == nil {
 			p.bytes = fi.Size()
