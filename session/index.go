@@ -502,19 +502,6 @@ func footStep(h uint64, ref, remote, object, blob string, sum uint64, count int)
 	return h
 }
 
-// opened lists the sessions of the topic that have an opening record here,
-// oldest first (by their first opening record), as Sessions orders them.
-func opened(facts map[string]*sessionFacts) []string {
-	var ids []string
-	for id, f := range facts {
-		if !f.First.zero() {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return facts[ids[i]].First.less(facts[ids[j]].First) })
-	return ids
-}
-
 // latest is the session of the topic's newest opening record, which reply
 // continues ("" when there is none).
 func latest(facts map[string]*sessionFacts) string {

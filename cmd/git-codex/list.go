@@ -15,7 +15,6 @@ import (
 
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/notesync"
-	"github.com/git-codex/git-codex/redact"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -171,7 +170,3 @@ func shortTime(ts string) string {
 	}
 	return ts
 }
-
-// oneLine returns the first line of s, redacted, cut to n runes: columns
-// are cut from redacted text only (see redact.Line).
-func oneLine(s string, n int) string { return redact.Line(s, n) }
