@@ -49,41 +49,23 @@ func (r *Repo) lockFile(ctx context.Context, name, path string) (*refLock, error
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	lockPath := path + ".lock"
-	// The lock appears with its owner line in it, by linking a prepared
-	// file to the lock's name (link fails when the name exists, as O_EXCL
-	// does): a writer killed at any moment leaves either no lock or one
-	// that names it. Where links do not work, the lock is created with
-	// O_EXCL and named right after.
-	owned := r.ownedLockFile()
-	defer owned.discard()
+	// The lock is created with O_EXCL, as git creates it, then flocked and
+	// given its owner line (see lockowner.go). A writer killed between the
+	// two leaves a lock without the line, which is waited for and reported
+	// by age as git's own are. (Linking a prepared file that already names
+	// its owner closes that window, at the cost of creating a second file
+	// per write: a millisecond on some file systems, for a window of
+	// microseconds.)
 	deadline := time.Now().Add(lockTimeout)
 	wait := 200 * time.Microsecond
 	recreated := 0
 	for {
-		var f *os.File
-		var err error
-		if owned.f != nil {
-			if err = os.Link(owned.f.Name(), lockPath); err == nil {
-				f = owned.take()
-			} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrExist) {
-				owned.discard() // no links here: O_EXCL from now on
-				continue
-			}
-		} else if f, err = os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666); err == nil {
-			_ = markOwner(f)
-		}
+		f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if err == nil {
+			_ = markOwner(f)
 			return &refLock{r: r, name: name, path: path, f: f}, nil
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			if owned.f != nil {
-				if _, serr := os.Stat(owned.f.Name()); serr != nil {
-					// Our prepared file was removed (someone cleared
-					// <git dir>/codex): O_EXCL from now on.
-					owned.discard()
-					continue
-				}
-			}
 			// `git pack-refs --prune` removes directories it emptied;
 			// recreate ours and try again, as git's own
 			// raceproof_create_file does, a few times.
@@ -120,82 +102,6 @@ func (r *Repo) lockFile(ctx context.Context, name, path string) (*refLock, error
 		if wait < 20*time.Millisecond {
 			wait *= 2
 		}
-	}
-}
-
-// ownedLock is a file holding this process's owner line, flocked, ready to
-// be linked to a lock's name.
-type ownedLock struct{ f *os.File }
-
-// ownedLockFile prepares an ownedLock in <common git dir>/codex/ (the same
-// file system as the refs); its f is nil where that fails or the platform
-// cannot name owners.
-func (r *Repo) ownedLockFile() *ownedLock {
-	if !lockMarksOwner {
-		return &ownedLock{}
-	}
-	dir := filepath.Join(r.commonDir, cacheDir)
-	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return &ownedLock{}
-	}
-	if rand.IntN(32) == 0 {
-		sweepOwnedLocks(dir)
-	}
-	// Mode 0666 less the umask, as git creates lock files (and so refs):
-	// os.CreateTemp would make it 0600.
-	var f *os.File
-	for i := 0; f == nil; i++ {
-		name := filepath.Join(dir, fmt.Sprintf("lock-%d-%d.tmp", os.Getpid(), rand.Uint64()))
-		var err error
-		if f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666); err != nil && (!errors.Is(err, fs.ErrExist) || i > 10) {
-			return &ownedLock{}
-		}
-	}
-	if flockFile(f) != nil {
-		_ = os.Remove(f.Name())
-		_ = f.Close()
-		return &ownedLock{}
-	}
-	if _, err := f.WriteAt([]byte(self().String()), 0); err != nil {
-		_ = os.Remove(f.Name())
-		_ = f.Close()
-		return &ownedLock{}
-	}
-	return &ownedLock{f: f}
-}
-
-// sweepOwnedLocks removes the prepared files that writers killed before
-// they could remove them left in dir: those of owners that are gone.
-func sweepOwnedLocks(dir string) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), "lock-") || !strings.HasSuffix(e.Name(), ".tmp") {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > lockStale {
-			staleLock(filepath.Join(dir, e.Name()), true)
-		}
-	}
-}
-
-// take hands the file, now linked as the lock, to the caller and removes
-// its temporary name.
-func (o *ownedLock) take() *os.File {
-	f := o.f
-	o.f = nil
-	_ = os.Remove(f.Name())
-	return f
-}
-
-// discard removes the prepared file when it was not used.
-func (o *ownedLock) discard() {
-	if o.f != nil {
-		_ = os.Remove(o.f.Name())
-		_ = o.f.Close()
-		o.f = nil
 	}
 }
 

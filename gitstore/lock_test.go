@@ -112,9 +112,6 @@ func TestDeadOwnersLock(t *testing.T) {
 		}
 		os.Remove(lock)
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, ".git", cacheDir, "lock-*")); len(left) != 0 {
-		t.Fatalf("prepared lock files left: %v", left)
-	}
 }
 
 // An owner is gone when its pid is free, was reused, or the machine was
@@ -158,9 +155,9 @@ func TestLockOwnerGone(t *testing.T) {
 	}
 }
 
-// Someone clearing <git dir>/codex while writers take locks (the prepared
-// owner files vanish under them) costs the writers their owner line, not
-// their progress: every append still lands, none spins.
+// Someone clearing <git dir>/codex while writers take locks (an earlier
+// build prepared owner files there, and spun when they vanished) costs the
+// writers nothing: every append still lands, none spins.
 func TestLockPreparedFileRemoved(t *testing.T) {
 	dir := newRepo(t)
 	r := openRepo(t, dir)

@@ -21,9 +21,9 @@ import (
 // pid, or a pid that was reused: another start time or another boot). Only
 // such a lock is removed by the next writer (which then does not wait) and
 // reported by check as stale at once. A lock without that line — git's own,
-// one of an older git codex, or ours cut between writing the value and the
-// rename — is waited for and reported as before; nobody but its owner
-// removes it. Nothing else reads a lock file's content, so the line is
+// one of an older git codex, or ours cut between its creation and the line,
+// or between writing the value and the rename — is waited for and reported
+// as before; nobody but its owner removes it. Nothing else reads a lock file's content, so the line is
 // invisible to git.
 
 // lockOwnerPrefix starts the owner line of a lock git codex holds.

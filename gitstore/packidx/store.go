@@ -222,6 +222,13 @@ func (s *Store) has(h plumbing.Hash) bool {
 	return os.Chtimes(filepath.Join(s.objDir, hex[:2], hex[2:]), now, now) == nil
 }
 
+// deflaters keeps zlib writers for reuse: a new one allocates most of a
+// megabyte, more than compressing a note costs.
+var deflaters = sync.Pool{New: func() any {
+	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed) // a valid level: no error
+	return zw
+}}
+
 // writeLoose writes a loose object: zlib-compressed (at git's default loose
 // compression level, the fastest) into a temporary file in its fan-out
 // directory, made read-only and renamed to its name. On failure the
@@ -243,10 +250,9 @@ func writeLoose(objDir string, h plumbing.Hash, t plumbing.ObjectType, size int6
 			_ = os.Remove(tmp)
 		}
 	}()
-	zw, err := zlib.NewWriterLevel(f, zlib.BestSpeed)
-	if err != nil {
-		return err
-	}
+	zw := deflaters.Get().(*zlib.Writer)
+	defer deflaters.Put(zw)
+	zw.Reset(f)
 	header := append(t.Bytes(), ' ')
 	header = strconv.AppendInt(header, size, 10)
 	header = append(header, 0)
