@@ -202,6 +202,23 @@ func (e *Engine) sessionIndex() (*sessionIndex, indexStore, bool) {
 	return e.idx, st, true
 }
 
+// loadIndexAsync starts reading the index file, when the engine has not
+// read it yet, and returns what sessionIndex returns once it is read.
+func (e *Engine) loadIndexAsync() func() (*sessionIndex, indexStore, bool) {
+	st, ok := e.Store.(indexStore)
+	if !ok || e.idx != nil || indexBinary() == "" {
+		return e.sessionIndex
+	}
+	done := make(chan *sessionIndex, 1)
+	go func() { done <- loadSessionIndex(st) }()
+	return func() (*sessionIndex, indexStore, bool) {
+		if ix := <-done; e.idx == nil {
+			e.idx = ix
+		}
+		return e.sessionIndex()
+	}
+}
+
 // saveIndex writes the index back when something was learned. It is best
 // effort: a read-only repository goes without.
 func (e *Engine) saveIndex() {

@@ -71,11 +71,15 @@ func (e *Engine) Sessions(ctx context.Context, topic string) ([]*Session, error)
 // List returns an overview of the sessions of the given topics (all topics
 // when topics is empty), grouped by topic, oldest session first.
 func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error) {
-	ix, st, indexed := e.sessionIndex()
+	index := e.loadIndexAsync() // read while the refs are
 	var srcs map[string][]gitstore.NotesSource
+	var err error
+	if st, ok := e.Store.(indexStore); ok {
+		srcs, err = st.Sources(ctx, topics...)
+	}
+	ix, st, indexed := index()
 	if indexed {
-		var err error
-		if srcs, err = st.Sources(ctx, topics...); err != nil {
+		if err != nil {
 			return nil, fmt.Errorf("list topics: %w", err)
 		}
 		if len(topics) == 0 {
