@@ -99,9 +99,7 @@ func (n *NotesStore) Sources(ctx context.Context, topics ...string) (map[string]
 			if strings.Contains(enc, "/") {
 				continue
 			}
-			// A name git codex would not write (escaped otherwise) is
-			// not read as the topic's ref either.
-			if t, err := DecodeTopic(enc); err == nil && EncodeTopic(t) == enc {
+			if t, err := DecodeTopic(enc); err == nil {
 				out[t] = []NotesSource{{Ref: name, Commit: v}}
 			}
 		}

@@ -217,7 +217,9 @@ func (r *Repo) unstageRefs(stage string) {
 // exchangeGit runs git to talk to a remote: with the guard against
 // recursing into our own pre-push hook and without terminal prompts.
 func (r *Repo) exchangeGit(ctx context.Context, args ...string) ([]byte, error) {
-	return r.gitEnv(ctx, []string{GuardEnv + "=1", "GIT_TERMINAL_PROMPT=0"}, nil, args...)
+	// In English (LC_ALL=C): what a refusal or a failure was about is read
+	// from git's words (PushStatus, GitError.Is).
+	return r.gitEnv(ctx, []string{GuardEnv + "=1", "GIT_TERMINAL_PROMPT=0", "LC_ALL=C"}, nil, args...)
 }
 
 // parsePorcelain reads `git push --porcelain` output: "<flag>\t<from>:<to>\t<summary>".

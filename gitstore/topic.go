@@ -78,8 +78,19 @@ func keptAsIs(topic string, i int) bool {
 	return false
 }
 
-// DecodeTopic reverses EncodeTopic.
+// DecodeTopic reverses EncodeTopic. A name EncodeTopic never writes (an
+// escape in lower case or of a character kept as it is, a character it
+// escapes) is refused: git codex neither wrote nor reads such a ref, and
+// taking it for the topic would write to another ref than it read.
 func DecodeTopic(enc string) (string, error) {
+	t, err := decodeTopic(enc)
+	if err == nil && EncodeTopic(t) != enc {
+		return "", fmt.Errorf("%w: %q is not how git codex names a topic's ref (that would be %q)", ErrInvalidTopic, enc, EncodeTopic(t))
+	}
+	return t, err
+}
+
+func decodeTopic(enc string) (string, error) {
 	if strings.IndexByte(enc, '%') < 0 {
 		return enc, nil
 	}

@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -86,4 +87,19 @@ func FuzzParseNote(f *testing.F) {
 			t.Fatalf("mergeLines not idempotent")
 		}
 	})
+}
+
+// Names git codex never writes are not topics: reading one as a topic would
+// write to another ref than the one read.
+func TestDecodeTopicRefusesOtherSpellings(t *testing.T) {
+	for _, enc := range []string{"a%2fb", "a%41", "x+y", "a..b", "%2", "a%zz"} {
+		if got, err := DecodeTopic(enc); !errors.Is(err, ErrInvalidTopic) {
+			t.Errorf("DecodeTopic(%q) = %q, %v; want ErrInvalidTopic", enc, got, err)
+		}
+	}
+	for _, topic := range []string{"main", "feature/x", "a.b", "日本", "x+y", ".lock"} {
+		if got, err := DecodeTopic(EncodeTopic(topic)); err != nil || got != topic {
+			t.Errorf("DecodeTopic(EncodeTopic(%q)) = %q, %v", topic, got, err)
+		}
+	}
 }

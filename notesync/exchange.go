@@ -207,8 +207,12 @@ const stuckRounds = 2
 // the tracking refs before the fetch that followed; stuck counts the
 // rounds each ref was refused without moving.
 func (nr *notesRemote) realRefusals(races, before map[string]string, stuck map[string]int) error {
+	for ref := range stuck {
+		if _, ok := races[ref]; !ok {
+			delete(stuck, ref) // not refused so this round: in a row no more
+		}
+	}
 	if len(races) == 0 {
-		clear(stuck)
 		return nil
 	}
 	after, err := nr.trackingRefs()

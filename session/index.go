@@ -129,6 +129,9 @@ type topicIndex struct {
 	// again.
 	blobs    map[string]*blobInfo
 	blobsRaw []byte
+	// bad: its notes or blob table did not decode. It is read in full and
+	// not written back (built again next time).
+	bad bool
 	// Fresh: the summaries are those of every session the notes at Heads
 	// hold, none of which a reader warns about (list checked), so list
 	// shows them without working out the sessions' footprints again.
@@ -268,7 +271,7 @@ func (te *topicIndex) blobTable() map[string]*blobInfo {
 		b, err := decodeBlobTable(te.blobsRaw)
 		if err != nil {
 			b = map[string]*blobInfo{}
-			te.Fresh = false
+			te.Fresh, te.bad = false, true
 		}
 		te.blobs, te.blobsRaw = b, nil
 	}
@@ -282,7 +285,7 @@ func (te *topicIndex) notes() []indexNote {
 		n, err := decodeNotes(te.notesRaw, len(te.Heads))
 		if err != nil {
 			n = nil
-			te.Fresh = false
+			te.Fresh, te.bad = false, true
 		}
 		te.Notes, te.notesRaw = n, nil
 	}
@@ -295,6 +298,13 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 	old := ix.Topics[topic]
 	if old != nil && sameHeads(old.Heads, srcs) {
 		return old, nil
+	}
+	if old != nil {
+		old.notes()
+		old.blobTable()
+		if old.bad {
+			old = nil // undecodable: nothing to start from
+		}
 	}
 	te := &topicIndex{Heads: srcs, blobs: map[string]*blobInfo{}}
 	for i, src := range srcs {
@@ -462,8 +472,12 @@ func lineHash(line []byte) uint64 {
 // dirty reports whether a reader would warn about something in the topic:
 // then it is read in full.
 func (te *topicIndex) dirty() bool {
-	for _, n := range te.notes() {
-		if b := te.blobTable()[n.Blob]; b == nil || b.Warn {
+	notes, blobs := te.notes(), te.blobTable()
+	if te.bad {
+		return true
+	}
+	for _, n := range notes {
+		if b := blobs[n.Blob]; b == nil || b.Warn {
 			return true
 		}
 	}

@@ -132,8 +132,10 @@ func (ix *sessionIndex) encode() ([]byte, error) {
 	e.str(ix.Binary)
 	e.raw(encodeLineCache(ix.linesCache()))
 	topics := make([]string, 0, len(ix.Topics))
-	for t := range ix.Topics {
-		topics = append(topics, t)
+	for t, te := range ix.Topics {
+		if !te.bad { // one that did not decode is built again next time
+			topics = append(topics, t)
+		}
 	}
 	sort.Strings(topics)
 	e.uint(uint64(len(topics)))

@@ -337,3 +337,30 @@ func TestIndexMissingNoteBlob(t *testing.T) {
 	readsAlike(t, dir, "a note's blob missing, cold")
 	readsAlike(t, dir, "a note's blob missing, warm")
 }
+
+// A topic whose notes or blob table do not decode (a file damaged in a way
+// its checksum missed) is read in full and not written back.
+func TestIndexUndecodableTopic(t *testing.T) {
+	for name, te := range map[string]*topicIndex{
+		"notes": {Heads: []gitstore.NotesSource{{Ref: "refs/notes/codex/t", Commit: strings.Repeat("a", 40)}},
+			notesRaw: []byte{0x05, 0x01}, blobsRaw: []byte{0x00}},
+		"blobs": {Heads: []gitstore.NotesSource{{Ref: "refs/notes/codex/t", Commit: strings.Repeat("a", 40)}},
+			notesRaw: []byte{0x00}, blobsRaw: []byte{0x09}},
+	} {
+		if !te.dirty() {
+			t.Errorf("%s: a topic that does not decode is not read in full", name)
+		}
+		ix := &sessionIndex{Binary: "b", Topics: map[string]*topicIndex{"t": te, "ok": {}}, names: map[string]string{}}
+		data, err := ix.encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeIndex(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, kept := back.Topics["t"]; kept || back.Topics["ok"] == nil {
+			t.Errorf("%s: written back: %v", name, back.Topics)
+		}
+	}
+}

@@ -116,9 +116,34 @@ func runRun(ctx context.Context, e *Env, opts *RunOptions) error {
 		branch string
 		topic  string
 	)
+	// One process at a time runs a run: a second resume (or a resume of a
+	// run still going) would ask every pending step twice. A resumed run's
+	// state is read again once it is held: the process that held it may
+	// have moved it on meanwhile.
+	runID := ""
+	release := func() {}
+	defer func() { release() }()
+	hold := func() error {
+		r, err := repo.HoldRun(runID)
+		if errors.Is(err, gitstore.ErrRunBusy) {
+			return failure.WithHint(fmt.Errorf("run %s: %w", text.ShortID(runID), err),
+				"wait for it to end, or stop it (Ctrl-C there) and resume it here")
+		}
+		if err == nil {
+			release = r
+		}
+		return err
+	}
 	if opts.Resume != "" {
 		var warns []gitstore.Warning
 		prev, warns, err = runner.Find(ctx, eng.Store, opts.Resume)
+		if err == nil {
+			runID = prev.State.Run
+			if err = hold(); err != nil {
+				return err
+			}
+			prev, warns, err = runner.Find(ctx, eng.Store, runID)
+		}
 		warnSkipped(e, warns)
 		if err != nil {
 			return err
@@ -178,23 +203,12 @@ func runRun(ctx context.Context, e *Env, opts *RunOptions) error {
 		}
 	}
 
-	// One process at a time runs a run: a second resume (or a resume of a
-	// run still going) would ask every pending step twice.
-	runID := ""
-	if prev != nil {
-		runID = prev.State.Run
-	} else {
+	if prev == nil {
 		runID = gitstore.NewID(e.Now())
+		if err := hold(); err != nil {
+			return err
+		}
 	}
-	release, err := repo.HoldRun(runID)
-	if errors.Is(err, gitstore.ErrRunBusy) {
-		return failure.WithHint(fmt.Errorf("run %s: %w", text.ShortID(runID), err),
-			"wait for it to end, or stop it (Ctrl-C there) and resume it here")
-	}
-	if err != nil {
-		return err
-	}
-	defer release()
 
 	view := newRunView(e, wf, prices, opts.JSON)
 	sink := &runner.Sink{Store: repo.Notes(), Topic: topic, Head: func() (string, error) {
