@@ -8,8 +8,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
+
+// BuildID names the running executable (its path, size and modification
+// time), "" when unknown. A derived file records the build that wrote it
+// and is not trusted by another: a new build may read the notes
+// differently. "" turns such files off.
+func BuildID() string { return buildID() }
+
+var buildID = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
+})
 
 // cacheDir is where derived files live, under the common git dir: data that
 // git codex computes from the notes to save time, never the source of truth,

@@ -3,9 +3,6 @@ package history
 import (
 	"bytes"
 	"encoding/gob"
-	"fmt"
-	"os"
-	"sync"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
@@ -90,18 +87,6 @@ func writeIndexCache(repo cacheFile, c *indexCache) {
 	_ = repo.WriteCache(cacheName, buf.Bytes())
 }
 
-var binaryOnce = sync.OnceValue(func() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	fi, err := os.Stat(exe)
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf("%s %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
-})
-
-// binaryID names the running executable: its path, size and modification
-// time ("" when unknown, which turns the cache off).
-func binaryID() string { return binaryOnce() }
+// binaryID names the running executable (gitstore.BuildID): "" turns the
+// cache off.
+func binaryID() string { return gitstore.BuildID() }

@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"os"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/pricing"
@@ -178,25 +176,11 @@ type sessionFacts struct {
 	Notes       []int // indexes into topicIndex.Notes
 }
 
-// indexBinary names the running executable (path, size, time): an index
-// written by another build is not used.
-var indexBinary = sync.OnceValue(func() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	fi, err := os.Stat(exe)
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf("%s %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
-})
-
 // sessionIndex returns the engine's index and its store, loading the file
 // on first use; ok is false when the store keeps no index.
 func (e *Engine) sessionIndex() (*sessionIndex, indexStore, bool) {
 	st, ok := e.Store.(indexStore)
-	if !ok || indexBinary() == "" {
+	if !ok || gitstore.BuildID() == "" {
 		return nil, nil, false
 	}
 	if e.idx == nil {
@@ -209,7 +193,7 @@ func (e *Engine) sessionIndex() (*sessionIndex, indexStore, bool) {
 // read it yet, and returns what sessionIndex returns once it is read.
 func (e *Engine) loadIndexAsync() func() (*sessionIndex, indexStore, bool) {
 	st, ok := e.Store.(indexStore)
-	if !ok || e.idx != nil || indexBinary() == "" {
+	if !ok || e.idx != nil || gitstore.BuildID() == "" {
 		return e.sessionIndex
 	}
 	done := make(chan *sessionIndex, 1)
@@ -250,7 +234,7 @@ const (
 // loadSessionIndex reads the index file, or starts an empty index when
 // there is none, it does not decode, or another build wrote it.
 func loadSessionIndex(st indexStore) *sessionIndex {
-	empty := &sessionIndex{Binary: indexBinary(), Topics: map[string]*topicIndex{}, names: map[string]string{}}
+	empty := &sessionIndex{Binary: gitstore.BuildID(), Topics: map[string]*topicIndex{}, names: map[string]string{}}
 	data, err := st.ReadCache(indexFile)
 	if err != nil {
 		return empty
