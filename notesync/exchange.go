@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -108,7 +110,7 @@ func (nr *notesRemote) mergeTracking(ctx context.Context, only []string) ([]stri
 			want[nr.trackingRef(ref)] = true
 		}
 	}
-	names := sortedKeys(tracking)
+	names := slices.Sorted(maps.Keys(tracking))
 	var merged []string
 	for _, tref := range names {
 		if want != nil && !want[tref] {
@@ -220,7 +222,7 @@ func (nr *notesRemote) realRefusals(races, before map[string]string, stuck map[s
 		return err
 	}
 	var real []string
-	for _, ref := range sortedKeys(races) {
+	for _, ref := range slices.Sorted(maps.Keys(races)) {
 		tref := nr.trackingRef(ref)
 		if after[tref] != before[tref] {
 			stuck[ref] = 0
@@ -283,7 +285,7 @@ func (nr *notesRemote) recordCreated(ctx context.Context, created map[string]str
 		}
 		return nil
 	}
-	for _, tref := range sortedKeys(created) {
+	for _, tref := range slices.Sorted(maps.Keys(created)) {
 		if err := nr.repo.UpdateRef(ctx, tref, "", created[tref]); err != nil && !errors.Is(err, gitstore.ErrConflict) {
 			return fmt.Errorf("record pushed notes of %s: %w", nr.topicOf(tref), err)
 		}
@@ -314,7 +316,7 @@ func (nr *notesRemote) push(ctx context.Context, refs, tracking map[string]strin
 	var failed, silent []string
 	races = map[string]string{}
 	created := map[string]string{} // new tracking refs, written at once
-	for _, ref := range sortedKeys(refs) {
+	for _, ref := range slices.Sorted(maps.Keys(refs)) {
 		st, found := status[ref]
 		switch {
 		case found && st.OK():
@@ -364,15 +366,6 @@ func firstN(s []string, n int) []string {
 		return s
 	}
 	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func sortUnique(s *[]string) {

@@ -1,9 +1,11 @@
 package scaffold
 
 import (
+	"maps"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -179,7 +181,7 @@ func (p *project) scanPython(m *pyModule) (string, []string) {
 			add(base)
 		}
 	}
-	return doc, sortedKeys(deps)
+	return doc, slices.Sorted(maps.Keys(deps))
 }
 
 // pyDocstring returns the first sentence of a module docstring.
@@ -265,7 +267,7 @@ func (p *project) exploreJS() {
 				deps[dep] = true
 			}
 		}
-		jf.deps = sortedKeys(deps)
+		jf.deps = slices.Sorted(maps.Keys(deps))
 	}
 }
 
@@ -352,15 +354,6 @@ func isLicense(doc []string) bool {
 	}
 	return strings.Contains(s, "copyright") || strings.Contains(s, "license") || strings.HasPrefix(s, "eslint") ||
 		strings.HasPrefix(s, "@ts-") || strings.HasPrefix(s, "prettier-ignore")
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // firstLines returns the first n lines of text.

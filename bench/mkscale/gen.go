@@ -430,12 +430,3 @@ func ulid(t time.Time, rng *rand.Rand) string {
 	}
 	return string(out[:])
 }
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

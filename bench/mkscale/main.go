@@ -33,7 +33,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -127,7 +129,7 @@ func readIDs(r io.Reader) ([]string, error) {
 
 func writeMeta(path string, m map[string]string) error {
 	var b strings.Builder
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		fmt.Fprintf(&b, "%s=%s\n", k, m[k])
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
