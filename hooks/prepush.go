@@ -19,6 +19,12 @@ import (
 // hook's missing-context-file warning into a refused push.
 const RequireContextFilesKey = "codex.requireContextFiles"
 
+// ErrPrivateRefs is returned by PrePush when the user's own push would
+// send what never leaves the clone: a private topic's notes, or refs under
+// refs/codex/ (file contents kept for undo, a large push's staging), as a
+// mirror push or a refs/* refspec does.
+var ErrPrivateRefs = errors.New("the push would send refs that stay in this clone")
+
 // ErrContextFilesMissing is returned by PrePush when a context file is
 // missing and codex.requireContextFiles is true: the push must stop.
 var ErrContextFilesMissing = errors.New("required context files are missing")
@@ -72,7 +78,8 @@ type PrePushResult struct {
 // refs/notes/remotes/<remote>/… tracking refs) it touches no network.
 //
 // Failures to send notes never fail the push: they become Warnings, and
-// the returned error is nil. The only error is ErrContextFilesMissing.
+// the returned error is nil. The only errors are ErrPrivateRefs and
+// ErrContextFilesMissing.
 func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PrePushResult, error) {
 	var res PrePushResult
 	getenv := opt.Getenv
@@ -88,6 +95,9 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 		res.Warnings = append(res.Warnings, "could not read the pushed refs: "+err.Error())
 	}
 	delOnly := deletesOnly(lines)
+	if private := privateRefs(repo, lines); len(private) > 0 {
+		return res, fmt.Errorf("%w: %s", ErrPrivateRefs, strings.Join(private, ", "))
+	}
 
 	if wt := repo.WorkTree(); wt != "" {
 		for _, p := range repoctx.Check(wt) {
@@ -143,6 +153,28 @@ func PrePush(ctx context.Context, repo *gitstore.Repo, opt PrePushOptions) (PreP
 	res.Skipped, res.Pushed, res.Reasons = sent.Skipped, sent.Pushed, sent.Reasons
 	res.Warnings = append(res.Warnings, sent.Warnings...)
 	return res, nil
+}
+
+// privateRefs lists the refs the push sends that stay in this clone: those
+// under refs/codex/ and the notes of private topics (deletions aside).
+func privateRefs(repo *gitstore.Repo, lines []notesync.PushedRef) []string {
+	var out []string
+	prefix := repo.RefPrefix()
+	for _, l := range lines {
+		if l.Deletion() {
+			continue
+		}
+		if strings.HasPrefix(l.LocalRef, "refs/codex/") {
+			out = append(out, l.LocalRef)
+			continue
+		}
+		if enc, ok := strings.CutPrefix(l.LocalRef, prefix); ok {
+			if topic, err := gitstore.DecodeTopic(enc); err == nil && notesync.Private(repo, topic) {
+				out = append(out, l.LocalRef)
+			}
+		}
+	}
+	return out
 }
 
 // parseRefLines reads git's ref lines.

@@ -126,8 +126,14 @@ func remoteKey(remote string) string {
 	return remote
 }
 
-func (s *sharing) private(topic string) bool {
-	return s.repo.ConfigBool(topicKey(topic, "private"), false)
+func (s *sharing) private(topic string) bool { return Private(s.repo, topic) }
+
+// Private reports whether topic is private (codex.topic.<topic>.private).
+// A value that is not a boolean counts as true: a mistyped setting keeps
+// the topic home rather than sending it.
+func Private(repo settings, topic string) bool {
+	key := topicKey(topic, "private")
+	return len(repo.ConfigAll(key)) > 0 && repo.ConfigBool(key, true)
 }
 
 func (s *sharing) listed(topic, name, remote string) bool {

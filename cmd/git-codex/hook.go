@@ -75,6 +75,9 @@ func runHookPrePush(ctx context.Context, e *Env, opts *HookOptions) error {
 	res, err := hooks.PrePush(ctx, repo, hooks.PrePushOptions{
 		Remote: opts.Remote, URL: opts.URL, RefLines: e.Stdin, Getenv: e.Getenv,
 	})
+	if errors.Is(err, hooks.ErrPrivateRefs) {
+		return err
+	}
 	if errors.Is(err, hooks.ErrContextFilesMissing) {
 		return failure.SayInstead(err, "push refused: missing "+strings.Join(res.MissingContext, ", "), "")
 	}

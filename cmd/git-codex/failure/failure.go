@@ -212,6 +212,8 @@ func cause(err error) (int, string) {
 		return ExitUsage, "pass --base REF, e.g. --base origin/main"
 	case errors.Is(err, notesync.ErrNoSuchRemote):
 		return ExitUsage, "name a remote from 'git remote', or a URL"
+	case errors.Is(err, hooks.ErrPrivateRefs):
+		return ExitError, "push the branches and tags alone (git push REMOTE BRANCH), or send them anyway with git push --no-verify"
 	case errors.Is(err, hooks.ErrContextFilesMissing):
 		return ExitError, "run 'git codex init' to scaffold them, or 'git config codex.requireContextFiles false'"
 
