@@ -154,6 +154,12 @@ func (w *treeWriter) fanOut(entries []object.TreeEntry, target string, lines [][
 		return plumbing.ZeroHash, err
 	}
 	buckets[target[:2]] = append(buckets[target[:2]], object.TreeEntry{Name: target[2:], Mode: filemode.Regular, Hash: bh})
+	return w.writeFanned(root, buckets)
+}
+
+// writeFanned writes a 2/38 notes tree: root's entries and a subtree per
+// bucket (the first two hex digits of the objects noted in it).
+func (w *treeWriter) writeFanned(root []object.TreeEntry, buckets map[string][]object.TreeEntry) (plumbing.Hash, error) {
 	for dir, es := range buckets {
 		sh, err := w.writeTree(es)
 		if err != nil {
@@ -205,13 +211,5 @@ func (w *treeWriter) writeNotesTree(notes map[string][][]byte, keep []object.Tre
 	for obj, h := range blobs {
 		buckets[obj[:2]] = append(buckets[obj[:2]], object.TreeEntry{Name: obj[2:], Mode: filemode.Regular, Hash: h})
 	}
-	root := append([]object.TreeEntry(nil), keep...)
-	for dir, es := range buckets {
-		sh, err := w.writeTree(es)
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		root = append(root, object.TreeEntry{Name: dir, Mode: filemode.Dir, Hash: sh})
-	}
-	return w.writeTree(root)
+	return w.writeFanned(append([]object.TreeEntry(nil), keep...), buckets)
 }
