@@ -136,8 +136,10 @@ func writeMeta(path string, m map[string]string) error {
 }
 
 // record is one line of a note. Its fields and their order are those of
-// gitstore.Record (the canonical key order), which this program may not
-// import: only gitstore imports go-git.
+// session.Record (the canonical key order). The generator writes the format
+// on its own on purpose (the layer table gives bench/mkscale no imports of
+// ours): its test reading the data back with git codex checks the format,
+// not the encoder against itself.
 type record struct {
 	V          int        `json:"v"`
 	Time       string     `json:"ts"`
