@@ -13,6 +13,17 @@ import (
 	"github.com/git-codex/git-codex/gitstore"
 )
 
+// rewriteSettings are the notes.rewrite settings init sets beside
+// notes.rewriteRef (which it adds to, not replaces), and status checks.
+var rewriteSettings = []struct {
+	key, value string
+	isBool     bool
+}{
+	{rewriteModeKey, "cat_sort_uniq", false},
+	{rewriteAmend, "true", true},
+	{rewriteRebase, "true", true},
+}
+
 // The configuration Install sets so that notes follow amends and rebases,
 // merging records as a union (JSON Lines sort and deduplicate cleanly).
 const (
@@ -204,14 +215,7 @@ func installConfig(ctx context.Context, repo installRepo, st *installState) ([]C
 	}
 	out = append(out, c)
 
-	for _, kv := range []struct {
-		key, value string
-		isBool     bool
-	}{
-		{rewriteModeKey, "cat_sort_uniq", false},
-		{rewriteAmend, "true", true},
-		{rewriteRebase, "true", true},
-	} {
+	for _, kv := range rewriteSettings {
 		c := Change{Kind: "config", Target: kv.key, Value: kv.value, Action: "unchanged"}
 		cur, ok, err := repo.ConfigGet(ctx, kv.key, gitstore.ConfigGetOptions{Bool: kv.isBool})
 		if err != nil {

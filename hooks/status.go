@@ -50,14 +50,7 @@ func status(ctx context.Context, repo installRepo) (InstallStatus, error) {
 	if coveringValue(vals, glob) == "" {
 		s.MissingConfig = append(s.MissingConfig, rewriteRefKey+"="+glob)
 	}
-	for _, kv := range []struct {
-		key, value string
-		isBool     bool
-	}{
-		{rewriteModeKey, "cat_sort_uniq", false},
-		{rewriteAmend, "true", true},
-		{rewriteRebase, "true", true},
-	} {
+	for _, kv := range rewriteSettings {
 		cur, ok, err := repo.ConfigGet(ctx, kv.key, gitstore.ConfigGetOptions{Bool: kv.isBool})
 		if err != nil {
 			return s, err
