@@ -48,7 +48,10 @@ func (r *Repo) cachePath(name string) (string, error) {
 // bits) reads as missing rather than as wrong data.
 const cacheTrailer = "codex-crc"
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// castagnoli is the CRC-32C table, made on first use (crc32 keeps it) rather
+// than at every process's start.
+func castagnoli() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }
 
 // ErrCacheDamaged is ReadCache's error for a file whose trailer does not
 // match its content.
@@ -67,7 +70,7 @@ func (r *Repo) ReadCache(name string) ([]byte, error) {
 		return nil, err
 	}
 	n := len(data) - 4 - len(cacheTrailer)
-	if n < 0 || string(data[n+4:]) != cacheTrailer || binary.BigEndian.Uint32(data[n:]) != crc32.Checksum(data[:n], castagnoli) {
+	if n < 0 || string(data[n+4:]) != cacheTrailer || binary.BigEndian.Uint32(data[n:]) != crc32.Checksum(data[:n], castagnoli()) {
 		return nil, fmt.Errorf("read cache %s: %w", name, ErrCacheDamaged)
 	}
 	return data[:n:n], nil
@@ -93,7 +96,7 @@ func (r *Repo) WriteCache(name string, data []byte) error {
 		return fmt.Errorf("write cache %s: %w", name, err)
 	}
 	sweepCacheTemps(filepath.Dir(p), name)
-	trailer := binary.BigEndian.AppendUint32(nil, crc32.Checksum(data, castagnoli))
+	trailer := binary.BigEndian.AppendUint32(nil, crc32.Checksum(data, castagnoli()))
 	_, err = f.Write(data)
 	if err == nil {
 		_, err = f.Write(append(trailer, cacheTrailer...))
