@@ -68,6 +68,8 @@ type sessionIndex struct {
 	lines    *lineCache
 	linesRaw []byte
 	Topics   map[string]*topicIndex
+	// read holds notes this command read in full (remember).
+	read map[string]gitstore.Note
 	// names interns the short strings summaries repeat (engines, models,
 	// statuses, remotes) while they are decoded.
 	names map[string]string
@@ -311,7 +313,8 @@ func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, 
 			}
 		}
 		ix.work++
-		info, err := readBlobInfo(ctx, st, n.Blob)
+		info, note, err := readBlobInfo(ctx, st, n.Blob)
+		ix.remember(n.Blob, note)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -402,10 +405,10 @@ func sameHeads(a, b []gitstore.NotesSource) bool {
 }
 
 // readBlobInfo reads one note blob in full and learns what it holds.
-func readBlobInfo(ctx context.Context, st indexStore, blob string) (*blobInfo, error) {
+func readBlobInfo(ctx context.Context, st indexStore, blob string) (*blobInfo, gitstore.Note, error) {
 	note, err := st.ReadNote(ctx, blob)
 	if err != nil {
-		return nil, err
+		return nil, note, err
 	}
 	info := &blobInfo{Continues: note.Continues, Warn: len(note.Warnings) > 0}
 	at := map[string]int{}
@@ -444,7 +447,7 @@ func readBlobInfo(ctx context.Context, st indexStore, blob string) (*blobInfo, e
 		}
 	}
 	sort.Slice(info.Sessions, func(i, j int) bool { return info.Sessions[i].ID < info.Sessions[j].ID })
-	return info, nil
+	return info, note, nil
 }
 
 func lineHash(line []byte) uint64 {
@@ -920,6 +923,9 @@ func (c *lineCache) put(key string, lines []byte) {
 // readNote reads note blob with filter (ReadNote), through the line cache
 // when filter is one session id.
 func (ix *sessionIndex) readNote(ctx context.Context, st indexStore, blob string, filter []string) (gitstore.Note, error) {
+	if note, ok := ix.read[blob]; ok {
+		return filterNote(note, filter), nil
+	}
 	if len(filter) != 1 {
 		return st.ReadNote(ctx, blob, filter...)
 	}
@@ -942,4 +948,42 @@ func (ix *sessionIndex) readNote(ctx context.Context, st indexStore, blob string
 	ix.changed = true
 	ix.work += saveWork
 	return note, nil
+}
+
+// justRead bounds the notes a command keeps after learning what they hold
+// (readBlobInfo read them in full): the reply that follows reads the same
+// new note, and need not inflate and parse it again.
+const justRead = 4
+
+// remember keeps note, read in full, for readNote, within justRead notes.
+func (ix *sessionIndex) remember(blob string, note gitstore.Note) {
+	if len(note.Warnings) > 0 || note.Records == nil {
+		return
+	}
+	if ix.read == nil {
+		ix.read = map[string]gitstore.Note{}
+	}
+	if len(ix.read) >= justRead {
+		clear(ix.read)
+	}
+	ix.read[blob] = note
+}
+
+// filterNote is what ReadNote(blob, filter...) returns, from the note read
+// in full: the records whose lines name one of filter (all with none).
+func filterNote(note gitstore.Note, filter []string) gitstore.Note {
+	if len(filter) == 0 {
+		return note
+	}
+	out := note
+	out.Records = nil
+	for _, g := range note.Records {
+		for _, id := range filter {
+			if id != "" && bytes.Contains(g.Line, []byte(id)) {
+				out.Records = append(out.Records, g)
+				break
+			}
+		}
+	}
+	return out
 }
