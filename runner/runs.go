@@ -163,3 +163,38 @@ func EventCost(prices *pricing.Table, ev workflow.Event) pricing.Amount {
 	}
 	return prices.Amount(ev.Model, pricing.Usage{Input: ev.Usage.Input, Cached: ev.Usage.Cached, Output: ev.Usage.Output})
 }
+
+// Holder is what Claim and Start hold a run with: one process at a time
+// runs a run (*gitstore.Repo implements it).
+type Holder interface {
+	HoldRun(id string) (release func(), err error)
+}
+
+// Claim holds the run prefix names for this process and returns its state
+// as read under the hold: a second resume, or a resume of a run still
+// going, would ask every pending step twice, and the process that held it
+// may have moved it on meanwhile. Another process holding it is
+// gitstore.ErrRunBusy. release is never nil.
+func Claim(ctx context.Context, h Holder, store gitstore.Store, prefix string) (run *Run, release func(), warns []gitstore.Warning, err error) {
+	release = func() {}
+	run, warns, err = Find(ctx, store, prefix)
+	if err != nil {
+		return nil, release, warns, err
+	}
+	if release, err = hold(h, run.State.Run); err != nil {
+		return nil, release, warns, err
+	}
+	run, warns, err = Find(ctx, store, run.State.Run)
+	return run, release, warns, err
+}
+
+// Hold holds a new run, id, for this process (see Claim).
+func Hold(h Holder, id string) (release func(), err error) { return hold(h, id) }
+
+func hold(h Holder, id string) (func(), error) {
+	release, err := h.HoldRun(id)
+	if err != nil {
+		return func() {}, fmt.Errorf("run %s: %w", text.ShortID(id), err)
+	}
+	return release, nil
+}

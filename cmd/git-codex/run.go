@@ -116,33 +116,14 @@ func runRun(ctx context.Context, e *Env, opts *RunOptions) error {
 		branch string
 		topic  string
 	)
-	// One process at a time runs a run: a second resume (or a resume of a
-	// run still going) would ask every pending step twice. A resumed run's
-	// state is read again once it is held: the process that held it may
-	// have moved it on meanwhile.
 	runID := ""
 	release := func() {}
 	defer func() { release() }()
-	hold := func() error {
-		r, err := repo.HoldRun(runID)
-		if errors.Is(err, gitstore.ErrRunBusy) {
-			return failure.WithHint(fmt.Errorf("run %s: %w", text.ShortID(runID), err),
-				"wait for it to end, or stop it (Ctrl-C there) and resume it here")
-		}
-		if err == nil {
-			release = r
-		}
-		return err
-	}
 	if opts.Resume != "" {
 		var warns []gitstore.Warning
-		prev, warns, err = runner.Find(ctx, eng.Store, opts.Resume)
+		prev, release, warns, err = runner.Claim(ctx, repo, eng.Store, opts.Resume)
 		if err == nil {
 			runID = prev.State.Run
-			if err = hold(); err != nil {
-				return err
-			}
-			prev, warns, err = runner.Find(ctx, eng.Store, runID)
 		}
 		warnSkipped(e, warns)
 		if err != nil {
@@ -205,7 +186,7 @@ func runRun(ctx context.Context, e *Env, opts *RunOptions) error {
 
 	if prev == nil {
 		runID = gitstore.NewID(e.Now())
-		if err := hold(); err != nil {
+		if release, err = runner.Hold(repo, runID); err != nil {
 			return err
 		}
 	}

@@ -204,6 +204,8 @@ func cause(err error) (int, string) {
 		return ExitUsage, "give more characters of the run id"
 	case errors.Is(err, runner.ErrWorkflowChanged):
 		return ExitUsage, "leave FILE out: the run's own file is read from git"
+	case errors.Is(err, gitstore.ErrRunBusy):
+		return ExitError, "wait for it to end, or stop it (Ctrl-C there) and resume it here"
 	case errors.Is(err, runner.ErrWorkflowMissing):
 		return ExitError, "commit and push the workflow file where the run started, then 'git codex sync' here; or name the file: git codex run --resume RUN FILE"
 
