@@ -48,7 +48,6 @@ func (r *Repo) cachePath(name string) (string, error) {
 // bits) reads as missing rather than as wrong data.
 const cacheTrailer = "codex-crc"
 
-
 // castagnoli is the CRC-32C table, made on first use (crc32 keeps it) rather
 // than at every process's start.
 func castagnoli() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }
