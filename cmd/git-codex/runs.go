@@ -78,7 +78,7 @@ func runRuns(ctx context.Context, e *Env, opts *RunsOptions) error {
 	rows := make([][]string, 0, len(docs))
 	for _, d := range docs {
 		rows = append(rows, []string{text.ShortID(d.Run), d.Workflow, d.Branch, string(d.Status), d.tally(), shortTime(d.Started),
-			thousands(d.Usage.Input + d.Usage.Output), d.Cost.String()})
+			tokens(d.Usage), d.Cost.String()})
 	}
 	return tableTo(e, e.Stdout, []string{"RUN", "WORKFLOW", "BRANCH", "STATUS", "STEPS", "STARTED", "TOKENS", "COST"}, 1, rows)
 }
@@ -174,7 +174,7 @@ func printRun(e *Env, w io.Writer, r *runner.Run, prices *pricing.Table) error {
 	fmt.Fprintf(w, "run %s  workflow %s (%s)  branch %s  %s\n", p.Paint(ui.SlotID, d.Run), d.Workflow, d.File, d.Branch,
 		p.Paint(stepSlot(d.Status), string(d.Status)))
 	fmt.Fprintf(w, "started %s · updated %s · topic %s · %s tokens · %s\n", shortTime(d.Started), shortTime(d.Updated),
-		d.Topic, thousands(d.Usage.Input+d.Usage.Output), d.Cost)
+		d.Topic, tokens(d.Usage), d.Cost)
 	if d.Remote != "" {
 		fmt.Fprintf(w, "fetched from %s\n", d.Remote)
 	}
@@ -191,7 +191,7 @@ func printRun(e *Env, w io.Writer, r *runner.Run, prices *pricing.Table) error {
 		if s.Session != "" {
 			sess = text.ShortID(s.Session)
 		}
-		rows = append(rows, []string{statusMark(s.Status), s.ID, string(s.Status), sess, thousands(s.Usage.Input + s.Usage.Output),
+		rows = append(rows, []string{statusMark(s.Status), s.ID, string(s.Status), sess, tokens(s.Usage),
 			s.Cost.String(), redact.Line(note, 200)})
 	}
 	fmt.Fprintln(w)
