@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/text"
@@ -39,11 +38,8 @@ func newRunsCommand(e *Env, runF func(context.Context, *RunsOptions) error) *cli
 			"  git codex runs --json | jq '.[] | select(.status != \"passed\") | .run'",
 		Flags: []cli.Flag{jsonFlag()},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex show RUN' to see one run", "runs takes no arguments"); err != nil {
 				return err
-			}
-			if c.Args().Present() {
-				return failure.Usagef("run 'git codex show RUN' to see one run", "runs takes no arguments")
 			}
 			return runF(c.Context, &RunsOptions{JSON: c.Bool("json")})
 		},
