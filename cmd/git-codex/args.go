@@ -51,6 +51,18 @@ func checkArgs(c *cli.Context, what string) error {
 	return nil
 }
 
+// noArgs is checkArgs for a command that takes no arguments: any argument
+// is refused with msg, and hint says what to do instead.
+func noArgs(c *cli.Context, hint, msg string) error {
+	if err := checkArgs(c, ""); err != nil {
+		return err
+	}
+	if c.Args().Present() {
+		return failure.Usagef(hint, "%s", msg)
+	}
+	return nil
+}
+
 // inspectedArgs returns the command's positional arguments up to the first
 // literal "--". When flag parsing itself consumed a "--" (`reply -- -t`),
 // nothing is inspected.

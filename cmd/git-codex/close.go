@@ -44,11 +44,8 @@ func newCloseCommand(e *Env, runF func(context.Context, *CloseOptions) error) *c
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "overwrite the --write file when it exists"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex close --help'", "close takes no arguments"); err != nil {
 				return err
-			}
-			if c.NArg() > 0 {
-				return failure.Usagef("run 'git codex close --help'", "close takes no arguments")
 			}
 			if c.Bool("force") && c.String("write") == "" {
 				return failure.Usagef("use --force with --write FILE", "--force only matters with --write")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/urfave/cli/v2"
@@ -32,11 +31,8 @@ func newCompactCommand(e *Env, runF func(context.Context, *CompactOptions) error
 			"  git codex compact -s 01JQ7",
 		Flags: []cli.Flag{topicFlag(), sessionFlag()},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex compact --help'", "compact takes no arguments"); err != nil {
 				return err
-			}
-			if c.NArg() > 0 {
-				return failure.Usagef("run 'git codex compact --help'", "compact takes no arguments")
 			}
 			return runF(c.Context, &CompactOptions{Topic: c.String("topic"), Session: c.String("session")})
 		},

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/urfave/cli/v2"
@@ -53,11 +52,8 @@ func newListCommand(e *Env, runF func(context.Context, *ListOptions) error) *cli
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex list --help'", "list takes no arguments"); err != nil {
 				return err
-			}
-			if c.Args().Present() {
-				return failure.Usagef("run 'git codex list --help'", "list takes no arguments")
 			}
 			return runF(c.Context, &ListOptions{Topic: c.String("topic"), JSON: c.Bool("json")})
 		},

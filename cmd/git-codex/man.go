@@ -48,11 +48,8 @@ func newInstallManCommand(e *Env, runF func(context.Context, *InstallManOptions)
 			&cli.BoolFlag{Name: "stdout", Usage: "print the page (roff) instead of installing it"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex install-man --help'", "install-man takes no arguments"); err != nil {
 				return err
-			}
-			if c.Args().Present() {
-				return failure.Usagef("run 'git codex install-man --help'", "install-man takes no arguments")
 			}
 			return runF(c.Context, &InstallManOptions{Prefix: c.String("prefix"), Stdout: c.Bool("stdout"), app: c.App})
 		},

@@ -52,11 +52,8 @@ func newMCPCommand(e *Env, runF func(context.Context, *MCPOptions) error) *cli.C
 			&cli.StringFlag{Name: "log", Usage: "append the server's log to `FILE` instead of stderr"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex mcp --help'", "mcp takes no arguments"); err != nil {
 				return err
-			}
-			if c.NArg() > 0 {
-				return failure.Usagef("run 'git codex mcp --help'", "mcp takes no arguments")
 			}
 			return runF(c.Context, &MCPOptions{PrintConfig: c.String("print-config"), Log: c.String("log")})
 		},

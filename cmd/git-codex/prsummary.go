@@ -48,11 +48,8 @@ func newPRSummaryCommand(e *Env, runF func(context.Context, *PRSummaryOptions) e
 			&cli.BoolFlag{Name: "llm", Usage: "ask the model to rewrite the markdown as prose (facts only from the draft); falls back to the draft on failure"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex pr-summary --help'", "pr-summary takes no arguments; use --base REF"); err != nil {
 				return err
-			}
-			if c.Args().Present() {
-				return failure.Usagef("run 'git codex pr-summary --help'", "pr-summary takes no arguments; use --base REF")
 			}
 			f := c.String("format")
 			if c.Bool("json") {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 	"github.com/git-codex/git-codex/cmd/git-codex/ui"
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/text"
@@ -39,11 +38,8 @@ func newRunsCommand(e *Env, runF func(context.Context, *RunsOptions) error) *cli
 			"  git codex runs --json | jq '.[] | select(.status != \"passed\") | .run'",
 		Flags: []cli.Flag{jsonFlag()},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex show RUN' to see one run", "runs takes no arguments"); err != nil {
 				return err
-			}
-			if c.Args().Present() {
-				return failure.Usagef("run 'git codex show RUN' to see one run", "runs takes no arguments")
 			}
 			return runF(c.Context, &RunsOptions{JSON: c.Bool("json")})
 		},
@@ -78,7 +74,7 @@ func runRuns(ctx context.Context, e *Env, opts *RunsOptions) error {
 	rows := make([][]string, 0, len(docs))
 	for _, d := range docs {
 		rows = append(rows, []string{text.ShortID(d.Run), d.Workflow, d.Branch, string(d.Status), d.tally(), shortTime(d.Started),
-			thousands(d.Usage.Input + d.Usage.Output), d.Cost.String()})
+			tokens(d.Usage), d.Cost.String()})
 	}
 	return tableTo(e, e.Stdout, []string{"RUN", "WORKFLOW", "BRANCH", "STATUS", "STEPS", "STARTED", "TOKENS", "COST"}, 1, rows)
 }
@@ -174,7 +170,7 @@ func printRun(e *Env, w io.Writer, r *runner.Run, prices *pricing.Table) error {
 	fmt.Fprintf(w, "run %s  workflow %s (%s)  branch %s  %s\n", p.Paint(ui.SlotID, d.Run), d.Workflow, d.File, d.Branch,
 		p.Paint(stepSlot(d.Status), string(d.Status)))
 	fmt.Fprintf(w, "started %s · updated %s · topic %s · %s tokens · %s\n", shortTime(d.Started), shortTime(d.Updated),
-		d.Topic, thousands(d.Usage.Input+d.Usage.Output), d.Cost)
+		d.Topic, tokens(d.Usage), d.Cost)
 	if d.Remote != "" {
 		fmt.Fprintf(w, "fetched from %s\n", d.Remote)
 	}
@@ -191,7 +187,7 @@ func printRun(e *Env, w io.Writer, r *runner.Run, prices *pricing.Table) error {
 		if s.Session != "" {
 			sess = text.ShortID(s.Session)
 		}
-		rows = append(rows, []string{statusMark(s.Status), s.ID, string(s.Status), sess, thousands(s.Usage.Input + s.Usage.Output),
+		rows = append(rows, []string{statusMark(s.Status), s.ID, string(s.Status), sess, tokens(s.Usage),
 			s.Cost.String(), redact.Line(note, 200)})
 	}
 	fmt.Fprintln(w)

@@ -403,16 +403,7 @@ func seconds(d time.Duration) string {
 }
 
 // tokens is a usage's input and output tokens, with thousands separators.
-func tokens(u workflow.Usage) string { return thousands(u.Input + u.Output) }
-
-// thousands writes n with commas: 12345 → "12,345".
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func tokens(u workflow.Usage) string { return ui.Thousands(u.Input + u.Output) }
 
 // stdoutWidth is the width of the terminal stdout is, 0 when it is none.
 func stdoutWidth(e *Env) int {

@@ -267,23 +267,23 @@ func printAfter(w io.Writer, evs []session.Record, p ui.Palette) {
 
 // eventLine words a stored event for show.
 func eventLine(ev session.Record) string {
-	text := strings.TrimSpace(firstLine(ev.Text))
+	line := strings.TrimSpace(text.FirstLine(ev.Text))
 	switch ev.Event {
 	case session.RecordRestart:
-		return "↻ restarted: " + text
+		return "↻ restarted: " + line
 	case session.RecordEngine:
-		return "↻ " + text
+		return "↻ " + line
 	case session.RecordFallback:
-		return "• fallback: " + text
+		return "• fallback: " + line
 	case session.RecordSandbox:
-		return "• " + text
+		return "• " + line
 	case session.RecordInline:
 		return "• the context files are sent inline, without file tools"
 	}
-	if text == "" {
+	if line == "" {
 		return "• " + ev.Event
 	}
-	return "• " + ev.Event + ": " + text
+	return "• " + ev.Event + ": " + line
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
@@ -297,7 +297,7 @@ func printChanges(w io.Writer, t session.Turn, p ui.Palette) {
 	for _, c := range t.Changes {
 		switch c.Status {
 		case session.ChangeApplied:
-			fmt.Fprintf(w, "✎ %s\n", strings.TrimSpace(firstLine(c.Text)))
+			fmt.Fprintf(w, "✎ %s\n", strings.TrimSpace(text.FirstLine(c.Text)))
 			if d := strings.TrimRight(c.Diff, "\n"); d != "" {
 				fmt.Fprintln(w, ui.PaintDiff(p, d))
 			}
@@ -312,9 +312,4 @@ func printChanges(w io.Writer, t session.Turn, p ui.Palette) {
 	if u := t.UndoneBy; u != nil {
 		fmt.Fprintf(w, "\n↶ undone %s: %s\n", shortTime(u.Time), strings.TrimSpace(u.Text))
 	}
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }

@@ -54,11 +54,8 @@ func newStatsCommand(e *Env, runF func(context.Context, *StatsOptions) error) *c
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex stats --help'", "stats takes no arguments"); err != nil {
 				return err
-			}
-			if c.NArg() > 0 {
-				return failure.Usagef("run 'git codex stats --help'", "stats takes no arguments")
 			}
 			return runF(c.Context, &StatsOptions{Topic: c.String("topic"), JSON: c.Bool("json"), Since: c.String("since"), Until: c.String("until")})
 		},

@@ -45,11 +45,8 @@ func newUndoCommand(e *Env, runF func(context.Context, *UndoOptions) error) *cli
 			&cli.IntFlag{Name: "turn", Usage: "undo turn `N` (as 'git codex show' numbers them)"},
 		},
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex undo --help'", "undo takes no arguments; name a turn with --turn N"); err != nil {
 				return err
-			}
-			if c.NArg() > 0 {
-				return failure.Usagef("run 'git codex undo --help'", "undo takes no arguments; name a turn with --turn N")
 			}
 			if c.IsSet("turn") && c.Int("turn") < 1 {
 				return failure.Usagef("run 'git codex show' to see the turns' numbers", "--turn must be at least 1")

@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/git-codex/git-codex/cmd/git-codex/failure"
 )
 
 // VersionOptions are the inputs of `git codex version` (it has none).
@@ -29,11 +27,8 @@ func newVersionCommand(e *Env, runF func(context.Context, *VersionOptions) error
 			"  git codex --version\n" +
 			"  git codex version",
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, ""); err != nil {
+			if err := noArgs(c, "run 'git codex version'", "version takes no arguments"); err != nil {
 				return err
-			}
-			if c.Args().Present() {
-				return failure.Usagef("run 'git codex version'", "version takes no arguments")
 			}
 			return runF(c.Context, &VersionOptions{})
 		},

@@ -2,7 +2,8 @@ package mcpserver
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/failure"
@@ -87,19 +88,11 @@ func (p policy) notes() []string {
 // unknownKeys returns the keys of args that are not in known, sorted.
 func unknownKeys(args map[string]any, known ...string) []string {
 	var out []string
-	for k := range args {
-		found := false
-		for _, n := range known {
-			if k == n {
-				found = true
-				break
-			}
-		}
-		if !found {
+	for _, k := range slices.Sorted(maps.Keys(args)) {
+		if !slices.Contains(known, k) {
 			out = append(out, k)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -120,7 +113,7 @@ func readCodexConfig(cfg map[string]any) codexConfig {
 		}
 		return s, ok
 	}
-	for _, k := range sortedKeys(cfg) {
+	for _, k := range slices.Sorted(maps.Keys(cfg)) {
 		switch k {
 		case "model":
 			c.model, _ = str(k)
@@ -133,13 +126,4 @@ func readCodexConfig(cfg map[string]any) codexConfig {
 		}
 	}
 	return c
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

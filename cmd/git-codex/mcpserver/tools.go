@@ -7,9 +7,7 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/git-codex/git-codex/history"
 	"github.com/git-codex/git-codex/pricing"
-	"github.com/git-codex/git-codex/session"
 )
 
 // instructions is what the server tells the client about itself.
@@ -31,123 +29,113 @@ func (s *Server) addTools() {
 	readOnly := &mcp.ToolAnnotations{ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: ptr(false)}
 	talks := &mcp.ToolAnnotations{OpenWorldHint: ptr(true)}
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s, &mcp.Tool{
 		Name:  "codex",
 		Title: "Delegate a task to a colleague model (new session)",
 		Description: "Ask a colleague model to work on a task in a NEW git codex session, stored in the git repository of cwd " +
 			"(topic: its current branch). Returns the answer and threadId, the session id: pass it to codex-reply to continue. " +
 			whenNew + " " + byReference + " Drop-in for the codex tool of Codex's removed MCP server: every argument is accepted; " +
 			"those git codex cannot honour (profile, base-instructions, compact-prompt, unknown config keys) are listed in notes.",
-		InputSchema:  lenient(mustSchema[CodexArgs]()),
-		OutputSchema: outSchema[CodexResult](),
-		Annotations:  talks,
-	}, s.codexTool)
+		Annotations: talks,
+	}, s.codexTool, lenient)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s, &mcp.Tool{
 		Name:  "codex-reply",
 		Title: "Continue a git codex session",
 		Description: "Send a follow-up to a git codex session: threadId is what codex returned (or a session id from list; a " +
 			"teammate's session fetched with 'git codex sync' works too). Only the new message travels; keep it short: " +
 			"'Fix: …', 'Also: …', 'Failed: … Fix.', 'Based on that …'. " + whenReply,
-		InputSchema:  lenient(mustSchema[CodexReplyArgs]()),
-		OutputSchema: outSchema[CodexResult](),
-		Annotations:  talks,
-	}, s.codexReplyTool)
+		Annotations: talks,
+	}, s.codexReplyTool, lenient)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s, &mcp.Tool{
 		Name:  "delegate",
 		Title: "Open a session with a structured first message",
 		Description: "Open a NEW session on a topic (default: the current branch of cwd) with the structured first message: " +
 			"Context (file references and focus), Task, Scope, Expected Output, Success Criteria. The new session becomes the " +
 			"topic's current one, which reply continues. " + whenNew + " " + byReference,
-		InputSchema:  withPolicyEnums(mustSchema[DelegateArgs]()),
-		OutputSchema: outSchema[Answer](),
-		Annotations:  talks,
-	}, s.delegateTool)
+		Annotations: talks,
+	}, s.delegateTool, withPolicyEnums)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s, &mcp.Tool{
 		Name:  "reply",
 		Title: "Continue a session",
 		Description: "Send a follow-up to a session: by session id, else the topic's current session (default topic: the " +
 			"current branch of cwd). Only the new message travels; keep it short: 'Fix: …', 'Also: …', 'Based on that …'. " +
 			whenReply,
-		InputSchema:  withPolicyEnums(mustSchema[ReplyArgs]()),
-		OutputSchema: outSchema[Answer](),
-		Annotations:  talks,
-	}, s.replyTool)
+		Annotations: talks,
+	}, s.replyTool, withPolicyEnums)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s, &mcp.Tool{
 		Name:  "fix",
 		Title: "Run a check; send its failure to the session",
 		Description: "Run a verification command in the work tree (tests, lint, build). If it passes, that is recorded; if it " +
 			"fails, 'Failed: <command> <output tail>. Fix.' goes to the session (by id, else the topic's current one) and the " +
 			"answer comes back. rounds repeats run-and-send. The result is an error while the command still fails. The command runs " +
 			"with the rights of the server's user, like any command the caller runs itself.",
-		InputSchema:  withPolicyEnums(mustSchema[FixArgs]()),
-		OutputSchema: outSchema[FixResult](),
-		Annotations:  talks, // the command runs with the server's rights: not read-only, maybe destructive
-	}, s.fixTool)
+		Annotations: talks, // the command runs with the server's rights: not read-only, maybe destructive
+	}, s.fixTool, withPolicyEnums)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s, &mcp.Tool{
 		Name:  "close",
 		Title: "Conclude a session",
 		Description: "Ask the session for its final summary (what was found, what was decided, what is next), store it with the " +
 			"session (pr_summary and list show it) and close the session; file also writes it as markdown. Close a session " +
 			"when its line of work is done; a closed session takes no more replies.",
-		InputSchema:  mustSchema[CloseArgs](),
-		OutputSchema: outSchema[CloseResult](),
-		Annotations:  talks,
+		Annotations: talks,
 	}, s.closeTool)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s, &mcp.Tool{
 		Name:  "list",
 		Title: "List sessions",
 		Description: "List the sessions stored in the repository of cwd (and those fetched from remotes): topic, status, turns, " +
 			"tokens, last activity, sharing, summary. current marks each topic's session that reply continues. Use it to find " +
 			"a session to continue before opening a new one.",
-		InputSchema:  mustSchema[ListArgs](),
-		OutputSchema: outSchema[ListResult](),
-		Annotations:  readOnly,
+		Annotations: readOnly,
 	}, s.listTool)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
-		Name:         "show",
-		Title:        "Show a session's transcript",
-		Description:  "One session's transcript (by id, else the topic's current session): every turn with its answer, the commit it is attached to, usage, summaries and events.",
-		InputSchema:  mustSchema[ShowArgs](),
-		OutputSchema: outSchema[session.Transcript](),
-		Annotations:  readOnly,
+	addTool(s, &mcp.Tool{
+		Name:        "show",
+		Title:       "Show a session's transcript",
+		Description: "One session's transcript (by id, else the topic's current session): every turn with its answer, the commit it is attached to, usage, summaries and events.",
+		Annotations: readOnly,
 	}, s.showTool)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
-		Name:         "log",
-		Title:        "Commits with their conversations",
-		Description:  fmt.Sprintf("Commits newest first, like git log (default: %d from HEAD), each with the conversation turns attached to it in any topic, also those found again after a rebase, cherry-pick or squash merge.", defaultLogMax),
-		InputSchema:  mustSchema[LogArgs](),
-		OutputSchema: outSchema[LogResult](),
-		Annotations:  readOnly,
+	addTool(s, &mcp.Tool{
+		Name:        "log",
+		Title:       "Commits with their conversations",
+		Description: fmt.Sprintf("Commits newest first, like git log (default: %d from HEAD), each with the conversation turns attached to it in any topic, also those found again after a rebase, cherry-pick or squash merge.", defaultLogMax),
+		Annotations: readOnly,
 	}, s.logTool)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s, &mcp.Tool{
 		Name:  "pr_summary",
 		Title: "Describe a branch for a pull request",
 		Description: "A pull-request description of base..HEAD: its commits, the sessions attached to them, their summaries, " +
 			"decisions and open items, and token totals, as markdown (content) and data (structured). Deterministic: the same " +
 			"history gives the same text.",
-		InputSchema:  mustSchema[PRSummaryArgs](),
-		OutputSchema: outSchema[history.PRSummary](),
-		Annotations:  readOnly,
+		Annotations: readOnly,
 	}, s.prSummaryTool)
 
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s, &mcp.Tool{
 		Name:  "stats",
 		Title: "Token and byte figures",
 		Description: "Per session and topic: input, cached and output tokens, bytes sent, and the saving against one-off " +
 			"delegations that would inline the same context every time.",
-		InputSchema:  mustSchema[StatsArgs](),
-		OutputSchema: outSchema[StatsResult](),
-		Annotations:  readOnly,
+		Annotations: readOnly,
 	}, s.statsTool)
+}
+
+// addTool adds a tool whose input schema is In's (mustSchema), changed by
+// adjust in turn, and whose output schema is Out's (outSchema): the
+// schemas follow the handler's types.
+func addTool[In, Out any](s *Server, t *mcp.Tool, h mcp.ToolHandlerFor[In, *Out], adjust ...func(*jsonschema.Schema) *jsonschema.Schema) {
+	in := mustSchema[In]()
+	for _, f := range adjust {
+		in = f(in)
+	}
+	t.InputSchema, t.OutputSchema = in, outSchema[Out]()
+	mcp.AddTool(s.mcp, t, h)
 }
 
 // mustSchema is the input schema of T (a struct of arguments): arguments

@@ -265,11 +265,3 @@ func colorCode(w string, background bool) (string, bool) {
 	}
 	return "", false
 }
-
-func isTrue(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "yes", "on", "1":
-		return true
-	}
-	return false
-}

@@ -18,19 +18,19 @@ type Usage struct {
 // 321 out · $0.0123". The cached part is left out when nothing was cached,
 // the cost when it is not known; the line is painted dim.
 func Footer(u Usage, p Palette) string {
-	s := "tokens " + thousands(u.Input) + " in"
+	s := "tokens " + Thousands(u.Input) + " in"
 	if u.Cached > 0 {
-		s += " (" + thousands(u.Cached) + " cached)"
+		s += " (" + Thousands(u.Cached) + " cached)"
 	}
-	s += " / " + thousands(u.Output) + " out"
+	s += " / " + Thousands(u.Output) + " out"
 	if u.CostKnown {
 		s += " · " + dollars(u.Cost)
 	}
 	return p.Paint(SlotDim, s)
 }
 
-// thousands writes n with commas: 12345 → "12,345".
-func thousands(n int) string {
+// Thousands writes n with commas: 12345 → "12,345".
+func Thousands(n int) string {
 	s := strconv.Itoa(n)
 	neg := n < 0
 	if neg {

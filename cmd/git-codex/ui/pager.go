@@ -181,6 +181,12 @@ func lookupEnv(getenv func(string) string, key string) (string, bool) {
 	return v, true
 }
 
+// isTrue reports whether s reads as true (true, yes, on, 1).
+func isTrue(s string) bool {
+	v, _ := parseBool(s)
+	return v
+}
+
 func parseBool(s string) (value, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "yes", "on", "1":
