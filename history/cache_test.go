@@ -116,10 +116,7 @@ func TestLoadIndexCache(t *testing.T) {
 func TestCachedHeaderOfCollectedCommit(t *testing.T) {
 	repotest.Hermetic(t)
 	ctx := context.Background()
-	dir := gittest.NewRepo(t)
-	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-	noted := gittest.CommitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-	gittest.Git(t, dir, "checkout", "-q", "main")
+	dir, noted := featureRepo(t)
 	repotest.AddTurn(t, repotest.OpenRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})
 	if _, _, err := Log(ctx, repotest.OpenRepo(t, dir), LogOptions{Max: 1}); err != nil {
 		t.Fatal(err)

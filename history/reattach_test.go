@@ -78,7 +78,6 @@ func TestNotesFollowGitRewrites(t *testing.T) {
 
 func TestFindReattachments(t *testing.T) {
 	repotest.Hermetic(t)
-	ctx := context.Background()
 	tests := []struct {
 		name     string
 		build    func(t *testing.T, dir string, noted string) // makes HEAD the commit to find
@@ -122,28 +121,11 @@ func TestFindReattachments(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := gittest.NewRepo(t)
-			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-			noted := gittest.CommitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-			gittest.CommitFile(t, dir, 2, "g.txt", "second\n", "second commit")
-			gittest.Git(t, dir, "checkout", "-q", "main")
-			gittest.CommitFile(t, dir, 3, "m.txt", "main\n", "main moves")
+			dir, noted := divergedRepo(t)
 			id := repotest.AddTurn(t, repotest.OpenRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{Input: 5})
 			tt.build(t, dir, noted)
 
-			repo := repotest.OpenRepo(t, dir)
-			idx, err := LoadIndex(ctx, repo)
-			if err != nil {
-				t.Fatal(err)
-			}
-			commits, err := RevList(ctx, repo, []string{"HEAD"}, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			matches, err := FindReattachments(ctx, repo, idx, commits)
-			if err != nil {
-				t.Fatal(err)
-			}
+			matches, commits := reattachmentsIn(t, repotest.OpenRepo(t, dir), "HEAD", 1)
 			if tt.wantRule == "" {
 				if len(matches) != 0 {
 					t.Errorf("matches = %+v, want none", matches)
@@ -169,10 +151,7 @@ func TestFindReattachments(t *testing.T) {
 func TestReattachWritesAndIsIdempotent(t *testing.T) {
 	repotest.Hermetic(t)
 	ctx := context.Background()
-	dir := gittest.NewRepo(t)
-	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-	noted := gittest.CommitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-	gittest.Git(t, dir, "checkout", "-q", "main")
+	dir, noted := featureRepo(t)
 	id := repotest.AddTurn(t, repotest.OpenRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})
 	gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
 	picked := gittest.Git(t, dir, "rev-parse", "HEAD")
@@ -267,12 +246,7 @@ func TestFindReattachmentsByPatchID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := gittest.NewRepo(t)
-			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-			noted := gittest.CommitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-			gittest.CommitFile(t, dir, 2, "g.txt", "second\n", "second commit")
-			gittest.Git(t, dir, "checkout", "-q", "main")
-			gittest.CommitFile(t, dir, 3, "m.txt", "main\n", "main moves")
+			dir, noted := divergedRepo(t)
 			repo := repotest.OpenRepo(t, dir)
 			turn := session.Record{Time: "2026-01-02T05:00:00.000000000Z", ID: "01JA0000000000000000000T01",
 				Kind: session.KindTurn, Session: "S", Topic: "feature", Commit: noted, Text: "write the feature"}
@@ -288,19 +262,7 @@ func TestFindReattachmentsByPatchID(t *testing.T) {
 			}
 			rev, want := tt.rewrite(t, dir, noted)
 
-			repo = repotest.OpenRepo(t, dir)
-			idx, err := LoadIndex(ctx, repo)
-			if err != nil {
-				t.Fatal(err)
-			}
-			commits, err := RevList(ctx, repo, []string{rev}, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			matches, err := FindReattachments(ctx, repo, idx, commits)
-			if err != nil {
-				t.Fatal(err)
-			}
+			matches, _ := reattachmentsIn(t, repotest.OpenRepo(t, dir), rev, 0)
 			if tt.wantRule == "" {
 				if len(matches) != 0 {
 					t.Errorf("matches = %+v, want none", matches)
@@ -405,4 +367,49 @@ func TestRevListMatchesCommit(t *testing.T) {
 			t.Errorf("RevList commit\n %+v\nrepo.Commit\n %+v", got, want)
 		}
 	}
+}
+
+// featureRepo makes a work tree whose branch feature adds f.txt ("add
+// feature file") to main's first commit, and returns its path and that
+// commit, with main checked out.
+func featureRepo(t *testing.T) (dir, noted string) {
+	t.Helper()
+	dir = gittest.NewRepo(t)
+	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
+	noted = gittest.CommitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
+	gittest.Git(t, dir, "checkout", "-q", "main")
+	return dir, noted
+}
+
+// divergedRepo is featureRepo with a second commit on feature (g.txt) and
+// one on main (m.txt) after it.
+func divergedRepo(t *testing.T) (dir, noted string) {
+	t.Helper()
+	dir, noted = featureRepo(t)
+	gittest.Git(t, dir, "checkout", "-q", "feature")
+	gittest.CommitFile(t, dir, 2, "g.txt", "second\n", "second commit")
+	gittest.Git(t, dir, "checkout", "-q", "main")
+	gittest.CommitFile(t, dir, 3, "m.txt", "main\n", "main moves")
+	return dir, noted
+}
+
+// reattachmentsIn loads repo's index and looks for reattachments among the
+// commits RevList gives for rev (at most max, 0 for all); it returns the
+// matches and those commits.
+func reattachmentsIn(t *testing.T, repo *gitstore.Repo, rev string, max int) ([]Match, []gitstore.Commit) {
+	t.Helper()
+	ctx := context.Background()
+	idx, err := LoadIndex(ctx, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commits, err := RevList(ctx, repo, []string{rev}, max)
+	if err != nil {
+		t.Fatal(err)
+	}
+	matches, err := FindReattachments(ctx, repo, idx, commits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return matches, commits
 }
