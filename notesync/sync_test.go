@@ -194,22 +194,32 @@ func TestSyncRacingLocalWriter(t *testing.T) {
 	}
 }
 
+// rivalTurns makes a bare remote and two clones of it, a and b, with a turn
+// on topic t in each; a shares t and syncs it, so that b's push of t is
+// rejected until b merges a's notes. It returns the remote's path, b and
+// the ids of the two turns.
+func rivalTurns(t *testing.T) (bare string, b *gitstore.Repo, ids map[string]bool) {
+	t.Helper()
+	bare, clones := gittest.BareWithClones(t, 2)
+	a, b := repotest.OpenRepo(t, clones[0]), repotest.OpenRepo(t, clones[1])
+	ha, _ := a.Head()
+	ids = map[string]bool{
+		repotest.AddTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{}): true,
+		repotest.AddTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{}): true,
+	}
+	share(t, a, "t", "origin")
+	if _, err := Sync(context.Background(), a, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return bare, b, ids
+}
+
 // Pushing into a remote whose notes moved is rejected, then answered with
 // fetch, merge and a push that succeeds (the exchange the hook uses).
 func TestExchangeRetriesAfterRejection(t *testing.T) {
 	repotest.Hermetic(t)
 	ctx := context.Background()
-	bare, clones := gittest.BareWithClones(t, 2)
-	a, b := repotest.OpenRepo(t, clones[0]), repotest.OpenRepo(t, clones[1])
-	ha, _ := a.Head()
-	want := map[string]bool{
-		repotest.AddTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{}): true,
-		repotest.AddTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{}): true,
-	}
-	share(t, a, "t", "origin")
-	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	bare, b, want := rivalTurns(t)
 	var merged []string
 	pushed, rounds, err := newNotesRemote(wrap(b), "origin").exchange(ctx, 3, map[string]bool{"refs/notes/codex/t": true}, &merged)
 	if err != nil {
@@ -226,16 +236,7 @@ func TestExchangeRetriesAfterRejection(t *testing.T) {
 func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
 	repotest.Hermetic(t)
 	ctx := context.Background()
-	bare, clones := gittest.BareWithClones(t, 2)
-	a, b := repotest.OpenRepo(t, clones[0]), repotest.OpenRepo(t, clones[1])
-	ha, _ := a.Head()
-	repotest.AddTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{})
-	repotest.AddTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{})
-	share(t, a, "t", "origin")
-	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	_ = bare
+	_, b, _ := rivalTurns(t)
 	var merged []string
 	_, _, err := newNotesRemote(wrap(b), "origin").exchange(ctx, 1, map[string]bool{"refs/notes/codex/t": true}, &merged)
 	if !errors.Is(err, ErrDiverged) {
