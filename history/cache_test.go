@@ -30,7 +30,7 @@ func indexIDs(idx *Index) []string {
 // used only while a topic's notes ref is where it was read from, and only by
 // the executable that wrote it.
 func TestLoadIndexCache(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -114,7 +114,7 @@ func TestLoadIndexCache(t *testing.T) {
 // A noted commit whose header is cached but which was collected since must
 // not count as existing: the subject rule needs the commit to be here.
 func TestCachedHeaderOfCollectedCommit(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	dir, noted := featureRepo(t)
 	repotest.AddTurn(t, repotest.OpenRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
@@ -12,7 +13,7 @@ import (
 // The history views read the notes fetched into refs/notes/remotes/ (a CI
 // clone has no others); reattach, which writes, copies only local records.
 func TestHistoryViewsReadFetchedNotes(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	_, clones := gittest.BareWithClones(t, 2)
 	a, b := clones[0], clones[1]

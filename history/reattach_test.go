@@ -38,7 +38,7 @@ func notedIDs(t testing.TB, dir, topic, commit string) map[string]bool {
 // Notes follow amend and both rebase backends when notes.rewriteRef covers
 // the topic refs: git's own behaviour, which init relies on.
 func TestNotesFollowGitRewrites(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	tests := []struct {
 		name    string
 		rewrite func(t *testing.T, dir string)
@@ -77,7 +77,7 @@ func TestNotesFollowGitRewrites(t *testing.T) {
 }
 
 func TestFindReattachments(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	tests := []struct {
 		name     string
 		build    func(t *testing.T, dir string, noted string) // makes HEAD the commit to find
@@ -149,7 +149,7 @@ func TestFindReattachments(t *testing.T) {
 // Reattach copies the records' lines (same ids) onto the new commit, where
 // plain git shows them; a second run has nothing to do.
 func TestReattachWritesAndIsIdempotent(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	dir, noted := featureRepo(t)
 	id := repotest.AddTurn(t, repotest.OpenRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})
@@ -182,7 +182,7 @@ func TestReattachWritesAndIsIdempotent(t *testing.T) {
 }
 
 func TestRevListBadRevision(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	tests := []struct {
 		name string
@@ -206,7 +206,7 @@ func TestRevListBadRevision(t *testing.T) {
 // and the same author time or the same parent), or through a patch-id
 // stored in the records when the noted commit is gone.
 func TestFindReattachmentsByPatchID(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -334,7 +334,7 @@ func TestPatchIDWork(t *testing.T) {
 // RevList reads commits through one git process; what it returns must be
 // what gitstore reads object by object.
 func TestRevListMatchesCommit(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	dir := gittest.NewRepo(t)
 	gittest.Git(t, dir, "checkout", "-q", "-b", "side")

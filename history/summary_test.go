@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
@@ -102,7 +103,7 @@ func historyFixture(t *testing.T) string {
 }
 
 func TestSummarizeGolden(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := historyFixture(t)
 	s, err := Summarize(context.Background(), repotest.OpenRepo(t, dir), SummaryOptions{Base: "main"})
 	if err != nil {
@@ -134,7 +135,7 @@ func TestSummarizeGolden(t *testing.T) {
 }
 
 func TestSummarizeWithoutSessions(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
 	gittest.CommitFile(t, dir, 1, "a.txt", "a\n", "Plain change")
@@ -150,7 +151,7 @@ func TestSummarizeWithoutSessions(t *testing.T) {
 }
 
 func TestLogGolden(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := historyFixture(t)
 	entries, warns, err := Log(context.Background(), repotest.OpenRepo(t, dir), LogOptions{Revs: []string{"main..feature"}})
 	if err != nil || len(warns) > 0 {
@@ -172,7 +173,7 @@ func TestLogGolden(t *testing.T) {
 }
 
 func TestDefaultBase(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	tests := []struct {
 		name    string
 		setup   func(t *testing.T, dir string)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
@@ -47,7 +48,7 @@ func TestGitPushDryRun(t *testing.T) {
 
 // A dry-run push sends nothing, and does not touch the remote.
 func TestPrePushDryRunSendsNothing(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	bare, clones := gittest.BareWithClones(t, 1)
 	repo := repotest.OpenRepo(t, clones[0])
 	h, _ := repo.Head()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/repotest"
 )
@@ -91,7 +92,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			repotest.Hermetic(t)
+			gittest.Hermetic(t, gitstore.GuardEnv)
 			dir := gittest.NewRepo(t)
 			tt.setup(t, dir)
 			before := localConfig(t, dir)
@@ -175,7 +176,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 }
 
 func TestUninstallLeavesUserChanges(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	ctx := context.Background()
 	if _, err := Install(ctx, repotest.OpenRepo(t, dir)); err != nil {
@@ -209,7 +210,7 @@ func TestUninstallLeavesUserChanges(t *testing.T) {
 }
 
 func TestInstallRefusesToClobberChained(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	gittest.WriteFile(t, dir, ".git/hooks/pre-push", "#!/bin/sh\necho a\n")
 	gittest.WriteFile(t, dir, ".git/hooks/pre-push"+ChainedSuffix, "#!/bin/sh\necho b\n")
@@ -223,7 +224,7 @@ func TestInstallRefusesToClobberChained(t *testing.T) {
 }
 
 func TestInstallInLinkedWorktreeUsesCommonHooks(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	wt := filepath.Join(t.TempDir(), "wt")
 	gittest.Git(t, dir, "worktree", "add", "-q", "-b", "side", wt)
@@ -249,7 +250,7 @@ func TestHookChainsOnRealPush(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			repotest.Hermetic(t)
+			gittest.Hermetic(t, gitstore.GuardEnv)
 			bare, clones := gittest.BareWithClones(t, 1)
 			dir := clones[0]
 			seen := filepath.Join(t.TempDir(), "seen")

@@ -22,7 +22,7 @@ const (
 )
 
 func TestPrePush(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	push := "refs/heads/main " + sha1 + " refs/heads/main " + zero + "\n"
 	del := "(delete) " + zero + " refs/heads/x " + sha1 + "\n"
 	tests := []struct {
@@ -107,7 +107,7 @@ func TestPrePush(t *testing.T) {
 // and does not touch the remote at all: it still succeeds with the remote
 // gone.
 func TestPrePushSkipsUnchangedNotesWithoutNetwork(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	bare, clones := gittest.BareWithClones(t, 1)
 	withContextFiles(t, clones...)
@@ -141,7 +141,7 @@ func TestPrePushSkipsUnchangedNotesWithoutNetwork(t *testing.T) {
 // The hook answers a rejection (another clone pushed notes first) with
 // fetch, merge and push; both clones' records reach the remote.
 func TestPrePushMergesDivergedRemoteNotes(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	bare, clones := gittest.BareWithClones(t, 2)
 	withContextFiles(t, clones...)
@@ -169,7 +169,7 @@ func TestPrePushMergesDivergedRemoteNotes(t *testing.T) {
 }
 
 func TestPrePushNoNotesIsCheap(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	gittest.CommitContextFiles(t, dir)
 	// A PATH without git proves no subprocess is started.
@@ -184,7 +184,7 @@ func TestPrePushNoNotesIsCheap(t *testing.T) {
 // BenchmarkPrePushNoSessions is the hook's cost when there is nothing to
 // send (the common case on repositories without sessions).
 func BenchmarkPrePushNoSessions(b *testing.B) {
-	repotest.Hermetic(b)
+	gittest.Hermetic(b, gitstore.GuardEnv)
 	dir := gittest.NewRepo(b)
 	gittest.WriteFile(b, dir, "ARCHITECTURE.md", "a")
 	gittest.WriteFile(b, dir, "AGENTS.md", "b")
@@ -204,7 +204,7 @@ func BenchmarkPrePushNoSessions(b *testing.B) {
 // BenchmarkPrePushUpToDate is the hook's cost when the remote already has
 // every topic (one config read, no network).
 func BenchmarkPrePushUpToDate(b *testing.B) {
-	repotest.Hermetic(b)
+	gittest.Hermetic(b, gitstore.GuardEnv)
 	bare, clones := gittest.BareWithClones(b, 1)
 	repo := repotest.OpenRepo(b, clones[0])
 	h, _ := repo.Head()

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
@@ -16,7 +17,7 @@ import (
 // and unshared topics never leave, the tracking refs record what was sent,
 // and no staged ref is left behind.
 func TestManyTopicsKeepTheSharingRule(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	bare, clones := gittest.BareWithClones(t, 1)
 	dir := clones[0]

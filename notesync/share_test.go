@@ -57,7 +57,7 @@ func newShareFixture(t *testing.T) shareFixture {
 // The pre-push hook sends exactly the topics shared with the remote, and
 // says why each one goes (Send is its sending half).
 func TestPrePushSharingRule(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	tests := []struct {
 		name     string
 		mode     string // codex.share
@@ -127,7 +127,7 @@ func TestPrePushSharingRule(t *testing.T) {
 // a push that has nothing to do with it. unshare stops that; share of a
 // private topic needs force.
 func TestShareStaysAndUnshare(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	f := newShareFixture(t)
 	push := func() SendResult {
@@ -197,7 +197,7 @@ func TestShareStaysAndUnshare(t *testing.T) {
 
 // list's view: each topic's state with respect to the remotes known here.
 func TestSharingStates(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	f := newShareFixture(t)
 	gittest.Git(t, f.dir, "remote", "add", "fork", t.TempDir())
 	gittest.Git(t, f.dir, "config", "--add", "codex.topic.exp.share", "fork")
@@ -224,7 +224,7 @@ func TestSharingStates(t *testing.T) {
 // sync pushes back only the topics shared with the remote, and never
 // deletes what the remote has.
 func TestSyncSendsSharedTopicsOnly(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	f := newShareFixture(t)
 	res, err := Sync(ctx, repotest.OpenRepo(t, f.dir), SyncOptions{})
@@ -288,7 +288,7 @@ func sortedTopics(m map[string]string) []string {
 // branch by a push and by sync, even when its records are on commits the
 // remote has; a topic whose name merely starts the same way is not.
 func TestTopicsUnderABranchFollowIt(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	f := newShareFixture(t)
 	repo := repotest.OpenRepo(t, f.dir)

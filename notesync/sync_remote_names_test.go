@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
@@ -18,7 +19,7 @@ import (
 // file name), and with several remotes at once; a second sync with each
 // changes nothing, and no remote.* setting is written.
 func TestSyncRemoteNamesAndURLs(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	dir := gittest.NewRepo(t)
 	repo := repotest.OpenRepo(t, dir)

@@ -16,7 +16,7 @@ import (
 )
 
 func TestSyncThreeClonesConverge(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	bare, clones := gittest.BareWithClones(t, 3)
 	want := map[string]bool{}
@@ -73,7 +73,7 @@ func TestSyncThreeClonesConverge(t *testing.T) {
 }
 
 func TestSyncReportsWhatChanged(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	_, clones := gittest.BareWithClones(t, 2)
 	a, b := repotest.OpenRepo(t, clones[0]), repotest.OpenRepo(t, clones[1])
@@ -125,7 +125,7 @@ func TestSyncReportsWhatChanged(t *testing.T) {
 }
 
 func TestSyncBadRemoteIsAnError(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	repo := repotest.OpenRepo(t, dir)
 	h, _ := repo.Head()
@@ -142,7 +142,7 @@ func TestSyncBadRemoteIsAnError(t *testing.T) {
 // merge is a compare-and-swap under the ref lock, and whatever the push
 // missed goes with the next sync.
 func TestSyncRacingLocalWriter(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	bare, clones := gittest.BareWithClones(t, 2)
 	other := repotest.OpenRepo(t, clones[1])
@@ -217,7 +217,7 @@ func rivalTurns(t *testing.T) (bare string, b *gitstore.Repo, ids map[string]boo
 // Pushing into a remote whose notes moved is rejected, then answered with
 // fetch, merge and a push that succeeds (the exchange the hook uses).
 func TestExchangeRetriesAfterRejection(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	bare, b, want := rivalTurns(t)
 	var merged []string
@@ -234,7 +234,7 @@ func TestExchangeRetriesAfterRejection(t *testing.T) {
 }
 
 func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	_, b, _ := rivalTurns(t)
 	var merged []string
@@ -251,7 +251,7 @@ func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
 // error naming the remote's reason, not ten rounds ending in "others kept
 // pushing".
 func TestExchangeTellsARealRefusalFromARace(t *testing.T) {
-	repotest.Hermetic(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	bare, clones := gittest.BareWithClones(t, 1)
 	a := repotest.OpenRepo(t, clones[0])

@@ -41,7 +41,7 @@ var allowed = map[string][]string{
 	"pricing":                   {},
 	"codexcli":                  {},
 	"internal/gittest":          {},
-	"internal/repotest":         {"internal/gittest", "gitstore", "session"},
+	"internal/repotest":         {"gitstore", "session"},
 	"internal/openaitest":       {},
 	"internal/apischema":        {},
 	"internal/codextest":        {"internal/openaitest"},

@@ -15,18 +15,8 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/gitstore"
-	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/session"
 )
-
-// Hermetic is gittest.Hermetic with git codex's pre-push guard
-// (gitstore.GuardEnv) unset too, so that a test run from inside a notes push
-// still runs the hooks it tests.
-func Hermetic(t testing.TB) {
-	t.Helper()
-	gittest.Hermetic(t)
-	gittest.Unsetenv(t, gitstore.GuardEnv)
-}
 
 // OpenRepo opens the repository in dir for the rest of the test.
 func OpenRepo(t testing.TB, dir string) *gitstore.Repo {
