@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/git-codex/git-codex/internal/gittest"
 )
 
 // childLock takes the lock of CHILD_REF, says "locked" and holds it until
@@ -103,7 +105,7 @@ func TestDeadOwnersLock(t *testing.T) {
 	}
 	// git's own lock (empty, or a value) is never taken over.
 	for _, content := range []string{"", git(t, dir, "rev-parse", ref) + "\n"} {
-		writeTestFile(t, dir, filepath.Join(".git", filepath.FromSlash(ref)+".lock"), content)
+		gittest.WriteFile(t, dir, filepath.Join(".git", filepath.FromSlash(ref)+".lock"), content)
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		err := r.Notes().Append(ctx, "t", EmptyTree, rec("beside git"))
 		cancel()

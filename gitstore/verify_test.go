@@ -7,19 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// writeTestFile writes a file below dir, making its directories.
-func writeTestFile(t *testing.T, dir, name, content string) {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+	"github.com/git-codex/git-codex/internal/gittest"
+)
 
 // check's storage scan: every kind of damage is found, with its fix.
 func TestVerifyNotesRefs(t *testing.T) {
@@ -32,13 +22,13 @@ func TestVerifyNotesRefs(t *testing.T) {
 		{"healthy", func(t *testing.T, dir string) {}, nil, nil},
 		{
 			name:   "zero-byte ref",
-			damage: func(t *testing.T, dir string) { writeTestFile(t, dir, ".git/refs/notes/codex/b", "") },
+			damage: func(t *testing.T, dir string) { gittest.WriteFile(t, dir, ".git/refs/notes/codex/b", "") },
 			want:   []string{"zero-byte ref file"},
 			fix:    []string{"rm '"},
 		},
 		{
 			name:   "garbage ref",
-			damage: func(t *testing.T, dir string) { writeTestFile(t, dir, ".git/refs/notes/codex/b", "hello\n") },
+			damage: func(t *testing.T, dir string) { gittest.WriteFile(t, dir, ".git/refs/notes/codex/b", "hello\n") },
 			want:   []string{"broken ref file"},
 			fix:    []string{"rm '"},
 		},
@@ -46,7 +36,7 @@ func TestVerifyNotesRefs(t *testing.T) {
 			name: "stale lock",
 			damage: func(t *testing.T, dir string) {
 				p := filepath.Join(dir, ".git/refs/notes/codex/a.lock")
-				writeTestFile(t, dir, ".git/refs/notes/codex/a.lock", "")
+				gittest.WriteFile(t, dir, ".git/refs/notes/codex/a.lock", "")
 				old := time.Now().Add(-time.Hour)
 				if err := os.Chtimes(p, old, old); err != nil {
 					t.Fatal(err)
@@ -57,12 +47,12 @@ func TestVerifyNotesRefs(t *testing.T) {
 		},
 		{
 			name:   "fresh lock is a write in progress",
-			damage: func(t *testing.T, dir string) { writeTestFile(t, dir, ".git/refs/notes/codex/a.lock", "") },
+			damage: func(t *testing.T, dir string) { gittest.WriteFile(t, dir, ".git/refs/notes/codex/a.lock", "") },
 		},
 		{
 			name: "missing object",
 			damage: func(t *testing.T, dir string) {
-				writeTestFile(t, dir, ".git/refs/notes/codex/c", strings.Repeat("1", 40)+"\n")
+				gittest.WriteFile(t, dir, ".git/refs/notes/codex/c", strings.Repeat("1", 40)+"\n")
 			},
 			want: []string{"missing from the object store"},
 			fix:  []string{"git update-ref -d refs/notes/codex/c"},

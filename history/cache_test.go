@@ -8,6 +8,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/session"
 )
@@ -29,7 +30,7 @@ func indexIDs(idx *Index) []string {
 // used only while a topic's notes ref is where it was read from, and only by
 // the executable that wrote it.
 func TestLoadIndexCache(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -52,7 +53,7 @@ func TestLoadIndexCache(t *testing.T) {
 			return "CACHED"
 		}},
 		{"a moved notes ref is read again", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
-			return addTurn(t, repo, "feature", "S", noted, "one more", session.Usage{})
+			return repotest.AddTurn(t, repo, "feature", "S", noted, "one more", session.Usage{})
 		}},
 		{"another executable's cache is not used", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
 			c := readIndexCache(repo)
@@ -70,7 +71,7 @@ func TestLoadIndexCache(t *testing.T) {
 			return "-CACHED"
 		}},
 		{"a deleted topic is dropped", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
-			id := addTurn(t, repo, "other", "S2", noted, "elsewhere", session.Usage{})
+			id := repotest.AddTurn(t, repo, "other", "S2", noted, "elsewhere", session.Usage{})
 			if _, err := LoadIndex(ctx, repo); err != nil {
 				t.Fatal(err)
 			}
@@ -82,8 +83,8 @@ func TestLoadIndexCache(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := gittest.NewRepo(t)
 			noted := gittest.Git(t, dir, "rev-parse", "HEAD")
-			repo := openRepo(t, dir)
-			first := addTurn(t, repo, "feature", "S", noted, "write it", session.Usage{})
+			repo := repotest.OpenRepo(t, dir)
+			first := repotest.AddTurn(t, repo, "feature", "S", noted, "write it", session.Usage{})
 			if _, err := LoadIndex(ctx, repo); err != nil {
 				t.Fatal(err)
 			}
@@ -113,27 +114,24 @@ func TestLoadIndexCache(t *testing.T) {
 // A noted commit whose header is cached but which was collected since must
 // not count as existing: the subject rule needs the commit to be here.
 func TestCachedHeaderOfCollectedCommit(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	dir := gittest.NewRepo(t)
-	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-	noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-	gittest.Git(t, dir, "checkout", "-q", "main")
-	addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})
-	if _, _, err := Log(ctx, openRepo(t, dir), LogOptions{Max: 1}); err != nil {
+	dir, noted := featureRepo(t)
+	repotest.AddTurn(t, repotest.OpenRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})
+	if _, _, err := Log(ctx, repotest.OpenRepo(t, dir), LogOptions{Max: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := readIndexCache(openRepo(t, dir)).Commits[noted]; !ok {
+	if _, ok := readIndexCache(repotest.OpenRepo(t, dir)).Commits[noted]; !ok {
 		t.Fatalf("the header of %s was not cached", noted)
 	}
 	gittest.Git(t, dir, "branch", "-q", "-D", "feature")
 	gittest.Git(t, dir, "reflog", "expire", "--expire=now", "--all")
 	gittest.Git(t, dir, "gc", "-q", "--prune=now")
-	writeFile(t, dir, "g.txt", "squashed\n")
+	gittest.WriteFile(t, dir, "g.txt", "squashed\n")
 	gittest.Git(t, dir, "add", "g.txt")
-	gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "Feature (#1)\n\n* add feature file")
+	gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "Feature (#1)\n\n* add feature file")
 
-	entries, _, err := Log(ctx, openRepo(t, dir), LogOptions{Max: 1})
+	entries, _, err := Log(ctx, repotest.OpenRepo(t, dir), LogOptions{Max: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

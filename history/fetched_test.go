@@ -4,25 +4,27 @@ import (
 	"context"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
 )
 
 // The history views read the notes fetched into refs/notes/remotes/ (a CI
 // clone has no others); reattach, which writes, copies only local records.
 func TestHistoryViewsReadFetchedNotes(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	_, clones := bareWithClones(t, 2)
+	_, clones := gittest.BareWithClones(t, 2)
 	a, b := clones[0], clones[1]
 	gittest.Git(t, a, "checkout", "-q", "-b", "feature")
-	c := commitFile(t, a, 1, "f.txt", "one\n", "feature one")
-	addTurn(t, openRepo(t, a), "feature", "S1", c, "write the feature", session.Usage{Input: 7})
+	c := gittest.CommitFile(t, a, 1, "f.txt", "one\n", "feature one")
+	repotest.AddTurn(t, repotest.OpenRepo(t, a), "feature", "S1", c, "write the feature", session.Usage{Input: 7})
 	gittest.Git(t, a, "push", "-q", "origin", "feature", "refs/notes/codex/feature")
 
 	gittest.Git(t, b, "fetch", "-q", "origin", "refs/notes/codex/*:refs/notes/remotes/origin/codex/*")
 	gittest.Git(t, b, "fetch", "-q", "origin")
-	rb := openRepo(t, b)
+	rb := repotest.OpenRepo(t, b)
 	sum, err := Summarize(ctx, rb, SummaryOptions{Base: "origin/main", Head: "origin/feature"})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -22,7 +23,7 @@ func rewriteConfig(t testing.TB, dir string) {
 // notedIDs returns the record ids of topic's note on commit.
 func notedIDs(t testing.TB, dir, topic, commit string) map[string]bool {
 	t.Helper()
-	repo := openRepo(t, dir)
+	repo := repotest.OpenRepo(t, dir)
 	byObj, _, err := repo.Notes().ReadByObject(context.Background(), topic)
 	if err != nil {
 		t.Fatal(err)
@@ -37,19 +38,19 @@ func notedIDs(t testing.TB, dir, topic, commit string) map[string]bool {
 // Notes follow amend and both rebase backends when notes.rewriteRef covers
 // the topic refs: git's own behaviour, which init relies on.
 func TestNotesFollowGitRewrites(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	tests := []struct {
 		name    string
 		rewrite func(t *testing.T, dir string)
 	}{
 		{"commit --amend", func(t *testing.T, dir string) {
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "--amend", "-m", "feature, amended")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "--amend", "-m", "feature, amended")
 		}},
 		{"rebase --apply", func(t *testing.T, dir string) {
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "rebase", "-q", "--apply", "main")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "rebase", "-q", "--apply", "main")
 		}},
 		{"rebase --merge", func(t *testing.T, dir string) {
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "rebase", "-q", "--merge", "main")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "rebase", "-q", "--merge", "main")
 		}},
 	}
 	for _, tt := range tests {
@@ -57,11 +58,11 @@ func TestNotesFollowGitRewrites(t *testing.T) {
 			dir := gittest.NewRepo(t)
 			rewriteConfig(t, dir)
 			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-			old := commitFile(t, dir, 1, "f.txt", "feature\n", "feature")
+			old := gittest.CommitFile(t, dir, 1, "f.txt", "feature\n", "feature")
 			gittest.Git(t, dir, "checkout", "-q", "main")
-			commitFile(t, dir, 2, "m.txt", "main\n", "main moves")
+			gittest.CommitFile(t, dir, 2, "m.txt", "main\n", "main moves")
 			gittest.Git(t, dir, "checkout", "-q", "feature")
-			id := addTurn(t, openRepo(t, dir), "feature", "S", old, "work on the feature", session.Usage{})
+			id := repotest.AddTurn(t, repotest.OpenRepo(t, dir), "feature", "S", old, "work on the feature", session.Usage{})
 
 			tt.rewrite(t, dir)
 			head := gittest.Git(t, dir, "rev-parse", "HEAD")
@@ -76,73 +77,55 @@ func TestNotesFollowGitRewrites(t *testing.T) {
 }
 
 func TestFindReattachments(t *testing.T) {
-	hermeticGit(t)
-	ctx := context.Background()
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	tests := []struct {
 		name     string
 		build    func(t *testing.T, dir string, noted string) // makes HEAD the commit to find
 		wantRule string                                       // "" = no match
 	}{
 		{"cherry-pick", func(t *testing.T, dir, noted string) {
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
 		}, RulePatchID},
 		{"cherry-pick -x", func(t *testing.T, dir, noted string) {
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", "-x", noted)
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", "-x", noted)
 		}, RulePatchID},
 		{"reset and recommit", func(t *testing.T, dir, noted string) {
 			gittest.Git(t, dir, "checkout", "-q", "feature")
 			gittest.Git(t, dir, "reset", "-q", "--hard", "HEAD~2")
-			writeFile(t, dir, "f.txt", "feature\n")
+			gittest.WriteFile(t, dir, "f.txt", "feature\n")
 			gittest.Git(t, dir, "add", "f.txt")
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "same change, new commit")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "same change, new commit")
 		}, RulePatchID},
 		{"squash merge, branch deleted and collected", func(t *testing.T, dir, noted string) {
 			gittest.Git(t, dir, "merge", "-q", "--squash", "feature")
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "--no-edit")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "--no-edit")
 			gittest.Git(t, dir, "branch", "-q", "-D", "feature")
 			gittest.Git(t, dir, "reflog", "expire", "--expire=now", "--all")
 			gittest.Git(t, dir, "gc", "-q", "--prune=now")
-			if out := gitOr(dir, "gone", "cat-file", "-t", noted); out != "gone" {
+			if out := gittest.GitOr(dir, "gone", "cat-file", "-t", noted); out != "gone" {
 				t.Fatalf("noted commit still exists (%s)", out)
 			}
 		}, RuleSquash},
 		{"GitHub-style squash message", func(t *testing.T, dir, noted string) {
-			writeFile(t, dir, "f.txt", "feature\nplus review fixes\n")
-			writeFile(t, dir, "g.txt", "second\n")
+			gittest.WriteFile(t, dir, "f.txt", "feature\nplus review fixes\n")
+			gittest.WriteFile(t, dir, "g.txt", "second\n")
 			gittest.Git(t, dir, "add", ".")
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "Add the feature (#12)\n\n* add feature file\n\n* second commit")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "Add the feature (#12)\n\n* add feature file\n\n* second commit")
 		}, RuleSubject},
 		{"unrelated commit", func(t *testing.T, dir, noted string) {
-			commitFile(t, dir, 30, "other.txt", "other\n", "add feature file") // same subject, but it is the subject line
+			gittest.CommitFile(t, dir, 30, "other.txt", "other\n", "add feature file") // same subject, but it is the subject line
 		}, ""},
 		{"the noted commit itself merged", func(t *testing.T, dir, noted string) {
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "merge", "-q", "--no-ff", "-m", "merge feature", "feature")
 		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := gittest.NewRepo(t)
-			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-			noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-			commitFile(t, dir, 2, "g.txt", "second\n", "second commit")
-			gittest.Git(t, dir, "checkout", "-q", "main")
-			commitFile(t, dir, 3, "m.txt", "main\n", "main moves")
-			id := addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{Input: 5})
+			dir, noted := divergedRepo(t)
+			id := repotest.AddTurn(t, repotest.OpenRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{Input: 5})
 			tt.build(t, dir, noted)
 
-			repo := openRepo(t, dir)
-			idx, err := LoadIndex(ctx, repo)
-			if err != nil {
-				t.Fatal(err)
-			}
-			commits, err := RevList(ctx, repo, []string{"HEAD"}, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			matches, err := FindReattachments(ctx, repo, idx, commits)
-			if err != nil {
-				t.Fatal(err)
-			}
+			matches, commits := reattachmentsIn(t, repotest.OpenRepo(t, dir), "HEAD", 1)
 			if tt.wantRule == "" {
 				if len(matches) != 0 {
 					t.Errorf("matches = %+v, want none", matches)
@@ -166,17 +149,14 @@ func TestFindReattachments(t *testing.T) {
 // Reattach copies the records' lines (same ids) onto the new commit, where
 // plain git shows them; a second run has nothing to do.
 func TestReattachWritesAndIsIdempotent(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	dir := gittest.NewRepo(t)
-	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-	noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-	gittest.Git(t, dir, "checkout", "-q", "main")
-	id := addTurn(t, openRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})
-	gitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
+	dir, noted := featureRepo(t)
+	id := repotest.AddTurn(t, repotest.OpenRepo(t, dir), "feature", "S", noted, "write the feature", session.Usage{})
+	gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
 	picked := gittest.Git(t, dir, "rev-parse", "HEAD")
 
-	matches, err := Reattach(ctx, openRepo(t, dir), ReattachOptions{Max: 10})
+	matches, err := Reattach(ctx, repotest.OpenRepo(t, dir), ReattachOptions{Max: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,18 +171,18 @@ func TestReattachWritesAndIsIdempotent(t *testing.T) {
 	if !strings.Contains(note, `"commit":"`+noted+`"`) {
 		t.Errorf("reattached record lost its original commit:\n%s", note)
 	}
-	again, err := Reattach(ctx, openRepo(t, dir), ReattachOptions{Max: 10})
+	again, err := Reattach(ctx, repotest.OpenRepo(t, dir), ReattachOptions{Max: 10})
 	if err != nil || len(again) != 0 {
 		t.Errorf("second Reattach = %+v, %v; want nothing", again, err)
 	}
-	dry, err := Reattach(ctx, openRepo(t, dir), ReattachOptions{Max: 10, DryRun: true})
+	dry, err := Reattach(ctx, repotest.OpenRepo(t, dir), ReattachOptions{Max: 10, DryRun: true})
 	if err != nil || len(dry) != 0 {
 		t.Errorf("dry run after reattach = %+v, %v", dry, err)
 	}
 }
 
 func TestRevListBadRevision(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	tests := []struct {
 		name string
@@ -213,7 +193,7 @@ func TestRevListBadRevision(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := RevList(context.Background(), openRepo(t, dir), tt.revs, 0)
+			_, err := RevList(context.Background(), repotest.OpenRepo(t, dir), tt.revs, 0)
 			if err == nil || !strings.Contains(err.Error(), "not found") {
 				t.Errorf("RevList(%v) = %v, want a not-found error", tt.revs, err)
 			}
@@ -226,7 +206,7 @@ func TestRevListBadRevision(t *testing.T) {
 // and the same author time or the same parent), or through a patch-id
 // stored in the records when the noted commit is gone.
 func TestFindReattachmentsByPatchID(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -238,41 +218,36 @@ func TestFindReattachmentsByPatchID(t *testing.T) {
 	}{
 		{"rebase onto a moved main without rewriteRef (same author time)", func(t *testing.T, dir, noted string) (string, string) {
 			gittest.Git(t, dir, "checkout", "-q", "feature")
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "rebase", "-q", "--merge", "main")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "rebase", "-q", "--merge", "main")
 			return "main..HEAD", gittest.Git(t, dir, "rev-parse", "HEAD~1")
 		}, false, RulePatchID},
 		{"amend --reset-author without rewriteRef (same parent)", func(t *testing.T, dir, noted string) (string, string) {
 			gittest.Git(t, dir, "checkout", "-q", noted)
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "--amend", "--reset-author", "-m", "feature, reworded")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "--amend", "--reset-author", "-m", "feature, reworded")
 			head := gittest.Git(t, dir, "rev-parse", "HEAD")
 			return "HEAD~1..HEAD", head
 		}, false, RulePatchID},
 		{"cherry-pick, then the source branch deleted and collected (stored patch-id)", func(t *testing.T, dir, noted string) (string, string) {
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "cherry-pick", noted)
 			gittest.Git(t, dir, "branch", "-q", "-D", "feature")
 			gittest.Git(t, dir, "reflog", "expire", "--expire=now", "--all")
 			gittest.Git(t, dir, "gc", "-q", "--prune=now")
-			if out := gitOr(dir, "gone", "cat-file", "-t", noted); out != "gone" {
+			if out := gittest.GitOr(dir, "gone", "cat-file", "-t", noted); out != "gone" {
 				t.Fatalf("noted commit still exists (%s)", out)
 			}
 			return "HEAD~1..HEAD", gittest.Git(t, dir, "rev-parse", "HEAD")
 		}, true, RulePatchID},
 		{"same change committed again by hand on another base: not looked for", func(t *testing.T, dir, noted string) (string, string) {
-			writeFile(t, dir, "f.txt", "feature\n")
+			gittest.WriteFile(t, dir, "f.txt", "feature\n")
 			gittest.Git(t, dir, "add", "f.txt")
-			gitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "feature again")
+			gittest.GitAt(t, dir, "2026-01-02T06:00:00Z", "commit", "-q", "-m", "feature again")
 			return "HEAD~1..HEAD", gittest.Git(t, dir, "rev-parse", "HEAD")
 		}, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := gittest.NewRepo(t)
-			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-			noted := commitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
-			commitFile(t, dir, 2, "g.txt", "second\n", "second commit")
-			gittest.Git(t, dir, "checkout", "-q", "main")
-			commitFile(t, dir, 3, "m.txt", "main\n", "main moves")
-			repo := openRepo(t, dir)
+			dir, noted := divergedRepo(t)
+			repo := repotest.OpenRepo(t, dir)
 			turn := session.Record{Time: "2026-01-02T05:00:00.000000000Z", ID: "01JA0000000000000000000T01",
 				Kind: session.KindTurn, Session: "S", Topic: "feature", Commit: noted, Text: "write the feature"}
 			if tt.storePID {
@@ -282,24 +257,12 @@ func TestFindReattachmentsByPatchID(t *testing.T) {
 				}
 				turn.PatchID = pid
 			}
-			if err := appendRecords(repo, "feature", noted, turn); err != nil {
+			if err := repotest.AppendRecords(repo, "feature", noted, turn); err != nil {
 				t.Fatal(err)
 			}
 			rev, want := tt.rewrite(t, dir, noted)
 
-			repo = openRepo(t, dir)
-			idx, err := LoadIndex(ctx, repo)
-			if err != nil {
-				t.Fatal(err)
-			}
-			commits, err := RevList(ctx, repo, []string{rev}, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			matches, err := FindReattachments(ctx, repo, idx, commits)
-			if err != nil {
-				t.Fatal(err)
-			}
+			matches, _ := reattachmentsIn(t, repotest.OpenRepo(t, dir), rev, 0)
 			if tt.wantRule == "" {
 				if len(matches) != 0 {
 					t.Errorf("matches = %+v, want none", matches)
@@ -371,20 +334,20 @@ func TestPatchIDWork(t *testing.T) {
 // RevList reads commits through one git process; what it returns must be
 // what gitstore reads object by object.
 func TestRevListMatchesCommit(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	dir := gittest.NewRepo(t)
 	gittest.Git(t, dir, "checkout", "-q", "-b", "side")
-	commitFile(t, dir, 1, "s.txt", "side\n", "side: one")
+	gittest.CommitFile(t, dir, 1, "s.txt", "side\n", "side: one")
 	gittest.Git(t, dir, "checkout", "-q", "main")
-	writeFile(t, dir, "m.txt", "main\n")
+	gittest.WriteFile(t, dir, "m.txt", "main\n")
 	gittest.Git(t, dir, "add", "m.txt")
-	gitAt(t, dir, "2026-01-02T09:10:11+05:30", "commit", "-q", "-m",
+	gittest.GitAt(t, dir, "2026-01-02T09:10:11+05:30", "commit", "-q", "-m",
 		"Subject with trailing space \n\nBody line one.\ncommit 0123456789012345678901234567890123456789\n\n* a bullet\n")
-	gitAt(t, dir, "2026-01-02T04:20:00Z", "merge", "-q", "--no-ff", "-m", "Merge side", "side")
+	gittest.GitAt(t, dir, "2026-01-02T04:20:00Z", "merge", "-q", "--no-ff", "-m", "Merge side", "side")
 	gittest.Git(t, dir, "commit", "-q", "--allow-empty", "--allow-empty-message", "-m", "")
 
-	repo := openRepo(t, dir)
+	repo := repotest.OpenRepo(t, dir)
 	commits, err := RevList(ctx, repo, nil, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -404,4 +367,49 @@ func TestRevListMatchesCommit(t *testing.T) {
 			t.Errorf("RevList commit\n %+v\nrepo.Commit\n %+v", got, want)
 		}
 	}
+}
+
+// featureRepo makes a work tree whose branch feature adds f.txt ("add
+// feature file") to main's first commit, and returns its path and that
+// commit, with main checked out.
+func featureRepo(t *testing.T) (dir, noted string) {
+	t.Helper()
+	dir = gittest.NewRepo(t)
+	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
+	noted = gittest.CommitFile(t, dir, 1, "f.txt", "feature\n", "add feature file")
+	gittest.Git(t, dir, "checkout", "-q", "main")
+	return dir, noted
+}
+
+// divergedRepo is featureRepo with a second commit on feature (g.txt) and
+// one on main (m.txt) after it.
+func divergedRepo(t *testing.T) (dir, noted string) {
+	t.Helper()
+	dir, noted = featureRepo(t)
+	gittest.Git(t, dir, "checkout", "-q", "feature")
+	gittest.CommitFile(t, dir, 2, "g.txt", "second\n", "second commit")
+	gittest.Git(t, dir, "checkout", "-q", "main")
+	gittest.CommitFile(t, dir, 3, "m.txt", "main\n", "main moves")
+	return dir, noted
+}
+
+// reattachmentsIn loads repo's index and looks for reattachments among the
+// commits RevList gives for rev (at most max, 0 for all); it returns the
+// matches and those commits.
+func reattachmentsIn(t *testing.T, repo *gitstore.Repo, rev string, max int) ([]Match, []gitstore.Commit) {
+	t.Helper()
+	ctx := context.Background()
+	idx, err := LoadIndex(ctx, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commits, err := RevList(ctx, repo, []string{rev}, max)
+	if err != nil {
+		t.Fatal(err)
+	}
+	matches, err := FindReattachments(ctx, repo, idx, commits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return matches, commits
 }

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -51,16 +53,16 @@ func historyFixture(t *testing.T) string {
 	t.Helper()
 	dir := gittest.NewRepo(t)
 	gittest.Git(t, dir, "checkout", "-q", "-b", "hotfix")
-	hot := commitFile(t, dir, 1, "fix.txt", "fix\n", "Fix the crash on empty input")
+	hot := gittest.CommitFile(t, dir, 1, "fix.txt", "fix\n", "Fix the crash on empty input")
 	gittest.Git(t, dir, "checkout", "-q", "main")
 	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-	a := commitFile(t, dir, 2, "parser.go", "package parser\n", "Add the parser")
-	b := commitFile(t, dir, 3, "errors.go", "package parser // errors\n", "Handle parse errors")
-	gitAt(t, dir, "2026-01-02T04:04:00Z", "cherry-pick", hot)
-	commitFile(t, dir, 5, "README.md", "hello\nparser docs\n", "Document the parser")
+	a := gittest.CommitFile(t, dir, 2, "parser.go", "package parser\n", "Add the parser")
+	b := gittest.CommitFile(t, dir, 3, "errors.go", "package parser // errors\n", "Handle parse errors")
+	gittest.GitAt(t, dir, "2026-01-02T04:04:00Z", "cherry-pick", hot)
+	gittest.CommitFile(t, dir, 5, "README.md", "hello\nparser docs\n", "Document the parser")
 
 	const s1, s2 = "01JA0000000000000000000000", "01JB0000000000000000000000"
-	repo := openRepo(t, dir)
+	repo := repotest.OpenRepo(t, dir)
 	sess := rec(session.KindSession, s1, "00", s1, "feature")
 	sess.Engine, sess.Model, sess.Title = "responses", "gpt-5", "Build the expression parser"
 	t1 := rec(session.KindTurn, "01JA0000000000000000000T01", "01", s1, "feature")
@@ -86,7 +88,7 @@ func historyFixture(t *testing.T) string {
 		for i := range step.recs {
 			step.recs[i].Commit = step.target
 		}
-		if err := appendRecords(repo, "feature", step.target, step.recs...); err != nil {
+		if err := repotest.AppendRecords(repo, "feature", step.target, step.recs...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -94,16 +96,16 @@ func historyFixture(t *testing.T) string {
 	h1.Text, h1.Commit = "Fix: crash on empty input", hot
 	ha := rec(session.KindAnswer, "01JB0000000000000000000A01", "11", s2, "hotfix")
 	ha.Turn, ha.Text, ha.Commit, ha.Usage = h1.ID, "Guarded the empty case.", hot, &session.Usage{Input: 3000, Output: 120}
-	if err := appendRecords(repo, "hotfix", hot, h1, ha); err != nil {
+	if err := repotest.AppendRecords(repo, "hotfix", hot, h1, ha); err != nil {
 		t.Fatal(err)
 	}
 	return dir
 }
 
 func TestSummarizeGolden(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := historyFixture(t)
-	s, err := Summarize(context.Background(), openRepo(t, dir), SummaryOptions{Base: "main"})
+	s, err := Summarize(context.Background(), repotest.OpenRepo(t, dir), SummaryOptions{Base: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +121,7 @@ func TestSummarizeGolden(t *testing.T) {
 	golden(t, "summary.json", append(js, '\n'))
 
 	// Deterministic: the same history gives the same bytes.
-	s2, err := Summarize(context.Background(), openRepo(t, dir), SummaryOptions{Base: "main"})
+	s2, err := Summarize(context.Background(), repotest.OpenRepo(t, dir), SummaryOptions{Base: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,11 +135,11 @@ func TestSummarizeGolden(t *testing.T) {
 }
 
 func TestSummarizeWithoutSessions(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-	commitFile(t, dir, 1, "a.txt", "a\n", "Plain change")
-	s, err := Summarize(context.Background(), openRepo(t, dir), SummaryOptions{})
+	gittest.CommitFile(t, dir, 1, "a.txt", "a\n", "Plain change")
+	s, err := Summarize(context.Background(), repotest.OpenRepo(t, dir), SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +151,9 @@ func TestSummarizeWithoutSessions(t *testing.T) {
 }
 
 func TestLogGolden(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := historyFixture(t)
-	entries, warns, err := Log(context.Background(), openRepo(t, dir), LogOptions{Revs: []string{"main..feature"}})
+	entries, warns, err := Log(context.Background(), repotest.OpenRepo(t, dir), LogOptions{Revs: []string{"main..feature"}})
 	if err != nil || len(warns) > 0 {
 		t.Fatal(err, warns)
 	}
@@ -161,7 +163,7 @@ func TestLogGolden(t *testing.T) {
 	}
 	golden(t, "log.txt", out.Bytes())
 
-	limited, _, err := Log(context.Background(), openRepo(t, dir), LogOptions{Max: 2})
+	limited, _, err := Log(context.Background(), repotest.OpenRepo(t, dir), LogOptions{Max: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +173,7 @@ func TestLogGolden(t *testing.T) {
 }
 
 func TestDefaultBase(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	tests := []struct {
 		name    string
 		setup   func(t *testing.T, dir string)
@@ -199,9 +201,9 @@ func TestDefaultBase(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := gittest.NewRepo(t)
 			gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
-			commitFile(t, dir, 1, "a.txt", "a\n", "change")
+			gittest.CommitFile(t, dir, 1, "a.txt", "a\n", "change")
 			tt.setup(t, dir)
-			repo := openRepo(t, dir)
+			repo := repotest.OpenRepo(t, dir)
 			head, _ := repo.Resolve(context.Background(), "HEAD")
 			_, ref, err := DefaultBase(context.Background(), repo, head)
 			if !errors.Is(err, tt.wantErr) || ref != tt.wantRef {

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -45,18 +48,18 @@ func TestGitPushDryRun(t *testing.T) {
 
 // A dry-run push sends nothing, and does not touch the remote.
 func TestPrePushDryRunSendsNothing(t *testing.T) {
-	hermeticGit(t)
-	bare, clones := bareWithClones(t, 1)
-	repo := openRepo(t, clones[0])
+	gittest.Hermetic(t, gitstore.GuardEnv)
+	bare, clones := gittest.BareWithClones(t, 1)
+	repo := repotest.OpenRepo(t, clones[0])
 	h, _ := repo.Head()
-	addTurn(t, repo, "topic", "S", h.Target(), "x", session.Usage{})
+	repotest.AddTurn(t, repo, "topic", "S", h.Target(), "x", session.Usage{})
 	res, err := PrePush(context.Background(), repo, PrePushOptions{Remote: "origin", URL: bare,
 		RefLines: strings.NewReader("refs/heads/main " + h.Target() + " refs/heads/main " + h.Target() + "\n"),
 		DryRun:   func() bool { return true }})
 	if err != nil || len(res.Pushed) != 0 || res.Skipped == "" {
 		t.Errorf("PrePush in a dry run = %+v, %v; want nothing sent", res, err)
 	}
-	if got := gitOr(clones[0], "", "--git-dir="+bare, "for-each-ref", "refs/notes"); got != "" {
+	if got := gittest.GitOr(clones[0], "", "--git-dir="+bare, "for-each-ref", "refs/notes"); got != "" {
 		t.Errorf("the remote got notes: %s", got)
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 )
 
 // localConfig returns the repository's local config, one key=value a line.
@@ -53,7 +55,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 		{
 			name: "existing hook is chained",
 			setup: func(t *testing.T, dir string) {
-				writeFile(t, dir, ".git/hooks/pre-push", "#!/bin/sh\necho user hook\n")
+				gittest.WriteFile(t, dir, ".git/hooks/pre-push", "#!/bin/sh\necho user hook\n")
 				os.Chmod(filepath.Join(dir, ".git/hooks/pre-push"), 0o755)
 			},
 			hooksDir: ".git/hooks",
@@ -90,7 +92,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hermeticGit(t)
+			gittest.Hermetic(t, gitstore.GuardEnv)
 			dir := gittest.NewRepo(t)
 			tt.setup(t, dir)
 			before := localConfig(t, dir)
@@ -99,7 +101,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 			userHook, _ = os.ReadFile(hook)
 			ctx := context.Background()
 
-			res, err := Install(ctx, openRepo(t, dir))
+			res, err := Install(ctx, repotest.OpenRepo(t, dir))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,13 +131,13 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 			if got := gittest.Git(t, dir, "config", "notes.rewriteMode"); got != "cat_sort_uniq" {
 				t.Errorf("notes.rewriteMode = %q", got)
 			}
-			st, err := Status(ctx, openRepo(t, dir))
+			st, err := Status(ctx, repotest.OpenRepo(t, dir))
 			if err != nil || !st.Installed() {
 				t.Errorf("Status after Install = %+v, %v", st, err)
 			}
 
 			afterFirst := localConfig(t, dir)
-			again, err := Install(ctx, openRepo(t, dir))
+			again, err := Install(ctx, repotest.OpenRepo(t, dir))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +148,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 				t.Errorf("second Install changed config:\n%s\nwas\n%s", c, afterFirst)
 			}
 
-			if _, err := Uninstall(ctx, openRepo(t, dir)); err != nil {
+			if _, err := Uninstall(ctx, repotest.OpenRepo(t, dir)); err != nil {
 				t.Fatal(err)
 			}
 			if c := localConfig(t, dir); c != before {
@@ -165,7 +167,7 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, ".git", stateFile)); err == nil {
 				t.Errorf("install record left behind")
 			}
-			st, err = Status(ctx, openRepo(t, dir))
+			st, err = Status(ctx, repotest.OpenRepo(t, dir))
 			if err != nil || st.HookInstalled {
 				t.Errorf("Status after Uninstall = %+v, %v", st, err)
 			}
@@ -174,16 +176,16 @@ func TestInstallIdempotentAndUninstallRestores(t *testing.T) {
 }
 
 func TestUninstallLeavesUserChanges(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	ctx := context.Background()
-	if _, err := Install(ctx, openRepo(t, dir)); err != nil {
+	if _, err := Install(ctx, repotest.OpenRepo(t, dir)); err != nil {
 		t.Fatal(err)
 	}
 	// The user changes the mode and replaces the hook after init.
 	gittest.Git(t, dir, "config", "notes.rewriteMode", "concatenate")
-	writeFile(t, dir, ".git/hooks/pre-push", "#!/bin/sh\nexit 0\n")
-	res, err := Uninstall(ctx, openRepo(t, dir))
+	gittest.WriteFile(t, dir, ".git/hooks/pre-push", "#!/bin/sh\nexit 0\n")
+	res, err := Uninstall(ctx, repotest.OpenRepo(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,11 +210,11 @@ func TestUninstallLeavesUserChanges(t *testing.T) {
 }
 
 func TestInstallRefusesToClobberChained(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
-	writeFile(t, dir, ".git/hooks/pre-push", "#!/bin/sh\necho a\n")
-	writeFile(t, dir, ".git/hooks/pre-push"+ChainedSuffix, "#!/bin/sh\necho b\n")
-	_, err := Install(context.Background(), openRepo(t, dir))
+	gittest.WriteFile(t, dir, ".git/hooks/pre-push", "#!/bin/sh\necho a\n")
+	gittest.WriteFile(t, dir, ".git/hooks/pre-push"+ChainedSuffix, "#!/bin/sh\necho b\n")
+	_, err := Install(context.Background(), repotest.OpenRepo(t, dir))
 	if err == nil || !strings.Contains(err.Error(), ChainedSuffix) {
 		t.Fatalf("err = %v, want a refusal naming %s", err, ChainedSuffix)
 	}
@@ -222,11 +224,11 @@ func TestInstallRefusesToClobberChained(t *testing.T) {
 }
 
 func TestInstallInLinkedWorktreeUsesCommonHooks(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	wt := filepath.Join(t.TempDir(), "wt")
 	gittest.Git(t, dir, "worktree", "add", "-q", "-b", "side", wt)
-	if _, err := Install(context.Background(), openRepo(t, wt)); err != nil {
+	if _, err := Install(context.Background(), repotest.OpenRepo(t, wt)); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, ".git/hooks/pre-push")); err != nil || string(b) != PrePushScript {
@@ -248,17 +250,17 @@ func TestHookChainsOnRealPush(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hermeticGit(t)
-			bare, clones := bareWithClones(t, 1)
+			gittest.Hermetic(t, gitstore.GuardEnv)
+			bare, clones := gittest.BareWithClones(t, 1)
 			dir := clones[0]
 			seen := filepath.Join(t.TempDir(), "seen")
-			writeFile(t, dir, ".git/hooks/pre-push",
+			gittest.WriteFile(t, dir, ".git/hooks/pre-push",
 				"#!/bin/sh\necho \"args: $*\" > '"+seen+"'\ncat >> '"+seen+"'\nexit "+strconv.Itoa(tt.exit)+"\n")
 			os.Chmod(filepath.Join(dir, ".git/hooks/pre-push"), 0o755)
-			if _, err := Install(context.Background(), openRepo(t, dir)); err != nil {
+			if _, err := Install(context.Background(), repotest.OpenRepo(t, dir)); err != nil {
 				t.Fatal(err)
 			}
-			commitFile(t, dir, 1, "a.txt", "a\n", "second")
+			gittest.CommitFile(t, dir, 1, "a.txt", "a\n", "second")
 			head := gittest.Git(t, dir, "rev-parse", "HEAD")
 			cmd := exec.Command("git", "push", "origin", "HEAD:main")
 			cmd.Dir = dir

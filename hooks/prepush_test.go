@@ -11,6 +11,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/notesync"
 	"github.com/git-codex/git-codex/session"
 )
@@ -21,7 +22,7 @@ const (
 )
 
 func TestPrePush(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	push := "refs/heads/main " + sha1 + " refs/heads/main " + zero + "\n"
 	del := "(delete) " + zero + " refs/heads/x " + sha1 + "\n"
 	tests := []struct {
@@ -53,10 +54,10 @@ func TestPrePush(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, clones := bareWithClones(t, 1)
+			_, clones := gittest.BareWithClones(t, 1)
 			dir := clones[0]
 			if tt.context {
-				commitContextFiles(t, dir)
+				gittest.CommitContextFiles(t, dir)
 			}
 			if tt.require {
 				gittest.Git(t, dir, "config", RequireContextFilesKey, "true")
@@ -68,14 +69,14 @@ func TestPrePush(t *testing.T) {
 			if tt.shared {
 				gittest.Git(t, dir, "config", "--add", "codex.topic.main.share", remote)
 			}
-			repo := openRepo(t, dir)
+			repo := repotest.OpenRepo(t, dir)
 			if tt.notes {
 				topic := tt.topic
 				if topic == "" {
 					topic = "main"
 				}
 				h, _ := repo.Head()
-				addTurn(t, repo, topic, "S", h.Target(), "hello", session.Usage{})
+				repotest.AddTurn(t, repo, topic, "S", h.Target(), "hello", session.Usage{})
 			}
 			getenv := func(k string) string {
 				if k == gitstore.GuardEnv && tt.guard {
@@ -106,20 +107,20 @@ func TestPrePush(t *testing.T) {
 // and does not touch the remote at all: it still succeeds with the remote
 // gone.
 func TestPrePushSkipsUnchangedNotesWithoutNetwork(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	bare, clones := bareWithClones(t, 1)
+	bare, clones := gittest.BareWithClones(t, 1)
 	withContextFiles(t, clones...)
 	gittest.Git(t, clones[0], "config", "codex.topic.topic.share", "origin")
-	repo := openRepo(t, clones[0])
+	repo := repotest.OpenRepo(t, clones[0])
 	h, _ := repo.Head()
-	want := map[string]bool{addTurn(t, repo, "topic", "S", h.Target(), "hello", session.Usage{}): true}
+	want := map[string]bool{repotest.AddTurn(t, repo, "topic", "S", h.Target(), "hello", session.Usage{}): true}
 	opt := PrePushOptions{Remote: "origin", URL: bare, RefLines: strings.NewReader("")}
 	res, err := PrePush(ctx, repo, opt)
 	if err != nil || len(res.Pushed) != 1 {
 		t.Fatalf("first PrePush = %+v, %v", res, err)
 	}
-	if m := missing(want, remoteNoteIDs(t, bare, "refs/notes/codex/topic")); len(m) > 0 {
+	if m := repotest.Missing(want, repotest.RemoteNoteIDs(t, bare, "refs/notes/codex/topic")); len(m) > 0 {
 		t.Fatalf("remote misses %v", m)
 	}
 	if err := os.Rename(bare, bare+".gone"); err != nil {
@@ -130,7 +131,7 @@ func TestPrePushSkipsUnchangedNotesWithoutNetwork(t *testing.T) {
 		t.Errorf("second PrePush = %+v, %v; want a quiet skip", res, err)
 	}
 	// A new turn makes it talk to the remote again (and warn, as it is gone).
-	addTurn(t, repo, "topic", "S", h.Target(), "again", session.Usage{})
+	repotest.AddTurn(t, repo, "topic", "S", h.Target(), "again", session.Usage{})
 	res, err = PrePush(ctx, repo, opt)
 	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "does not appear to be a git repository") {
 		t.Errorf("third PrePush = %+v, %v; want one warning", res, err)
@@ -140,18 +141,18 @@ func TestPrePushSkipsUnchangedNotesWithoutNetwork(t *testing.T) {
 // The hook answers a rejection (another clone pushed notes first) with
 // fetch, merge and push; both clones' records reach the remote.
 func TestPrePushMergesDivergedRemoteNotes(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	bare, clones := bareWithClones(t, 2)
+	bare, clones := gittest.BareWithClones(t, 2)
 	withContextFiles(t, clones...)
 	for _, c := range clones {
 		gittest.Git(t, c, "config", notesync.ShareKey, notesync.ShareAll)
 	}
-	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
+	a, b := repotest.OpenRepo(t, clones[0]), repotest.OpenRepo(t, clones[1])
 	h, _ := a.Head()
 	want := map[string]bool{
-		addTurn(t, a, "topic", "SA", h.Target(), "a", session.Usage{}): true,
-		addTurn(t, b, "topic", "SB", h.Target(), "b", session.Usage{}): true,
+		repotest.AddTurn(t, a, "topic", "SA", h.Target(), "a", session.Usage{}): true,
+		repotest.AddTurn(t, b, "topic", "SB", h.Target(), "b", session.Usage{}): true,
 	}
 	for _, r := range []*gitstore.Repo{a, b} {
 		res, err := PrePush(ctx, r, PrePushOptions{Remote: "origin", RefLines: strings.NewReader("")})
@@ -159,21 +160,21 @@ func TestPrePushMergesDivergedRemoteNotes(t *testing.T) {
 			t.Fatalf("PrePush = %+v, %v", res, err)
 		}
 	}
-	if m := missing(want, remoteNoteIDs(t, bare, "refs/notes/codex/topic")); len(m) > 0 {
+	if m := repotest.Missing(want, repotest.RemoteNoteIDs(t, bare, "refs/notes/codex/topic")); len(m) > 0 {
 		t.Errorf("remote misses %v", m)
 	}
-	if m := missing(want, recordIDs(t, clones[1], "topic")); len(m) > 0 {
+	if m := repotest.Missing(want, repotest.RecordIDs(t, clones[1], "topic")); len(m) > 0 {
 		t.Errorf("second clone misses %v after merging", m)
 	}
 }
 
 func TestPrePushNoNotesIsCheap(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
-	commitContextFiles(t, dir)
+	gittest.CommitContextFiles(t, dir)
 	// A PATH without git proves no subprocess is started.
 	t.Setenv("PATH", filepath.Join(t.TempDir(), "empty"))
-	repo := openRepo(t, dir)
+	repo := repotest.OpenRepo(t, dir)
 	res, err := PrePush(context.Background(), repo, PrePushOptions{Remote: "origin", RefLines: strings.NewReader("")})
 	if err != nil || res.Skipped != "no session notes" || len(res.Warnings) > 0 {
 		t.Errorf("PrePush = %+v, %v", res, err)
@@ -183,10 +184,10 @@ func TestPrePushNoNotesIsCheap(t *testing.T) {
 // BenchmarkPrePushNoSessions is the hook's cost when there is nothing to
 // send (the common case on repositories without sessions).
 func BenchmarkPrePushNoSessions(b *testing.B) {
-	hermeticGit(b)
+	gittest.Hermetic(b, gitstore.GuardEnv)
 	dir := gittest.NewRepo(b)
-	writeFile(b, dir, "ARCHITECTURE.md", "a")
-	writeFile(b, dir, "AGENTS.md", "b")
+	gittest.WriteFile(b, dir, "ARCHITECTURE.md", "a")
+	gittest.WriteFile(b, dir, "AGENTS.md", "b")
 	ctx := context.Background()
 	for b.Loop() {
 		repo, err := gitstore.Open(dir, os.Getenv)
@@ -203,11 +204,11 @@ func BenchmarkPrePushNoSessions(b *testing.B) {
 // BenchmarkPrePushUpToDate is the hook's cost when the remote already has
 // every topic (one config read, no network).
 func BenchmarkPrePushUpToDate(b *testing.B) {
-	hermeticGit(b)
-	bare, clones := bareWithClones(b, 1)
-	repo := openRepo(b, clones[0])
+	gittest.Hermetic(b, gitstore.GuardEnv)
+	bare, clones := gittest.BareWithClones(b, 1)
+	repo := repotest.OpenRepo(b, clones[0])
 	h, _ := repo.Head()
-	addTurn(b, repo, "topic", "S", h.Target(), "x", session.Usage{})
+	repotest.AddTurn(b, repo, "topic", "S", h.Target(), "x", session.Usage{})
 	ctx := context.Background()
 	if _, err := PrePush(ctx, repo, PrePushOptions{Remote: "origin", URL: bare, RefLines: strings.NewReader("")}); err != nil {
 		b.Fatal(err)
@@ -229,6 +230,6 @@ func BenchmarkPrePushUpToDate(b *testing.B) {
 func withContextFiles(t testing.TB, dirs ...string) {
 	t.Helper()
 	for _, d := range dirs {
-		commitContextFiles(t, d)
+		gittest.CommitContextFiles(t, d)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -15,17 +17,17 @@ import (
 // and unshared topics never leave, the tracking refs record what was sent,
 // and no staged ref is left behind.
 func TestManyTopicsKeepTheSharingRule(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	bare, clones := bareWithClones(t, 1)
+	bare, clones := gittest.BareWithClones(t, 1)
 	dir := clones[0]
-	repo := openRepo(t, dir)
+	repo := repotest.OpenRepo(t, dir)
 	head, _ := repo.Head()
 	gittest.Git(t, dir, "config", "codex.share", "all")
 	var want []string
 	for i := 0; i < 90; i++ {
 		topic := fmt.Sprintf("t/%02d", i)
-		addTurn(t, repo, topic, "S", head.Target(), "turn", session.Usage{})
+		repotest.AddTurn(t, repo, topic, "S", head.Target(), "turn", session.Usage{})
 		switch {
 		case i%10 == 3:
 			if err := MakePrivate(ctx, repo, topic); err != nil {
@@ -40,7 +42,7 @@ func TestManyTopicsKeepTheSharingRule(t *testing.T) {
 		}
 	}
 	// The hook's half first, for the topics of a push of main.
-	res, err := prePush(ctx, openRepo(t, dir), "origin",
+	res, err := prePush(ctx, repotest.OpenRepo(t, dir), "origin",
 		"refs/heads/main "+head.Commit+" refs/heads/main "+zero)
 	if err != nil || len(res.Warnings) > 0 {
 		t.Fatalf("Send = %+v, %v", res, err)
@@ -51,12 +53,12 @@ func TestManyTopicsKeepTheSharingRule(t *testing.T) {
 	if got := remoteTopics(t, bare); !reflect.DeepEqual(got, want) {
 		t.Fatalf("the remote has %v", got)
 	}
-	tracked, err := openRepo(t, dir).TrackedTopics()
+	tracked, err := repotest.OpenRepo(t, dir).TrackedTopics()
 	if err != nil || len(tracked) != len(want) {
 		t.Fatalf("tracking refs: %d, %v; want %d", len(tracked), err, len(want))
 	}
 	for _, tr := range tracked {
-		if local := gittest.Git(t, dir, "rev-parse", openRepo(t, dir).TopicRef(tr.Topic)); tr.Commit != local {
+		if local := gittest.Git(t, dir, "rev-parse", repotest.OpenRepo(t, dir).TopicRef(tr.Topic)); tr.Commit != local {
 			t.Errorf("tracking ref of %s = %s, local %s", tr.Topic, tr.Commit, local)
 		}
 	}
@@ -64,11 +66,11 @@ func TestManyTopicsKeepTheSharingRule(t *testing.T) {
 		t.Fatalf("staged refs left: %s", left)
 	}
 	// New turns everywhere; sync sends the shared ones again, only them.
-	repo = openRepo(t, dir)
+	repo = repotest.OpenRepo(t, dir)
 	for i := 0; i < 90; i++ {
-		addTurn(t, repo, fmt.Sprintf("t/%02d", i), "S", head.Target(), "again", session.Usage{})
+		repotest.AddTurn(t, repo, fmt.Sprintf("t/%02d", i), "S", head.Target(), "again", session.Usage{})
 	}
-	sres, err := Sync(ctx, openRepo(t, dir), SyncOptions{})
+	sres, err := Sync(ctx, repotest.OpenRepo(t, dir), SyncOptions{})
 	if err != nil || !reflect.DeepEqual(sres.Pushed, want) || len(sres.Kept) != 90-len(want) {
 		t.Fatalf("Sync = pushed %d kept %d, %v", len(sres.Pushed), len(sres.Kept), err)
 	}

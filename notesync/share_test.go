@@ -12,6 +12,7 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -26,15 +27,15 @@ type shareFixture struct {
 
 func newShareFixture(t *testing.T) shareFixture {
 	t.Helper()
-	bare, clones := bareWithClones(t, 1)
+	bare, clones := gittest.BareWithClones(t, 1)
 	f := shareFixture{dir: clones[0], bare: bare}
-	commitContextFiles(t, f.dir)
+	gittest.CommitContextFiles(t, f.dir)
 	gittest.Git(t, f.dir, "push", "-q", "origin", "main")
 	f.main = gittest.Git(t, f.dir, "rev-parse", "HEAD")
 	gittest.Git(t, f.dir, "checkout", "-q", "-b", "feature")
-	f.featureOne = commitFile(t, f.dir, 1, "f.txt", "one\n", "feature one")
-	f.tip = commitFile(t, f.dir, 2, "f.txt", "two\n", "feature two")
-	repo := openRepo(t, f.dir)
+	f.featureOne = gittest.CommitFile(t, f.dir, 1, "f.txt", "one\n", "feature one")
+	f.tip = gittest.CommitFile(t, f.dir, 2, "f.txt", "two\n", "feature two")
+	repo := repotest.OpenRepo(t, f.dir)
 	for topic, target := range map[string]string{
 		"feature": f.tip,        // its branch is pushed
 		"on-tip":  f.tip,        // attached to the pushed tip
@@ -45,7 +46,7 @@ func newShareFixture(t *testing.T) shareFixture {
 		"shr":     f.main,       // shared with origin by 'share'
 		"main":    f.main,       // its branch is on the remote
 	} {
-		addTurn(t, repo, topic, "S-"+topic, target, "about "+topic, session.Usage{})
+		repotest.AddTurn(t, repo, topic, "S-"+topic, target, "about "+topic, session.Usage{})
 	}
 	gittest.Git(t, f.dir, "config", "codex.topic.priv.private", "true")
 	gittest.Git(t, f.dir, "config", "codex.topic.uns.unshare", "origin")
@@ -56,7 +57,7 @@ func newShareFixture(t *testing.T) shareFixture {
 // The pre-push hook sends exactly the topics shared with the remote, and
 // says why each one goes (Send is its sending half).
 func TestPrePushSharingRule(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	tests := []struct {
 		name     string
 		mode     string // codex.share
@@ -104,7 +105,7 @@ func TestPrePushSharingRule(t *testing.T) {
 				gittest.Git(t, f.dir, "init", "-q", "--bare", bare)
 				gittest.Git(t, f.dir, "remote", "add", "fork", bare)
 			}
-			res, err := prePush(context.Background(), openRepo(t, f.dir), remote, tt.lines(f))
+			res, err := prePush(context.Background(), repotest.OpenRepo(t, f.dir), remote, tt.lines(f))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,32 +127,32 @@ func TestPrePushSharingRule(t *testing.T) {
 // a push that has nothing to do with it. unshare stops that; share of a
 // private topic needs force.
 func TestShareStaysAndUnshare(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	f := newShareFixture(t)
 	push := func() SendResult {
 		t.Helper()
-		res, err := prePush(ctx, openRepo(t, f.dir), "origin", "")
+		res, err := prePush(ctx, repotest.OpenRepo(t, f.dir), "origin", "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return res
 	}
-	res, err := prePush(ctx, openRepo(t, f.dir), "origin", "refs/heads/feature "+f.tip+" refs/heads/feature "+zero+"\n")
+	res, err := prePush(ctx, repotest.OpenRepo(t, f.dir), "origin", "refs/heads/feature "+f.tip+" refs/heads/feature "+zero+"\n")
 	if err != nil || res.Reasons["on-tip"] != ReasonCommit {
 		t.Fatalf("first push = %+v, %v", res, err)
 	}
-	addTurn(t, openRepo(t, f.dir), "on-tip", "S-on-tip", f.tip, "later", session.Usage{})
+	repotest.AddTurn(t, repotest.OpenRepo(t, f.dir), "on-tip", "S-on-tip", f.tip, "later", session.Usage{})
 	if res := push(); res.Reasons["on-tip"] != ReasonOnRemote {
 		t.Errorf("second push sent %v; want on-tip as already on the remote", res.Reasons)
 	}
 
-	u, err := UnshareTopic(ctx, openRepo(t, f.dir), "on-tip", "origin", false)
+	u, err := UnshareTopic(ctx, repotest.OpenRepo(t, f.dir), "on-tip", "origin", false)
 	if err != nil || !reflect.DeepEqual(u.StaysOn, []string{"origin"}) {
 		t.Fatalf("UnshareTopic = %+v, %v", u, err)
 	}
 	before := gittest.Git(t, f.bare, "rev-parse", "refs/notes/codex/on-tip")
-	addTurn(t, openRepo(t, f.dir), "on-tip", "S-on-tip", f.tip, "after unshare", session.Usage{})
+	repotest.AddTurn(t, repotest.OpenRepo(t, f.dir), "on-tip", "S-on-tip", f.tip, "after unshare", session.Usage{})
 	if res := push(); len(res.Pushed) != 0 {
 		t.Errorf("push after unshare sent %v", res.Pushed)
 	}
@@ -159,49 +160,49 @@ func TestShareStaysAndUnshare(t *testing.T) {
 		t.Errorf("the remote's notes moved after unshare")
 	}
 
-	if _, err := ShareTopic(ctx, openRepo(t, f.dir), "priv", "origin", false); !errors.Is(err, ErrPrivateTopic) {
+	if _, err := ShareTopic(ctx, repotest.OpenRepo(t, f.dir), "priv", "origin", false); !errors.Is(err, ErrPrivateTopic) {
 		t.Errorf("share of a private topic = %v, want ErrPrivateTopic", err)
 	}
 	if res := push(); res.Reasons["priv"] != "" {
 		t.Errorf("the private topic was sent: %v", res.Reasons)
 	}
-	s, err := ShareTopic(ctx, openRepo(t, f.dir), "priv", "origin", true)
+	s, err := ShareTopic(ctx, repotest.OpenRepo(t, f.dir), "priv", "origin", true)
 	if err != nil || !s.WasPrivate {
 		t.Fatalf("share -f = %+v, %v", s, err)
 	}
 	if res := push(); res.Reasons["priv"] != ReasonShared {
 		t.Errorf("after share -f sent %v", res.Reasons)
 	}
-	sent := remoteNoteIDs(t, f.bare, "refs/notes/codex/priv")
-	if _, err := ShareTopic(ctx, openRepo(t, f.dir), "priv", "nowhere", false); !errors.Is(err, ErrNoSuchRemote) {
+	sent := repotest.RemoteNoteIDs(t, f.bare, "refs/notes/codex/priv")
+	if _, err := ShareTopic(ctx, repotest.OpenRepo(t, f.dir), "priv", "nowhere", false); !errors.Is(err, ErrNoSuchRemote) {
 		t.Errorf("share with an unknown remote = %v", err)
 	}
 
 	// Private again: nothing more leaves, and the remote keeps what it has.
-	u, err = UnshareTopic(ctx, openRepo(t, f.dir), "priv", "", true)
+	u, err = UnshareTopic(ctx, repotest.OpenRepo(t, f.dir), "priv", "", true)
 	if err != nil || !u.Private || !reflect.DeepEqual(u.StaysOn, []string{"origin"}) {
 		t.Fatalf("unshare --private = %+v, %v", u, err)
 	}
-	addTurn(t, openRepo(t, f.dir), "priv", "S-priv", f.tip, "secret", session.Usage{})
+	repotest.AddTurn(t, repotest.OpenRepo(t, f.dir), "priv", "S-priv", f.tip, "secret", session.Usage{})
 	if res := push(); len(res.Pushed) != 0 {
 		t.Errorf("push after unshare --private sent %v", res.Pushed)
 	}
-	if _, err := Sync(ctx, openRepo(t, f.dir), SyncOptions{}); err != nil {
+	if _, err := Sync(ctx, repotest.OpenRepo(t, f.dir), SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if ids := remoteNoteIDs(t, f.bare, "refs/notes/codex/priv"); len(sent) == 0 || !reflect.DeepEqual(ids, sent) {
+	if ids := repotest.RemoteNoteIDs(t, f.bare, "refs/notes/codex/priv"); len(sent) == 0 || !reflect.DeepEqual(ids, sent) {
 		t.Errorf("the remote has %d records of priv, want the %d sent before it became private", len(ids), len(sent))
 	}
 }
 
 // list's view: each topic's state with respect to the remotes known here.
 func TestSharingStates(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	f := newShareFixture(t)
 	gittest.Git(t, f.dir, "remote", "add", "fork", t.TempDir())
 	gittest.Git(t, f.dir, "config", "--add", "codex.topic.exp.share", "fork")
 	gittest.Git(t, f.dir, "update-ref", "refs/notes/remotes/origin/codex/earlier", f.main)
-	got, err := Sharing(openRepo(t, f.dir), []string{"feature", "exp", "priv", "shr", "earlier", "uns", "new", "main"})
+	got, err := Sharing(repotest.OpenRepo(t, f.dir), []string{"feature", "exp", "priv", "shr", "earlier", "uns", "new", "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,10 +224,10 @@ func TestSharingStates(t *testing.T) {
 // sync pushes back only the topics shared with the remote, and never
 // deletes what the remote has.
 func TestSyncSendsSharedTopicsOnly(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	f := newShareFixture(t)
-	res, err := Sync(ctx, openRepo(t, f.dir), SyncOptions{})
+	res, err := Sync(ctx, repotest.OpenRepo(t, f.dir), SyncOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,15 +242,15 @@ func TestSyncSendsSharedTopicsOnly(t *testing.T) {
 	}
 	// The branch reaches the remote (without the hook): its topic follows.
 	gittest.Git(t, f.dir, "push", "-q", "origin", "feature")
-	res, err = Sync(ctx, openRepo(t, f.dir), SyncOptions{})
+	res, err = Sync(ctx, repotest.OpenRepo(t, f.dir), SyncOptions{})
 	if err != nil || !slices.Equal(res.Pushed, []string{"feature"}) {
 		t.Errorf("second Sync = %+v, %v", res, err)
 	}
 	// Unsharing never deletes: the remote keeps feature.
-	if _, err := UnshareTopic(ctx, openRepo(t, f.dir), "feature", "origin", false); err != nil {
+	if _, err := UnshareTopic(ctx, repotest.OpenRepo(t, f.dir), "feature", "origin", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Sync(ctx, openRepo(t, f.dir), SyncOptions{}); err != nil {
+	if _, err := Sync(ctx, repotest.OpenRepo(t, f.dir), SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := remoteTopics(t, f.bare); !reflect.DeepEqual(got, []string{"feature", "main", "shr"}) {
@@ -260,7 +261,7 @@ func TestSyncSendsSharedTopicsOnly(t *testing.T) {
 // remoteTopics lists the topic refs of a bare remote.
 func remoteTopics(t testing.TB, bare string) []string {
 	t.Helper()
-	out := gitOr(bare, "", "for-each-ref", "--format=%(refname)", "refs/notes/codex/")
+	out := gittest.GitOr(bare, "", "for-each-ref", "--format=%(refname)", "refs/notes/codex/")
 	topics := []string{}
 	for _, ref := range strings.Fields(out) {
 		topic, err := gitstore.DecodeTopic(strings.TrimPrefix(ref, "refs/notes/codex/"))
@@ -287,14 +288,14 @@ func sortedTopics(m map[string]string) []string {
 // branch by a push and by sync, even when its records are on commits the
 // remote has; a topic whose name merely starts the same way is not.
 func TestTopicsUnderABranchFollowIt(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	f := newShareFixture(t)
-	repo := openRepo(t, f.dir)
+	repo := repotest.OpenRepo(t, f.dir)
 	for _, topic := range []string{"feature/review", "feature/review/api", "featurex", "main/review/api"} {
-		addTurn(t, repo, topic, "S-"+topic, f.main, "about "+topic, session.Usage{})
+		repotest.AddTurn(t, repo, topic, "S-"+topic, f.main, "about "+topic, session.Usage{})
 	}
-	res, err := prePush(ctx, openRepo(t, f.dir), "origin", "refs/heads/feature "+f.tip+" refs/heads/feature "+zero+"\n")
+	res, err := prePush(ctx, repotest.OpenRepo(t, f.dir), "origin", "refs/heads/feature "+f.tip+" refs/heads/feature "+zero+"\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,14 +311,14 @@ func TestTopicsUnderABranchFollowIt(t *testing.T) {
 	}
 
 	// sync (no push): the branch part of the rule.
-	_, clones := bareWithClones(t, 1)
+	_, clones := gittest.BareWithClones(t, 1)
 	other := clones[0]
 	gittest.Git(t, other, "checkout", "-q", "-b", "topic")
-	orepo := openRepo(t, other)
+	orepo := repotest.OpenRepo(t, other)
 	head := gittest.Git(t, other, "rev-parse", "HEAD")
-	addTurn(t, orepo, "topic/wf/a", "S-a", head, "step a", session.Usage{})
-	addTurn(t, orepo, "topic/wf", "S-run", head, "run", session.Usage{})
-	sres, err := Sync(ctx, openRepo(t, other), SyncOptions{})
+	repotest.AddTurn(t, orepo, "topic/wf/a", "S-a", head, "step a", session.Usage{})
+	repotest.AddTurn(t, orepo, "topic/wf", "S-run", head, "run", session.Usage{})
+	sres, err := Sync(ctx, repotest.OpenRepo(t, other), SyncOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +326,7 @@ func TestTopicsUnderABranchFollowIt(t *testing.T) {
 		t.Errorf("sync before the branch is on the remote sent %v", sres.Pushed)
 	}
 	gittest.Git(t, other, "push", "-q", "origin", "topic")
-	sres, err = Sync(ctx, openRepo(t, other), SyncOptions{})
+	sres, err = Sync(ctx, repotest.OpenRepo(t, other), SyncOptions{})
 	if err != nil || !slices.Equal(sres.Pushed, []string{"topic/wf", "topic/wf/a"}) ||
 		sres.Reasons["topic/wf/a"] != "under branch topic, which is on the remote" {
 		t.Errorf("sync after the branch is pushed = %+v, %v", sres, err)

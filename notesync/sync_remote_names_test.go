@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
 )
 
@@ -17,12 +19,12 @@ import (
 // file name), and with several remotes at once; a second sync with each
 // changes nothing, and no remote.* setting is written.
 func TestSyncRemoteNamesAndURLs(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
 	dir := gittest.NewRepo(t)
-	repo := openRepo(t, dir)
+	repo := repotest.OpenRepo(t, dir)
 	h, _ := repo.Head()
-	id := addTurn(t, repo, "topic", "S1", h.Target(), "hello", session.Usage{})
+	id := repotest.AddTurn(t, repo, "topic", "S1", h.Target(), "hello", session.Usage{})
 
 	long := t.TempDir()
 	for i := 0; i < 12; i++ {
@@ -44,7 +46,7 @@ func TestSyncRemoteNamesAndURLs(t *testing.T) {
 		{"long path", "", filepath.Join(long, "r4.git"), false},
 		{"long file URL", "", filepath.Join(long, "r5.git"), false},
 	}
-	before := gitOr(dir, "", "config", "--get-regexp", `^remote\.`)
+	before := gittest.GitOr(dir, "", "config", "--get-regexp", `^remote\.`)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			gittest.Git(t, dir, "init", "-q", "--bare", tt.bare)
@@ -58,12 +60,12 @@ func TestSyncRemoteNamesAndURLs(t *testing.T) {
 					args = []string{"remote", "add", "--mirror=push", tt.remote, tt.bare}
 				}
 				gittest.Git(t, dir, args...)
-				before = gitOr(dir, "", "config", "--get-regexp", `^remote\.`)
+				before = gittest.GitOr(dir, "", "config", "--get-regexp", `^remote\.`)
 				remote = tt.remote
 			}
 			// A fresh Repo, as a new process would have: the remote
 			// was added since the last one read the configuration.
-			repo := openRepo(t, dir)
+			repo := repotest.OpenRepo(t, dir)
 			share(t, repo, "topic", remote)
 			res, err := Sync(ctx, repo, SyncOptions{Remote: remote})
 			if err != nil {
@@ -72,14 +74,14 @@ func TestSyncRemoteNamesAndURLs(t *testing.T) {
 			if !slices.Equal(res.Pushed, []string{"topic"}) {
 				t.Errorf("pushed %v, want [topic]", res.Pushed)
 			}
-			if !remoteNoteIDs(t, tt.bare, repo.TopicRef("topic"))[id] {
+			if !repotest.RemoteNoteIDs(t, tt.bare, repo.TopicRef("topic"))[id] {
 				t.Errorf("the remote lacks record %s", id)
 			}
 			again, err := Sync(ctx, repo, SyncOptions{Remote: remote})
 			if err != nil || again.Changed() {
 				t.Errorf("second sync = %+v, %v; want no change", again, err)
 			}
-			if got := gitOr(dir, "", "config", "--get-regexp", `^remote\.`); got != before {
+			if got := gittest.GitOr(dir, "", "config", "--get-regexp", `^remote\.`); got != before {
 				t.Errorf("remote config changed:\n%s\nwant\n%s", got, before)
 			}
 		})

@@ -11,57 +11,58 @@ import (
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
+	"github.com/git-codex/git-codex/internal/repotest"
 	"github.com/git-codex/git-codex/session"
 )
 
 func TestSyncThreeClonesConverge(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	bare, clones := bareWithClones(t, 3)
+	bare, clones := gittest.BareWithClones(t, 3)
 	want := map[string]bool{}
 	for i, dir := range clones {
 		// Every topic travels (the sharing rule has its own tests).
 		gittest.Git(t, dir, "config", ShareKey, ShareAll)
-		repo := openRepo(t, dir)
+		repo := repotest.OpenRepo(t, dir)
 		h, err := repo.Head()
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Every clone continues the same session on the same topic.
 		for j := 0; j < 2; j++ {
-			id := addTurn(t, repo, "feature/x", "S1", h.Target(), "turn from clone", session.Usage{Input: 10 * (i + 1)})
+			id := repotest.AddTurn(t, repo, "feature/x", "S1", h.Target(), "turn from clone", session.Usage{Input: 10 * (i + 1)})
 			want[id] = true
 		}
 		// And one clone-only topic each, which sync must carry too.
-		want[addTurn(t, repo, "solo", "S"+string(rune('A'+i)), h.Target(), "solo", session.Usage{})] = true
+		want[repotest.AddTurn(t, repo, "solo", "S"+string(rune('A'+i)), h.Target(), "solo", session.Usage{})] = true
 	}
 	for round := 0; round < 2; round++ {
 		for _, dir := range clones {
-			if _, err := Sync(ctx, openRepo(t, dir), SyncOptions{}); err != nil {
+			if _, err := Sync(ctx, repotest.OpenRepo(t, dir), SyncOptions{}); err != nil {
 				t.Fatalf("round %d: sync %s: %v", round, dir, err)
 			}
 		}
 	}
 	for _, dir := range clones {
-		got := recordIDs(t, dir, "feature/x")
-		for id := range recordIDs(t, dir, "solo") {
+		got := repotest.RecordIDs(t, dir, "feature/x")
+		for id := range repotest.RecordIDs(t, dir, "solo") {
 			got[id] = true
 		}
-		if m := missing(want, got); len(m) > 0 {
+		if m := repotest.Missing(want, got); len(m) > 0 {
 			t.Errorf("%s misses %d records: %v", dir, len(m), m)
 		}
 	}
-	remote := remoteNoteIDs(t, bare, "refs/notes/codex/feature%2Fx")
-	for id := range remoteNoteIDs(t, bare, "refs/notes/codex/solo") {
+	remote := repotest.RemoteNoteIDs(t, bare, "refs/notes/codex/feature%2Fx")
+	for id := range repotest.RemoteNoteIDs(t, bare, "refs/notes/codex/solo") {
 		remote[id] = true
 	}
-	if m := missing(want, remote); len(m) > 0 {
+	if m := repotest.Missing(want, remote); len(m) > 0 {
 		t.Errorf("remote misses %d records: %v", len(m), m)
 	}
 
 	// Idempotent: another round changes and pushes nothing anywhere.
 	for _, dir := range clones {
-		res, err := Sync(ctx, openRepo(t, dir), SyncOptions{})
+		res, err := Sync(ctx, repotest.OpenRepo(t, dir), SyncOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,13 +73,13 @@ func TestSyncThreeClonesConverge(t *testing.T) {
 }
 
 func TestSyncReportsWhatChanged(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	_, clones := bareWithClones(t, 2)
-	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
+	_, clones := gittest.BareWithClones(t, 2)
+	a, b := repotest.OpenRepo(t, clones[0]), repotest.OpenRepo(t, clones[1])
 	ha, _ := a.Head()
-	addTurn(t, a, "topic", "S1", ha.Target(), "from a", session.Usage{})
-	addTurn(t, a, "mine", "S2", ha.Target(), "only a's", session.Usage{})
+	repotest.AddTurn(t, a, "topic", "S1", ha.Target(), "from a", session.Usage{})
+	repotest.AddTurn(t, a, "mine", "S2", ha.Target(), "only a's", session.Usage{})
 	share(t, a, "topic", "origin")
 
 	tests := []struct {
@@ -92,7 +93,7 @@ func TestSyncReportsWhatChanged(t *testing.T) {
 		// b has no topic of its own: it reads a's from the tracking ref.
 		{"other clone fetches", b, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{}, Pushed: []string{},
 			Kept: []string{}, Reasons: map[string]string{}}},
-		{"other clone continues it", b, func() { addTurn(t, b, "topic", "S1", ha.Target(), "from b", session.Usage{}) },
+		{"other clone continues it", b, func() { repotest.AddTurn(t, b, "topic", "S1", ha.Target(), "from b", session.Usage{}) },
 			SyncResult{Remote: "origin", Fetched: []string{}, Merged: []string{"topic"}, Pushed: []string{"topic"},
 				Kept: []string{}, Reasons: map[string]string{"topic": ReasonOnRemote}}},
 		{"back in a", a, nil, SyncResult{Remote: "origin", Fetched: []string{"topic"}, Merged: []string{"topic"}, Pushed: []string{},
@@ -124,15 +125,15 @@ func TestSyncReportsWhatChanged(t *testing.T) {
 }
 
 func TestSyncBadRemoteIsAnError(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
-	repo := openRepo(t, dir)
+	repo := repotest.OpenRepo(t, dir)
 	h, _ := repo.Head()
-	addTurn(t, repo, "t", "S", h.Target(), "x", session.Usage{})
+	repotest.AddTurn(t, repo, "t", "S", h.Target(), "x", session.Usage{})
 	if _, err := Sync(context.Background(), repo, SyncOptions{Remote: "nowhere"}); err == nil {
 		t.Fatal("sync with a remote that does not exist succeeded")
 	}
-	if got := gitOr(dir, "none", "config", "--get-regexp", "^remote\\."); got != "none" {
+	if got := gittest.GitOr(dir, "none", "config", "--get-regexp", "^remote\\."); got != "none" {
 		t.Errorf("sync wrote remote config: %q", got)
 	}
 }
@@ -141,17 +142,17 @@ func TestSyncBadRemoteIsAnError(t *testing.T) {
 // merge is a compare-and-swap under the ref lock, and whatever the push
 // missed goes with the next sync.
 func TestSyncRacingLocalWriter(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	bare, clones := bareWithClones(t, 2)
-	other := openRepo(t, clones[1])
+	bare, clones := gittest.BareWithClones(t, 2)
+	other := repotest.OpenRepo(t, clones[1])
 	ho, _ := other.Head()
 	want := map[string]bool{}
 	for i := 0; i < 5; i++ {
-		want[addTurn(t, other, "race", "S2", ho.Target(), "remote side", session.Usage{})] = true
+		want[repotest.AddTurn(t, other, "race", "S2", ho.Target(), "remote side", session.Usage{})] = true
 	}
 	share(t, other, "race", "origin")
-	share(t, openRepo(t, clones[0]), "race", "origin")
+	share(t, repotest.OpenRepo(t, clones[0]), "race", "origin")
 	if _, err := Sync(ctx, other, SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -170,45 +171,55 @@ func TestSyncRacingLocalWriter(t *testing.T) {
 		defer w.Close()
 		h, _ := w.Head()
 		for i := 0; i < 40; i++ {
-			id := addTurn(t, w, "race", "S1", h.Target(), "local writer", session.Usage{})
+			id := repotest.AddTurn(t, w, "race", "S1", h.Target(), "local writer", session.Usage{})
 			mu.Lock()
 			want[id] = true
 			mu.Unlock()
 		}
 	}()
 	for i := 0; i < 5; i++ {
-		if _, err := Sync(ctx, openRepo(t, clones[0]), SyncOptions{}); err != nil {
+		if _, err := Sync(ctx, repotest.OpenRepo(t, clones[0]), SyncOptions{}); err != nil {
 			t.Fatalf("sync %d: %v", i, err)
 		}
 	}
 	wg.Wait()
-	if _, err := Sync(ctx, openRepo(t, clones[0]), SyncOptions{}); err != nil {
+	if _, err := Sync(ctx, repotest.OpenRepo(t, clones[0]), SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if m := missing(want, recordIDs(t, clones[0], "race")); len(m) > 0 {
+	if m := repotest.Missing(want, repotest.RecordIDs(t, clones[0], "race")); len(m) > 0 {
 		t.Errorf("local clone lost %d records", len(m))
 	}
-	if m := missing(want, remoteNoteIDs(t, bare, "refs/notes/codex/race")); len(m) > 0 {
+	if m := repotest.Missing(want, repotest.RemoteNoteIDs(t, bare, "refs/notes/codex/race")); len(m) > 0 {
 		t.Errorf("remote misses %d records", len(m))
 	}
+}
+
+// rivalTurns makes a bare remote and two clones of it, a and b, with a turn
+// on topic t in each; a shares t and syncs it, so that b's push of t is
+// rejected until b merges a's notes. It returns the remote's path, b and
+// the ids of the two turns.
+func rivalTurns(t *testing.T) (bare string, b *gitstore.Repo, ids map[string]bool) {
+	t.Helper()
+	bare, clones := gittest.BareWithClones(t, 2)
+	a, b := repotest.OpenRepo(t, clones[0]), repotest.OpenRepo(t, clones[1])
+	ha, _ := a.Head()
+	ids = map[string]bool{
+		repotest.AddTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{}): true,
+		repotest.AddTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{}): true,
+	}
+	share(t, a, "t", "origin")
+	if _, err := Sync(context.Background(), a, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return bare, b, ids
 }
 
 // Pushing into a remote whose notes moved is rejected, then answered with
 // fetch, merge and a push that succeeds (the exchange the hook uses).
 func TestExchangeRetriesAfterRejection(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	bare, clones := bareWithClones(t, 2)
-	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
-	ha, _ := a.Head()
-	want := map[string]bool{
-		addTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{}): true,
-		addTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{}): true,
-	}
-	share(t, a, "t", "origin")
-	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	bare, b, want := rivalTurns(t)
 	var merged []string
 	pushed, rounds, err := newNotesRemote(wrap(b), "origin").exchange(ctx, 3, map[string]bool{"refs/notes/codex/t": true}, &merged)
 	if err != nil {
@@ -217,24 +228,15 @@ func TestExchangeRetriesAfterRejection(t *testing.T) {
 	if rounds != 1 || !slices.Equal(pushed, []string{"t"}) || !slices.Equal(merged, []string{"t"}) {
 		t.Errorf("exchange: rounds %d pushed %v merged %v; want 1 [t] [t]", rounds, pushed, merged)
 	}
-	if m := missing(want, remoteNoteIDs(t, bare, "refs/notes/codex/t")); len(m) > 0 {
+	if m := repotest.Missing(want, repotest.RemoteNoteIDs(t, bare, "refs/notes/codex/t")); len(m) > 0 {
 		t.Errorf("remote misses %v", m)
 	}
 }
 
 func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	bare, clones := bareWithClones(t, 2)
-	a, b := openRepo(t, clones[0]), openRepo(t, clones[1])
-	ha, _ := a.Head()
-	addTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{})
-	addTurn(t, b, "t", "SB", ha.Target(), "b", session.Usage{})
-	share(t, a, "t", "origin")
-	if _, err := Sync(ctx, a, SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	_ = bare
+	_, b, _ := rivalTurns(t)
 	var merged []string
 	_, _, err := newNotesRemote(wrap(b), "origin").exchange(ctx, 1, map[string]bool{"refs/notes/codex/t": true}, &merged)
 	if !errors.Is(err, ErrDiverged) {
@@ -249,13 +251,13 @@ func TestExchangeGivesUpAfterMaxRounds(t *testing.T) {
 // error naming the remote's reason, not ten rounds ending in "others kept
 // pushing".
 func TestExchangeTellsARealRefusalFromARace(t *testing.T) {
-	hermeticGit(t)
+	gittest.Hermetic(t, gitstore.GuardEnv)
 	ctx := context.Background()
-	bare, clones := bareWithClones(t, 1)
-	a := openRepo(t, clones[0])
+	bare, clones := gittest.BareWithClones(t, 1)
+	a := repotest.OpenRepo(t, clones[0])
 	ha, _ := a.Head()
 	gittest.Git(t, clones[0], "push", "-q", bare, ha.Target()+":refs/notes/codex/t/x")
-	addTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{})
+	repotest.AddTurn(t, a, "t", "SA", ha.Target(), "a", session.Usage{})
 	var merged []string
 	_, rounds, err := newNotesRemote(wrap(a), "origin").exchange(ctx, 10, map[string]bool{"refs/notes/codex/t": true}, &merged)
 	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "failed to update ref") {

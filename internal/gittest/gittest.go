@@ -57,14 +57,16 @@ var repoVars = []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX
 // configuration and use fixed identities and dates: it sets Env with a fresh
 // temporary HOME holding GlobalConfig (through t.Setenv, so it is undone
 // when the test ends) and unsets the variables that redirect git to another
-// repository. It returns the HOME directory.
-func Hermetic(t testing.TB) string {
+// repository, and the variables named in unset (such as a guard of the
+// caller's own). It returns the HOME directory.
+func Hermetic(t testing.TB, unset ...string) string {
 	t.Helper()
 	home := t.TempDir()
 	for k, v := range Env(home) {
 		t.Setenv(k, v)
 	}
 	Unsetenv(t, repoVars...)
+	Unsetenv(t, unset...)
 	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(GlobalConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
