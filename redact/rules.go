@@ -108,7 +108,9 @@ var rules = []rule{
 		re:       regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://([^\s:/@"'<>]*):([^\s/@"'<>]+)@`),
 		group:    2,
 		keep: func(sub []string, _ string) string {
-			if strings.HasPrefix(sub[2], "$") || strings.HasPrefix(sub[2], markerPrefix) {
+			// "xxxxx" is the mask of Go's url.URL.Redacted: a password
+			// already hidden.
+			if strings.HasPrefix(sub[2], "$") || strings.HasPrefix(sub[2], markerPrefix) || sub[2] == "xxxxx" {
 				return ""
 			}
 			return "password"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/redact"
 )
 
 // Output receives what the engine reports while it works: the answer as it
@@ -102,6 +103,9 @@ type Event struct {
 // it as progress and keeps it in the result. It is "" for the kinds that are
 // no message (EventWaiting, EventAnswerEnd, EventOutput).
 func (ev Event) Line() string {
+	// Redacted: a command line, a search or a tool's error may carry a
+	// token, and every front end shows the line.
+	ev.Text = redact.String(ev.Text)
 	switch ev.Kind {
 	case EventWaiting, EventAnswerEnd, EventOutput, EventTurn, EventAnswered:
 		return ""

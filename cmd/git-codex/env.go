@@ -107,9 +107,10 @@ func (e *Env) Engine(opt EngineOptions) (*session.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The key is never written, whatever its shape: a user may paste it
-	// into a task, or a tool result may echo it.
-	repo.AddSecrets(cfg.APIKey)
+	// The keys are never written, whatever their shape: a user may paste
+	// one into a task, or a tool result may echo it. CODEX_API_KEY is the
+	// one the Codex engine's own process reads.
+	repo.AddSecrets(cfg.APIKey, e.Getenv("CODEX_API_KEY"))
 	eng.Config = cfg
 	eng.CompactThreshold = compactThreshold(repo)
 	environ := os.Environ

@@ -18,7 +18,7 @@ const module = "github.com/git-codex/git-codex"
 var allowed = map[string][]string{
 	"cmd/git-codex":             {"history", "notesync", "hooks", "runner", "session", "workflow", "pricing", "scaffold", "model", "codexcli", "prompt", "worktree", "context", "gitstore", "redact", "internal/text", "cmd/git-codex/ui", "cmd/git-codex/ui/markdown", "cmd/git-codex/failure", "cmd/git-codex/mcpserver"},
 	"cmd/git-codex/mcpserver":   {"cmd/git-codex/failure", "pricing", "session", "history", "notesync", "scaffold", "gitstore", "redact", "internal/text"},
-	"cmd/git-codex/failure":     {"history", "hooks", "notesync", "runner", "workflow", "session", "model", "codexcli", "worktree", "gitstore"},
+	"cmd/git-codex/failure":     {"history", "hooks", "notesync", "runner", "workflow", "session", "model", "codexcli", "worktree", "gitstore", "redact"},
 	"history":                   {"session", "gitstore", "pricing", "redact", "internal/text"},
 	"hooks":                     {"notesync", "context", "gitstore"},
 	"notesync":                  {"gitstore"},

@@ -19,6 +19,7 @@ import (
 	"github.com/git-codex/git-codex/hooks"
 	"github.com/git-codex/git-codex/model"
 	"github.com/git-codex/git-codex/notesync"
+	"github.com/git-codex/git-codex/redact"
 	"github.com/git-codex/git-codex/runner"
 	"github.com/git-codex/git-codex/session"
 	"github.com/git-codex/git-codex/workflow"
@@ -247,7 +248,9 @@ type Report struct {
 // Describe is Classify's verdict as a Report, the message on one line.
 func Describe(err error) Report {
 	code, msg, hint := Classify(err)
-	return Report{Code: code, Message: strings.ReplaceAll(strings.TrimSpace(msg), "\n", " "), Hint: hint}
+	// Redacted: an error may carry what a server, Codex or a command said,
+	// and every front end shows it (the MCP server sends it to its client).
+	return Report{Code: code, Message: redact.String(strings.ReplaceAll(strings.TrimSpace(msg), "\n", " ")), Hint: hint}
 }
 
 // String is the report as git codex prints it: "git-codex: <what>", then

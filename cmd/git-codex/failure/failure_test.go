@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
@@ -115,5 +116,15 @@ func TestDescribe(t *testing.T) {
 				t.Errorf("Describe(%v) = %d %q, want %d %q", c.err, r.Code, r.String(), c.code, c.want)
 			}
 		})
+	}
+}
+
+// What an error carries from a server, Codex or a command is redacted in
+// every front end's report.
+func TestDescribeRedacts(t *testing.T) {
+	tok := "ghp_" + strings.Repeat("Zx9aQ2", 6)
+	r := Describe(fmt.Errorf("codex exited 1: curl -H 'Authorization: token %s' failed", tok))
+	if strings.Contains(r.String(), tok[:12]) || !strings.Contains(r.Message, "REDACTED") {
+		t.Fatalf("report carries the token: %q", r.String())
 	}
 }
