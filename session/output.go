@@ -103,12 +103,14 @@ type Event struct {
 // it as progress and keeps it in the result. It is "" for the kinds that are
 // no message (EventWaiting, EventAnswerEnd, EventOutput).
 func (ev Event) Line() string {
+	switch ev.Kind {
+	case EventWaiting, EventAnswerEnd, EventOutput, EventTurn, EventAnswered:
+		return ""
+	}
 	// Redacted: a command line, a search or a tool's error may carry a
 	// token, and every front end shows the line.
 	ev.Text = redact.String(ev.Text)
 	switch ev.Kind {
-	case EventWaiting, EventAnswerEnd, EventOutput, EventTurn, EventAnswered:
-		return ""
 	case EventRetry:
 		if ev.Wait > 0 {
 			return fmt.Sprintf("%s; retrying in %s", ev.Text, ev.Wait.Round(time.Millisecond))
