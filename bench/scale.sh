@@ -19,6 +19,7 @@
 #   show -s      `git codex show -s ID` of an old session
 #   reply        `git codex reply MSG` against a loopback OpenAI-compatible
 #                server that answers at once (bench/openaiserve), and its peak RSS
+#   log          `git codex log -n 5` (right after that reply), and its peak RSS
 #   push         the first `git push` of the notes to an empty bare remote over
 #                loopback `git daemon`, through the pre-push hook `git codex init`
 #                installs (codex.share=all, so every topic travels); PUSH_RUNS
@@ -257,13 +258,15 @@ for ds in $datasets; do
 		cp "$work/out" "$work/show-$label.json"
 		timed "$label" git codex show -s "$old" --json
 		cp "$work/out" "$work/shows-$label.json"
+		timed "$label" git codex log -n 5 --json
+		cp "$work/out" "$work/log-$label.json"
 		# The first reply restarts the session from git (the server has
 		# never seen its response ids); later ones chain as usual.
 		timed "$label" git codex reply "Warm up: which test covers the eviction path?"
 	done
 	if [ "${#labels[@]}" = 2 ]; then
 		# Same data, same answers: a faster build must not read differently.
-		for what in list show shows; do
+		for what in list show shows log; do
 			if ! cmp -s "$work/$what-before.json" "$work/$what-after.json"; then
 				echo "  before and after differ on $what --json:" >&2
 				diff "$work/$what-before.json" "$work/$what-after.json" | head -6 >&2 || true
@@ -287,6 +290,10 @@ for ds in $datasets; do
 			add "$ds,$label,reply" "$ms"
 			add "$ds,$label,replycpu" "$cpu"
 			add "$ds,$label,replymb" "$mb"
+			timed "$label" git codex log -n 5
+			add "$ds,$label,log" "$ms"
+			add "$ds,$label,logcpu" "$cpu"
+			add "$ds,$label,logmb" "$mb"
 		done
 	done
 	for r in $(seq "$push_runs"); do
@@ -305,10 +312,10 @@ done
 echo
 echo "git codex at scale: medians of $runs runs (pushes: $push_runs), peak RSS the largest of them"
 echo "load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
-fmt='%-10s %-6s %9s %9s %8s %8s %9s %9s %9s %8s %8s\n'
-printf "$fmt" dataset bin "list ms" "(cold)" "list MB" "show ms" "show -s" "reply ms" "reply MB" "push s" "plain s"
+fmt='%-10s %-6s %9s %9s %8s %8s %9s %9s %9s %8s %8s %8s %8s\n'
+printf "$fmt" dataset bin "list ms" "(cold)" "list MB" "show ms" "show -s" "reply ms" "reply MB" "log ms" "log MB" "push s" "plain s"
 # (≤, † and ‡ take three bytes and one column each: printf pads bytes.)
-printf '%-10s %-6s %11s %9s %8s %8s %9s %13s %13s %13s %8s\n' goal "" "≤100*" "" "" "" "" "≤50†" "≤64†" "≤15‡" ""
+printf '%-10s %-6s %11s %9s %8s %8s %9s %13s %13s %8s %8s %13s %8s\n' goal "" "≤100*" "" "" "" "" "≤50†" "≤64†" "" "" "≤15‡" ""
 for ds in $datasets; do
 	for label in "${labels[@]}"; do
 		k=$ds,$label
@@ -316,20 +323,21 @@ for ds in $datasets; do
 			"$(median ${res[$k,list]:-})" "$(median ${res[$k,cold]:-})" "$(maximum ${res[$k,listmb]:-})" \
 			"$(median ${res[$k,show]:-})" "$(median ${res[$k,shows]:-})" \
 			"$(median ${res[$k,reply]:-})" "$(maximum ${res[$k,replymb]:-})" \
+			"$(median ${res[$k,log]:-})" "$(maximum ${res[$k,logmb]:-})" \
 			"$(secs "$(median ${res[$k,push]:-})")" "$(secs "$(median ${res[$ds,plain]:-})")"
 	done
 done
 echo "* at topics10k and rec100k; † at rec300k; ‡ at topics10k, and within 2× of plain"
 echo
 echo "CPU time (user+system, with child processes; 10 ms steps), medians"
-fmt='%-10s %-6s %9s %9s %9s %9s %9s %9s\n'
-printf "$fmt" dataset bin "list ms" "show ms" "show -s" "reply ms" "push s" "plain s"
+fmt='%-10s %-6s %9s %9s %9s %9s %9s %9s %9s\n'
+printf "$fmt" dataset bin "list ms" "show ms" "show -s" "reply ms" "log ms" "push s" "plain s"
 for ds in $datasets; do
 	for label in "${labels[@]}"; do
 		k=$ds,$label
 		printf "$fmt" "$ds" "$label" \
 			"$(median ${res[$k,listcpu]:-})" "$(median ${res[$k,showcpu]:-})" "$(median ${res[$k,showscpu]:-})" \
-			"$(median ${res[$k,replycpu]:-})" "$(secs "$(median ${res[$k,pushcpu]:-})")" "$(secs "$(median ${res[$ds,plaincpu]:-})")"
+			"$(median ${res[$k,replycpu]:-})" "$(median ${res[$k,logcpu]:-})" "$(secs "$(median ${res[$k,pushcpu]:-})")" "$(secs "$(median ${res[$ds,plaincpu]:-})")"
 	done
 done
 

@@ -65,6 +65,24 @@ func (n *NotesStore) DiffNotes(ctx context.Context, from, to string) (removed, a
 	return d.removed, d.added, nil
 }
 
+// ApplyNoteDiff is the list of notes have without removed, with added: the
+// notes of the commit DiffNotes compared have's commit with.
+func ApplyNoteDiff(have, removed, added []NoteBlob) []NoteBlob {
+	gone := make(map[NoteBlob]int, len(removed))
+	for _, r := range removed {
+		gone[r]++
+	}
+	out := make([]NoteBlob, 0, len(have)+len(added))
+	for _, n := range have {
+		if gone[n] > 0 {
+			gone[n]--
+			continue
+		}
+		out = append(out, n)
+	}
+	return append(out, added...)
+}
+
 type noteDiff struct {
 	ctx            context.Context
 	w              *treeWriter

@@ -121,7 +121,7 @@ func TestCachedHeaderOfCollectedCommit(t *testing.T) {
 	if _, _, err := Log(ctx, repotest.OpenRepo(t, dir), LogOptions{Max: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := readIndexCache(repotest.OpenRepo(t, dir)).Commits[noted]; !ok {
+	if _, ok := readNotesFacts(repotest.OpenRepo(t, dir)).Commits[noted]; !ok {
 		t.Fatalf("the header of %s was not cached", noted)
 	}
 	gittest.Git(t, dir, "branch", "-q", "-D", "feature")

@@ -113,14 +113,7 @@ func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remote
 				if r.Session != "" {
 					idx.BySession[r.Session] = append(idx.BySession[r.Session], r)
 				}
-				switch {
-				case r.Kind == session.KindAnswer && r.Turn != "":
-					idx.Answers[r.Turn] = append(idx.Answers[r.Turn], r)
-				case r.Kind == session.KindChange && r.Turn != "" && r.Undo == "" && r.Status == session.ChangeApplied:
-					idx.Changes[r.Turn] = append(idx.Changes[r.Turn], r)
-				case r.Kind == session.KindEvent && r.Event == session.RecordUndo && r.Turn != "":
-					idx.Undone[r.Turn] = true
-				}
+				idx.add(r)
 			}
 		}
 	}
@@ -172,4 +165,16 @@ func uniqueSorted(recs []session.Record) []session.Record {
 		out = append(out, r)
 	}
 	return out
+}
+
+// add files r under the turn it answers, changes or undoes, if any.
+func (idx *Index) add(r session.Record) {
+	switch {
+	case r.Kind == session.KindAnswer && r.Turn != "":
+		idx.Answers[r.Turn] = append(idx.Answers[r.Turn], r)
+	case r.Kind == session.KindChange && r.Turn != "" && r.Undo == "" && r.Status == session.ChangeApplied:
+		idx.Changes[r.Turn] = append(idx.Changes[r.Turn], r)
+	case r.Kind == session.KindEvent && r.Event == session.RecordUndo && r.Turn != "":
+		idx.Undone[r.Turn] = true
+	}
 }

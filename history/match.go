@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"hash/fnv"
 	"regexp"
 	"sort"
 	"strconv"
@@ -37,6 +38,57 @@ type Match struct {
 	Topic   string           `json:"topic"`
 	Rule    string           `json:"rule"`
 	Records []session.Record `json:"-"`
+}
+
+// noted is what the reattachment rules read of the notes of every topic:
+// which objects are noted, their records, and what those carry. *Index
+// holds them all; Log's notesView reads what it is asked for.
+type noted interface {
+	// objects lists every noted object, in no order.
+	objects() []string
+	has(obj string) bool
+	// records are obj's records, sorted, each once.
+	records(obj string) []session.Record
+	// patchID is the patch-id obj's records carry for it ("" when none).
+	patchID(obj string) string
+	// recordKeys are the idKey of each of obj's records.
+	recordKeys(obj string) []uint64
+}
+
+// idKey is a record id as a map key: a 64-bit FNV-1a hash.
+func idKey(id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return h.Sum64()
+}
+
+func (idx *Index) objects() []string {
+	out := make([]string, 0, len(idx.ByObject))
+	for obj := range idx.ByObject {
+		out = append(out, obj)
+	}
+	return out
+}
+
+func (idx *Index) has(obj string) bool                 { return len(idx.ByObject[obj]) > 0 }
+func (idx *Index) records(obj string) []session.Record { return idx.ByObject[obj] }
+
+func (idx *Index) patchID(obj string) string {
+	for _, r := range idx.ByObject[obj] {
+		if r.Commit == obj && r.PatchID != "" {
+			return r.PatchID
+		}
+	}
+	return ""
+}
+
+func (idx *Index) recordKeys(obj string) []uint64 {
+	recs := idx.ByObject[obj]
+	out := make([]uint64, len(recs))
+	for i, r := range recs {
+		out[i] = idKey(r.ID)
+	}
+	return out
 }
 
 var (
@@ -89,10 +141,10 @@ func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, com
 
 // withoutNotes returns the commits FindReattachments looks for records for:
 // those without notes that are not merges.
-func withoutNotes(idx *Index, commits []gitstore.Commit) []gitstore.Commit {
+func withoutNotes(n noted, commits []gitstore.Commit) []gitstore.Commit {
 	var targets []gitstore.Commit
 	for _, c := range commits {
-		if len(idx.ByObject[c.Hash]) == 0 && len(c.Parents) <= 1 {
+		if !n.has(c.Hash) && len(c.Parents) <= 1 {
 			targets = append(targets, c)
 		}
 	}
@@ -101,12 +153,12 @@ func withoutNotes(idx *Index, commits []gitstore.Commit) []gitstore.Commit {
 
 // findReattachments is FindReattachments on targets (withoutNotes) with the
 // noted commits already read.
-func findReattachments(ctx context.Context, repo commits, idx *Index, srcs map[string]*source, targets []gitstore.Commit) ([]Match, error) {
+func findReattachments(ctx context.Context, repo commits, n noted, srcs map[string]*source, targets []gitstore.Commit) ([]Match, error) {
 	if len(targets) == 0 || len(srcs) == 0 {
 		return nil, nil
 	}
 	var compute []string
-	for _, id := range patchIDWork(targets, srcs, idx) {
+	for _, id := range patchIDWork(targets, srcs, n) {
 		if src := srcs[id]; src == nil || src.confirm(repo) {
 			compute = append(compute, id)
 		}
@@ -165,7 +217,7 @@ func findReattachments(ctx context.Context, repo commits, idx *Index, srcs map[s
 		done := map[string]bool{}
 		taken := map[string]bool{} // records found for c already: each once
 		for _, cd := range cands {
-			if done[cd.src] || cd.src == c.Hash || len(idx.ByObject[cd.src]) == 0 {
+			if done[cd.src] || cd.src == c.Hash || !n.has(cd.src) {
 				continue
 			}
 			done[cd.src] = true
@@ -182,7 +234,7 @@ func findReattachments(ctx context.Context, repo commits, idx *Index, srcs map[s
 				continue
 			}
 			var recs []session.Record
-			for _, r := range idx.ByObject[cd.src] {
+			for _, r := range n.records(cd.src) {
 				if !taken[r.ID] {
 					taken[r.ID] = true
 					recs = append(recs, r)
@@ -200,17 +252,17 @@ func findReattachments(ctx context.Context, repo commits, idx *Index, srcs map[s
 // only when its records carry no patch-id), and every target when a source
 // that no longer exists has a patch-id in its records and some of its
 // records are noted on no existing commit.
-func patchIDWork(targets []gitstore.Commit, srcs map[string]*source, idx *Index) []string {
+func patchIDWork(targets []gitstore.Commit, srcs map[string]*source, n noted) []string {
 	type authorAt struct{ name, email, at string }
 	byTime := map[authorAt][]*source{}
 	byParent := map[authorAt][]*source{}
-	live := map[string]bool{} // record ids noted on an existing commit
+	live := map[uint64]bool{} // record ids noted on an existing commit (idKey)
 	for _, s := range srcs {
 		if !s.exists {
 			continue
 		}
-		for _, r := range idx.ByObject[s.id] {
-			live[r.ID] = true
+		for _, k := range n.recordKeys(s.id) {
+			live[k] = true
 		}
 		k := authorAt{s.c.Author, s.c.Email, authorSecond(s.c)}
 		byTime[k] = append(byTime[k], s)
@@ -221,7 +273,7 @@ func patchIDWork(targets []gitstore.Commit, srcs map[string]*source, idx *Index)
 	}
 	allTargets := false
 	for _, s := range srcs {
-		if !s.exists && s.pid != "" && !allLive(idx.ByObject[s.id], live) {
+		if !s.exists && s.pid != "" && !allLive(n.recordKeys(s.id), live) {
 			allTargets = true
 			break
 		}
@@ -272,21 +324,16 @@ type source struct {
 // from another clone, a note on a blob) does not exist for the rules. It
 // also returns the headers of the commits that exist, for the cache, and
 // whether any were not known.
-func readSources(repo commits, idx *Index, walked, known map[string]gitstore.Commit) (map[string]*source, map[string]gitstore.Commit, bool) {
-	srcs := make(map[string]*source, len(idx.ByObject))
-	headers := make(map[string]gitstore.Commit, len(idx.ByObject))
+func readSources(repo commits, n noted, walked, known map[string]gitstore.Commit) (map[string]*source, map[string]gitstore.Commit, bool) {
+	objs := n.objects()
+	srcs := make(map[string]*source, len(objs))
+	headers := make(map[string]gitstore.Commit, len(objs))
 	changed := false
-	for obj, recs := range idx.ByObject {
+	for _, obj := range objs {
 		if obj == gitstore.EmptyTree {
 			continue
 		}
-		s := &source{id: obj}
-		for _, r := range recs {
-			if r.Commit == obj && r.PatchID != "" {
-				s.pid = r.PatchID
-				break
-			}
-		}
+		s := &source{id: obj, pid: n.patchID(obj)}
 		if c, ok := walked[obj]; ok {
 			s.c, s.exists = &c, true
 		} else if c, ok := known[obj]; ok {
@@ -320,11 +367,11 @@ func (s *source) confirm(repo commits) bool {
 	return s.exists
 }
 
-// allLive reports whether every record of recs is noted on an existing
-// commit as well (reattached or copied there by git).
-func allLive(recs []session.Record, live map[string]bool) bool {
-	for _, r := range recs {
-		if !live[r.ID] {
+// allLive reports whether every record of keys (idKey) is noted on an
+// existing commit as well (reattached or copied there by git).
+func allLive(keys []uint64, live map[uint64]bool) bool {
+	for _, k := range keys {
+		if !live[k] {
 			return false
 		}
 	}

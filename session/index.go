@@ -365,7 +365,7 @@ func (ix *sessionIndex) sourceNotes(ctx context.Context, st indexStore, old *top
 			}
 			removed, added, err := st.DiffNotes(ctx, old.Heads[from].Commit, src.Commit)
 			if err == nil {
-				return applyNoteDiff(have, removed, added), nil
+				return gitstore.ApplyNoteDiff(have, removed, added), nil
 			}
 			// The old commit may be gone (gc after a forced update):
 			// list the new one in full.
@@ -373,23 +373,6 @@ func (ix *sessionIndex) sourceNotes(ctx context.Context, st indexStore, old *top
 	}
 	_, added, err := st.DiffNotes(ctx, "", src.Commit)
 	return added, err
-}
-
-// applyNoteDiff is have without removed, with added.
-func applyNoteDiff(have, removed, added []gitstore.NoteBlob) []gitstore.NoteBlob {
-	gone := make(map[gitstore.NoteBlob]int, len(removed))
-	for _, r := range removed {
-		gone[r]++
-	}
-	out := make([]gitstore.NoteBlob, 0, len(have)+len(added))
-	for _, n := range have {
-		if gone[n] > 0 {
-			gone[n]--
-			continue
-		}
-		out = append(out, n)
-	}
-	return append(out, added...)
 }
 
 func sameHeads(a, b []gitstore.NotesSource) bool {
