@@ -61,7 +61,7 @@ type TurnView struct {
 // notes.rewriteRef, reattach), under the newest of them; found for a commit
 // by a rule, only when no commit shown carries it.
 func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, []gitstore.Warning, error) {
-	h, err := readLog(ctx, repo, opt.Revs, opt.Max)
+	h, err := readShown(ctx, repo, opt.Revs, opt.Max)
 	if h == nil {
 		return nil, nil, err
 	}
@@ -236,84 +236,4 @@ func commas(n int) string {
 		return "-" + b.String()
 	}
 	return b.String()
-}
-
-// readLog is readHistory for Log, reading what it shows: the notes of the
-// commits listed, those of the commits their reattachments come from, and
-// the sessions of the turns among them (for their answers, changes and
-// undos). Its Index holds only those: ByObject the listed and source
-// commits, Answers, Changes and Undone those sessions'. Warnings are those
-// of every note, as LoadIndex's.
-func readLog(ctx context.Context, repo *gitstore.Repo, revs []string, max int) (*history, error) {
-	walkCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	revList := startRevList(walkCtx, repo, revs, max)
-	cache := readNotesFacts(repo)
-	v, learned, err := openNotesView(ctx, repo.Notes().WithRemotes(), cache)
-	var srcs map[string]*source
-	if err == nil {
-		headers, changed := map[string]gitstore.Commit(nil), false
-		srcs, headers, changed = readSources(repo, v, nil, cache.Commits)
-		if learned || changed {
-			writeNotesFacts(repo, v.factsCache(headers))
-		}
-	}
-	commits, rerr := revList()
-	if rerr != nil {
-		return nil, rerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	idx := &Index{
-		ByObject: map[string][]session.Record{},
-		Answers:  map[string][]session.Record{},
-		Changes:  map[string][]session.Record{},
-		Undone:   map[string]bool{},
-		Warnings: v.warnings,
-	}
-	h := &history{commits: commits, idx: idx}
-	h.matches, err = findReattachments(ctx, repo, v, srcs, withoutNotes(v, commits))
-	var shown [][]session.Record
-	for _, c := range commits {
-		if v.has(c.Hash) {
-			idx.ByObject[c.Hash] = v.records(c.Hash)
-			shown = append(shown, idx.ByObject[c.Hash])
-		}
-	}
-	for _, m := range h.matches {
-		idx.ByObject[m.Source] = v.records(m.Source)
-		shown = append(shown, m.Records)
-	}
-	var ids []string
-	for _, recs := range shown {
-		for _, r := range recs {
-			if r.Kind == session.KindTurn && r.Session != "" && !contains(ids, r.Session) {
-				ids = append(ids, r.Session)
-			}
-		}
-	}
-	bySession := v.sessionRecords(ids)
-	for _, id := range ids {
-		shown = append(shown, bySession[id])
-	}
-	seen := map[string]bool{}
-	for _, recs := range shown {
-		for _, r := range recs {
-			if seen[r.ID] {
-				continue
-			}
-			seen[r.ID] = true
-			idx.add(r)
-		}
-	}
-	for _, m := range []map[string][]session.Record{idx.Answers, idx.Changes} {
-		for _, recs := range m {
-			session.SortRecords(recs)
-		}
-	}
-	if v.err != nil {
-		return h, fmt.Errorf("read notes: %w", v.err)
-	}
-	return h, err
 }

@@ -38,6 +38,15 @@ func fullLogOf(t *testing.T, dir string, revs []string, max int) (string, []stri
 	return logJSON(t, h.logEntries(), h.idx.Warnings)
 }
 
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	data, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
 func logJSON(t *testing.T, entries []LogEntry, warns []gitstore.Warning) (string, []string) {
 	t.Helper()
 	data, err := json.MarshalIndent(entries, "", " ")
@@ -65,13 +74,13 @@ func record(kind session.Kind, sess, target string, set func(*session.Record)) s
 	return r
 }
 
-// Log reads the notes of the commits it lists and the sessions of their
-// turns, not every record (notesView); what it shows must be what reading
-// everything shows, whatever the notes hold: answers, changes and undos on
+// Log and pr-summary read the notes of the commits they list and the
+// sessions with records there, not every record (notesView); what they
+// show must be what reading everything shows, whatever the notes hold: answers, changes and undos on
 // other commits than their turn, continuation notes, fetched topics,
 // reattachments, malformed lines; and whatever its cache holds: nothing, a
 // corrupt file, notes refs moved forward or back since.
-func TestLogReadsWhatItShows(t *testing.T) {
+func TestHistoryViewsReadWhatTheyShow(t *testing.T) {
 	gittest.Hermetic(t, gitstore.GuardEnv)
 	dir := gittest.NewRepo(t)
 	repo := repotest.OpenRepo(t, dir)
@@ -101,10 +110,35 @@ func TestLogReadsWhatItShows(t *testing.T) {
 				t.Fatalf("%s: log %v -n %d warns %q; reading every note warns %q", what, q.revs, q.max, gotW, wantW)
 			}
 		}
+		// pr-summary reads the same way: the commits of the range and
+		// their sessions whole.
+		for _, base := range []string{c1, c2, "side"} {
+			revs := []string{"main", "^" + base}
+			shown, err := readShown(context.Background(), repotest.OpenRepo(t, dir), revs, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, err := readHistory(context.Background(), repotest.OpenRepo(t, dir), revs, 0, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := buildSummary(shown.idx, base, base, "main", shown.commits, shown.matches)
+			want := buildSummary(full.idx, base, base, "main", full.commits, full.matches)
+			if g, w := jsonOf(t, got), jsonOf(t, want); g != w {
+				t.Fatalf("%s: pr-summary from %s shows\n%s\nreading every note shows\n%s", what, base, g, w)
+			}
+			for _, ss := range got.Sessions {
+				if g, w := jsonOf(t, shown.idx.BySession[ss.ID]), jsonOf(t, full.idx.BySession[ss.ID]); g != w {
+					t.Fatalf("%s: pr-summary from %s reads session %s as\n%s\nnot\n%s", what, base, ss.ID, g, w)
+				}
+			}
+		}
 	}
 
 	repotest.AddTurn(t, repo, "main", "S1", c1, "open the first session", session.Usage{Input: 10, Output: 2})
 	repotest.AddTurn(t, repo, "main", "S2", c2, "second session", session.Usage{Input: 20, Output: 3})
+	// S1 goes on two commits later: a range from c2 holds half of it.
+	repotest.AddTurn(t, repo, "main", "S1", c3, "back to the first session", session.Usage{Input: 30, Output: 4})
 	// A turn on c3 answered twice, the later answer and its change on c4,
 	// undone from c4 too.
 	turn := record(session.KindTurn, "S2", c3, func(r *session.Record) { r.Text = "Fix: the cache" })

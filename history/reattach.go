@@ -169,3 +169,87 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+// readShown is readHistory reading what the views show (local and fetched
+// notes): the notes of the commits listed, those of the commits their
+// reattachments come from, and the whole of the sessions with records
+// among them (for answers, changes and undos on other commits, and
+// pr-summary's sessions). Its Index holds only those: ByObject the listed
+// and source commits, BySession, Answers, Changes and Undone those
+// sessions'. Warnings are those of every note, as LoadIndex's.
+func readShown(ctx context.Context, repo *gitstore.Repo, revs []string, max int) (*history, error) {
+	walkCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	revList := startRevList(walkCtx, repo, revs, max)
+	cache := readNotesFacts(repo)
+	v, learned, err := openNotesView(ctx, repo.Notes().WithRemotes(), cache)
+	var srcs map[string]*source
+	if err == nil {
+		headers, changed := map[string]gitstore.Commit(nil), false
+		srcs, headers, changed = readSources(repo, v, nil, cache.Commits)
+		if learned || changed {
+			writeNotesFacts(repo, v.factsCache(headers))
+		}
+	}
+	commits, rerr := revList()
+	if rerr != nil {
+		return nil, rerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	idx := &Index{
+		ByObject:  map[string][]session.Record{},
+		BySession: map[string][]session.Record{},
+		Answers:   map[string][]session.Record{},
+		Changes:   map[string][]session.Record{},
+		Undone:    map[string]bool{},
+		Warnings:  v.warnings,
+	}
+	h := &history{commits: commits, idx: idx}
+	h.matches, err = findReattachments(ctx, repo, v, srcs, withoutNotes(v, commits))
+	var shown [][]session.Record
+	for _, c := range commits {
+		if v.has(c.Hash) {
+			idx.ByObject[c.Hash] = v.records(c.Hash)
+			shown = append(shown, idx.ByObject[c.Hash])
+		}
+	}
+	for _, m := range h.matches {
+		idx.ByObject[m.Source] = v.records(m.Source)
+		shown = append(shown, m.Records)
+	}
+	var ids []string
+	named := map[string]bool{}
+	for _, recs := range shown {
+		for _, r := range recs {
+			if r.Session != "" && !named[r.Session] {
+				named[r.Session] = true
+				ids = append(ids, r.Session)
+			}
+		}
+	}
+	idx.BySession = v.sessionRecords(ids)
+	for _, id := range ids {
+		shown = append(shown, idx.BySession[id])
+	}
+	seen := map[string]bool{}
+	for _, recs := range shown {
+		for _, r := range recs {
+			if seen[r.ID] {
+				continue
+			}
+			seen[r.ID] = true
+			idx.add(r)
+		}
+	}
+	for _, m := range []map[string][]session.Record{idx.Answers, idx.Changes} {
+		for _, recs := range m {
+			session.SortRecords(recs)
+		}
+	}
+	if v.err != nil {
+		return h, fmt.Errorf("read notes: %w", v.err)
+	}
+	return h, err
+}
