@@ -2,78 +2,80 @@ package history
 
 import (
 	"context"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/gittest"
 	"github.com/git-codex/git-codex/internal/repotest"
-	"github.com/git-codex/git-codex/internal/text"
 	"github.com/git-codex/git-codex/session"
 )
 
-// indexIDs lists the record ids of an index by annotated object, as
-// "object:id" strings, sorted.
-func indexIDs(idx *Index) []string {
+// shownTurns runs Log on HEAD and lists the turns it shows, as
+// "topic:id" strings.
+func shownTurns(t *testing.T, repo *gitstore.Repo) string {
+	t.Helper()
+	entries, _, err := Log(context.Background(), repo, LogOptions{Max: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []string
-	for obj, recs := range idx.ByObject {
-		for _, r := range recs {
-			out = append(out, text.ShortID(obj)+":"+r.ID+":"+r.Topic)
+	for _, e := range entries {
+		for _, tv := range e.Turns {
+			out = append(out, tv.Topic+":"+tv.Turn)
 		}
 	}
-	sort.Strings(out)
-	return out
+	return strings.Join(out, " ")
 }
 
-// The history index cache must never change what LoadIndex returns: it is
-// used only while a topic's notes ref is where it was read from, and only by
-// the executable that wrote it.
-func TestLoadIndexCache(t *testing.T) {
+// The notes facts cache must never change what the views show: a list of
+// notes is used only for the notes commit it was read from, a brief only
+// for its blob, and only by the executable that wrote them.
+func TestNotesFactsCache(t *testing.T) {
 	gittest.Hermetic(t, gitstore.GuardEnv)
-	ctx := context.Background()
+	if binaryID() == "" {
+		t.Skip("the test binary has no identity: the cache is off")
+	}
+	// tamper empties the cached list of topic feature's notes: only a
+	// cache hit shows no turn.
+	tamper := func(t *testing.T, dir string, repo *gitstore.Repo, binary string) {
+		t.Helper()
+		c := readNotesFacts(repo)
+		head := gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature"))
+		if _, ok := c.Notes[head]; !ok {
+			t.Fatal("no cached list for topic feature after Log")
+		}
+		c.Notes[head] = []gitstore.NoteBlob{}
+		c.Binary = binary
+		writeNotesFacts(repo, c)
+	}
 	tests := []struct {
 		name string
-		// change acts between the first and the second LoadIndex; it
-		// returns the record id that must be there (or must not, with
-		// a "-" prefix).
-		change func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string
+		// change acts between the first and the second Log; it returns
+		// the turn that must be shown (or must not, with a "-" prefix).
+		change func(t *testing.T, dir string, repo *gitstore.Repo, first string) string
 	}{
-		{"unchanged notes come from the cache", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
-			// Tamper with the cached entry: only a cache hit can return it.
-			c := readIndexCache(repo)
-			head := gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature"))
-			ct, ok := c.Notes[head]
-			if !ok {
-				t.Fatal("no cache entry for topic feature after LoadIndex")
-			}
-			ct.ByObject = map[string][]session.Record{noted: {{ID: "CACHED", Kind: session.KindTurn, Topic: "feature"}}}
-			c.Notes[head] = ct
-			writeIndexCache(repo, c)
-			return "CACHED"
+		{"unchanged notes come from the cache", func(t *testing.T, dir string, repo *gitstore.Repo, first string) string {
+			tamper(t, dir, repo, binaryID())
+			return "-" + first
 		}},
-		{"a moved notes ref is read again", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
-			return repotest.AddTurn(t, repo, "feature", "S", noted, "one more", session.Usage{})
+		{"a moved notes ref is listed again", func(t *testing.T, dir string, repo *gitstore.Repo, first string) string {
+			return repotest.AddTurn(t, repo, "feature", "S", gittest.Git(t, dir, "rev-parse", "HEAD"), "one more", session.Usage{})
 		}},
-		{"another executable's cache is not used", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
-			c := readIndexCache(repo)
-			head := gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature"))
-			ct := c.Notes[head]
-			ct.ByObject = map[string][]session.Record{noted: {{ID: "CACHED", Kind: session.KindTurn}}}
-			c.Notes[head], c.Binary = ct, "another build"
-			writeIndexCache(repo, c)
-			return "-CACHED"
+		{"another executable's cache is not used", func(t *testing.T, dir string, repo *gitstore.Repo, first string) string {
+			tamper(t, dir, repo, "another build")
+			return first
 		}},
-		{"an unreadable cache is not used", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
-			if err := repo.WriteCache(cacheName, []byte("not a cache")); err != nil {
+		{"an unreadable cache is not used", func(t *testing.T, dir string, repo *gitstore.Repo, first string) string {
+			if err := repo.WriteCache(notesFactsName, []byte("not a cache")); err != nil {
 				t.Fatal(err)
 			}
-			return "-CACHED"
+			return first
 		}},
-		{"a deleted topic is dropped", func(t *testing.T, dir string, repo *gitstore.Repo, noted string) string {
-			id := repotest.AddTurn(t, repo, "other", "S2", noted, "elsewhere", session.Usage{})
-			if _, err := LoadIndex(ctx, repo); err != nil {
-				t.Fatal(err)
+		{"a deleted topic is dropped", func(t *testing.T, dir string, repo *gitstore.Repo, first string) string {
+			id := repotest.AddTurn(t, repo, "other", "S2", gittest.Git(t, dir, "rev-parse", "HEAD"), "elsewhere", session.Usage{})
+			if got := shownTurns(t, repo); !strings.Contains(got, id) {
+				t.Fatalf("Log shows %s; want topic other's turn %s", got, id)
 			}
 			gittest.Git(t, dir, "update-ref", "-d", repo.Notes().Ref("other"))
 			return "-" + id
@@ -82,30 +84,21 @@ func TestLoadIndexCache(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := gittest.NewRepo(t)
-			noted := gittest.Git(t, dir, "rev-parse", "HEAD")
 			repo := repotest.OpenRepo(t, dir)
-			first := repotest.AddTurn(t, repo, "feature", "S", noted, "write it", session.Usage{})
-			if _, err := LoadIndex(ctx, repo); err != nil {
-				t.Fatal(err)
+			first := repotest.AddTurn(t, repo, "feature", "S", gittest.Git(t, dir, "rev-parse", "HEAD"), "write it", session.Usage{})
+			if got := shownTurns(t, repo); got != "feature:"+first {
+				t.Fatalf("Log shows %q; want the first turn", got)
 			}
-			want := tt.change(t, dir, repo, noted)
-
-			idx, err := LoadIndex(ctx, repo)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := strings.Join(indexIDs(idx), " ")
+			want := tt.change(t, dir, repo, first)
+			got := shownTurns(t, repo)
 			id, absent := strings.CutPrefix(want, "-")
-			if strings.Contains(got, ":"+id+":") == absent {
-				t.Errorf("LoadIndex = %s; want %s %s", got, map[bool]string{true: "without", false: "with"}[absent], id)
+			if strings.Contains(got, id) == absent {
+				t.Errorf("Log shows %q; want %s %s", got, map[bool]string{true: "without", false: "with"}[absent], id)
 			}
-			if want != "CACHED" && !strings.Contains(got, ":"+first+":feature") {
-				t.Errorf("LoadIndex = %s; want the first turn %s in topic feature", got, first)
-			}
-			// Whatever happened, the cache now matches the notes.
-			c := readIndexCache(repo)
-			if _, ok := c.Notes[gittest.Git(t, dir, "rev-parse", repo.Notes().Ref("feature"))]; !ok || len(c.Notes) != 1 {
-				t.Errorf("cache holds %d notes commits, not the one of the notes ref", len(c.Notes))
+			// Whatever happened, the cache now lists the notes there are.
+			c := readNotesFacts(repo)
+			if len(c.Notes) != len(c.Heads) || c.Heads[repo.Notes().Ref("feature")] == "" {
+				t.Errorf("cache lists notes commits %d, refs %v", len(c.Notes), c.Heads)
 			}
 		})
 	}

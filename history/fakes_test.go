@@ -235,8 +235,8 @@ func line(t *testing.T, r session.Record) gitstore.Record {
 }
 
 // The index reads each notes commit once (a tracking ref at the local ref's
-// commit shares its entry), names the topic of records that lack one after
-// their ref, and takes what it can from the cache.
+// commit shares its entry) and names the topic of records that lack one
+// after their ref.
 func TestLoadIndexFromFakeNotes(t *testing.T) {
 	ts := "2026-01-02T05:00:00.000000000Z"
 	turn := session.Record{Time: ts, ID: "T1", Kind: session.KindTurn, Session: "S"}
@@ -253,7 +253,7 @@ func TestLoadIndexFromFakeNotes(t *testing.T) {
 			"n2": {"c1": {line(t, theirs)}},
 		},
 	}
-	idx, fresh, err := loadIndex(context.Background(), notes, newIndexCache(), true)
+	idx, err := loadIndex(context.Background(), notes, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,16 +271,8 @@ func TestLoadIndexFromFakeNotes(t *testing.T) {
 	if len(idx.Answers["T1"]) != 1 || len(idx.BySession["S"]) != 2 || len(idx.Warnings) != 2 {
 		t.Errorf("answers %v, sessions %v, warnings %v", idx.Answers, idx.BySession, idx.Warnings)
 	}
-	if fresh == nil || len(fresh.Notes) != 2 {
-		t.Fatalf("cache to write = %+v, want both notes commits", fresh)
-	}
-	// Read again with that cache: nothing is read, nothing to write.
-	again, fresh2, err := loadIndex(context.Background(), notes, fresh, true)
-	if err != nil || fresh2 != nil || notes.reads["n1"] != 1 || len(again.ByObject["c1"]) != 3 {
-		t.Errorf("with the cache: %d records, cache to write %v, reads %v, %v", len(again.ByObject["c1"]), fresh2, notes.reads, err)
-	}
-	// Without the fetched notes (what reattach copies from): local only.
-	local, _, err := loadIndex(context.Background(), notes, newIndexCache(), false)
+	// Without the fetched notes: local only.
+	local, err := loadIndex(context.Background(), notes, false)
 	if err != nil || len(local.ByObject["c1"]) != 2 {
 		t.Errorf("local index = %v, %v", local.ByObject, err)
 	}
@@ -304,24 +296,24 @@ func (m memCache) WriteCache(name string, data []byte) error {
 
 // The cache round-trips through its file, and a file written by another
 // build, or not a cache at all, reads as empty.
-func TestIndexCacheFile(t *testing.T) {
+func TestNotesFactsFile(t *testing.T) {
 	if binaryID() == "" {
 		t.Skip("the test binary has no identity: the cache is off")
 	}
 	files := memCache{}
-	c := newIndexCache()
-	c.Notes["n1"] = cachedNotes{ByObject: map[string][]session.Record{"c1": {{ID: "T1", Kind: session.KindTurn}}}}
-	writeIndexCache(files, c)
-	if got := readIndexCache(files); len(got.Notes["n1"].ByObject["c1"]) != 1 {
+	c := readNotesFacts(files)
+	c.Blobs["b1"] = &blobFacts{Sessions: []string{"S"}, PatchIDs: map[string]string{"c1": "p1"}}
+	writeNotesFacts(files, c)
+	if got := readNotesFacts(files); got.Blobs["b1"] == nil || got.Blobs["b1"].PatchIDs["c1"] != "p1" {
 		t.Fatalf("read back %+v", got)
 	}
 	c.Binary = "another build"
-	writeIndexCache(files, c)
-	if got := readIndexCache(files); len(got.Notes) != 0 {
+	writeNotesFacts(files, c)
+	if got := readNotesFacts(files); len(got.Blobs) != 0 {
 		t.Errorf("another build's cache was used: %+v", got)
 	}
-	files[cacheName] = []byte("not a cache")
-	if got := readIndexCache(files); len(got.Notes) != 0 {
+	files[notesFactsName] = []byte("not a cache")
+	if got := readNotesFacts(files); len(got.Blobs) != 0 {
 		t.Errorf("garbage read as %+v", got)
 	}
 }

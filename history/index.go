@@ -30,29 +30,20 @@ type Index struct {
 	Warnings []gitstore.Warning
 }
 
-// LoadIndex reads all topics of the repository's notes store: the local
-// topic refs and, for the read-only history views, those fetched from
-// remotes (refs/notes/remotes/<remote>/…). A notes commit's records come
-// from the history index cache (see cache.go) when they were read
-// before.
+// LoadIndex reads every record of every topic of the repository's notes
+// store: the local topic refs and those fetched from remotes
+// (refs/notes/remotes/<remote>/…). The history views read only what they
+// show (readShown); this is the whole, for tools and tests.
 func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
-	cache := readIndexCache(repo)
-	idx, fresh, err := loadIndex(ctx, notesOf(repo), cache, true)
-	if err == nil && fresh != nil {
-		fresh.Commits = cache.Commits
-		writeIndexCache(repo, fresh)
-	}
-	return idx, err
+	return loadIndex(ctx, notesOf(repo), true)
 }
 
-// loadIndex is LoadIndex with the cache read; it returns the cache to write
-// back, nil when cache was up to date (its Commits left for the caller).
-// With remotes, the fetched notes count too; without, only local topics
-// (what Reattach may copy from).
-func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remotes bool) (*Index, *indexCache, error) {
+// loadIndex is LoadIndex from notes: with remotes, the fetched notes count
+// too; without, only local topics.
+func loadIndex(ctx context.Context, notes notesSource, remotes bool) (*Index, error) {
 	topics, err := notes.Topics(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list topics: %w", err)
+		return nil, fmt.Errorf("list topics: %w", err)
 	}
 	type source struct{ ref, topic, commit string }
 	var srcs []source
@@ -63,14 +54,14 @@ func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remote
 			continue // deleted since it was listed
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("read topic %s: %w", topic, err)
+			return nil, fmt.Errorf("read topic %s: %w", topic, err)
 		}
 		srcs = append(srcs, source{ref, topic, head})
 	}
 	if remotes {
 		tracked, err := notes.TrackedTopics()
 		if err != nil {
-			return nil, nil, fmt.Errorf("list fetched topics: %w", err)
+			return nil, fmt.Errorf("list fetched topics: %w", err)
 		}
 		for _, tr := range tracked {
 			srcs = append(srcs, source{tr.Ref, tr.Topic, tr.Commit})
@@ -83,22 +74,18 @@ func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remote
 		Changes:   map[string][]session.Record{},
 		Undone:    map[string]bool{},
 	}
-	fresh := newIndexCache()
-	dirty := false
+	read := map[string]bool{}
 	seen := map[string]bool{}
 	for _, src := range srcs {
-		if _, done := fresh.Notes[src.commit]; done {
+		if read[src.commit] {
 			continue // a tracking ref where the local ref is: the same records
 		}
-		ct, ok := cache.Notes[src.commit]
-		if !ok {
-			byObj, warns, err := notes.ReadCommit(ctx, src.ref, src.commit)
-			if err != nil {
-				return nil, nil, fmt.Errorf("read topic %s: %w", src.topic, err)
-			}
-			ct, dirty = decodeNotes(byObj, warns, src.ref), true
+		read[src.commit] = true
+		byObj, warns, err := notes.ReadCommit(ctx, src.ref, src.commit)
+		if err != nil {
+			return nil, fmt.Errorf("read topic %s: %w", src.topic, err)
 		}
-		fresh.Notes[src.commit] = ct
+		ct := decodeNotes(byObj, warns, src.ref)
 		idx.Warnings = append(idx.Warnings, ct.Warnings...)
 		for obj, recs := range ct.ByObject {
 			for _, r := range recs {
@@ -117,9 +104,6 @@ func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remote
 			}
 		}
 	}
-	if !dirty && len(fresh.Notes) == len(cache.Notes) {
-		fresh = nil
-	}
 	for obj, recs := range idx.ByObject {
 		idx.ByObject[obj] = uniqueSorted(recs)
 	}
@@ -132,13 +116,20 @@ func loadIndex(ctx context.Context, notes notesSource, cache *indexCache, remote
 	for _, recs := range idx.Changes {
 		session.SortRecords(recs)
 	}
-	return idx, fresh, nil
+	return idx, nil
+}
+
+// decodedNotes are the records of one notes commit, by annotated object,
+// and the lines skipped.
+type decodedNotes struct {
+	ByObject map[string][]session.Record
+	Warnings []gitstore.Warning
 }
 
 // decodeNotes decodes the records of one notes commit; a record that does
 // not fit the session schema is skipped with a warning.
-func decodeNotes(byObj map[string][]gitstore.Record, warns []gitstore.Warning, ref string) cachedNotes {
-	out := cachedNotes{ByObject: make(map[string][]session.Record, len(byObj)), Warnings: warns}
+func decodeNotes(byObj map[string][]gitstore.Record, warns []gitstore.Warning, ref string) decodedNotes {
+	out := decodedNotes{ByObject: make(map[string][]session.Record, len(byObj)), Warnings: warns}
 	for obj, recs := range byObj {
 		for _, g := range recs {
 			r, err := session.Decode(g)

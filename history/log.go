@@ -61,7 +61,7 @@ type TurnView struct {
 // notes.rewriteRef, reattach), under the newest of them; found for a commit
 // by a rule, only when no commit shown carries it.
 func Log(ctx context.Context, repo *gitstore.Repo, opt LogOptions) ([]LogEntry, []gitstore.Warning, error) {
-	h, err := readShown(ctx, repo, opt.Revs, opt.Max)
+	h, err := readShown(ctx, repo, opt.Revs, opt.Max, true)
 	if h == nil {
 		return nil, nil, err
 	}

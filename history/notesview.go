@@ -78,16 +78,23 @@ type blobFacts struct {
 // notesFactsVersion changes when blobFacts or notesFacts change shape.
 const notesFactsVersion = 1
 
-// notesFacts is the notes facts cache: <git common dir>/codex/history-notes.
-// Like the history index cache (cache.go) it is derived, keyed by the
-// executable that wrote it, never trusted when it does not decode, written
-// whole and deletable: entries are keyed by blob id, which names the bytes
-// they were learned from.
+// notesFacts is the notes facts cache, <git common dir>/codex/history-notes,
+// so that the history views do not read every note on every run (on a
+// large repository, most of their time). It is a derived index in the sense
+// of the storage rules: its entries are keyed by immutable ids (the blob a
+// brief was learned from, the notes commit a list was read from, the commit
+// a header belongs to), the whole file by the git-codex executable that
+// wrote it (a new build never trusts what an older reader made of the
+// notes); it is never written to git, never pushed, ignored when
+// unreadable, rewritten whole (a temporary file renamed over it, so
+// concurrent runs leave one complete file), and deleting it loses nothing.
 type notesFacts struct {
 	Version int
 	Binary  string
 	Blobs   map[string]*blobFacts
-	// Commits are the headers of noted commits, as in indexCache.
+	// Commits holds the headers (without bodies) of the noted commits
+	// that existed when they were read: immutable, but a commit can be
+	// collected since, which readers check before relying on it.
 	Commits map[string]gitstore.Commit
 	// Notes lists the notes of each notes commit read, and Heads the notes
 	// commit each ref pointed at then: a ref that moved is listed by
@@ -97,6 +104,16 @@ type notesFacts struct {
 }
 
 const notesFactsName = "history-notes"
+
+// cacheFile is where the cache is kept; *gitstore.Repo implements it.
+type cacheFile interface {
+	ReadCache(name string) ([]byte, error)
+	WriteCache(name string, data []byte) error
+}
+
+// binaryID names the running executable (gitstore.BuildID): "" turns the
+// cache off.
+func binaryID() string { return gitstore.BuildID() }
 
 func readNotesFacts(repo cacheFile) *notesFacts {
 	empty := &notesFacts{Version: notesFactsVersion, Binary: binaryID(), Blobs: map[string]*blobFacts{}}

@@ -38,6 +38,19 @@ func fullLogOf(t *testing.T, dir string, revs []string, max int) (string, []stri
 	return logJSON(t, h.logEntries(), h.idx.Warnings)
 }
 
+// matchesOf lists matches with their records' ids.
+func matchesOf(ms []Match) string {
+	var out []string
+	for _, m := range ms {
+		s := m.Commit + "<-" + m.Source + ":" + m.Topic + ":" + m.Rule
+		for _, r := range m.Records {
+			s += ":" + r.ID
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
 func jsonOf(t *testing.T, v any) string {
 	t.Helper()
 	data, err := json.MarshalIndent(v, "", " ")
@@ -110,11 +123,25 @@ func TestHistoryViewsReadWhatTheyShow(t *testing.T) {
 				t.Fatalf("%s: log %v -n %d warns %q; reading every note warns %q", what, q.revs, q.max, gotW, wantW)
 			}
 		}
+		// Reattach finds the same in local topics only.
+		for _, revs := range [][]string{nil, {"side"}, {"main", "side"}} {
+			shown, err := readShown(context.Background(), repotest.OpenRepo(t, dir), revs, 0, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, err := readHistory(context.Background(), repotest.OpenRepo(t, dir), revs, 0, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := matchesOf(shown.matches), matchesOf(full.matches); g != w {
+				t.Fatalf("%s: reattach %v finds %s; reading every local note finds %s", what, revs, g, w)
+			}
+		}
 		// pr-summary reads the same way: the commits of the range and
 		// their sessions whole.
 		for _, base := range []string{c1, c2, "side"} {
 			revs := []string{"main", "^" + base}
-			shown, err := readShown(context.Background(), repotest.OpenRepo(t, dir), revs, 0)
+			shown, err := readShown(context.Background(), repotest.OpenRepo(t, dir), revs, 0, true)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,7 +35,7 @@ type ReattachOptions struct {
 func Reattach(ctx context.Context, repo *gitstore.Repo, opt ReattachOptions) ([]Match, error) {
 	// Only this clone's own topics are copied from: a teammate's fetched
 	// session is not made one of this clone's topics behind its back.
-	h, err := readHistory(ctx, repo, opt.Revs, opt.Max, false)
+	h, err := readShown(ctx, repo, opt.Revs, opt.Max, false)
 	if err != nil {
 		return nil, err
 	}
@@ -87,41 +87,6 @@ type history struct {
 	matches []Match
 }
 
-// readHistory lists the commits of revs (at most max, 0: all) with one git
-// process that runs while this one reads the index and the noted commits,
-// then finds the reattachments. On a reattachment error it returns the
-// history read so far with the error.
-func readHistory(ctx context.Context, repo *gitstore.Repo, revs []string, max int, remotes bool) (*history, error) {
-	walkCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	revList := startRevList(walkCtx, repo, revs, max)
-	cache := readIndexCache(repo)
-	idx, fresh, err := loadIndex(ctx, notesOf(repo), cache, remotes)
-	var srcs map[string]*source
-	if err == nil {
-		var headers map[string]gitstore.Commit
-		var changed bool
-		srcs, headers, changed = readSources(repo, idx, nil, cache.Commits)
-		if changed && fresh == nil {
-			fresh = cache
-		}
-		if fresh != nil {
-			fresh.Commits = headers
-			writeIndexCache(repo, fresh)
-		}
-	}
-	commits, rerr := revList()
-	if rerr != nil {
-		return nil, rerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	h := &history{commits: commits, idx: idx}
-	h.matches, err = findReattachments(ctx, repo, idx, srcs, withoutNotes(idx, commits))
-	return h, err
-}
-
 // RevList returns the commits named by git revision arguments (default
 // HEAD), newest first as `git log` orders them, at most max (0: all).
 // Returns gitstore.ErrNotFound wrapped when a revision names nothing.
@@ -170,24 +135,33 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-// readShown is readHistory reading what the views show (local and fetched
-// notes): the notes of the commits listed, those of the commits their
+// readShown lists the commits of revs (at most max, 0: all) with one git
+// process that runs while this one reads the notes, then finds the
+// reattachments, reading what the views show of the notes of every topic
+// (with remotes, the fetched ones too): the notes of the commits listed, those of the commits their
 // reattachments come from, and the whole of the sessions with records
 // among them (for answers, changes and undos on other commits, and
 // pr-summary's sessions). Its Index holds only those: ByObject the listed
 // and source commits, BySession, Answers, Changes and Undone those
-// sessions'. Warnings are those of every note, as LoadIndex's.
-func readShown(ctx context.Context, repo *gitstore.Repo, revs []string, max int) (*history, error) {
+// sessions'. Warnings are those of every note, as LoadIndex's. On a
+// reattachment error it returns the history read so far with the error.
+func readShown(ctx context.Context, repo *gitstore.Repo, revs []string, max int, remotes bool) (*history, error) {
 	walkCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	revList := startRevList(walkCtx, repo, revs, max)
 	cache := readNotesFacts(repo)
-	v, learned, err := openNotesView(ctx, repo.Notes().WithRemotes(), cache)
+	notes := repo.Notes()
+	if remotes {
+		notes = notes.WithRemotes()
+	}
+	v, learned, err := openNotesView(ctx, notes, cache)
 	var srcs map[string]*source
 	if err == nil {
 		headers, changed := map[string]gitstore.Commit(nil), false
 		srcs, headers, changed = readSources(repo, v, nil, cache.Commits)
-		if learned || changed {
+		// Only a view of every note writes the cache: one of the local
+		// topics only would forget the fetched notes' facts.
+		if remotes && (learned || changed) {
 			writeNotesFacts(repo, v.factsCache(headers))
 		}
 	}

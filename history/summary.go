@@ -156,7 +156,7 @@ func Summarize(ctx context.Context, repo *gitstore.Repo, opt SummaryOptions) (*P
 			return nil, fmt.Errorf("resolve base %s: %w", opt.Base, err)
 		}
 	}
-	h, err := readShown(ctx, repo, []string{headID, "^" + baseID}, 0)
+	h, err := readShown(ctx, repo, []string{headID, "^" + baseID}, 0, true)
 	if err != nil {
 		return nil, err
 	}
