@@ -73,6 +73,8 @@ type blobFacts struct {
 	Keys []byte
 	// Warnings are what a reader skips in it (Ref and Object empty).
 	Warnings []gitstore.Warning
+	// unreadable: the blob could not be read this time (never cached).
+	unreadable bool
 }
 
 // notesFactsVersion changes when blobFacts or notesFacts change shape.
@@ -180,8 +182,10 @@ func openNotesView(ctx context.Context, reader noteReader, cache *notesFacts) (*
 						if ctx.Err() != nil {
 							return nil, false, ctx.Err()
 						}
-						// As ReadCommit: an unreadable note is a warning.
-						f = &blobFacts{Warnings: []gitstore.Warning{{Reason: "unreadable note: " + err.Error()}}}
+						// As ReadCommit: an unreadable note is a warning,
+						// and not a fact to keep (a later fetch may bring
+						// the blob).
+						f = &blobFacts{Warnings: []gitstore.Warning{{Reason: "unreadable note: " + err.Error()}}, unreadable: true}
 					} else {
 						learned = true
 					}
@@ -270,7 +274,13 @@ func learnBlob(ctx context.Context, reader noteReader, blob string) (*blobFacts,
 // factsCache is what the view knows, to write back: the facts of the blobs
 // of every topic now.
 func (v *notesView) factsCache(commits map[string]gitstore.Commit) *notesFacts {
-	return &notesFacts{Version: notesFactsVersion, Binary: binaryID(), Blobs: v.facts, Commits: commits,
+	blobs := make(map[string]*blobFacts, len(v.facts))
+	for id, f := range v.facts {
+		if !f.unreadable {
+			blobs[id] = f
+		}
+	}
+	return &notesFacts{Version: notesFactsVersion, Binary: binaryID(), Blobs: blobs, Commits: commits,
 		Notes: v.lists, Heads: v.heads}
 }
 
@@ -306,8 +316,8 @@ func (v *notesView) recordKeys(obj string) []uint64 {
 
 // records reads obj's records from its notes in every topic, sorted and
 // each once, with Topic filled in from the ref where a line lacks it. A
-// note that cannot be read now is left out; the first such error is kept
-// in v.err.
+// note that cannot be read is left out with a warning; when the context
+// ends, v.err says so.
 func (v *notesView) records(obj string) []session.Record {
 	if recs, ok := v.recs[obj]; ok {
 		return recs
@@ -379,12 +389,16 @@ func (v *notesView) read(l noteLoc, obj string, ids ...string) []session.Record 
 	if v.err != nil {
 		return nil
 	}
+	src := v.srcs[l.src]
 	note, err := v.notes.ReadNote(v.ctx, l.blob, ids...)
 	if err != nil {
-		v.err = err
+		if v.ctx.Err() != nil {
+			v.err = v.ctx.Err()
+		} else if !v.facts[l.blob].unreadable { // else warned about already
+			v.warnings = append(v.warnings, gitstore.Warning{Ref: src.ref, Object: obj, Reason: "unreadable note: " + err.Error()})
+		}
 		return nil
 	}
-	src := v.srcs[l.src]
 	out := make([]session.Record, 0, len(note.Records))
 	for _, g := range note.Records {
 		g.NoteObject = obj

@@ -178,7 +178,6 @@ func readShown(ctx context.Context, repo *gitstore.Repo, revs []string, max int,
 		Answers:   map[string][]session.Record{},
 		Changes:   map[string][]session.Record{},
 		Undone:    map[string]bool{},
-		Warnings:  v.warnings,
 	}
 	h := &history{commits: commits, idx: idx}
 	h.matches, err = findReattachments(ctx, repo, v, srcs, withoutNotes(v, commits))
@@ -222,8 +221,9 @@ func readShown(ctx context.Context, repo *gitstore.Repo, revs []string, max int,
 			session.SortRecords(recs)
 		}
 	}
+	idx.Warnings = v.warnings
 	if v.err != nil {
-		return h, fmt.Errorf("read notes: %w", v.err)
+		return h, v.err
 	}
 	return h, err
 }
