@@ -30,6 +30,16 @@ type Index struct {
 	Warnings []gitstore.Warning
 }
 
+func newIndex() *Index {
+	return &Index{
+		ByObject:  map[string][]session.Record{},
+		BySession: map[string][]session.Record{},
+		Answers:   map[string][]session.Record{},
+		Changes:   map[string][]session.Record{},
+		Undone:    map[string]bool{},
+	}
+}
+
 // LoadIndex reads every record of every topic of the repository's notes
 // store: the local topic refs and those fetched from remotes
 // (refs/notes/remotes/<remote>/…). The history views read only what they
@@ -67,13 +77,7 @@ func loadIndex(ctx context.Context, notes notesSource, remotes bool) (*Index, er
 			srcs = append(srcs, source{tr.Ref, tr.Topic, tr.Commit})
 		}
 	}
-	idx := &Index{
-		ByObject:  map[string][]session.Record{},
-		BySession: map[string][]session.Record{},
-		Answers:   map[string][]session.Record{},
-		Changes:   map[string][]session.Record{},
-		Undone:    map[string]bool{},
-	}
+	idx := newIndex()
 	read := map[string]bool{}
 	seen := map[string]bool{}
 	for _, src := range srcs {

@@ -172,13 +172,7 @@ func readShown(ctx context.Context, repo *gitstore.Repo, revs []string, max int,
 	if err != nil {
 		return nil, err
 	}
-	idx := &Index{
-		ByObject:  map[string][]session.Record{},
-		BySession: map[string][]session.Record{},
-		Answers:   map[string][]session.Record{},
-		Changes:   map[string][]session.Record{},
-		Undone:    map[string]bool{},
-	}
+	idx := newIndex()
 	h := &history{commits: commits, idx: idx}
 	h.matches, err = findReattachments(ctx, repo, v, srcs, withoutNotes(v, commits))
 	var shown [][]session.Record
