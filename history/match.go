@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
@@ -41,8 +42,8 @@ type Match struct {
 
 var (
 	squashHeader  = "Squashed commit of the following:"
-	commitLineRE  = regexp.MustCompile(`(?m)^commit ([0-9a-f]{40})\s*$`)
-	cherryPickRE  = regexp.MustCompile(`\(cherry picked from commit ([0-9a-f]{40})\)`)
+	commitLineRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^commit ([0-9a-f]{40})\s*$`) })
+	cherryPickRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(cherry picked from commit ([0-9a-f]{40})\)`) })
 	bulletPrefixs = []string{"* ", "- "}
 )
 
@@ -140,11 +141,11 @@ func findReattachments(ctx context.Context, repo commits, idx *Index, srcs map[s
 		}
 		msg := c.Subject + "\n\n" + c.Body
 		if strings.Contains(msg, squashHeader) {
-			for _, m := range commitLineRE.FindAllStringSubmatch(msg, -1) {
+			for _, m := range commitLineRE().FindAllStringSubmatch(msg, -1) {
 				cands = append(cands, cand{m[1], RuleSquash})
 			}
 		}
-		for _, m := range cherryPickRE.FindAllStringSubmatch(msg, -1) {
+		for _, m := range cherryPickRE().FindAllStringSubmatch(msg, -1) {
 			cands = append(cands, cand{m[1], RuleCherryPickX})
 		}
 		if c.Body != "" {
