@@ -16,11 +16,14 @@ help:
 	@echo "lint     gofmt, go vet, staticcheck (pinned), go mod tidy check"
 	@echo "fuzz     fuzz the record reader, topic encoding, redaction and the V4A applier for 30s each"
 
+# Built without cgo (only net's resolver would use it; Go's own resolver
+# then answers): a static binary starts ~1 ms sooner than one that loads
+# libc through the dynamic loader, on every command.
 build:
-	$(GO) build -o git-codex ./cmd/git-codex
+	CGO_ENABLED=0 $(GO) build -o git-codex ./cmd/git-codex
 
 install:
-	$(GO) install ./cmd/git-codex
+	CGO_ENABLED=0 $(GO) install ./cmd/git-codex
 
 test:
 	$(GO) test ./...

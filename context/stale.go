@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // StaleKind says how ARCHITECTURE.md has fallen behind the tree.
@@ -59,8 +60,8 @@ var sourceExts = map[string]bool{
 }
 
 var (
-	codeSpanRe = regexp.MustCompile("`([^`\n]+)`")
-	mdLinkRe   = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	codeSpanRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`([^`\n]+)`") })
+	mdLinkRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\]\(([^)\s]+)\)`) })
 )
 
 // Stale reports how ARCHITECTURE.md under root has fallen behind the tree:
@@ -115,10 +116,10 @@ func namedPaths(text string) (spans, links []string) {
 			fence = t[:3]
 			continue
 		}
-		for _, m := range codeSpanRe.FindAllStringSubmatch(line, -1) {
+		for _, m := range codeSpanRe().FindAllStringSubmatch(line, -1) {
 			spans = append(spans, m[1])
 		}
-		for _, m := range mdLinkRe.FindAllStringSubmatch(line, -1) {
+		for _, m := range mdLinkRe().FindAllStringSubmatch(line, -1) {
 			target, _, _ := strings.Cut(m[1], "#")
 			if target != "" && !strings.Contains(target, ":") && !strings.HasPrefix(target, "/") && !strings.Contains(target, "..") {
 				links = append(links, strings.TrimPrefix(target, "./"))

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
@@ -93,8 +94,8 @@ func (idx *Index) recordKeys(obj string) []uint64 {
 
 var (
 	squashHeader  = "Squashed commit of the following:"
-	commitLineRE  = regexp.MustCompile(`(?m)^commit ([0-9a-f]{40})\s*$`)
-	cherryPickRE  = regexp.MustCompile(`\(cherry picked from commit ([0-9a-f]{40})\)`)
+	commitLineRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^commit ([0-9a-f]{40})\s*$`) })
+	cherryPickRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(cherry picked from commit ([0-9a-f]{40})\)`) })
 	bulletPrefixs = []string{"* ", "- "}
 )
 
@@ -192,11 +193,11 @@ func findReattachments(ctx context.Context, repo commits, n noted, srcs map[stri
 		}
 		msg := c.Subject + "\n\n" + c.Body
 		if strings.Contains(msg, squashHeader) {
-			for _, m := range commitLineRE.FindAllStringSubmatch(msg, -1) {
+			for _, m := range commitLineRE().FindAllStringSubmatch(msg, -1) {
 				cands = append(cands, cand{m[1], RuleSquash})
 			}
 		}
-		for _, m := range cherryPickRE.FindAllStringSubmatch(msg, -1) {
+		for _, m := range cherryPickRE().FindAllStringSubmatch(msg, -1) {
 			cands = append(cands, cand{m[1], RuleCherryPickX})
 		}
 		if c.Body != "" {

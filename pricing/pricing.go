@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Date is the day the built-in prices were read from OpenAI's model pages.
@@ -155,7 +156,7 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 // snapshot matches a dated model snapshot: gpt-5-2025-08-07.
-var snapshot = regexp.MustCompile(`^(.+)-\d{4}-\d{2}-\d{2}$`)
+var snapshot = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+)-\d{4}-\d{2}-\d{2}$`) })
 
 // Lookup returns the price of model: the exact name (case aside), else, for
 // a dated snapshot such as gpt-5-2025-08-07, the price of its alias gpt-5.
@@ -167,7 +168,7 @@ func (t *Table) Lookup(model string) (Price, bool) {
 	if p, ok := t.prices[m]; ok {
 		return p, true
 	}
-	if sub := snapshot.FindStringSubmatch(m); sub != nil {
+	if sub := snapshot().FindStringSubmatch(m); sub != nil {
 		if p, ok := t.prices[sub[1]]; ok {
 			return p, true
 		}

@@ -1,9 +1,6 @@
 package redact
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // nameWords prefilter the lines assignments looks at: a secret's name holds
 // one of them.
@@ -112,7 +109,7 @@ func assignLine(s string, base, end, prio int, out []finding) []finding {
 			if sep == ":" && ve < len(line) && line[ve] == ',' && !quotedName(line, sepStart) {
 				continue
 			}
-		} else if line[sepStart] == ',' && constName.MatchString(strings.Trim(line[vs:ve], "\"'`")) {
+		} else if line[sepStart] == ',' && constName().MatchString(strings.Trim(line[vs:ve], "\"'`")) {
 			continue // f("NAME", "OTHER_NAME"): a list of names
 		}
 		rs, re := vs, ve
@@ -132,7 +129,7 @@ func assignLine(s string, base, end, prio int, out []finding) []finding {
 	return out
 }
 
-var constName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+var constName = lazyRegexp(`^[A-Z][A-Z0-9_]*$`)
 
 // quotedName reports whether the name before the separator at line[sep]
 // is quoted (JSON).
@@ -305,7 +302,7 @@ func literalValue(name, sep, v, rest string) bool {
 		return false
 	}
 	if quoted {
-		return !dotted.MatchString(v) // "notes.rewriteRef": a name, not a secret
+		return !dotted().MatchString(v) // "notes.rewriteRef": a name, not a secret
 	}
 	if strings.TrimSpace(sep) == ":" {
 		line, _, _ := strings.Cut(rest, "\n")
@@ -314,7 +311,7 @@ func literalValue(name, sep, v, rest string) bool {
 			return false
 		}
 	}
-	if strings.ContainsAny(v, "()[]") || dotted.MatchString(v) {
+	if strings.ContainsAny(v, "()[]") || dotted().MatchString(v) {
 		return false
 	}
 	switch strings.ToLower(v) {
@@ -325,15 +322,15 @@ func literalValue(name, sep, v, rest string) bool {
 	if k := strings.LastIndexByte(name, '.'); k >= 0 {
 		name = name[k+1:]
 	}
-	if ident.MatchString(v) && normalise(v) == normalise(name) {
+	if ident().MatchString(v) && normalise(v) == normalise(name) {
 		return false // Token: token
 	}
 	return true
 }
 
 var (
-	dotted = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$`)
-	ident  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	dotted = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$`)
+	ident  = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // normalise turns apiKey, api-key, api.key and API_KEY into API_KEY.

@@ -14,7 +14,8 @@ type rule struct {
 	keywords []string
 	// multiline rules run on the whole text, the others line by line.
 	multiline bool
-	re        *regexp.Regexp
+	// re is compiled on first use, not at every start of the program.
+	re func() *regexp.Regexp
 	// group is the submatch that holds the secret (0 = the whole match).
 	group int
 	// keep, when set, decides per match whether to leave it alone; it gets
@@ -30,17 +31,17 @@ var rules = []rule{
 		kind:      "private-key",
 		keywords:  []string{"PRIVATE KEY-----"},
 		multiline: true,
-		re:        regexp.MustCompile(`(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)`),
+		re:        lazyRegexp(`(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)`),
 	},
 	{
 		kind:     "anthropic-key",
 		keywords: []string{"sk-ant-"},
-		re:       regexp.MustCompile(`\bsk-ant-[A-Za-z0-9_-]{20,}`),
+		re:       lazyRegexp(`\bsk-ant-[A-Za-z0-9_-]{20,}`),
 	},
 	{
 		kind:     "openai-key",
 		keywords: []string{"sk-"},
-		re:       regexp.MustCompile(`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}`),
+		re:       lazyRegexp(`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}`),
 		keep: func(sub []string, _ string) string {
 			for _, p := range []string{"sk-proj-", "sk-svcacct-", "sk-admin-"} {
 				if strings.HasPrefix(sub[0], p) {
@@ -53,50 +54,50 @@ var rules = []rule{
 	{
 		kind:     "stripe-key",
 		keywords: []string{"_live_", "_test_", "whsec_"},
-		re:       regexp.MustCompile(`\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})`),
+		re:       lazyRegexp(`\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})`),
 	},
 	{
 		kind:     "github-token",
 		keywords: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
-		re:       regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`),
+		re:       lazyRegexp(`\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`),
 	},
 	{
 		kind:     "gitlab-token",
 		keywords: []string{"glpat-"},
-		re:       regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`),
+		re:       lazyRegexp(`\bglpat-[A-Za-z0-9_-]{20,}`),
 	},
 	{
 		kind:     "npm-token",
 		keywords: []string{"npm_"},
-		re:       regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`),
+		re:       lazyRegexp(`\bnpm_[A-Za-z0-9]{36}\b`),
 	},
 	{
 		kind:     "aws-access-key-id",
 		keywords: []string{"AKIA", "ASIA"},
-		re:       regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`),
+		re:       lazyRegexp(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`),
 	},
 	{
 		kind:     "slack-token",
 		keywords: []string{"xox", "xapp-", "hooks.slack.com"},
-		re:       regexp.MustCompile(`\b(?:xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/]{20,})`),
+		re:       lazyRegexp(`\b(?:xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/]{20,})`),
 	},
 	{
 		kind:     "google-api-key",
 		keywords: []string{"AIza"},
-		re:       regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}`),
+		re:       lazyRegexp(`\bAIza[0-9A-Za-z_-]{35}`),
 	},
 	{
 		kind:     "jwt",
 		keywords: []string{"eyJ"},
-		re:       regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`),
+		re:       lazyRegexp(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`),
 	},
 	{
 		kind:     "bearer-token",
 		keywords: spellings("authorization"),
-		re:       regexp.MustCompile(`(?i)authorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|token|basic)[ \t]+([A-Za-z0-9._~+/=-]{8,})`),
+		re:       lazyRegexp(`(?i)authorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|token|basic)[ \t]+([A-Za-z0-9._~+/=-]{8,})`),
 		group:    1,
 		keep: func(sub []string, _ string) string {
-			if constName.MatchString(sub[1]) {
+			if constName().MatchString(sub[1]) {
 				return "" // Bearer YOUR_KEY
 			}
 			return "bearer-token"
@@ -105,7 +106,7 @@ var rules = []rule{
 	{
 		kind:     "password",
 		keywords: []string{"://"},
-		re:       regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://([^\s:/@"'<>]*):([^\s/@"'<>]+)@`),
+		re:       lazyRegexp(`\b[A-Za-z][A-Za-z0-9+.-]*://([^\s:/@"'<>]*):([^\s/@"'<>]+)@`),
 		group:    2,
 		keep: func(sub []string, _ string) string {
 			// "xxxxx" is the mask of Go's url.URL.Redacted: a password
@@ -122,7 +123,7 @@ var rules = []rule{
 		// is the secret when it looks random.
 		kind:     "url-key",
 		keywords: []string{"://"},
-		re:       regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9_-]{16,})@`),
+		re:       lazyRegexp(`\b[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9_-]{16,})@`),
 		group:    1,
 		keep: func(sub []string, _ string) string {
 			if randomValue(sub[1]) {
@@ -153,7 +154,7 @@ func (r *rule) find(s string, prio int, out []finding) []finding {
 
 // match appends r's matches in s, a part of the text starting at base.
 func (r *rule) match(s string, base, prio int, out []finding) []finding {
-	for _, m := range r.re.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range r.re().FindAllStringSubmatchIndex(s, -1) {
 		start, end := m[2*r.group], m[2*r.group+1]
 		if start < 0 || start == end {
 			continue

@@ -399,7 +399,7 @@ func randomToken(tok string) bool {
 	if 2*letters < n || !digitsScattered && !caseScattered {
 		return false
 	}
-	if digestNotation(tok) || printfVerb.MatchString(tok) || fileName.MatchString(tok) || qualified.MatchString(tok) || ulid.MatchString(tok) {
+	if digestNotation(tok) || printfVerb().MatchString(tok) || fileName().MatchString(tok) || qualified().MatchString(tok) || ulid().MatchString(tok) {
 		return false
 	}
 	// Few letter pairs common in words: three in five at most; seven in
@@ -434,19 +434,25 @@ func oddHexLength(tok string) bool {
 // a longer one is data (an image, an archive), not a key.
 const maxTokenLen = 4096
 
+// The shapes of tokens that are not secrets, compiled on first use.
 var (
 	// printfVerb finds a format string's verbs (d%02x, %s).
-	printfVerb = regexp.MustCompile(`%[-+# 0]?[0-9]*[sdxq]`)
+	printfVerb = lazyRegexp(`%[-+# 0]?[0-9]*[sdxq]`)
 	// fileName matches paths and names with an extension (d00/f01.txt).
-	fileName = regexp.MustCompile(`[./][A-Za-z0-9_-]*\.[a-z]{1,5}$`)
+	fileName = lazyRegexp(`[./][A-Za-z0-9_-]*\.[a-z]{1,5}$`)
 	// qualified matches a package-qualified name (ssa.OpAMD64VPMAXUW128).
-	qualified = regexp.MustCompile(`^[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9_]*$`)
+	qualified = lazyRegexp(`^[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9_]*$`)
 	// ulid matches a ULID, the time-sortable id of every record and session,
 	// and the prefixes git codex shows of one (12 characters, or any unique
 	// prefix a user types): upper-case Crockford base32 whose time part
 	// starts with 0, as every ULID made before the year 10889 does.
-	ulid = regexp.MustCompile(`^[0-7][0-9A-HJKMNP-TV-Z]{25}$|^0[0-9A-HJKMNP-TV-Z]{9,24}$`)
+	ulid = lazyRegexp(`^[0-7][0-9A-HJKMNP-TV-Z]{25}$|^0[0-9A-HJKMNP-TV-Z]{9,24}$`)
 )
+
+// lazyRegexp returns a function that compiles expr on its first call.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // randomValue reports whether v, a value already known to sit where a
 // secret would (a URL's user name), looks random: randomToken, or a

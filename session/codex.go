@@ -181,6 +181,7 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 			<-gated
 			ctx := context.WithoutCancel(ctx)
 			t.finish(ctx, e.codexReply(ctx, t, &run, snap, why), nil)
+			e.updateIndex(ctx, s.Topic)
 		}()
 	}
 	t.out.Event(Event{Kind: EventWaiting})

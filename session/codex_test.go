@@ -609,3 +609,44 @@ func TestCodexStepsBounded(t *testing.T) {
 		t.Errorf("%d steps, last %+v %+v", len(steps), steps[len(steps)-2], steps[len(steps)-1])
 	}
 }
+
+// TestCodexTurnUpdatesIndex: once a Codex turn is stored, the session
+// index file already covers the notes it wrote (the next reply reads no
+// note it does not need), and an engine reading through it sees the turn.
+func TestCodexTurnUpdatesIndex(t *testing.T) {
+	h := newCodexHarness(t)
+	ctx := context.Background()
+	first, resume := unpack(t, "first_turn"), unpack(t, "resume")
+	h.use(first, resume, "")
+	if _, err := h.eng.Delegate(ctx, DelegateOptions{Topic: "main", Task: "Say hello."}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.eng.Reply(ctx, ReplyOptions{Target: Target{Topic: "main"}, Message: "And a second answer, please."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := h.repo.Notes() // the harness engine's store
+	srcs, err := st.Sources(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := loadSessionIndex(st)
+	var heads []gitstore.NotesSource
+	if te := ix.Topics["main"]; te != nil {
+		heads = te.Heads
+	}
+	if !sameHeads(heads, srcs["main"]) {
+		t.Fatalf("the index entry of topic main covers %+v, want %+v", heads, srcs["main"])
+	}
+	eng := &Engine{Store: st, Repo: h.repo}
+	s, err := eng.Load(ctx, "main", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Turns); n != 2 || s.Turns[1].Record.ID != res.Turn || s.Turns[1].Answer == nil || s.Turns[1].Answer.ID != res.Answer {
+		t.Errorf("session through the index: %d turns, last %+v; want the reply %s answered by %s", n, s.Turns[n-1], res.Turn, res.Answer)
+	}
+	if eng.idx.work != 0 || eng.idx.changed {
+		t.Errorf("loading the session read %d notes and changed the index (%v); want it current", eng.idx.work, eng.idx.changed)
+	}
+}

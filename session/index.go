@@ -225,6 +225,27 @@ func (e *Engine) saveIndex() {
 	e.idx.changed = false
 }
 
+// updateIndex brings topic's index entry up to date with its notes and
+// writes the index back: what the next command would do first, done
+// earlier. A Codex turn calls it once its answer is stored, while Codex
+// exits, so that the next reply finds the topic's entry current instead of
+// reading the notes just written on its critical path. Best effort, as
+// saveIndex.
+func (e *Engine) updateIndex(ctx context.Context, topic string) {
+	ix, st, ok := e.sessionIndex()
+	if !ok {
+		return
+	}
+	srcs, err := st.Sources(ctx, topic)
+	if err != nil {
+		return
+	}
+	if _, err := ix.topic(ctx, st, topic, srcs[topic]); err != nil {
+		return
+	}
+	e.saveIndex()
+}
+
 // An index file past saveFileBytes is written back only when the command
 // read or built at least saveWork blobs or sessions (a line cache entry
 // counts as saveWork: it saves a command the inflating of megabytes).

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -139,7 +140,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		name += " " + c.Command.Name
 	}
 	// urfave/cli says `invalid value "x" for flag -n: parse error`.
-	if m := badValueRE.FindStringSubmatch(err.Error()); m != nil {
+	if m := badValueRE().FindStringSubmatch(err.Error()); m != nil {
 		flag := "-" + m[2]
 		if len(m[2]) > 1 {
 			flag = "--" + m[2]
@@ -149,7 +150,9 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	return failure.Usagef(fmt.Sprintf("run '%s --help'", name), "%v", err)
 }
 
-var badValueRE = regexp.MustCompile(`^invalid value "(.*)" for flag -{1,2}([\w-]+): parse error$`)
+var badValueRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^invalid value "(.*)" for flag -{1,2}([\w-]+): parse error$`)
+})
 
 // gitStyleArgs accepts git's habits: gluing a number to -n ("log -n1",
 // "log -5"), split into "-n 1", which urfave/cli understands; and

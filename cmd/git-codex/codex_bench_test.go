@@ -35,9 +35,11 @@ import (
 // each and the median of the per-pair differences (the goal is under 15 ms).
 // Codex's own time varies by tens of milliseconds from turn to turn on a
 // loaded machine; BenchmarkCodexOverheadStandIn measures the same with a
-// stand-in for Codex that answers at once.
+// stand-in for Codex that answers at once. Through git, the test binary
+// runs as git-codex: build it as make install builds git-codex, without cgo
+// (a binary linked to libc starts ~1 ms later).
 //
-//	go test ./cmd/git-codex -run '^$' -bench 'CodexOverhead$' -benchtime 20x
+//	CGO_ENABLED=0 go test ./cmd/git-codex -run '^$' -bench 'CodexOverhead$' -benchtime 20x
 func BenchmarkCodexOverhead(b *testing.B) {
 	codexOverhead(b, codextest.Bin(b), true)
 }
@@ -52,7 +54,7 @@ func BenchmarkCodexOverhead(b *testing.B) {
 // critical path: start-up, reading the session, starting Codex, anything
 // that outlasts Codex's start-up or exit, and exit.
 //
-//	go test ./cmd/git-codex -run '^$' -bench CodexOverheadStandIn -benchtime 100x
+//	CGO_ENABLED=0 go test ./cmd/git-codex -run '^$' -bench CodexOverheadStandIn -benchtime 100x
 func BenchmarkCodexOverheadStandIn(b *testing.B) {
 	fake := filepath.Join(b.TempDir(), "codex")
 	script := `#!/bin/sh

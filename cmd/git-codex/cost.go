@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/git-codex/git-codex/cmd/git-codex/failure"
@@ -38,7 +39,9 @@ func costNote(a pricing.Amount) string {
 
 // relative matches git-style relative dates: "2.weeks", "3.days.ago",
 // "3 days ago", "12h", "90 minutes".
-var relative = regexp.MustCompile(`^(\d+)[. ]?(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?|months?|y|years?)(?:[. ]ago)?$`)
+var relative = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d+)[. ]?(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?|months?|y|years?)(?:[. ]ago)?$`)
+})
 
 // parseWhen reads a --since/--until value, in local time as git does:
 // "now", "today", "yesterday"; an ISO date (2026-01-02: the start of that
@@ -78,7 +81,7 @@ func parseWhen(s string, now time.Time, until bool) (time.Time, error) {
 			return t, nil
 		}
 	}
-	if m := relative.FindStringSubmatch(v); m != nil {
+	if m := relative().FindStringSubmatch(v); m != nil {
 		n, err := strconv.Atoi(m[1])
 		if err == nil {
 			switch u := m[2]; {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -95,7 +96,7 @@ func helpWanted(args []string) bool {
 
 // helpHeading finds the section headings of urfave/cli's help templates
 // ("NAME:", "GLOBAL OPTIONS:").
-var helpHeading = regexp.MustCompile(`(?m)^([A-Z][A-Z ]*[A-Z]):`)
+var helpHeading = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^([A-Z][A-Z ]*[A-Z]):`) })
 
 // paintHelp makes the help texts show their headings in the palette's header
 // colour; with colour off it changes nothing.
@@ -104,7 +105,7 @@ func paintHelp(app *cli.App, p ui.Palette) {
 		return
 	}
 	paint := func(tmpl string) string {
-		return helpHeading.ReplaceAllStringFunc(tmpl, func(h string) string {
+		return helpHeading().ReplaceAllStringFunc(tmpl, func(h string) string {
 			return p.Paint(ui.SlotHeader, strings.TrimSuffix(h, ":")) + ":"
 		})
 	}

@@ -22,6 +22,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"git-codex": func() {
+			collectLater() // as main does
 			// Tests talk to loopback only: a host name that is not in
 			// /etc/hosts fails to resolve instead of asking a DNS server.
 			net.DefaultResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
