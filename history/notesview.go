@@ -117,6 +117,8 @@ type cacheFile interface {
 // cache off.
 func binaryID() string { return gitstore.BuildID() }
 
+// readNotesFacts returns the cache, or an empty one when there is none, it
+// does not decode, or another executable wrote it.
 func readNotesFacts(repo cacheFile) *notesFacts {
 	empty := &notesFacts{Version: notesFactsVersion, Binary: binaryID(), Blobs: map[string]*blobFacts{}}
 	if empty.Binary == "" {
@@ -133,6 +135,8 @@ func readNotesFacts(repo cacheFile) *notesFacts {
 	return &f
 }
 
+// writeNotesFacts replaces the cache file with f. It is best effort: a
+// read-only repository just goes without.
 func writeNotesFacts(repo cacheFile, f *notesFacts) {
 	if f.Binary == "" {
 		return
@@ -145,9 +149,10 @@ func writeNotesFacts(repo cacheFile, f *notesFacts) {
 }
 
 // openNotesView lists the notes of every topic reader reads (the local
-// refs and, from a NotesStore WithRemotes, the fetched ones) and learns the facts of the blobs cache lacks
-// (reading them once); it reports whether it learned any. Blobs that are
-// gone from every topic are dropped from cache.
+// refs and, from a NotesStore WithRemotes, the fetched ones) and learns the
+// facts of the blobs cache lacks, reading each once. It reports whether the
+// cache should be written back: something was learned, or something the
+// cache holds is gone from every topic.
 func openNotesView(ctx context.Context, reader noteReader, cache *notesFacts) (*notesView, bool, error) {
 	srcs, err := listSources(ctx, reader)
 	if err != nil {
