@@ -157,7 +157,8 @@ func readShown(ctx context.Context, repo *gitstore.Repo, revs []string, max int,
 	v, learned, err := openNotesView(ctx, notes, cache)
 	var srcs map[string]*source
 	if err == nil {
-		headers, changed := map[string]gitstore.Commit(nil), false
+		var headers map[string]gitstore.Commit
+		var changed bool
 		srcs, headers, changed = readSources(repo, v, nil, cache.Commits)
 		// Only a view of every note writes the cache: one of the local
 		// topics only would forget the fetched notes' facts.
