@@ -130,7 +130,7 @@ func printList(w io.Writer, all []listEntry, width int, p ui.Palette) error {
 			title = o.TitleLine
 		}
 		rows = append(rows, []string{o.Topic, mark + text.ShortID(o.ID), status, strconv.Itoa(o.Turns),
-			fmt.Sprintf("%d/%d/%d", o.Usage.Input, o.Usage.Cached, o.Usage.Output), o.Cost.String(), shortTime(o.Last), sharingColumn(o), text.Cut(title, 60)})
+			strconv.Itoa(o.Usage.Input) + "/" + strconv.Itoa(o.Usage.Cached) + "/" + strconv.Itoa(o.Usage.Output), o.Cost.String(), shortTime(o.Last), sharingColumn(o), text.Cut(title, 60)})
 	}
 	paint := func(row, col int, s string) string {
 		switch col {

@@ -3,7 +3,6 @@ package ui
 import (
 	"bufio"
 	"io"
-	"strings"
 )
 
 // Table writes rows in aligned columns separated by two spaces, fitted to a
@@ -38,9 +37,12 @@ func (t Table) Write(w io.Writer, rows [][]string) error {
 		ncol = max(ncol, len(r))
 	}
 	widths := make([]int, ncol)
-	for _, r := range all {
+	cells := make([][]int, len(all)) // each cell's width, measured once
+	for ri, r := range all {
+		cells[ri] = make([]int, len(r))
 		for i, c := range r {
-			widths[i] = max(widths[i], Width(c))
+			cells[ri][i] = Width(c)
+			widths[i] = max(widths[i], cells[ri][i])
 		}
 	}
 	flex := t.Flex
@@ -62,19 +64,18 @@ func (t Table) Write(w io.Writer, rows [][]string) error {
 	}
 	// One write per 64 KB, not per row: 10,000 rows were 10,000 write(2)s.
 	out := bufio.NewWriterSize(w, 64<<10)
-	var b strings.Builder
 	for ri, r := range all {
-		b.Reset()
 		last := len(r) - 1
 		for last > 0 && r[last] == "" {
 			last--
 		}
 		for i := 0; i <= last; i++ {
-			cell := r[i]
-			if i == flex && t.Width > 0 {
+			cell, width := r[i], cells[ri][i]
+			if i == flex && t.Width > 0 && width > widths[i] {
 				cell = Truncate(cell, widths[i])
+				width = Width(cell)
 			}
-			pad := widths[i] - Width(cell)
+			pad := widths[i] - width
 			switch {
 			case t.Header != nil && ri == 0:
 				cell = t.Palette.Paint(SlotHeader, cell)
@@ -85,15 +86,19 @@ func (t Table) Write(w io.Writer, rows [][]string) error {
 				}
 				cell = t.Paint(row, i, cell)
 			}
-			b.WriteString(cell)
+			out.WriteString(cell)
 			if i < last {
-				b.WriteString(strings.Repeat(" ", pad+2))
+				for n := pad + 2; n > 0; n -= len(spaces) {
+					out.WriteString(spaces[:min(n, len(spaces))])
+				}
 			}
 		}
-		b.WriteByte('\n')
-		if _, err := out.WriteString(b.String()); err != nil {
-			return err
+		if err := out.WriteByte('\n'); err != nil {
+			return err // the writer's first error, kept by bufio
 		}
 	}
 	return out.Flush()
 }
+
+// spaces pads cells.
+const spaces = "                                                                "
