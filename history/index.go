@@ -1,12 +1,6 @@
 package history
 
 import (
-	"context"
-	"errors"
-	"fmt"
-
-	"github.com/git-codex/git-codex/internal/text"
-
 	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/session"
 )
@@ -38,114 +32,6 @@ func newIndex() *Index {
 		Changes:   map[string][]session.Record{},
 		Undone:    map[string]bool{},
 	}
-}
-
-// LoadIndex reads every record of every topic of the repository's notes
-// store: the local topic refs and those fetched from remotes
-// (refs/notes/remotes/<remote>/…). The history views read only what they
-// show (readShown); this is the whole, for tools and tests.
-func LoadIndex(ctx context.Context, repo *gitstore.Repo) (*Index, error) {
-	return loadIndex(ctx, notesOf(repo), true)
-}
-
-// loadIndex is LoadIndex from notes: with remotes, the fetched notes count
-// too; without, only local topics.
-func loadIndex(ctx context.Context, notes notesSource, remotes bool) (*Index, error) {
-	topics, err := notes.Topics(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list topics: %w", err)
-	}
-	type source struct{ ref, topic, commit string }
-	var srcs []source
-	for _, topic := range topics {
-		ref := notes.Ref(topic)
-		head, err := notes.ReadRef(ref)
-		if errors.Is(err, gitstore.ErrNotFound) {
-			continue // deleted since it was listed
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read topic %s: %w", topic, err)
-		}
-		srcs = append(srcs, source{ref, topic, head})
-	}
-	if remotes {
-		tracked, err := notes.TrackedTopics()
-		if err != nil {
-			return nil, fmt.Errorf("list fetched topics: %w", err)
-		}
-		for _, tr := range tracked {
-			srcs = append(srcs, source{tr.Ref, tr.Topic, tr.Commit})
-		}
-	}
-	idx := newIndex()
-	read := map[string]bool{}
-	seen := map[string]bool{}
-	for _, src := range srcs {
-		if read[src.commit] {
-			continue // a tracking ref where the local ref is: the same records
-		}
-		read[src.commit] = true
-		byObj, warns, err := notes.ReadCommit(ctx, src.ref, src.commit)
-		if err != nil {
-			return nil, fmt.Errorf("read topic %s: %w", src.topic, err)
-		}
-		ct := decodeNotes(byObj, warns, src.ref)
-		idx.Warnings = append(idx.Warnings, ct.Warnings...)
-		for obj, recs := range ct.ByObject {
-			for _, r := range recs {
-				if r.Topic == "" {
-					r.Topic = src.topic
-				}
-				idx.ByObject[obj] = append(idx.ByObject[obj], r)
-				if seen[r.ID] {
-					continue
-				}
-				seen[r.ID] = true
-				if r.Session != "" {
-					idx.BySession[r.Session] = append(idx.BySession[r.Session], r)
-				}
-				idx.add(r)
-			}
-		}
-	}
-	for obj, recs := range idx.ByObject {
-		idx.ByObject[obj] = uniqueSorted(recs)
-	}
-	for _, recs := range idx.BySession {
-		session.SortRecords(recs)
-	}
-	for _, recs := range idx.Answers {
-		session.SortRecords(recs)
-	}
-	for _, recs := range idx.Changes {
-		session.SortRecords(recs)
-	}
-	return idx, nil
-}
-
-// decodedNotes are the records of one notes commit, by annotated object,
-// and the lines skipped.
-type decodedNotes struct {
-	ByObject map[string][]session.Record
-	Warnings []gitstore.Warning
-}
-
-// decodeNotes decodes the records of one notes commit; a record that does
-// not fit the session schema is skipped with a warning.
-func decodeNotes(byObj map[string][]gitstore.Record, warns []gitstore.Warning, ref string) decodedNotes {
-	out := decodedNotes{ByObject: make(map[string][]session.Record, len(byObj)), Warnings: warns}
-	for obj, recs := range byObj {
-		for _, g := range recs {
-			r, err := session.Decode(g)
-			if err != nil {
-				out.Warnings = append(out.Warnings, gitstore.Warning{Ref: ref, Object: obj, Record: g.ID,
-					Reason: "skipped malformed record: " + text.Cut(err.Error(), 80)})
-				continue
-			}
-			out.ByObject[obj] = append(out.ByObject[obj], r)
-		}
-	}
-	return out
 }
 
 // uniqueSorted sorts records by time and id and drops repeated ids (the

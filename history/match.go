@@ -42,8 +42,9 @@ type Match struct {
 }
 
 // noted is what the reattachment rules read of the notes of every topic:
-// which objects are noted, their records, and what those carry. *Index
-// holds them all; Log's notesView reads what it is asked for.
+// which objects are noted, their records, and what those carry. The
+// views' notesView reads what it is asked for; the tests' reference Index
+// holds them all.
 type noted interface {
 	// objects lists every noted object, in no order.
 	objects() []string
@@ -63,35 +64,6 @@ func idKey(id string) uint64 {
 	return h.Sum64()
 }
 
-func (idx *Index) objects() []string {
-	out := make([]string, 0, len(idx.ByObject))
-	for obj := range idx.ByObject {
-		out = append(out, obj)
-	}
-	return out
-}
-
-func (idx *Index) has(obj string) bool                 { return len(idx.ByObject[obj]) > 0 }
-func (idx *Index) records(obj string) []session.Record { return idx.ByObject[obj] }
-
-func (idx *Index) patchID(obj string) string {
-	for _, r := range idx.ByObject[obj] {
-		if r.Commit == obj && r.PatchID != "" {
-			return r.PatchID
-		}
-	}
-	return ""
-}
-
-func (idx *Index) recordKeys(obj string) []uint64 {
-	recs := idx.ByObject[obj]
-	out := make([]uint64, len(recs))
-	for i, r := range recs {
-		out[i] = idKey(r.ID)
-	}
-	return out
-}
-
 var (
 	squashHeader  = "Squashed commit of the following:"
 	commitLineRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^commit ([0-9a-f]{40})\s*$`) })
@@ -99,7 +71,19 @@ var (
 	bulletPrefixs = []string{"* ", "- "}
 )
 
-// FindReattachments looks for records that belong to commits which have no
+// withoutNotes returns the commits findReattachments looks for records for:
+// those without notes that are not merges.
+func withoutNotes(n noted, commits []gitstore.Commit) []gitstore.Commit {
+	var targets []gitstore.Commit
+	for _, c := range commits {
+		if !n.has(c.Hash) && len(c.Parents) <= 1 {
+			targets = append(targets, c)
+		}
+	}
+	return targets
+}
+
+// findReattachments looks for records that belong to commits which have no
 // notes of their own, because git did not carry the notes over: a
 // cherry-pick, a squash merge, a rebase or amend without notes.rewriteRef.
 // A noted commit N is a source for a commit C (C without notes, not a merge)
@@ -127,33 +111,9 @@ var (
 // exists, and some of its records are noted on no commit that does, are
 // the patch-ids of all commits without notes computed. The message rules
 // need no diffs. Nothing is written; see Reattach.
-func FindReattachments(ctx context.Context, repo *gitstore.Repo, idx *Index, commits []gitstore.Commit) ([]Match, error) {
-	targets := withoutNotes(idx, commits)
-	if len(targets) == 0 || len(idx.ByObject) == 0 {
-		return nil, nil
-	}
-	walked := make(map[string]gitstore.Commit, len(commits))
-	for _, c := range commits {
-		walked[c.Hash] = c
-	}
-	srcs, _, _ := readSources(repo, idx, walked, nil)
-	return findReattachments(ctx, repo, idx, srcs, targets)
-}
-
-// withoutNotes returns the commits FindReattachments looks for records for:
-// those without notes that are not merges.
-func withoutNotes(n noted, commits []gitstore.Commit) []gitstore.Commit {
-	var targets []gitstore.Commit
-	for _, c := range commits {
-		if !n.has(c.Hash) && len(c.Parents) <= 1 {
-			targets = append(targets, c)
-		}
-	}
-	return targets
-}
-
-// findReattachments is FindReattachments on targets (withoutNotes) with the
-// noted commits already read.
+//
+// targets are the commits without notes (withoutNotes), srcs the noted
+// commits as readSources read them.
 func findReattachments(ctx context.Context, repo commits, n noted, srcs map[string]*source, targets []gitstore.Commit) ([]Match, error) {
 	if len(targets) == 0 || len(srcs) == 0 {
 		return nil, nil

@@ -289,13 +289,7 @@ func (v *notesView) factsCache(commits map[string]gitstore.Commit) *notesFacts {
 		Notes: v.lists, Heads: v.heads}
 }
 
-func (v *notesView) objects() []string {
-	out := make([]string, 0, len(v.at))
-	for obj := range v.at {
-		out = append(out, obj)
-	}
-	return out
-}
+func (v *notesView) objects() []string { return slices.Collect(maps.Keys(v.at)) }
 
 func (v *notesView) has(obj string) bool { return len(v.at[obj]) > 0 }
 

@@ -27,31 +27,8 @@ type revisions interface {
 	RevList(ctx context.Context, opt gitstore.RevListOptions) ([]gitstore.Commit, error)
 }
 
-// notesSource lists the notes commits of every topic (local and fetched)
-// and reads them.
-type notesSource interface {
-	Topics(ctx context.Context) ([]string, error)
-	Ref(topic string) string
-	ReadRef(name string) (string, error)
-	TrackedTopics() ([]gitstore.Tracked, error)
-	ReadCommit(ctx context.Context, ref, id string) (map[string][]gitstore.Record, []gitstore.Warning, error)
-}
-
-// gitNotes is a *gitstore.Repo's local notes store with the repository's
-// ref reading beside it.
-type gitNotes struct {
-	*gitstore.NotesStore
-	repo *gitstore.Repo
-}
-
-func notesOf(r *gitstore.Repo) gitNotes { return gitNotes{NotesStore: r.Notes(), repo: r} }
-
-func (g gitNotes) ReadRef(name string) (string, error)        { return g.repo.ReadRef(name) }
-func (g gitNotes) TrackedTopics() ([]gitstore.Tracked, error) { return g.repo.TrackedTopics() }
-
 var (
-	_ commits     = (*gitstore.Repo)(nil)
-	_ revisions   = (*gitstore.Repo)(nil)
-	_ notesSource = gitNotes{}
-	_ cacheFile   = (*gitstore.Repo)(nil)
+	_ commits   = (*gitstore.Repo)(nil)
+	_ revisions = (*gitstore.Repo)(nil)
+	_ cacheFile = (*gitstore.Repo)(nil)
 )
