@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 
@@ -303,7 +304,7 @@ func (te *topicIndex) notes() []indexNote {
 // refs the readers read now). It reads only what changed.
 func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, srcs []gitstore.NotesSource) (*topicIndex, error) {
 	old := ix.Topics[topic]
-	if old != nil && sameHeads(old.Heads, srcs) {
+	if old != nil && slices.Equal(old.Heads, srcs) {
 		return old, nil
 	}
 	if old != nil {
@@ -394,18 +395,6 @@ func (ix *sessionIndex) sourceNotes(ctx context.Context, st indexStore, old *top
 	}
 	_, added, err := st.DiffNotes(ctx, "", src.Commit)
 	return added, err
-}
-
-func sameHeads(a, b []gitstore.NotesSource) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // readBlobInfo reads one note blob in full and learns what it holds.
