@@ -160,8 +160,8 @@ type sessionSummary struct {
 	HasOpen  bool   // the topic holds its opening record: it is listed
 	First    recKey // its earliest opening record: list's order
 	Overview Overview
-	// Costs are the usage of its answers and summaries, in the order
-	// sessionCost adds them, to price with the prices of the day.
+	// Costs are the usage of its answers and summaries (costItems), to
+	// price with the prices of the day.
 	Costs []costItem
 }
 
@@ -695,7 +695,8 @@ func (ix *sessionIndex) summarize(ctx context.Context, st indexStore, topic stri
 	return nil
 }
 
-// costItems lists what sessionCost prices, in its order.
+// costItems lists what a session's answers and summaries used, in order:
+// what sessionCost and costOf price.
 func costItems(s *Session) []costItem {
 	var out []costItem
 	for _, t := range s.Turns {
@@ -711,8 +712,8 @@ func costItems(s *Session) []costItem {
 	return out
 }
 
-// costOf prices a summary's items as sessionCost prices the session (each
-// item as Engine.Cost prices it), with each model looked up once.
+// costOf prices a session's items (costItems), each as Engine.Cost prices
+// it, with each model looked up once in prices.
 func (e *Engine) costOf(items []costItem, prices map[string]*pricing.Price) (c pricing.Amount) {
 	for _, it := range items {
 		p, seen := prices[it.Model]
@@ -732,7 +733,7 @@ func (e *Engine) costOf(items []costItem, prices map[string]*pricing.Price) (c p
 	return c
 }
 
-// overviews returns what list shows of topic, built from the index: its
+// indexedOverviews returns what list shows of topic, built from the index: its
 // sessions oldest first, the last one current. ok is false when the topic
 // must be read in full.
 func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st indexStore, topic string, srcs []gitstore.NotesSource) ([]Overview, bool, error) {
