@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -203,6 +204,8 @@ func Sharing(repo *gitstore.Repo, topics []string) (map[string]TopicSharing, err
 	for r := range s.onRemote {
 		remotes[r] = true
 	}
+	// Each topic once: list names a topic once per session.
+	topics = slices.Compact(slices.Sorted(slices.Values(topics)))
 	out := make(map[string]TopicSharing, len(topics))
 	for _, t := range topics {
 		for _, r := range repo.ConfigAll(topicKey(t, "share")) {

@@ -3,6 +3,7 @@ package notesync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -330,5 +331,30 @@ func TestTopicsUnderABranchFollowIt(t *testing.T) {
 	if err != nil || !slices.Equal(sres.Pushed, []string{"topic/wf", "topic/wf/a"}) ||
 		sres.Reasons["topic/wf/a"] != "under branch topic, which is on the remote" {
 		t.Errorf("sync after the branch is pushed = %+v, %v", sres, err)
+	}
+}
+
+// BenchmarkSharingPerSession is Sharing as list calls it, with the topic
+// of every session listed: 10,000 sessions on 10 topics, then on 10,000.
+func BenchmarkSharingPerSession(b *testing.B) {
+	gittest.Hermetic(b, gitstore.GuardEnv)
+	bare, clones := gittest.BareWithClones(b, 1)
+	dir := clones[0]
+	gittest.CommitContextFiles(b, dir)
+	gittest.Git(b, dir, "push", "-q", "origin", "main")
+	gittest.Git(b, dir, "remote", "add", "fork", bare)
+	repo := repotest.OpenRepo(b, dir)
+	for _, perTopic := range []int{1000, 1} {
+		names := make([]string, 0, 10000)
+		for i := range cap(names) {
+			names = append(names, fmt.Sprintf("main/flow-%d", i/perTopic))
+		}
+		b.Run(fmt.Sprintf("sessions-per-topic=%d", perTopic), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Sharing(repo, names); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

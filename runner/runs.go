@@ -164,7 +164,7 @@ func EventCost(prices *pricing.Table, ev workflow.Event) pricing.Amount {
 	return prices.Amount(ev.Model, pricing.Usage{Input: ev.Usage.Input, Cached: ev.Usage.Cached, Output: ev.Usage.Output})
 }
 
-// Holder is what Claim and Start hold a run with: one process at a time
+// Holder is what Claim and Hold hold a run with: one process at a time
 // runs a run (*gitstore.Repo implements it).
 type Holder interface {
 	HoldRun(id string) (release func(), err error)
@@ -181,18 +181,17 @@ func Claim(ctx context.Context, h Holder, store gitstore.Store, prefix string) (
 	if err != nil {
 		return nil, release, warns, err
 	}
-	if release, err = hold(h, run.State.Run); err != nil {
+	if release, err = Hold(h, run.State.Run); err != nil {
 		return nil, release, warns, err
 	}
 	run, warns, err = Find(ctx, store, run.State.Run)
 	return run, release, warns, err
 }
 
-// Hold holds a new run, id, for this process (see Claim).
-func Hold(h Holder, id string) (release func(), err error) { return hold(h, id) }
-
-func hold(h Holder, id string) (func(), error) {
-	release, err := h.HoldRun(id)
+// Hold holds a new run, id, for this process (see Claim). release is
+// never nil.
+func Hold(h Holder, id string) (release func(), err error) {
+	release, err = h.HoldRun(id)
 	if err != nil {
 		return func() {}, fmt.Errorf("run %s: %w", text.ShortID(id), err)
 	}

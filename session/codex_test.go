@@ -635,7 +635,7 @@ func TestCodexTurnUpdatesIndex(t *testing.T) {
 	if te := ix.Topics["main"]; te != nil {
 		heads = te.Heads
 	}
-	if !sameHeads(heads, srcs["main"]) {
+	if !slices.Equal(heads, srcs["main"]) {
 		t.Fatalf("the index entry of topic main covers %+v, want %+v", heads, srcs["main"])
 	}
 	eng := &Engine{Store: st, Repo: h.repo}

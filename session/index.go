@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 
@@ -159,8 +160,8 @@ type sessionSummary struct {
 	HasOpen  bool   // the topic holds its opening record: it is listed
 	First    recKey // its earliest opening record: list's order
 	Overview Overview
-	// Costs are the usage of its answers and summaries, in the order
-	// sessionCost adds them, to price with the prices of the day.
+	// Costs are the usage of its answers and summaries (costItems), to
+	// price with the prices of the day.
 	Costs []costItem
 }
 
@@ -303,7 +304,7 @@ func (te *topicIndex) notes() []indexNote {
 // refs the readers read now). It reads only what changed.
 func (ix *sessionIndex) topic(ctx context.Context, st indexStore, topic string, srcs []gitstore.NotesSource) (*topicIndex, error) {
 	old := ix.Topics[topic]
-	if old != nil && sameHeads(old.Heads, srcs) {
+	if old != nil && slices.Equal(old.Heads, srcs) {
 		return old, nil
 	}
 	if old != nil {
@@ -394,18 +395,6 @@ func (ix *sessionIndex) sourceNotes(ctx context.Context, st indexStore, old *top
 	}
 	_, added, err := st.DiffNotes(ctx, "", src.Commit)
 	return added, err
-}
-
-func sameHeads(a, b []gitstore.NotesSource) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // readBlobInfo reads one note blob in full and learns what it holds.
@@ -706,7 +695,8 @@ func (ix *sessionIndex) summarize(ctx context.Context, st indexStore, topic stri
 	return nil
 }
 
-// costItems lists what sessionCost prices, in its order.
+// costItems lists what a session's answers and summaries used, in order:
+// what sessionCost and costOf price.
 func costItems(s *Session) []costItem {
 	var out []costItem
 	for _, t := range s.Turns {
@@ -722,8 +712,8 @@ func costItems(s *Session) []costItem {
 	return out
 }
 
-// costOf prices a summary's items as sessionCost prices the session (each
-// item as Engine.Cost prices it), with each model looked up once.
+// costOf prices a session's items (costItems), each as Engine.Cost prices
+// it, with each model looked up once in prices.
 func (e *Engine) costOf(items []costItem, prices map[string]*pricing.Price) (c pricing.Amount) {
 	for _, it := range items {
 		p, seen := prices[it.Model]
@@ -743,7 +733,7 @@ func (e *Engine) costOf(items []costItem, prices map[string]*pricing.Price) (c p
 	return c
 }
 
-// overviews returns what list shows of topic, built from the index: its
+// indexedOverviews returns what list shows of topic, built from the index: its
 // sessions oldest first, the last one current. ok is false when the topic
 // must be read in full.
 func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st indexStore, topic string, srcs []gitstore.NotesSource) ([]Overview, bool, error) {

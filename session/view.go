@@ -152,18 +152,11 @@ func overview(s *Session, current bool) Overview {
 	return o
 }
 
-// sessionCost is what a session's answers and summaries cost.
+// sessionCost is what a session's answers and summaries cost: priced as
+// the session index prices a summary (costOf), so that list shows the same
+// with the index or without.
 func (e *Engine) sessionCost(s *Session) pricing.Amount {
-	var c pricing.Amount
-	for _, t := range s.Turns {
-		if a := t.Answer; a != nil {
-			c = c.Add(e.Cost(a.Model, a.Usage))
-		}
-	}
-	for _, sum := range s.Summaries {
-		c = c.Add(e.Cost(summaryModel(s, sum), sum.Usage))
-	}
-	return c
+	return e.costOf(costItems(s), map[string]*pricing.Price{})
 }
 
 func later(a, b string) string {
