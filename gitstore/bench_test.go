@@ -87,3 +87,24 @@ func BenchmarkReadSession(b *testing.B) {
 		r2.Close()
 	}
 }
+
+// BenchmarkTopics lists 10,000 local topics, their refs packed (as after
+// git gc), as `git codex list` does.
+func BenchmarkTopics(b *testing.B) {
+	dir := newRepo(b)
+	head := git(b, dir, "rev-parse", "HEAD")
+	var in strings.Builder
+	for i := range 10000 {
+		fmt.Fprintf(&in, "create refs/notes/codex/topic-%05d %s\n", i, head)
+	}
+	if out, err := gitErr(dir, in.String(), "update-ref", "--stdin"); err != nil {
+		b.Fatalf("update-ref: %v %s", err, out)
+	}
+	git(b, dir, "pack-refs", "--all")
+	s := openRepo(b, dir).Notes()
+	for b.Loop() {
+		if topics, err := s.Topics(context.Background()); err != nil || len(topics) != 10000 {
+			b.Fatalf("%d topics, %v", len(topics), err)
+		}
+	}
+}

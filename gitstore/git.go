@@ -49,6 +49,9 @@ var (
 	// ErrRemoteMissing: the remote names no repository (a typo in the
 	// remote's name or URL, a repository that is gone).
 	ErrRemoteMissing = errors.New("no such remote repository")
+	// ErrRemoteRefMissing: the remote has no ref a fetch named (a topic it
+	// never had, or refused).
+	ErrRemoteRefMissing = errors.New("the remote has no such ref")
 	// ErrRemoteAccess: the remote refused us: authentication or
 	// permission.
 	ErrRemoteAccess = errors.New("the remote refused access")
@@ -70,13 +73,15 @@ var gitFailures = []struct {
 		"terminal prompts disabled", "returned error: 401", "returned error: 403", "access denied", "not authorized"}, ErrRemoteAccess},
 	{[]string{"does not appear to be a git repository", "repository not found", "returned error: 404",
 		"no such remote", "could not read from remote repository"}, ErrRemoteMissing},
+	{[]string{"couldn't find remote ref"}, ErrRemoteRefMissing},
 	{[]string{"could not resolve host", "connection refused", "connection timed out", "network is unreachable",
 		"no route to host", "failed to connect", "unable to connect", "connection reset", "the remote end hung up"}, ErrRemoteUnreachable},
 	{[]string{"cannot lock ref", "unable to create", "unable to lock", "failed to lock"}, ErrRefBusy},
 }
 
 // Is lets errors.Is tell what a failed exchange with a remote was about
-// (ErrRemoteMissing, ErrRemoteAccess, ErrRemoteUnreachable, ErrRefBusy).
+// (ErrRemoteMissing, ErrRemoteRefMissing, ErrRemoteAccess,
+// ErrRemoteUnreachable, ErrRefBusy).
 func (e *GitError) Is(target error) bool {
 	stderr := strings.ToLower(e.Stderr)
 	for _, f := range gitFailures {

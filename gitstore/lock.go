@@ -62,7 +62,7 @@ func (r *Repo) lockFile(ctx context.Context, name, path string) (*refLock, error
 	for {
 		f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if err == nil {
-			_ = markOwner(f)
+			markOwner(f)
 			return &refLock{r: r, name: name, path: path, f: f}, nil
 		}
 		if errors.Is(err, fs.ErrNotExist) {
@@ -178,12 +178,10 @@ func (l *refLock) release() {
 // markOwner takes the lock file's flock and writes the owner line into it
 // (see lockowner.go). It never fails the lock: without it the lock is only
 // waited for, never taken for a dead owner's.
-func markOwner(f *os.File) error {
-	if !lockMarksOwner || flockFile(f) != nil {
-		return nil
+func markOwner(f *os.File) {
+	if lockMarksOwner && flockFile(f) == nil {
+		_, _ = f.WriteAt([]byte(self().String()), 0)
 	}
-	_, _ = f.WriteAt([]byte(self().String()), 0)
-	return nil
 }
 
 // staleLock reports whether the lock file at path was provably left behind

@@ -37,24 +37,14 @@ func (n *NotesStore) Ref(topic string) string { return n.r.TopicRef(topic) }
 // Topics lists topics with a notes ref (with WithRemotes, a local or a
 // fetched one).
 func (n *NotesStore) Topics(ctx context.Context) ([]string, error) {
-	prefix := n.r.RefPrefix()
-	refs, err := n.r.ListRefs(prefix)
-	if err != nil {
-		return nil, err
-	}
 	seen := map[string]bool{}
 	var topics []string
-	for name := range refs {
-		enc := strings.TrimPrefix(name, prefix)
-		if strings.Contains(enc, "/") {
-			continue // not ours (hand-made refs below the prefix)
-		}
-		t, err := DecodeTopic(enc)
-		if err != nil {
-			continue
-		}
+	err := n.eachLocalTopic(func(t, _, _ string) {
 		seen[t] = true
 		topics = append(topics, t)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if n.remotes {
 		tracked, err := n.r.TrackedTopics()
@@ -72,6 +62,27 @@ func (n *NotesStore) Topics(ctx context.Context) ([]string, error) {
 	return topics, nil
 }
 
+// eachLocalTopic calls fn with each local topic, its ref and commit; refs
+// git codex did not write (hand-made refs deeper below the prefix, names
+// that do not decode) are left out.
+func (n *NotesStore) eachLocalTopic(fn func(topic, ref, commit string)) error {
+	prefix := n.r.RefPrefix()
+	refs, err := n.r.ListRefs(prefix)
+	if err != nil {
+		return err
+	}
+	for name, v := range refs {
+		enc := strings.TrimPrefix(name, prefix)
+		if strings.Contains(enc, "/") {
+			continue // not ours (hand-made refs below the prefix)
+		}
+		if t, err := DecodeTopic(enc); err == nil {
+			fn(t, name, v)
+		}
+	}
+	return nil
+}
+
 // NotesSource is one notes ref that Read reads for a topic, and the notes
 // commit it points at.
 type NotesSource struct {
@@ -87,21 +98,13 @@ type NotesSource struct {
 // earlier one points at is left out: it holds the same notes. A derived
 // index keyed by these commits is as fresh as the notes.
 func (n *NotesStore) Sources(ctx context.Context, topics ...string) (map[string][]NotesSource, error) {
-	prefix := n.r.RefPrefix()
 	out := map[string][]NotesSource{}
 	if len(topics) == 0 {
-		refs, err := n.r.ListRefs(prefix)
+		err := n.eachLocalTopic(func(t, ref, commit string) {
+			out[t] = []NotesSource{{Ref: ref, Commit: commit}}
+		})
 		if err != nil {
 			return nil, err
-		}
-		for name, v := range refs {
-			enc := strings.TrimPrefix(name, prefix)
-			if strings.Contains(enc, "/") {
-				continue
-			}
-			if t, err := DecodeTopic(enc); err == nil {
-				out[t] = []NotesSource{{Ref: name, Commit: v}}
-			}
 		}
 	} else {
 		for _, t := range topics {

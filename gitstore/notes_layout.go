@@ -208,32 +208,22 @@ func (n *NotesStore) ReadNote(ctx context.Context, id string, ids ...string) (No
 		note.Warnings = warns
 		return note, nil
 	}
+	// Kept line k is the line of data at starts[k], whole (the last one may
+	// have no newline).
+	starts := linesContaining(data, ids, hasMarker(data))
 	var keep []byte
-	lineNo := map[int]int{} // byte offset of a kept line → its line number, for warnings
-	for _, start := range linesContaining(data, ids, hasMarker(data)) {
-		end := bytes.IndexByte(data[start:], '\n')
-		if end < 0 {
-			end = len(data) - start
+	for _, start := range starts {
+		end := len(data)
+		if e := bytes.IndexByte(data[start:], '\n'); e >= 0 {
+			end = start + e + 1
 		}
-		lineNo[len(keep)] = start
-		keep = append(keep, data[start:start+end+1]...)
+		keep = append(keep, data[start:end]...)
 	}
 	recs, warns := ParseNote(keep)
-	if len(warns) > 0 {
+	for i := range warns {
 		// Line numbers of the whole note, as a full read reports them.
-		offsets := make([]int, 0, len(lineNo))
-		for off := 0; off < len(keep); {
-			offsets = append(offsets, lineNo[off])
-			e := bytes.IndexByte(keep[off:], '\n')
-			if e < 0 {
-				break
-			}
-			off += e + 1
-		}
-		for i := range warns {
-			if k := warns[i].Line - 1; k >= 0 && k < len(offsets) {
-				warns[i].Line = bytes.Count(data[:offsets[k]], []byte{'\n'}) + 1
-			}
+		if k := warns[i].Line - 1; k >= 0 && k < len(starts) {
+			warns[i].Line = bytes.Count(data[:starts[k]], []byte{'\n'}) + 1
 		}
 	}
 	note.Continues, note.Records = splitContinuation(recs)

@@ -54,17 +54,14 @@ func (c *packedRefsCache) load(path string) (*packedRefs, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		c.id, c.refs = fileID{}, &packedRefs{}
+	if err == nil && c.refs != nil && c.id == fileIDOf(fi) {
 		return c.refs, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read packed-refs: %w", err)
+	var f *os.File
+	if err == nil {
+		f, err = os.Open(path)
 	}
-	if c.refs != nil && c.id == fileIDOf(fi) {
-		return c.refs, nil
-	}
-	f, err := os.Open(path)
+	// Missing at the stat or removed before the open: no refs.
 	if errors.Is(err, fs.ErrNotExist) {
 		c.id, c.refs = fileID{}, &packedRefs{}
 		return c.refs, nil

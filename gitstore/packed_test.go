@@ -116,3 +116,35 @@ func TestStaleStagedRefsAreDropped(t *testing.T) {
 		t.Fatalf("after unstaging: %q, want %q", got, want)
 	}
 }
+
+// BenchmarkJudgeStagedRefs judges the 10,000 refs a live push staged, as a
+// concurrent push's stageRefs and check do: once per push ("per push"),
+// against once per ref ("per ref").
+func BenchmarkJudgeStagedRefs(b *testing.B) {
+	me := self()
+	token := fmt.Sprintf("%d-%s-%s-%d-%x", os.Getpid(), orDash(me.Start), machineTag(me), time.Now().Add(-time.Hour).Unix(), 1)
+	names := make([]string, 10000)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s/notes/codex/t%05d", token, i)
+	}
+	b.Run("per push", func(b *testing.B) {
+		for b.Loop() {
+			gone := gonePushes()
+			for _, n := range names {
+				if gone(n) {
+					b.Fatal("a live push's refs judged gone")
+				}
+			}
+		}
+	})
+	b.Run("per ref", func(b *testing.B) {
+		for b.Loop() {
+			for _, n := range names {
+				t, _, _ := strings.Cut(n, "/")
+				if stagedByGonePush(t) {
+					b.Fatal("a live push's refs judged gone")
+				}
+			}
+		}
+	})
+}

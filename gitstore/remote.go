@@ -151,9 +151,10 @@ func (r *Repo) stageRefs(ctx context.Context, names []string, refs map[string]st
 		}
 		staged[stage+rest] = refs[ref]
 	}
+	gone := gonePushes()
 	added, err := r.editPackedRefs(ctx, staged, func(name string) bool {
 		rest, ok := strings.CutPrefix(name, pushStagePrefix)
-		return ok && stagedByGonePush(rest)
+		return ok && gone(rest)
 	})
 	if err != nil {
 		return "", fmt.Errorf("stage refs to push: %w", err)
@@ -169,13 +170,28 @@ func (r *Repo) stageRefs(ctx context.Context, names []string, refs map[string]st
 // remote) keeps them while its process lives, whatever the age.
 const stagedPushAge = 10 * time.Minute
 
-// stagedByGonePush reports whether a staged ref (without pushStagePrefix)
-// was left by a push that is over: staged on this machine and boot, over
+// gonePushes returns a judge of staged refs (named without pushStagePrefix)
+// that asks stagedByGonePush once per push: a push stages thousands of
+// refs under one token, and each judgement reads /proc.
+func gonePushes() func(name string) bool {
+	judged := map[string]bool{}
+	return func(name string) bool {
+		token, _, _ := strings.Cut(name, "/")
+		gone, ok := judged[token]
+		if !ok {
+			gone = stagedByGonePush(token)
+			judged[token] = gone
+		}
+		return gone
+	}
+}
+
+// stagedByGonePush reports whether the refs a push staged under token were
+// left by a push that is over: staged on this machine and boot, over
 // stagedPushAge ago, by a process that is gone (as lock owners are judged).
 // Refs of another machine sharing the repository, or of an older format,
 // are kept.
-func stagedByGonePush(name string) bool {
-	token, _, _ := strings.Cut(name, "/")
+func stagedByGonePush(token string) bool {
 	f := strings.Split(token, "-")
 	if len(f) != 5 {
 		return false

@@ -82,9 +82,10 @@ func TestGitErrorKinds(t *testing.T) {
 		{"fatal: unable to access 'https://h/r.git/': The requested URL returned error: 403\n", ErrRemoteAccess},
 		{"fatal: unable to connect to 127.0.0.1:\n127.0.0.1[0: 127.0.0.1]: errno=Connection refused\n", ErrRemoteUnreachable},
 		{"fatal: unable to access 'https://nowhere/': Could not resolve host: nowhere\n", ErrRemoteUnreachable},
+		{"fatal: couldn't find remote ref refs/notes/codex/t\n", ErrRemoteRefMissing},
 		{"error: cannot lock ref 'refs/notes/remotes/origin/codex/t': Unable to create '/r/.git/refs/notes/remotes/origin/codex/t.lock': File exists.\n", ErrRefBusy},
 	}
-	kinds := []error{ErrRemoteMissing, ErrRemoteAccess, ErrRemoteUnreachable, ErrRefBusy}
+	kinds := []error{ErrRemoteMissing, ErrRemoteRefMissing, ErrRemoteAccess, ErrRemoteUnreachable, ErrRefBusy}
 	for _, tt := range tests {
 		err := fmt.Errorf("fetch notes: %w", &GitError{Verb: "fetch", ExitCode: 128, Stderr: tt.stderr})
 		for _, k := range kinds {

@@ -166,12 +166,13 @@ func (repo *Repo) leftoverStagedRefs() []StorageProblem {
 	count := map[string]int{}
 	for ref := range staged {
 		token, _, _ := strings.Cut(strings.TrimPrefix(ref, pushStagePrefix), "/")
-		if stagedByGonePush(token + "/") {
-			count[token]++
-		}
+		count[token]++
 	}
 	var probs []StorageProblem
 	for token, n := range count {
+		if !stagedByGonePush(token) {
+			continue
+		}
 		stage := pushStagePrefix + token + "/"
 		probs = append(probs, StorageProblem{
 			Ref:    stage,

@@ -260,7 +260,7 @@ func pause(ctx context.Context, round int) error {
 func (nr *notesRemote) fetchRetrying(ctx context.Context, refs []string) error {
 	for attempt := 0; ; attempt++ {
 		err := nr.fetch(ctx, refs)
-		if err != nil && refs != nil && strings.Contains(err.Error(), "couldn't find remote ref") {
+		if err != nil && refs != nil && errors.Is(err, gitstore.ErrRemoteRefMissing) {
 			refs = nil
 			err = nr.fetch(ctx, nil)
 		}
