@@ -37,10 +37,11 @@ const pipeWait = 100 * time.Millisecond
 // id <id> (code -32600)".
 const notFoundMarker = "no rollout found for thread id"
 
-// Run runs one Codex turn and returns what it did. Events reach r.Sink as
-// they arrive. On error Run still returns the Turn with everything that
-// arrived, except when Codex was not started at all (nil Turn: a bad
-// request, a binary that does not start, a context already done).
+// Run runs one Codex turn and returns what it did: Start, then the
+// Process's Run. Events reach r.Sink as they arrive. On error Run still
+// returns the Turn with everything that arrived, except when Codex was not
+// started at all (nil Turn: a bad request, a binary that does not start, a
+// context already done).
 //
 // Codex runs in its own process group, in r.Dir, with r.Prompt on standard
 // input. When ctx is cancelled, Run sends SIGINT to the group (Codex ends the
@@ -49,24 +50,47 @@ const notFoundMarker = "no rollout found for thread id"
 // wrapping ctx.Err(). Whatever is left of the group when Codex exits is
 // killed: Run never leaves a child behind.
 //
-// With r.Gate set, Codex starts with its standard input held open, Gate
-// runs while Codex starts up, and the prompt is written only once Gate
-// returns nil; a failing Gate stops Codex before it read anything, and
-// Run returns Gate's error and no Turn.
+// With r.Gate set, Gate runs while Codex starts up, and the prompt is
+// written only once Gate returns nil; a failing Gate stops Codex before it
+// read anything, and Run returns Gate's error and no Turn.
 //
 // Errors: ErrUnsupported (from Args), ErrThreadNotFound, ErrTurnFailed,
 // ErrExited, Gate's error, or the context's error.
 func Run(ctx context.Context, r Request) (*Turn, error) {
+	p, err := Start(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return p.Run(ctx, r)
+}
+
+// Process is Codex started for a request and holding: it starts up (~40 ms
+// for 0.169) but reads no prompt, and so sends nothing to the model, until
+// Run. A caller that can guess a turn's request before it knows it (the
+// thread a reply resumes, before the session is read) starts Codex with the
+// guess, and once it knows, either runs the turn in it (Matches) or stops
+// it (Stop): Codex's start-up then overlaps the caller's own.
+type Process struct {
+	req    Request
+	args   []string
+	cmd    *exec.Cmd
+	prompt io.WriteCloser
+	out    *heldWriter
+	stderr *boundedBuffer
+	// used: Run or Stop was called.
+	used bool
+}
+
+// Start starts Codex for r with its standard input held open. r's Sink,
+// OnEnd and Gate are not used: Run takes them. The caller must call Run or
+// Stop. Errors: ErrUnsupported (from Args), or Codex not starting.
+func Start(ctx context.Context, r Request) (*Process, error) {
 	if r.Bin == nil {
 		return nil, fmt.Errorf("run codex: no binary (call Find first)")
 	}
 	args, err := Args(r)
 	if err != nil {
 		return nil, err
-	}
-	grace := r.Grace
-	if grace <= 0 {
-		grace = DefaultGrace
 	}
 	env := r.Env
 	if env == nil {
@@ -75,15 +99,14 @@ func Run(ctx context.Context, r Request) (*Turn, error) {
 	cmd := exec.Command(r.Bin.Path, args...)
 	cmd.Dir = r.Dir
 	cmd.Env = append(slices.Clip(env), r.Bin.Env...)
-	var prompt io.WriteCloser
-	if r.Gate == nil {
-		cmd.Stdin = strings.NewReader(r.Prompt)
-	} else if prompt, err = cmd.StdinPipe(); err != nil {
+	prompt, err := cmd.StdinPipe()
+	if err != nil {
 		return nil, fmt.Errorf("start codex: %w", err)
 	}
-	col := newCollector(StreamOptions{Dir: r.Dir, ThreadID: r.ThreadID, PriorUsage: r.PriorUsage, Sink: r.Sink, OnEnd: r.OnEnd})
-	stderr := &boundedBuffer{head: 16 << 10, tail: 48 << 10}
-	cmd.Stdout, cmd.Stderr = col, stderr
+	p := &Process{req: r, args: args, cmd: cmd, prompt: prompt,
+		out: &heldWriter{ready: make(chan struct{})}, stderr: &boundedBuffer{head: 16 << 10, tail: 48 << 10}}
+	p.req.Sink, p.req.OnEnd, p.req.Gate = nil, nil, nil
+	cmd.Stdout, cmd.Stderr = p.out, p.stderr
 	// A grandchild that inherited the pipes must not hold Run after Codex
 	// exits (what Codex wrote is read at once; the delay only bounds the
 	// wait for other holders to close them).
@@ -95,32 +118,101 @@ func Run(ctx context.Context, r Request) (*Turn, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start codex: %w", err)
 	}
+	return p, nil
+}
+
+// Matches reports whether p was started for the turn r asks for: the same
+// binary, arguments, directory, environment, prompt and prior usage (Sink,
+// OnEnd, Gate and Grace aside). False for a nil or used Process.
+func (p *Process) Matches(r Request) bool {
+	if p == nil || p.used || r.Bin == nil {
+		return false
+	}
+	q := p.req
+	if q.Bin.Path != r.Bin.Path || !slices.Equal(q.Bin.Env, r.Bin.Env) || q.Dir != r.Dir ||
+		q.Prompt != r.Prompt || q.PriorUsage != r.PriorUsage || (q.Env == nil) != (r.Env == nil) || !slices.Equal(q.Env, r.Env) {
+		return false
+	}
+	args, err := Args(r)
+	return err == nil && slices.Equal(p.args, args)
+}
+
+// Stop ends Codex before it read anything: it is killed before its input
+// closes, so it never sees an empty prompt. Nothing happens for a nil
+// Process or after Run or Stop.
+func (p *Process) Stop() {
+	if p == nil || p.used {
+		return
+	}
+	p.used = true
+	p.stopUnread()
+}
+
+func (p *Process) stopUnread() {
+	signalGroup(p.cmd.Process, stopStages-1)
+	p.out.attach(io.Discard)
+	_ = p.prompt.Close()
+	_ = p.cmd.Wait()
+	killGroupLeftovers(p.cmd.Process)
+}
+
+// Run carries one turn in p, which must have been started for r (Matches;
+// Run does not check): r gives the Sink, OnEnd, Gate and Grace. It returns
+// what Run (the function) returns.
+func (p *Process) Run(ctx context.Context, r Request) (*Turn, error) {
+	if p.used {
+		return nil, fmt.Errorf("run codex: the process was used already")
+	}
+	p.used = true
+	grace := r.Grace
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	col := newCollector(StreamOptions{Dir: r.Dir, ThreadID: r.ThreadID, PriorUsage: r.PriorUsage, Sink: r.Sink, OnEnd: r.OnEnd})
+	p.out.attach(col)
 	if r.Gate != nil {
 		if err := r.Gate(ctx); err != nil {
-			// Codex has read nothing: it ends without a turn (killed
-			// before its input closes, so it never sees an empty prompt).
-			signalGroup(cmd.Process, stopStages-1)
-			_ = prompt.Close()
-			_ = cmd.Wait()
-			killGroupLeftovers(cmd.Process)
+			p.stopUnread()
 			return nil, err
 		}
-		// Written aside: a prompt larger than the pipe's buffer is read
-		// while Codex runs. Closing the pipe ends its input.
-		go func() {
-			_, _ = io.WriteString(prompt, r.Prompt)
-			_ = prompt.Close()
-		}()
 	}
+	// Written aside: a prompt larger than the pipe's buffer is read while
+	// Codex runs. Closing the pipe ends its input.
+	go func() {
+		_, _ = io.WriteString(p.prompt, p.req.Prompt)
+		_ = p.prompt.Close()
+	}()
+	cmd := p.cmd
 	stop := watch(ctx, cmd.Process, grace)
 	werr := cmd.Wait()
 	stop()
 	col.Close()
 
 	t := col.turn
-	t.Stderr = stderr.String()
+	t.Stderr = p.stderr.String()
 	t.ExitCode = cmd.ProcessState.ExitCode()
 	return t, outcome(ctx, t, werr)
+}
+
+// heldWriter passes Codex's standard output on once attach names where to:
+// until then the copy waits (and Codex's pipe holds what it writes).
+type heldWriter struct {
+	ready chan struct{}
+	w     io.Writer
+}
+
+// attach passes the output on to w; only the first call counts.
+func (h *heldWriter) attach(w io.Writer) {
+	if h.w != nil {
+		return
+	}
+	h.w = w
+	close(h.ready)
+}
+
+func (h *heldWriter) Write(b []byte) (int, error) {
+	<-h.ready
+	return h.w.Write(b)
 }
 
 // outcome classifies how the run ended and sets the Turn's status.
