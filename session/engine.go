@@ -146,7 +146,7 @@ type Engine struct {
 // access).
 func (e *Engine) With(out Output) *Engine {
 	return &Engine{Store: e.Store, Repo: e.Repo, Config: e.Config, NewClient: e.NewClient, Now: e.Now, Out: out,
-		CompactThreshold: e.CompactThreshold, MaxToolRounds: e.MaxToolRounds, Prices: e.Prices}
+		CompactThreshold: e.CompactThreshold, MaxToolRounds: e.MaxToolRounds, Prices: e.Prices, Codex: e.Codex}
 }
 
 func (e *Engine) now() time.Time {

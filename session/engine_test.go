@@ -6,11 +6,15 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/git-codex/git-codex/gitstore"
 	"github.com/git-codex/git-codex/internal/openaitest"
 	"github.com/git-codex/git-codex/model"
+	"github.com/git-codex/git-codex/pricing"
 )
 
 func TestInvestigativeSessionResponses(t *testing.T) {
@@ -694,5 +698,40 @@ func TestSendErrorMarksStoredMessages(t *testing.T) {
 	_, err = h.eng.Fix(context.Background(), FixOptions{Target: Target{Topic: "other"}, Command: []string{"false"}})
 	if !errors.Is(err, ErrNoSession) || errors.As(err, &se) {
 		t.Errorf("fix without a session or a key: %v, want ErrNoSession and no SendError", err)
+	}
+}
+
+// TestWithKeepsConfiguration checks that With copies every exported field
+// but Out: a workflow step's engine (runner) runs a codex session with the
+// configured Codex CLI, model client and prices, not the defaults.
+func TestWithKeepsConfiguration(t *testing.T) {
+	e := &Engine{
+		Store: gitstore.NewMemoryStore(), Config: model.Config{Model: "m", BaseURL: "http://127.0.0.1:1"},
+		NewClient: func(model.Config) (model.Client, error) { return nil, nil }, Now: time.Now,
+		CompactThreshold: 1, MaxToolRounds: 2, Prices: &pricing.Table{},
+		Codex: CodexConfig{Path: "/opt/codex", Config: []string{"a=1"}, Env: []string{"X=1"}, VersionCache: "v"},
+	}
+	out := &recordOutput{}
+	w := e.With(out)
+	ev, wv := reflect.ValueOf(e).Elem(), reflect.ValueOf(w).Elem()
+	for i := range ev.NumField() {
+		f := ev.Type().Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		a, b := ev.Field(i), wv.Field(i)
+		if f.Name == "Out" {
+			if b.Interface() != Output(out) {
+				t.Errorf("With did not set Out")
+			}
+			continue
+		}
+		same := reflect.DeepEqual(a.Interface(), b.Interface())
+		if a.Kind() == reflect.Func {
+			same = a.Pointer() == b.Pointer()
+		}
+		if !same {
+			t.Errorf("With dropped %s: %v, want %v", f.Name, b.Interface(), a.Interface())
+		}
 	}
 }
