@@ -182,10 +182,19 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 			ctx := context.WithoutCancel(ctx)
 			t.finish(ctx, e.codexReply(ctx, t, &run, snap, why), nil)
 			e.updateIndex(ctx, s.Topic)
+			if t.finishErr == nil && run.Status == codexcli.TurnCompleted {
+				e.saveCodexNext(ctx, s, x.mode, run.ThreadID, run.ThreadUsage)
+			}
 		}()
 	}
 	t.out.Event(Event{Kind: EventWaiting})
-	run, err := codexcli.Run(ctx, req)
+	var run *codexcli.Turn
+	if x.early.Matches(req) {
+		run, err = x.early.Run(ctx, req)
+	} else {
+		x.early.Stop()
+		run, err = codexcli.Run(ctx, req)
+	}
 	if errors.Is(err, codexcli.ErrThreadNotFound) {
 		// This machine does not have the thread (another clone, a wiped
 		// CODEX_HOME, a CI runner): a new one, from the transcript in git.

@@ -261,6 +261,9 @@ func (e *Engine) Reply(ctx context.Context, opt ReplyOptions) (Result, error) {
 	if strings.TrimSpace(opt.Message) == "" {
 		return Result{}, fmt.Errorf("reply: %w", ErrEmptyMessage)
 	}
+	// Codex starts up while the session is read (codexnext.go).
+	early := e.startEarly(ctx, opt)
+	defer early.Stop()
 	// A missing API key is reported after the message is stored (in send),
 	// so nothing the user typed is lost.
 	s, err := e.load(ctx, opt.Target)
@@ -275,7 +278,7 @@ func (e *Engine) Reply(ctx context.Context, opt ReplyOptions) (Result, error) {
 		e.notify(EventMode, s, "session "+text.ShortID(s.ID)+" sends its context inline and offers the model no tools: it stays read-only")
 		mode.Sandbox = SandboxReadOnly
 	}
-	return e.send(ctx, s, exchange{text: prompt.Reply(opt.Message), engine: opt.Engine, mode: mode})
+	return e.send(ctx, s, exchange{text: prompt.Reply(opt.Message), engine: opt.Engine, mode: mode, early: early})
 }
 
 // open resolves an open session, then checks the configuration. It is for

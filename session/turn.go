@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/git-codex/git-codex/codexcli"
 	"github.com/git-codex/git-codex/internal/text"
 
 	"github.com/git-codex/git-codex/gitstore"
@@ -50,6 +51,10 @@ type exchange struct {
 	// as close and compact ask); when it is not the session's, a sandbox
 	// event is stored with the turn and the session keeps it.
 	mode Mode
+	// early is Codex started for the turn before the session was read
+	// (startEarly), or nil; the codex backend runs the turn in it if it
+	// was started for the right request.
+	early *codexcli.Process
 }
 
 // nextMode works out the mode of a session's next turn from a request and
