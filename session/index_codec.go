@@ -3,7 +3,9 @@ package session
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"sort"
+	"unsafe"
 
 	"github.com/git-codex/git-codex/gitstore"
 )
@@ -37,26 +39,23 @@ func (e *encoder) bool(v bool) {
 func (e *encoder) key(k recKey) { e.str(k.Time); e.str(k.ID) }
 
 type decoder struct {
-	b   []byte
+	b []byte
+	// s is the bytes decoding started from as a string (see frozen): str
+	// returns parts of it rather than copies.
+	s   string
 	err error
-	// names interns what name reads.
-	names map[string]string
 }
 
-// name reads a string that repeats across records (an engine, a model):
-// each distinct value is allocated once.
-func (d *decoder) name() string {
-	b := d.bytes()
-	if d.names == nil {
-		return string(b)
-	}
-	if s, ok := d.names[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	d.names[s] = s
-	return s
-}
+// frozenDecoder decodes b, an index file's bytes as read (see frozen).
+func frozenDecoder(b []byte) *decoder { return &decoder{b: b, s: frozen(b)} }
+
+// frozen views b as a string without copying it. Only for the bytes of an
+// index file as read, which nothing writes afterwards: the strings decoded
+// from them (topics, ids, times, titles of ten thousand sessions) are then
+// parts of the file rather than as many allocations, which at 10,000
+// topics cost list more than the rest of their decoding. They keep the
+// file's bytes alive while any of them is.
+func frozen(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func (d *decoder) uint() uint64 {
 	if d.err != nil {
@@ -105,7 +104,14 @@ func (d *decoder) bytes() []byte {
 	return v
 }
 
-func (d *decoder) str() string { return string(d.bytes()) }
+func (d *decoder) str() string {
+	v := d.bytes()
+	if d.err != nil {
+		return ""
+	}
+	end := len(d.s) - len(d.b)
+	return d.s[end-len(v) : end]
+}
 
 func (d *decoder) bool() bool {
 	if d.err != nil || len(d.b) == 0 {
@@ -267,13 +273,14 @@ func decodeIndex(data []byte) (*sessionIndex, error) {
 	if len(data) < len(indexMagic) || string(data[:len(indexMagic)]) != indexMagic {
 		return nil, errIndexFormat
 	}
-	d := &decoder{b: data[len(indexMagic):]}
+	d := frozenDecoder(data[len(indexMagic):])
 	if d.uint() != indexVersion {
 		return nil, errIndexFormat
 	}
-	ix := &sessionIndex{Binary: d.str(), Topics: map[string]*topicIndex{}, names: map[string]string{}}
+	ix := &sessionIndex{Binary: d.str()}
 	ix.linesRaw = d.bytes()
 	nt := d.count()
+	ix.Topics = make(map[string]*topicIndex, nt)
 	for i := 0; i < nt && d.err == nil; i++ {
 		name := d.str()
 		te := &topicIndex{}
@@ -313,7 +320,7 @@ func decodeLineCache(raw []byte) (*lineCache, error) {
 	if len(raw) == 0 {
 		return c, nil
 	}
-	d := &decoder{b: raw}
+	d := frozenDecoder(raw)
 	n := d.count()
 	for i := 0; i < n && d.err == nil; i++ {
 		k, v := d.str(), d.bytes()
@@ -331,7 +338,7 @@ func decodeLineCache(raw []byte) (*lineCache, error) {
 
 // decodeBlobTable reads the blob table block of an index file.
 func decodeBlobTable(raw []byte) (map[string]*blobInfo, error) {
-	d := &decoder{b: raw}
+	d := frozenDecoder(raw)
 	nb := d.count()
 	out := make(map[string]*blobInfo, nb)
 	for i := 0; i < nb && d.err == nil; i++ {
@@ -353,7 +360,7 @@ func decodeBlobTable(raw []byte) (map[string]*blobInfo, error) {
 // decodeNotes reads a topic's notes block; heads is how many sources the
 // topic has.
 func decodeNotes(raw []byte, heads int) ([]indexNote, error) {
-	d := &decoder{b: raw}
+	d := frozenDecoder(raw)
 	nn := d.count()
 	out := make([]indexNote, 0, nn)
 	for j := 0; j < nn && d.err == nil; j++ {
@@ -371,44 +378,60 @@ func decodeNotes(raw []byte, heads int) ([]indexNote, error) {
 
 // decodedSummaries returns the topic's summaries, decoding them on first
 // use.
-func (te *topicIndex) decodedSummaries(names map[string]string) (map[string]*sessionSummary, error) {
+func (te *topicIndex) decodedSummaries() (map[string]*sessionSummary, error) {
 	if te.summaries != nil {
 		return te.summaries, nil
 	}
-	d := &decoder{b: te.raw, names: names}
-	n := 0
-	if len(te.raw) > 0 {
-		n = d.count()
-	}
-	sums := make(map[string]*sessionSummary, n)
-	for i := 0; i < n && d.err == nil; i++ {
-		id := d.str()
-		s := &sessionSummary{Foot: d.uint(), HasOpen: d.bool(), First: d.key()}
-		o := &s.Overview
-		o.ID = id
-		o.Engine, o.Model, o.Title = d.name(), d.name(), d.str()
-		if o.TitleLine = o.Title; !d.bool() {
-			o.TitleLine = d.str()
-		}
-		o.Status = d.name()
-		o.Turns, o.Forks = d.int(), d.int()
-		o.Usage = Usage{Input: d.int(), Cached: d.int(), Output: d.int()}
-		o.BytesSent = d.int()
-		o.Started, o.Last, o.Summary, o.Remote = d.str(), d.str(), d.str(), d.name()
-		nc := d.count()
-		s.Costs = make([]costItem, 0, nc)
-		model := ""
-		for j := 0; j < nc && d.err == nil; j++ {
-			if d.bool() {
-				model = d.name()
-			}
-			s.Costs = append(s.Costs, costItem{Model: model, Usage: Usage{Input: d.int(), Cached: d.int(), Output: d.int()}})
-		}
-		sums[id] = s
-	}
-	if d.err != nil || len(d.b) != 0 {
-		return nil, errIndexFormat
+	sums := map[string]*sessionSummary{}
+	err := eachSummary(te.raw, &sessionSummary{}, func(s *sessionSummary) {
+		c := *s
+		c.Costs = slices.Clone(s.Costs)
+		sums[s.Overview.ID] = &c
+	})
+	if err != nil {
+		return nil, err
 	}
 	te.summaries = sums
 	return sums, nil
+}
+
+// eachSummary decodes a summaries block (an index file's bytes as read),
+// calling fn with each session's summary in turn, decoded into s (its
+// Costs reused).
+func eachSummary(raw []byte, s *sessionSummary, fn func(*sessionSummary)) error {
+	d := decoder{b: raw, s: frozen(raw)}
+	n := 0
+	if len(raw) > 0 {
+		n = d.count()
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		id := d.str()
+		*s = sessionSummary{Foot: d.uint(), HasOpen: d.bool(), First: d.key(), Costs: s.Costs[:0]}
+		o := &s.Overview
+		o.ID = id
+		o.Engine, o.Model, o.Title = d.str(), d.str(), d.str()
+		if o.TitleLine = o.Title; !d.bool() {
+			o.TitleLine = d.str()
+		}
+		o.Status = d.str()
+		o.Turns, o.Forks = d.int(), d.int()
+		o.Usage = Usage{Input: d.int(), Cached: d.int(), Output: d.int()}
+		o.BytesSent = d.int()
+		o.Started, o.Last, o.Summary, o.Remote = d.str(), d.str(), d.str(), d.str()
+		nc := d.count()
+		model := ""
+		for j := 0; j < nc && d.err == nil; j++ {
+			if d.bool() {
+				model = d.str()
+			}
+			s.Costs = append(s.Costs, costItem{Model: model, Usage: Usage{Input: d.int(), Cached: d.int(), Output: d.int()}})
+		}
+		if d.err == nil {
+			fn(s)
+		}
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return errIndexFormat
+	}
+	return nil
 }

@@ -350,7 +350,7 @@ func TestIndexUndecodableTopic(t *testing.T) {
 		if !te.dirty() {
 			t.Errorf("%s: a topic that does not decode is not read in full", name)
 		}
-		ix := &sessionIndex{Binary: "b", Topics: map[string]*topicIndex{"t": te, "ok": {}}, names: map[string]string{}}
+		ix := &sessionIndex{Binary: "b", Topics: map[string]*topicIndex{"t": te, "ok": {}}}
 		data, err := ix.encode()
 		if err != nil {
 			t.Fatal(err)

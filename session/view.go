@@ -96,15 +96,15 @@ func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error)
 			return nil, fmt.Errorf("list topics: %w", err)
 		}
 	}
-	var out []Overview
+	out := make([]Overview, 0, len(topics)) // mostly a session per topic
+	l := &listing{prices: map[string]*pricing.Price{}}
 	for _, t := range topics {
 		if indexed {
-			ovs, ok, err := e.indexedOverviews(ctx, ix, st, t, srcs[t])
-			if err != nil {
+			var ok bool
+			if out, ok, err = e.indexedOverviews(ctx, ix, st, t, srcs[t], out, l); err != nil {
 				return nil, err
 			}
 			if ok {
-				out = append(out, ovs...)
 				continue
 			}
 		}

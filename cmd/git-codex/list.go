@@ -25,7 +25,8 @@ type ListOptions struct {
 
 // listEntry is one row of `list`: a session and its topic's sharing.
 type listEntry struct {
-	session.Overview
+	// A pointer: copies of ten thousand overviews are megabytes.
+	*session.Overview
 	Sharing notesync.TopicSharing `json:"sharing"`
 }
 
@@ -77,7 +78,7 @@ func runList(ctx context.Context, e *Env, opts *ListOptions) error {
 		return err
 	}
 	repo, _ := e.Repo()
-	var names []string
+	names := make([]string, 0, len(all))
 	for _, o := range all {
 		names = append(names, o.Topic)
 	}
@@ -86,8 +87,8 @@ func runList(ctx context.Context, e *Env, opts *ListOptions) error {
 		return err
 	}
 	entries := make([]listEntry, 0, len(all)) // `jq '.[]'` needs an array, even an empty one
-	for _, o := range all {
-		entries = append(entries, listEntry{Overview: o, Sharing: sharing[o.Topic]})
+	for i := range all {
+		entries = append(entries, listEntry{Overview: &all[i], Sharing: sharing[all[i].Topic]})
 	}
 	if opts.JSON {
 		return writeJSON(e.Stdout, entries)
