@@ -95,8 +95,9 @@ type NotesSource struct {
 func (n *NotesStore) Sources(ctx context.Context, topics ...string) (map[string][]NotesSource, error) {
 	out := map[string][]NotesSource{}
 	if len(topics) == 0 {
-		var all []NotesSource // one array for every topic's first source
-		var names []string
+		// One array for every topic's first source.
+		hint := n.r.packedCount(n.r.RefPrefix())
+		all, names := make([]NotesSource, 0, hint), make([]string, 0, hint)
 		err := n.eachLocalTopic(func(t, ref, commit string) {
 			all = append(all, NotesSource{Ref: ref, Commit: commit})
 			names = append(names, t)

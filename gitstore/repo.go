@@ -339,6 +339,18 @@ func (r *Repo) packedRef(name string) (string, error) {
 	return p.lookup(name), nil
 }
 
+// packedCount is how many packed refs are under prefix (0 when
+// packed-refs cannot be read).
+func (r *Repo) packedCount(prefix string) int {
+	p, err := r.packed.load(filepath.Join(r.commonDir, "packed-refs"))
+	if err != nil {
+		return 0
+	}
+	n := 0
+	p.under(prefix, func(string, string) { n++ })
+	return n
+}
+
 // ListRefs returns the refs under prefix (loose and packed, loose winning)
 // mapped to their values. Loose refs are read before packed-refs, as git
 // does: a ref that `git pack-refs --prune` moves meanwhile is then found in

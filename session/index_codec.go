@@ -281,13 +281,19 @@ func decodeIndex(data []byte) (*sessionIndex, error) {
 	ix.linesRaw = d.bytes()
 	nt := d.count()
 	ix.Topics = make(map[string]*topicIndex, nt)
+	// One array of entries and one of heads (mostly one a topic) rather
+	// than two allocations a topic.
+	entries := make([]topicIndex, nt)
+	heads := make([]gitstore.NotesSource, 0, nt)
 	for i := 0; i < nt && d.err == nil; i++ {
 		name := d.str()
-		te := &topicIndex{}
+		te := &entries[i]
 		nh := d.count()
+		from := len(heads)
 		for j := 0; j < nh && d.err == nil; j++ {
-			te.Heads = append(te.Heads, gitstore.NotesSource{Ref: d.str(), Remote: d.str(), Commit: d.str()})
+			heads = append(heads, gitstore.NotesSource{Ref: d.str(), Remote: d.str(), Commit: d.str()})
 		}
+		te.Heads = heads[from:len(heads):len(heads)]
 		te.notesRaw = d.bytes()
 		te.blobsRaw = d.bytes()
 		te.Fresh = d.bool()

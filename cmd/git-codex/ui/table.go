@@ -38,8 +38,9 @@ func (t Table) Write(w io.Writer, rows [][]string) error {
 	}
 	widths := make([]int, ncol)
 	cells := make([][]int, len(all)) // each cell's width, measured once
+	room := make([]int, ncol*len(all))
 	for ri, r := range all {
-		cells[ri] = make([]int, len(r))
+		cells[ri] = room[ri*ncol : ri*ncol+len(r) : ri*ncol+len(r)]
 		for i, c := range r {
 			cells[ri][i] = Width(c)
 			widths[i] = max(widths[i], cells[ri][i])
