@@ -122,7 +122,7 @@ func printList(w io.Writer, all []listEntry, width int, p ui.Palette) error {
 	made := [...]int{1, 4, 5, 6}
 	cells := make([]string, len(header)*len(all))
 	rows := make([][]string, 0, len(all))
-	var buf []byte
+	buf := make([]byte, 0, 64*len(all)) // their bytes: ~60 a row
 	ends := make([]int, 0, len(made)*len(all))
 	for i, o := range all {
 		mark := byte(' ')
