@@ -230,8 +230,11 @@ func Sharing(repo *gitstore.Repo, topics []string) (map[string]TopicSharing, err
 	for r := range s.onRemote {
 		remotes[r] = true
 	}
-	// Each topic once: list names a topic once per session.
-	topics = slices.Compact(slices.Sorted(slices.Values(topics)))
+	// Each topic once: list names a topic once per session (in order:
+	// then no sorted copy is needed).
+	if !sortedUnique(topics) {
+		topics = slices.Compact(slices.Sorted(slices.Values(topics)))
+	}
 	out := make(map[string]TopicSharing, len(topics))
 	for _, t := range topics {
 		if s.configured[t] {
@@ -268,6 +271,16 @@ func Sharing(repo *gitstore.Repo, topics []string) (map[string]TopicSharing, err
 		out[t] = ts
 	}
 	return out, nil
+}
+
+// sortedUnique reports whether s is sorted without repeats.
+func sortedUnique(s []string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i] <= s[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // checkRemote accepts a configured remote, or a URL or path (which git

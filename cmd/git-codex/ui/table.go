@@ -34,13 +34,12 @@ func (t Table) Write(w io.Writer, rows [][]string) error {
 		ncol = max(ncol, len(r))
 	}
 	widths := make([]int, ncol)
-	cells := make([][]int, len(all)) // each cell's width, measured once
-	room := make([]int, ncol*len(all))
+	cells := make([]int32, ncol*len(all)) // each cell's width, measured once
 	for ri, r := range all {
-		cells[ri] = room[ri*ncol : ri*ncol+len(r) : ri*ncol+len(r)]
 		for i, c := range r {
-			cells[ri][i] = Width(c)
-			widths[i] = max(widths[i], cells[ri][i])
+			w := Width(c)
+			cells[ri*ncol+i] = int32(w)
+			widths[i] = max(widths[i], w)
 		}
 	}
 	flex := t.Flex
@@ -71,7 +70,7 @@ func (t Table) Write(w io.Writer, rows [][]string) error {
 			last--
 		}
 		for i := 0; i <= last; i++ {
-			cell, width := r[i], cells[ri][i]
+			cell, width := r[i], int(cells[ri*ncol+i])
 			if i == flex && t.Width > 0 && width > widths[i] {
 				cell = Truncate(cell, widths[i])
 				width = Width(cell)
