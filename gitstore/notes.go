@@ -67,20 +67,15 @@ func (n *NotesStore) Topics(ctx context.Context) ([]string, error) {
 // that do not decode) are left out.
 func (n *NotesStore) eachLocalTopic(fn func(topic, ref, commit string)) error {
 	prefix := n.r.RefPrefix()
-	refs, err := n.r.ListRefs(prefix)
-	if err != nil {
-		return err
-	}
-	for name, v := range refs {
+	return n.r.eachRef(prefix, func(name, v string) {
 		enc := strings.TrimPrefix(name, prefix)
 		if strings.Contains(enc, "/") {
-			continue // not ours (hand-made refs below the prefix)
+			return // not ours (hand-made refs below the prefix)
 		}
 		if t, err := DecodeTopic(enc); err == nil {
 			fn(t, name, v)
 		}
-	}
-	return nil
+	})
 }
 
 // NotesSource is one notes ref that Read reads for a topic, and the notes
@@ -100,11 +95,19 @@ type NotesSource struct {
 func (n *NotesStore) Sources(ctx context.Context, topics ...string) (map[string][]NotesSource, error) {
 	out := map[string][]NotesSource{}
 	if len(topics) == 0 {
+		// One array for every topic's first source.
+		hint := n.r.packedCount(n.r.RefPrefix())
+		all, names := make([]NotesSource, 0, hint), make([]string, 0, hint)
 		err := n.eachLocalTopic(func(t, ref, commit string) {
-			out[t] = []NotesSource{{Ref: ref, Commit: commit}}
+			all = append(all, NotesSource{Ref: ref, Commit: commit})
+			names = append(names, t)
 		})
 		if err != nil {
 			return nil, err
+		}
+		out = make(map[string][]NotesSource, len(all))
+		for i, t := range names {
+			out[t] = all[i : i+1 : i+1]
 		}
 	} else {
 		for _, t := range topics {

@@ -339,11 +339,32 @@ func (r *Repo) packedRef(name string) (string, error) {
 	return p.lookup(name), nil
 }
 
+// packedCount is how many packed refs are under prefix (0 when
+// packed-refs cannot be read).
+func (r *Repo) packedCount(prefix string) int {
+	p, err := r.packed.load(filepath.Join(r.commonDir, "packed-refs"))
+	if err != nil {
+		return 0
+	}
+	n := 0
+	p.under(prefix, func(string, string) { n++ })
+	return n
+}
+
 // ListRefs returns the refs under prefix (loose and packed, loose winning)
 // mapped to their values. Loose refs are read before packed-refs, as git
 // does: a ref that `git pack-refs --prune` moves meanwhile is then found in
 // one or the other, never missed.
 func (r *Repo) ListRefs(prefix string) (map[string]string, error) {
+	out := map[string]string{}
+	err := r.eachRef(prefix, func(name, value string) { out[name] = value })
+	return out, err
+}
+
+// eachRef calls fn with each ref under prefix and its value, as ListRefs
+// lists them, without a map of them all: the packed ones in name order
+// (but those loose too), then the loose ones.
+func (r *Repo) eachRef(prefix string, fn func(name, value string)) error {
 	loose := map[string]string{}
 	root := filepath.Join(r.commonDir, filepath.FromSlash(prefix))
 	base := prefix
@@ -378,17 +399,21 @@ func (r *Repo) ListRefs(prefix string) (map[string]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list refs %s: %w", prefix, err)
+		return fmt.Errorf("list refs %s: %w", prefix, err)
 	}
 	p, err := r.packed.load(filepath.Join(r.commonDir, "packed-refs"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := p.under(prefix)
+	p.under(prefix, func(name, v string) {
+		if _, ok := loose[name]; !ok {
+			fn(name, v)
+		}
+	})
 	for name, v := range loose {
-		out[name] = v
+		fn(name, v)
 	}
-	return out, nil
+	return nil
 }
 
 func isNotDir(err error) bool {

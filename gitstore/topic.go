@@ -54,16 +54,38 @@ func EncodeTopic(topic string) string {
 	if i == len(topic) {
 		return topic // most names: nothing to escape
 	}
-	var b strings.Builder
-	b.WriteString(topic[:i])
+	b := make([]byte, 0, len(topic)+8)
+	b = append(b, topic[:i]...)
 	for ; i < len(topic); i++ {
-		if keptAsIs(topic, i) {
-			b.WriteByte(topic[i])
+		if c := topic[i]; keptAsIs(topic, i) {
+			b = append(b, c)
 		} else {
-			fmt.Fprintf(&b, "%%%02X", topic[i])
+			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
 		}
 	}
-	return b.String()
+	return string(b)
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// encodesAs reports whether EncodeTopic(topic) is enc, without making it.
+func encodesAs(topic, enc string) bool {
+	j := 0
+	for i := 0; i < len(topic); i++ {
+		c := topic[i]
+		switch {
+		case keptAsIs(topic, i):
+			if j >= len(enc) || enc[j] != c {
+				return false
+			}
+			j++
+		case j+3 > len(enc) || enc[j] != '%' || enc[j+1] != upperHex[c>>4] || enc[j+2] != upperHex[c&15]:
+			return false
+		default:
+			j += 3
+		}
+	}
+	return j == len(enc)
 }
 
 // keptAsIs reports whether EncodeTopic keeps topic[i] as it is.
@@ -84,7 +106,7 @@ func keptAsIs(topic string, i int) bool {
 // taking it for the topic would write to another ref than it read.
 func DecodeTopic(enc string) (string, error) {
 	t, err := decodeTopic(enc)
-	if err == nil && EncodeTopic(t) != enc {
+	if err == nil && !encodesAs(t, enc) {
 		return "", fmt.Errorf("%w: %q is not how git codex names a topic's ref (that would be %q)", ErrInvalidTopic, enc, EncodeTopic(t))
 	}
 	return t, err
@@ -95,6 +117,7 @@ func decodeTopic(enc string) (string, error) {
 		return enc, nil
 	}
 	var b strings.Builder
+	b.Grow(len(enc))
 	for i := 0; i < len(enc); i++ {
 		if enc[i] != '%' {
 			b.WriteByte(enc[i])

@@ -87,6 +87,24 @@ type sharing struct {
 	mode string
 	// onRemote holds, per remote (remoteKey), the topics it has.
 	onRemote map[string]map[string]bool
+	// configured, when set, holds every topic with settings of its own
+	// (and maybe more): the others have none to look up.
+	configured map[string]bool
+}
+
+// topicSettingsPrefix starts the config keys of a topic's settings.
+const topicSettingsPrefix = "codex.topic."
+
+// configuredTopics returns the topics the configuration holds settings of
+// (topicKey), or more: a key's case beyond the prefix's is not checked.
+func configuredTopics(repo *gitstore.Repo) map[string]bool {
+	out := map[string]bool{}
+	for k := range repo.ConfigWithPrefix(topicSettingsPrefix) {
+		if i := strings.LastIndexByte(k, '.'); i >= len(topicSettingsPrefix) {
+			out[k[len(topicSettingsPrefix):i]] = true
+		}
+	}
+	return out
 }
 
 // loadSharing reads the sharing configuration and the tracking refs. A
@@ -127,7 +145,9 @@ func remoteKey(remote string) string {
 	return remote
 }
 
-func (s *sharing) private(topic string) bool { return Private(s.repo, topic) }
+func (s *sharing) private(topic string) bool {
+	return (s.configured == nil || s.configured[topic]) && Private(s.repo, topic)
+}
 
 // Private reports whether topic is private (codex.topic.<topic>.private).
 // A value that is not a boolean counts as true: a mistyped setting keeps
@@ -138,6 +158,9 @@ func Private(repo settings, topic string) bool {
 }
 
 func (s *sharing) listed(topic, name, remote string) bool {
+	if s.configured != nil && !s.configured[topic] {
+		return false
+	}
 	for _, v := range s.repo.ConfigAll(topicKey(topic, name)) {
 		if v == remote {
 			return true
@@ -197,6 +220,9 @@ func Sharing(repo *gitstore.Repo, topics []string) (map[string]TopicSharing, err
 	if err != nil {
 		return nil, err
 	}
+	// Ten thousand topics are mostly ten thousand without settings: those
+	// are not looked up one key at a time.
+	s.configured = configuredTopics(repo)
 	remotes := map[string]bool{}
 	for _, r := range repo.Remotes() {
 		remotes[r] = true
@@ -204,12 +230,17 @@ func Sharing(repo *gitstore.Repo, topics []string) (map[string]TopicSharing, err
 	for r := range s.onRemote {
 		remotes[r] = true
 	}
-	// Each topic once: list names a topic once per session.
-	topics = slices.Compact(slices.Sorted(slices.Values(topics)))
+	// Each topic once: list names a topic once per session (in order:
+	// then no sorted copy is needed).
+	if !sortedUnique(topics) {
+		topics = slices.Compact(slices.Sorted(slices.Values(topics)))
+	}
 	out := make(map[string]TopicSharing, len(topics))
 	for _, t := range topics {
-		for _, r := range repo.ConfigAll(topicKey(t, "share")) {
-			remotes[r] = true
+		if s.configured[t] {
+			for _, r := range repo.ConfigAll(topicKey(t, "share")) {
+				remotes[r] = true
+			}
 		}
 	}
 	names := make([]string, 0, len(remotes))
@@ -240,6 +271,16 @@ func Sharing(repo *gitstore.Repo, topics []string) (map[string]TopicSharing, err
 		out[t] = ts
 	}
 	return out, nil
+}
+
+// sortedUnique reports whether s is sorted without repeats.
+func sortedUnique(s []string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i] <= s[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // checkRemote accepts a configured remote, or a URL or path (which git

@@ -229,14 +229,17 @@ func (a Amount) Known() bool { return a.Unpriced == 0 }
 
 // String formats the amount: "$0.0123"; "unknown" when nothing added had a
 // price; "$0.0123 + unknown" when only some had.
-func (a Amount) String() string {
+func (a Amount) String() string { return string(a.Append(nil)) }
+
+// Append appends a.String() to b.
+func (a Amount) Append(b []byte) []byte {
 	switch {
 	case a.Unpriced > 0 && a.Priced == 0:
-		return "unknown"
+		return append(b, "unknown"...)
 	case a.Unpriced > 0:
-		return FormatUSD(a.USD) + " + unknown"
+		return append(AppendUSD(b, a.USD), " + unknown"...)
 	}
-	return FormatUSD(a.USD)
+	return AppendUSD(b, a.USD)
 }
 
 // MarshalJSON writes {"usd": 0.0123} and, when some items had no price,
@@ -256,17 +259,20 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 // FormatUSD formats dollars for people: two decimals from $1, four below,
 // and two significant digits below a cent ("$12.34", "$0.0123",
 // "$0.00045"); "$0.00" for nothing.
-func FormatUSD(v float64) string {
+func FormatUSD(v float64) string { return string(AppendUSD(nil, v)) }
+
+// AppendUSD appends FormatUSD(v) to b.
+func AppendUSD(b []byte, v float64) []byte {
 	switch {
 	case v == 0:
-		return "$0.00"
+		return append(b, "$0.00"...)
 	case v < 0:
-		return "-" + FormatUSD(-v)
+		return AppendUSD(append(b, '-'), -v)
 	case v >= 1:
-		return "$" + strconv.FormatFloat(v, 'f', 2, 64)
+		return strconv.AppendFloat(append(b, '$'), v, 'f', 2, 64)
 	case v >= 0.01:
-		return "$" + strconv.FormatFloat(v, 'f', 4, 64)
+		return strconv.AppendFloat(append(b, '$'), v, 'f', 4, 64)
 	}
 	digits := int(-math.Floor(math.Log10(v))) + 1
-	return "$" + strconv.FormatFloat(v, 'f', digits, 64)
+	return strconv.AppendFloat(append(b, '$'), v, 'f', digits, 64)
 }

@@ -71,9 +71,6 @@ type sessionIndex struct {
 	Topics   map[string]*topicIndex
 	// read holds notes this command read in full (remember).
 	read map[string]gitstore.Note
-	// names interns the short strings summaries repeat (engines, models,
-	// statuses, remotes) while they are decoded.
-	names map[string]string
 	// work counts what was read or built since the file was read (blobs,
 	// sessions); size is the size of the file read. A little work in a
 	// big file is done again by the next command rather than saved: writing
@@ -258,7 +255,7 @@ const (
 // loadSessionIndex reads the index file, or starts an empty index when
 // there is none, it does not decode, or another build wrote it.
 func loadSessionIndex(st indexStore) *sessionIndex {
-	empty := &sessionIndex{Binary: gitstore.BuildID(), Topics: map[string]*topicIndex{}, names: map[string]string{}}
+	empty := &sessionIndex{Binary: gitstore.BuildID(), Topics: map[string]*topicIndex{}}
 	data, err := st.ReadCache(indexFile)
 	if err != nil {
 		return empty
@@ -733,25 +730,30 @@ func (e *Engine) costOf(items []costItem, prices map[string]*pricing.Price) (c p
 	return c
 }
 
-// indexedOverviews returns what list shows of topic, built from the index: its
-// sessions oldest first, the last one current. ok is false when the topic
-// must be read in full.
-func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st indexStore, topic string, srcs []gitstore.NotesSource) ([]Overview, bool, error) {
+// indexedOverviews appends what list shows of topic, built from the
+// index, to out: its sessions oldest first, the last one current. ok is
+// false when the topic must be read in full.
+func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st indexStore, topic string, srcs []gitstore.NotesSource, out []Overview, l *listing) ([]Overview, bool, error) {
 	te, err := ix.topic(ctx, st, topic, srcs)
 	if err != nil {
-		return nil, false, err
+		return out, false, err
 	}
 	if te.Fresh {
 		// Unchanged since list last checked it: as it was.
-		if sums, err := te.decodedSummaries(ix.names); err == nil {
-			return e.overviews(topic, sums), true, nil
+		if te.summaries == nil {
+			// Straight from the file: no map of summaries to build.
+			if more, err := e.rawOverviews(topic, te.raw, out, l); err == nil {
+				return more, true, nil
+			}
+		} else if sums, err := te.decodedSummaries(); err == nil {
+			return e.overviews(topic, sums, out, l.prices), true, nil
 		}
 		te.Fresh = false
 	}
 	if te.dirty() {
-		return nil, false, nil
+		return out, false, nil
 	}
-	sums, err := te.decodedSummaries(ix.names)
+	sums, err := te.decodedSummaries()
 	if err != nil {
 		// Unreadable: build them again.
 		te.summaries, te.raw, te.sumsChanged = map[string]*sessionSummary{}, nil, true
@@ -775,7 +777,7 @@ func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st inde
 			return todo[i] < todo[j]
 		})
 		if err := ix.summarize(ctx, st, topic, te, todo, facts); err != nil {
-			return nil, false, err
+			return out, false, err
 		}
 	}
 	// Drop what the topic no longer holds.
@@ -793,12 +795,12 @@ func (e *Engine) indexedOverviews(ctx context.Context, ix *sessionIndex, st inde
 	if !te.Fresh {
 		te.Fresh, ix.changed = true, true
 	}
-	return e.overviews(topic, te.summaries), true, nil
+	return e.overviews(topic, te.summaries, out, l.prices), true, nil
 }
 
-// overviews is what list shows of a topic's sessions: those it holds the
-// opening record of, oldest first, the newest current.
-func (e *Engine) overviews(topic string, sums map[string]*sessionSummary) []Overview {
+// overviews appends what list shows of a topic's sessions to out: those
+// it holds the opening record of, oldest first, the newest current.
+func (e *Engine) overviews(topic string, sums map[string]*sessionSummary, out []Overview, prices map[string]*pricing.Price) []Overview {
 	var ids []string
 	for id, s := range sums {
 		if s.HasOpen {
@@ -812,8 +814,6 @@ func (e *Engine) overviews(topic string, sums map[string]*sessionSummary) []Over
 		}
 		return ids[i] < ids[j]
 	})
-	out := make([]Overview, 0, len(ids))
-	prices := map[string]*pricing.Price{}
 	for i, id := range ids {
 		s := sums[id]
 		o := s.Overview
@@ -822,6 +822,56 @@ func (e *Engine) overviews(topic string, sums map[string]*sessionSummary) []Over
 		out = append(out, o)
 	}
 	return out
+}
+
+// listing is what List keeps from one topic to the next: the models
+// priced so far (costOf) and room to decode summaries into, so that
+// listing ten thousand topics allocates little but what it returns.
+type listing struct {
+	prices  map[string]*pricing.Price
+	summary sessionSummary
+	firsts  []recKey
+}
+
+// rawOverviews is overviews of a topic's summaries block as the index file
+// holds it, decoded straight into out (no map of summaries is built).
+func (e *Engine) rawOverviews(topic string, raw []byte, out []Overview, l *listing) ([]Overview, error) {
+	start := len(out)
+	l.firsts = l.firsts[:0]
+	err := eachSummary(raw, &l.summary, func(s *sessionSummary) {
+		if s.HasOpen {
+			out = append(out, s.Overview)
+			out[len(out)-1].Cost = e.costOf(s.Costs, l.prices)
+			l.firsts = append(l.firsts, s.First)
+		}
+	})
+	if err != nil {
+		return out[:start], err
+	}
+	listed := out[start:]
+	if len(listed) > 1 {
+		// As overviews orders them.
+		order := make([]int, len(listed))
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(i, j int) bool {
+			a, b := l.firsts[order[i]], l.firsts[order[j]]
+			if a != b {
+				return a.less(b)
+			}
+			return listed[order[i]].ID < listed[order[j]].ID
+		})
+		sorted := make([]Overview, len(listed))
+		for i, k := range order {
+			sorted[i] = listed[k]
+		}
+		copy(listed, sorted)
+	}
+	for i := range listed {
+		listed[i].Topic, listed[i].Current = topic, i == len(listed)-1
+	}
+	return out, nil
 }
 
 // indexedSession loads one session of topic through the index: the newest
@@ -926,7 +976,9 @@ func (ix *sessionIndex) readNote(ctx context.Context, st indexStore, blob string
 	c := ix.linesCache()
 	key := blob + " " + filter[0]
 	if lines, ok := c.Lines[key]; ok {
-		if recs, warns := gitstore.ParseNote(lines); len(warns) == 0 {
+		// A copy: the records' lines go to callers, and the cache's may
+		// be the index file's bytes (see frozen).
+		if recs, warns := gitstore.ParseNote(bytes.Clone(lines)); len(warns) == 0 {
 			return gitstore.Note{Records: recs}, nil
 		}
 	}

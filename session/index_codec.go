@@ -2,8 +2,11 @@ package session
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
+	"slices"
 	"sort"
+	"unsafe"
 
 	"github.com/git-codex/git-codex/gitstore"
 )
@@ -13,10 +16,14 @@ import (
 // one length-prefixed block, decoded only by the commands that show them:
 // reply and show read the blob table and the notes, not the summaries of
 // thousands of sessions. Integers are varints, strings length-prefixed.
+// Object ids are written as their 20 bytes (id), and a string that mostly
+// repeats one written before it (a session's opening record is the
+// session's id; its last is its first) as a reference to it (same): at
+// 10,000 topics the file was 9.3 MB, which list reads in full.
 
 const (
 	indexMagic   = "git-codex session index\n"
-	indexVersion = 7
+	indexVersion = 8
 )
 
 var errIndexFormat = errors.New("session index: unreadable")
@@ -34,29 +41,56 @@ func (e *encoder) bool(v bool) {
 		e.b = append(e.b, 0)
 	}
 }
-func (e *encoder) key(k recKey) { e.str(k.Time); e.str(k.ID) }
+
+// id writes an object id: 0 and its 20 bytes for 40 lower-case hex
+// digits, else its length + 1 and the string.
+func (e *encoder) id(s string) {
+	if len(s) == 40 && lowerHex(s) {
+		e.b, _ = hex.AppendDecode(append(e.b, 0), []byte(s)) // hex: checked
+		return
+	}
+	e.uint(uint64(len(s)) + 1)
+	e.b = append(e.b, s...)
+}
+
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// same writes s as 0 when it is was (the reader knows was), else as its
+// length + 1 and the string.
+func (e *encoder) same(s, was string) {
+	if s == was {
+		e.uint(0)
+		return
+	}
+	e.uint(uint64(len(s)) + 1)
+	e.b = append(e.b, s...)
+}
 
 type decoder struct {
-	b   []byte
+	b []byte
+	// s is the bytes decoding started from as a string (see frozen): str
+	// returns parts of it rather than copies.
+	s   string
 	err error
-	// names interns what name reads.
-	names map[string]string
 }
 
-// name reads a string that repeats across records (an engine, a model):
-// each distinct value is allocated once.
-func (d *decoder) name() string {
-	b := d.bytes()
-	if d.names == nil {
-		return string(b)
-	}
-	if s, ok := d.names[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	d.names[s] = s
-	return s
-}
+// frozenDecoder decodes b, an index file's bytes as read (see frozen).
+func frozenDecoder(b []byte) *decoder { return &decoder{b: b, s: frozen(b)} }
+
+// frozen views b as a string without copying it. Only for the bytes of an
+// index file as read, which nothing writes afterwards: the strings decoded
+// from them (topics, ids, times, titles of ten thousand sessions) are then
+// parts of the file rather than as many allocations, which at 10,000
+// topics cost list more than the rest of their decoding. They keep the
+// file's bytes alive while any of them is.
+func frozen(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func (d *decoder) uint() uint64 {
 	if d.err != nil {
@@ -105,7 +139,7 @@ func (d *decoder) bytes() []byte {
 	return v
 }
 
-func (d *decoder) str() string { return string(d.bytes()) }
+func (d *decoder) str() string { return d.take(d.uint()) }
 
 func (d *decoder) bool() bool {
 	if d.err != nil || len(d.b) == 0 {
@@ -117,7 +151,43 @@ func (d *decoder) bool() bool {
 	return v == 1
 }
 
-func (d *decoder) key() recKey { return recKey{Time: d.str(), ID: d.str()} }
+// id reads what encoder.id wrote.
+func (d *decoder) id() string {
+	n := d.uint()
+	if d.err != nil {
+		return ""
+	}
+	if n == 0 {
+		if len(d.b) < 20 {
+			d.err = errIndexFormat
+			return ""
+		}
+		v := hex.EncodeToString(d.b[:20])
+		d.b = d.b[20:]
+		return v
+	}
+	return d.take(n - 1)
+}
+
+// same reads what encoder.same wrote.
+func (d *decoder) same(was string) string {
+	n := d.uint()
+	if d.err != nil || n == 0 {
+		return was
+	}
+	return d.take(n - 1)
+}
+
+// take reads the next n bytes as a string.
+func (d *decoder) take(n uint64) string {
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.err = errIndexFormat
+		return ""
+	}
+	start := len(d.s) - len(d.b)
+	d.b = d.b[n:]
+	return d.s[start : start+int(n)]
+}
 
 // encode writes the index file. A topic untouched since the file was
 // read is written from its raw parts.
@@ -174,8 +244,8 @@ func encodeNotes(notes []indexNote) []byte {
 	e.uint(uint64(len(notes)))
 	for _, n := range notes {
 		e.uint(uint64(n.Src))
-		e.str(n.Object)
-		e.str(n.Blob)
+		e.id(n.Object)
+		e.id(n.Blob)
 	}
 	return e.b
 }
@@ -196,7 +266,7 @@ func encodeBlobTable(table map[string]*blobInfo, notes []indexNote) []byte {
 	e.uint(uint64(len(used)))
 	for _, id := range used {
 		b := table[id]
-		e.str(id)
+		e.id(id)
 		e.str(b.Continues)
 		e.bool(b.Warn)
 		e.uint(uint64(len(b.Sessions)))
@@ -204,8 +274,10 @@ func encodeBlobTable(table map[string]*blobInfo, notes []indexNote) []byte {
 			e.str(s.ID)
 			e.uint(uint64(s.Count))
 			e.uint(s.Sum)
-			e.key(s.First)
-			e.key(s.Last)
+			e.str(s.First.Time)
+			e.same(s.First.ID, s.ID)
+			e.same(s.Last.Time, s.First.Time)
+			e.same(s.Last.ID, s.First.ID)
 		}
 	}
 	return e.b
@@ -226,7 +298,6 @@ func encodeSummaries(sums map[string]*sessionSummary) []byte {
 		e.str(id)
 		e.uint(s.Foot)
 		e.bool(s.HasOpen)
-		e.key(s.First)
 		e.str(o.Engine)
 		e.str(o.Model)
 		e.str(o.Title)
@@ -242,6 +313,8 @@ func encodeSummaries(sums map[string]*sessionSummary) []byte {
 		e.int(o.Usage.Output)
 		e.int(o.BytesSent)
 		e.str(o.Started)
+		e.same(s.First.Time, o.Started) // mostly: its opening record
+		e.same(s.First.ID, id)
 		e.str(o.Last)
 		e.str(o.Summary)
 		e.str(o.Remote)
@@ -267,20 +340,27 @@ func decodeIndex(data []byte) (*sessionIndex, error) {
 	if len(data) < len(indexMagic) || string(data[:len(indexMagic)]) != indexMagic {
 		return nil, errIndexFormat
 	}
-	d := &decoder{b: data[len(indexMagic):]}
+	d := frozenDecoder(data[len(indexMagic):])
 	if d.uint() != indexVersion {
 		return nil, errIndexFormat
 	}
-	ix := &sessionIndex{Binary: d.str(), Topics: map[string]*topicIndex{}, names: map[string]string{}}
+	ix := &sessionIndex{Binary: d.str()}
 	ix.linesRaw = d.bytes()
 	nt := d.count()
+	ix.Topics = make(map[string]*topicIndex, nt)
+	// One array of entries and one of heads (mostly one a topic) rather
+	// than two allocations a topic.
+	entries := make([]topicIndex, nt)
+	heads := make([]gitstore.NotesSource, 0, nt)
 	for i := 0; i < nt && d.err == nil; i++ {
 		name := d.str()
-		te := &topicIndex{}
+		te := &entries[i]
 		nh := d.count()
+		from := len(heads)
 		for j := 0; j < nh && d.err == nil; j++ {
-			te.Heads = append(te.Heads, gitstore.NotesSource{Ref: d.str(), Remote: d.str(), Commit: d.str()})
+			heads = append(heads, gitstore.NotesSource{Ref: d.str(), Remote: d.str(), Commit: d.str()})
 		}
+		te.Heads = heads[from:len(heads):len(heads)]
 		te.notesRaw = d.bytes()
 		te.blobsRaw = d.bytes()
 		te.Fresh = d.bool()
@@ -313,7 +393,7 @@ func decodeLineCache(raw []byte) (*lineCache, error) {
 	if len(raw) == 0 {
 		return c, nil
 	}
-	d := &decoder{b: raw}
+	d := frozenDecoder(raw)
 	n := d.count()
 	for i := 0; i < n && d.err == nil; i++ {
 		k, v := d.str(), d.bytes()
@@ -331,16 +411,21 @@ func decodeLineCache(raw []byte) (*lineCache, error) {
 
 // decodeBlobTable reads the blob table block of an index file.
 func decodeBlobTable(raw []byte) (map[string]*blobInfo, error) {
-	d := &decoder{b: raw}
+	d := frozenDecoder(raw)
 	nb := d.count()
 	out := make(map[string]*blobInfo, nb)
 	for i := 0; i < nb && d.err == nil; i++ {
-		id := d.str()
+		id := d.id()
 		b := &blobInfo{Continues: d.str(), Warn: d.bool()}
 		ns := d.count()
 		b.Sessions = make([]blobSession, 0, ns)
 		for j := 0; j < ns && d.err == nil; j++ {
-			b.Sessions = append(b.Sessions, blobSession{ID: d.str(), Count: int(d.uint()), Sum: d.uint(), First: d.key(), Last: d.key()})
+			s := blobSession{ID: d.str(), Count: int(d.uint()), Sum: d.uint()}
+			s.First.Time = d.str()
+			s.First.ID = d.same(s.ID)
+			s.Last.Time = d.same(s.First.Time)
+			s.Last.ID = d.same(s.First.ID)
+			b.Sessions = append(b.Sessions, s)
 		}
 		out[id] = b
 	}
@@ -353,11 +438,11 @@ func decodeBlobTable(raw []byte) (map[string]*blobInfo, error) {
 // decodeNotes reads a topic's notes block; heads is how many sources the
 // topic has.
 func decodeNotes(raw []byte, heads int) ([]indexNote, error) {
-	d := &decoder{b: raw}
+	d := frozenDecoder(raw)
 	nn := d.count()
 	out := make([]indexNote, 0, nn)
 	for j := 0; j < nn && d.err == nil; j++ {
-		n := indexNote{Src: int(d.uint()), Object: d.str(), Blob: d.str()}
+		n := indexNote{Src: int(d.uint()), Object: d.id(), Blob: d.id()}
 		if n.Src >= heads {
 			d.err = errIndexFormat
 		}
@@ -371,44 +456,62 @@ func decodeNotes(raw []byte, heads int) ([]indexNote, error) {
 
 // decodedSummaries returns the topic's summaries, decoding them on first
 // use.
-func (te *topicIndex) decodedSummaries(names map[string]string) (map[string]*sessionSummary, error) {
+func (te *topicIndex) decodedSummaries() (map[string]*sessionSummary, error) {
 	if te.summaries != nil {
 		return te.summaries, nil
 	}
-	d := &decoder{b: te.raw, names: names}
-	n := 0
-	if len(te.raw) > 0 {
-		n = d.count()
-	}
-	sums := make(map[string]*sessionSummary, n)
-	for i := 0; i < n && d.err == nil; i++ {
-		id := d.str()
-		s := &sessionSummary{Foot: d.uint(), HasOpen: d.bool(), First: d.key()}
-		o := &s.Overview
-		o.ID = id
-		o.Engine, o.Model, o.Title = d.name(), d.name(), d.str()
-		if o.TitleLine = o.Title; !d.bool() {
-			o.TitleLine = d.str()
-		}
-		o.Status = d.name()
-		o.Turns, o.Forks = d.int(), d.int()
-		o.Usage = Usage{Input: d.int(), Cached: d.int(), Output: d.int()}
-		o.BytesSent = d.int()
-		o.Started, o.Last, o.Summary, o.Remote = d.str(), d.str(), d.str(), d.name()
-		nc := d.count()
-		s.Costs = make([]costItem, 0, nc)
-		model := ""
-		for j := 0; j < nc && d.err == nil; j++ {
-			if d.bool() {
-				model = d.name()
-			}
-			s.Costs = append(s.Costs, costItem{Model: model, Usage: Usage{Input: d.int(), Cached: d.int(), Output: d.int()}})
-		}
-		sums[id] = s
-	}
-	if d.err != nil || len(d.b) != 0 {
-		return nil, errIndexFormat
+	sums := map[string]*sessionSummary{}
+	err := eachSummary(te.raw, &sessionSummary{}, func(s *sessionSummary) {
+		c := *s
+		c.Costs = slices.Clone(s.Costs)
+		sums[s.Overview.ID] = &c
+	})
+	if err != nil {
+		return nil, err
 	}
 	te.summaries = sums
 	return sums, nil
+}
+
+// eachSummary decodes a summaries block (an index file's bytes as read),
+// calling fn with each session's summary in turn, decoded into s (its
+// Costs reused).
+func eachSummary(raw []byte, s *sessionSummary, fn func(*sessionSummary)) error {
+	d := decoder{b: raw, s: frozen(raw)}
+	n := 0
+	if len(raw) > 0 {
+		n = d.count()
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		id := d.str()
+		*s = sessionSummary{Foot: d.uint(), HasOpen: d.bool(), Costs: s.Costs[:0]}
+		o := &s.Overview
+		o.ID = id
+		o.Engine, o.Model, o.Title = d.str(), d.str(), d.str()
+		if o.TitleLine = o.Title; !d.bool() {
+			o.TitleLine = d.str()
+		}
+		o.Status = d.str()
+		o.Turns, o.Forks = d.int(), d.int()
+		o.Usage = Usage{Input: d.int(), Cached: d.int(), Output: d.int()}
+		o.BytesSent = d.int()
+		o.Started = d.str()
+		s.First = recKey{Time: d.same(o.Started), ID: d.same(id)}
+		o.Last, o.Summary, o.Remote = d.str(), d.str(), d.str()
+		nc := d.count()
+		model := ""
+		for j := 0; j < nc && d.err == nil; j++ {
+			if d.bool() {
+				model = d.str()
+			}
+			s.Costs = append(s.Costs, costItem{Model: model, Usage: Usage{Input: d.int(), Cached: d.int(), Output: d.int()}})
+		}
+		if d.err == nil {
+			fn(s)
+		}
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return errIndexFormat
+	}
+	return nil
 }

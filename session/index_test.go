@@ -350,7 +350,7 @@ func TestIndexUndecodableTopic(t *testing.T) {
 		if !te.dirty() {
 			t.Errorf("%s: a topic that does not decode is not read in full", name)
 		}
-		ix := &sessionIndex{Binary: "b", Topics: map[string]*topicIndex{"t": te, "ok": {}}, names: map[string]string{}}
+		ix := &sessionIndex{Binary: "b", Topics: map[string]*topicIndex{"t": te, "ok": {}}}
 		data, err := ix.encode()
 		if err != nil {
 			t.Fatal(err)
@@ -362,5 +362,66 @@ func TestIndexUndecodableTopic(t *testing.T) {
 		if _, kept := back.Topics["t"]; kept || back.Topics["ok"] == nil {
 			t.Errorf("%s: written back: %v", name, back.Topics)
 		}
+	}
+}
+
+// The file's compact forms (object ids as bytes, strings written as "the
+// same as before") read back as written, and so does everything they do
+// not fit: ids in upper case, of SHA-256 length or empty, keys unlike the
+// session's, a zero key.
+func TestIndexCodecRoundTrip(t *testing.T) {
+	sha1 := "0123456789abcdef0123456789abcdef01234567"
+	heads := []gitstore.NotesSource{{Ref: "refs/notes/codex/t", Commit: sha1}, {Ref: "refs/notes/remotes/o/codex/t", Remote: "o", Commit: strings.ToUpper(sha1)}}
+	notes := []indexNote{
+		{Src: 0, Object: sha1, Blob: strings.Repeat("b", 40)},
+		{Src: 1, Object: strings.ToUpper(sha1), Blob: strings.Repeat("c", 64)},
+		{Src: 1, Object: "", Blob: "not hex at all, forty characters long.."},
+	}
+	at := func(s string) recKey { return recKey{Time: "2026-03-01T09:00:0" + s + "Z", ID: "01ID" + s} }
+	blobs := map[string]*blobInfo{
+		notes[0].Blob: {Sessions: []blobSession{
+			{ID: "01ID1", Count: 3, Sum: 1 << 63, First: at("1"), Last: at("1")},                           // opened here, once
+			{ID: "01ID2", Count: 1, Sum: 7, First: at("3"), Last: recKey{Time: at("3").Time, ID: "01ID9"}}, // not its id
+			{ID: "01ID4", Count: 2, Sum: 0}, // no opening record here
+		}},
+		notes[1].Blob: {Continues: sha1, Warn: true, Sessions: []blobSession{{ID: "01ID1", Count: 1, First: at("1"), Last: at("2")}}},
+		notes[2].Blob: {Sessions: []blobSession{}},
+	}
+	sums := map[string]*sessionSummary{
+		"01ID1": {Foot: 42, HasOpen: true, First: at("1"), Overview: Overview{ID: "01ID1", Engine: "responses", Model: "gpt-5", Title: "a\nb", TitleLine: "a", Status: "open", Turns: 2, Started: at("1").Time, Last: at("2").Time},
+			Costs: []costItem{{Model: "gpt-5", Usage: Usage{Input: 1, Cached: 2, Output: 3}}, {Model: "other", Usage: Usage{Output: 9}}}},
+		"01ID2": {Foot: 1, First: recKey{Time: at("5").Time, ID: "01ID7"}, Overview: Overview{ID: "01ID2", Status: "closed", Started: at("3").Time, Remote: "o"}},
+		"01ID4": {},
+	}
+	sums["01ID4"].Overview.ID = "01ID4"
+	for _, s := range sums {
+		s.Costs = append([]costItem{}, s.Costs...)
+	}
+	ix := &sessionIndex{Binary: "b", Topics: map[string]*topicIndex{
+		"t": {Heads: heads, Notes: notes, blobs: blobs, Fresh: true, summaries: sums, sumsChanged: true},
+	}}
+	data, err := ix.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeIndex(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	te := back.Topics["t"]
+	gotSums, err := te.decodedSummaries()
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case !reflect.DeepEqual(te.Heads, heads):
+		t.Errorf("heads %+v, want %+v", te.Heads, heads)
+	case !reflect.DeepEqual(te.notes(), notes):
+		t.Errorf("notes %+v, want %+v", te.notes(), notes)
+	case !reflect.DeepEqual(te.blobTable(), blobs):
+		t.Errorf("blobs %+v, want %+v", te.blobTable(), blobs)
+	case !reflect.DeepEqual(gotSums, sums):
+		t.Errorf("summaries %+v, want %+v", gotSums, sums)
+	case !te.Fresh || te.bad:
+		t.Errorf("fresh %v, bad %v", te.Fresh, te.bad)
 	}
 }

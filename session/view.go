@@ -77,34 +77,39 @@ func (e *Engine) List(ctx context.Context, topics ...string) ([]Overview, error)
 	if st, ok := e.Store.(indexStore); ok {
 		srcs, err = st.Sources(ctx, topics...)
 	}
+	all := len(topics) == 0
+	if all && err == nil {
+		// Sorted while the index is still being read.
+		topics = make([]string, 0, len(srcs))
+		for t := range srcs {
+			topics = append(topics, t)
+		}
+		sort.Strings(topics)
+	}
 	ix, st, indexed := index()
 	if indexed {
 		if err != nil {
 			return nil, fmt.Errorf("list topics: %w", err)
 		}
-		if len(topics) == 0 {
-			for t := range srcs {
-				topics = append(topics, t)
-			}
-			sort.Strings(topics)
+		if all {
 			ix.forget(srcs)
 		}
 		defer e.saveIndex()
-	} else if len(topics) == 0 {
+	} else if all {
 		var err error
 		if topics, err = e.Store.Topics(ctx); err != nil {
 			return nil, fmt.Errorf("list topics: %w", err)
 		}
 	}
-	var out []Overview
+	out := make([]Overview, 0, len(topics)) // mostly a session per topic
+	l := &listing{prices: map[string]*pricing.Price{}}
 	for _, t := range topics {
 		if indexed {
-			ovs, ok, err := e.indexedOverviews(ctx, ix, st, t, srcs[t])
-			if err != nil {
+			var ok bool
+			if out, ok, err = e.indexedOverviews(ctx, ix, st, t, srcs[t], out, l); err != nil {
 				return nil, err
 			}
 			if ok {
-				out = append(out, ovs...)
 				continue
 			}
 		}

@@ -12,7 +12,7 @@ import (
 
 // TestCollectLater runs collectLater in a process of its own (the test
 // binary again) and reads the collector's settings there: off under a
-// 16 MiB memory limit, no collection while the heap stays small, and Go's
+// 32 MiB memory limit (startupMemory), no collection while the heap stays small, and Go's
 // usual pacing back once the first collection ran; GOGC or GOMEMLIMIT in
 // the environment are left as they say.
 func TestCollectLater(t *testing.T) {

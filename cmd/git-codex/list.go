@@ -25,7 +25,8 @@ type ListOptions struct {
 
 // listEntry is one row of `list`: a session and its topic's sharing.
 type listEntry struct {
-	session.Overview
+	// A pointer: copies of ten thousand overviews are megabytes.
+	*session.Overview
 	Sharing notesync.TopicSharing `json:"sharing"`
 }
 
@@ -77,7 +78,7 @@ func runList(ctx context.Context, e *Env, opts *ListOptions) error {
 		return err
 	}
 	repo, _ := e.Repo()
-	var names []string
+	names := make([]string, 0, len(all))
 	for _, o := range all {
 		names = append(names, o.Topic)
 	}
@@ -86,8 +87,8 @@ func runList(ctx context.Context, e *Env, opts *ListOptions) error {
 		return err
 	}
 	entries := make([]listEntry, 0, len(all)) // `jq '.[]'` needs an array, even an empty one
-	for _, o := range all {
-		entries = append(entries, listEntry{Overview: o, Sharing: sharing[o.Topic]})
+	for i := range all {
+		entries = append(entries, listEntry{Overview: &all[i], Sharing: sharing[all[i].Topic]})
 	}
 	if opts.JSON {
 		return writeJSON(e.Stdout, entries)
@@ -115,12 +116,29 @@ func sharingColumn(l listEntry) string {
 // fitted), the summary giving up room first.
 func printList(w io.Writer, all []listEntry, width int, p ui.Palette) error {
 	header := []string{"TOPIC", "SESSION", "STATUS", "TURNS", "TOKENS (in/cached/out)", "COST", "LAST ACTIVITY", "SHARING", "SUMMARY"}
+	// The cells made here (session, tokens, cost, time) are written into
+	// one buffer and cut from one string of it, the rows from one array:
+	// ten thousand rows were some sixty thousand allocations.
+	made := [...]int{1, 4, 5, 6}
+	cells := make([]string, len(header)*len(all))
 	rows := make([][]string, 0, len(all))
-	for _, o := range all {
-		mark := " "
+	buf := make([]byte, 0, 64*len(all)) // their bytes: ~60 a row
+	ends := make([]int, 0, len(made)*len(all))
+	for i, o := range all {
+		mark := byte(' ')
 		if o.Current {
-			mark = "*"
+			mark = '*'
 		}
+		buf = append(append(buf, mark), text.ShortID(o.ID)...)
+		ends = append(ends, len(buf))
+		buf = strconv.AppendInt(buf, int64(o.Usage.Input), 10)
+		buf = strconv.AppendInt(append(buf, '/'), int64(o.Usage.Cached), 10)
+		buf = strconv.AppendInt(append(buf, '/'), int64(o.Usage.Output), 10)
+		ends = append(ends, len(buf))
+		buf = o.Cost.Append(buf)
+		ends = append(ends, len(buf))
+		buf = appendShortTime(buf, o.Last)
+		ends = append(ends, len(buf))
 		status := o.Status
 		if o.Forks > 0 {
 			status += fmt.Sprintf(" (%d fork)", o.Forks)
@@ -129,19 +147,30 @@ func printList(w io.Writer, all []listEntry, width int, p ui.Palette) error {
 		if title == "" {
 			title = o.TitleLine
 		}
-		rows = append(rows, []string{o.Topic, mark + text.ShortID(o.ID), status, strconv.Itoa(o.Turns),
-			strconv.Itoa(o.Usage.Input) + "/" + strconv.Itoa(o.Usage.Cached) + "/" + strconv.Itoa(o.Usage.Output), o.Cost.String(), shortTime(o.Last), sharingColumn(o), text.Cut(title, 60)})
+		row := cells[i*len(header) : (i+1)*len(header) : (i+1)*len(header)]
+		row[0], row[2], row[3], row[7], row[8] = o.Topic, status, strconv.Itoa(o.Turns), sharingColumn(o), text.Cut(title, 60)
+		rows = append(rows, row)
 	}
-	paint := func(row, col int, s string) string {
-		switch col {
-		case 1: // the mark stays plain, the id is painted
-			return s[:1] + p.Paint(ui.SlotID, s[1:])
-		case 2:
-			return p.Paint(statusSlot(all[row].Status), s)
+	joined, from := string(buf), 0
+	for i, row := range rows {
+		for k, col := range made {
+			end := ends[i*len(made)+k]
+			row[col], from = joined[from:end], end
 		}
-		return s
 	}
-	return ui.Table{Header: header, Flex: len(header) - 1, Width: width, Palette: p, Paint: paint}.Write(w, rows)
+	t := ui.Table{Header: header, Flex: len(header) - 1, Width: width, Palette: p}
+	if p.Enabled() {
+		t.Paint = func(row, col int, s string) string {
+			switch col {
+			case 1: // the mark stays plain, the id is painted
+				return s[:1] + p.Paint(ui.SlotID, s[1:])
+			case 2:
+				return p.Paint(statusSlot(all[row].Status), s)
+			}
+			return s
+		}
+	}
+	return t.Write(w, rows)
 }
 
 // statusSlot is the colour of a session status.
@@ -160,9 +189,12 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // shortTime shows a record timestamp to the second.
-func shortTime(ts string) string {
+func shortTime(ts string) string { return string(appendShortTime(nil, ts)) }
+
+// appendShortTime appends shortTime(ts) to b.
+func appendShortTime(b []byte, ts string) []byte {
 	if len(ts) >= 19 {
-		return ts[:10] + " " + ts[11:19]
+		return append(append(append(b, ts[:10]...), ' '), ts[11:19]...)
 	}
-	return ts
+	return append(b, ts...)
 }

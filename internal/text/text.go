@@ -33,16 +33,30 @@ func Cut(s string, n int) string {
 	if n < 1 {
 		return ""
 	}
-	if utf8.RuneCountInString(s) <= n {
+	if len(s) <= n {
+		return s // no more runes than bytes
+	}
+	// One pass: where n-1 runes end (the cut), and whether an nth rune
+	// ends the string.
+	i, cut := 0, 0
+	for kept := 0; kept < n; kept++ {
+		if i >= len(s) {
+			return s
+		}
+		if kept == n-1 {
+			cut = i
+		}
+		if s[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+		}
+	}
+	if i >= len(s) {
 		return s
 	}
-	i, kept := 0, 0
-	for i < len(s) && kept < n-1 {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		kept++
-	}
-	return s[:i] + Ellipsis
+	return s[:cut] + Ellipsis
 }
 
 // CutBytes returns the longest prefix of s that is at most n bytes and ends

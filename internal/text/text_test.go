@@ -32,6 +32,10 @@ func TestCut(t *testing.T) {
 		{"日本語のテキスト", 4, "日本語…"},
 		{"naïve café", 6, "naïve…"},
 		{"emoji 😀😀", 7, "emoji …"},
+		{"emoji 😀😀", 8, "emoji 😀😀"}, // as many runes as allowed: whole
+		{"日本語", 3, "日本語"},
+		{"日本語x", 3, "日本…"},
+		{"hello!", 5, "hell…"},
 		{"", 3, ""},
 	} {
 		got := Cut(tt.in, tt.n)

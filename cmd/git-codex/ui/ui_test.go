@@ -307,3 +307,30 @@ func TestPaintDiff(t *testing.T) {
 		t.Errorf("on:\n got %q\nwant %q", got, want)
 	}
 }
+
+// printable8 agrees with the byte-by-byte test it stands in for, whatever
+// byte sits at any place among any neighbours.
+func TestPrintable8(t *testing.T) {
+	byByte := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] < ' ' || s[i] > '~' {
+				return false
+			}
+		}
+		return true
+	}
+	b := make([]byte, 8)
+	for pos := range b {
+		for v := 0; v < 256; v++ {
+			for _, fill := range []byte{' ', '~', 'a', 0x1f, 0x7f, 0x80, 0xff, 0} {
+				for i := range b {
+					b[i] = fill
+				}
+				b[pos] = byte(v)
+				if got, want := printable8(string(b)), byByte(string(b)); got != want {
+					t.Fatalf("printable8(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
