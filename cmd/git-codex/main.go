@@ -16,7 +16,7 @@ func main() {
 
 // startupMemory is the memory the process may take before its first
 // garbage collection. 32 MiB: list at 10,000 topics holds ~25 MB (the
-// session index file it reads, 9 MB, and what it shows), and collecting
+// session index file it reads, 7 MB, and what it shows), and collecting
 // it two or three times cost ~10 ms of ~80 on two cores; a reply at
 // 300,000 records stays under it.
 const startupMemory = 32 << 20
