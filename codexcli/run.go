@@ -92,6 +92,9 @@ func Start(ctx context.Context, r Request) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupt codex turn before it started: %w", err)
+	}
 	env := r.Env
 	if env == nil {
 		env = os.Environ()
@@ -112,10 +115,8 @@ func Start(ctx context.Context, r Request) (*Process, error) {
 	// wait for other holders to close them).
 	cmd.WaitDelay = pipeWait
 	ownGroup(cmd)
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("interrupt codex turn before it started: %w", err)
-	}
 	if err := cmd.Start(); err != nil {
+		_ = prompt.Close()
 		return nil, fmt.Errorf("start codex: %w", err)
 	}
 	return p, nil
@@ -156,12 +157,16 @@ func (p *Process) stopUnread() {
 	killGroupLeftovers(p.cmd.Process)
 }
 
-// Run carries one turn in p, which must have been started for r (Matches;
-// Run does not check): r gives the Sink, OnEnd, Gate and Grace. It returns
-// what Run (the function) returns.
+// Run carries one turn in p, which must have been started for r
+// (Matches): r gives the Sink, OnEnd, Gate and Grace. It returns what Run
+// (the function) returns; a used Process, or one started for another
+// request, is an error and Codex gets nothing.
 func (p *Process) Run(ctx context.Context, r Request) (*Turn, error) {
 	if p.used {
 		return nil, fmt.Errorf("run codex: the process was used already")
+	}
+	if !p.Matches(r) {
+		return nil, fmt.Errorf("run codex: the process was started for another request")
 	}
 	p.used = true
 	grace := r.Grace

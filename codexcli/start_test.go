@@ -163,6 +163,25 @@ func TestStartRunStop(t *testing.T) {
 		}
 	})
 
+	t.Run("another request", func(t *testing.T) {
+		logFile := filepath.Join(t.TempDir(), "log.json")
+		r := request(logFile)
+		p, err := codexcli.Start(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Stop()
+		other := r
+		other.Prompt = "Something else."
+		if turn, err := p.Run(context.Background(), other); turn != nil || err == nil {
+			t.Errorf("Run for another request = %+v, %v; want an error", turn, err)
+		}
+		p.Stop()
+		if got, ok := readLog(logFile); ok {
+			t.Errorf("codex read %q although it was started for another request", got.Stdin)
+		}
+	})
+
 	t.Run("gate fails", func(t *testing.T) {
 		logFile := filepath.Join(t.TempDir(), "log.json")
 		r := request(logFile)

@@ -81,6 +81,24 @@ func (b *codexBackend) request(bin *codexcli.Binary, m Mode) codexcli.Request {
 	}
 }
 
+// turnMode is the mode a turn of exchange x runs Codex in.
+func turnMode(x exchange) Mode {
+	if x.mode.Sandbox == "" {
+		// A request of the tool's own (close): Codex only reads.
+		return Mode{Sandbox: SandboxReadOnly, Approval: ApprovalNever}
+	}
+	return x.mode
+}
+
+// turnRequest is the request a turn of session s makes of Codex for
+// exchange x, and how it was worked out.
+func (b *codexBackend) turnRequest(bin *codexcli.Binary, s *Session, x exchange) (codexcli.Request, codexPlan) {
+	plan := b.plan(s, x)
+	req := b.request(bin, turnMode(x))
+	req.ThreadID, req.Prompt, req.PriorUsage = plan.thread, plan.prompt, plan.prior
+	return req, plan
+}
+
 // codexPlan is how a turn reaches Codex: the thread it resumes ("" for a
 // new one) with its usage so far, the prompt, and for a new thread why it
 // is started and whether that is a restart to record.
@@ -124,11 +142,7 @@ func (b *codexBackend) plan(s *Session, x exchange) codexPlan {
 
 func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 	e, s, x := b.e, t.s, t.x
-	mode := x.mode
-	if mode.Sandbox == "" {
-		// A request of the tool's own (close): Codex only reads.
-		mode = Mode{Sandbox: SandboxReadOnly, Approval: ApprovalNever}
-	}
+	mode := turnMode(x)
 	bin, err := b.binary(ctx)
 	if err != nil {
 		// As with a missing API key: the message is kept for the next try.
@@ -137,9 +151,7 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 		}
 		return reply{}, err
 	}
-	plan := b.plan(s, x)
-	req := b.request(bin, mode)
-	req.ThreadID, req.Prompt, req.PriorUsage = plan.thread, plan.prompt, plan.prior
+	req, plan := b.turnRequest(bin, s, x)
 	if _, err := codexcli.Args(req); err != nil {
 		return reply{}, err // refused before anything is stored
 	}
@@ -182,8 +194,8 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 			ctx := context.WithoutCancel(ctx)
 			t.finish(ctx, e.codexReply(ctx, t, &run, snap, why), nil)
 			e.updateIndex(ctx, s.Topic)
-			if t.finishErr == nil && run.Status == codexcli.TurnCompleted {
-				e.saveCodexNext(ctx, s, x.mode, run.ThreadID, run.ThreadUsage)
+			if t.finishErr == nil && t.rep.threadUsage != nil {
+				e.saveCodexNext(ctx, s, x.mode, t.rep.thread, priorUsage(t.rep.threadUsage))
 			}
 		}()
 	}
@@ -349,14 +361,19 @@ func (s *Session) codexThread() (thread string, prior codexcli.Usage, at int, wh
 		}
 		for j := i; j >= 0; j-- {
 			if p := s.Turns[j].Answer; p != nil && p.Thread == a.Thread && p.ThreadUsage != nil {
-				u := p.ThreadUsage
-				prior = codexcli.Usage{Input: int64(u.Input), Cached: int64(u.Cached), Output: int64(u.Output)}
+				prior = priorUsage(p.ThreadUsage)
 				break
 			}
 		}
 		return a.Thread, prior, i, ""
 	}
 	return "", codexcli.Usage{}, -1, "no earlier turn ran in a Codex thread"
+}
+
+// priorUsage is the running usage a resumed turn counts on from, out of
+// the thread usage an answer keeps (reasoning tokens are not kept).
+func priorUsage(u *Usage) codexcli.Usage {
+	return codexcli.Usage{Input: int64(u.Input), Cached: int64(u.Cached), Output: int64(u.Output)}
 }
 
 // Threads returns the Codex threads of a session, oldest first: the chain

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
+	"github.com/git-codex/git-codex/prompt"
 )
 
 // TestStartEarly checks when a reply starts Codex before reading the
@@ -150,4 +151,65 @@ func TestStartEarlyWrongGuess(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), thread) {
 		t.Errorf("after the reply the guess is %s (%v); want the session's thread", data, err)
 	}
+}
+
+// TestStartEarlyMatchesTheTurn checks that the Codex a reply starts early
+// is the one its turn runs in: started for exactly the request the turn
+// works out from the session, when the model reports reasoning tokens
+// (which the answers do not keep) and when the reply raises the sandbox.
+func TestStartEarlyMatchesTheTurn(t *testing.T) {
+	h := newCodexHarness(t)
+	ctx := context.Background()
+	first, resume := unpack(t, "first_turn"), unpack(t, "resume")
+	for _, r := range []recording{first, resume} {
+		out := filepath.Join(r.dir, "stdout")
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withReasoning := strings.ReplaceAll(string(b), `"reasoning_output_tokens":0`, `"reasoning_output_tokens":7`)
+		if withReasoning == string(b) {
+			t.Fatal("the recording reports no reasoning tokens to change")
+		}
+		if err := os.WriteFile(out, []byte(withReasoning), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.use(first, resume, "")
+	if _, err := h.eng.Delegate(ctx, DelegateOptions{Topic: "main", Task: "Say hello."}); err != nil {
+		t.Fatal(err)
+	}
+	env := h.eng.Codex.Env
+	check := func(when string, opt ReplyOptions) {
+		t.Helper()
+		h.eng.Codex.Env = append(slices.Clip(env), "FAKE_LOG="+t.TempDir()) // stopped below
+		defer func() { h.eng.Codex.Env = env }()
+		opt.Topic, opt.Message = "main", "Go on."
+		p := h.eng.startEarly(ctx, opt)
+		defer p.Stop()
+		if p == nil {
+			t.Fatalf("%s: no early start", when)
+		}
+		s, err := h.eng.Load(ctx, "main", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As Reply and send make the exchange.
+		x := exchange{text: h.eng.scrubKey(prompt.Reply(opt.Message)), mode: h.eng.nextMode(s, opt.Mode)}
+		b := &codexBackend{e: h.eng, model: s.Open.Model}
+		bin, err := b.binary(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req, _ := b.turnRequest(bin, s, x); !p.Matches(req) {
+			t.Errorf("%s: the early Codex was not started for the turn's request (thread %s, prior %+v, mode %s/%s)",
+				when, req.ThreadID, req.PriorUsage, req.Sandbox, req.Approval)
+		}
+	}
+	check("after the first turn", ReplyOptions{})
+	check("raising the sandbox", ReplyOptions{Mode: ModeRequest{Sandbox: SandboxWorkspaceWrite, Approval: ApprovalNever}})
+	if _, err := h.eng.Reply(ctx, ReplyOptions{Target: Target{Topic: "main"}, Message: "And a second answer, please."}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a resumed turn", ReplyOptions{})
 }
