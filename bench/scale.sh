@@ -31,6 +31,10 @@
 # session the generator wrote, and with two binaries that both print the same
 # `list --json`, `show --json` and `show -s ID --json`.
 #
+# FETCHED=1 measures each dataset as a clone that fetched a teammate's
+# notes and merged them: every topic's ref also under
+# refs/notes/remotes/origin/codex/, at the same commit.
+#
 # Binaries: BIN=/path/to/git-codex (default: git-codex on PATH), or
 # BIN_BEFORE and BIN_AFTER to measure both, interleaved run by run so that the
 # machine's load hits both alike.
@@ -243,6 +247,13 @@ for ds in $datasets; do
 		dir=$work/$ds-$label
 		copy "$cache/$ds-v$version/repo" "$dir"
 		cd "$dir"
+		if [ -n "${FETCHED:-}" ]; then
+			# A clone that fetched a teammate's notes and merged them:
+			# every topic also under refs/notes/remotes/origin/codex/.
+			git for-each-ref --format='create refs/notes/remotes/origin/codex/%(refname:lstrip=3) %(objectname)' refs/notes/codex/ |
+				git update-ref --stdin
+			git pack-refs --all
+		fi
 		PATH=$work/bin-$label:$PATH git codex init >/dev/null 2>&1
 		# Warm-up, not counted: reads everything once and checks it.
 		timed "$label" git codex list --json

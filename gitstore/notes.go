@@ -122,7 +122,13 @@ func (n *NotesStore) Sources(ctx context.Context, topics ...string) (map[string]
 		}
 	}
 	if n.remotes {
-		tracked, err := n.r.TrackedTopics()
+		var tracked []Tracked
+		var err error
+		if len(topics) > 0 {
+			tracked, err = n.r.TrackedTopicsOf(topics...)
+		} else {
+			tracked, err = n.r.TrackedTopics()
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -52,25 +52,35 @@ type Tracked struct {
 // TrackedTopics lists the tracking refs of every remote, sorted by remote
 // then topic. Refs that git codex did not write (deeper paths, names that
 // do not decode to a valid topic) are left out.
-func (r *Repo) TrackedTopics() ([]Tracked, error) {
-	refs, err := r.ListRefs(TrackingPrefix)
-	if err != nil {
-		return nil, err
+func (r *Repo) TrackedTopics() ([]Tracked, error) { return r.trackedTopics(nil) }
+
+// TrackedTopicsOf is TrackedTopics for the named topics only: a command
+// that reads one topic does not decode every fetched topic's ref.
+func (r *Repo) TrackedTopicsOf(topics ...string) ([]Tracked, error) {
+	want := make(map[string]bool, len(topics))
+	for _, t := range topics {
+		want[EncodeTopic(t)] = true
 	}
+	return r.trackedTopics(want)
+}
+
+// trackedTopics lists the tracking refs whose encoded topic is in want
+// (all of them for nil).
+func (r *Repo) trackedTopics(want map[string]bool) ([]Tracked, error) {
 	suffix := strings.TrimPrefix(r.RefPrefix(), "refs/notes/")
 	var out []Tracked
-	for name, commit := range refs {
+	err := r.eachRef(TrackingPrefix, func(name, commit string) {
 		comp, rest, ok := strings.Cut(strings.TrimPrefix(name, TrackingPrefix), "/")
 		if !ok {
-			continue
+			return
 		}
 		enc, ok := strings.CutPrefix(rest, suffix)
-		if !ok || enc == "" || strings.Contains(enc, "/") {
-			continue
+		if !ok || enc == "" || strings.Contains(enc, "/") || (want != nil && !want[enc]) {
+			return
 		}
 		topic, err := DecodeTopic(enc)
 		if err != nil || ValidateTopic(topic) != nil {
-			continue
+			return
 		}
 		remote := comp
 		if !strings.HasPrefix(comp, "%%") {
@@ -79,6 +89,9 @@ func (r *Repo) TrackedTopics() ([]Tracked, error) {
 			}
 		}
 		out = append(out, Tracked{Ref: name, Remote: remote, Topic: topic, Commit: commit})
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Remote != out[j].Remote {

@@ -3,6 +3,7 @@ package gitstore
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,33 @@ func TestTrackedTopics(t *testing.T) {
 	want := []string{TrackingName(long) + " main", "origin feature/x", "origin main", "team/origin main"}
 	if strings.Join(lines, "|") != strings.Join(want, "|") {
 		t.Errorf("TrackedTopics = %q\nwant %q", lines, want)
+	}
+	// One topic's refs are those of all of them, packed or loose, and
+	// only those: a non-canonical name is no more a topic's for it.
+	git(t, dir, "update-ref", "refs/notes/remotes/origin/codex/feature%2fx", head)
+	git(t, dir, "pack-refs", "--all")
+	git(t, dir, "update-ref", "refs/notes/remotes/upstream/codex/feature%2Fx", head) // loose
+	all, err := openRepo(t, dir).TrackedTopics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, topics := range [][]string{{"main"}, {"feature/x"}, {"main", "feature/x"}, {"none"}, {"feature%2Fx"}} {
+		of, err := openRepo(t, dir).TrackedTopicsOf(topics...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []Tracked
+		for _, tr := range all {
+			if slices.Contains(topics, tr.Topic) {
+				want = append(want, tr)
+			}
+		}
+		if !slices.Equal(of, want) {
+			t.Errorf("TrackedTopicsOf(%q) = %v\nwant %v", topics, of, want)
+		}
+	}
+	if n := len(all); n != 5 {
+		t.Errorf("%d tracked topics, want the 4 above and upstream's", n)
 	}
 	r := openRepo(t, dir)
 	if ref := r.TrackingRef("team/origin", "feature/x"); ref != "refs/notes/remotes/team%2Forigin/codex/feature%2Fx" {
