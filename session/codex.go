@@ -94,9 +94,14 @@ func turnMode(x exchange) Mode {
 // exchange x, and how it was worked out.
 func (b *codexBackend) turnRequest(bin *codexcli.Binary, s *Session, x exchange) (codexcli.Request, codexPlan) {
 	plan := b.plan(s, x)
-	req := b.request(bin, turnMode(x))
-	req.ThreadID, req.Prompt, req.PriorUsage = plan.thread, plan.prompt, plan.prior
-	return req, plan
+	return b.requestFor(bin, turnMode(x), plan), plan
+}
+
+// requestFor is the request that carries plan p in mode m.
+func (b *codexBackend) requestFor(bin *codexcli.Binary, m Mode, p codexPlan) codexcli.Request {
+	req := b.request(bin, m)
+	req.ThreadID, req.Prompt, req.PriorUsage = p.thread, p.prompt, p.prior
+	return req
 }
 
 // codexPlan is how a turn reaches Codex: the thread it resumes ("" for a

@@ -114,9 +114,9 @@ func (e *Engine) startEarly(ctx context.Context, opt ReplyOptions) *codexcli.Pro
 	if err != nil {
 		return nil
 	}
-	req := b.request(bin, mode)
-	req.ThreadID, req.PriorUsage, req.Prompt = n.Thread, n.Prior, e.scrubKey(prompt.Reply(opt.Message))
-	p, err := codexcli.Start(ctx, req)
+	// The text is replyExchange's, scrubbed as send scrubs it.
+	plan := codexPlan{thread: n.Thread, prior: n.Prior, prompt: e.scrubKey(prompt.Reply(opt.Message))}
+	p, err := codexcli.Start(ctx, b.requestFor(bin, mode, plan))
 	if err != nil {
 		return nil
 	}

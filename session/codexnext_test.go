@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/git-codex/git-codex/gitstore"
-	"github.com/git-codex/git-codex/prompt"
 )
 
 // TestStartEarly checks when a reply starts Codex before reading the
@@ -194,8 +193,8 @@ func TestStartEarlyMatchesTheTurn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// As Reply and send make the exchange.
-		x := exchange{text: h.eng.scrubKey(prompt.Reply(opt.Message)), mode: h.eng.nextMode(s, opt.Mode)}
+		x := h.eng.replyExchange(s, opt)
+		x.text = h.eng.scrubKey(x.text) // as send does
 		b := &codexBackend{e: h.eng, model: s.Open.Model}
 		bin, err := b.binary(ctx)
 		if err != nil {

@@ -273,12 +273,19 @@ func (e *Engine) Reply(ctx context.Context, opt ReplyOptions) (Result, error) {
 	if opt.Engine != "" && opt.Engine != string(model.EngineResponses) && opt.Engine != string(model.EngineChat) && opt.Engine != EngineCodex {
 		return Result{}, fmt.Errorf("reply: unknown engine %q (want %q, %q or %q)", opt.Engine, model.EngineResponses, model.EngineChat, EngineCodex)
 	}
+	x := e.replyExchange(s, opt)
+	x.early = early
+	return e.send(ctx, s, x)
+}
+
+// replyExchange is what reply opt sends to session s.
+func (e *Engine) replyExchange(s *Session, opt ReplyOptions) exchange {
 	mode := e.nextMode(s, opt.Mode)
 	if s.Inline && mode.CanEdit() {
 		e.notify(EventMode, s, "session "+text.ShortID(s.ID)+" sends its context inline and offers the model no tools: it stays read-only")
 		mode.Sandbox = SandboxReadOnly
 	}
-	return e.send(ctx, s, exchange{text: prompt.Reply(opt.Message), engine: opt.Engine, mode: mode, early: early})
+	return exchange{text: prompt.Reply(opt.Message), engine: opt.Engine, mode: mode}
 }
 
 // open resolves an open session, then checks the configuration. It is for
