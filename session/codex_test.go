@@ -173,6 +173,18 @@ func (h *codexHarness) use(new, resume recording, effect string) {
 	h.eng.Codex.Env = env
 }
 
+// startSession delegates "Say hello." on topic main, the fake replaying
+// first for the new thread and resume for later turns.
+func (h *codexHarness) startSession(first, resume recording) Result {
+	h.t.Helper()
+	h.use(first, resume, "")
+	res, err := h.eng.Delegate(context.Background(), DelegateOptions{Topic: "main", Task: "Say hello."})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return res
+}
+
 // received returns the arguments and standard input of the fake's nth run.
 func (h *codexHarness) received(n int) (args []string, stdin string) {
 	h.t.Helper()
@@ -616,11 +628,7 @@ func TestCodexStepsBounded(t *testing.T) {
 func TestCodexTurnUpdatesIndex(t *testing.T) {
 	h := newCodexHarness(t)
 	ctx := context.Background()
-	first, resume := unpack(t, "first_turn"), unpack(t, "resume")
-	h.use(first, resume, "")
-	if _, err := h.eng.Delegate(ctx, DelegateOptions{Topic: "main", Task: "Say hello."}); err != nil {
-		t.Fatal(err)
-	}
+	h.startSession(unpack(t, "first_turn"), unpack(t, "resume"))
 	res, err := h.eng.Reply(ctx, ReplyOptions{Target: Target{Topic: "main"}, Message: "And a second answer, please."})
 	if err != nil {
 		t.Fatal(err)

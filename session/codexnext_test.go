@@ -19,12 +19,7 @@ import (
 func TestStartEarly(t *testing.T) {
 	h := newCodexHarness(t)
 	ctx := context.Background()
-	first, resume := unpack(t, "first_turn"), unpack(t, "resume")
-	h.use(first, resume, "")
-	res, err := h.eng.Delegate(ctx, DelegateOptions{Topic: "main", Task: "Say hello."})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := h.startSession(unpack(t, "first_turn"), unpack(t, "resume"))
 	st := h.eng.Store.(indexStore)
 	data, err := st.ReadCache(codexNextFile("main"))
 	if err != nil {
@@ -103,11 +98,7 @@ func TestStartEarly(t *testing.T) {
 func TestStartEarlyWrongGuess(t *testing.T) {
 	h := newCodexHarness(t)
 	ctx := context.Background()
-	first, resume := unpack(t, "first_turn"), unpack(t, "resume")
-	h.use(first, resume, "")
-	if _, err := h.eng.Delegate(ctx, DelegateOptions{Topic: "main", Task: "Say hello."}); err != nil {
-		t.Fatal(err)
-	}
+	h.startSession(unpack(t, "first_turn"), unpack(t, "resume"))
 	const thread, wrong = "01a2326a-f443-72f3-b654-6b717e839e55", "01a2326a-f443-72f3-b654-000000000000"
 	st := h.eng.Store.(indexStore)
 	data, err := st.ReadCache(codexNextFile("main"))
@@ -174,10 +165,7 @@ func TestStartEarlyMatchesTheTurn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.use(first, resume, "")
-	if _, err := h.eng.Delegate(ctx, DelegateOptions{Topic: "main", Task: "Say hello."}); err != nil {
-		t.Fatal(err)
-	}
+	h.startSession(first, resume)
 	env := h.eng.Codex.Env
 	check := func(when string, opt ReplyOptions) {
 		t.Helper()
