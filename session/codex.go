@@ -198,9 +198,9 @@ func (b *codexBackend) turn(ctx context.Context, t *turnCtx) (reply, error) {
 			<-gated
 			ctx := context.WithoutCancel(ctx)
 			t.finish(ctx, e.codexReply(ctx, t, &run, snap, why), nil)
-			e.updateIndex(ctx, s.Topic)
+			heads := e.updateIndex(ctx, s.Topic)
 			if t.finishErr == nil && t.rep.threadUsage != nil {
-				e.saveCodexNext(ctx, s, x.mode, t.rep.thread, priorUsage(t.rep.threadUsage))
+				e.saveCodexNext(s, heads, x.mode, t.rep.thread, priorUsage(t.rep.threadUsage))
 			}
 		}()
 	}

@@ -52,17 +52,14 @@ func codexNextFile(topic string) string {
 
 // saveCodexNext writes down the request the session's next reply will
 // make, after a completed turn of thread with running usage prior was
-// stored. Failing to is not an error: the next reply only starts later.
-func (e *Engine) saveCodexNext(ctx context.Context, s *Session, mode Mode, thread string, prior codexcli.Usage) {
+// stored and left the topic's notes refs at heads. Failing to is not an
+// error: the next reply only starts later.
+func (e *Engine) saveCodexNext(s *Session, heads []gitstore.NotesSource, mode Mode, thread string, prior codexcli.Usage) {
 	st, ok := e.Store.(indexStore)
-	if !ok || thread == "" || mode.Sandbox == "" {
+	if !ok || heads == nil || thread == "" || mode.Sandbox == "" {
 		return
 	}
-	srcs, err := st.Sources(ctx, s.Topic)
-	if err != nil {
-		return
-	}
-	n := codexNext{Topic: s.Topic, Session: s.ID, Heads: srcs[s.Topic], Thread: thread, Prior: prior,
+	n := codexNext{Topic: s.Topic, Session: s.ID, Heads: heads, Thread: thread, Prior: prior,
 		Model: s.Open.Model, Sandbox: mode.Sandbox, Approval: mode.Approval}
 	data, err := json.Marshal(n)
 	if err != nil {

@@ -228,20 +228,21 @@ func (e *Engine) saveIndex() {
 // earlier. A Codex turn calls it once its answer is stored, while Codex
 // exits, so that the next reply finds the topic's entry current instead of
 // reading the notes just written on its critical path. Best effort, as
-// saveIndex.
-func (e *Engine) updateIndex(ctx context.Context, topic string) {
+// saveIndex. It returns the topic's notes refs it read (nil when it read
+// none), for the turn's guess at the next one (saveCodexNext).
+func (e *Engine) updateIndex(ctx context.Context, topic string) []gitstore.NotesSource {
 	ix, st, ok := e.sessionIndex()
 	if !ok {
-		return
+		return nil
 	}
 	srcs, err := st.Sources(ctx, topic)
 	if err != nil {
-		return
+		return nil
 	}
-	if _, err := ix.topic(ctx, st, topic, srcs[topic]); err != nil {
-		return
+	if _, err := ix.topic(ctx, st, topic, srcs[topic]); err == nil {
+		e.saveIndex()
 	}
-	e.saveIndex()
+	return srcs[topic]
 }
 
 // An index file past saveFileBytes is written back only when the command
