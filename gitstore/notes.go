@@ -125,7 +125,7 @@ func (n *NotesStore) Sources(ctx context.Context, topics ...string) (map[string]
 		var tracked []Tracked
 		var err error
 		if len(topics) > 0 {
-			tracked, err = n.r.TrackedTopicsOf(topics...)
+			tracked, err = n.r.trackedTopicsOf(topics...)
 		} else {
 			tracked, err = n.r.TrackedTopics()
 		}

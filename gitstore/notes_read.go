@@ -61,7 +61,7 @@ func (n *NotesStore) ReadByObject(ctx context.Context, topic string) (map[string
 	if !n.remotes {
 		return out, warns, nil
 	}
-	tracked, err := n.r.TrackedTopicsOf(topic)
+	tracked, err := n.r.trackedTopicsOf(topic)
 	if err != nil {
 		return nil, nil, err
 	}

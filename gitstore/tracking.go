@@ -54,9 +54,9 @@ type Tracked struct {
 // do not decode to a valid topic) are left out.
 func (r *Repo) TrackedTopics() ([]Tracked, error) { return r.trackedTopics(nil) }
 
-// TrackedTopicsOf is TrackedTopics for the named topics only: a command
+// trackedTopicsOf is TrackedTopics for the named topics only: a command
 // that reads one topic does not decode every fetched topic's ref.
-func (r *Repo) TrackedTopicsOf(topics ...string) ([]Tracked, error) {
+func (r *Repo) trackedTopicsOf(topics ...string) ([]Tracked, error) {
 	want := make(map[string]bool, len(topics))
 	for _, t := range topics {
 		want[EncodeTopic(t)] = true

@@ -51,7 +51,7 @@ func TestTrackedTopics(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, topics := range [][]string{{"main"}, {"feature/x"}, {"main", "feature/x"}, {"none"}, {"feature%2Fx"}} {
-		of, err := openRepo(t, dir).TrackedTopicsOf(topics...)
+		of, err := openRepo(t, dir).trackedTopicsOf(topics...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +62,7 @@ func TestTrackedTopics(t *testing.T) {
 			}
 		}
 		if !slices.Equal(of, want) {
-			t.Errorf("TrackedTopicsOf(%q) = %v\nwant %v", topics, of, want)
+			t.Errorf("trackedTopicsOf(%q) = %v\nwant %v", topics, of, want)
 		}
 	}
 	if n := len(all); n != 5 {
