@@ -115,8 +115,7 @@ func Start(ctx context.Context, r Request) (*Process, error) {
 	// wait for other holders to close them).
 	cmd.WaitDelay = pipeWait
 	ownGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		_ = prompt.Close()
+	if err := cmd.Start(); err != nil { // it closes the pipes it made
 		return nil, fmt.Errorf("start codex: %w", err)
 	}
 	return p, nil
